@@ -1,0 +1,46 @@
+"""localize: turn a Chinese or English short-form drama episode into versions for other markets.
+
+The chain, one subpackage a stage, each usable on its own::
+
+    import localize
+    track = localize.transcribe("ep01.mp4", language="zh")      # Whisper
+    english = localize.translate(track, "en", glossaries=["names.csv"])
+    timed = localize.retime(english, "en-vertical", shots=localize.detect_shots("ep01.mp4"))
+    localize.save(timed, "ep01.en.srt")
+    localize.dub(timed, "ep01.en.wav", video="ep01.mp4")
+
+Stage functions are imported on first use, so ``import localize`` stays light.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from localize.errors import LocalizeError
+from localize.formats import load, save
+from localize.model import Cue, Track, Word
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "transcribe": "localize.transcribe",
+    "translate": "localize.translate",
+    "load_glossaries": "localize.translate",
+    "detect_shots": "localize.timing",
+    "read_shots": "localize.timing",
+    "load_profile": "localize.timing",
+    "retime": "localize.timing",
+    "check": "localize.timing",
+    "dub": "localize.dub",
+    "run_episode": "localize.pipeline",
+    "batch": "localize.pipeline",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'localize' has no attribute '{name}'")
+
+
+__all__ = ["Cue", "LocalizeError", "Track", "Word", "load", "save", *_LAZY]

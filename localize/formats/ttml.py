@@ -1,0 +1,124 @@
+"""TTML in the IMSC1 text profile (.ttml, .dfxp, .xml), what distributors ask for.
+
+Written documents declare the IMSC1 text profile, media time base, the track's frame
+rate, one bottom region inside the 9:16 title-safe area and one style. Reading accepts
+clock times (``00:00:01.500``, ``00:00:01:15`` frames), offsets (``1.5s``, ``45f``,
+``900t``), ``<br/>``, nested ``<span>``s and ``ttm:agent`` as speaker.
+"""
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from fractions import Fraction
+
+from localize.formats import Format, ParseError, register
+from localize.model import Cue, Track, format_ms
+
+TT = "http://www.w3.org/ns/ttml"
+TTP = "http://www.w3.org/ns/ttml#parameter"
+TTS = "http://www.w3.org/ns/ttml#styling"
+TTM = "http://www.w3.org/ns/ttml#metadata"
+XML = "http://www.w3.org/XML/1998/namespace"
+IMSC1_TEXT = "http://www.w3.org/ns/ttml/profile/imsc1/text"
+CLOCK = re.compile(r"^(\d+):(\d{2}):(\d{2})(?:\.(\d+)|:(\d+)(?:\.\d+)?)?$")
+OFFSET = re.compile(r"^(\d+(?:\.\d+)?)(h|m|s|ms|f|t)$")
+
+for prefix, uri in (("", TT), ("ttp", TTP), ("tts", TTS), ("ttm", TTM)):
+    ET.register_namespace(prefix, uri)
+
+
+class _Timing:
+    def __init__(self, root: ET.Element):
+        rate = Fraction(root.get(f"{{{TTP}}}frameRate", "30"))
+        multiplier = root.get(f"{{{TTP}}}frameRateMultiplier")
+        if multiplier:
+            numerator, denominator = multiplier.split()
+            rate *= Fraction(int(numerator), int(denominator))
+        self.fps = rate
+        self.tick_rate = int(root.get(f"{{{TTP}}}tickRate", "1"))
+
+    def ms(self, value: str) -> int:
+        value = value.strip()
+        clock = CLOCK.match(value)
+        if clock:
+            hours, minutes, seconds, fraction, frames = clock.groups()
+            total = Fraction((int(hours) * 60 + int(minutes)) * 60 + int(seconds))
+            if fraction:
+                total += Fraction(int(fraction), 10 ** len(fraction))
+            if frames:
+                total += Fraction(int(frames)) / self.fps
+            return round(total * 1000)
+        offset = OFFSET.match(value)
+        if not offset:
+            raise ValueError(f"unsupported time expression '{value}'")
+        number, unit = Fraction(offset.group(1)), offset.group(2)
+        scale = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1, "f": 1000 / self.fps, "t": Fraction(1000, self.tick_rate)}
+        return round(number * Fraction(scale[unit]))
+
+
+def _text(element: ET.Element) -> str:
+    parts = [element.text or ""]
+    for child in element:
+        parts.append("\n" if child.tag == f"{{{TT}}}br" else _text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def read(text: str) -> Track:
+    try:
+        root = ET.fromstring(text.encode("utf-8"))
+    except ET.ParseError as error:
+        raise ParseError(f"malformed XML ({error})", error.position[0]) from None
+    if root.tag != f"{{{TT}}}tt":
+        raise ParseError("not a TTML document (root element must be <tt> in the TTML namespace)", 1)
+    timing = _Timing(root)
+    cues = []
+    for number, p in enumerate(root.iter(f"{{{TT}}}p"), 1):
+        try:
+            start, end = timing.ms(p.attrib["begin"]), timing.ms(p.attrib["end"])
+        except (KeyError, ValueError) as error:
+            raise ParseError(f"paragraph {number}: missing or bad begin/end ({error})") from None
+        lines = [" ".join(line.split()) for line in _text(p).split("\n")]
+        cues.append(Cue(start=start, end=end, text="\n".join(lines).strip(), speaker=p.get(f"{{{TTM}}}agent")))
+    language = root.get(f"{{{XML}}}lang") or None
+    return Track(cues=cues, language=language, fps=timing.fps)
+
+
+def write(track: Track) -> str:
+    fps = Fraction(track.fps)
+    base, multiplier = (round(fps * Fraction(1001, 1000)), "1000 1001") if fps.denominator == 1001 else (fps, None)
+    root = ET.Element(f"{{{TT}}}tt", {
+        f"{{{XML}}}lang": track.language or "",
+        f"{{{TTP}}}profile": IMSC1_TEXT,
+        f"{{{TTP}}}timeBase": "media",
+        f"{{{TTP}}}frameRate": str(int(base)),
+        f"{{{TTS}}}extent": "1080px 1920px",
+    })
+    if multiplier:
+        root.set(f"{{{TTP}}}frameRateMultiplier", multiplier)
+    head = ET.SubElement(root, f"{{{TT}}}head")
+    styling = ET.SubElement(head, f"{{{TT}}}styling")
+    ET.SubElement(styling, f"{{{TT}}}style", {
+        f"{{{XML}}}id": "s1", f"{{{TTS}}}color": "#FFFFFF", f"{{{TTS}}}fontFamily": "proportionalSansSerif",
+        f"{{{TTS}}}fontSize": "100%", f"{{{TTS}}}textAlign": "center",
+        f"{{{TTS}}}textOutline": "#000000 5%",
+    })
+    layout = ET.SubElement(head, f"{{{TT}}}layout")
+    ET.SubElement(layout, f"{{{TT}}}region", {
+        f"{{{XML}}}id": "bottom", f"{{{TTS}}}origin": "8% 10%", f"{{{TTS}}}extent": "84% 76%",
+        f"{{{TTS}}}displayAlign": "after",
+    })
+    div = ET.SubElement(ET.SubElement(root, f"{{{TT}}}body", {"region": "bottom", "style": "s1"}), f"{{{TT}}}div")
+    for number, cue in enumerate(track.cues, 1):
+        p = ET.SubElement(div, f"{{{TT}}}p", {f"{{{XML}}}id": f"c{number}", "begin": format_ms(cue.start), "end": format_ms(cue.end)})
+        if cue.speaker:
+            p.set(f"{{{TTM}}}agent", cue.speaker)
+        lines = cue.text.split("\n")
+        p.text = lines[0]
+        for line in lines[1:]:
+            ET.SubElement(p, f"{{{TT}}}br").tail = line
+    ET.indent(root, space=" ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+register(Format("ttml", (".ttml", ".dfxp", ".xml"), read, write, "TTML, IMSC1 text profile"))

@@ -1,0 +1,100 @@
+"""WebVTT (.vtt): header, NOTE/STYLE/REGION blocks, identifiers, cue settings, voice tags.
+
+Text keeps <i>, <b> and <u>; class spans, karaoke timestamps and ruby are dropped;
+``<v Name>`` becomes the cue's speaker. Settings (``align:start``) are not kept.
+"""
+from __future__ import annotations
+
+import re
+
+from localize.formats import Format, ParseError, register
+from localize.formats._lines import Lines
+from localize.formats.srt import checked_times
+from localize.model import Cue, Track, format_ms
+
+TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
+TIMING = re.compile(rf"^\s*{TIME}\s+-->\s+{TIME}(?:[ \t]+.*)?$")
+VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+KEEP = re.compile(r"</?(?:i|b|u)>")
+ANY_TAG = re.compile(r"</?[^>]*>")
+
+
+def _ms(hours: str | None, minutes: str, seconds: str, millis: str) -> int:
+    if int(minutes) > 59 or int(seconds) > 59:
+        raise ParseError(f"bad time {minutes}:{seconds}")
+    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)
+
+
+def _timing(line: str, number: int) -> tuple[int, int]:
+    match = TIMING.match(line)
+    if not match:
+        raise ParseError(f"malformed timing line '{line.strip()[:60]}'", number)
+    groups = match.groups()
+    try:
+        return checked_times(_ms(*groups[:4]), _ms(*groups[4:]), number)
+    except ParseError as error:
+        raise ParseError(error.message, number) from None
+
+
+def _clean(lines: list[str]) -> tuple[str, str | None]:
+    text = "\n".join(lines)
+    voice = VOICE.search(text)
+    kept = {m.start(): m.group() for m in KEEP.finditer(text)}
+    cleaned = ANY_TAG.sub(lambda m: kept.get(m.start(), ""), text)
+    cleaned = cleaned.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\u00a0").replace("&amp;", "&")
+    return "\n".join(line.rstrip() for line in cleaned.split("\n")), voice.group(1).strip() if voice else None
+
+
+def read(text: str) -> Track:
+    lines = Lines(text)
+    header = lines.take().lstrip("\ufeff")
+    if not re.match(r"^WEBVTT(?:[ \t].*)?$", header):
+        raise ParseError("not a WebVTT file (first line must be 'WEBVTT')", 1)
+    lines.take_block()  # header metadata such as "Kind: captions"
+    cues: list[Cue] = []
+    lines.skip_blank()
+    while not lines.done():
+        first = lines.peek() or ""
+        if re.match(r"^(NOTE|STYLE|REGION)(\s|$)", first):
+            lines.take_block()
+        else:
+            cues.append(_read_cue(lines))
+        lines.skip_blank()
+    return Track(cues=cues)
+
+
+def _read_cue(lines: Lines) -> Cue:
+    if "-->" not in (lines.peek() or ""):
+        lines.take()  # cue identifier
+    if "-->" not in (lines.peek() or ""):
+        raise ParseError("expected a timing line", lines.number)
+    start, end = _timing(lines.take(), lines.number - 1)
+    body: list[str] = []
+    while not lines.done() and (lines.peek() or "").strip():
+        if "-->" in (lines.peek() or ""):
+            if not body:
+                raise ParseError("timing line where cue text was expected", lines.number)
+            break  # a new cue without a blank line before it
+        body.append(lines.take())
+    text, speaker = _clean(body)
+    return Cue(start=start, end=end, text=text, speaker=speaker)
+
+
+def _escape(text: str) -> str:
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"&lt;(/?(?:i|b|u))&gt;", r"<\1>", escaped)
+
+
+def write(track: Track) -> str:
+    out = ["WEBVTT"]
+    if track.language:
+        out[0] += f"\nLanguage: {track.language}"
+    for cue in track.cues:
+        text = _escape(cue.text)
+        if cue.speaker:
+            text = f"<v {cue.speaker}>{text}"
+        out.append(f"{format_ms(cue.start)} --> {format_ms(cue.end)}\n{text}")
+    return "\n\n".join(out) + "\n"
+
+
+register(Format("vtt", (".vtt",), read, write, "WebVTT"))

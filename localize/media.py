@@ -1,0 +1,121 @@
+"""ffmpeg and ffprobe at the edges: probing and decoding any audio or video container."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from localize.errors import LocalizeError
+
+SAMPLE_RATE = 16_000  # what Whisper and the VAD expect
+
+
+def require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise LocalizeError(f"{name} is not installed (Debian: apt-get install ffmpeg)")
+    return path
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What ffprobe says about a file. ``duration`` in ms; ``fps`` None without video."""
+
+    path: Path
+    duration: int
+    has_audio: bool
+    has_video: bool
+    fps: Fraction | None
+    width: int | None
+    height: int | None
+
+
+def check_input(path: str | Path) -> Path:
+    """A readable regular file, or a one-line error."""
+    path = Path(path)
+    if not path.exists():
+        raise LocalizeError(f"{path}: no such file")
+    if path.is_dir():
+        raise LocalizeError(f"{path}: is a directory, not a file")
+    if path.stat().st_size == 0:
+        raise LocalizeError(f"{path}: file is empty")
+    return path
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Probe a media file; raise :class:`LocalizeError` if ffmpeg cannot read it."""
+    path = check_input(path)
+    cmd = [require_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
+        raise LocalizeError(f"{path}: not a readable audio or video file ({reason})")
+    data = json.loads(result.stdout or "{}")
+    streams = data.get("streams", [])
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    video = [s for s in streams if s.get("codec_type") == "video" and s.get("disposition", {}).get("attached_pic") != 1]
+    if not audio and not video:
+        raise LocalizeError(f"{path}: no audio or video stream")
+    duration = float(data.get("format", {}).get("duration") or 0.0)
+    fps = _video_fps(video[0]) if video else None
+    return MediaInfo(
+        path=path,
+        duration=round(duration * 1000),
+        has_audio=bool(audio),
+        has_video=bool(video),
+        fps=fps,
+        width=video[0].get("width") if video else None,
+        height=video[0].get("height") if video else None,
+    )
+
+
+def _video_fps(stream: dict) -> Fraction | None:
+    for key in ("r_frame_rate", "avg_frame_rate"):
+        value = stream.get(key)
+        if value and value != "0/0":
+            return Fraction(value)
+    return None
+
+
+def stream_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, chunk_seconds: float = 30.0) -> Iterator[np.ndarray]:
+    """Decode the first audio stream to mono float32 at ``sample_rate``, chunk by chunk.
+
+    Memory stays bounded however long the file is. Raises :class:`LocalizeError` when the
+    file has no audio stream or ffmpeg fails part-way.
+    """
+    info = probe(path)
+    if not info.has_audio:
+        raise LocalizeError(f"{path}: has no audio stream")
+    cmd = [
+        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
+        "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-",
+    ]
+    chunk_bytes = int(sample_rate * chunk_seconds) * 4
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        while data := proc.stdout.read(chunk_bytes):
+            yield np.frombuffer(data[: len(data) // 4 * 4], dtype=np.float32)
+        stderr = proc.stderr.read().decode(errors="replace").strip()
+        if proc.wait() != 0:
+            raise LocalizeError(f"{path}: ffmpeg could not decode the audio ({(stderr.splitlines() or ['?'])[-1]})")
+
+
+def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
+    """The whole first audio stream as mono float32 (see :func:`stream_audio`)."""
+    chunks = list(stream_audio(path, sample_rate))
+    return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def run_ffmpeg(args: list[str], what: str) -> None:
+    """Run ffmpeg with ``args``; a failure becomes a one-line :class:`LocalizeError`."""
+    cmd = [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *args]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise LocalizeError(f"{what} failed: {reason}")

@@ -1,0 +1,223 @@
+"""The shared data model: timed words, cues and tracks.
+
+Times are integer milliseconds everywhere inside the toolkit; formats convert at
+their edges. A :class:`Track` is what every stage takes and returns.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
+from typing import Any, Iterable, Iterator
+
+from localize.errors import LocalizeError
+
+#: Frame rates the toolkit knows by name, as exact fractions (29.97 is 30000/1001).
+FRAME_RATES: dict[str, Fraction] = {
+    "23.976": Fraction(24000, 1001),
+    "24": Fraction(24),
+    "25": Fraction(25),
+    "29.97": Fraction(30000, 1001),
+    "30": Fraction(30),
+    "50": Fraction(50),
+    "59.94": Fraction(60000, 1001),
+    "60": Fraction(60),
+}
+DEFAULT_FPS = FRAME_RATES["30"]
+
+
+def frame_rate(value: float | str | Fraction) -> Fraction:
+    """Parse a frame rate ("29.97", 25, Fraction(30000, 1001)) into an exact fraction."""
+    if isinstance(value, Fraction):
+        return value
+    text = str(value).strip()
+    if text in FRAME_RATES:
+        return FRAME_RATES[text]
+    if "/" in text:
+        return Fraction(text)
+    number = float(text)
+    for known in FRAME_RATES.values():
+        if abs(float(known) - number) < 0.01:
+            return known
+    if number <= 0:
+        raise LocalizeError(f"frame rate must be positive, got {value}")
+    return Fraction(number).limit_denominator(1001)
+
+
+def ms_to_frames(ms: int, fps: Fraction = DEFAULT_FPS) -> int:
+    """The frame that is showing at ``ms`` (floor)."""
+    return int(Fraction(ms) * fps // 1000)
+
+
+def frames_to_ms(frames: int, fps: Fraction = DEFAULT_FPS) -> int:
+    """Start time of frame ``frames``, rounded to the nearest millisecond."""
+    return round(Fraction(frames) * 1000 / fps)
+
+
+def snap_to_frame(ms: int, fps: Fraction = DEFAULT_FPS) -> int:
+    """Round a time to the nearest frame boundary."""
+    return frames_to_ms(round(Fraction(ms) * fps / 1000), fps)
+
+
+@dataclass
+class Word:
+    """One recognized word (or CJK character group) with its own times."""
+
+    start: int
+    end: int
+    text: str
+    probability: float | None = None
+
+
+@dataclass
+class Cue:
+    """One subtitle event.
+
+    ``text`` may hold line breaks (``\\n``). ``source`` keeps the text a translation was
+    made from; ``flags`` collects QC and glossary findings as short strings.
+    """
+
+    start: int
+    end: int
+    text: str
+    source: str | None = None
+    speaker: str | None = None
+    words: list[Word] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def duration(self) -> int:
+        return self.end - self.start
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    @property
+    def plain_text(self) -> str:
+        """Text with line breaks joined the way the language reads them."""
+        return join_lines(self.lines)
+
+    def validate(self, number: int | None = None) -> None:
+        where = f"cue {number}: " if number is not None else ""
+        if self.start < 0 or self.end < 0:
+            raise LocalizeError(f"{where}negative time ({self.start} ms -> {self.end} ms)")
+        if self.end <= self.start:
+            raise LocalizeError(f"{where}ends before it starts ({format_ms(self.start)} -> {format_ms(self.end)})")
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}
+        if self.source is not None:
+            data["source"] = self.source
+        if self.speaker is not None:
+            data["speaker"] = self.speaker
+        if self.words:
+            data["words"] = [_word_dict(w) for w in self.words]
+        if self.flags:
+            data["flags"] = list(self.flags)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Cue":
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["words"] = [Word(**w) for w in data.get("words", [])]
+        values["flags"] = list(data.get("flags", []))
+        return cls(**values)
+
+
+def _word_dict(word: Word) -> dict[str, Any]:
+    data: dict[str, Any] = {"start": word.start, "end": word.end, "text": word.text}
+    if word.probability is not None:
+        data["probability"] = round(word.probability, 4)
+    return data
+
+
+@dataclass
+class Track:
+    """A timed-text track: a language, its cues in order, and the video frame rate."""
+
+    cues: list[Cue] = field(default_factory=list)
+    language: str | None = None
+    fps: Fraction = DEFAULT_FPS
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Cue]:
+        return iter(self.cues)
+
+    def __len__(self) -> int:
+        return len(self.cues)
+
+    def __getitem__(self, index: int) -> Cue:
+        return self.cues[index]
+
+    @property
+    def duration(self) -> int:
+        """End of the last cue, in ms (0 for an empty track)."""
+        return max((c.end for c in self.cues), default=0)
+
+    def validate(self, allow_overlap: bool = True) -> "Track":
+        """Raise :class:`LocalizeError` on negative or inverted times (and overlaps if asked)."""
+        for number, cue in enumerate(self.cues, 1):
+            cue.validate(number)
+        if not allow_overlap:
+            for number, (a, b) in enumerate(zip(self.cues, self.cues[1:]), 2):
+                if b.start < a.end:
+                    raise LocalizeError(
+                        f"cue {number}: starts at {format_ms(b.start)}, before cue {number - 1} ends at {format_ms(a.end)}"
+                    )
+        return self
+
+    def sorted(self) -> "Track":
+        return self.replace(cues=sorted(self.cues, key=lambda c: (c.start, c.end)))
+
+    def replace(self, **changes: Any) -> "Track":
+        """A deep copy with some fields changed; stages never mutate their input."""
+        clone = copy.deepcopy(self)
+        for name, value in changes.items():
+            setattr(clone, name, value)
+        return clone
+
+    def text(self) -> str:
+        """All cue text, one cue a line (for language detection and search)."""
+        return "\n".join(c.plain_text for c in self.cues)
+
+    @classmethod
+    def from_cues(cls, cues: Iterable[Cue], **kwargs: Any) -> "Track":
+        return cls(cues=list(cues), **kwargs)
+
+
+def is_cjk(char: str) -> bool:
+    """True for Han ideographs, kana, hangul and full-width punctuation."""
+    code = ord(char)
+    return (
+        0x3000 <= code <= 0x30FF
+        or 0x3400 <= code <= 0x4DBF
+        or 0x4E00 <= code <= 0x9FFF
+        or 0xAC00 <= code <= 0xD7AF
+        or 0xF900 <= code <= 0xFAFF
+        or 0xFF00 <= code <= 0xFFEF
+        or 0x20000 <= code <= 0x2FA1F
+    )
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join subtitle lines: no space between CJK lines, one space otherwise."""
+    out = ""
+    for line in (l.strip() for l in lines):
+        if not line:
+            continue
+        if out and not (is_cjk(out[-1]) or is_cjk(line[0])):
+            out += " "
+        out += line
+    return out
+
+
+def format_ms(ms: int) -> str:
+    """``HH:MM:SS.mmm`` for messages and reports."""
+    sign = "-" if ms < 0 else ""
+    ms = abs(ms)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    return f"{sign}{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"

@@ -1,0 +1,226 @@
+"""Many episodes at once: a local process pool or Ray tasks, resumable, failure-tolerant.
+
+Each episode runs :func:`localize.pipeline.run.run_episode` in its own worker. A broken
+episode is reported and the others go on. Stage results are cached under the output
+folder, so running the same batch again redoes only what is missing. At the end the
+title-level files are written: ``OUT/title.json`` (per-episode status and the glossary
+consistency check across episodes) and ``OUT/report.html``.
+"""
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+from localize.errors import LocalizeError
+from localize.pipeline.markets import MarketProfile, load_markets
+
+MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
+SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")
+#: Environment a Ray worker needs to see the same models and caches as the driver.
+FORWARDED_ENV = ("ARGOS_PACKAGES_DIR", "LOCALIZE_CACHE", "HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
+                 "XDG_CONFIG_HOME", "PATH")
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One batch item: its name (the output folder) and its files."""
+
+    name: str
+    media: str
+    source_subs: str | None = None
+
+
+@dataclass
+class EpisodeResult:
+    episode: str
+    ok: bool
+    seconds: float
+    error: str | None = None
+    cached: bool = False
+    markets: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BatchResult:
+    results: list[EpisodeResult]
+    seconds: float
+    title: dict[str, Any]
+
+    @property
+    def failed(self) -> list[EpisodeResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def table(self) -> str:
+        """The summary table the CLI prints."""
+        width = max([len("episode"), *(len(r.episode) for r in self.results)])
+        lines = [f"{'episode':<{width}}  status   seconds  detail", "-" * (width + 40)]
+        for r in self.results:
+            status = "ok" if r.ok else "FAILED"
+            detail = r.error or ("cached" if r.cached else ", ".join(r.markets))
+            lines.append(f"{r.episode:<{width}}  {status:<7} {r.seconds:8.1f}  {detail}")
+        done = len(self.results) - len(self.failed)
+        lines.append(f"{done}/{len(self.results)} episodes ok, {len(self.failed)} failed, {self.seconds:.1f} s")
+        issues = self.title.get("glossary_consistency", {}).get("inconsistent", [])
+        if issues:
+            lines.append(f"glossary: {len(issues)} term(s) rendered inconsistently across episodes (see title.json)")
+        return "\n".join(lines)
+
+
+def find_episodes(inputs: Iterable[str | Path], sidecar_subs: bool = False) -> list[Episode]:
+    """Episodes from files and folders (searched recursively for media), named uniquely.
+
+    The name is the file stem; when stems repeat (``ep1/episode.mp4``, ``ep2/episode.mp4``)
+    the parent folders are prefixed until they differ. With ``sidecar_subs`` a subtitle
+    file beside the media with the same stem (``ep01.srt``, ``ep01.zh.srt``) is the source.
+    """
+    files: list[Path] = []
+    for item in map(Path, inputs):
+        if item.is_dir():
+            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES and p.is_file())
+            if not found:
+                raise LocalizeError(f"{item}: no media files in this folder")
+            files += found
+        elif item.exists():
+            files.append(item)
+        else:
+            raise LocalizeError(f"{item}: no such file or folder")
+    names = _unique_names(files)
+    return [Episode(n, str(f), _sidecar(f) if sidecar_subs else None) for n, f in zip(names, files)]
+
+
+def _unique_names(files: list[Path]) -> list[str]:
+    depth = 0
+    while True:
+        names = ["-".join([*f.resolve().parent.parts[len(f.resolve().parent.parts) - depth:], f.stem])
+                 if depth else f.stem for f in files]
+        if len(set(names)) == len(names) or depth > 8:
+            return names
+        depth += 1
+
+
+def _sidecar(media: Path) -> str | None:
+    for candidate in sorted(media.parent.glob(f"{media.stem}*")):
+        if candidate.suffix.lower() in SUBTITLE_SUFFIXES and candidate.stem.split(".")[0] == media.stem:
+            return str(candidate)
+    return None
+
+
+def batch(
+    inputs: Sequence[str | Path | Episode],
+    markets: str | Sequence[str | MarketProfile],
+    output_dir: str | Path,
+    jobs: int = 1,
+    executor: str = "local",
+    address: str | None = None,
+    *,
+    dub: bool = False,
+    sidecar_subs: bool = False,
+    on_done: Callable[[EpisodeResult], None] | None = None,
+    **options: Any,
+) -> BatchResult:
+    """Run every episode for every market; never stop at a broken one.
+
+    ``executor`` is "local" (a pool of ``jobs`` processes) or "ray" (Ray tasks on a local
+    instance with ``jobs`` CPUs, or the cluster at ``address``). ``options`` go to
+    :func:`run_episode` (``language``, ``glossaries``, ``model``...). ``on_done`` is called
+    as each episode finishes (for progress bars).
+    """
+    started = time.perf_counter()
+    profiles = load_markets(markets if isinstance(markets, str) else list(markets))
+    episodes = [e if isinstance(e, Episode) else None for e in inputs]
+    if any(e is None for e in episodes):
+        episodes = find_episodes([str(e.media) if isinstance(e, Episode) else e for e in inputs], sidecar_subs)
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    codes = [m.path or m.code for m in profiles]
+    tasks = [(e, codes, str(output_dir), dub, options) for e in episodes]
+    runner = {"local": _run_local, "ray": _run_ray}.get(executor)
+    if runner is None:
+        raise LocalizeError(f"unknown executor {executor!r} (use local or ray)")
+    done = runner(tasks, max(1, jobs), address, on_done or (lambda r: None))
+    order = {e.name: i for i, e in enumerate(episodes)}
+    results = sorted(done, key=lambda r: order[r.episode])
+    from localize.pipeline.report import write_title
+
+    title = write_title(output_dir)
+    return BatchResult(results, round(time.perf_counter() - started, 3), title)
+
+
+def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> EpisodeResult:
+    """Run one episode in a worker; any failure becomes a result, never an exception."""
+    from localize.pipeline.run import run_episode
+
+    episode, markets, output_dir, dub, options = task
+    started = time.perf_counter()
+    try:
+        manifest = run_episode(episode.media, markets, output_dir, dub=dub, source_subs=episode.source_subs,
+                               episode=episode.name, **options)
+    except LocalizeError as error:
+        return EpisodeResult(episode.name, False, _since(started), " ".join(str(error).split()))
+    except Exception as error:  # noqa: BLE001 - a bug in one episode must not stop the batch
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        message = f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})"
+        return EpisodeResult(episode.name, False, _since(started), " ".join(message.split()))
+    cached = not manifest.run.get("stages") or all(s["cached"] for s in manifest.run["stages"].values())
+    return EpisodeResult(episode.name, True, _since(started), cached=cached, markets=list(manifest.markets))
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)
+
+
+def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -> list[EpisodeResult]:
+    if address:
+        raise LocalizeError("--address only applies to --executor ray")
+    results = []
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)) or 1) as pool:
+        futures = {pool.submit(run_one, t): t[0].name for t in tasks}
+        for future in as_completed(futures):
+            try:
+                result = future.result()
+            except Exception as error:  # noqa: BLE001 - a worker died (out of memory, killed)
+                result = EpisodeResult(futures[future], False, 0.0, f"worker died: {type(error).__name__}")
+            results.append(result)
+            on_done(result)
+    return results
+
+
+def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> list[EpisodeResult]:
+    try:
+        import ray
+    except ImportError:
+        raise LocalizeError("the ray executor needs Ray: pip install 'localize[ray]'") from None
+    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
+    started_here = not ray.is_initialized()
+    if started_here:
+        kwargs = {"address": address} if address else {"num_cpus": jobs, "include_dashboard": False}
+        try:
+            ray.init(**kwargs, runtime_env={"env_vars": env}, log_to_driver=False, configure_logging=False)
+        except ConnectionError as error:
+            raise LocalizeError(f"cannot reach the Ray cluster at {address}: {error}") from None
+    remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
+    try:
+        pending = {remote.remote(t): t[0].name for t in tasks}
+        results = []
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            name = pending.pop(ready[0])
+            try:
+                result = ray.get(ready[0])
+            except Exception as error:  # noqa: BLE001 - a worker died
+                result = EpisodeResult(name, False, 0.0, f"worker died: {type(error).__name__}")
+            results.append(result)
+            on_done(result)
+        return results
+    finally:
+        if started_here:
+            ray.shutdown()

@@ -1,0 +1,114 @@
+"""A content-addressed cache of stage results, safe against crashes and ``kill -9``.
+
+Each entry is a folder ``<root>/<stage>/<key>/`` named by the SHA-256 of everything the
+stage's result depends on (input hashes, settings, tool versions, the stage's own source
+code). An entry is built in a temporary folder beside it and renamed into place in one
+step, so a killed run leaves either a whole entry or nothing (plus a stray ``.tmp-*``
+folder that the next :meth:`StageCache.put` of any entry sweeps away when it is stale).
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+STALE_TMP_SECONDS = 3600
+
+
+def canonical(value: Any) -> bytes:
+    """Stable JSON bytes for hashing: sorted keys, no whitespace, str() for the rest."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+
+
+def hash_value(value: Any) -> str:
+    return hashlib.sha256(canonical(value)).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def code_version(module_name: str) -> str:
+    """SHA-256 (16 hex) of a package's ``.py`` sources: results go stale when code changes."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(module_name)
+    if spec is None or spec.origin is None:
+        return "missing"
+    origin = Path(spec.origin)
+    files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class StageCache:
+    """Folders of stage results under ``root``, keyed by content hash."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def entry(self, stage: str, key: str) -> Path:
+        return self.root / stage / key
+
+    def get(self, stage: str, key: str) -> Path | None:
+        path = self.entry(stage, key)
+        return path if path.is_dir() else None
+
+    @contextlib.contextmanager
+    def put(self, stage: str, key: str) -> Iterator[Path]:
+        """Yield a fresh folder to fill; it becomes the entry only if the block succeeds."""
+        parent = self.root / stage
+        parent.mkdir(parents=True, exist_ok=True)
+        _sweep_stale(parent)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:12]}-", dir=parent))
+        try:
+            yield tmp
+            try:
+                os.rename(tmp, parent / key)
+            except OSError:  # another worker finished the same entry first: keep theirs
+                if not (parent / key).is_dir():
+                    raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def compute(self, stage: str, key: str, build: Callable[[Path], None]) -> tuple[Path, bool]:
+        """The entry for ``key``, building it with ``build(folder)`` if absent; also says if it was a hit."""
+        found = self.get(stage, key)
+        if found is not None:
+            return found, True
+        with self.put(stage, key) as folder:
+            build(folder)
+        return self.entry(stage, key), False
+
+    def read_json(self, stage: str, key: str, build: Callable[[], Any]) -> tuple[Any, bool]:
+        """A JSON-able result cached as ``result.json``; ``build()`` makes it on a miss."""
+
+        def write(folder: Path) -> None:
+            (folder / "result.json").write_bytes(canonical(build()))
+
+        folder, hit = self.compute(stage, key, write)
+        return json.loads((folder / "result.json").read_text(encoding="utf-8")), hit
+
+
+def _sweep_stale(parent: Path) -> None:
+    """Remove temporary folders left by killed runs (older than an hour, so never a live one)."""
+    cutoff = time.time() - STALE_TMP_SECONDS
+    for tmp in parent.glob(".tmp-*"):
+        with contextlib.suppress(OSError):
+            if tmp.stat().st_mtime < cutoff:
+                shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,491 @@
+"""One episode through the whole chain: transcribe once, then per market translate, time, dub.
+
+Output layout (``OUT`` is ``output_dir``)::
+
+    OUT/<episode>/manifest.json                      inputs, versions, settings, outputs, QC
+    OUT/<episode>/<episode>.<src>.json|srt           the source transcript (or given subtitles)
+    OUT/<episode>/<market>/<episode>.<lang>.<fmt>    subtitles per market (srt, vtt, ttml, ass)
+    OUT/<episode>/<market>/dub.wav                   dubbed dialogue (with ``dub=True``)
+    OUT/<episode>/<market>/muxed.mp4                 video + dub + soft subtitles (``dub=True``)
+    OUT/.cache/                                      stage results by content hash
+
+Every stage result is cached by the hash of its inputs, settings and versions (see
+:mod:`localize.pipeline.cache`), every output is written atomically, and the manifest is
+written last: a run killed at any point is finished by running it again.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from localize.errors import LocalizeError
+from localize.fileio import atomic_path, write_text_atomic
+from localize.media import MediaInfo, check_input, probe
+from localize.model import Cue, Track
+from localize.pipeline.cache import StageCache, canonical, code_version, hash_value, sha256_file
+from localize.pipeline.markets import MarketProfile, load_markets
+
+MANIFEST_VERSION = 1
+STAGE_PACKAGES = ("localize.transcribe", "localize.translate", "localize.timing", "localize.dub", "localize.formats")
+TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm")
+ISO639_2 = {"en": "eng", "es": "spa", "pt": "por", "id": "ind", "th": "tha", "vi": "vie", "ja": "jpn", "ko": "kor",
+            "zh": "zho", "fr": "fra", "de": "deu", "it": "ita", "ru": "rus", "ar": "ara", "hi": "hin", "tr": "tur"}
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class Manifest:
+    """What a run made and from what. ``run`` holds the only run-specific (non-reproducible) data."""
+
+    episode: str
+    key: str
+    inputs: dict[str, Any]
+    versions: dict[str, Any]
+    settings: dict[str, Any]
+    source: dict[str, Any]
+    markets: dict[str, Any]
+    run: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"manifest_version": MANIFEST_VERSION, **self.__dict__}
+
+    def save(self, path: str | Path) -> None:
+        write_text_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Manifest":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data.pop("manifest_version", None)
+        return cls(**data)
+
+    def output_files(self) -> list[str]:
+        """Paths of all outputs, relative to the episode folder."""
+        files = [o["path"] for o in self.source.get("outputs", [])]
+        for market in self.markets.values():
+            files += [o["path"] for o in market["outputs"]]
+        return files
+
+
+@dataclass
+class _Context:
+    """What every stage of one episode run needs."""
+
+    media: Path
+    info: MediaInfo
+    episode_dir: Path
+    episode: str
+    cache: StageCache
+    log: Log
+    media_sha256: str = ""
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def stage(self, name: str, hit: bool, started: float) -> None:
+        self.stages[name] = {"seconds": round(time.perf_counter() - started, 3), "cached": hit}
+        self.log(f"{self.episode}: {name} {'(cached)' if hit else 'done'} in {self.stages[name]['seconds']:.1f} s")
+
+
+def run_episode(
+    media: str | Path,
+    markets: str | Sequence[str | MarketProfile],
+    output_dir: str | Path,
+    dub: bool = False,
+    source_subs: str | Path | None = None,
+    *,
+    episode: str | None = None,
+    language: str = "auto",
+    glossaries: Sequence[str | Path] = (),
+    model: str | None = None,
+    engine: str = "faster-whisper",
+    shots: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    log: Log | None = None,
+) -> Manifest:
+    """Localize one episode for each market; return (and write) its manifest.
+
+    ``source_subs`` skips transcription; ``language`` is the source language ("auto" to
+    detect); ``glossaries`` are title-level glossary files added to each market's layers;
+    ``shots`` is a cut list file (else cuts are detected in the video).
+    """
+    started_at, started = time.time(), time.perf_counter()
+    media = check_input(media)
+    info = probe(media)
+    profiles = load_markets(markets if isinstance(markets, str) else list(markets))
+    output_dir = Path(output_dir)
+    name = episode or media.stem
+    ctx = _Context(media, info, output_dir / name, name, StageCache(cache_dir or output_dir / ".cache"), log or _quiet)
+    inputs = _inputs(media, info, source_subs, glossaries, shots)
+    ctx.media_sha256 = inputs["media"]["sha256"]
+    settings = _settings(dub, language, model, engine, profiles)
+    versions = _versions()
+    key = hash_value({"inputs": _strip_paths(inputs), "settings": settings, "code": versions["code"],
+                      "argos": versions["argos_packages"]})
+    previous = _finished(ctx.episode_dir, key)
+    if previous is not None:
+        ctx.log(f"{name}: up to date")
+        return previous
+    source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries)
+    cuts = _shots(ctx, inputs, shots)
+    results = {m.code: _market(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
+    versions["models"] = {"transcribe": source_info.pop("model", None),
+                          "voices": {c: r.get("dub", {}).get("voice") for c, r in results.items() if r.get("dub")}}
+    manifest = Manifest(
+        episode=name, key=key, inputs=inputs, versions=versions, settings=settings, source=source_info,
+        markets=results, run={"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at)),
+                              "seconds": round(time.perf_counter() - started, 3), "stages": ctx.stages},
+    )
+    manifest.save(ctx.episode_dir / "manifest.json")
+    return manifest
+
+
+def _quiet(_: str) -> None:
+    """Default log: say nothing."""
+
+
+def _finished(episode_dir: Path, key: str) -> Manifest | None:
+    """The manifest of an earlier identical run whose outputs are all intact, else None."""
+    path = episode_dir / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        manifest = Manifest.load(path)
+    except (ValueError, TypeError):
+        return None
+    if manifest.key != key:
+        return None
+    expected = {o["path"]: o["sha256"] for o in _all_outputs(manifest)}
+    for rel, digest in expected.items():
+        file = episode_dir / rel
+        if not file.is_file() or sha256_file(file) != digest:
+            return None
+    return manifest
+
+
+def _all_outputs(manifest: Manifest) -> list[dict[str, Any]]:
+    outputs = list(manifest.source.get("outputs", []))
+    for market in manifest.markets.values():
+        outputs += market["outputs"]
+    return outputs
+
+
+# --- inputs, settings, versions -------------------------------------------------------
+
+
+def _inputs(media: Path, info: MediaInfo, subs: str | Path | None, glossaries: Sequence[str | Path],
+            shots: str | Path | None) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "media": {**_file_entry(media), "duration_ms": info.duration, "has_video": info.has_video,
+                  "fps": str(info.fps) if info.fps else None, "width": info.width, "height": info.height},
+        "glossaries": [_file_entry(check_input(g)) for g in glossaries],
+    }
+    if subs is not None:
+        inputs["source_subs"] = _file_entry(check_input(subs))
+    if shots is not None:
+        inputs["shots"] = _file_entry(check_input(shots))
+    return inputs
+
+
+def _file_entry(path: Path) -> dict[str, Any]:
+    return {"path": str(path.resolve()), "sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def _strip_paths(value: Any) -> Any:
+    """Inputs minus their paths: moving a file elsewhere does not invalidate results."""
+    if isinstance(value, dict):
+        return {k: _strip_paths(v) for k, v in value.items() if k != "path"}
+    if isinstance(value, list):
+        return [_strip_paths(v) for v in value]
+    return value
+
+
+def _settings(dub: bool, language: str, model: str | None, engine: str,
+              profiles: list[MarketProfile]) -> dict[str, Any]:
+    return {"dub": dub, "language": language, "model": model, "engine": engine,
+            "markets": {m.code: m.to_dict() for m in profiles}}
+
+
+def _versions() -> dict[str, Any]:
+    return {
+        "localize": _package_version("localize"),
+        "python": platform.python_version(),
+        "ffmpeg": _ffmpeg_version(),
+        "packages": {name: _package_version(name) for name in TOOL_PACKAGES},
+        "code": {name: code_version(name) for name in (*STAGE_PACKAGES, "localize.pipeline")},
+        "argos_packages": _argos_packages(),
+    }
+
+
+def _package_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+@functools.lru_cache(maxsize=None)
+def _ffmpeg_version() -> str | None:
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return None
+    out = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True).stdout
+    return (out.split() or [None, None, None])[2]
+
+
+def _argos_packages() -> list[dict[str, Any]]:
+    """Installed Argos packages (codes, version, content of metadata), read without loading argos."""
+    try:
+        from argostranslate import settings
+    except ImportError:
+        return []
+    found = []
+    for base in settings.package_dirs:
+        for meta in sorted(Path(base).glob("*/metadata.json")):
+            data = json.loads(meta.read_text(encoding="utf-8"))
+            model_bin = meta.parent / "model" / "model.bin"
+            found.append({"from": data.get("from_code"), "to": data.get("to_code"),
+                          "version": data.get("package_version"),
+                          "model_bytes": model_bin.stat().st_size if model_bin.is_file() else None})
+    return sorted(found, key=lambda p: (str(p["from"]), str(p["to"])))
+
+
+# --- track (de)serialization for the cache ---------------------------------------------
+
+
+def track_to_dict(track: Track) -> dict[str, Any]:
+    return {"language": track.language, "fps": str(track.fps), "meta": track.meta,
+            "cues": [c.to_dict() for c in track.cues]}
+
+
+def track_from_dict(data: dict[str, Any]) -> Track:
+    return Track(cues=[Cue.from_dict(c) for c in data["cues"]], language=data.get("language"),
+                 fps=Fraction(data.get("fps") or 30), meta=dict(data.get("meta") or {}))
+
+
+def _cached_track(ctx: _Context, stage: str, key: dict[str, Any], build: Callable[[], Track]) -> Track:
+    started = time.perf_counter()
+    data, hit = ctx.cache.read_json(stage, hash_value(key), lambda: track_to_dict(build()))
+    ctx.stage(stage, hit, started)
+    return track_from_dict(data)
+
+
+# --- stages -----------------------------------------------------------------------------
+
+
+def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, language: str, model: str | None,
+            engine: str, profiles: list[MarketProfile], glossaries: Sequence[str | Path]) -> tuple[Track, dict[str, Any]]:
+    """The source-language track: the given subtitles, or a (cached) transcription."""
+    if subs is not None:
+        key = {"subs": inputs["source_subs"]["sha256"], "language": language, "code": code_version("localize.formats")}
+        track = _cached_track(ctx, "source", key, lambda: _load_subs(Path(subs), language))
+    else:
+        terms = _bias_terms(profiles, glossaries)
+        key = {"media": inputs["media"]["sha256"], "language": language, "model": model, "engine": engine,
+               "terms": terms, "code": code_version("localize.transcribe"),
+               "lib": _package_version("faster-whisper")}
+        track = _cached_track(ctx, "transcribe", key, lambda: _transcribe(ctx.media, language, model, engine, terms))
+    if ctx.info.fps:
+        track = track.replace(fps=ctx.info.fps)
+    lang = (track.language or "und").lower()
+    outputs = [_write_subs(ctx, track, ctx.episode_dir / f"{ctx.episode}.{lang}.{fmt}") for fmt in ("json", "srt")]
+    info = {"language": lang, "from": "subtitles" if subs is not None else "transcription", "cues": len(track),
+            "outputs": outputs, "model": {k: track.meta.get(k) for k in ("engine", "model", "model_sha256")
+                                          if k in track.meta} or None}
+    return track, info
+
+
+def _load_subs(path: Path, language: str) -> Track:
+    from localize.formats import load
+
+    track = load(path)
+    if not track.cues:
+        raise LocalizeError(f"{path}: no subtitles in the file")
+    if language != "auto":
+        return track.replace(language=language)
+    if not track.language:
+        return track.replace(language=_detect_language(track.text(), path))
+    return track
+
+
+def _detect_language(text: str, path: Path) -> str:
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0
+    try:
+        return detect(text).split("-")[0]
+    except LangDetectException:
+        raise LocalizeError(f"{path}: cannot tell the language; give it with --language") from None
+
+
+def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str]) -> Track:
+    from localize.transcribe import transcribe
+
+    return transcribe(media, language=language, model=model, engine=engine, glossary=terms or None)
+
+
+def _bias_terms(profiles: list[MarketProfile], glossaries: Sequence[str | Path]) -> list[str]:
+    """Source terms of all glossaries, to bias recognition towards names."""
+    paths = sorted({*map(str, glossaries), *(g for m in profiles for g in m.glossaries)})
+    if not paths:
+        return []
+    from localize.translate import load_glossaries
+
+    return sorted({t.source for t in load_glossaries(paths).terms})
+
+
+def _shots(ctx: _Context, inputs: dict[str, Any], shots: str | Path | None) -> list[int]:
+    """Cut times in ms: from a cut list, detected in the video, or none for audio."""
+    from localize import timing
+
+    started = time.perf_counter()
+    if shots is not None:
+        cuts = list(timing.read_shots(shots))
+        ctx.stage("shots", False, started)
+        return cuts
+    if not ctx.info.has_video:
+        return []
+    key = {"media": inputs["media"]["sha256"], "code": code_version("localize.timing")}
+    cuts, hit = ctx.cache.read_json("shots", hash_value(key), lambda: list(timing.detect_shots(ctx.media, cache=False)))
+    ctx.stage("shots", hit, started)
+    return cuts
+
+
+def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int],
+            title_glossaries: Sequence[str | Path], dub: bool) -> dict[str, Any]:
+    """Translate, time, check, write and (optionally) dub one market; its manifest entry."""
+    from localize import timing
+
+    layers = [*market.glossaries, *map(str, title_glossaries)]
+    glossary = _load_glossary(layers, market.code)
+    translated = _translate(ctx, market, source, glossary, layers)
+    profile_name, profile = _timing_profile(market)
+    protected = sorted(glossary.targets()) if glossary else []
+    key = {"track": hash_value(track_to_dict(translated)), "profile": profile_name, "shots": cuts,
+           "protected": protected, "code": code_version("localize.timing")}
+    timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
+    qc = timing.check(timed, profile, cuts).to_dict()
+    folder = ctx.episode_dir / market.code
+    lang = market.language.lower()
+    outputs = [_write_subs(ctx, timed, folder / f"{ctx.episode}.{lang}.{fmt}") for fmt in market.formats]
+    entry: dict[str, Any] = {
+        "language": market.language, "timing_profile": profile_name, "cues": len(timed), "qc": qc,
+        "glossary": {"layers": [_file_entry(Path(p)) for p in layers],
+                     "report": translated.meta.get("glossary_report"),
+                     "usage": glossary_usage(timed, glossary)},
+        "outputs": outputs,
+    }
+    if dub:
+        entry["dub"], dub_outputs = _dub(ctx, market, timed, folder)
+        entry["outputs"] += dub_outputs
+    return entry
+
+
+def _load_glossary(layers: list[str], market: str) -> Any:
+    if not layers:
+        return None
+    from localize.translate import load_glossaries
+
+    return load_glossaries(layers, market=market)
+
+
+def _same_language(a: str | None, b: str) -> bool:
+    return (a or "").lower().split("-")[0] == b.lower().split("-")[0]
+
+
+def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layers: list[str]) -> Track:
+    if _same_language(source.language, market.language):
+        return source.replace(language=market.language)
+    key = {"track": hash_value(track_to_dict(source)), "target": market.language,
+           "glossaries": [sha256_file(p) for p in layers], "market": market.code,
+           "argos": _argos_packages(), "code": code_version("localize.translate")}
+
+    def build() -> Track:
+        from localize.translate import translate
+
+        return translate(source, market.language, source=source.language,
+                         glossaries=[glossary] if glossary else (), cache=False)
+
+    return _cached_track(ctx, f"translate-{market.code}", key, build)
+
+
+def _timing_profile(market: MarketProfile) -> tuple[str, Any]:
+    """The market's timing profile, or its documented fallback when that one is not built in."""
+    from localize.timing import load_profile
+
+    try:
+        return market.profile, load_profile(market.profile)
+    except LocalizeError:
+        if not market.fallback_profile:
+            raise
+        return market.fallback_profile, load_profile(market.fallback_profile)
+
+
+def glossary_usage(track: Track, glossary: Any) -> dict[str, dict[str, Any]]:
+    """Per glossary term found in the source text: its target, how often used, renderings that miss it."""
+    if glossary is None:
+        return {}
+    usage: dict[str, dict[str, Any]] = {}
+    for term in glossary.terms:
+        hits = [c for c in track.cues if c.source and term.source in c.source]
+        if not hits:
+            continue
+        misses = [c.plain_text for c in hits if term.target.lower() not in c.plain_text.lower()]
+        usage[term.source] = {"target": term.target, "cues": len(hits), "rendered": len(hits) - len(misses),
+                              "misses": misses}
+    return usage
+
+
+def _write_subs(ctx: _Context, track: Track, target: Path) -> dict[str, Any]:
+    from localize.formats import save
+
+    with atomic_path(target) as tmp:
+        save(track, tmp)
+    return _output_entry(ctx, target)
+
+
+def _output_entry(ctx: _Context, path: Path) -> dict[str, Any]:
+    return {"path": path.relative_to(ctx.episode_dir).as_posix(), "sha256": sha256_file(path),
+            "bytes": path.stat().st_size}
+
+
+def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Dub (and mux) into the cache, then copy the files into the market folder."""
+    mux = market.mux and ctx.info.has_video
+    key = {"track": hash_value(track_to_dict(timed)), "media": ctx.media_sha256, "voice": market.voice,
+           "voices": market.voices, "loudness": market.loudness, "true_peak": market.true_peak,
+           "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles,
+           "code": [code_version("localize.dub"), code_version("localize.formats")]}
+
+    def build(entry: Path) -> None:
+        from localize.dub import dub
+        from localize.formats import save
+
+        subtitles = []
+        for fmt in market.mux_subtitles if mux else ():
+            sub = entry / f"subtitles.{fmt}"
+            save(timed, sub)
+            subtitles.append((sub, ISO639_2.get(market.language.split("-")[0], market.language)))
+        report = dub(timed, entry / "dub.wav", video=ctx.media if ctx.info.has_video else None,
+                     voice=market.voice, voices=market.voices or None, loudness=market.loudness,
+                     true_peak=market.true_peak, mux=entry / "muxed.mp4" if mux else None,
+                     subtitles=subtitles, max_speed=market.max_speed)
+        (entry / "report.json").write_bytes(canonical({**report.to_dict(), "voice": market.voice}))
+
+    started = time.perf_counter()
+    entry, hit = ctx.cache.compute(f"dub-{market.code}", hash_value(key), build)
+    ctx.stage(f"dub-{market.code}", hit, started)
+    outputs = []
+    for name in ("dub.wav", "muxed.mp4"):
+        if (entry / name).is_file():
+            with atomic_path(folder / name) as tmp:
+                shutil.copyfile(entry / name, tmp)
+            outputs.append(_output_entry(ctx, folder / name))
+    return json.loads((entry / "report.json").read_text(encoding="utf-8")), outputs

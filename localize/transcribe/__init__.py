@@ -1,0 +1,23 @@
+"""Transcribe stage: speech in any audio or video file to cues with word timings, offline.
+
+>>> from localize.transcribe import transcribe
+>>> track = transcribe("episode.mp4", language="zh", glossary=["林晚", "陆景琛"])
+"""
+from localize.transcribe.chinese import to_script
+from localize.transcribe.core import AUTO_LANGUAGES, transcribe
+from localize.transcribe.engines import ENGINES, DecodeOptions, Engine, load_engine
+from localize.transcribe.models import (
+    BASE_SHA256,
+    ResolvedModel,
+    assemble_base,
+    convert_to_openai,
+    list_models,
+    resolve_model,
+)
+from localize.transcribe.segment import CueRules, words_to_cues
+
+__all__ = [
+    "AUTO_LANGUAGES", "BASE_SHA256", "ENGINES", "CueRules", "DecodeOptions", "Engine", "ResolvedModel",
+    "assemble_base", "convert_to_openai", "list_models", "load_engine", "resolve_model", "to_script",
+    "transcribe", "words_to_cues",
+]

@@ -1,0 +1,134 @@
+"""``transcribe()``: any audio or video file to a track of timed cues with word timings."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+import numpy as np
+
+from localize.errors import LocalizeError
+from localize.media import SAMPLE_RATE, check_input, probe, stream_audio
+from localize.model import DEFAULT_FPS, Track, Word, is_cjk
+from localize.transcribe.chinese import ZH_PROMPT, converter, to_script
+from localize.transcribe.engines import DecodeOptions, Engine, load_engine, speech_only
+from localize.transcribe.segment import CJK_LANGUAGES, CueRules, words_to_cues
+
+log = logging.getLogger("localize.transcribe")
+
+#: languages ``language="auto"`` chooses between
+AUTO_LANGUAGES = ("zh", "en")
+#: audio is decoded and recognized in windows of this length, so memory stays bounded
+WINDOW_SECONDS = 600
+#: a window ends at the quietest 50 ms within this many seconds of its nominal end
+CUT_SEARCH_SECONDS = 10
+MIN_SPEECH_SECONDS = 0.3
+
+Progress = Callable[[int, int], None]
+
+
+def transcribe(
+    media: str | Path,
+    language: str = "auto",
+    model: str | Path | None = None,
+    engine: str = "faster-whisper",
+    glossary: Sequence[str] | None = None,
+    script: str = "simplified",
+    vad: bool = True,
+    progress: Progress | None = None,
+) -> Track:
+    """Recognize the speech in ``media`` and return it as cues with word timings.
+
+    ``language``: a code ("zh", "en", ...), "auto" (zh or en, whichever the model finds
+    likelier) or a comma list to choose from ("zh,en,ja"). ``glossary``: names and terms
+    to bias recognition towards. ``script``: "simplified" or "traditional" for Chinese.
+    ``progress(done_ms, total_ms)`` is called after each window.
+    """
+    path = check_input(media)
+    info = probe(path)
+    if not info.has_audio:
+        raise LocalizeError(f"{path}: has no audio stream")
+    fixed, allowed = parse_language(language)
+    converter(script)  # fail early on an unknown script
+    backend = load_engine(engine, model)
+    detected, words = fixed, []
+    for offset, audio in audio_windows(path):
+        if detected is None:
+            detected = detect_language(backend, audio, allowed)
+        if detected is not None:
+            options = decode_options(detected, glossary or (), vad)
+            words += [_shift(w, offset) for w in backend.words(audio, options)]
+        if progress:
+            progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
+    return _track(words, detected, script, info.fps, backend, path)
+
+
+def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
+    """(fixed language or None, languages auto-detection may choose)."""
+    text = (language or "auto").strip().lower()
+    if text == "auto":
+        return None, AUTO_LANGUAGES
+    codes = tuple(c.strip() for c in text.split(",") if c.strip())
+    if not codes or not all(c.replace("-", "").isalpha() for c in codes):
+        raise LocalizeError(f"bad language '{language}': use a code like zh or en, 'auto', or a list like zh,en,ja")
+    return (codes[0], codes) if len(codes) == 1 else (None, codes)
+
+
+def detect_language(backend: Engine, audio: np.ndarray, allowed: Sequence[str]) -> str | None:
+    """The likeliest of ``allowed`` languages for the speech in ``audio``; None if no speech."""
+    speech, _ = speech_only(audio)
+    if speech.size < MIN_SPEECH_SECONDS * SAMPLE_RATE:
+        return None
+    probs = backend.language_probs(speech[: 30 * SAMPLE_RATE])
+    best = max(allowed, key=lambda code: probs.get(code, 0.0))
+    log.info("detected language %s (p=%.2f among %s)", best, probs.get(best, 0.0), ",".join(allowed))
+    return best
+
+
+def decode_options(language: str, glossary: Iterable[str], vad: bool) -> DecodeOptions:
+    """Decoder settings for ``language``: the zh prompt, glossary terms written in its script."""
+    cjk = language in CJK_LANGUAGES
+    terms = [t.strip() for t in glossary if t.strip() and any(is_cjk(c) for c in t) == cjk]
+    hotwords = ("，" if cjk else ", ").join(dict.fromkeys(terms)) or None
+    return DecodeOptions(language=language, initial_prompt=ZH_PROMPT if language == "zh" else None, hotwords=hotwords, vad=vad)
+
+
+def audio_windows(path: Path, seconds: int = WINDOW_SECONDS) -> Iterator[tuple[int, np.ndarray]]:
+    """(offset in ms, mono 16 kHz audio) windows of about ``seconds``, cut at quiet points."""
+    size, buffer, offset = seconds * SAMPLE_RATE, np.zeros(0, np.float32), 0
+    for chunk in stream_audio(path):
+        buffer = np.concatenate([buffer, chunk])
+        while len(buffer) >= size + CUT_SEARCH_SECONDS * SAMPLE_RATE:
+            cut = _quiet_point(buffer, size)
+            yield offset * 1000 // SAMPLE_RATE, buffer[:cut]
+            buffer, offset = buffer[cut:], offset + cut
+    if len(buffer) or offset == 0:
+        yield offset * 1000 // SAMPLE_RATE, buffer
+
+
+def _quiet_point(audio: np.ndarray, near: int) -> int:
+    """Sample index of the quietest 50 ms frame in the ``CUT_SEARCH_SECONDS`` before ``near``."""
+    frame = SAMPLE_RATE // 20
+    start = near - CUT_SEARCH_SECONDS * SAMPLE_RATE
+    frames = audio[start:near].reshape(-1, frame)
+    return start + int(np.argmin((frames**2).mean(axis=1))) * frame + frame // 2
+
+
+def _shift(word: Word, offset: int) -> Word:
+    return Word(word.start + offset, word.end + offset, word.text, word.probability)
+
+
+def _track(words: list[Word], language: str | None, script: str, fps, backend: Engine, path: Path) -> Track:
+    if language == "zh":
+        words = [Word(w.start, w.end, to_script(w.text, script), w.probability) for w in words]
+    cues = words_to_cues(words, CueRules.for_language(language))
+    meta = {"engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
+    if backend.model.sha256:
+        meta["model_sha256"] = backend.model.sha256
+    if language == "zh":
+        meta["script"] = script
+    if not cues:
+        message = f"{path}: no speech found (silence or music only); the track is empty"
+        log.warning(message)
+        meta["warnings"] = [message]
+    return Track(cues=cues, language=language, fps=fps or DEFAULT_FPS, meta=meta)

@@ -1,0 +1,217 @@
+"""Speech-recognition backends behind one small interface.
+
+Each engine takes 16 kHz mono float32 audio and returns :class:`~localize.model.Word`
+objects with times in ms relative to the start of that audio. Add a backend by writing a
+class with the :class:`Engine` methods and registering it in :data:`ENGINES`.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from localize.errors import LocalizeError
+from localize.model import Word
+from localize.transcribe.models import INSTALL_HINT, ResolvedModel, resolve_model
+
+log = logging.getLogger("localize.transcribe")
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """Decoder settings shared by the engines (the defaults are tuned in benchmarks/asr.py)."""
+
+    language: str
+    initial_prompt: str | None = None
+    hotwords: str | None = None
+    vad: bool = True
+    beam_size: int = 5
+    patience: float = 1.0
+    temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    condition_on_previous_text: bool = True
+
+
+class Engine(Protocol):
+    """A loaded speech recognizer."""
+
+    name: str
+    model: ResolvedModel
+
+    def language_probs(self, speech: np.ndarray) -> dict[str, float]:
+        """Probability of each language code for the first 30 s of ``speech`` (VAD-trimmed audio)."""
+
+    def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
+        """Recognized words with times in ms from the start of ``audio``."""
+
+
+def cpu_threads() -> int:
+    """CPU cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _word(start: float, end: float, text: str, probability: float | None) -> Word:
+    return Word(start=round(start * 1000), end=round(end * 1000), text=text.strip(), probability=probability)
+
+
+class FasterWhisperEngine:
+    """faster-whisper (CTranslate2): int8 on CPU, float16 on CUDA."""
+
+    name = "faster-whisper"
+
+    def __init__(self, model: ResolvedModel) -> None:
+        import ctranslate2
+        from faster_whisper import WhisperModel
+
+        cuda = ctranslate2.get_cuda_device_count() > 0
+        self.model = model
+        self.device = "cuda" if cuda else "cpu"
+        try:
+            self._model = WhisperModel(
+                str(model.path), device=self.device, compute_type="float16" if cuda else "int8",
+                cpu_threads=cpu_threads(), download_root=str(_download_root("faster-whisper")),
+            )
+        except Exception as error:  # offline download or unreadable weights
+            raise _load_error(model, error) from None
+
+    def language_probs(self, speech: np.ndarray) -> dict[str, float]:
+        _, _, probs = self._model.detect_language(audio=speech)
+        return dict(probs)
+
+    def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
+        segments, _ = self._model.transcribe(
+            audio, language=options.language, beam_size=options.beam_size, patience=options.patience,
+            temperature=list(options.temperature), initial_prompt=options.initial_prompt,
+            hotwords=options.hotwords, vad_filter=options.vad, word_timestamps=True,
+            condition_on_previous_text=options.condition_on_previous_text,
+        )
+        return [_word(w.start, w.end, w.word, w.probability) for s in segments for w in s.words or []]
+
+
+class OpenAIWhisperEngine:
+    """openai-whisper (PyTorch): fp32 on CPU, fp16 on CUDA.
+
+    It has no voice-activity filter of its own, so with ``vad`` on the audio is cut to
+    speech with faster-whisper's bundled Silero VAD and times are mapped back.
+    """
+
+    name = "openai-whisper"
+
+    def __init__(self, model: ResolvedModel) -> None:
+        try:
+            import torch
+            import whisper
+        except ImportError:
+            raise LocalizeError("the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'") from None
+        self.model = model
+        self.device = "cuda" if torch.cuda.is_available() else "cpu"
+        torch.set_num_threads(cpu_threads())
+        try:
+            self._model = _load_openai(model.path, self.device)
+        except Exception as error:
+            raise _load_error(model, error) from None
+
+    def language_probs(self, speech: np.ndarray) -> dict[str, float]:
+        import whisper
+
+        mel = whisper.log_mel_spectrogram(whisper.pad_or_trim(speech), self._model.dims.n_mels).to(self._model.device)
+        _, probs = self._model.detect_language(mel)
+        return dict(probs)
+
+    def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
+        speech, mapping = speech_only(audio) if options.vad else (audio, None)
+        if speech.size == 0:
+            return []
+        result = self._model.transcribe(
+            speech, language=options.language, beam_size=options.beam_size, patience=options.patience,
+            temperature=options.temperature, initial_prompt=_join_prompt(options.hotwords, options.initial_prompt),
+            word_timestamps=True, condition_on_previous_text=options.condition_on_previous_text,
+            fp16=self.device == "cuda", verbose=None,
+        )
+        words = [_word(w["start"], w["end"], w["word"], w.get("probability")) for s in result["segments"] for w in s.get("words", [])]
+        return [_remap(w, mapping) for w in words] if mapping is not None else words
+
+
+def _join_prompt(hotwords: str | None, prompt: str | None) -> str | None:
+    parts = [p for p in (hotwords, prompt) if p]
+    return " ".join(parts) or None
+
+
+def _load_openai(path: Path | str, device: str):
+    """openai-whisper model from a ``.pt`` file (with our alignment heads) or a name."""
+    import torch
+    import whisper
+
+    if not Path(str(path)).is_file():
+        return whisper.load_model(str(path), device=device, download_root=str(_download_root("openai-whisper")))
+    checkpoint = torch.load(path, map_location=device, weights_only=True)
+    model = whisper.model.Whisper(whisper.model.ModelDimensions(**checkpoint["dims"]))
+    model.load_state_dict(checkpoint["model_state_dict"])
+    heads = checkpoint.get("alignment_heads")
+    if heads:
+        mask = torch.zeros(model.dims.n_text_layer, model.dims.n_text_head, dtype=torch.bool)
+        for layer, head in heads:
+            mask[layer, head] = True
+        model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
+    return model.to(device)
+
+
+def speech_only(audio: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Audio cut to Silero-VAD speech, and (offset in cut audio, offset in original) pairs in samples."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio, VadOptions())
+    mapping, kept, pieces = [], 0, []
+    for chunk in chunks:
+        mapping.append((kept, chunk["start"]))
+        pieces.append(audio[chunk["start"]:chunk["end"]])
+        kept += chunk["end"] - chunk["start"]
+    return (np.concatenate(pieces) if pieces else np.zeros(0, np.float32)), mapping
+
+
+def _remap(word: Word, mapping: list[tuple[int, int]]) -> Word:
+    def original(ms: int) -> int:
+        sample = ms * 16
+        kept, orig = max((m for m in mapping if m[0] <= sample), default=mapping[0])
+        return (orig + sample - kept) // 16
+
+    return Word(original(word.start), original(word.end), word.text, word.probability)
+
+
+def _download_root(engine: str) -> Path:
+    from localize.paths import cache_dir
+
+    return cache_dir("models", "downloads", engine)
+
+
+def _load_error(model: ResolvedModel, error: Exception) -> LocalizeError:
+    if model.source == "download":
+        return LocalizeError(f"Whisper model '{model.name}' is not available offline and could not be downloaded: {INSTALL_HINT}")
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return LocalizeError(f"{model.path}: cannot load Whisper model ({first})")
+
+
+ENGINES: dict[str, Callable[[ResolvedModel], Engine]] = {
+    FasterWhisperEngine.name: FasterWhisperEngine,
+    OpenAIWhisperEngine.name: OpenAIWhisperEngine,
+}
+
+
+def load_engine(engine: str = "faster-whisper", model: str | Path | None = None) -> Engine:
+    """A loaded engine; the same engine and weights are loaded once per process."""
+    if engine not in ENGINES:
+        raise LocalizeError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    return _load(engine, resolve_model(model, engine))
+
+
+@functools.lru_cache(maxsize=4)
+def _load(engine: str, model: ResolvedModel) -> Engine:
+    log.info("loading %s from %s", engine, model.path)
+    return ENGINES[engine](model)
