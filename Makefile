@@ -29,7 +29,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(VENV)/bin/localize demo -o out/demo
+	mkdir -p out/demo
+	$(VENV)/bin/localize info fixtures/episode_zh/reference.srt
+	for fmt in vtt ass ttml json; do \
+	  $(VENV)/bin/localize convert fixtures/episode_zh/reference.srt out/demo/episode.zh.$$fmt || exit 1; \
+	done
+	@echo "demo outputs: out/demo/"
 
 test: setup
 	$(PY) -m pytest -q

@@ -95,8 +95,8 @@ def load(
     ``track.meta`` records ``encoding`` and ``format``. Raises :class:`LocalizeError`
     naming the file (and the line) for anything malformed, empty or with inverted times.
     """
-    chosen = format_for(path, fmt)
     text, used = read_text(path, encoding)
+    chosen = format_for(path, fmt)
     try:
         track = chosen.read(text)
     except ParseError as error:

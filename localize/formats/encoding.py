@@ -20,6 +20,7 @@ BOMS = [  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 ]
+#: Encodings subtitle files really use, in order of preference when bytes fit several.
 CANDIDATES = ["gb18030", "big5", "cp1252", "utf_16_le", "utf_16_be", "shift_jis", "euc_kr", "cp1251", "cp1250"]
 SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "ascii": "utf-8", "latin_1": "cp1252"}
 
@@ -38,7 +39,9 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     guess = from_bytes(data, cp_isolation=CANDIDATES).best()
     if guess is None:
         raise LocalizeError("not a text subtitle file (binary data or unknown encoding; try --encoding)")
-    name = SUPERSETS.get(guess.encoding, guess.encoding)
+    fitting = {guess.encoding, *guess.could_be_from_charset}
+    preferred = next((name for name in CANDIDATES if name in fitting), guess.encoding)
+    name = SUPERSETS.get(preferred, preferred)
     return _decode_as(data, name), name
 
 

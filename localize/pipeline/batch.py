@@ -136,9 +136,10 @@ def batch(
     """
     started = time.perf_counter()
     profiles = load_markets(markets if isinstance(markets, str) else list(markets))
-    episodes = [e if isinstance(e, Episode) else None for e in inputs]
-    if any(e is None for e in episodes):
-        episodes = find_episodes([str(e.media) if isinstance(e, Episode) else e for e in inputs], sidecar_subs)
+    if all(isinstance(e, Episode) for e in inputs):
+        episodes = list(inputs)
+    else:
+        episodes = find_episodes(inputs, sidecar_subs)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     codes = [m.path or m.code for m in profiles]

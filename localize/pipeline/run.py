@@ -135,6 +135,7 @@ def run_episode(
         return previous
     source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries)
     cuts = _shots(ctx, inputs, shots)
+    source_info["shots"] = cuts
     results = {m.code: _market(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
     versions["models"] = {"transcribe": source_info.pop("model", None),
                           "voices": {c: r.get("dub", {}).get("voice") for c, r in results.items() if r.get("dub")}}
@@ -304,25 +305,17 @@ def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, lang
 
 def _load_subs(path: Path, language: str) -> Track:
     from localize.formats import load
+    from localize.language import detect_language
 
     track = load(path)
-    if not track.cues:
-        raise LocalizeError(f"{path}: no subtitles in the file")
     if language != "auto":
         return track.replace(language=language)
-    if not track.language:
-        return track.replace(language=_detect_language(track.text(), path))
-    return track
-
-
-def _detect_language(text: str, path: Path) -> str:
-    from langdetect import DetectorFactory, LangDetectException, detect
-
-    DetectorFactory.seed = 0
-    try:
-        return detect(text).split("-")[0]
-    except LangDetectException:
-        raise LocalizeError(f"{path}: cannot tell the language; give it with --language") from None
+    if track.language:
+        return track
+    detected = detect_language(track.text())
+    if detected is None:
+        raise LocalizeError(f"{path}: cannot tell the language of these subtitles; give it with --language")
+    return track.replace(language=detected)
 
 
 def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str]) -> Track:
@@ -383,6 +376,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
         "outputs": outputs,
     }
     if dub:
+        entry["loudness_target"] = market.loudness
         entry["dub"], dub_outputs = _dub(ctx, market, timed, folder)
         entry["outputs"] += dub_outputs
     return entry
@@ -446,8 +440,7 @@ def glossary_usage(track: Track, glossary: Any) -> dict[str, dict[str, Any]]:
 def _write_subs(ctx: _Context, track: Track, target: Path) -> dict[str, Any]:
     from localize.formats import save
 
-    with atomic_path(target) as tmp:
-        save(track, tmp)
+    save(track, target)  # atomic
     return _output_entry(ctx, target)
 
 

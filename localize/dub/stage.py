@@ -1,0 +1,277 @@
+"""The dub stage: synthesize each cue, fit it to its slot, mix, normalize, write."""
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from math import gcd
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from localize.dub import fit as fitting
+from localize.dub import mix, output as out
+from localize.dub.voices import Voice, default_voice, resolve_voice
+from localize.errors import LocalizeError
+from localize.fileio import atomic_path
+from localize.media import MediaInfo, check_input, load_audio, probe
+from localize.model import Cue, Track, format_ms
+
+SR = mix.SAMPLE_RATE
+BED_TOLERANCE_MS = 40  # a bed may be this much shorter than the video (codec framing); padded with silence
+NETFLIX_DIALOGUE_TARGET = -27.0
+NO_VIDEO_END = 10**9
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class LineReport:
+    """How one cue was dubbed. Times in ms; ``end`` is where its audio stops."""
+
+    number: int
+    text: str
+    speaker: str | None
+    voice: str
+    cue_start: int
+    placed_ms: int
+    end: int
+    natural_ms: int
+    window_ms: int
+    speed: float
+    borrowed_ms: int
+    overflow_ms: int
+    fit: str
+
+    @property
+    def overflow(self) -> bool:
+        return self.overflow_ms > 0
+
+
+@dataclass
+class DubReport:
+    """What :func:`dub` wrote and measured (loudness after normalization)."""
+
+    output: str
+    lines: list[LineReport]
+    duration_ms: int
+    sample_rate: int
+    loudness_lufs: float | None
+    program_loudness_lufs: float | None
+    true_peak_dbtp: float | None
+    target_lufs: float
+    target_true_peak_dbtp: float
+    gating: str
+    stretcher: str
+    mux: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def fit_counts(self) -> dict[str, int]:
+        """Lines per fit category: as_is, comfortable, capped, overflow."""
+        counts = dict.fromkeys(("as_is", "comfortable", "capped", "overflow"), 0)
+        for line in self.lines:
+            counts[line.fit] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["fit_counts"] = self.fit_counts()
+        return data
+
+
+def dub(
+    track: Track,
+    output: str | Path,
+    video: str | Path | None = None,
+    voice: str | None = None,
+    voices: dict[str, str] | None = None,
+    bed: str | Path | None = None,
+    loudness: float = -16.0,
+    true_peak: float = -1.0,
+    mux: str | Path | None = None,
+    subtitles: Sequence[tuple[str | Path, str]] = (),
+    max_speed: float = 1.3,
+    comfortable_speed: float = 1.15,
+    shots: Sequence[int] = (),
+    original_language: str | None = None,
+    dialogue_gated: bool | None = None,
+    progress: Progress | None = None,
+) -> DubReport:
+    """Dub ``track`` into ``output`` (.wav/.flac/.m4a), optionally muxed into ``mux`` (.mp4/.mkv).
+
+    Every input is checked before any synthesis, and nothing is written unless all of it
+    succeeds. ``dialogue_gated`` (default: only for the -27 LUFS Netflix target) measures
+    loudness over the dubbed lines only. ``original_language`` tags the kept original
+    audio (default: ``track.meta["source_language"]``).
+    """
+    output = Path(output)
+    out.check_audio_output(output)
+    fitting.plan(0, fitting.Slot(0, 1, 0), comfortable_speed, max_speed)  # validates the speeds
+    numbered = speakable_cues(track)
+    cues = [cue for _, cue in numbered]
+    media = _check_video(video, mux)
+    end = media.duration if media else None
+    _check_cue_times(numbered, end, video)
+    bed_path = _check_bed(bed, end)
+    subtitle_paths = [(check_input(Path(p)), lang) for p, lang in subtitles]
+    language = track.language or detect_language(cues)
+    cast = cast_voices(cues, language, voice, voices)
+
+    lines, reports = _fit_lines(numbered, cast, end, shots, comfortable_speed, max_speed, progress)
+    length = round((end if end is not None else max(r.end for r in reports)) * SR / 1000)
+    regions = [(start, start + len(audio)) for start, audio in lines]
+    mixed = mix.place(lines, length) + _background(media, bed_path, regions, length)
+    gated = (loudness == NETFLIX_DIALOGUE_TARGET) if dialogue_gated is None else dialogue_gated
+    mixed, measured = mix.normalize(mixed, loudness, true_peak, SR, regions if gated else None)
+
+    report = DubReport(
+        output=str(output), lines=reports, duration_ms=round(length * 1000 / SR), sample_rate=SR,
+        loudness_lufs=measured.integrated, program_loudness_lufs=measured.program, true_peak_dbtp=measured.true_peak,
+        target_lufs=loudness, target_true_peak_dbtp=true_peak, gating="dialogue" if gated else "program",
+        stretcher=fitting.stretcher(), mux=str(mux) if mux else None, warnings=_warnings(reports, end),
+    )
+    with atomic_path(output) as audio_tmp:
+        out.write_audio(audio_tmp, mixed, SR, output.suffix)
+        if mux:
+            original = original_language or track.meta.get("source_language")
+            with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
+                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux).suffix)
+    return report
+
+
+def speakable_cues(track: Track) -> list[tuple[int, Cue]]:
+    """(cue number, cue) in time order, markup removed, skipping cues with nothing to say (music notes)."""
+    cues = []
+    for number, cue in sorted(enumerate(track.cues, 1), key=lambda item: (item[1].start, item[1].end)):
+        text = re.sub(r"<[^>]*>|\{[^}]*\}", "", cue.plain_text).strip()
+        if any(ch.isalnum() for ch in text):
+            cues.append((number, Cue(cue.start, cue.end, text, cue.source, cue.speaker)))
+    if not cues:
+        raise LocalizeError("the subtitles have no text to dub")
+    return cues
+
+
+def detect_language(cues: Sequence[Cue]) -> str:
+    """The cues' language by langdetect (seeded, so repeatable); ``en`` if it cannot tell."""
+    from langdetect import DetectorFactory, LangDetectException, detect
+
+    DetectorFactory.seed = 0
+    try:
+        return detect(" ".join(cue.text for cue in cues)).split("-")[0]
+    except LangDetectException:
+        return "en"
+
+
+def cast_voices(cues: Sequence[Cue], language: str | None, voice: str | None,
+                voices: dict[str, str] | None) -> list[Voice]:
+    """The voice for each cue: its speaker's voice, else ``voice``, else the language default."""
+    fallback = voice or default_voice(language)
+    return [resolve_voice((voices or {}).get(cue.speaker or "", fallback)) for cue in cues]
+
+
+def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: int | None, shots: Sequence[int],
+               comfortable: float, max_speed: float,
+               progress: Progress | None) -> tuple[list[tuple[int, np.ndarray]], list[LineReport]]:
+    lines, reports = [], []
+    cues = [cue for _, cue in numbered]
+    slots = fitting.slots(cues, end or NO_VIDEO_END, shots)
+    for done, ((number, cue), slot, voice) in enumerate(zip(numbered, slots, cast), 1):
+        audio = synthesize(voice, cue.text)
+        natural = round(len(audio) * 1000 / SR)
+        plan = fitting.plan(natural, slot, comfortable, max_speed)
+        audio = fitting.trim_silence(fitting.stretch(audio, SR, plan.speed), SR)
+        start = round(cue.start * SR / 1000)
+        lines.append((start, audio))
+        reports.append(LineReport(
+            number=number, text=cue.text, speaker=cue.speaker, voice=voice.spec, cue_start=cue.start,
+            placed_ms=cue.start, end=cue.start + round(len(audio) * 1000 / SR), natural_ms=natural,
+            window_ms=slot.window, speed=plan.speed, borrowed_ms=plan.borrowed, overflow_ms=plan.overflow,
+            fit=plan.category,
+        ))
+        if progress:
+            progress(done, len(cues))
+    return lines, reports
+
+
+def synthesize(voice: Voice, text: str) -> np.ndarray:
+    """One line at the mix rate with leading and trailing silence trimmed."""
+    audio, rate = voice.synthesize(text)
+    if rate != SR:
+        common = gcd(SR, rate)
+        audio = resample_poly(audio, SR // common, rate // common).astype(np.float32)
+    audio = fitting.trim_silence(audio, SR)
+    if len(audio) == 0:
+        raise LocalizeError(f"voice {voice.spec} produced no speech for {text!r}")
+    return audio
+
+
+def _background(media: MediaInfo | None, bed: Path | None, regions: list[mix.Region], length: int) -> np.ndarray:
+    """The M&E bed as is, else the original audio ducked under the dub, else silence."""
+    if bed is not None:
+        return mix.fit_length(load_audio(bed, SR), length)
+    if media is not None and media.has_audio:
+        return mix.fit_length(load_audio(media.path, SR), length) * mix.duck_gain(regions, length, SR)
+    return np.zeros(length, dtype=np.float32)
+
+
+def _check_video(video: str | Path | None, mux: str | Path | None) -> MediaInfo | None:
+    if mux is not None:
+        out.check_mux_output(Path(mux))
+        if video is None:
+            raise LocalizeError("muxing needs the video (--video)")
+    if video is None:
+        return None
+    media = probe(video)
+    if mux is not None and not media.has_video:
+        raise LocalizeError(f"{video}: has no video stream to mux")
+    return media
+
+
+def _check_cue_times(numbered: Sequence[tuple[int, Cue]], end: int | None, video: str | Path | None) -> None:
+    for number, cue in numbered:
+        if cue.start < 0:
+            raise LocalizeError(f"cue {number}: negative start time")
+        if end is not None and cue.start >= end:
+            raise LocalizeError(
+                f"the subtitles run past the video: cue {number} starts at {format_ms(cue.start)}, "
+                f"{video} ends at {format_ms(end)}"
+            )
+
+
+def _check_bed(bed: str | Path | None, end: int | None) -> Path | None:
+    if bed is None:
+        return None
+    info = probe(bed)
+    if not info.has_audio:
+        raise LocalizeError(f"{bed}: has no audio stream")
+    if end is not None and info.duration < end - BED_TOLERANCE_MS:
+        raise LocalizeError(f"{bed}: the bed ({format_ms(info.duration)}) is shorter than the video ({format_ms(end)})")
+    return Path(bed)
+
+
+def _warnings(reports: Sequence[LineReport], end: int | None) -> list[str]:
+    warnings = []
+    for line in reports:
+        if line.overflow:
+            warnings.append(f"line {line.number} overflows its slot by {line.overflow_ms} ms at {line.speed}x")
+        if end is not None and line.end > end:
+            warnings.append(f"line {line.number} runs {line.end - end} ms past the end of the video and is cut there")
+    return warnings
+
+
+@contextlib.contextmanager
+def _muxable(subtitles: Sequence[tuple[Path, str]]) -> Iterator[list[tuple[Path, str]]]:
+    """Subtitle files ffmpeg reads as they are; others converted to SRT in a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="localize-mux-") as tmp:
+        result = []
+        for number, (path, language) in enumerate(subtitles):
+            if path.suffix.lower() not in out.FFMPEG_SUBTITLES:
+                from localize.formats import load, save
+
+                converted = Path(tmp) / f"{number}.srt"
+                save(load(path), converted)
+                path = converted
+            result.append((path, language))
+        yield result

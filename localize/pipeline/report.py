@@ -1,0 +1,270 @@
+"""Title-level outputs: ``title.json`` (status, glossary consistency) and ``report.html``.
+
+Both are built from the episode manifests in an output folder, so they describe every
+episode written there, by ``localize run`` or ``localize batch``. The HTML report is one
+self-contained file (inline CSS, SVG and a little JavaScript; no external assets): per
+episode and market a timeline of cues against shot changes and dub lines, the QC
+violations, glossary flags, dub fits and loudness.
+"""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from localize.fileio import write_text_atomic
+from localize.model import format_ms
+
+TIMELINE_WIDTH = 1000
+
+
+def load_manifests(output_dir: str | Path) -> list[dict[str, Any]]:
+    """Every ``<episode>/manifest.json`` under ``output_dir``, sorted by episode name."""
+    found = sorted(Path(output_dir).glob("*/manifest.json"))
+    return [json.loads(p.read_text(encoding="utf-8")) for p in found]
+
+
+def glossary_consistency(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+    """Is each source term rendered the same way in every episode (per market)?
+
+    A term is inconsistent when episodes used different glossary targets for it (the
+    glossary changed between runs) or when some cue with the term misses its target.
+    """
+    terms: dict[tuple[str, str], dict[str, Any]] = {}
+    for manifest in manifests:
+        for code, market in manifest["markets"].items():
+            for source, use in (market.get("glossary", {}).get("usage") or {}).items():
+                entry = terms.setdefault((code, source), {"market": code, "source": source, "targets": {},
+                                                          "episodes": [], "misses": {}})
+                entry["targets"].setdefault(use["target"], []).append(manifest["episode"])
+                entry["episodes"].append(manifest["episode"])
+                if use["misses"]:
+                    entry["misses"][manifest["episode"]] = use["misses"]
+    rows = []
+    for entry in terms.values():
+        entry["consistent"] = len(entry["targets"]) == 1 and not entry["misses"]
+        rows.append(entry)
+    rows.sort(key=lambda e: (e["market"], e["source"]))
+    return {"terms": rows, "inconsistent": [f"{e['market']}: {e['source']}" for e in rows if not e["consistent"]]}
+
+
+def title_summary(output_dir: str | Path) -> dict[str, Any]:
+    """The contents of ``title.json``: per-episode counts and the glossary check."""
+    manifests = load_manifests(output_dir)
+    episodes = []
+    for m in manifests:
+        markets = {code: {"cues": mk["cues"], "qc_violations": len(mk["qc"].get("violations", [])),
+                          "glossary_violations": len(_glossary_violations(mk)),
+                          "loudness_lufs": (mk.get("dub") or {}).get("loudness_lufs")}
+                   for code, mk in m["markets"].items()}
+        episodes.append({"episode": m["episode"], "source_language": m["source"]["language"], "markets": markets})
+    return {"episodes": episodes, "glossary_consistency": glossary_consistency(manifests)}
+
+
+def write_title(output_dir: str | Path) -> dict[str, Any]:
+    """Write ``title.json`` and ``report.html`` into ``output_dir``; return the summary."""
+    output_dir = Path(output_dir)
+    summary = title_summary(output_dir)
+    write_text_atomic(output_dir / "title.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    write_text_atomic(output_dir / "report.html", render_html(output_dir, summary))
+    return summary
+
+
+def _glossary_violations(market: dict[str, Any]) -> list[Any]:
+    report = market.get("glossary", {}).get("report") or {}
+    return list(report.get("violations", []))
+
+
+# --- HTML -------------------------------------------------------------------------------
+
+CSS = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fafafa}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}h3{font-size:1em;margin:.8em 0 .3em}
+table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ddd;padding:2px 8px;text-align:left;vertical-align:top}
+.market{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5em 1em;margin:.6em 0}
+.ok{color:#1a7f37}.bad{color:#c62828;font-weight:600}.warn{color:#b26a00}
+svg.timeline{width:100%;height:auto;background:#f4f6f8;border:1px solid #ccd}
+svg .cue{fill:#4a90d9}svg .cue.flagged{fill:#d64545}svg .shot{stroke:#333;stroke-width:1;stroke-dasharray:3 2}
+svg .dub{fill:#6abf69}svg .dub.fast{fill:#e0a030}svg .dub.over{fill:#d64545}svg text{font-size:10px;fill:#555}
+.controls{position:sticky;top:0;background:#fafafa;padding:.4em 0;border-bottom:1px solid #ddd}
+.hidden{display:none}
+"""
+
+JS = """
+(function(){
+  var select=document.getElementById('market-filter'), problems=document.getElementById('problems-only');
+  var blocks=[].slice.call(document.querySelectorAll('.market'));
+  function update(){
+    var shown=0, issues=0;
+    blocks.forEach(function(b){
+      var n=+b.dataset.problems, visible=(select.value==='all'||b.dataset.market===select.value)&&(!problems.checked||n>0);
+      b.classList.toggle('hidden',!visible);
+      if(visible){shown++;issues+=n;}
+    });
+    document.getElementById('js-summary').textContent='Showing '+shown+' of '+blocks.length+' market tracks, '+issues+' problems';
+  }
+  select.addEventListener('change',update);problems.addEventListener('change',update);
+  update();document.body.setAttribute('data-ready','yes');
+})();
+"""
+
+
+def render_html(output_dir: Path, summary: dict[str, Any]) -> str:
+    """The whole report as one HTML string (deterministic: no times or absolute paths)."""
+    manifests = load_manifests(output_dir)
+    codes = sorted({c for m in manifests for c in m["markets"]})
+    options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in codes)
+    totals = _totals(manifests)
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>localize report: {_e(output_dir.name)}</title><style>{CSS}</style></head><body>",
+        f"<h1>Localization report: {_e(output_dir.name)}</h1>",
+        f"<p id='totals'>{len(manifests)} episodes, {len(codes)} markets, {totals['qc']} QC violations, "
+        f"{totals['glossary']} glossary flags, {totals['overflow']} dub lines over the speed cap</p>",
+        "<div class='controls'>Market: <select id='market-filter'><option value='all'>all</option>"
+        f"{options}</select> <label><input type='checkbox' id='problems-only'> problems only</label> "
+        "<span id='js-summary'></span></div>",
+        _consistency_html(summary["glossary_consistency"]),
+        *(_episode_html(m, output_dir) for m in manifests),
+        f"<script>{JS}</script></body></html>\n",
+    ]
+    return "".join(parts)
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _totals(manifests: list[dict[str, Any]]) -> dict[str, int]:
+    totals = {"qc": 0, "glossary": 0, "overflow": 0}
+    for m in manifests:
+        for market in m["markets"].values():
+            totals["qc"] += len(market["qc"].get("violations", []))
+            totals["glossary"] += len(_glossary_violations(market))
+            totals["overflow"] += sum(1 for line in _dub_lines(market) if line.get("overflow"))
+    return totals
+
+
+def _consistency_html(check: dict[str, Any]) -> str:
+    if not check["terms"]:
+        return "<h2>Glossary consistency</h2><p>No glossary terms occur in these episodes.</p>"
+    rows = []
+    for t in check["terms"]:
+        targets = "; ".join(f"{_e(k)} ({len(v)} ep.)" for k, v in t["targets"].items())
+        misses = "; ".join(f"{_e(ep)}: {_e(' | '.join(texts))}" for ep, texts in t["misses"].items())
+        status = "<span class='ok'>consistent</span>" if t["consistent"] else "<span class='bad'>INCONSISTENT</span>"
+        rows.append(f"<tr><td>{_e(t['market'])}</td><td>{_e(t['source'])}</td><td>{targets}</td>"
+                    f"<td>{len(t['episodes'])}</td><td>{status}</td><td>{misses}</td></tr>")
+    head = "<tr><th>market</th><th>source term</th><th>rendered as</th><th>episodes</th><th>status</th><th>misses</th></tr>"
+    return f"<h2>Glossary consistency</h2><table id='consistency'>{head}{''.join(rows)}</table>"
+
+
+def _episode_html(manifest: dict[str, Any], output_dir: Path) -> str:
+    name = manifest["episode"]
+    media = manifest["inputs"]["media"]
+    shots = manifest.get("source", {}).get("shots", [])
+    head = (f"<h2 id='ep-{_e(name)}'>Episode {_e(name)}</h2><p>{format_ms(media['duration_ms'])}, "
+            f"source {_e(manifest['source']['language'])} ({_e(manifest['source']['from'])}), {len(shots)} shot changes</p>")
+    blocks = [_market_html(name, code, market, shots, media["duration_ms"], output_dir)
+              for code, market in manifest["markets"].items()]
+    return f"<section class='episode' data-episode='{_e(name)}'>{head}{''.join(blocks)}</section>"
+
+
+def _market_html(episode: str, code: str, market: dict[str, Any], shots: list[int], duration: int,
+                 output_dir: Path) -> str:
+    cues = _load_cues(output_dir / episode, market)
+    violations = market["qc"].get("violations", [])
+    glossary = _glossary_violations(market)
+    lines = _dub_lines(market)
+    overflow = [line for line in lines if line.get("overflow")]
+    problems = len(violations) + len(glossary) + len(overflow)
+    flagged = {_cue_number(v) for v in violations}
+    parts = [
+        f"<div class='market' data-market='{_e(code)}' data-problems='{problems}'>",
+        f"<h3>{_e(code)} ({_e(market['language'])}, timing profile {_e(market['timing_profile'])}): "
+        f"{market['cues']} cues, {_status(problems)}</h3>",
+        _timeline(cues, shots, lines, duration, flagged),
+        _list("QC violations", [f"cue {_cue_number(v)}: {v.get('rule', '')}: {v.get('message', '')}" for v in violations]),
+        _list("Glossary flags", [_glossary_text(v) for v in glossary]),
+        _dub_html(market) if market.get("dub") else "",
+        "</div>",
+    ]
+    return "".join(parts)
+
+
+def _status(problems: int) -> str:
+    return "<span class='ok'>no problems</span>" if not problems else f"<span class='bad'>{problems} problems</span>"
+
+
+def _cue_number(violation: Any) -> Any:
+    if isinstance(violation, dict):
+        return violation.get("cue", violation.get("number", "?"))
+    return "?"
+
+
+def _glossary_text(violation: Any) -> str:
+    if isinstance(violation, dict):
+        return ", ".join(f"{k}: {v}" for k, v in violation.items())
+    return str(violation)
+
+
+def _list(title: str, items: list[str]) -> str:
+    if not items:
+        return f"<p class='ok'>{_e(title)}: none</p>"
+    lis = "".join(f"<li>{_e(i)}</li>" for i in items)
+    return f"<p class='bad'>{_e(title)}: {len(items)}</p><ul class='{_e(title.lower().replace(' ', '-'))}'>{lis}</ul>"
+
+
+def _load_cues(episode_dir: Path, market: dict[str, Any]) -> list[dict[str, Any]]:
+    """The market's timed cues, read back from the first subtitle output that loads."""
+    from localize.formats import load
+
+    for output in market["outputs"]:
+        path = episode_dir / output["path"]
+        if path.suffix in (".json", ".srt", ".vtt", ".ass", ".ttml") and path.is_file():
+            return [{"start": c.start, "end": c.end, "text": c.plain_text} for c in load(path)]
+    return []
+
+
+def _dub_lines(market: dict[str, Any]) -> list[dict[str, Any]]:
+    return list((market.get("dub") or {}).get("lines", []))
+
+
+def _timeline(cues: list[dict[str, Any]], shots: list[int], lines: list[dict[str, Any]], duration: int,
+              flagged: set[Any]) -> str:
+    """An SVG strip: cues (red when QC flags them), shot changes, dub lines (by speed)."""
+    duration = max(duration, max((c["end"] for c in cues), default=0), 1)
+
+    def x(ms: float) -> str:
+        return f"{ms * TIMELINE_WIDTH / duration:.1f}"
+
+    out = [f"<svg class='timeline' viewBox='0 0 {TIMELINE_WIDTH} 74' xmlns='http://www.w3.org/2000/svg'>"]
+    for second in range(0, duration // 1000 + 1, 5):
+        out.append(f"<text x='{x(second * 1000)}' y='72'>{second}s</text>")
+    for number, cue in enumerate(cues, 1):
+        cls = "cue flagged" if number in flagged else "cue"
+        out.append(f"<rect class='{cls}' x='{x(cue['start'])}' y='4' width='{x(cue['end'] - cue['start'])}' height='26'>"
+                   f"<title>#{number} {format_ms(cue['start'])} {_e(cue['text'])}</title></rect>")
+    for line in lines:
+        start, length = line.get("placed_ms"), line.get("duration_ms")
+        if start is None or not length:
+            continue
+        speed = float(line.get("speed") or 1.0)
+        cls = "dub over" if line.get("overflow") else "dub fast" if speed > 1.15 else "dub"
+        out.append(f"<rect class='{cls}' x='{x(start)}' y='36' width='{x(length)}' height='20'>"
+                   f"<title>dub x{speed:.2f} {_e(line.get('text', ''))}</title></rect>")
+    out += [f"<line class='shot' x1='{x(s)}' x2='{x(s)}' y1='0' y2='60'/>" for s in shots]
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _dub_html(market: dict[str, Any]) -> str:
+    dub = market["dub"]
+    lines = _dub_lines(market)
+    fast = sum(1 for line in lines if float(line.get("speed") or 1) > 1.15)
+    over = sum(1 for line in lines if line.get("overflow"))
+    target = market.get("loudness_target")
+    return (f"<p class='dub-summary'>Dub: voice {_e(dub.get('voice'))}, loudness {_e(dub.get('loudness_lufs'))} LUFS"
+            f"{f' (target {target})' if target is not None else ''}, true peak {_e(dub.get('true_peak_dbtp'))} dBTP, "
+            f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>")
