@@ -29,12 +29,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	mkdir -p out/demo
-	$(VENV)/bin/localize info fixtures/episode_zh/reference.srt
-	for fmt in vtt ass ttml json; do \
-	  $(VENV)/bin/localize convert fixtures/episode_zh/reference.srt out/demo/episode.zh.$$fmt || exit 1; \
+	@# The Mandarin fixture episode and the two tiny real Argos packages, built if missing.
+	@test -f fixtures/episode_zh/episode.mp4 || $(PY) fixtures/make_fixtures.py --only episodes
+	@for pair in zh_en en_es; do \
+	  test -f fixtures/argos/$$pair.argosmodel || $(PY) fixtures/argos/build_argos_model.py --pair $$pair || exit 1; \
 	done
-	@echo "demo outputs: out/demo/"
+	@# Installed into out/argos-packages, not the user's own Argos folder.
+	ARGOS_PACKAGES_DIR=$(CURDIR)/out/argos-packages $(VENV)/bin/localize models install \
+	  --file fixtures/argos/zh_en.argosmodel --file fixtures/argos/en_es.argosmodel
+	ARGOS_PACKAGES_DIR=$(CURDIR)/out/argos-packages $(VENV)/bin/localize run fixtures/episode_zh/episode.mp4 \
+	  --language zh --markets en-US,es-419 --dub -o out/demo \
+	  -g glossaries/zh_en_microdrama.csv -g glossaries/examples/title_names.csv -g glossaries/markets/es-419.csv
+	@echo "demo outputs: $(CURDIR)/out/demo/episode/ (en-US/, es-419/: subtitles, dub.wav, muxed.mp4; manifest.json)"
+	@echo "demo report:  $(CURDIR)/out/demo/report.html"
 
 test: setup
 	$(PY) -m pytest -q

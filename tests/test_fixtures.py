@@ -26,7 +26,9 @@ def load_script(name: str) -> dict:
 def ffprobe(path: Path) -> dict:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_streams", "-show_format", "-of", "json", str(path)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return json.loads(out)
 
@@ -34,7 +36,8 @@ def ffprobe(path: Path) -> dict:
 def decode_audio(path: Path) -> np.ndarray:
     raw = subprocess.run(
         ["ffmpeg", "-v", "error", "-i", str(path), "-vn", "-ac", "1", "-ar", str(RATE), "-f", "f32le", "-"],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     ).stdout
     return np.frombuffer(raw, dtype=np.float32)
 
@@ -43,9 +46,23 @@ def frame_means(path: Path) -> np.ndarray:
     """Mean RGB colour of every frame, shape (frames, 3)."""
     w, h = SMALL
     raw = subprocess.run(
-        ["ffmpeg", "-v", "error", "-i", str(path), "-an", "-vf", f"scale={w}:{h}:flags=area",
-         "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-        check=True, capture_output=True,
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-i",
+            str(path),
+            "-an",
+            "-vf",
+            f"scale={w}:{h}:flags=area",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-",
+        ],
+        check=True,
+        capture_output=True,
     ).stdout
     return np.frombuffer(raw, dtype=np.uint8).reshape(-1, h * w, 3).mean(axis=1)
 
@@ -88,7 +105,7 @@ def test_script_is_consistent(episode):
     assert script["cuts_ms"] == [round(c * 1000 / 30) for c in script["cuts"]]
     assert script["cuts"] == sorted(set(script["cuts"]))
     shots = np.diff([0, *script["cuts"], script["total_frames"]])
-    assert shots.min() >= 24 and shots.max() <= 90  # 0.8-3 s shots
+    assert shots.min() >= 24 and shots.max() <= 100  # 0.8-3.3 s shots
     lines = script["lines"]
     assert len(lines) == 6
     assert all(a["end"] + 500 < b["start"] for a, b in zip(lines, lines[1:]))
@@ -116,7 +133,8 @@ def test_lines_are_audible_and_gaps_silent(episode, audio):
         peak = lambda a, b: float(np.abs(window(audio, a, b)).max())  # noqa: E731
         start, end = line["start"], line["end"]
         assert peak(start - 20, start - 5) < 0.003 < 0.005 < peak(start, start + 10), line["text"]
-        assert peak(end + 5, end + 20) < 0.003 < peak(end - 10, end), line["text"]
+        assert peak(end + 5, end + 20) < 0.008, line["text"]  # AAC rings a little after abrupt ends
+        assert peak(end + 20, end + 100) < 0.003 < peak(end - 10, end), line["text"]
     edges = [0] + [t for line in script["lines"] for t in (line["start"] - 100, line["end"] + 100)]
     edges.append(script["duration_ms"])
     for start, end in zip(edges[::2], edges[1::2]):
@@ -194,11 +212,42 @@ def test_chinese_subtitles_share_one_text():
         (FIXTURES / "subtitles" / "zh_gb18030.srt").read_bytes().decode("gbk")
 
 
-def test_subtitle_fixtures_are_up_to_date(tmp_path, monkeypatch):
+@pytest.fixture
+def make_fixtures(monkeypatch):
+    """fixtures/make_fixtures.py imported by path, without writing bytecode into the repo."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
     spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "make_fixtures", module)
     spec.loader.exec_module(module)
-    module.write_subtitles(tmp_path)
+    return module
+
+
+def test_subtitle_fixtures_are_up_to_date(make_fixtures, tmp_path):
+    make_fixtures.write_subtitles(tmp_path)
     for path in tmp_path.iterdir():
         assert path.read_bytes() == (FIXTURES / "subtitles" / path.name).read_bytes(), path.name
+
+
+def test_long_episode_plan(make_fixtures):
+    """The --long planner (no synthesis): two minutes of lines with 0.8-3.3 s shots."""
+    lengths = [1.9, 2.3, 1.5, 1.8, 3.0, 1.0]  # seconds, like the English clips
+    texts = make_fixtures.LINES_EN
+    clips = {text: np.ones(int(s * make_fixtures.SAMPLE_RATE)) for text, s in zip(texts, lengths)}
+    order, gaps = make_fixtures.schedule(clips, texts, 2)
+    episode = make_fixtures.plan_episode(
+        "en",
+        clips,
+        [texts[i] for i in order],
+        ["A"] * len(order),
+        [make_fixtures.RELATIONS[k % 6] for k in range(len(order))],
+        gaps,
+        [None] * len(order),
+    )
+    script = episode.script()
+    assert 118_000 <= script["duration_ms"] <= 125_000
+    shots = np.diff([0, *script["cuts"], script["total_frames"]])
+    assert shots.min() >= 24 and shots.max() <= 100
+    lines = script["lines"]
+    assert all(a["end"] < b["start"] for a, b in zip(lines, lines[1:]))
+    assert sum("starts_after_cut" in line["relations"] for line in lines) >= 5

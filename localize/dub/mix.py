@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 import pyloudnorm
-from scipy.ndimage import distance_transform_edt, minimum_filter1d, uniform_filter1d
+from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
 SAMPLE_RATE = 48_000
@@ -57,14 +57,16 @@ def merge(regions: Sequence[Region], gap: int) -> list[Region]:
 def duck_gain(regions: Sequence[Region], length: int, sample_rate: int = SAMPLE_RATE,
               depth_db: float = DUCK_DB, ramp_ms: int = RAMP_MS) -> np.ndarray:
     """Gain curve: ``-depth_db`` inside dialogue regions, 0 dB elsewhere, raised-cosine ramps outside them."""
-    outside = np.ones(length, dtype=bool)
+    ramp = max(1, sample_rate * ramp_ms // 1000)
+    shape = 0.5 - 0.5 * np.cos(np.pi * np.arange(1, ramp + 1) / (ramp + 1))  # rises from 0 towards 1
+    amount = np.zeros(length)
     for start, end in merge(regions, sample_rate * MERGE_MS // 1000):
-        outside[max(0, start) : max(0, end)] = False
-    if outside.all():
-        return np.ones(length, dtype=np.float32)
-    distance = distance_transform_edt(outside)
-    amount = np.clip(1.0 - distance / (sample_rate * ramp_ms / 1000), 0.0, 1.0)
-    amount = 0.5 - 0.5 * np.cos(np.pi * amount)
+        start, end = max(0, start), min(length, end)
+        amount[start:end] = 1.0
+        before = slice(max(0, start - ramp), start)
+        after = slice(end, min(length, end + ramp))
+        amount[before] = np.maximum(amount[before], shape[ramp - (before.stop - before.start):])
+        amount[after] = np.maximum(amount[after], shape[::-1][: after.stop - after.start])
     return (10 ** (-depth_db * amount / 20)).astype(np.float32)
 
 
@@ -81,7 +83,7 @@ def true_peak(audio: np.ndarray) -> float:
         return float("-inf")
     peak = float(np.max(np.abs(resample_poly(audio, 4, 1))))
     peak = max(peak, float(np.max(np.abs(audio))))
-    return 20 * np.log10(peak) if peak > 0 else float("-inf")
+    return float(20 * np.log10(peak)) if peak > 0 else float("-inf")
 
 
 def integrated_loudness(audio: np.ndarray, sample_rate: int = SAMPLE_RATE,

@@ -71,9 +71,13 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str | N
 
 
 def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, original_language: str | None,
-        subtitles: Sequence[tuple[Path, str]] = (), container: str | None = None) -> None:
-    """Copy the video stream; dub track first (default), original audio second, then subtitle tracks."""
-    container = (container or output.suffix).lower()
+        subtitles: Sequence[tuple[Path, str]] = (), final: Path | None = None) -> None:
+    """Copy the video stream; dub track first (default), original audio second, then subtitle tracks.
+
+    ``final`` is the path ``output`` becomes (it names the container and the errors).
+    """
+    final = final or output
+    container = final.suffix.lower()
     has_original, original_codec = _first_audio_codec(video)
     inputs = ["-i", str(video), "-i", str(dub_audio)]
     maps = ["-map", "0:v:0", "-map", "1:a:0"] + (["-map", "0:a:0"] if has_original else [])
@@ -81,22 +85,24 @@ def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, or
     if has_original:
         keep = container == ".mkv" or original_codec in MP4_AUDIO_CODECS
         codecs += ["-c:a:1", "copy" if keep else "aac"]
-    tags = _tags("v:0", original_language, "Video")
-    tags += _tags("a:0", dub_language, f"{language_name(dub_language)} dub") + ["-disposition:a:0", "default"]
+    tags = _tags("v:0", original_language, "Video", container)
+    tags += _tags("a:0", dub_language, f"{language_name(dub_language)} dub", container) + ["-disposition:a:0", "default"]
     if has_original:
-        tags += _tags("a:1", original_language, f"Original audio ({language_name(original_language)})")
+        tags += _tags("a:1", original_language, f"Original audio ({language_name(original_language)})", container)
         tags += ["-disposition:a:1", "0"]
     for number, (path, language) in enumerate(subtitles):
         inputs += ["-i", str(path)]
         maps += ["-map", f"{number + 2}:s:0"]
         codecs += [f"-c:s:{number}", _subtitle_codec(path, container)]
-        tags += _tags(f"s:{number}", language, f"{language_name(language)} subtitles")
+        tags += _tags(f"s:{number}", language, f"{language_name(language)} subtitles", container)
     fmt = "mp4" if container == ".mp4" else "matroska"
-    run_ffmpeg([*inputs, *maps, *codecs, *tags, "-f", fmt, str(output)], f"muxing {output.name}")
+    run_ffmpeg([*inputs, *maps, *codecs, *tags, "-f", fmt, str(output)], f"muxing {final}")
 
 
-def _tags(stream: str, language: str | None, title: str) -> list[str]:
-    return [f"-metadata:s:{stream}", f"language={iso639_2(language)}", f"-metadata:s:{stream}", f"title={title}"]
+def _tags(stream: str, language: str | None, title: str, container: str) -> list[str]:
+    """Language and title; MP4 keeps a track's title as its handler name (what players show)."""
+    key = "handler_name" if container == ".mp4" else "title"
+    return [f"-metadata:s:{stream}", f"language={iso639_2(language)}", f"-metadata:s:{stream}", f"{key}={title}"]
 
 
 def _subtitle_codec(path: Path, container: str) -> str:

@@ -17,7 +17,9 @@ from localize.dub import mix, output as out
 from localize.dub.voices import Voice, default_voice, resolve_voice
 from localize.errors import LocalizeError
 from localize.fileio import atomic_path
-from localize.media import MediaInfo, check_input, load_audio, probe
+from localize.language import detect_language
+from localize.formats import load, save
+from localize.media import MediaInfo, load_audio, probe
 from localize.model import Cue, Track, format_ms
 
 SR = mix.SAMPLE_RATE
@@ -115,8 +117,8 @@ def dub(
     end = media.duration if media else None
     _check_cue_times(numbered, end, video)
     bed_path = _check_bed(bed, end)
-    subtitle_paths = [(check_input(Path(p)), lang) for p, lang in subtitles]
-    language = track.language or detect_language(cues)
+    subtitle_paths = [(_check_subtitles(Path(path)), lang) for path, lang in subtitles]
+    language = track.language or detect_language(" ".join(cue.text for cue in cues)) or "en"
     cast = cast_voices(cues, language, voice, voices)
 
     lines, reports = _fit_lines(numbered, cast, end, shots, comfortable_speed, max_speed, progress)
@@ -137,7 +139,7 @@ def dub(
         if mux:
             original = original_language or track.meta.get("source_language")
             with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
-                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux).suffix)
+                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
     return report
 
 
@@ -151,17 +153,6 @@ def speakable_cues(track: Track) -> list[tuple[int, Cue]]:
     if not cues:
         raise LocalizeError("the subtitles have no text to dub")
     return cues
-
-
-def detect_language(cues: Sequence[Cue]) -> str:
-    """The cues' language by langdetect (seeded, so repeatable); ``en`` if it cannot tell."""
-    from langdetect import DetectorFactory, LangDetectException, detect
-
-    DetectorFactory.seed = 0
-    try:
-        return detect(" ".join(cue.text for cue in cues)).split("-")[0]
-    except LangDetectException:
-        return "en"
 
 
 def cast_voices(cues: Sequence[Cue], language: str | None, voice: str | None,
@@ -251,6 +242,12 @@ def _check_bed(bed: str | Path | None, end: int | None) -> Path | None:
     return Path(bed)
 
 
+def _check_subtitles(path: Path) -> Path:
+    """A subtitle file to mux, parsed once so a broken one fails before any synthesis."""
+    load(path)
+    return path
+
+
 def _warnings(reports: Sequence[LineReport], end: int | None) -> list[str]:
     warnings = []
     for line in reports:
@@ -268,8 +265,6 @@ def _muxable(subtitles: Sequence[tuple[Path, str]]) -> Iterator[list[tuple[Path,
         result = []
         for number, (path, language) in enumerate(subtitles):
             if path.suffix.lower() not in out.FFMPEG_SUBTITLES:
-                from localize.formats import load, save
-
                 converted = Path(tmp) / f"{number}.srt"
                 save(load(path), converted)
                 path = converted

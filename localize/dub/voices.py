@@ -83,8 +83,10 @@ class CoquiTTS:
         try:
             api = importlib.import_module("TTS.api")
         except Exception as error:
+            missing = isinstance(error, ModuleNotFoundError) and error.name == "TTS"
+            hint = "; where it can run: pip install 'localize[coqui]'" if missing else ""
             raise LocalizeError(
-                f"Coqui TTS cannot run here: {COQUI_UNAVAILABLE} ({type(error).__name__}: {_first_line(error)})"
+                f"Coqui TTS cannot run here: {COQUI_UNAVAILABLE} ({type(error).__name__}: {_first_line(error)}){hint}"
             ) from None
         self.spec = spec
         try:
@@ -117,7 +119,7 @@ def _piper(spec: str, name: str) -> Voice:
 def _espeak_voice(spec: str, name: str) -> Voice:
     base = name.split("+", 1)[0]
     if base.lower() not in {v.lower() for v in espeak_voices()}:
-        raise LocalizeError(f"unknown espeak-ng voice {name!r} (see `espeak-ng --voices`; e.g. espeak:es, espeak:en-us)")
+        raise LocalizeError(f"unknown espeak-ng voice {name!r}; e.g. espeak:es, espeak:en-us (all: localize dub --list-voices)")
     return EspeakTTS(spec, name)
 
 
@@ -129,7 +131,7 @@ def resolve_voice(spec: str) -> Voice:
     """The voice a spec names (loaded once per process), or a one-line error naming the choices."""
     backend, _, name = spec.partition(":")
     if backend not in BACKENDS or not name:
-        raise LocalizeError(f"unknown voice {spec!r}; available: {', '.join(available_voices())}")
+        raise LocalizeError(f"unknown voice {spec!r}; available: {voice_summary()}")
     return BACKENDS[backend](spec, name)
 
 
@@ -152,6 +154,14 @@ def available_voices(backend: str | None = None) -> list[str]:
     if backend in (None, "coqui"):
         specs.append("coqui:<model> (optional extra)")
     return specs
+
+
+def voice_summary() -> str:
+    """The available voices in one short line (espeak-ng's many languages folded into one entry)."""
+    specs = [spec for spec in available_voices() if not spec.startswith("espeak:")]
+    if shutil.which("espeak-ng"):
+        specs.insert(-1, f"espeak:<language> ({len(espeak_languages())} languages: localize dub --list-voices)")
+    return ", ".join(specs)
 
 
 @functools.lru_cache(maxsize=1)

@@ -8,6 +8,7 @@ consistency check across episodes) and ``OUT/report.html``.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 import traceback
@@ -171,7 +172,7 @@ def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> Episo
         where = traceback.extract_tb(error.__traceback__)[-1]
         message = f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})"
         return EpisodeResult(episode.name, False, _since(started), " ".join(message.split()))
-    cached = not manifest.run.get("stages") or all(s["cached"] for s in manifest.run["stages"].values())
+    cached = manifest.run.get("up_to_date") or all(s["cached"] for s in manifest.run["stages"].values())
     return EpisodeResult(episode.name, True, _since(started), cached=cached, markets=list(manifest.markets))
 
 
@@ -183,7 +184,9 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
     if address:
         raise LocalizeError("--address only applies to --executor ray")
     results = []
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)) or 1) as pool:
+    # forkserver: workers fork from a clean server, never from a parent whose threads (OpenMP, ONNX) may hold locks
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)) or 1, mp_context=context) as pool:
         futures = {pool.submit(run_one, t): t[0].name for t in tasks}
         for future in as_completed(futures):
             try:

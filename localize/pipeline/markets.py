@@ -105,8 +105,8 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
         name=str(market.get("name", market["code"])),
         language=str(market["language"]),
         script=market.get("script"),
-        profile=str(subs.get("profile", "en")),
-        fallback_profile=subs.get("fallback_profile"),
+        profile=_profile_ref(subs.get("profile", "en"), path),
+        fallback_profile=_profile_ref(subs["fallback_profile"], path) if "fallback_profile" in subs else None,
         formats=formats,
         glossaries=tuple(str((path.parent / layer).resolve()) for layer in layers),
         voice=dub.get("voice"),
@@ -118,6 +118,11 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
         mux_subtitles=tuple(mux.get("subtitles", ["srt"])),
         path=str(path.resolve()),
     )
+
+
+def _profile_ref(value: str, path: Path) -> str:
+    """A timing profile name as is; a ``.toml`` file relative to the market file."""
+    return str((path.parent / value).resolve()) if str(value).endswith(".toml") else str(value)
 
 
 def _describe(error: Exception) -> str:

@@ -17,6 +17,8 @@ from localize.fileio import write_text_atomic
 from localize.model import format_ms
 
 TIMELINE_WIDTH = 1000
+LEGEND = ("<p class='legend'>Top row: subtitle cues (red: QC violation). Bottom row: dub lines (green: at most "
+          "1.15x, amber: faster, red: over the cap). Dashed: shot changes. Hover for text.</p>")
 
 
 def load_manifests(output_dir: str | Path) -> list[dict[str, Any]]:
@@ -88,7 +90,7 @@ svg.timeline{width:100%;height:auto;background:#f4f6f8;border:1px solid #ccd}
 svg .cue{fill:#4a90d9}svg .cue.flagged{fill:#d64545}svg .shot{stroke:#333;stroke-width:1;stroke-dasharray:3 2}
 svg .dub{fill:#6abf69}svg .dub.fast{fill:#e0a030}svg .dub.over{fill:#d64545}svg text{font-size:10px;fill:#555}
 .controls{position:sticky;top:0;background:#fafafa;padding:.4em 0;border-bottom:1px solid #ddd}
-.hidden{display:none}
+.hidden{display:none}.legend{font-size:12px;color:#666;margin:.2em 0}
 """
 
 JS = """
@@ -142,7 +144,7 @@ def _totals(manifests: list[dict[str, Any]]) -> dict[str, int]:
         for market in m["markets"].values():
             totals["qc"] += len(market["qc"].get("violations", []))
             totals["glossary"] += len(_glossary_violations(market))
-            totals["overflow"] += sum(1 for line in _dub_lines(market) if line.get("overflow"))
+            totals["overflow"] += sum(1 for line in _dub_lines(market) if _overflow(line))
     return totals
 
 
@@ -177,14 +179,14 @@ def _market_html(episode: str, code: str, market: dict[str, Any], shots: list[in
     violations = market["qc"].get("violations", [])
     glossary = _glossary_violations(market)
     lines = _dub_lines(market)
-    overflow = [line for line in lines if line.get("overflow")]
+    overflow = [line for line in lines if _overflow(line)]
     problems = len(violations) + len(glossary) + len(overflow)
     flagged = {_cue_number(v) for v in violations}
     parts = [
         f"<div class='market' data-market='{_e(code)}' data-problems='{problems}'>",
         f"<h3>{_e(code)} ({_e(market['language'])}, timing profile {_e(market['timing_profile'])}): "
         f"{market['cues']} cues, {_status(problems)}</h3>",
-        _timeline(cues, shots, lines, duration, flagged),
+        _timeline(cues, shots, lines, duration, flagged), LEGEND,
         _list("QC violations", [f"cue {_cue_number(v)}: {v.get('rule', '')}: {v.get('message', '')}" for v in violations]),
         _list("Glossary flags", [_glossary_text(v) for v in glossary]),
         _dub_html(market) if market.get("dub") else "",
@@ -231,6 +233,10 @@ def _dub_lines(market: dict[str, Any]) -> list[dict[str, Any]]:
     return list((market.get("dub") or {}).get("lines", []))
 
 
+def _overflow(line: dict[str, Any]) -> bool:
+    return line.get("overflow_ms", 0) > 0
+
+
 def _timeline(cues: list[dict[str, Any]], shots: list[int], lines: list[dict[str, Any]], duration: int,
               flagged: set[Any]) -> str:
     """An SVG strip: cues (red when QC flags them), shot changes, dub lines (by speed)."""
@@ -247,11 +253,9 @@ def _timeline(cues: list[dict[str, Any]], shots: list[int], lines: list[dict[str
         out.append(f"<rect class='{cls}' x='{x(cue['start'])}' y='4' width='{x(cue['end'] - cue['start'])}' height='26'>"
                    f"<title>#{number} {format_ms(cue['start'])} {_e(cue['text'])}</title></rect>")
     for line in lines:
-        start, length = line.get("placed_ms"), line.get("duration_ms")
-        if start is None or not length:
-            continue
-        speed = float(line.get("speed") or 1.0)
-        cls = "dub over" if line.get("overflow") else "dub fast" if speed > 1.15 else "dub"
+        start, length = line["placed_ms"], line["end"] - line["placed_ms"]
+        speed = float(line["speed"])
+        cls = "dub over" if _overflow(line) else "dub fast" if speed > 1.15 else "dub"
         out.append(f"<rect class='{cls}' x='{x(start)}' y='36' width='{x(length)}' height='20'>"
                    f"<title>dub x{speed:.2f} {_e(line.get('text', ''))}</title></rect>")
     out += [f"<line class='shot' x1='{x(s)}' x2='{x(s)}' y1='0' y2='60'/>" for s in shots]
@@ -262,8 +266,8 @@ def _timeline(cues: list[dict[str, Any]], shots: list[int], lines: list[dict[str
 def _dub_html(market: dict[str, Any]) -> str:
     dub = market["dub"]
     lines = _dub_lines(market)
-    fast = sum(1 for line in lines if float(line.get("speed") or 1) > 1.15)
-    over = sum(1 for line in lines if line.get("overflow"))
+    fast = sum(1 for line in lines if float(line["speed"]) > 1.15)
+    over = sum(1 for line in lines if _overflow(line))
     target = market.get("loudness_target")
     return (f"<p class='dub-summary'>Dub: voice {_e(dub.get('voice'))}, loudness {_e(dub.get('loudness_lufs'))} LUFS"
             f"{f' (target {target})' if target is not None else ''}, true peak {_e(dub.get('true_peak_dbtp'))} dBTP, "

@@ -37,9 +37,6 @@ from localize.pipeline.markets import MarketProfile, load_markets
 MANIFEST_VERSION = 1
 STAGE_PACKAGES = ("localize.transcribe", "localize.translate", "localize.timing", "localize.dub", "localize.formats")
 TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm")
-ISO639_2 = {"en": "eng", "es": "spa", "pt": "por", "id": "ind", "th": "tha", "vi": "vie", "ja": "jpn", "ko": "kor",
-            "zh": "zho", "fr": "fra", "de": "deu", "it": "ita", "ru": "rus", "ar": "ara", "hi": "hin", "tr": "tur"}
-
 Log = Callable[[str], None]
 
 
@@ -68,12 +65,12 @@ class Manifest:
         data.pop("manifest_version", None)
         return cls(**data)
 
-    def output_files(self) -> list[str]:
-        """Paths of all outputs, relative to the episode folder."""
-        files = [o["path"] for o in self.source.get("outputs", [])]
+    def outputs(self) -> list[dict[str, Any]]:
+        """Every output (path relative to the episode folder, sha256, bytes)."""
+        found = list(self.source.get("outputs", []))
         for market in self.markets.values():
-            files += [o["path"] for o in market["outputs"]]
-        return files
+            found += market["outputs"]
+        return found
 
 
 @dataclass
@@ -132,7 +129,9 @@ def run_episode(
     previous = _finished(ctx.episode_dir, key)
     if previous is not None:
         ctx.log(f"{name}: up to date")
+        previous.run = {**previous.run, "up_to_date": True}  # this object only; the file keeps its run
         return previous
+    (ctx.episode_dir / "manifest.json").unlink(missing_ok=True)  # present only while outputs match it
     source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries)
     cuts = _shots(ctx, inputs, shots)
     source_info["shots"] = cuts
@@ -163,19 +162,12 @@ def _finished(episode_dir: Path, key: str) -> Manifest | None:
         return None
     if manifest.key != key:
         return None
-    expected = {o["path"]: o["sha256"] for o in _all_outputs(manifest)}
+    expected = {o["path"]: o["sha256"] for o in manifest.outputs()}
     for rel, digest in expected.items():
         file = episode_dir / rel
         if not file.is_file() or sha256_file(file) != digest:
             return None
     return manifest
-
-
-def _all_outputs(manifest: Manifest) -> list[dict[str, Any]]:
-    outputs = list(manifest.source.get("outputs", []))
-    for market in manifest.markets.values():
-        outputs += market["outputs"]
-    return outputs
 
 
 # --- inputs, settings, versions -------------------------------------------------------
@@ -242,20 +234,23 @@ def _ffmpeg_version() -> str | None:
 
 
 def _argos_packages() -> list[dict[str, Any]]:
-    """Installed Argos packages (codes, version, content of metadata), read without loading argos."""
+    """Installed translation packages with a hash of each model: new models mean new translations."""
     try:
-        from argostranslate import settings
+        from localize.translate import installed_pairs
     except ImportError:
         return []
     found = []
-    for base in settings.package_dirs:
-        for meta in sorted(Path(base).glob("*/metadata.json")):
-            data = json.loads(meta.read_text(encoding="utf-8"))
-            model_bin = meta.parent / "model" / "model.bin"
-            found.append({"from": data.get("from_code"), "to": data.get("to_code"),
-                          "version": data.get("package_version"),
-                          "model_bytes": model_bin.stat().st_size if model_bin.is_file() else None})
-    return sorted(found, key=lambda p: (str(p["from"]), str(p["to"])))
+    for package in installed_pairs():
+        model = package.path / "model" / "model.bin"
+        stat = model.stat() if model.is_file() else None
+        digest = _model_digest(str(model), stat.st_size, stat.st_mtime_ns) if stat else None
+        found.append({"pair": package.pair, "version": package.version, "model_sha256": digest})
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def _model_digest(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
 
 
 # --- track (de)serialization for the cache ---------------------------------------------
@@ -359,8 +354,9 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     layers = [*market.glossaries, *map(str, title_glossaries)]
     glossary = _load_glossary(layers, market.code)
     translated = _translate(ctx, market, source, glossary, layers)
+    applicable = glossary.for_target(market.language, market.code) if glossary else None
     profile_name, profile = _timing_profile(market)
-    protected = sorted(glossary.targets()) if glossary else []
+    protected = applicable.targets() if applicable else []
     key = {"track": hash_value(track_to_dict(translated)), "profile": profile_name, "shots": cuts,
            "protected": protected, "code": code_version("localize.timing")}
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
@@ -372,12 +368,12 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
         "language": market.language, "timing_profile": profile_name, "cues": len(timed), "qc": qc,
         "glossary": {"layers": [_file_entry(Path(p)) for p in layers],
                      "report": translated.meta.get("glossary_report"),
-                     "usage": glossary_usage(timed, glossary)},
+                     "usage": glossary_usage(translated, applicable)},
         "outputs": outputs,
     }
     if dub:
         entry["loudness_target"] = market.loudness
-        entry["dub"], dub_outputs = _dub(ctx, market, timed, folder)
+        entry["dub"], dub_outputs = _dub(ctx, market, timed, folder, cuts, source.language)
         entry["outputs"] += dub_outputs
     return entry
 
@@ -405,7 +401,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
         from localize.translate import translate
 
         return translate(source, market.language, source=source.language,
-                         glossaries=[glossary] if glossary else (), cache=False)
+                         glossaries=[glossary] if glossary else (), cache=False, market=market.code)
 
     return _cached_track(ctx, f"translate-{market.code}", key, build)
 
@@ -423,18 +419,21 @@ def _timing_profile(market: MarketProfile) -> tuple[str, Any]:
 
 
 def glossary_usage(track: Track, glossary: Any) -> dict[str, dict[str, Any]]:
-    """Per glossary term found in the source text: its target, how often used, renderings that miss it."""
+    """Per glossary term found in the source text: its rendering, how often used, cue texts that miss it."""
     if glossary is None:
         return {}
+    from localize.translate.glossary import term_pattern
+
     usage: dict[str, dict[str, Any]] = {}
-    for term in glossary.terms:
-        hits = [c for c in track.cues if c.source and term.source in c.source]
-        if not hits:
-            continue
-        misses = [c.plain_text for c in hits if term.target.lower() not in c.plain_text.lower()]
-        usage[term.source] = {"target": term.target, "cues": len(hits), "rendered": len(hits) - len(misses),
-                              "misses": misses}
-    return usage
+    for cue in track.cues:
+        for _, _, term in glossary.find(cue.source or ""):
+            entry = usage.setdefault(term.source, {"target": term.rendering, "cues": 0, "rendered": 0, "misses": []})
+            entry["cues"] += 1
+            if term_pattern(term.rendering, term.case_sensitive).search(cue.plain_text):
+                entry["rendered"] += 1
+            else:
+                entry["misses"].append(cue.plain_text)
+    return dict(sorted(usage.items()))
 
 
 def _write_subs(ctx: _Context, track: Track, target: Path) -> dict[str, Any]:
@@ -449,12 +448,14 @@ def _output_entry(ctx: _Context, path: Path) -> dict[str, Any]:
             "bytes": path.stat().st_size}
 
 
-def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts: list[int],
+         source_language: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Dub (and mux) into the cache, then copy the files into the market folder."""
     mux = market.mux and ctx.info.has_video
     key = {"track": hash_value(track_to_dict(timed)), "media": ctx.media_sha256, "voice": market.voice,
            "voices": market.voices, "loudness": market.loudness, "true_peak": market.true_peak,
-           "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles,
+           "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles, "shots": cuts,
+           "original_language": source_language,
            "code": [code_version("localize.dub"), code_version("localize.formats")]}
 
     def build(entry: Path) -> None:
@@ -463,14 +464,13 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path) -> tu
 
         subtitles = []
         for fmt in market.mux_subtitles if mux else ():
-            sub = entry / f"subtitles.{fmt}"
-            save(timed, sub)
-            subtitles.append((sub, ISO639_2.get(market.language.split("-")[0], market.language)))
+            subtitles.append((save(timed, entry / f"subtitles.{fmt}"), market.language))
         report = dub(timed, entry / "dub.wav", video=ctx.media if ctx.info.has_video else None,
                      voice=market.voice, voices=market.voices or None, loudness=market.loudness,
                      true_peak=market.true_peak, mux=entry / "muxed.mp4" if mux else None,
-                     subtitles=subtitles, max_speed=market.max_speed)
-        (entry / "report.json").write_bytes(canonical({**report.to_dict(), "voice": market.voice}))
+                     subtitles=subtitles, max_speed=market.max_speed, shots=cuts, original_language=source_language)
+        data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux")}  # temp paths
+        (entry / "report.json").write_bytes(canonical({**data, "voice": market.voice}))
 
     started = time.perf_counter()
     entry, hit = ctx.cache.compute(f"dub-{market.code}", hash_value(key), build)

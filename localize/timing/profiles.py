@@ -40,6 +40,7 @@ class Profile:
     shot_zone_frames: int = 12
     snap_onto_cut_frames: int = 7
     out_before_cut_frames: int = 2
+    lead_in_frames: int = 0  # how far an in-time may precede speech to clear a cut's zone
     bottom_heavy: bool = True
 
     @property
@@ -51,13 +52,6 @@ class Profile:
     def capacity(self) -> int:
         """Characters one cue can hold when broken over all its lines."""
         return self.chars_per_line * self.max_lines
-
-    @property
-    def is_cjk(self) -> bool:
-        return self.language.split("-")[0] in {"zh", "ja", "ko", "yue"}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 _TYPES = {f.name: f.type for f in fields(Profile)}
@@ -146,7 +140,7 @@ def _check_value(path: Path, key: str, value: Any) -> None:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
     else:
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        ok = ok and (value > 0 or key in {"max_chars_per_line", "min_gap_frames", "snap_onto_cut_frames", "out_before_cut_frames"})
+        ok = ok and (value > 0 or key in {"max_chars_per_line", "min_gap_frames", "snap_onto_cut_frames", "out_before_cut_frames", "lead_in_frames"})
     if not ok:
         expected = {"str": "a string", "bool": "true or false", "float": "a positive number"}.get(kind, "a positive whole number")
         raise LocalizeError(f"{path}: '{key}' must be {expected}, got {value!r}")

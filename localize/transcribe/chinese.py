@@ -1,15 +1,24 @@
-"""Chinese script normalization with OpenCC (Whisper base mixes in Traditional characters)."""
+"""Chinese text: script normalization with OpenCC and glossary names restored by pinyin.
+
+Whisper base mixes Traditional characters into Mandarin output, so every zh transcript
+goes through OpenCC. Biasing the base model's decoder with Chinese names (hotwords or
+an initial prompt) makes it loop on the names (measured: see docs/transcribe.md), so for
+Chinese the glossary is applied after decoding instead: a run of characters that sounds
+like a glossary term (same toneless pinyin, or nearly) is replaced by the term.
+"""
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from difflib import SequenceMatcher
+from typing import Callable, Sequence
 
 from localize.errors import LocalizeError
+from localize.model import Word
 
 #: script name -> OpenCC conversion that produces it
 SCRIPTS = {"simplified": "t2s", "traditional": "s2t"}
-#: the prompt that nudges Whisper towards Simplified characters with punctuation
-ZH_PROMPT = "以下是普通话的句子。"
+#: how alike (0-1, mean over syllables) a run of characters must sound to a glossary term
+PINYIN_MATCH = 0.8
 
 
 @functools.lru_cache(maxsize=None)
@@ -24,3 +33,57 @@ def converter(script: str) -> Callable[[str], str]:
 
 def to_script(text: str, script: str = "simplified") -> str:
     return converter(script)(text)
+
+
+#: ASCII punctuation Whisper prints in Chinese text -> the full-width form
+FULL_WIDTH = str.maketrans({",": "，", "?": "？", "!": "！", ":": "：", ";": "；"})
+
+
+def chinese_text(text: str, script: str = "simplified") -> str:
+    """Text in ``script`` with full-width punctuation after Han characters."""
+    text = to_script(text, script)
+    return "".join(c.translate(FULL_WIDTH) if i and _is_han(text[i - 1]) else c for i, c in enumerate(text))
+
+
+def _is_han(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
+
+
+def _pinyin(text: str) -> list[str]:
+    from pypinyin import lazy_pinyin
+
+    return lazy_pinyin(text)
+
+
+def sounds_like(heard: Sequence[str], term: Sequence[str]) -> bool:
+    """True when two toneless pinyin syllable lists are (nearly) the same."""
+    if len(heard) != len(term):
+        return False
+    scores = [SequenceMatcher(None, a, b).ratio() for a, b in zip(heard, term)]
+    exact = sum(a == b for a, b in zip(heard, term))
+    return sum(scores) / len(scores) >= PINYIN_MATCH and exact * 2 >= len(term)
+
+
+def restore_terms(words: list[Word], terms: Sequence[str]) -> list[Word]:
+    """Words with runs of characters that sound like a CJK glossary term replaced by it.
+
+    Works character by character across word boundaries; each word keeps its times.
+    """
+    chars = [(i, c) for i, w in enumerate(words) for c in w.text]
+    text = [c for _, c in chars]
+    pinyin = [_pinyin(c)[0] if _is_han(c) else c for c in text]
+    for term in sorted({t for t in terms if t and all(_is_han(c) for c in t)}, key=len, reverse=True):
+        target, n = _pinyin(term), len(term)
+        start = 0
+        while start + n <= len(text):
+            window = text[start:start + n]
+            if all(_is_han(c) for c in window) and "".join(window) != term and sounds_like(pinyin[start:start + n], target):
+                text[start:start + n] = list(term)
+                pinyin[start:start + n] = target
+                start += n
+            else:
+                start += 1
+    rebuilt = ["" for _ in words]
+    for (index, _), char in zip(chars, text):
+        rebuilt[index] += char
+    return [Word(w.start, w.end, t, w.probability) for w, t in zip(words, rebuilt)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -10,8 +11,8 @@ import numpy as np
 from localize.errors import LocalizeError
 from localize.media import SAMPLE_RATE, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
-from localize.transcribe.chinese import ZH_PROMPT, converter, to_script
-from localize.transcribe.engines import DecodeOptions, Engine, load_engine, speech_only
+from localize.transcribe.chinese import chinese_text, converter, restore_terms
+from localize.transcribe.engines import DecodeOptions, Engine, load_engine, speech_only, speech_regions
 from localize.transcribe.segment import CJK_LANGUAGES, CueRules, words_to_cues
 
 log = logging.getLogger("localize.transcribe")
@@ -36,13 +37,15 @@ def transcribe(
     script: str = "simplified",
     vad: bool = True,
     progress: Progress | None = None,
+    beam_size: int = 5,
 ) -> Track:
     """Recognize the speech in ``media`` and return it as cues with word timings.
 
     ``language``: a code ("zh", "en", ...), "auto" (zh or en, whichever the model finds
     likelier) or a comma list to choose from ("zh,en,ja"). ``glossary``: names and terms
     to bias recognition towards. ``script``: "simplified" or "traditional" for Chinese.
-    ``progress(done_ms, total_ms)`` is called after each window.
+    ``progress(done_ms, total_ms)`` is called after each window. ``beam_size`` 1 decodes
+    greedily (faster, slightly less accurate).
     """
     path = check_input(media)
     info = probe(path)
@@ -56,11 +59,11 @@ def transcribe(
         if detected is None:
             detected = detect_language(backend, audio, allowed)
         if detected is not None:
-            options = decode_options(detected, glossary or (), vad)
-            words += [_shift(w, offset) for w in backend.words(audio, options)]
+            found = snap_to_speech(backend.words(audio, decode_options(detected, glossary or (), vad, beam_size)), audio)
+            words += [_shift(w, offset) for w in found]
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
-    return _track(words, detected, script, info.fps, backend, path)
+    return _track(words, detected, script, glossary or (), info.fps, backend, path)
 
 
 def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -85,12 +88,33 @@ def detect_language(backend: Engine, audio: np.ndarray, allowed: Sequence[str]) 
     return best
 
 
-def decode_options(language: str, glossary: Iterable[str], vad: bool) -> DecodeOptions:
-    """Decoder settings for ``language``: the zh prompt, glossary terms written in its script."""
-    cjk = language in CJK_LANGUAGES
-    terms = [t.strip() for t in glossary if t.strip() and any(is_cjk(c) for c in t) == cjk]
-    hotwords = ("，" if cjk else ", ").join(dict.fromkeys(terms)) or None
-    return DecodeOptions(language=language, initial_prompt=ZH_PROMPT if language == "zh" else None, hotwords=hotwords, vad=vad)
+def decode_options(language: str, glossary: Iterable[str], vad: bool, beam_size: int = 5) -> DecodeOptions:
+    """Decoder settings for ``language``.
+
+    Glossary terms in Latin script go to the decoder as hotwords. CJK terms do not: they
+    make Whisper base loop on the names; :func:`restore_terms` applies them afterwards.
+    """
+    terms = [] if language in CJK_LANGUAGES else [t.strip() for t in glossary if t.strip() and not any(map(is_cjk, t))]
+    return DecodeOptions(language=language, hotwords=", ".join(dict.fromkeys(terms)) or None, vad=vad, beam_size=beam_size)
+
+
+def snap_to_speech(words: list[Word], audio: np.ndarray) -> list[Word]:
+    """Move word edges that fall in silence onto the nearest voice onset/offset.
+
+    Whisper's alignment puts the first word of a phrase at the start of the padded VAD
+    chunk (up to 400 ms early); a tight Silero VAD pass finds where the voice starts.
+    """
+    regions = speech_regions(audio)
+    return [_snap(w, regions) for w in words]
+
+
+def _snap(word: Word, regions: list[tuple[int, int]]) -> Word:
+    start, end = word.start, word.end
+    if not any(a <= start < b for a, b in regions):
+        start = next((a for a, _ in regions if start < a < end), start)
+    if not any(a < end <= b for a, b in regions):
+        end = next((b for _, b in reversed(regions) if start < b < end), end)
+    return Word(start, end, word.text, word.probability)
 
 
 def audio_windows(path: Path, seconds: int = WINDOW_SECONDS) -> Iterator[tuple[int, np.ndarray]]:
@@ -118,9 +142,9 @@ def _shift(word: Word, offset: int) -> Word:
     return Word(word.start + offset, word.end + offset, word.text, word.probability)
 
 
-def _track(words: list[Word], language: str | None, script: str, fps, backend: Engine, path: Path) -> Track:
+def _track(words: list[Word], language: str | None, script: str, glossary: Sequence[str], fps: Fraction | None, backend: Engine, path: Path) -> Track:
     if language == "zh":
-        words = [Word(w.start, w.end, to_script(w.text, script), w.probability) for w in words]
+        words = restore_terms([Word(w.start, w.end, chinese_text(w.text, script), w.probability) for w in words], glossary)
     cues = words_to_cues(words, CueRules.for_language(language))
     meta = {"engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
     if backend.model.sha256:

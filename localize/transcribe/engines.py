@@ -11,12 +11,12 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
 from localize.errors import LocalizeError
-from localize.model import Word
+from localize.model import Word, is_cjk
 from localize.transcribe.models import INSTALL_HINT, ResolvedModel, resolve_model
 
 log = logging.getLogger("localize.transcribe")
@@ -57,8 +57,24 @@ def cpu_threads() -> int:
         return os.cpu_count() or 1
 
 
-def _word(start: float, end: float, text: str, probability: float | None) -> Word:
-    return Word(start=round(start * 1000), end=round(end * 1000), text=text.strip(), probability=probability)
+def _words(raw: Iterable[tuple[float, float, str, float | None]]) -> list[Word]:
+    """Words in ms; a piece Whisper glued on without a space ("son" "-in" "-law") joins the word before."""
+    words: list[Word] = []
+    for start, end, text, probability in raw:
+        clean = text.strip()
+        if not clean:
+            continue
+        previous = words[-1] if words else None
+        if previous and not text[:1].isspace() and _continues(previous.text, clean):
+            probability = min(previous.probability or 1.0, probability or 1.0)
+            words[-1] = Word(previous.start, round(end * 1000), previous.text + clean, probability)
+        else:
+            words.append(Word(round(start * 1000), round(end * 1000), clean, probability))
+    return words
+
+
+def _continues(previous: str, piece: str) -> bool:
+    return previous[-1].isalnum() and not is_cjk(previous[-1]) and not is_cjk(piece[0])
 
 
 class FasterWhisperEngine:
@@ -92,7 +108,7 @@ class FasterWhisperEngine:
             hotwords=options.hotwords, vad_filter=options.vad, word_timestamps=True,
             condition_on_previous_text=options.condition_on_previous_text,
         )
-        return [_word(w.start, w.end, w.word, w.probability) for s in segments for w in s.words or []]
+        return _words((w.start, w.end, w.word, w.probability) for s in segments for w in s.words or [])
 
 
 class OpenAIWhisperEngine:
@@ -135,7 +151,7 @@ class OpenAIWhisperEngine:
             word_timestamps=True, condition_on_previous_text=options.condition_on_previous_text,
             fp16=self.device == "cuda", verbose=None,
         )
-        words = [_word(w["start"], w["end"], w["word"], w.get("probability")) for s in result["segments"] for w in s.get("words", [])]
+        words = _words((w["start"], w["end"], w["word"], w.get("probability")) for s in result["segments"] for w in s.get("words", []))
         return [_remap(w, mapping) for w in words] if mapping is not None else words
 
 
@@ -174,6 +190,14 @@ def speech_only(audio: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
         pieces.append(audio[chunk["start"]:chunk["end"]])
         kept += chunk["end"] - chunk["start"]
     return (np.concatenate(pieces) if pieces else np.zeros(0, np.float32)), mapping
+
+
+def speech_regions(audio: np.ndarray, pad_ms: int = 30) -> list[tuple[int, int]]:
+    """(start, end) in ms of the voiced parts of 16 kHz ``audio``, tightly padded."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    chunks = get_speech_timestamps(audio, VadOptions(speech_pad_ms=pad_ms, min_silence_duration_ms=100))
+    return [(c["start"] // 16, c["end"] // 16) for c in chunks]
 
 
 def _remap(word: Word, mapping: list[tuple[int, int]]) -> Word:

@@ -1,0 +1,128 @@
+"""``localize time`` and ``localize check``: subtitles timed to the cuts, and QC."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from localize.cli.common import echo_json
+from localize.errors import LocalizeError
+from localize.formats import load, save
+from localize.media import probe
+from localize.model import Track, frame_rate, is_cjk
+from localize.timing import (
+    DETECTORS, Profile, QCReport, check, default_profile_name, detect_shots, load_profile, read_shots, retime,
+)
+
+_PATH = click.Path(dir_okay=False, path_type=Path)
+
+
+@dataclass
+class Setup:
+    """What both commands resolve from their options: track (at the right fps), profile, cuts."""
+
+    track: Track
+    profile: Profile
+    shots: list[int]
+
+
+def _shot_options(command):
+    command = click.option("--profile", "-p", "profile", help="Built-in profile (en, zh, en-vertical, zh-vertical) or a .toml file. Default: by the track's language, -vertical for 9:16 video.")(command)
+    command = click.option("--video", type=_PATH, help="Detect shot changes in this video (cached).")(command)
+    command = click.option("--shots", "shots_file", type=_PATH, help="Read shot changes from a CSV, EDL or JSON cut list.")(command)
+    command = click.option("--shot-method", type=click.Choice(sorted(DETECTORS)), default="scenedetect", show_default=True, help="Shot detector for --video.")(command)
+    command = click.option("--fps", help="Frame rate of the timing grid (default: the video's, else 30).")(command)
+    return click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")(command)
+
+
+def _setup(subs: Path, video: Path | None, shots_file: Path | None, profile: str | None, fps: str | None, method: str) -> Setup:
+    if video and shots_file:
+        raise LocalizeError("give --video or --shots, not both")
+    track = load(subs)
+    info = probe(video) if video else None
+    if info is not None and not info.has_video:
+        raise LocalizeError(f"{video}: has no video stream, so no shot changes to detect")
+    rate = _fps(fps) or (info.fps if info else None) or track.fps
+    track = track.replace(fps=rate)
+    vertical = bool(info and info.width and info.height and info.height > info.width)
+    chosen = load_profile(profile or default_profile_name(_language(track), vertical))
+    if video:
+        shots = detect_shots(video, method=method)
+    elif shots_file:
+        shots = read_shots(shots_file, fps=rate)
+    else:
+        shots = []
+    return Setup(track, chosen, shots)
+
+
+def _fps(value: str | None):
+    if value is None:
+        return None
+    try:
+        return frame_rate(value)
+    except (ValueError, ZeroDivisionError):
+        raise LocalizeError(f"--fps: not a frame rate: {value!r}") from None
+
+
+def _language(track: Track) -> str | None:
+    """The track's language, else ``zh`` when most of its letters are CJK."""
+    if track.language:
+        return track.language
+    letters = [c for c in track.text() if c.isalpha()]
+    return "zh" if letters and sum(map(is_cjk, letters)) * 2 > len(letters) else None
+
+
+def _print_report(report: QCReport) -> None:
+    for violation in report.violations:
+        click.echo(str(violation))
+    if report.ok:
+        click.echo(f"OK: {report.cues} cues pass profile {report.profile}")
+        return
+    counts = ", ".join(f"{rule} {n}" for rule, n in report.summary.items() if n)
+    unfixable = len(report.violations) - len(report.unexplained())
+    click.echo(f"{len(report.violations)} violations in {report.cues} cues (profile {report.profile}): {counts}; {unfixable} flagged unfixable")
+
+
+@click.command("time")
+@click.argument("subs", type=_PATH)
+@click.option("--output", "-o", type=_PATH, required=True, help="Timed subtitle file (format by extension).")
+@click.option("--protect", multiple=True, help="A term or name never split across lines (repeatable).")
+@_shot_options
+def time_command(subs: Path, output: Path, protect: tuple[str, ...], profile: str | None, video: Path | None,
+                 shots_file: Path | None, shot_method: str, fps: str | None, as_json: bool) -> None:
+    """Retime SUBS to the shot changes and a reading-speed profile; write OUT."""
+    setup = _setup(subs, video, shots_file, profile, fps, shot_method)
+    before = check(setup.track, setup.profile, setup.shots)
+    timed = retime(setup.track, setup.profile, setup.shots, protected=protect)
+    after = check(timed, setup.profile, setup.shots)
+    save(timed, output)
+    if as_json:
+        echo_json({"output": str(output), "profile": setup.profile.name, "shots": setup.shots,
+                   "cues_in": len(setup.track), "cues_out": len(timed), "before": before.summary, "after": after.to_dict()})
+        return
+    click.echo(f"{output}: {len(setup.track)} cues in, {len(timed)} out, profile {setup.profile.name}, {len(setup.shots)} shot changes")
+    click.echo(f"violations before: {len(before.violations)}, after: {len(after.violations)}")
+    for violation in after.violations:
+        click.echo(str(violation))
+
+
+@click.command("check")
+@click.argument("subs", type=_PATH)
+@click.option("--strict", is_flag=True, help="Exit with status 1 when any rule is broken.")
+@_shot_options
+def check_command(subs: Path, strict: bool, profile: str | None, video: Path | None, shots_file: Path | None,
+                  shot_method: str, fps: str | None, as_json: bool) -> None:
+    """QC-check SUBS (any subtitle file) against a timing profile and the shot changes."""
+    setup = _setup(subs, video, shots_file, profile, fps, shot_method)
+    report = check(setup.track, setup.profile, setup.shots)
+    if as_json:
+        echo_json(report.to_dict())
+    else:
+        _print_report(report)
+    if strict and not report.ok:
+        sys.exit(1)
+
+
+COMMANDS = [time_command, check_command]

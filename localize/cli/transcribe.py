@@ -1,0 +1,128 @@
+"""``localize transcribe`` and ``localize models list|convert``."""
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from localize.cli.common import echo_json, warn
+from localize.cli.models import models
+from localize.errors import LocalizeError
+
+
+@click.command("transcribe")
+@click.argument("media", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Subtitles to write (.srt .vtt .ass .ttml .json; .json keeps word timings).")
+@click.option("--language", default="auto", show_default=True, help="zh, en, ... ; 'auto' picks zh or en; a list like zh,en,ja limits detection.")
+@click.option("--model", default=None, help="Model name (base, small, ...) or path to a CTranslate2 folder / openai-whisper .pt.")
+@click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]), default="faster-whisper", show_default=True)
+@click.option("--glossary", type=click.Path(path_type=Path), help="CSV/TSV glossary; its source terms (names) guide recognition.")
+@click.option("--script", type=click.Choice(["simplified", "traditional"]), default="simplified", show_default=True, help="Chinese script of the output.")
+@click.option("--no-vad", is_flag=True, help="Do not skip non-speech with voice-activity detection.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+def transcribe_command(media: Path, output: Path, language: str, model: str | None, engine: str,
+                       glossary: Path | None, script: str, no_vad: bool, as_json: bool) -> None:
+    """Transcribe the speech in MEDIA (any audio or video file) into timed subtitles."""
+    from localize.formats import format_for, save
+    from localize.transcribe import transcribe
+
+    format_for(output)  # a bad extension fails before minutes of recognition
+    terms = glossary_terms(glossary) if glossary else None
+    with _progress_bar(media) as progress, _warnings_to_cli():
+        track = transcribe(media, language=language, model=model, engine=engine, glossary=terms,
+                           script=script, vad=not no_vad, progress=progress)
+    save(track, output)
+    summary = {"output": str(output), "language": track.language, "cues": len(track), "words": sum(len(c.words) for c in track)} | track.meta
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(f"{output}: {len(track)} cues, language {track.language or 'none'} ({track.meta['engine']}, {track.meta['model']})", err=True)
+
+
+def glossary_terms(path: Path) -> list[str]:
+    """Source terms of a glossary file (the translate stage's parser, else the first CSV/TSV column)."""
+    try:
+        from localize.translate import load_glossaries
+    except ImportError:
+        return _first_column(path)
+    return [term.source for term in load_glossaries([path]).terms]
+
+
+def _first_column(path: Path) -> list[str]:
+    if not path.is_file():
+        raise LocalizeError(f"{path}: no such glossary file")
+    text = path.read_text(encoding="utf-8-sig")
+    dialect = csv.excel_tab if "\t" in text.splitlines()[0] else csv.excel
+    rows = [row for row in csv.reader(text.splitlines(), dialect) if row and row[0].strip() and not row[0].startswith("#")]
+    return [row[0].strip() for row in rows[1:]] if rows and rows[0][0].strip().lower() == "source" else [row[0].strip() for row in rows]
+
+
+@contextlib.contextmanager
+def _progress_bar(media: Path) -> Iterator:
+    """A progress bar on an interactive stderr; nothing when piped (logs stay clean)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=1000, label=f"Transcribing {media.name}", file=click.get_text_stream("stderr")) as bar:
+        def update(done_ms: int, total_ms: int) -> None:
+            bar.update(done_ms * 1000 // max(total_ms, 1) - bar.pos)
+
+        yield update
+
+
+class _EchoWarnings(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        warn(record.getMessage())
+
+
+@contextlib.contextmanager
+def _warnings_to_cli() -> Iterator[None]:
+    """Show the stage's logged warnings as ``Warning: ...`` lines (once, not twice)."""
+    logger = logging.getLogger("localize.transcribe")
+    handler = _EchoWarnings(logging.WARNING)
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+
+
+@models.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def models_list(as_json: bool) -> None:
+    """Show the Whisper models available offline and where they are."""
+    from localize.transcribe import list_models
+
+    rows = list_models()
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['name']:<24} {row['engine']:<15} {row['source']:<8} {row['status']:<10} {row['path']}")
+
+
+@models.command("convert")
+@click.option("--source", type=click.Path(file_okay=False, path_type=Path), help="CTranslate2 Whisper folder (default: the bundled base).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Checkpoint to write (default: the model cache).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def models_convert(source: Path | None, output: Path | None, as_json: bool) -> None:
+    """Convert CTranslate2 Whisper weights into an openai-whisper .pt checkpoint."""
+    from localize.transcribe import convert_to_openai
+
+    if source is not None and not source.is_dir():
+        raise LocalizeError(f"{source}: no such model folder")
+    path = convert_to_openai(source, output)
+    if as_json:
+        echo_json({"checkpoint": str(path), "engine": "openai-whisper"})
+    else:
+        click.echo(f"{path}: openai-whisper checkpoint (use --engine openai-whisper --model {path})")
+
+
+COMMANDS = [transcribe_command]

@@ -1,0 +1,109 @@
+"""``localize translate``, ``localize glossary suggest|check``, ``localize models install``."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from localize.cli.common import echo_json, warn
+from localize.cli.models import models
+from localize.errors import LocalizeError
+from localize.fileio import write_text_atomic
+
+
+@click.command("translate")
+@click.argument("subs", type=click.Path(path_type=Path))
+@click.option("--to", "target", required=True, help="Target language or market tag: en, es, es-419.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output subtitles (format by extension).")
+@click.option("--from", "source", default=None, help="Source language (default: the file's, else detected).")
+@click.option("--glossary", "glossaries", multiple=True, type=click.Path(path_type=Path), help="CSV/TSV/TBX glossary; repeat to layer (later wins).")
+@click.option("--market", default=None, help="Market whose glossary rows apply (e.g. es-419).")
+@click.option("--strict", is_flag=True, help="Exit 1 and write no subtitles while any glossary violation remains.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the glossary report as JSON.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the translation memory.")
+@click.option("--json", "as_json", is_flag=True, help="Print the glossary report as JSON.")
+def translate_command(subs: Path, target: str, output: Path, source: str | None, glossaries: tuple[Path, ...],
+                      market: str | None, strict: bool, report: Path | None, no_cache: bool, as_json: bool) -> None:
+    """Translate SUBS into another language, enforcing glossary terms."""
+    from localize.formats import load, save
+    from localize.translate import translate
+
+    track = load(subs)
+    result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market)
+    summary = result.meta["glossary_report"]
+    if report:
+        write_text_atomic(report, json.dumps(summary | {"input": str(subs), "output": str(output)}, ensure_ascii=False, indent=2) + "\n")
+    for violation in summary["violations"]:
+        warn(f"cue {violation['cue']}: '{violation['term']}' should be '{violation['expected']}': {violation['found']}")
+    if strict and summary["violations"]:
+        raise LocalizeError(f"{len(summary['violations'])} glossary violation(s) remain (--strict); {output} not written")
+    save(result, output)
+    if as_json:
+        echo_json(summary)
+    else:
+        click.echo(
+            f"{output}: {len(result)} cues {result.meta['translation']['from']}->{target}; "
+            f"{summary['terms_checked']} term(s) checked, {summary['repaired']} repaired, {len(summary['violations'])} violation(s)",
+            err=True,
+        )
+
+
+@click.group("glossary")
+def glossary() -> None:
+    """Draft and check glossaries."""
+
+
+@glossary.command("suggest")
+@click.argument("subs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Draft CSV to write.")
+@click.option("--min-count", default=2, show_default=True, help="Times a name must recur (a name seen alone before punctuation counts at 1).")
+@click.option("--known", "known", multiple=True, type=click.Path(path_type=Path), help="Glossaries whose terms to leave out (e.g. the house termbase).")
+def suggest_command(subs: tuple[Path, ...], output: Path, min_count: int, known: tuple[Path, ...]) -> None:
+    """Draft a per-title glossary of recurring names from a season's Chinese subtitles."""
+    from localize.formats import load
+    from localize.translate.glossary import load_glossaries
+    from localize.translate.suggest import suggest, to_csv
+
+    tracks = [load(path) for path in subs]
+    found = suggest(tracks, min_count, load_glossaries(known) if known else None)
+    write_text_atomic(output, to_csv(found))
+    click.echo(f"{output}: {len(found)} name(s) from {len(tracks)} file(s); review before use", err=True)
+
+
+@glossary.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True)
+def check_command(path: Path, as_json: bool) -> None:
+    """Validate a glossary: errors give file and line; exits 1 on the first error."""
+    from localize.translate.glossary import check_glossary, load_glossary
+
+    warnings = check_glossary(path)
+    count = len(load_glossary(path))
+    if as_json:
+        echo_json({"path": str(path), "terms": count, "warnings": warnings})
+        return
+    for message in warnings:
+        warn(message)
+    click.echo(f"{path}: {count} term(s) OK")
+
+
+@models.command("install")
+@click.argument("pair", nargs=-1)
+@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path), help="Install a .argosmodel file (offline).")
+def install_command(pair: tuple[str, ...], files: tuple[Path, ...]) -> None:
+    """Install translation models: FROM TO from the Argos index, or --file X.argosmodel."""
+    from localize.translate.packages import install_file, install_pair
+
+    if not files and len(pair) != 2:
+        raise click.UsageError("give FROM TO (e.g. zh en) or --file X.argosmodel")
+    installed = [install_file(path) for path in files]
+    if pair:
+        if len(pair) != 2:
+            raise click.UsageError("give FROM TO (e.g. zh en)")
+        installed.append(install_pair(*pair, progress=lambda message: click.echo(message, err=True)))
+    for package in installed:
+        click.echo(f"installed {package.pair} {package.version} -> {package.path}")
+
+
+COMMANDS = [translate_command, glossary]

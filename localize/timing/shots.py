@@ -1,0 +1,260 @@
+"""Shot changes (hard cuts): detected from the video, cached per file, or read from an
+editor's cut list (CSV or CMX3600 EDL). Cut times are ms of the first frame of each new shot.
+
+Two detectors, measured side by side in ``benchmarks/shots.py``:
+
+- ``scenedetect``: PySceneDetect's ContentDetector on luma only (threshold 18). Colour
+  channels (hue, saturation) turn to noise in near-black frames, so a fade from black
+  looks like a cut to the default detector; the luma difference of a fade is spread over
+  many frames and stays far below a cut's.
+- ``ffmpeg``: ffmpeg's ``scene`` score (select filter) above 0.1.
+
+Both drop a cut closer than 15 frames to the previous one (PySceneDetect's default
+minimum scene length), so a flash or a fast fade cannot produce a burst of cuts.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import logging
+import re
+import subprocess
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Callable, Sequence
+
+from localize.errors import LocalizeError
+from localize.fileio import write_text_atomic
+from localize.media import MediaInfo, probe, require_tool
+from localize.model import DEFAULT_FPS, frame_rate, frames_to_ms
+from localize.paths import cache_dir
+
+MIN_SHOT_FRAMES = 15
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ShotDetector:
+    """A named detector: ``detect(video, info, threshold)`` returns cut frame numbers."""
+
+    name: str
+    threshold: float
+    detect: Callable[[Path, MediaInfo, float], list[int]]
+
+
+def _detect_scenedetect(video: Path, info: MediaInfo, threshold: float) -> list[int]:
+    from scenedetect import ContentDetector, SceneManager, open_video
+
+    logging.getLogger("pyscenedetect").setLevel(logging.WARNING)  # it logs progress at INFO
+    manager = SceneManager()
+    manager.add_detector(ContentDetector(threshold=threshold, min_scene_len=MIN_SHOT_FRAMES, luma_only=True))
+    try:
+        manager.detect_scenes(open_video(str(video)))
+    except Exception as error:  # OpenCV/PyAV failures arrive as many exception types
+        raise LocalizeError(f"{video}: PySceneDetect could not read the video ({error})") from None
+    return [start.frame_num for start, _ in manager.get_scene_list()[1:]]
+
+
+def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[int]:
+    cmd = [
+        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(video), "-map", "0:v:0", "-an",
+        "-vf", "select='gte(scene,0)',metadata=print:file=-", "-f", "null", "-",
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
+        raise LocalizeError(f"{video}: ffmpeg scene detection failed ({reason})")
+    scores = [float(m) for m in re.findall(r"lavfi\.scene_score=([0-9.]+)", result.stdout)]
+    return _spaced([frame for frame, score in enumerate(scores) if frame > 0 and score > threshold])
+
+
+def _spaced(frames: list[int], minimum: int = MIN_SHOT_FRAMES) -> list[int]:
+    """Cuts at least ``minimum`` frames after the start and after the previous cut."""
+    kept: list[int] = []
+    for frame in frames:
+        if frame - (kept[-1] if kept else 0) >= minimum:
+            kept.append(frame)
+    return kept
+
+
+DETECTORS: dict[str, ShotDetector] = {
+    "scenedetect": ShotDetector("scenedetect", 18.0, _detect_scenedetect),
+    "ffmpeg": ShotDetector("ffmpeg", 0.1, _detect_ffmpeg),
+}
+
+
+def detect_shots(
+    video: str | Path, method: str = "scenedetect", cache: bool = True, threshold: float | None = None
+) -> list[int]:
+    """Hard cuts of ``video`` in ms, frame-accurate. Cached per file content and settings."""
+    return [ms for _, ms in detect_shot_frames(video, method, cache, threshold)]
+
+
+def detect_shot_frames(
+    video: str | Path, method: str = "scenedetect", cache: bool = True, threshold: float | None = None
+) -> list[tuple[int, int]]:
+    """Hard cuts of ``video`` as (frame number, ms) pairs."""
+    if method not in DETECTORS:
+        raise LocalizeError(f"unknown shot detection method '{method}' (known: {', '.join(DETECTORS)})")
+    detector = DETECTORS[method]
+    threshold = detector.threshold if threshold is None else threshold
+    video = Path(video)
+    info = probe(video)
+    if not info.has_video:
+        raise LocalizeError(f"{video}: has no video stream, so no shot changes to detect")
+    fps = info.fps or DEFAULT_FPS
+    key = f"{_file_hash(video)}-{method}-{threshold:g}-v{CACHE_VERSION}"
+    cached = cache_dir("shots") / f"{key}.json" if cache else None
+    if cached is not None and cached.exists():
+        frames = json.loads(cached.read_text())["frames"]
+    else:
+        frames = detector.detect(video, info, threshold)
+        if cached is not None:
+            payload = {"video": str(video), "method": method, "threshold": threshold, "fps": str(fps), "frames": frames}
+            write_text_atomic(cached, json.dumps(payload))
+    return [(frame, frames_to_ms(frame, fps)) for frame in frames]
+
+
+def _file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()[:32]
+
+
+# --- cut lists --------------------------------------------------------------------------
+
+def read_shots(path: str | Path, fps: float | str | Fraction | None = None) -> list[int]:
+    """Cut times (ms) from a shot list: CSV (PySceneDetect's scene list, or any table
+    with a start time/timecode/frame column, or one cut per line), CMX3600 ``.edl``, or
+    JSON (``{"cuts_ms": [...]}`` or ``{"cuts": [frames], "fps": N}``).
+
+    ``fps`` converts frame numbers and HH:MM:SS:FF timecodes (default 30).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LocalizeError(f"{path}: no such shot list")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise LocalizeError(f"{path}: shot list is not UTF-8 text") from None
+    rate = frame_rate(fps) if fps is not None else DEFAULT_FPS
+    suffix = path.suffix.lower()
+    reader = _read_edl if suffix == ".edl" else _read_json if suffix == ".json" else _read_csv
+    cuts = reader(text, rate, path)
+    return sorted({c for c in cuts if c > 0})
+
+
+def parse_timecode(value: str, fps: Fraction) -> int:
+    """``HH:MM:SS:FF`` (or ``;FF``) by frames, ``HH:MM:SS.mmm``/``,mmm`` by ms -> ms."""
+    match = re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2})(?:([.,])(\d{1,3})|[:;](\d{1,3}))?", value.strip())
+    if not match:
+        raise ValueError(f"not a timecode: {value!r}")
+    hours, minutes, seconds, _, fraction, frames = match.groups()
+    ms = (int(hours) * 3600 + int(minutes) * 60 + int(seconds)) * 1000
+    if fraction is not None:
+        return ms + int(fraction.ljust(3, "0"))
+    if frames is not None:
+        return ms + frames_to_ms(int(frames), fps)
+    return ms
+
+
+def _read_edl(text: str, fps: Fraction, path: Path) -> list[int]:
+    """Record-in times of the cut (``C``) events, relative to the first event."""
+    record_ins: list[int] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        fields = line.split()
+        if not fields or not fields[0].isdigit():
+            if fields and fields[0].upper().startswith("FCM") and "DROP" in line.upper() and "NON" not in line.upper():
+                raise LocalizeError(f"{path}:{number}: drop-frame timecode is not supported")
+            continue
+        try:
+            timecodes = [parse_timecode(f, fps) for f in fields[-4:]]
+            transition = fields[3].upper()
+        except (ValueError, IndexError):
+            raise LocalizeError(f"{path}:{number}: malformed EDL event line (expected 'NNN REEL CH C SRC-IN SRC-OUT REC-IN REC-OUT')") from None
+        if transition == "C":
+            record_ins.append(timecodes[2])
+    if not record_ins:
+        raise LocalizeError(f"{path}: no cut events found in the EDL")
+    origin = min(record_ins)
+    return [t - origin for t in record_ins]
+
+
+def _read_json(text: str, fps: Fraction, path: Path) -> list[int]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise LocalizeError(f"{path}:{error.lineno}: malformed JSON ({error.msg})") from None
+    if isinstance(data, dict) and isinstance(data.get("cuts_ms"), list):
+        values, in_frames = data["cuts_ms"], False
+    elif isinstance(data, dict) and isinstance(data.get("cuts"), list):
+        values, in_frames = data["cuts"], True
+        fps = frame_rate(data["fps"]) if "fps" in data else fps
+    else:
+        raise LocalizeError(f"{path}: expected a JSON object with 'cuts_ms' or 'cuts' (frames)")
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        raise LocalizeError(f"{path}: cut times must be numbers")
+    return [frames_to_ms(int(v), fps) if in_frames else round(v) for v in values]
+
+
+# Column names that hold a shot's start, best first, with how to read them.
+_COLUMNS: list[tuple[str, str]] = [
+    (r"^(start[ _]?)?(time )?\(?ms\)?$|^start[ _]ms$|^time \(ms\)$", "ms"),
+    (r"^(start[ _])?time \(seconds\)$|^(start[ _])?seconds$", "seconds"),
+    (r"^(start[ _])?timecode$", "timecode"),
+    (r"^(start[ _])?frame$", "frame"),
+]
+
+
+def _read_csv(text: str, fps: Fraction, path: Path) -> list[int]:
+    rows = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), 1)]
+    rows = [(n, [c.strip() for c in row]) for n, row in rows]
+    if rows and rows[0][1] and rows[0][1][0].lower().startswith("timecode list"):
+        rows = rows[1:]  # PySceneDetect's first line repeats the cuts; the table follows
+    rows = _first_block(rows)
+    if not rows:
+        raise LocalizeError(f"{path}: shot list is empty")
+    header = [c.lower() for c in rows[0][1]]
+    column, kind = _start_column(header)
+    if column is None:
+        return [_cell(path, n, row[0], "auto", fps) for n, row in rows if row and row[0]]
+    return [_cell(path, n, row[column] if column < len(row) else "", kind, fps) for n, row in rows[1:]]
+
+
+def _first_block(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """Rows up to the first blank one (tools append notes after the table)."""
+    start = next((i for i, (_, row) in enumerate(rows) if any(row)), len(rows))
+    block = []
+    for number, row in rows[start:]:
+        if not any(row):
+            break
+        block.append((number, row))
+    return block
+
+
+def _start_column(header: Sequence[str]) -> tuple[int | None, str]:
+    for pattern, kind in _COLUMNS:
+        for index, name in enumerate(header):
+            if re.search(pattern, name):
+                return index, kind
+    return None, "auto"
+
+
+def _cell(path: Path, number: int, value: str, kind: str, fps: Fraction) -> int:
+    try:
+        if kind == "ms":
+            return round(float(value))
+        if kind == "seconds":
+            return round(float(value) * 1000)
+        if kind == "frame":
+            return frames_to_ms(int(float(value)), fps)
+        if kind == "timecode" or ":" in value:
+            return parse_timecode(value, fps)
+        return frames_to_ms(int(value), fps)
+    except ValueError:
+        raise LocalizeError(f"{path}:{number}: cannot read a cut time from {value!r}") from None

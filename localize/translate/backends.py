@@ -1,0 +1,123 @@
+"""Machine-translation engines behind one small interface, plus a registry.
+
+The Argos backend runs the package's CTranslate2 model and SentencePiece tokenizer
+directly on sentences split by :func:`localize.translate.sentences.split_sentences`, so
+Argos's own sentence splitter (which downloads a MiniSBD model on first use) never runs.
+The model loads on the first call that needs it: a fully cached run never loads it.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Protocol, Sequence
+
+from localize.errors import LocalizeError
+from localize.translate.languages import base_language, is_unspaced
+from localize.translate.packages import InstalledPackage, find_package
+from localize.translate.sentences import split_sentences
+
+PIVOT = "en"
+
+
+class Translator(Protocol):
+    """Translates batches of plain text from ``source`` to ``target``."""
+
+    engine: str
+    model_version: str
+    source: str
+    target: str
+
+    def translate(self, texts: Sequence[str]) -> list[str]: ...
+
+
+class ArgosTranslator:
+    """One installed Argos package, loaded lazily."""
+
+    engine = "argos"
+
+    def __init__(self, package: InstalledPackage, beam_size: int = 4, threads: int = 0) -> None:
+        self.package = package
+        self.source, self.target = package.from_code, package.to_code
+        model_bin = package.path / "model" / "model.bin"
+        size = model_bin.stat().st_size if model_bin.exists() else 0
+        self.model_version = f"{package.path.name}@{package.version}:{size}"
+        self.beam_size = beam_size
+        self.threads = threads
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._model is not None:
+                return
+            import ctranslate2
+            import sentencepiece
+
+            self._tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(self.package.path / "sentencepiece.model"))
+            self._model = ctranslate2.Translator(str(self.package.path / "model"), device="cpu", intra_threads=self.threads)
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        if not texts:
+            return []
+        self._load()
+        split = [split_sentences(t) or [""] for t in texts]
+        flat = [s for parts in split for s in parts]
+        prefix = self.package.target_prefix
+        results = self._model.translate_batch(
+            [self._tokenizer.encode(s, out_type=str) for s in flat],
+            target_prefix=[[prefix]] * len(flat) if prefix else None,
+            beam_size=self.beam_size, max_decoding_length=256, replace_unknowns=True,
+        )
+        decoded = iter(self._decode(r.hypotheses[0], prefix) if s else "" for r, s in zip(results, flat))
+        glue = "" if is_unspaced(self.target) else " "
+        return [glue.join(next(decoded) for _ in parts).strip() for parts in split]
+
+    def _decode(self, tokens: list[str], prefix: str) -> str:
+        if prefix and tokens and tokens[0] == prefix:
+            tokens = tokens[1:]
+        return self._tokenizer.decode_pieces(tokens).replace("\u2581", " ").strip()
+
+
+class PivotTranslator:
+    """Two translators chained through a pivot language (English)."""
+
+    engine = "argos"
+
+    def __init__(self, first: Translator, second: Translator) -> None:
+        self.first, self.second = first, second
+        self.source, self.target = first.source, second.target
+        self.model_version = f"{first.model_version}+{second.model_version}"
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        return self.second.translate(self.first.translate(texts))
+
+
+def _fix_hint(source: str, target: str) -> str:
+    return f"`localize models install {source} {target}` (offline: `localize models install --file {source}_{target}.argosmodel`)"
+
+
+def argos_translator(source: str, target: str) -> Translator:
+    """A direct pair if installed, else a pivot through English."""
+    direct = find_package(source, target)
+    if direct is not None:
+        return ArgosTranslator(direct)
+    first = find_package(source, PIVOT) if PIVOT not in (source, target) else None
+    second = find_package(PIVOT, target) if first is not None else None
+    if first is not None and second is not None:
+        return PivotTranslator(ArgosTranslator(first), ArgosTranslator(second))
+    if first is not None:
+        raise LocalizeError(f"no {source}->{target} translation model installed, and for the pivot through English {PIVOT}->{target} is missing; run {_fix_hint(PIVOT, target)}")
+    raise LocalizeError(f"no {source}->{target} translation model installed; run {_fix_hint(source, target)}")
+
+
+BACKENDS: dict[str, Callable[[str, str], Translator]] = {"argos": argos_translator}
+
+
+def get_translator(source: str, target: str, engine: str = "argos") -> Translator:
+    """The translator for a language pair (language tags are reduced to ISO 639-1)."""
+    source, target = base_language(source), base_language(target)
+    if source == target:
+        raise LocalizeError(f"source and target language are both {source!r}")
+    if engine not in BACKENDS:
+        raise LocalizeError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
+    return BACKENDS[engine](source, target)

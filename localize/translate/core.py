@@ -1,0 +1,177 @@
+"""``translate()``: a track in, a translated track out, every glossary term enforced."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from localize.errors import LocalizeError
+from localize.language import detect_language
+from localize.model import Cue, Track
+from localize.translate.backends import Translator, get_translator
+from localize.translate.enforce import Protected, Violation, protect, repair, restore, verify
+from localize.translate.glossary import Glossary, load_glossaries, with_variants
+from localize.translate.languages import base_language, is_unspaced
+from localize.translate.memory import CachedTranslator, TranslationMemory
+from localize.translate.sentences import Sentence, group_sentences, spread
+
+FLAG = "glossary"
+HAN = re.compile(r"[\u3400-\u9fff]")
+KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+ARTICLE = re.compile(r"^(the|a|an|el|la|los|las|un|una|le|les|der|die|das)\s+", re.IGNORECASE)
+
+
+@dataclass
+class Outcome:
+    """One sentence's translation and what enforcement found."""
+
+    text: str
+    violations: list[Violation] = field(default_factory=list)
+    repaired: int = 0
+
+
+def translate(
+    track: Track,
+    target: str,
+    source: str | None = None,
+    glossaries: Sequence[str | Path | Glossary] = (),
+    cache: bool | str | Path = True,
+    strict: bool = False,
+    market: str | None = None,
+    engine: str = "argos",
+    enforce: bool = True,
+    translator: Translator | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Track:
+    """Translate ``track`` into ``target`` (an ISO 639-1 code or a tag such as ``es-419``).
+
+    Each cue keeps its original text in ``.source``. Sentences spread over several cues
+    are translated whole and spread back by time. Glossary terms are protected, restored,
+    verified and repaired; what stays wrong is flagged on the cue and listed in
+    ``meta["glossary_report"]``; with ``strict`` that raises :class:`LocalizeError`.
+    ``cache`` is True (default memory), False, or a path to a memory file. ``enforce=False``
+    translates without protection or repair but still verifies (for measurement).
+    """
+    if not track.cues or not any(c.plain_text.strip() for c in track.cues):
+        raise LocalizeError("nothing to translate: the subtitle track has no text")
+    target_language = base_language(target)
+    source_language = _source_language(track, source)
+    market = market or (target if target_language != target else None)
+    glossary = load_glossaries(glossaries, market).for_target(target_language, market)
+    translator = translator or get_translator(source_language, target_language, engine)
+    memory = None
+    if cache:
+        memory = TranslationMemory(None if cache is True else cache)
+        translator = CachedTranslator(translator, memory, glossary.digest())
+    try:
+        sentences = group_sentences(track.cues)
+        outcomes = _translate_sentences(sentences, glossary, translator, is_unspaced(target_language), enforce, progress)
+    finally:
+        if memory is not None:
+            memory.close()
+    result = _apply(track, sentences, outcomes, glossary, is_unspaced(target_language), target)
+    result.meta["translation"] = {"engine": translator.engine, "model": translator.model_version,
+                                  "from": source_language, "to": target, "glossary": glossary.digest()}
+    report = result.meta["glossary_report"]
+    if strict and report["violations"]:
+        first = report["violations"][0]
+        raise LocalizeError(
+            f"{len(report['violations'])} glossary violation(s) remain; first: cue {first['cue']}: "
+            f"'{first['term']}' should be '{first['expected']}', found: {first['found']}"
+        )
+    return result
+
+
+def _source_language(track: Track, source: str | None) -> str:
+    if source and source != "auto":
+        return base_language(source)
+    if track.language:
+        return base_language(track.language)
+    text = track.text()
+    if len(HAN.findall(text)) > 0.3 * len("".join(text.split())) and not KANA_HANGUL.search(text):
+        return "zh"  # Han without kana or hangul: skip the slower statistical detector
+    detected = detect_language(text)
+    if detected is None:
+        raise LocalizeError("cannot tell the source language; pass it with --from")
+    return base_language(detected)
+
+
+def _translate_sentences(
+    sentences: list[Sentence], glossary: Glossary, translator: Translator, unspaced: bool, enforce: bool,
+    progress: Callable[[int, int], None] | None,
+) -> list[Outcome]:
+    protected = [protect(s.text, glossary) if enforce else Protected(s.text) for s in sentences]
+    raw = translator.translate([p.text for p in protected])
+    if progress:
+        progress(len(sentences), len(sentences))
+    outcomes = [_enforce(s.text, r, p, glossary, unspaced, enforce) for s, r, p in zip(sentences, raw, protected)]
+    if enforce:
+        _second_chance(sentences, outcomes, glossary, translator, unspaced)
+    return outcomes
+
+
+def _enforce(source: str, raw: str, protected: Protected, glossary: Glossary, unspaced: bool, enforce: bool) -> Outcome:
+    text = restore(raw, protected, unspaced) if protected.terms else raw
+    violations = verify(source, text, glossary)
+    if not enforce or not violations:
+        return Outcome(text, violations)
+    fixed = repair(text, violations, glossary)
+    left = verify(source, fixed, glossary)
+    return Outcome(fixed, left, _missing(violations) - _missing(left))
+
+
+def _missing(violations: list[Violation]) -> int:
+    """Term occurrences whose target is missing."""
+    return sum(v.expected - v.found for v in violations)
+
+
+def _second_chance(
+    sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary, translator: Translator, unspaced: bool
+) -> None:
+    """For sentences still in violation: learn the engine's own rendering of each missed term
+    (the term translated alone) as a wrong variant, and repair an unprotected translation with it."""
+    failing = [i for i, o in enumerate(outcomes) if o.violations]
+    if not failing:
+        return
+    terms = list(dict.fromkeys(v.term for i in failing for v in outcomes[i].violations))
+    renderings = dict(zip(terms, translator.translate([t.source for t in terms])))
+    learned = Glossary([with_variants(t, [_bare(renderings[t])]) if t in renderings else t for t in glossary.terms])
+    plain = translator.translate([sentences[i].text for i in failing])
+    for index, raw in zip(failing, plain):
+        source = sentences[index].text
+        candidates = [outcomes[index].text, raw]
+        for text in candidates:
+            violations = verify(source, text, learned)
+            fixed = repair(text, violations, learned)
+            left = verify(source, fixed, glossary)
+            before = outcomes[index]
+            if _missing(left) < _missing(before.violations):
+                outcomes[index] = Outcome(fixed, left, before.repaired + _missing(before.violations) - _missing(left))
+
+
+def _bare(rendering: str) -> str:
+    """An engine's rendering of a lone term, without final stop or leading article."""
+    return ARTICLE.sub("", rendering.strip().rstrip(".。!！")).strip()
+
+
+def _apply(track: Track, sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary, unspaced: bool, target: str) -> Track:
+    cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags)) for c in track.cues]
+    violations: list[dict[str, Any]] = []
+    checked = repaired = 0
+    for sentence, outcome in zip(sentences, outcomes):
+        group = [cues[i] for i in sentence.cues]
+        for cue, text in zip(group, spread(outcome.text, group, unspaced, glossary.targets())):
+            cue.text = text
+        checked += len(glossary.find(sentence.text))
+        repaired += outcome.repaired
+        for violation in outcome.violations:
+            numbers = [i + 1 for i in sentence.cues]
+            entry = violation.to_dict() | {"cue": numbers[0], "cues": numbers, "found": outcome.text}
+            violations.append(entry)
+            for cue in group:
+                cue.flags.append(f"{FLAG}: '{violation.term.source}' should be '{violation.term.rendering}'")
+    meta = dict(track.meta) | {
+        "glossary_report": {"terms_checked": checked, "violations": violations, "repaired": repaired},
+    }
+    return track.replace(cues=cues, language=target, meta=meta)

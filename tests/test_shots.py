@@ -1,0 +1,180 @@
+"""Shot-change detection (PySceneDetect and ffmpeg, on real video) and cut-list reading."""
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from localize.cli import cli
+from localize.errors import LocalizeError
+from localize.timing import detect_shot_frames, detect_shots, read_shots
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_VIDEO = ROOT.parent / "shared" / "eval" / "video" / "pyscenedetect_testvideo.mp4"
+EPISODES = [ROOT / "fixtures" / f"episode_{lang}" for lang in ("en", "zh")]
+METHODS = ["scenedetect", "ffmpeg"]
+
+# Seven shots of lavfi sources, 9:16 at 30 fps, deterministic (seeded noise). Shot 5
+# fades out to black over 20 frames and shot 6 fades in from black: not a hard cut.
+LAVFI_SHOTS = [
+    "testsrc2=s=360x640:r=30:d=1.5",
+    "mandelbrot=s=360x640:r=30,trim=end_frame=60",
+    "smptebars=s=360x640:r=30:d=1.3,hue=H=t*2",
+    "rgbtestsrc=s=360x640:r=30,trim=end_frame=50",
+    "color=c=0x336699:s=360x640:r=30:d=2,noise=alls=20:allf=t+u:all_seed=7,fade=out:40:20",
+    "color=c=0x3a6a99:s=360x640:r=30:d=1.5,noise=alls=20:allf=t+u:all_seed=7,fade=in:0:20",
+    "testsrc=s=360x640:r=30:d=1.2",
+]
+LAVFI_CUTS = [45, 105, 144, 194, 299]  # no cut at 254, where the fade-in starts
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("LOCALIZE_CACHE", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="module")
+def lavfi_video(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("video") / "cuts.mp4"
+    inputs = [arg for source in LAVFI_SHOTS for arg in ("-f", "lavfi", "-i", source)]
+    graph = "".join(f"[{i}]" for i in range(len(LAVFI_SHOTS))) + f"concat=n={len(LAVFI_SHOTS)}:v=1:a=0,format=yuv420p[v]"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex", graph, "-map", "[v]",
+                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_generated_video_cuts_exact_and_fade_ignored(lavfi_video, method):
+    frames = [frame for frame, _ in detect_shot_frames(lavfi_video, method=method, cache=False)]
+    assert frames == LAVFI_CUTS
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_eval_video_hard_cuts_only(method):
+    if not EVAL_VIDEO.exists():
+        pytest.skip("../shared/eval is absent")
+    pairs = detect_shot_frames(EVAL_VIDEO, method=method, cache=False)
+    assert [frame for frame, _ in pairs] == [30, 180]  # the fade-in near 394 is not a cut
+    assert [ms for _, ms in pairs] == [1001, 6006]
+
+
+@pytest.mark.parametrize("episode", EPISODES, ids=lambda p: p.name)
+@pytest.mark.parametrize("method", METHODS)
+def test_fixture_episode_cuts_exact(episode, method):
+    if not (episode / "episode.mp4").exists():
+        pytest.skip(f"{episode} not generated (fixtures/make_fixtures.py)")
+    script = json.loads((episode / "script.json").read_text())
+    pairs = detect_shot_frames(episode / "episode.mp4", method=method, cache=False)
+    assert [frame for frame, _ in pairs] == script["cuts"]
+    assert [ms for _, ms in pairs] == script["cuts_ms"]
+
+
+def test_cache_reused_and_keyed_by_content(lavfi_video, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("LOCALIZE_CACHE", str(cache))
+    first = detect_shots(lavfi_video, method="ffmpeg")
+    entries = list((cache / "shots").glob("*.json"))
+    assert len(entries) == 1 and json.loads(entries[0].read_text())["frames"] == LAVFI_CUTS
+    # A planted entry proves the second call reads the cache instead of decoding.
+    entries[0].write_text(json.dumps({"frames": [10]}))
+    assert detect_shots(lavfi_video, method="ffmpeg") == [333]
+    copy = tmp_path / "copy.mp4"
+    copy.write_bytes(lavfi_video.read_bytes() + b"\0")  # other content: other key
+    assert detect_shots(copy, method="ffmpeg") == first
+    assert len(list((cache / "shots").glob("*.json"))) == 2
+
+
+def test_video_without_video_stream(tmp_path):
+    audio = tmp_path / "tone.wav"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=d=1", str(audio)], check=True)
+    with pytest.raises(LocalizeError, match="no video stream"):
+        detect_shots(audio)
+    subs = tmp_path / "a.srt"
+    subs.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello.\n")
+    out = tmp_path / "out.srt"
+    result = CliRunner().invoke(cli, ["time", str(subs), "-o", str(out), "--video", str(audio)])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and result.output.startswith("Error:") and "no video stream" in result.output
+    assert not out.exists()
+
+
+def test_unknown_method(lavfi_video):
+    with pytest.raises(LocalizeError, match="unknown shot detection method 'magic'"):
+        detect_shots(lavfi_video, method="magic")
+
+
+# --- cut lists ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("episode", EPISODES, ids=lambda p: p.name)
+def test_fixture_shots_csv(episode):
+    if not (episode / "shots.csv").exists():
+        pytest.skip(f"{episode} not generated")
+    script = json.loads((episode / "script.json").read_text())
+    assert read_shots(episode / "shots.csv") == script["cuts_ms"]
+
+
+def test_pyscenedetect_scene_list_csv(tmp_path):
+    path = tmp_path / "scenes.csv"
+    path.write_text(
+        "Timecode List:,00:00:01.001,00:00:06.006\n"
+        "Scene Number,Start Frame,Start Timecode,Start Time (seconds),End Frame,End Timecode,End Time (seconds)\n"
+        "1,1,00:00:00.000,0.000,30,00:00:01.001,1.001\n"
+        "2,31,00:00:01.001,1.001,180,00:00:06.006,6.006\n"
+        "3,181,00:00:06.006,6.006,720,00:00:24.024,24.024\n"
+    )
+    assert read_shots(path) == [1001, 6006]
+
+
+def test_simple_lists(tmp_path):
+    frames = tmp_path / "frames.csv"
+    frames.write_text("63\n108\n195\n")
+    assert read_shots(frames, fps=30) == [2100, 3600, 6500]
+    assert read_shots(frames, fps=25) == [2520, 4320, 7800]
+    timecodes = tmp_path / "timecodes.csv"
+    timecodes.write_text("00:00:02:03\n00:00:03.600\n\"00:00:06,500\"\n")
+    assert read_shots(timecodes, fps=30) == [2100, 3600, 6500]
+    table = tmp_path / "table.csv"
+    table.write_text("scene,timecode,frame,time (ms)\n0,00:00:00.0,0,0\n1,00:00:06.706,201,6706\n\nnotes after a blank line\n")
+    assert read_shots(table) == [6706]
+    as_json = tmp_path / "cuts.json"
+    as_json.write_text(json.dumps({"cuts": [30, 180], "fps": "29.97"}))
+    assert read_shots(as_json) == [1001, 6006]
+
+
+def test_cmx3600_edl(tmp_path):
+    path = tmp_path / "cut.edl"
+    path.write_text(
+        "TITLE: EPISODE 1\nFCM: NON-DROP FRAME\n\n"
+        "001  AX       V     C        00:00:00:00 00:00:02:03 01:00:00:00 01:00:02:03\n"
+        "* FROM CLIP NAME: shot1.mov\n"
+        "002  AX       V     C        00:00:10:00 00:00:11:15 01:00:02:03 01:00:03:18\n"
+        "003  AX       V     C        00:00:20:00 00:00:22:27 01:00:03:18 01:00:06:15\n"
+        "004  AX       V     D    015 00:00:30:00 00:00:31:00 01:00:06:15 01:00:07:15\n"
+    )
+    assert read_shots(path, fps=30) == [2100, 3600]  # the dissolve is not a hard cut
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        ("bad.csv", "start_ms\n2100\nsoon\n", 3),
+        ("bad_frames.csv", "12\n1x\n", 2),
+        ("bad.edl", "TITLE: X\n001  AX  V  C  00:00:00:00 00:00:02:03 01:00:00:00\n", 2),
+        ("bad.json", '{"cuts_ms": [1,\n', 2),
+    ],
+)
+def test_malformed_cut_lists(tmp_path, name, content, line):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(LocalizeError, match=rf"^{path}:{line}: "):
+        read_shots(path)
+    subs = tmp_path / "a.srt"
+    subs.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello.\n")
+    out = tmp_path / "out.srt"
+    result = CliRunner().invoke(cli, ["time", str(subs), "-o", str(out), "--shots", str(path)])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path}:{line}: ") and result.output.count("\n") == 1
+    assert not out.exists()
