@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 from localize.dub import dub, resolve_voice
-from localize.formats import load
 from localize.model import Cue, Track
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -139,3 +139,19 @@ def test_title_report_catches_a_term_rendered_differently_in_two_episodes(tmp_pa
     term = title["glossary_consistency"]["terms"][0]
     assert term["targets"] == {"God of War": ["ep04"], "War Deity": ["ep05"]}
     assert "INCONSISTENT" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_batch_bad_arguments_fail_before_any_work(tmp_path):
+    from click.testing import CliRunner
+
+    from localize.cli import cli
+
+    out = tmp_path / "out"
+    runner = CliRunner()
+    for args, message in (([str(tmp_path / "nope")], "no such file or folder"),
+                          ([str(tmp_path), "--markets", "en-US,xx"], "unknown market 'xx'")):
+        args = [*args, "--markets", "en-US"] if "--markets" not in args else args
+        result = runner.invoke(cli, ["batch", *args, "-o", str(out)])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
+        assert not out.exists()

@@ -202,6 +202,7 @@ def test_tight_slots_speed_up_and_flag_overflow(tmp_path):
     assert abs((overflowing.end - overflowing.cue_start) - overflowing.natural_ms / 1.3) <= 30
     assert last.placed_ms == last.cue_start
     level = envelope_db(read(tmp_path / "tight.wav"))
+    assert abs(len(level) - report.duration_ms) <= 1  # without a video: the end of the last line
     for line in (capped, relaxed, overflowing):  # speech within the first frame of each cue
         assert level[line.cue_start : line.cue_start + 33].max() > level[line.cue_start : line.end].max() - 30
     assert report.duration_ms == max(line.end for line in report.lines)
@@ -228,7 +229,6 @@ def test_shot_change_bounds_the_window_and_silence_is_borrowed(tmp_path):
 # ---------------------------------------------------------------- ducking
 
 def test_original_is_ducked_at_least_18_db_under_the_dub(tmp_path):
-    video = tmp_path / "tone.mp4"
     subprocess.run([
         "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=360x640:r=30:d=8",
         "-f", "lavfi", "-i", "sine=frequency=15000:sample_rate=48000:duration=8",
@@ -236,8 +236,10 @@ def test_original_is_ducked_at_least_18_db_under_the_dub(tmp_path):
     ], check=True)
     video = tmp_path / "tone.mkv"
     track = Track([Cue(3000, 4500, "Lin Wan, you are finally back.")], language="en")
-    report = dub(track, tmp_path / "ducked.wav", video=video)
+    report = dub(track, tmp_path / "ducked.wav", video=video, mux=tmp_path / "ducked.mp4")
     mixed = read(tmp_path / "ducked.wav")
+    audio_streams = [s for s in streams(tmp_path / "ducked.mp4") if s["codec_type"] == "audio"]
+    assert [s["codec_name"] for s in audio_streams] == ["aac", "aac"]  # PCM original re-encoded for MP4
 
     def tone_db(start_ms: int, end_ms: int) -> float:  # Piper at 22.05 kHz has nothing at 15 kHz
         window = np.hanning((end_ms - start_ms) * 48)

@@ -98,7 +98,7 @@ def test_subtitles_longer_than_video(tmp_path):
     assert_nothing_written(tmp_path, "long.srt")
 
 
-@pytest.mark.parametrize("case", ["missing subs", "missing video", "text as video", "bad output", "bad mux", "mux without video"])
+@pytest.mark.parametrize("case", ["missing subs", "missing video", "text as video", "bad output", "bad mux", "mux without video", "bad loudness", "bad speeds", "bad voices"])
 def test_bad_files(tmp_path, case):
     text = tmp_path / "notes.txt"
     text.write_text("not a video")
@@ -110,6 +110,9 @@ def test_bad_files(tmp_path, case):
         "bad output": ((srt, "-o", tmp_path / "dub.mp3"), "dub.mp3"),
         "bad mux": ((srt, "-o", out, "--video", video, "--mux", tmp_path / "dub.avi"), "dub.avi"),
         "mux without video": ((srt, "-o", out, "--mux", tmp_path / "dub.mp4"), "--video"),
+        "bad loudness": ((srt, "-o", out, "--loudness", "3"), "out of range"),
+        "bad speeds": ((srt, "-o", out, "--max-speed", "1.1"), "comfortable"),
+        "bad voices": ((srt, "-o", out, "--voices", "A"), "speaker=voice"),
     }[case]
     result = run(*args)
     assert_one_line_error(result, expected)

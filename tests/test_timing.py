@@ -177,6 +177,14 @@ def test_split_without_word_times_is_proportional():
     assert abs(out[1].start - (1000 + 4000 * 30 / 67)) < 50
 
 
+def test_split_never_inside_a_protected_term():
+    text = "Tell everyone in the house that Young Master Lu Jingchen has come home tonight."
+    plain = retime(track(Cue(1000, 6000, text)), VERTICAL)
+    assert not any("Young Master Lu Jingchen" in line for c in plain for line in c.lines)
+    kept = retime(track(Cue(1000, 6000, text)), VERTICAL, protected=["Young Master Lu Jingchen"])
+    assert any("Young Master Lu Jingchen" in line for c in kept for line in c.lines)
+
+
 def test_split_parts_share_the_time_by_their_text():
     out = retime(track(Cue(1000, 3000, LONG), Cue(3200, 4500, "Go.")), VERTICAL)
     first, second = out[0], out[1]

@@ -37,7 +37,7 @@ def en_words(text: str) -> list[str]:
 
 
 def zh_chars(text: str) -> list[str]:
-    return [c for c in to_script(text) if not unicodedata.category(c).startswith(("P", "Z", "S"))]
+    return [c for c in to_script(text) if not unicodedata.category(c).startswith(("P", "Z", "S", "C"))]
 
 
 def script(folder: Path) -> dict:

@@ -62,7 +62,7 @@ def test_packages_install_and_list(argos):
     pairs = {p.pair: p for p in installed_pairs()}
     assert set(pairs) == {"zh->en", "en->es"}
     assert pairs["zh->en"].path.parent == argos / "ARGOS_PACKAGES_DIR"
-    assert pairs["zh->en"].to_dict()["from"] == "zh"
+    assert pairs["zh->en"].to_dict()["name"] == "translate zh->en 0.1"
 
 
 def test_fixture_episode_every_term_enforced(argos):
@@ -72,7 +72,8 @@ def test_fixture_episode_every_term_enforced(argos):
     assert [c.source for c in english.cues] == ZH
     assert [(c.start, c.end) for c in english.cues] == [(c.start, c.end) for c in track.cues]
     report = english.meta["glossary_report"]
-    assert report == {"terms_checked": 6, "violations": [], "repaired": 0}
+    # The tiny model drops the second of two placeholders in cue 5; repair puts it right.
+    assert report == {"terms_checked": 6, "violations": [], "repaired": 1}
     assert english.language == "en" and not any(c.flags for c in english.cues)
 
 
@@ -123,15 +124,16 @@ def test_translation_memory_reuses_output_without_loading_the_model(argos, tmp_p
     assert changed._model is not None  # another glossary is another key
 
 
-def test_unprotectable_term_is_flagged_and_strict_raises(argos):
-    track = Track([Cue(0, 2000, "明天我们回家。")], language="zh")
+def test_unrepairable_term_is_flagged_and_strict_raises(argos):
+    track = Track([Cue(0, 2000, "他不是赘婿，他是战神。")], language="zh")
     glossary = Path(argos / "strict.csv")
-    glossary.write_text("source,target\n回家,head back to the family estate\n", encoding="utf-8")
+    glossary.write_text("source,target\n赘婿,kept husband\n战神,Ares\n", encoding="utf-8")
     result = translate(track, "en", glossaries=[glossary], cache=False)
+    assert result.cues[0].text == "He is not a kept husband, he is the daughter."  # the engine lost ZZ1
     (violation,) = result.meta["glossary_report"]["violations"]
-    assert violation["cue"] == 1 and violation["term"] == "回家"
-    assert violation["expected"] == "head back to the family estate" and violation["found"] == result.cues[0].text
-    assert result.cues[0].flags == ["glossary: '回家' should be 'head back to the family estate'"]
+    assert violation["cue"] == 1 and violation["term"] == "战神" and violation["expected"] == "Ares"
+    assert violation["found"] == result.cues[0].text
+    assert result.cues[0].flags == ["glossary: '战神' should be 'Ares'"]
     with pytest.raises(LocalizeError, match="1 glossary violation"):
         translate(track, "en", glossaries=[glossary], cache=False, strict=True)
 
@@ -179,7 +181,19 @@ def test_cli_errors_are_one_line_and_write_nothing(argos, tmp_path):
     bad.write_text("source,target\n战神,God of War\n赘婿,\n", encoding="utf-8")
     assert f"{bad}:3:" in one_line_error(run("translate", source, "--to", "en", "-o", out, "--glossary", bad), out)
     strict = tmp_path / "strict.csv"
-    strict.write_text("source,target\n他不是,not at all him\n", encoding="utf-8")
+    strict.write_text("source,target\n赘婿,kept husband\n战神,Ares\n", encoding="utf-8")
     result = run("translate", source, "--to", "en", "-o", out, "--glossary", strict, "--strict")
     assert result.exit_code == 1 and result.output.strip().splitlines()[-1].startswith("Error: 1 glossary violation")
     assert not out.exists()
+
+
+def test_models_install_errors_name_the_fix(argos, tmp_path, monkeypatch):
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "http://127.0.0.1:9/index.json")
+    result = run("models", "install", "zh", "fr")
+    assert result.exit_code == 1 and result.output.startswith("Error: cannot reach http://127.0.0.1:9/index.json")
+    assert "localize models install --file zh_fr.argosmodel" in result.output and len(result.output.strip().splitlines()) == 1
+    junk = tmp_path / "junk.argosmodel"
+    junk.write_bytes(b"not a zip")
+    result = run("models", "install", "--file", junk)
+    assert result.exit_code == 1 and "not an Argos package" in result.output
+    assert {p.pair for p in installed_pairs()} == {"zh->en", "en->es"}

@@ -1,6 +1,7 @@
 """``localize dub``: synthesize translated subtitles into a dubbed track (and a muxed video)."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,6 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
         shots=shots, original_language=original_language, progress=LineProgress(),
     )
     if report_file:
-        import json
-
         write_text_atomic(report_file, json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
     for message in report.warnings:
         warn(message)

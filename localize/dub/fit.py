@@ -74,10 +74,14 @@ def slots(cues: Sequence[Cue], end: int, shots: Sequence[int] = ()) -> list[Slot
     return result
 
 
+def check_speeds(comfortable: float, max_speed: float) -> None:
+    if not 1.0 <= comfortable <= max_speed <= 4.0:
+        raise LocalizeError(f"speeds must satisfy 1.0 <= comfortable ({comfortable}) <= max ({max_speed}) <= 4.0")
+
+
 def plan(natural: int, slot: Slot, comfortable: float = 1.15, max_speed: float = 1.3) -> Fit:
     """Pick the gentlest speed and the least borrowed silence that fit ``natural`` ms into ``slot``."""
-    if not 1.0 <= comfortable <= max_speed:
-        raise LocalizeError(f"speeds must satisfy 1.0 <= comfortable ({comfortable}) <= max ({max_speed})")
+    check_speeds(comfortable, max_speed)
     window = max(1, slot.window - SAFETY_MS)
     room = window + slot.borrowable
 

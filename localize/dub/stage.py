@@ -17,8 +17,8 @@ from localize.dub import mix, output as out
 from localize.dub.voices import Voice, default_voice, resolve_voice
 from localize.errors import LocalizeError
 from localize.fileio import atomic_path
-from localize.language import detect_language
 from localize.formats import load, save
+from localize.language import detect_language
 from localize.media import MediaInfo, load_audio, probe
 from localize.model import Cue, Track, format_ms
 
@@ -110,7 +110,8 @@ def dub(
     """
     output = Path(output)
     out.check_audio_output(output)
-    fitting.plan(0, fitting.Slot(0, 1, 0), comfortable_speed, max_speed)  # validates the speeds
+    fitting.check_speeds(comfortable_speed, max_speed)
+    _check_levels(loudness, true_peak)
     numbered = speakable_cues(track)
     cues = [cue for _, cue in numbered]
     media = _check_video(video, mux)
@@ -128,11 +129,13 @@ def dub(
     gated = (loudness == NETFLIX_DIALOGUE_TARGET) if dialogue_gated is None else dialogue_gated
     mixed, measured = mix.normalize(mixed, loudness, true_peak, SR, regions if gated else None)
 
+    unused = sorted(set(voices or {}) - {cue.speaker for cue in cues})
     report = DubReport(
         output=str(output), lines=reports, duration_ms=round(length * 1000 / SR), sample_rate=SR,
         loudness_lufs=measured.integrated, program_loudness_lufs=measured.program, true_peak_dbtp=measured.true_peak,
         target_lufs=loudness, target_true_peak_dbtp=true_peak, gating="dialogue" if gated else "program",
-        stretcher=fitting.stretcher(), mux=str(mux) if mux else None, warnings=_warnings(reports, end),
+        stretcher=fitting.stretcher(), mux=str(mux) if mux else None,
+        warnings=_warnings(reports, end) + [f"no cue has speaker {name!r} (from voices)" for name in unused],
     )
     with atomic_path(output) as audio_tmp:
         out.write_audio(audio_tmp, mixed, SR, output.suffix)
@@ -205,6 +208,13 @@ def _background(media: MediaInfo | None, bed: Path | None, regions: list[mix.Reg
     if media is not None and media.has_audio:
         return mix.fit_length(load_audio(media.path, SR), length) * mix.duck_gain(regions, length, SR)
     return np.zeros(length, dtype=np.float32)
+
+
+def _check_levels(loudness: float, true_peak: float) -> None:
+    if not -70.0 <= loudness <= -5.0:
+        raise LocalizeError(f"loudness target {loudness} LUFS is out of range (-70 to -5; e.g. -16, -23, -27)")
+    if not -20.0 <= true_peak <= 0.0:
+        raise LocalizeError(f"true-peak ceiling {true_peak} dBTP is out of range (-20 to 0; e.g. -1, -2)")
 
 
 def _check_video(video: str | Path | None, mux: str | Path | None) -> MediaInfo | None:

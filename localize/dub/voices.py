@@ -166,13 +166,15 @@ def voice_summary() -> str:
 
 @functools.lru_cache(maxsize=1)
 def _espeak_table() -> list[list[str]]:
+    """Rows of ``espeak-ng --voices`` (MBROLA voices left out: they need extra packages)."""
     result = subprocess.run([_espeak(), "--voices"], capture_output=True, text=True, check=False)
-    return [line.split() for line in result.stdout.splitlines()[1:] if len(line.split()) >= 5]
+    rows = [line.split() for line in result.stdout.splitlines()[1:]]
+    return [row for row in rows if len(row) >= 5 and not row[4].startswith("mb/")]
 
 
 def espeak_languages() -> list[str]:
     """Language codes espeak-ng speaks (``es``, ``en-us``, ``cmn``, ...)."""
-    return [row[1] for row in _espeak_table() if not row[4].startswith("mb/")]
+    return list(dict.fromkeys(row[1] for row in _espeak_table()))
 
 
 def espeak_voices() -> set[str]:

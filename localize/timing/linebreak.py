@@ -104,10 +104,10 @@ def _cost(text: str, index: int, limit: int, bottom_heavy: bool) -> float:
     cost = 1000.0 * (max(0, len(top) - limit) + max(0, len(bottom) - limit)) + abs(excess)
     if bottom_heavy and excess > 0:
         cost += 4 + 0.5 * excess
-    return cost + _grammar_cost(top, bottom)
+    return cost + grammar_cost(top, bottom)
 
 
-def _grammar_cost(top: str, bottom: str) -> float:
+def grammar_cost(top: str, bottom: str) -> float:
     """Lower is better: rewards breaks after punctuation, punishes splitting tight pairs."""
     last_char = top[-1]
     if last_char in PAUSE:

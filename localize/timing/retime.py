@@ -30,7 +30,9 @@ from fractions import Fraction
 from typing import Sequence
 
 from localize.model import Cue, Track, Word, format_ms, join_lines
-from localize.timing.linebreak import CLAUSE_END, CONJUNCTIONS, PAUSE, break_lines, break_points, text_length
+from localize.timing.linebreak import (
+    break_lines, break_points, grammar_cost, protected_spans, text_length,
+)
 from localize.timing.profiles import Profile, load_profile
 
 RULES = ("reading_speed", "line_length", "line_count", "min_duration", "max_duration", "gap", "shot_change", "overlap")
@@ -119,7 +121,8 @@ def retime(
     profile = load_profile(profile)
     grid = Grid.of(profile, track.fps)
     cuts = sorted({grid.nearest(ms) for ms in shots if ms > 0})
-    slots = [s for cue in sorted(track.cues, key=lambda c: c.start) for s in _split(_slot(cue, grid), profile, grid)]
+    ordered = sorted(track.cues, key=lambda c: c.start)
+    slots = [s for cue in ordered for s in _split(_slot(cue, grid), profile, grid, protected)]
     slots = _merge(slots, profile, grid, cuts)
     _place_starts(slots, grid, cuts)
     _place_ends(slots, grid, cuts)
@@ -139,29 +142,23 @@ def _slot(cue: Cue, grid: Grid) -> Slot:
 
 # --- pass 1: split -----------------------------------------------------------------------
 
-def _split(slot: Slot, profile: Profile, grid: Grid) -> list[Slot]:
+def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> list[Slot]:
     too_long = text_length(slot.text) > profile.capacity
     too_slow = slot.speech_end - slot.speech_start > grid.max_frames
-    boundaries = break_points(slot.text) if too_long or too_slow else []
+    if not (too_long or too_slow):
+        return [slot]
+    blocked = protected_spans(slot.text, protected)
+    boundaries = [b for b in break_points(slot.text) if not any(s < b < e for s, e in blocked)]
     if not boundaries:
         return [slot]
     index = min(boundaries, key=lambda b: _split_cost(slot.text, b))
     first, second = _cut_slot(slot, index, grid)
-    return _split(first, profile, grid) + _split(second, profile, grid)
+    return _split(first, profile, grid, protected) + _split(second, profile, grid, protected)
 
 
 def _split_cost(text: str, index: int) -> float:
-    """Near the middle, at a clause boundary if there is one."""
-    before = text[:index].rstrip()
-    after = text[index:].lstrip()
-    cost = abs(index - len(text) / 2) / len(text)
-    if before and before[-1] in CLAUSE_END + "。！？":
-        cost -= 0.35
-    elif before and before[-1] in PAUSE:
-        cost -= 0.25
-    elif after.split(" ", 1)[0].lower() in CONJUNCTIONS:
-        cost -= 0.1
-    return cost
+    """Near the middle, at a clause boundary if there is one, by the line-break grammar."""
+    return abs(index - len(text) / 2) / len(text) + grammar_cost(text[:index].rstrip(), text[index:].lstrip()) / 100
 
 
 def _cut_slot(slot: Slot, index: int, grid: Grid) -> tuple[Slot, Slot]:

@@ -40,8 +40,9 @@ class InstalledPackage:
         return f"{self.from_code}->{self.to_code}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": "translate", "engine": "argos", "pair": self.pair, "from": self.from_code,
-                "to": self.to_code, "version": self.version, "path": str(self.path)}
+        """A row in the shape of ``localize models list`` (name, engine, source, status, path)."""
+        return {"name": f"translate {self.pair} {self.version}".strip(), "engine": "argos", "source": "installed",
+                "status": "ready", "path": str(self.path), "from": self.from_code, "to": self.to_code}
 
 
 def packages_dir() -> Path:
