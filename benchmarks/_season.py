@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import random
+import sys
 import tempfile
 from pathlib import Path
 
@@ -24,6 +25,7 @@ REFERENCE_ZH = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 def _builder():
     spec = importlib.util.spec_from_file_location("build_argos_model", ARGOS / "build_argos_model.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
     return module
 

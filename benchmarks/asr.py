@@ -5,12 +5,13 @@
    ../shared/eval/audio_en (lowercase, punctuation removed), per clip and overall, for
    faster-whisper (int8) and openai-whisper (fp32) on the same Whisper base weights (the
    bundled CTranslate2 model and its `localize models convert` checkpoint).
-2. Real-time factor (processing time / audio time) of each engine on those clips.
+2. Real-time factor (processing time / audio time) of each engine on those clips, end to end
+   (ffmpeg decode, VAD, language, recognition, cue cutting).
 3. faster-whisper on a ~2-minute English episode built by fixtures/make_fixtures.py.
 4. The Mandarin fixture episode (espeak-ng voice) with and without the glossary names.
 
 Both engines use the toolkit defaults (beam 5, VAD on, language forced per set, no
-prompt). Models load once before timing. Skips a part cleanly when its data is absent.
+prompt; faster-whisper decodes VAD chunks in batches). Models load once before timing. Skips a part cleanly when its data is absent.
 
     .venv/bin/python benchmarks/asr.py [--no-openai]
 """
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EVAL = ROOT.parent / "shared" / "eval"
 FIXTURES = ROOT / "fixtures"
 ENGINES = ("faster-whisper", "openai-whisper")
+#: single digits are spelled out so "1 2 3" and "one two three" compare equal
+DIGITS = dict(zip("0123456789", "zero one two three four five six seven eight nine".split()))
 
 
 def edit_distance(a: list, b: list) -> int:
@@ -48,7 +51,8 @@ def units(text: str, language: str) -> list[str]:
 
     if language == "zh":
         return [c for c in to_script(text) if not unicodedata.category(c).startswith(("P", "Z", "S", "C"))]
-    return re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split()
+    words = re.sub(r"[^a-z0-9' ]+", " ", text.lower().replace("-", " ")).split()
+    return [DIGITS.get(w, w) for w in words]
 
 
 def eval_rows(language: str) -> list[dict]:

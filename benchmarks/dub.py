@@ -6,8 +6,8 @@ Runs ``localize.dub.dub`` (synthesis + fit + mix + loudness + write) on:
 - the fixture Chinese episode dubbed into English (English text at Mandarin timing:
   the real use case, where the translation rarely matches the original's length);
 - ~2-minute English and Chinese episodes built by ``fixtures/make_fixtures.py --long``;
-- the 2-minute English episode with every cue and cut time squeezed to 80% and 65%,
-  stress cases standing in for translations 25% and 54% longer than the original.
+- the 2-minute English episode with every cue and cut time squeezed to 80%, 65% and 50%,
+  stress cases standing in for translations 25%, 54% and 100% longer than the original.
 
 Usage: ``.venv/bin/python benchmarks/dub.py [--minutes 2]``. Prints one table.
 """
@@ -81,7 +81,7 @@ def main() -> None:
         for language in ("en", "zh"):
             folder = build_long(work / f"long_{language}", language, args.minutes)
             rows.append(run(f"{args.minutes:g} min {language}, en dub", folder, work))
-        for scale in (0.8, 0.65):
+        for scale in (0.8, 0.65, 0.5):
             rows.append(run(f"{args.minutes:g} min en, times x{scale:g}", work / "long_en", work, scale=scale))
     print(f"dub stage, voice {VOICE} (load {load_s:.2f} s, once), {os.cpu_count()} CPU cores; "
           "RTF = dub seconds / episode seconds; fit shares in % of lines")

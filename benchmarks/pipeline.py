@@ -95,8 +95,9 @@ def main() -> None:
           f"(os.cpu_count()={os.cpu_count()})\n")
     print("| stage | wall s | x real time |\n|---|---:|---:|")
     for name, seconds in stage_table(manifest):
-        print(f"| {name} | {seconds:.1f} | {duration / 1000 / max(seconds, 1e-3):.1f} |")
-    print(f"| total (incl. writing outputs) | {total:.1f} | {duration / 1000 / total:.1f} |")
+        speed = f"{duration / 1000 / seconds:.0f}" if seconds >= 0.01 else "-"
+        print(f"| {name} | {seconds:.2f} | {speed} |")
+    print(f"| total (incl. probing, hashing, writing outputs) | {total:.2f} | {duration / 1000 / total:.1f} |")
 
     pieces = split(media, out / "parts", args.episodes, duration)
     rows = []

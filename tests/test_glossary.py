@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from localize.cli import cli
@@ -129,6 +131,8 @@ def test_protect_longest_match_first_and_restore():
     restored = restore("ZZ0 and ZZ1 are waiting for the ZZ2.", protected)
     assert restored == "Old Madam and Madam are waiting for the Eldest Miss."
     assert restore("ZZ 0 waits. ZZ7", protect("夫人", g)) == "Madam waits."
+    chinese = Glossary([Term("Lin Wan", "林晚")])
+    assert restore("我想见 ZZ0 。", protect("I want to see Lin Wan.", chinese), unspaced=True) == "我想见林晚。"
     swapped = restore("He is not a ZZ1, he is the ZZ1.", protect("他不是赘婿，他是战神。", g))
     assert swapped == "He is not a live-in son-in-law, he is the God of War."
 
@@ -212,3 +216,20 @@ def test_glossary_suggest_and_check_commands(tmp_path):
     assert failed.output.strip().splitlines() == [f"Error: {bad}:3: '陆景琛' has no target (fill it in, or set dnt=yes)"]
     missing = runner.invoke(cli, ["glossary", "suggest", str(tmp_path / "nope.srt"), "-o", str(tmp_path / "x.csv")])
     assert missing.exit_code == 1 and missing.output.startswith("Error:") and not (tmp_path / "x.csv").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(["Lin", "Wan,", "you", "are", "the", "God", "of", "War.", "CEO", "upstairs"]), min_size=1, max_size=14),
+    durations=st.lists(st.integers(200, 4000), min_size=1, max_size=4),
+)
+def test_spread_keeps_every_word_in_order_and_one_part_per_cue(words, durations):
+    text = " ".join(words)
+    starts = [sum(durations[:i]) for i in range(len(durations))]
+    cues = [Cue(s, s + d, "") for s, d in zip(starts, durations)]
+    parts = spread(text, cues, False, ["God of War"])
+    assert len(parts) == len(cues)
+    assert " ".join(p for p in parts if p) == text
+    assert sum(p.count("God of War") for p in parts) == text.count("God of War")  # never split
+    if len(words) >= len(cues) and "God of War" not in text:
+        assert all(parts)

@@ -40,9 +40,9 @@ def install_argos(env: dict[str, str], pairs: tuple[str, ...] = ("zh_en", "en_es
     missing = [p for p in pairs if not (ARGOS / f"{p}.argosmodel").is_file()]
     if missing:
         pytest.skip(f"fixtures/argos/{missing[0]}.argosmodel not built yet (fixtures/argos/build_argos_model.py)")
-    code = "import sys, argostranslate.package as p\nfor f in sys.argv[1:]: p.install_from_path(f)"
-    files = [str(ARGOS / f"{p}.argosmodel") for p in pairs]
-    subprocess.run([sys.executable, "-c", code, *files], env=env, check=True, capture_output=True)
+    files = [arg for p in pairs for arg in ("--file", ARGOS / f"{p}.argosmodel")]
+    result = run_cli(["models", "install", *files], env)
+    assert result.returncode == 0, result.stderr
 
 
 def make_episode(folder: Path, name: str, index: int, seconds: int = 6, lines: list[str] | None = None) -> Path:

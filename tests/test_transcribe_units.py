@@ -8,7 +8,7 @@ from localize.errors import LocalizeError
 from localize.model import Word
 from localize.transcribe import CueRules, words_to_cues
 from localize.transcribe.chinese import chinese_text, restore_terms, sounds_like
-from localize.transcribe.core import _snap, audio_windows, decode_options, parse_language
+from localize.transcribe.core import _snap, audio_windows, decode_options, looks_looped, parse_language
 from localize.transcribe.engines import _words
 
 
@@ -71,10 +71,16 @@ def test_language_options():
     assert parse_language("auto") == (None, ("zh", "en"))
     assert parse_language("ZH") == ("zh", ("zh",))
     assert parse_language("zh,en,ja") == (None, ("zh", "en", "ja"))
-    with pytest.raises(LocalizeError):
-        parse_language("zh;en")
+    for bad in ("zh;en", "klingon", "zh-tw"):
+        with pytest.raises(LocalizeError, match="bad language"):
+            parse_language(bad)
     assert decode_options("en", ["林晚", "Lin Wan", "Lu Jingchen"], True).hotwords == "Lin Wan, Lu Jingchen"
-    assert decode_options("zh", ["林晚", "Lin Wan"], True).hotwords is None
+    assert decode_options("zh", ["林晚", "Lin Wan", "陆景琛"], True).hotwords == "林晚，陆景琛"
+
+
+def test_decoder_loops_are_recognized():
+    assert looks_looped("林晚 陆景琛琛琛琛琛琛") and looks_looped("林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。")
+    assert not looks_looped("林晚，你终于回来了。哈哈，明天我们回家。") and not looks_looped("one two three")
 
 
 def test_long_audio_is_cut_into_windows_at_quiet_points(tmp_path):

@@ -197,3 +197,14 @@ def test_models_install_errors_name_the_fix(argos, tmp_path, monkeypatch):
     result = run("models", "install", "--file", junk)
     assert result.exit_code == 1 and "not an Argos package" in result.output
     assert {p.pair for p in installed_pairs()} == {"zh->en", "en->es"}
+
+
+def test_cli_no_cache_leaves_no_memory(argos, tmp_path, monkeypatch):
+    monkeypatch.setenv("LOCALIZE_CACHE", str(tmp_path / "cache"))
+    source = tmp_path / "zh.srt"
+    source.write_text("1\n00:00:01,000 --> 00:00:02,000\n明天我们回家。\n", encoding="utf-8")
+    assert run("translate", source, "--to", "en", "-o", tmp_path / "a.srt", "--no-cache").exit_code == 0
+    assert not (tmp_path / "cache" / "translate" / "memory.sqlite3").exists()
+    assert run("translate", source, "--to", "en", "-o", tmp_path / "b.srt").exit_code == 0
+    assert (tmp_path / "cache" / "translate" / "memory.sqlite3").is_file()
+    assert texts(load(tmp_path / "a.srt")) == texts(load(tmp_path / "b.srt")) == ["Tomorrow we go home."]

@@ -129,6 +129,11 @@ def normalize(audio: np.ndarray, target: float, ceiling: float, sample_rate: int
     peak = true_peak(audio)
     if peak > ceiling:  # did not converge: keep the peak promise, give up loudness
         audio = (audio * 10 ** ((ceiling - 0.05 - peak) / 20)).astype(np.float32)
+    return audio, measure(audio, sample_rate, regions)
+
+
+def measure(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, regions: Sequence[Region] | None = None) -> Loudness:
+    """Integrated loudness (gated on ``regions`` if given), programme loudness and true peak."""
     program = integrated_loudness(audio, sample_rate)
     gated = integrated_loudness(audio, sample_rate, regions) if regions is not None else program
-    return audio, Loudness(round(gated, 2), round(program, 2), round(true_peak(audio), 2))
+    return Loudness(round(gated, 2), round(program, 2), round(true_peak(audio), 2))

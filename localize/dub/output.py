@@ -14,6 +14,7 @@ from localize.errors import LocalizeError
 from localize.media import require_tool, run_ffmpeg
 
 AUDIO_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".m4a": "AAC"}
+LOSSY = {".m4a"}
 MUX_FORMATS = {".mp4": "mov_text", ".mkv": None}
 FFMPEG_SUBTITLES = {".srt", ".ass", ".ssa", ".vtt"}
 AAC_BITRATE = "192k"

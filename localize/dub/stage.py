@@ -127,23 +127,39 @@ def dub(
     regions = [(start, start + len(audio)) for start, audio in lines]
     mixed = mix.place(lines, length) + _background(media, bed_path, regions, length)
     gated = (loudness == NETFLIX_DIALOGUE_TARGET) if dialogue_gated is None else dialogue_gated
-    mixed, measured = mix.normalize(mixed, loudness, true_peak, SR, regions if gated else None)
+    gate = regions if gated else None
+    mixed, measured = mix.normalize(mixed, loudness, true_peak, SR, gate)
+    with atomic_path(output) as audio_tmp:
+        measured = _write(audio_tmp, output.suffix, mixed, measured, true_peak, gate)
+        if mux:
+            original = original_language or track.meta.get("source_language")
+            with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
+                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
 
     unused = sorted(set(voices or {}) - {cue.speaker for cue in cues})
-    report = DubReport(
+    return DubReport(
         output=str(output), lines=reports, duration_ms=round(length * 1000 / SR), sample_rate=SR,
         loudness_lufs=measured.integrated, program_loudness_lufs=measured.program, true_peak_dbtp=measured.true_peak,
         target_lufs=loudness, target_true_peak_dbtp=true_peak, gating="dialogue" if gated else "program",
         stretcher=fitting.stretcher(), mux=str(mux) if mux else None,
         warnings=_warnings(reports, end) + [f"no cue has speaker {name!r} (from voices)" for name in unused],
     )
-    with atomic_path(output) as audio_tmp:
-        out.write_audio(audio_tmp, mixed, SR, output.suffix)
-        if mux:
-            original = original_language or track.meta.get("source_language")
-            with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
-                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
-    return report
+
+
+def _write(path: Path, suffix: str, audio: np.ndarray, measured: mix.Loudness, ceiling: float,
+           regions: list[mix.Region] | None) -> mix.Loudness:
+    """Write the mix; a lossy (AAC) file is measured as decoded and, if coding pushed its true
+    peak past the ceiling, written once more that much quieter."""
+    out.write_audio(path, audio, SR, suffix)
+    if suffix.lower() not in out.LOSSY:
+        return measured
+    decoded = mix.fit_length(load_audio(path, SR), len(audio))
+    overshoot = mix.true_peak(decoded) - ceiling
+    if overshoot > 0:
+        audio = (audio * 10 ** (-(overshoot + 0.1) / 20)).astype(np.float32)
+        out.write_audio(path, audio, SR, suffix)
+        decoded = mix.fit_length(load_audio(path, SR), len(audio))
+    return mix.measure(decoded, SR, regions)
 
 
 def speakable_cues(track: Track) -> list[tuple[int, Cue]]:

@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from localize.errors import LocalizeError
-from localize.pipeline.markets import MarketProfile, load_markets
+from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")
-#: Environment a Ray worker needs to see the same models and caches as the driver.
+#: Environment a local Ray instance's workers need to see the same models and caches as the driver.
 FORWARDED_ENV = ("ARGOS_PACKAGES_DIR", "LOCALIZE_CACHE", "HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
                  "XDG_CONFIG_HOME", "PATH")
 
@@ -99,13 +99,20 @@ def find_episodes(inputs: Iterable[str | Path], sidecar_subs: bool = False) -> l
 
 
 def _unique_names(files: list[Path]) -> list[str]:
-    depth = 0
-    while True:
-        names = ["-".join([*f.resolve().parent.parts[len(f.resolve().parent.parts) - depth:], f.stem])
-                 if depth else f.stem for f in files]
-        if len(set(names)) == len(names) or depth > 8:
+    """File stems; stems that repeat get as many parent folder names as it takes to tell them apart."""
+    names = [f.stem for f in files]
+    for depth in range(1, 9):
+        clashes = {n for n in names if names.count(n) > 1}
+        if not clashes:
             return names
-        depth += 1
+        names = [_name(f, depth) if n in clashes else n for f, n in zip(files, names)]
+    twice = next(f for f, n in zip(files, names) if names.count(n) > 1)
+    raise LocalizeError(f"{twice}: episode given twice")
+
+
+def _name(path: Path, depth: int) -> str:
+    parents = path.resolve().parent.parts[1:]
+    return "-".join([*parents[len(parents) - depth:], path.stem])
 
 
 def _sidecar(media: Path) -> str | None:
@@ -136,6 +143,9 @@ def batch(
     as each episode finishes (for progress bars).
     """
     started = time.perf_counter()
+    runner = {"local": _run_local, "ray": _run_ray}.get(executor)
+    if runner is None:
+        raise LocalizeError(f"unknown executor {executor!r} (use local or ray)")
     profiles = load_markets(markets if isinstance(markets, str) else list(markets))
     if all(isinstance(e, Episode) for e in inputs):
         episodes = list(inputs)
@@ -143,11 +153,9 @@ def batch(
         episodes = find_episodes(inputs, sidecar_subs)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    codes = [m.path or m.code for m in profiles]
+    # built-ins by code (their path differs between machines), user markets by path
+    codes = [m.code if m.path and Path(m.path).parent == BUILTIN_DIR else m.path or m.code for m in profiles]
     tasks = [(e, codes, str(output_dir), dub, options) for e in episodes]
-    runner = {"local": _run_local, "ray": _run_ray}.get(executor)
-    if runner is None:
-        raise LocalizeError(f"unknown executor {executor!r} (use local or ray)")
     done = runner(tasks, max(1, jobs), address, on_done or (lambda r: None))
     order = {e.name: i for i, e in enumerate(episodes)}
     results = sorted(done, key=lambda r: order[r.episode])
@@ -203,12 +211,15 @@ def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> 
         import ray
     except ImportError:
         raise LocalizeError("the ray executor needs Ray: pip install 'localize[ray]'") from None
-    env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
     started_here = not ray.is_initialized()
     if started_here:
-        kwargs = {"address": address} if address else {"num_cpus": jobs, "include_dashboard": False}
+        if address:  # a cluster's nodes keep their own environment
+            kwargs: dict[str, Any] = {"address": address}
+        else:
+            env = {k: os.environ[k] for k in FORWARDED_ENV if k in os.environ}
+            kwargs = {"num_cpus": jobs, "include_dashboard": False, "runtime_env": {"env_vars": env}}
         try:
-            ray.init(**kwargs, runtime_env={"env_vars": env}, log_to_driver=False, configure_logging=False)
+            ray.init(**kwargs, log_to_driver=False, configure_logging=False)
         except ConnectionError as error:
             raise LocalizeError(f"cannot reach the Ray cluster at {address}: {error}") from None
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)

@@ -1,10 +1,10 @@
 """Chinese text: script normalization with OpenCC and glossary names restored by pinyin.
 
 Whisper base mixes Traditional characters into Mandarin output, so every zh transcript
-goes through OpenCC. Biasing the base model's decoder with Chinese names (hotwords or
-an initial prompt) makes it loop on the names (measured: see docs/transcribe.md), so for
-Chinese the glossary is applied after decoding instead: a run of characters that sounds
-like a glossary term (same toneless pinyin, or nearly) is replaced by the term.
+goes through OpenCC. Glossary names go to the decoder as hotwords, but on unclear speech
+base may still mishear them (or loop on them, and is then decoded again without them),
+so afterwards a run of characters that sounds like a glossary term (same toneless
+pinyin, or nearly) is replaced by the term.
 """
 from __future__ import annotations
 

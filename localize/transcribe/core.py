@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
@@ -59,7 +61,7 @@ def transcribe(
         if detected is None:
             detected = detect_language(backend, audio, allowed)
         if detected is not None:
-            found = snap_to_speech(backend.words(audio, decode_options(detected, glossary or (), vad, beam_size)), audio)
+            found = snap_to_speech(recognize(backend, audio, decode_options(detected, glossary or (), vad, beam_size)), audio)
             words += [_shift(w, offset) for w in found]
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
@@ -71,9 +73,11 @@ def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
     text = (language or "auto").strip().lower()
     if text == "auto":
         return None, AUTO_LANGUAGES
+    from faster_whisper.tokenizer import _LANGUAGE_CODES  # Whisper's languages
+
     codes = tuple(c.strip() for c in text.split(",") if c.strip())
-    if not codes or not all(c.replace("-", "").isalpha() for c in codes):
-        raise LocalizeError(f"bad language '{language}': use a code like zh or en, 'auto', or a list like zh,en,ja")
+    if not codes or not set(codes) <= set(_LANGUAGE_CODES):
+        raise LocalizeError(f"bad language '{language}': use a Whisper language code like zh or en, 'auto', or a list like zh,en,ja")
     return (codes[0], codes) if len(codes) == 1 else (None, codes)
 
 
@@ -89,13 +93,29 @@ def detect_language(backend: Engine, audio: np.ndarray, allowed: Sequence[str]) 
 
 
 def decode_options(language: str, glossary: Iterable[str], vad: bool, beam_size: int = 5) -> DecodeOptions:
-    """Decoder settings for ``language``.
+    """Decoder settings for ``language``; glossary terms written in its script become hotwords."""
+    cjk = language in CJK_LANGUAGES
+    terms = [t.strip() for t in glossary if t.strip() and any(map(is_cjk, t.strip())) == cjk]
+    hotwords = ("，" if cjk else ", ").join(dict.fromkeys(terms)) or None
+    return DecodeOptions(language=language, hotwords=hotwords, vad=vad, beam_size=beam_size)
 
-    Glossary terms in Latin script go to the decoder as hotwords. CJK terms do not: they
-    make Whisper base loop on the names; :func:`restore_terms` applies them afterwards.
+
+def recognize(backend: Engine, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
+    """Words from ``backend``; decoded again without hotwords if they sent Whisper into a loop.
+
+    Whisper base sometimes repeats a hotword ("陆景琛琛琛琛...") on unclear speech; the
+    names are then restored after decoding by :func:`restore_terms` (Chinese) instead.
     """
-    terms = [] if language in CJK_LANGUAGES else [t.strip() for t in glossary if t.strip() and not any(map(is_cjk, t))]
-    return DecodeOptions(language=language, hotwords=", ".join(dict.fromkeys(terms)) or None, vad=vad, beam_size=beam_size)
+    words = backend.words(audio, options)
+    if options.hotwords and looks_looped("".join(w.text for w in words)):
+        log.info("hotwords made the decoder repeat itself; decoding again without them")
+        words = backend.words(audio, replace(options, hotwords=None))
+    return words
+
+
+def looks_looped(text: str) -> bool:
+    """True when a unit of 1-8 characters repeats four or more times in a row."""
+    return re.search(r"(.{1,8}?)\1{3,}", re.sub(r"\W+", "", text)) is not None
 
 
 def snap_to_speech(words: list[Word], audio: np.ndarray) -> list[Word]:

@@ -20,6 +20,8 @@ from localize.model import Word, is_cjk
 from localize.transcribe.models import INSTALL_HINT, ResolvedModel, resolve_model
 
 log = logging.getLogger("localize.transcribe")
+#: speech chunks faster-whisper decodes together
+BATCH_SIZE = 8
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class FasterWhisperEngine:
 
     def __init__(self, model: ResolvedModel) -> None:
         import ctranslate2
-        from faster_whisper import WhisperModel
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         cuda = ctranslate2.get_cuda_device_count() > 0
         self.model = model
@@ -96,18 +98,26 @@ class FasterWhisperEngine:
             )
         except Exception as error:  # offline download or unreadable weights
             raise _load_error(model, error) from None
+        self._batched = BatchedInferencePipeline(self._model)
 
     def language_probs(self, speech: np.ndarray) -> dict[str, float]:
         _, _, probs = self._model.detect_language(audio=speech)
         return dict(probs)
 
     def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
-        segments, _ = self._model.transcribe(
-            audio, language=options.language, beam_size=options.beam_size, patience=options.patience,
+        """With VAD on, speech chunks are decoded in batches (about 2x faster on 2 cores and
+        as accurate: see docs/transcribe.md); without VAD, 30 s windows in sequence."""
+        common = dict(
+            language=options.language, beam_size=options.beam_size, patience=options.patience,
             temperature=list(options.temperature), initial_prompt=options.initial_prompt,
-            hotwords=options.hotwords, vad_filter=options.vad, word_timestamps=True,
-            condition_on_previous_text=options.condition_on_previous_text,
+            hotwords=options.hotwords, word_timestamps=True,
         )
+        if options.vad:
+            segments, _ = self._batched.transcribe(audio, vad_filter=True, batch_size=BATCH_SIZE, **common)
+        else:
+            segments, _ = self._model.transcribe(
+                audio, vad_filter=False, condition_on_previous_text=options.condition_on_previous_text, **common
+            )
         return _words((w.start, w.end, w.word, w.probability) for s in segments for w in s.words or [])
 
 

@@ -1,10 +1,11 @@
 """``translate()``: a track in, a translated track out, every glossary term enforced."""
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from localize.errors import LocalizeError
 from localize.language import detect_language
@@ -42,7 +43,6 @@ def translate(
     engine: str = "argos",
     enforce: bool = True,
     translator: Translator | None = None,
-    progress: Callable[[int, int], None] | None = None,
 ) -> Track:
     """Translate ``track`` into ``target`` (an ISO 639-1 code or a tag such as ``es-419``).
 
@@ -60,19 +60,20 @@ def translate(
     market = market or (target if target_language != target else None)
     glossary = load_glossaries(glossaries, market).for_target(target_language, market)
     translator = translator or get_translator(source_language, target_language, engine)
+    digest = glossary.digest()
     memory = None
     if cache:
         memory = TranslationMemory(None if cache is True else cache)
-        translator = CachedTranslator(translator, memory, glossary.digest())
+        translator = CachedTranslator(translator, memory, digest)
     try:
         sentences = group_sentences(track.cues)
-        outcomes = _translate_sentences(sentences, glossary, translator, is_unspaced(target_language), enforce, progress)
+        outcomes = _translate_sentences(sentences, glossary, translator, is_unspaced(target_language), enforce)
     finally:
         if memory is not None:
             memory.close()
     result = _apply(track, sentences, outcomes, glossary, is_unspaced(target_language), target)
     result.meta["translation"] = {"engine": translator.engine, "model": translator.model_version,
-                                  "from": source_language, "to": target, "glossary": glossary.digest()}
+                                  "from": source_language, "to": target, "glossary": digest}
     report = result.meta["glossary_report"]
     if strict and report["violations"]:
         first = report["violations"][0]
@@ -98,13 +99,10 @@ def _source_language(track: Track, source: str | None) -> str:
 
 
 def _translate_sentences(
-    sentences: list[Sentence], glossary: Glossary, translator: Translator, unspaced: bool, enforce: bool,
-    progress: Callable[[int, int], None] | None,
+    sentences: list[Sentence], glossary: Glossary, translator: Translator, unspaced: bool, enforce: bool
 ) -> list[Outcome]:
     protected = [protect(s.text, glossary) if enforce else Protected(s.text) for s in sentences]
     raw = translator.translate([p.text for p in protected])
-    if progress:
-        progress(len(sentences), len(sentences))
     outcomes = [_enforce(s.text, r, p, glossary, unspaced, enforce) for s, r, p in zip(sentences, raw, protected)]
     if enforce:
         _second_chance(sentences, outcomes, glossary, translator, unspaced)
@@ -129,21 +127,22 @@ def _missing(violations: list[Violation]) -> int:
 def _second_chance(
     sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary, translator: Translator, unspaced: bool
 ) -> None:
-    """For sentences still in violation: learn the engine's own rendering of each missed term
-    (the term translated alone) as a wrong variant, and repair an unprotected translation with it."""
+    """Retry sentences still in violation two ways and keep whatever leaves fewest misses:
+    protecting only the missed terms (an engine that drops one of two placeholders keeps
+    one), and the unprotected translation. Both are repaired with the engine's own
+    rendering of each missed term (the term translated alone) learned as a wrong variant."""
     failing = [i for i, o in enumerate(outcomes) if o.violations]
     if not failing:
         return
     terms = list(dict.fromkeys(v.term for i in failing for v in outcomes[i].violations))
     renderings = dict(zip(terms, translator.translate([t.source for t in terms])))
     learned = Glossary([with_variants(t, [_bare(renderings[t])]) if t in renderings else t for t in glossary.terms])
-    plain = translator.translate([sentences[i].text for i in failing])
-    for index, raw in zip(failing, plain):
+    partial = [protect(sentences[i].text, Glossary([v.term for v in outcomes[i].violations])) for i in failing]
+    retries = zip(translator.translate([p.text for p in partial]), translator.translate([sentences[i].text for i in failing]))
+    for index, protected, (partly, plain) in zip(failing, partial, retries):
         source = sentences[index].text
-        candidates = [outcomes[index].text, raw]
-        for text in candidates:
-            violations = verify(source, text, learned)
-            fixed = repair(text, violations, learned)
+        for text in (outcomes[index].text, restore(partly, protected, unspaced), plain):
+            fixed = repair(text, verify(source, text, learned), learned)
             left = verify(source, fixed, glossary)
             before = outcomes[index]
             if _missing(left) < _missing(before.violations):
@@ -159,9 +158,10 @@ def _apply(track: Track, sentences: list[Sentence], outcomes: list[Outcome], glo
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags)) for c in track.cues]
     violations: list[dict[str, Any]] = []
     checked = repaired = 0
+    keep = glossary.targets()
     for sentence, outcome in zip(sentences, outcomes):
         group = [cues[i] for i in sentence.cues]
-        for cue, text in zip(group, spread(outcome.text, group, unspaced, glossary.targets())):
+        for cue, text in zip(group, spread(outcome.text, group, unspaced, keep)):
             cue.text = text
         checked += len(glossary.find(sentence.text))
         repaired += outcome.repaired
@@ -174,4 +174,4 @@ def _apply(track: Track, sentences: list[Sentence], outcomes: list[Outcome], glo
     meta = dict(track.meta) | {
         "glossary_report": {"terms_checked": checked, "violations": violations, "repaired": repaired},
     }
-    return track.replace(cues=cues, language=target, meta=meta)
+    return Track(cues, target, track.fps, copy.deepcopy(meta))  # new cues: no need to copy the old ones

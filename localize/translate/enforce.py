@@ -7,6 +7,7 @@ translation; :func:`repair` fixes what it can (known wrong variants, wrong case)
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -82,6 +83,7 @@ def restore(translation: str, protected: Protected, unspaced: bool = False) -> s
     return PLACEHOLDER_RE.sub(put, translation).strip()
 
 
+@functools.lru_cache(maxsize=4096)
 def target_pattern(term: Term) -> re.Pattern[str]:
     """Matches the approved target; a case-sensitive lower-case target may be capitalized."""
     pattern = term_pattern(term.rendering, term.case_sensitive)
@@ -122,10 +124,13 @@ def repair(translation: str, violations: list[Violation], glossary: Glossary) ->
 
 def _replace_outside(text: str, pattern: re.Pattern[str], term: Term, glossary: Glossary, limit: int) -> tuple[str, int]:
     """Replace up to ``limit`` matches of ``pattern`` that lie outside approved targets."""
+    matches = list(pattern.finditer(text))
+    if not matches:
+        return text, 0
     approved = [m.span() for t in glossary.terms for m in target_pattern(t).finditer(text)]
     done = 0
     out, last = [], 0
-    for match in pattern.finditer(text):
+    for match in matches:
         if done >= limit or any(s < match.end() and match.start() < e for s, e in approved):
             continue
         rendering = term.rendering

@@ -9,12 +9,13 @@ Lines starting with ``#`` are comments. Several glossaries layer: later files wi
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -87,19 +88,28 @@ class Glossary:
 
     def digest(self) -> str:
         """A short hash of the terms, part of the translation-memory key."""
-        rows = [asdict(t) | {"origin": ""} for t in self.terms]
-        return hashlib.sha256(json.dumps(rows, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+        rows = [[t.source, t.target, t.language, t.market, t.case_sensitive, t.dnt, t.variants] for t in self.terms]
+        return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def find(self, text: str) -> list[tuple[int, int, Term]]:
         """Non-overlapping source matches in ``text``, longest term first, in text order."""
         taken: list[tuple[int, int, Term]] = []
-        for term in sorted(self.terms, key=lambda t: -len(t.source)):
+        folded = text.casefold()
+        for term in _longest_first(tuple(self.terms)):
+            if term.source.casefold() not in folded:
+                continue
             for match in term_pattern(term.source, term.case_sensitive).finditer(text):
                 if all(match.end() <= s or match.start() >= e for s, e, _ in taken):
                     taken.append((match.start(), match.end(), term))
         return sorted(taken, key=lambda m: m[0])
 
 
+@functools.lru_cache(maxsize=64)
+def _longest_first(terms: tuple[Term, ...]) -> list[Term]:
+    return sorted(terms, key=lambda t: -len(t.source))
+
+
+@functools.lru_cache(maxsize=4096)
 def term_pattern(text: str, case_sensitive: bool = True) -> re.Pattern[str]:
     """A regex for ``text``: plain substring for CJK, whole words for everything else."""
     escaped = re.escape(text)
@@ -113,16 +123,23 @@ def load_glossary(path: str | Path) -> Glossary:
     path = Path(path)
     if not path.is_file():
         raise LocalizeError(f"{path}: glossary file not found")
+    stat = path.stat()
+    return Glossary(list(_load_terms(path, stat.st_mtime_ns, stat.st_size)))
+
+
+@functools.lru_cache(maxsize=128)
+def _load_terms(path: Path, mtime_ns: int, size: int) -> tuple[Term, ...]:
+    """Parsed terms of one file, cached while the file is unchanged (a season reuses them)."""
     suffix = path.suffix.lower()
     if suffix in (".tbx", ".xml"):
-        return Glossary(_read_tbx(path))
+        return tuple(_read_tbx(path))
     if suffix not in (".csv", ".tsv", ".txt"):
         raise LocalizeError(f"{path}: unknown glossary format {suffix or '(none)'} (use .csv, .tsv or .tbx)")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise LocalizeError(f"{path}: not UTF-8 text ({error.reason})") from None
-    return Glossary(_read_table(text, "\t" if suffix == ".tsv" else ",", str(path)))
+    return tuple(_read_table(text, "\t" if suffix == ".tsv" else ",", str(path)))
 
 
 def load_glossaries(paths: Sequence[str | Path | Glossary], market: str | None = None) -> Glossary:
@@ -259,10 +276,6 @@ def _tbx_terms(langset: ET.Element, origin: str) -> list[tuple[str, str]]:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
-
-
-def merged(glossaries: Iterable[Glossary]) -> Glossary:
-    return Glossary([t for g in glossaries for t in g.terms])
 
 
 def with_variants(term: Term, extra: Iterable[str]) -> Term:

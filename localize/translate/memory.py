@@ -38,7 +38,8 @@ class TranslationMemory:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else cache_dir("translate") / "memory.sqlite3"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.parent.is_dir():
+            self.path.parent.mkdir(parents=True)
         self._db = sqlite3.connect(self.path, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(SCHEMA)
