@@ -184,7 +184,7 @@ def test_bed_mix_into_mkv_at_ebu_loudness(tmp_path, video_ms):
 def test_tight_slots_speed_up_and_flag_overflow(tmp_path):
     text = "He is not a live-in son-in-law, he is the God of War."
     natural = len(resolve_and_trim(text)) * 1000 // SAMPLE_RATE  # Piper varies a few % per run
-    tight = round(natural / 1.23)  # needs about 1.23x: past comfortable, under the cap
+    tight = round(natural / 1.225)  # needs about 1.225x: midway between comfortable and the cap
     track = Track([
         Cue(0, tight - 100, text),
         Cue(tight, tight + 1500, "Tomorrow we go home."),
@@ -193,18 +193,19 @@ def test_tight_slots_speed_up_and_flag_overflow(tmp_path):
     ], language="en")
     report = dub(track, tmp_path / "tight.wav")
     capped, relaxed, overflowing, last = report.lines
-    assert capped.fit == "capped" and 1.15 < capped.speed <= 1.3 and capped.end <= relaxed.cue_start
-    assert abs((capped.end - capped.cue_start) - capped.natural_ms / capped.speed) <= 30
-    assert relaxed.fit == "as_is" and relaxed.speed == 1.0
-    assert overflowing.fit == "overflow" and overflowing.speed == 1.3 and overflowing.overflow_ms > 0
+    why = str(report.to_dict()["lines"])  # Piper's output varies a little run to run: show what it was
+    assert capped.fit == "capped" and 1.15 < capped.speed <= 1.3 and capped.end <= relaxed.cue_start, why
+    assert abs((capped.end - capped.cue_start) - capped.natural_ms / capped.speed) <= 40, why
+    assert relaxed.fit == "as_is" and relaxed.speed == 1.0, why
+    assert overflowing.fit == "overflow" and overflowing.speed == 1.3 and overflowing.overflow_ms > 0, why
     assert any("line 3 overflows" in warning for warning in report.warnings)
     # never cut: the overflowing line plays whole, and the next line still starts on its cue (no drift)
-    assert abs((overflowing.end - overflowing.cue_start) - overflowing.natural_ms / 1.3) <= 30
+    assert abs((overflowing.end - overflowing.cue_start) - overflowing.natural_ms / 1.3) <= 40, why
     assert last.placed_ms == last.cue_start
     level = envelope_db(read(tmp_path / "tight.wav"))
     assert abs(len(level) - report.duration_ms) <= 1  # without a video: the end of the last line
     for line in (capped, relaxed, overflowing):  # speech within the first frame of each cue
-        assert level[line.cue_start : line.cue_start + 33].max() > level[line.cue_start : line.end].max() - 30
+        assert level[line.cue_start : line.cue_start + 33].max() > level[line.cue_start : line.end].max() - 30, why
     assert report.duration_ms == max(line.end for line in report.lines)
 
 
@@ -352,3 +353,11 @@ def test_vtt_and_json_subtitles_are_muxed(tmp_path):
     found = streams(tmp_path / "dub.mp4")
     assert [s["codec_name"] for s in found if s["codec_type"] == "subtitle"] == ["mov_text", "mov_text"]
     assert [s["tags"]["language"] for s in found if s["codec_type"] == "subtitle"] == ["eng", "zho"]
+
+
+def test_default_voice_follows_the_language():
+    from localize.dub import default_voice
+
+    assert default_voice("en") == default_voice("en-US") == "piper:en_US-joe-medium"
+    assert default_voice("es") == "espeak:es" and default_voice("zh") == "espeak:cmn"
+    assert resolve_voice(default_voice("zh")).synthesize("ni hao")[0].size > 0

@@ -137,8 +137,10 @@ def test_mandarin_glossary_restores_names(zh_track):
 
 
 def test_traditional_script_on_request():
-    track = transcribe(ZH / "episode.mp4", language="zh", script="traditional")
+    calls = []
+    track = transcribe(ZH / "episode.mp4", language="zh", script="traditional", progress=lambda *a: calls.append(a))
     assert "們" in track.text() and "们" not in track.text()
+    assert calls and calls[-1][0] == calls[-1][1] == script(ZH)["duration_ms"]
 
 
 # ------------------------------------------------------------ openai-whisper on converted weights
@@ -237,13 +239,16 @@ def _no_audio_video(folder: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", ["missing", "directory", "text", "no-audio", "bad-language", "bad-extension"])
+@pytest.mark.parametrize("kind", ["missing", "directory", "text", "corrupt", "no-audio", "bad-language", "bad-extension"])
 def test_cli_bad_input_is_one_line_error(tmp_path, kind):
     media = {"missing": tmp_path / "missing.mp4", "directory": tmp_path}.get(kind, EN / "episode.mp4")
     args: list[object] = []
     if kind == "text":
         media = tmp_path / "notes.mp4"
         media.write_text("not a video\n")
+    elif kind == "corrupt":
+        media = tmp_path / "cut.mp4"
+        media.write_bytes((EN / "episode.mp4").read_bytes()[:20_000])
     elif kind == "no-audio":
         media = _no_audio_video(tmp_path)
     elif kind == "bad-language":

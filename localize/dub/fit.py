@@ -68,7 +68,6 @@ def slots(cues: Sequence[Cue], end: int, shots: Sequence[int] = ()) -> list[Slot
         limit = min(next_start, end)
         position = bisect.bisect_left(cuts, cue.end)
         window_end = min(limit, cuts[position]) if position < len(cuts) else limit
-        window_end = max(window_end, min(cue.end, limit))
         borrowable = max(0, min(limit, window_end + MAX_BORROW_MS) - window_end)
         result.append(Slot(cue.start, max(0, window_end - cue.start), borrowable))
     return result

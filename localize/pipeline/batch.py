@@ -194,7 +194,11 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
     results = []
     # forkserver: workers fork from a clean server, never from a parent whose threads (OpenMP, ONNX) may hold locks
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)) or 1, mp_context=context) as pool:
+    workers = min(jobs, len(tasks)) or 1
+    shares = context.SimpleQueue()
+    for share in _core_shares(workers):
+        shares.put(share)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_pin, initargs=(shares,)) as pool:
         futures = {pool.submit(run_one, t): t[0].name for t in tasks}
         for future in as_completed(futures):
             try:
@@ -204,6 +208,21 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
             results.append(result)
             on_done(result)
     return results
+
+
+def _core_shares(workers: int) -> list[set[int]]:
+    """Split this process's CPU cores between ``workers``, so their threads don't fight (one worker: all)."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if workers == 1 or not cores:
+        return [set(cores)] * workers
+    return [set(cores[i::workers]) or {cores[i % len(cores)]} for i in range(workers)]
+
+
+def _pin(shares: Any) -> None:
+    """Pool initializer: take a share of the cores (the stages size their thread pools by affinity)."""
+    share = shares.get()
+    if share and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, share)
 
 
 def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> list[EpisodeResult]:
