@@ -16,12 +16,15 @@ from typing import Callable, Iterable, Protocol
 import numpy as np
 
 from localize.errors import LocalizeError
+from localize.media import SAMPLE_RATE
 from localize.model import Word, is_cjk
+from localize.paths import cache_dir
 from localize.transcribe.models import INSTALL_HINT, ResolvedModel, resolve_model
 
 log = logging.getLogger("localize.transcribe")
 #: speech chunks faster-whisper decodes together
 BATCH_SIZE = 8
+SAMPLES_PER_MS = SAMPLE_RATE // 1000
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ class OpenAIWhisperEngine:
     def __init__(self, model: ResolvedModel) -> None:
         try:
             import torch
-            import whisper
+            import whisper  # noqa: F401  (installed?)
         except ImportError:
             raise LocalizeError("the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'") from None
         self.model = model
@@ -207,21 +210,19 @@ def speech_regions(audio: np.ndarray, pad_ms: int = 30) -> list[tuple[int, int]]
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     chunks = get_speech_timestamps(audio, VadOptions(speech_pad_ms=pad_ms, min_silence_duration_ms=100))
-    return [(c["start"] // 16, c["end"] // 16) for c in chunks]
+    return [(c["start"] // SAMPLES_PER_MS, c["end"] // SAMPLES_PER_MS) for c in chunks]
 
 
 def _remap(word: Word, mapping: list[tuple[int, int]]) -> Word:
     def original(ms: int) -> int:
-        sample = ms * 16
+        sample = ms * SAMPLES_PER_MS
         kept, orig = max((m for m in mapping if m[0] <= sample), default=mapping[0])
-        return (orig + sample - kept) // 16
+        return (orig + sample - kept) // SAMPLES_PER_MS
 
     return Word(original(word.start), original(word.end), word.text, word.probability)
 
 
 def _download_root(engine: str) -> Path:
-    from localize.paths import cache_dir
-
     return cache_dir("models", "downloads", engine)
 
 

@@ -306,8 +306,10 @@ def convert_to_openai(source: Path | None = None, target: Path | None = None) ->
     Cached: a second call returns the existing file. The alignment heads from the
     model's config.json travel in the checkpoint for word timestamps.
     """
-    import torch
-
+    try:
+        import torch
+    except ImportError:
+        raise LocalizeError("converting needs PyTorch: pip install 'localize[openai-whisper]'") from None
     source = source or assemble_base()
     target = target or cache_dir("models", OPENAI_NAME) / OPENAI_FILE
     if target.is_file():
