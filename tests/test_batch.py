@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from localize.pipeline import find_episodes, glossary_consistency
-from test_pipeline_support import LOCALIZE, install_argos, isolated_env, make_episode, run_cli, tree_digest
+from test_pipeline_support import LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli
 
 EPISODES = 3
 
@@ -69,7 +69,7 @@ def test_kill_9_mid_batch_then_rerun_gives_identical_outputs(tmp_path, season, e
     resumed = run_cli(batch_args(season, out, "--jobs", "1"), env, timeout=300)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "ep01" in resumed.stdout and "cached" in resumed.stdout.splitlines()[2]  # ep01 row: all cache hits
-    assert tree_digest(out) == tree_digest(uninterrupted)
+    assert_same_outputs(out, uninterrupted)
 
 
 def test_broken_episode_does_not_stop_the_batch(tmp_path, season, env):
@@ -98,7 +98,7 @@ def test_ray_executor_gives_byte_identical_outputs(tmp_path, season, env, uninte
         reason = (result.stderr.strip().splitlines() or ["?"])[-1]
         pytest.skip(f"Ray could not start a local instance here: {reason}")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert tree_digest(out) == tree_digest(uninterrupted)
+    assert_same_outputs(out, uninterrupted)
 
 
 def test_episode_names_stay_unique(tmp_path):

@@ -83,3 +83,10 @@ def tree_digest(root: Path) -> dict[str, str]:
             data = json.dumps(manifest, sort_keys=True).encode()
         digests[path.relative_to(root).as_posix()] = hashlib.sha256(data).hexdigest()
     return digests
+
+
+def assert_same_outputs(left: Path, right: Path) -> None:
+    """Byte-identical output trees (see :func:`tree_digest`), naming the files that differ."""
+    a, b = tree_digest(left), tree_digest(right)
+    differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    assert not differing, f"outputs differ: {differing}"

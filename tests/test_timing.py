@@ -24,7 +24,9 @@ def track(*cues: Cue, fps: Fraction = Fraction(30), language: str = "en") -> Tra
 # --- profiles ----------------------------------------------------------------------------
 
 def test_builtin_profiles():
-    assert builtin_profiles() == ["en", "en-vertical", "zh", "zh-vertical"]
+    assert builtin_profiles() == [
+        "en", "en-vertical", "ja", "ja-vertical", "ko", "ko-vertical", "th", "th-vertical", "zh", "zh-vertical",
+    ]
     en, zh = load_profile("en"), load_profile("zh")
     assert (en.chars_per_line, en.max_lines, en.cps, en.min_duration_ms, en.max_duration_ms) == (42, 2, 20.0, 833, 7000)
     assert (en.min_gap_frames, en.chain_frames, en.shot_zone_frames, en.lead_in_frames) == (2, 12, 12, 0)
@@ -33,6 +35,10 @@ def test_builtin_profiles():
     assert (vertical.chars_per_line, vertical.line_limit, vertical.cps) == (25, 29, 20.0)
     zh_vertical = load_profile("zh-vertical")
     assert (zh_vertical.chars_per_line, zh_vertical.line_limit, zh_vertical.cps, zh_vertical.name) == (12, 14, 9.0, "zh-vertical")
+    ja, ko, th = load_profile("ja-vertical"), load_profile("ko-vertical"), load_profile("th-vertical")
+    assert (ja.language, ja.chars_per_line, ja.cps) == ("ja", 11, 4.0)
+    assert (ko.language, ko.chars_per_line, ko.cps) == ("ko", 13, 12.0)
+    assert (th.language, th.chars_per_line, th.cps) == ("th", 25, 15.0)
 
 
 def test_user_profile_extends_builtin(tmp_path):
@@ -63,7 +69,7 @@ def test_bad_profiles(tmp_path, content, message):
 
 
 def test_unknown_profile_name():
-    with pytest.raises(LocalizeError, match=r"unknown profile 'fr' \(built-in: en, en-vertical, zh, zh-vertical"):
+    with pytest.raises(LocalizeError, match=r"unknown profile 'fr' \(built-in: en, en-vertical, ja, .*, zh, zh-vertical"):
         load_profile("fr")
 
 

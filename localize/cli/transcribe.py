@@ -94,20 +94,6 @@ def _warnings_to_cli() -> Iterator[None]:
         logger.propagate = True
 
 
-@models.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def models_list(as_json: bool) -> None:
-    """Show the Whisper models available offline and where they are."""
-    from localize.transcribe import list_models
-
-    rows = list_models()
-    if as_json:
-        echo_json(rows)
-        return
-    for row in rows:
-        click.echo(f"{row['name']:<24} {row['engine']:<15} {row['source']:<8} {row['status']:<10} {row['path']}")
-
-
 @models.command("convert")
 @click.option("--source", type=click.Path(file_okay=False, path_type=Path), help="CTranslate2 Whisper folder (default: the bundled base).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Checkpoint to write (default: the model cache).")

@@ -21,7 +21,7 @@ import platform
 import shutil
 import subprocess
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
@@ -37,6 +37,7 @@ from localize.pipeline.markets import MarketProfile, load_markets
 MANIFEST_VERSION = 1
 STAGE_PACKAGES = ("localize.transcribe", "localize.translate", "localize.timing", "localize.dub", "localize.formats")
 TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm")
+PATH_META = ("source", "model_path")
 Log = Callable[[str], None]
 
 
@@ -316,7 +317,9 @@ def _load_subs(path: Path, language: str) -> Track:
 def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str]) -> Track:
     from localize.transcribe import transcribe
 
-    return transcribe(media, language=language, model=model, engine=engine, glossary=terms or None)
+    track = transcribe(media, language=language, model=model, engine=engine, glossary=terms or None)
+    # machine-specific paths stay out of outputs (the manifest records the inputs)
+    return track.replace(meta={k: v for k, v in track.meta.items() if k not in PATH_META})
 
 
 def _bias_terms(profiles: list[MarketProfile], glossaries: Sequence[str | Path]) -> list[str]:
@@ -357,7 +360,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     applicable = glossary.for_target(market.language, market.code) if glossary else None
     profile_name, profile = _timing_profile(market)
     protected = applicable.targets() if applicable else []
-    key = {"track": hash_value(track_to_dict(translated)), "profile": profile_name, "shots": cuts,
+    key = {"track": hash_value(track_to_dict(translated)), "profile": asdict(profile), "shots": cuts,
            "protected": protected, "code": code_version("localize.timing")}
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
     qc = timing.check(timed, profile, cuts).to_dict()
