@@ -92,7 +92,7 @@ def main() -> None:
     total = time.perf_counter() - started
 
     print(f"\n## One {duration / 60000:.1f}-minute Mandarin episode, markets {MARKETS}, with dub "
-          f"(os.cpu_count()={os.cpu_count()})\n")
+          f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} after the run)\n")
     print("| stage | wall s | x real time |\n|---|---:|---:|")
     for name, seconds in stage_table(manifest):
         speed = f"{duration / 1000 / seconds:.0f}" if seconds >= 0.01 else "-"
@@ -112,8 +112,9 @@ def main() -> None:
     rows.append(("re-run of the finished batch, 2 workers", rerun.seconds))
 
     media_minutes = duration / 60000
+    load = f"load average {os.getloadavg()[0]:.1f} after the runs: other processes share these cores"
     print(f"\n## Batch: {args.episodes} episodes of {duration / args.episodes / 1000:.0f} s "
-          f"({media_minutes:.1f} media minutes), markets {MARKETS}, with dub\n")
+          f"({media_minutes:.1f} media minutes), markets {MARKETS}, with dub ({load})\n")
     print("| run | wall s | episodes/min | media min per wall min |\n|---|---:|---:|---:|")
     for label, seconds in rows:
         print(f"| {label} | {seconds:.1f} | {args.episodes / seconds * 60:.1f} | {media_minutes / seconds * 60:.2f} |")

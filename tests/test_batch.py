@@ -33,14 +33,24 @@ def season(tmp_path_factory) -> Path:
     return folder
 
 
-def batch_args(season: Path, out: Path, *extra: str) -> list:
-    return ["batch", season, "--markets", "en-US,es-419", "--sidecar-subs", "-o", out, *extra]
+@pytest.fixture(scope="module")
+def markets(tmp_path_factory) -> str:
+    """es-419 and a user-defined British English market; both dub with espeak-ng, which is
+    deterministic (Piper samples noise, so its bytes differ from run to run)."""
+    path = tmp_path_factory.mktemp("markets") / "en-GB.toml"
+    path.write_text('[market]\ncode = "en-GB"\nlanguage = "en"\n[subtitles]\nprofile = "en-vertical"\n'
+                    'formats = ["srt", "ttml"]\n[dub]\nvoice = "espeak:en-gb"\nloudness = -23.0\n', encoding="utf-8")
+    return f"es-419,{path}"
+
+
+def batch_args(season: Path, markets: str, out: Path, *extra: str) -> list:
+    return ["batch", season, "--markets", markets, "--dub", "--sidecar-subs", "-o", out, *extra]
 
 
 @pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory, season, env) -> Path:
+def uninterrupted(tmp_path_factory, season, markets, env) -> Path:
     out = tmp_path_factory.mktemp("a") / "out"
-    result = run_cli(batch_args(season, out), env, timeout=300)
+    result = run_cli(batch_args(season, markets, out), env, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     return out
 
@@ -50,12 +60,16 @@ def test_batch_writes_every_episode_and_a_title_summary(uninterrupted):
     assert [e["episode"] for e in title["episodes"]] == ["ep01", "ep02", "ep03"]
     for name in ("ep01", "ep02", "ep03"):
         assert (uninterrupted / name / "es-419" / f"{name}.es.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
+        assert (uninterrupted / name / "en-GB" / f"{name}.en.ttml").is_file()
+        assert (uninterrupted / name / "en-GB" / "muxed.mp4").is_file()
+    loudness = [e["markets"]["en-GB"]["loudness_lufs"] for e in title["episodes"]]
+    assert all(abs(value - (-23.0)) <= 1.0 for value in loudness)  # the user market's own target
     assert (uninterrupted / "report.html").is_file()
 
 
-def test_kill_9_mid_batch_then_rerun_gives_identical_outputs(tmp_path, season, env, uninterrupted):
+def test_kill_9_mid_batch_then_rerun_gives_identical_outputs(tmp_path, season, markets, env, uninterrupted):
     out = tmp_path / "b" / "out"
-    process = subprocess.Popen([*LOCALIZE, *map(str, batch_args(season, out, "--jobs", "1"))], env=env,
+    process = subprocess.Popen([*LOCALIZE, *map(str, batch_args(season, markets, out, "--jobs", "1"))], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     first = out / "ep01" / "manifest.json"
     deadline = time.monotonic() + 240
@@ -66,7 +80,7 @@ def test_kill_9_mid_batch_then_rerun_gives_identical_outputs(tmp_path, season, e
     assert first.exists(), "the batch never finished its first episode"
     assert not (out / "ep03" / "manifest.json").exists(), "killed too late to interrupt anything"
 
-    resumed = run_cli(batch_args(season, out, "--jobs", "1"), env, timeout=300)
+    resumed = run_cli(batch_args(season, markets, out, "--jobs", "1"), env, timeout=300)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "ep01" in resumed.stdout and "cached" in resumed.stdout.splitlines()[2]  # ep01 row: all cache hits
     assert_same_outputs(out, uninterrupted)
@@ -91,9 +105,9 @@ def test_broken_episode_does_not_stop_the_batch(tmp_path, season, env):
     assert not (out / "ep00").exists() and (out / "ep02" / "en-US" / "ep02.en.srt").is_file()
 
 
-def test_ray_executor_gives_byte_identical_outputs(tmp_path, season, env, uninterrupted):
+def test_ray_executor_gives_byte_identical_outputs(tmp_path, season, markets, env, uninterrupted):
     out = tmp_path / "ray" / "out"
-    result = run_cli(batch_args(season, out, "--executor", "ray", "--jobs", "2"), env, timeout=300)
+    result = run_cli(batch_args(season, markets, out, "--executor", "ray", "--jobs", "2"), env, timeout=300)
     if result.returncode != 0 and not (out / "ep01").exists():
         reason = (result.stderr.strip().splitlines() or ["?"])[-1]
         pytest.skip(f"Ray could not start a local instance here: {reason}")
@@ -111,7 +125,7 @@ def test_episode_names_stay_unique(tmp_path):
 
 def test_title_glossary_consistency_flags_terms_rendered_differently():
     def manifest(name: str, target: str, misses: list[str]) -> dict:
-        usage = {"战神": {"target": target, "cues": 2, "rendered": 2 - len(misses), "misses": misses}}
+        usage = {"战神": {"target": target, "occurrences": 2, "misses": misses}}
         return {"episode": name, "markets": {"en-US": {"glossary": {"usage": usage}}}}
 
     same = glossary_consistency([manifest("ep01", "God of War", []), manifest("ep02", "God of War", [])])
@@ -121,6 +135,7 @@ def test_title_glossary_consistency_flags_terms_rendered_differently():
     assert changed["terms"][0]["targets"] == {"God of War": ["ep01"], "War God": ["ep02"]}
     missed = glossary_consistency([manifest("ep01", "God of War", ["He is the war god."])])
     assert missed["terms"][0]["misses"] == {"ep01": ["He is the war god."]}
+    assert missed["terms"][0]["problem"] == "approved rendering missing"
 
 
 def test_title_report_catches_a_term_rendered_differently_in_two_episodes(tmp_path, env):
@@ -138,7 +153,8 @@ def test_title_report_catches_a_term_rendered_differently_in_two_episodes(tmp_pa
     assert title["glossary_consistency"]["inconsistent"] == ["en-US: 战神"]
     term = title["glossary_consistency"]["terms"][0]
     assert term["targets"] == {"God of War": ["ep04"], "War Deity": ["ep05"]}
-    assert "INCONSISTENT" in (out / "report.html").read_text(encoding="utf-8")
+    assert term["problem"] == "rendered differently across episodes"
+    assert "rendered differently across episodes" in (out / "report.html").read_text(encoding="utf-8")
 
 
 def test_batch_bad_arguments_fail_before_any_work(tmp_path):
@@ -147,11 +163,18 @@ def test_batch_bad_arguments_fail_before_any_work(tmp_path):
     from localize.cli import cli
 
     out = tmp_path / "out"
-    runner = CliRunner()
-    for args, message in (([str(tmp_path / "nope")], "no such file or folder"),
-                          ([str(tmp_path), "--markets", "en-US,xx"], "unknown market 'xx'")):
-        args = [*args, "--markets", "en-US"] if "--markets" not in args else args
-        result = runner.invoke(cli, ["batch", *args, "-o", str(out)])
+    season = tmp_path / "season"
+    make_episode(season, "ep01", 0, seconds=2)
+    cases = [
+        ([tmp_path / "nope", "--markets", "en-US"], "no such file or folder"),
+        ([season, "--markets", "en-US,xx"], "unknown market 'xx'"),
+        ([season, "--markets", "en-US", "--address", "127.0.0.1:1"], "--address only applies to --executor ray"),
+        ([season, "--markets", "en-US", "--executor", "ray", "--address", "127.0.0.1:1"],
+         "cannot reach the Ray cluster at 127.0.0.1:1"),
+    ]
+    for args, message in cases:
+        result = CliRunner().invoke(cli, ["batch", *map(str, args), "-o", str(out)])
         lines = result.output.strip().splitlines()
-        assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0]
+        assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith("Error:"), result.output
+        assert message in lines[0]
         assert not out.exists()

@@ -299,8 +299,9 @@ def test_coqui_voice():
         import TTS  # noqa: F401
     except Exception as error:  # the reason is real: show it
         pytest.skip(
-            "Coqui TTS cannot run here: the torchaudio on PyPI is CUDA-linked and fails to import with CPU torch, "
-            f"and its weights come from model hubs ({type(error).__name__}: {error})"
+            "Coqui TTS cannot run on these machines, so the test setup leaves out the coqui extra: the torchaudio "
+            "on PyPI is CUDA-linked and fails to import with CPU torch, and its weights come from model hubs "
+            f"({type(error).__name__}: {error})"
         )
     voice = resolve_voice("coqui:tts_models/en/ljspeech/vits")
     audio, rate = voice.synthesize("Tomorrow we go home.")

@@ -95,8 +95,10 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
       localize batch season1/ --markets en-US,es-419 -o out/ --jobs 2
     """
     from localize.pipeline import batch, find_episodes, load_markets
+    from localize.pipeline.batch import check_executor
 
-    load_markets(markets)  # a bad market fails before any work
+    load_markets(markets)  # bad arguments fail before any work
+    check_executor(executor, address)
     episodes = find_episodes(inputs, sidecar_subs)
     with click.progressbar(length=len(episodes), label="episodes", file=click.get_text_stream("stderr"),
                            show_pos=True) as bar:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -143,9 +144,8 @@ def batch(
     as each episode finishes (for progress bars).
     """
     started = time.perf_counter()
-    runner = {"local": _run_local, "ray": _run_ray}.get(executor)
-    if runner is None:
-        raise LocalizeError(f"unknown executor {executor!r} (use local or ray)")
+    check_executor(executor, address)
+    runner = {"local": _run_local, "ray": _run_ray}[executor]
     profiles = load_markets(markets if isinstance(markets, str) else list(markets))
     if all(isinstance(e, Episode) for e in inputs):
         episodes = list(inputs)
@@ -163,6 +163,16 @@ def batch(
 
     title = write_title(output_dir)
     return BatchResult(results, round(time.perf_counter() - started, 3), title)
+
+
+def check_executor(executor: str, address: str | None) -> None:
+    """Fail before any work on an unknown executor, a misplaced address or an unreachable cluster."""
+    if executor not in ("local", "ray"):
+        raise LocalizeError(f"unknown executor {executor!r} (use local or ray)")
+    if address and executor != "ray":
+        raise LocalizeError("--address only applies to --executor ray")
+    if address:
+        _check_reachable(address)
 
 
 def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> EpisodeResult:
@@ -189,8 +199,6 @@ def _since(started: float) -> float:
 
 
 def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -> list[EpisodeResult]:
-    if address:
-        raise LocalizeError("--address only applies to --executor ray")
     results = []
     # forkserver: workers fork from a clean server, never from a parent whose threads (OpenMP, ONNX) may hold locks
     context = multiprocessing.get_context("forkserver")
@@ -225,6 +233,17 @@ def _pin(shares: Any) -> None:
         os.sched_setaffinity(0, share)
 
 
+def _check_reachable(address: str) -> None:
+    """Fail in seconds on a wrong ``host:port`` (Ray itself keeps retrying for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto", "local" and other forms Ray resolves itself
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as error:
+        raise LocalizeError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
+
+
 def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> list[EpisodeResult]:
     try:
         import ray
@@ -239,8 +258,9 @@ def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> 
             kwargs = {"num_cpus": jobs, "include_dashboard": False, "runtime_env": {"env_vars": env}}
         try:
             ray.init(**kwargs, log_to_driver=False, configure_logging=False)
-        except ConnectionError as error:
-            raise LocalizeError(f"cannot reach the Ray cluster at {address}: {error}") from None
+        except Exception as error:  # noqa: BLE001 - Ray raises many kinds; the user needs one line
+            where = f"reach the Ray cluster at {address}" if address else "start a local Ray instance"
+            raise LocalizeError(f"cannot {where}: {type(error).__name__}: {error}") from None
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
     try:
         pending = {remote.remote(t): t[0].name for t in tasks}

@@ -31,7 +31,8 @@ def glossary_consistency(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     """Is each source term rendered the same way in every episode (per market)?
 
     A term is inconsistent when episodes used different glossary targets for it (the
-    glossary changed between runs) or when some cue with the term misses its target.
+    glossary changed between runs) or when the translator could not get its approved
+    rendering into some translation (its own sentence-level check).
     """
     terms: dict[tuple[str, str], dict[str, Any]] = {}
     for manifest in manifests:
@@ -46,6 +47,8 @@ def glossary_consistency(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     rows = []
     for entry in terms.values():
         entry["consistent"] = len(entry["targets"]) == 1 and not entry["misses"]
+        entry["problem"] = ("rendered differently across episodes" if len(entry["targets"]) > 1
+                            else "approved rendering missing" if entry["misses"] else None)
         rows.append(entry)
     rows.sort(key=lambda e: (e["market"], e["source"]))
     return {"terms": rows, "inconsistent": [f"{e['market']}: {e['source']}" for e in rows if not e["consistent"]]}
@@ -155,7 +158,7 @@ def _consistency_html(check: dict[str, Any]) -> str:
     for t in check["terms"]:
         targets = "; ".join(f"{_e(k)} ({len(v)} ep.)" for k, v in t["targets"].items())
         misses = "; ".join(f"{_e(ep)}: {_e(' | '.join(texts))}" for ep, texts in t["misses"].items())
-        status = "<span class='ok'>consistent</span>" if t["consistent"] else "<span class='bad'>INCONSISTENT</span>"
+        status = "<span class='ok'>consistent</span>" if t["consistent"] else f"<span class='bad'>{_e(t['problem'])}</span>"
         rows.append(f"<tr><td>{_e(t['market'])}</td><td>{_e(t['source'])}</td><td>{targets}</td>"
                     f"<td>{len(t['episodes'])}</td><td>{status}</td><td>{misses}</td></tr>")
     head = "<tr><th>market</th><th>source term</th><th>rendered as</th><th>episodes</th><th>status</th><th>misses</th></tr>"

@@ -21,6 +21,7 @@ import platform
 import shutil
 import subprocess
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from importlib import metadata
@@ -136,7 +137,7 @@ def run_episode(
     source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries)
     cuts = _shots(ctx, inputs, shots)
     source_info["shots"] = cuts
-    results = {m.code: _market(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
+    results = {m.code: _market_or_say_which(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
     versions["models"] = {"transcribe": source_info.pop("model", None),
                           "voices": {c: r.get("dub", {}).get("voice") for c, r in results.items() if r.get("dub")}}
     manifest = Manifest(
@@ -349,6 +350,13 @@ def _shots(ctx: _Context, inputs: dict[str, Any], shots: str | Path | None) -> l
     return cuts
 
 
+def _market_or_say_which(ctx: _Context, market: MarketProfile, *args: Any) -> dict[str, Any]:
+    try:
+        return _market(ctx, market, *args)
+    except LocalizeError as error:
+        raise LocalizeError(f"{market.code}: {error}") from None
+
+
 def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int],
             title_glossaries: Sequence[str | Path], dub: bool) -> dict[str, Any]:
     """Translate, time, check, write and (optionally) dub one market; its manifest entry."""
@@ -371,7 +379,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
         "language": market.language, "timing_profile": profile_name, "cues": len(timed), "qc": qc,
         "glossary": {"layers": [_file_entry(Path(p)) for p in layers],
                      "report": translated.meta.get("glossary_report"),
-                     "usage": glossary_usage(translated, applicable)},
+                     "usage": glossary_usage(translated, applicable, translated.meta.get("glossary_report"))},
         "outputs": outputs,
     }
     if dub:
@@ -410,33 +418,28 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
 
 
 def _timing_profile(market: MarketProfile) -> tuple[str, Any]:
-    """The market's timing profile, or its documented fallback when that one is not built in."""
-    from localize.timing import load_profile
+    """The market's timing profile, or its documented fallback when that one does not exist."""
+    from localize.timing import builtin_profiles, load_profile
 
-    try:
-        return market.profile, load_profile(market.profile)
-    except LocalizeError:
-        if not market.fallback_profile:
-            raise
-        return market.fallback_profile, load_profile(market.fallback_profile)
+    name = market.profile
+    exists = name in builtin_profiles() or Path(name).is_file()
+    if not exists and market.fallback_profile:
+        name = market.fallback_profile
+    return name, load_profile(name)
 
 
-def glossary_usage(track: Track, glossary: Any) -> dict[str, dict[str, Any]]:
-    """Per glossary term found in the source text: its rendering, how often used, cue texts that miss it."""
+def glossary_usage(track: Track, glossary: Any, report: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Per glossary term in the source text: its approved rendering, occurrences, and the
+    translations that miss it (from the translator's own sentence-level verification)."""
     if glossary is None:
         return {}
-    from localize.translate.glossary import term_pattern
-
-    usage: dict[str, dict[str, Any]] = {}
-    for cue in track.cues:
-        for _, _, term in glossary.find(cue.source or ""):
-            entry = usage.setdefault(term.source, {"target": term.rendering, "cues": 0, "rendered": 0, "misses": []})
-            entry["cues"] += 1
-            if term_pattern(term.rendering, term.case_sensitive).search(cue.plain_text):
-                entry["rendered"] += 1
-            else:
-                entry["misses"].append(cue.plain_text)
-    return dict(sorted(usage.items()))
+    counts = Counter(term.source for cue in track.cues for _, _, term in glossary.find(cue.source or ""))
+    misses: dict[str, list[str]] = {}
+    for violation in (report or {}).get("violations", []):
+        misses.setdefault(violation.get("term"), []).append(violation.get("found", ""))
+    renderings = {t.source: t.rendering for t in glossary.terms}
+    return {source: {"target": renderings[source], "occurrences": n, "misses": misses.get(source, [])}
+            for source, n in sorted(counts.items())}
 
 
 def _write_subs(ctx: _Context, track: Track, target: Path) -> dict[str, Any]:
