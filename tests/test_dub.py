@@ -362,3 +362,10 @@ def test_default_voice_follows_the_language():
     assert default_voice("en") == default_voice("en-US") == "piper:en_US-joe-medium"
     assert default_voice("es") == "espeak:es" and default_voice("zh") == "espeak:cmn"
     assert resolve_voice(default_voice("zh")).synthesize("ni hao")[0].size > 0
+
+
+def test_piper_synthesis_is_reproducible():
+    voice = resolve_voice("piper:en_US-joe-medium")
+    first, rate = voice.synthesize("The CEO is waiting for you upstairs.")
+    again, _ = voice.synthesize("The CEO is waiting for you upstairs.")
+    assert rate == 22050 and len(first) > rate and np.array_equal(first, again)

@@ -154,3 +154,15 @@ def test_save_is_atomic_on_failure(tmp_path):
 
 def test_every_registered_format_has_a_writer_and_reader():
     assert {"srt", "vtt", "ass", "ttml", "json", "sbv"} <= set(FORMATS)
+
+
+def test_outputs_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        save(sample_track(), tmp_path / "perm.srt")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "perm.srt").stat().st_mode) == 0o644

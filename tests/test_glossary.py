@@ -168,6 +168,7 @@ def test_sentences_merge_across_cues_and_spread_back_by_time():
     chinese = spread("林晚，你终于回来了。", [Cue(0, 1000, ""), Cue(1000, 2000, "")], True)
     assert chinese == ["林晚，你终", "于回来了。"] or chinese == ["林晚，", "你终于回来了。"]
     assert "".join(chinese) == "林晚，你终于回来了。"
+    assert [g.cues for g in group_sentences([Cue(0, 900, "你终于回来了，"), Cue(1700, 3000, "总裁在等你，")])] == [[0], [1]]
     assert split_sentences("林晚，你回来了。总裁在楼上等你！Really? Yes.") == ["林晚，你回来了。", "总裁在楼上等你！", "Really?", "Yes."]
 
 
@@ -233,3 +234,9 @@ def test_spread_keeps_every_word_in_order_and_one_part_per_cue(words, durations)
     assert sum(p.count("God of War") for p in parts) == text.count("God of War")  # never split
     if len(words) >= len(cues) and "God of War" not in text:
         assert all(parts)
+
+
+def test_restore_drops_placeholders_the_engine_invented():
+    from localize.translate.enforce import Protected, restore
+
+    assert restore("Tomorrow ZZ0 we go home.", Protected("明天我们回家。")) == "Tomorrow we go home."

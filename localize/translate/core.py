@@ -110,7 +110,7 @@ def _translate_sentences(
 
 
 def _enforce(source: str, raw: str, protected: Protected, glossary: Glossary, unspaced: bool, enforce: bool) -> Outcome:
-    text = restore(raw, protected, unspaced) if protected.terms else raw
+    text = restore(raw, protected, unspaced)  # also drops placeholders the engine invented
     violations = verify(source, text, glossary)
     if not enforce or not violations:
         return Outcome(text, violations)

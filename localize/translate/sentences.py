@@ -20,10 +20,11 @@ class Sentence:
     text: str
 
 
-def group_sentences(cues: Sequence[Cue], max_cues: int = 4, max_gap: int = 1500) -> list[Sentence]:
+def group_sentences(cues: Sequence[Cue], max_cues: int = 4, max_gap: int = 700) -> list[Sentence]:
     """Join consecutive cues while the previous one does not end a sentence.
 
-    A speaker change, a gap over ``max_gap`` ms or ``max_cues`` cues closes a group.
+    A speaker change, a pause over ``max_gap`` ms or ``max_cues`` cues closes a group:
+    Whisper often ends a spoken sentence with a comma, so a real pause counts as an end.
     """
     groups: list[Sentence] = []
     for index, cue in enumerate(cues):
