@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from localize.formats import Format, ParseError, register
+from localize.formats import Format, register
 from localize.formats._lines import Lines
 from localize.formats.srt import parse_timing
 from localize.model import Cue, Track
