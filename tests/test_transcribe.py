@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.transcribe import BASE_SHA256, assemble_base, resolve_model, to_script, transcribe
-from localize.transcribe.models import BASE_SIZE, bundled_files, sha256_file
+from localize.fileio import sha256_file
+from localize.transcribe.models import BASE_SIZE, bundled_files
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EN, ZH = FIXTURES / "episode_en", FIXTURES / "episode_zh"

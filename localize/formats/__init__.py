@@ -16,6 +16,7 @@ from typing import Callable
 
 from localize.errors import LocalizeError
 from localize.fileio import write_bytes_atomic
+from localize.media import check_input
 from localize.formats.encoding import decode
 from localize.model import Track
 
@@ -62,12 +63,7 @@ def format_for(path: str | os.PathLike[str], name: str | None = None) -> Format:
 
 def read_text(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[str, str]:
     """Read a subtitle file as text: (text, encoding used). One-line errors for bad files."""
-    path = Path(path)
-    if not path.exists():
-        raise LocalizeError(f"{path}: no such file")
-    if path.is_dir():
-        raise LocalizeError(f"{path}: is a directory, not a subtitle file")
-    data = path.read_bytes()
+    data = check_input(path).read_bytes()
     if not data.strip():
         raise LocalizeError(f"{path}: file is empty")
     try:

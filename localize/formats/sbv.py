@@ -4,23 +4,14 @@ from __future__ import annotations
 import re
 
 from localize.formats import Format, register
-from localize.formats._lines import Lines
-from localize.formats.srt import parse_timing
-from localize.model import Cue, Track
+from localize.formats.srt import read_blocks
+from localize.model import Track
 
 TIMING = re.compile(r"^\s*(\d+):(\d{1,2}):(\d{1,2})\.(\d{1,3}),(\d+):(\d{1,2}):(\d{1,2})\.(\d{1,3})\s*$")
 
 
 def read(text: str) -> Track:
-    lines = Lines(text)
-    cues = []
-    lines.skip_blank()
-    while not lines.done():
-        start, end = parse_timing(lines.peek() or "", lines.number, TIMING)
-        lines.take()
-        cues.append(Cue(start=start, end=end, text="\n".join(lines.take_block())))
-        lines.skip_blank()
-    return Track(cues=cues)
+    return read_blocks(text, TIMING, numbered=False)
 
 
 def _time(ms: int) -> str:

@@ -47,15 +47,20 @@ def checked_times(start: int, end: int, number: int) -> tuple[int, int]:
 
 
 def read(text: str) -> Track:
+    return read_blocks(text, TIMING, numbered=True)
+
+
+def read_blocks(text: str, timing: re.Pattern[str], numbered: bool) -> Track:
+    """Blocks of a timing line (after a cue number when ``numbered``) and text lines."""
     lines = Lines(text)
     cues = []
     lines.skip_blank()
     while not lines.done():
-        if INDEX.match(lines.peek() or "") and not TIMING.match(lines.peek() or ""):
+        if numbered and INDEX.match(lines.peek() or "") and not timing.match(lines.peek() or ""):
             lines.take()
             if lines.done() or not (lines.peek() or "").strip():
                 raise ParseError("cue number without a timing line", lines.number - 1)
-        start, end = parse_timing(lines.peek() or "", lines.number)
+        start, end = parse_timing(lines.peek() or "", lines.number, timing)
         lines.take()
         cues.append(Cue(start=start, end=end, text="\n".join(lines.take_block())))
         lines.skip_blank()

@@ -31,14 +31,6 @@ def hash_value(value: Any) -> str:
     return hashlib.sha256(canonical(value)).hexdigest()
 
 
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @lru_cache(maxsize=None)
 def code_version(module_name: str) -> str:
     """SHA-256 (16 hex) of a package's ``.py`` sources: results go stale when code changes."""

@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from localize.errors import LocalizeError
-from localize.fileio import atomic_path, write_text_atomic
+from localize.fileio import atomic_path, sha256_file, write_text_atomic
 from localize.media import MediaInfo, check_input, probe
 from localize.model import Cue, Track
-from localize.pipeline.cache import StageCache, canonical, code_version, hash_value, sha256_file
+from localize.pipeline.cache import StageCache, canonical, code_version, hash_value
 from localize.pipeline.markets import MarketProfile, load_markets
 
 MANIFEST_VERSION = 1

@@ -15,7 +15,6 @@ minimum scene length), so a flash or a fast fade cannot produce a burst of cuts.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
@@ -27,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from localize.errors import LocalizeError
-from localize.fileio import write_text_atomic
+from localize.fileio import sha256_file, write_text_atomic
 from localize.media import MediaInfo, probe, require_tool
 from localize.model import DEFAULT_FPS, frame_rate, frames_to_ms
 from localize.paths import cache_dir
@@ -106,7 +105,7 @@ def detect_shot_frames(
     if not info.has_video:
         raise LocalizeError(f"{video}: has no video stream, so no shot changes to detect")
     fps = info.fps or DEFAULT_FPS
-    key = f"{_file_hash(video)}-{method}-{threshold:g}-v{CACHE_VERSION}"
+    key = f"{sha256_file(video)[:32]}-{method}-{threshold:g}-v{CACHE_VERSION}"
     cached = cache_dir("shots") / f"{key}.json" if cache else None
     if cached is not None and cached.exists():
         frames = json.loads(cached.read_text())["frames"]
@@ -116,14 +115,6 @@ def detect_shot_frames(
             payload = {"video": str(video), "method": method, "threshold": threshold, "fps": str(fps), "frames": frames}
             write_text_atomic(cached, json.dumps(payload))
     return [(frame, frames_to_ms(frame, fps)) for frame in frames]
-
-
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()[:32]
 
 
 # --- cut lists --------------------------------------------------------------------------

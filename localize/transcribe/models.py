@@ -7,7 +7,6 @@ once into the cache, checked against a pinned sha256, and moved into place atomi
 """
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import json
 import logging
@@ -22,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 
 from localize.errors import LocalizeError
-from localize.fileio import atomic_path
+from localize.fileio import atomic_path, sha256_file
 from localize.paths import cache_dir
 
 log = logging.getLogger("localize.transcribe")
@@ -68,14 +67,6 @@ def bundled_files() -> dict[str, Path] | None:
                 return None
             found[name] = located[name]
     return found
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 22):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def base_model_dir() -> Path:
