@@ -47,7 +47,7 @@ test: setup
 	$(PY) -m pytest -q
 
 bench: setup
-	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done
+	for script in benchmarks/[!_]*.py; do $(PY) $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) out build *.egg-info
