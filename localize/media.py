@@ -83,13 +83,16 @@ def _video_fps(stream: dict) -> Fraction | None:
     return None
 
 
-def stream_audio(path: str | Path, sample_rate: int = SAMPLE_RATE, chunk_seconds: float = 30.0) -> Iterator[np.ndarray]:
+def stream_audio(
+    path: str | Path, sample_rate: int = SAMPLE_RATE, chunk_seconds: float = 30.0, info: MediaInfo | None = None
+) -> Iterator[np.ndarray]:
     """Decode the first audio stream to mono float32 at ``sample_rate``, chunk by chunk.
 
     Memory stays bounded however long the file is. Raises :class:`LocalizeError` when the
-    file has no audio stream or ffmpeg fails part-way.
+    file has no audio stream or ffmpeg fails part-way. ``info``: the file's :func:`probe`
+    result when the caller already has it (saves a second ffprobe).
     """
-    info = probe(path)
+    info = info or probe(path)
     if not info.has_audio:
         raise LocalizeError(f"{path}: has no audio stream")
     cmd = [

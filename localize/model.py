@@ -33,15 +33,13 @@ def frame_rate(value: float | str | Fraction) -> Fraction:
     text = str(value).strip()
     if text in FRAME_RATES:
         return FRAME_RATES[text]
-    if "/" in text:
-        return Fraction(text)
-    number = float(text)
-    for known in FRAME_RATES.values():
-        if abs(float(known) - number) < 0.01:
-            return known
-    if number <= 0:
+    try:
+        rate = Fraction(text) if "/" in text else Fraction(float(text)).limit_denominator(1001)
+    except (ValueError, ZeroDivisionError, OverflowError):
+        raise LocalizeError(f"not a frame rate: {value}") from None
+    if rate <= 0:
         raise LocalizeError(f"frame rate must be positive, got {value}")
-    return Fraction(number).limit_denominator(1001)
+    return next((known for known in FRAME_RATES.values() if abs(known - rate) < Fraction(1, 100)), rate)
 
 
 def ms_to_frames(ms: int, fps: Fraction = DEFAULT_FPS) -> int:

@@ -59,3 +59,9 @@ def test_replace_never_mutates_the_original():
 def test_join_lines_joins_cjk_without_spaces():
     assert join_lines(["林晚，你终于", "回来了。"]) == "林晚，你终于回来了。"
     assert join_lines(["Lin Wan, you are", "finally back."]) == "Lin Wan, you are finally back."
+
+
+@pytest.mark.parametrize("bad", ["abc", "1/0", "0/1", "-30", "inf", "nan"])
+def test_bad_frame_rates_are_one_line_errors(bad):
+    with pytest.raises(LocalizeError):
+        frame_rate(bad)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -43,7 +42,7 @@ def parse_subtitle(text: str) -> tuple[str, str]:
 @click.option("--true-peak", type=float, default=-1.0, show_default=True, help="True-peak ceiling in dBTP.")
 @click.option("--language", help="Language of SUBS (ISO 639-1); default: from the file, else detected.")
 @click.option("--original-language", help="Language of the video's original audio, for its track tag.")
-@click.option("--shots", "shots_file", type=click.Path(dir_okay=False), help="Shot list (CSV/JSON) bounding each line's window.")
+@click.option("--shots", "shots_file", type=click.Path(dir_okay=False), help="Shot list (CSV, EDL or JSON) bounding each line's window.")
 @click.option("--max-speed", type=float, default=1.3, show_default=True, help="Never speed a line up past this.")
 @click.option("--comfortable-speed", type=float, default=1.15, show_default=True, help="Speed-up tried before borrowing silence.")
 @click.option("--mux", type=click.Path(dir_okay=False), help="Also write the video with the dub: .mp4 or .mkv.")
@@ -75,7 +74,7 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
         raise click.UsageError("SUBS and -o/--output are required")
     track = load(subs)
     track = track.replace(language=language or track.language or detect_language(track.text()) or "en")
-    shots = _read_shots(shots_file) if shots_file else []
+    shots = _read_shots(shots_file, video) if shots_file else []
     subtitles = [(subs, track.language)] if mux else []
     subtitles += [parse_subtitle(item) for item in extra_subtitles]
     report = dub(
@@ -115,10 +114,12 @@ class LineProgress:
             self.bar.__exit__(None, None, None)
 
 
-def _read_shots(path: str) -> list[int]:
+def _read_shots(path: str, video: str | None) -> list[int]:
+    """Cut times from a cut list; frame numbers count at the video's frame rate (else 30)."""
+    from localize.media import probe
     from localize.timing import read_shots
 
-    return list(read_shots(Path(path)))
+    return read_shots(path, fps=probe(video).fps if video else None)
 
 
 COMMANDS = [dub_command]

@@ -1,15 +1,13 @@
 """``localize run``, ``localize batch`` and ``localize markets``: the whole chain per market."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
 from localize.cli.common import echo_json
 
-MEDIA = click.Path(dir_okay=False, path_type=Path)
-SUBS = click.Path(dir_okay=False, path_type=Path)
+FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 def _chain_options(command):
@@ -20,7 +18,7 @@ def _chain_options(command):
                      help="Output folder (one subfolder per episode)."),
         click.option("--dub", is_flag=True, help="Also dub each market (dub.wav, muxed.mp4)."),
         click.option("--language", "-l", default="auto", show_default=True, help="Source language."),
-        click.option("--glossary", "-g", "glossaries", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+        click.option("--glossary", "-g", "glossaries", multiple=True, type=FILE,
                      help="Title glossary, added to each market's layers (repeatable)."),
         click.option("--model", default=None, help="Whisper model (name or folder)."),
         click.option("--engine", default="faster-whisper", show_default=True, help="Transcription engine."),
@@ -40,10 +38,10 @@ def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | Non
 
 
 @click.command("run")
-@click.argument("media", type=MEDIA)
+@click.argument("media", type=FILE)
 @_chain_options
-@click.option("--source-subs", type=SUBS, default=None, help="Start from these subtitles instead of transcribing.")
-@click.option("--shots", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--source-subs", type=FILE, default=None, help="Start from these subtitles instead of transcribing.")
+@click.option("--shots", type=FILE, default=None,
               help="Cut list (else cuts are detected in the video).")
 @click.option("--episode", default=None, help="Episode name (default: the media file name).")
 def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language: str, glossaries: tuple[Path, ...],
@@ -142,7 +140,7 @@ def markets_show(market: str) -> None:
     from localize.pipeline import load_market
 
     profile = load_market(market)
-    click.echo(json.dumps({**profile.to_dict(), "file": profile.path}, ensure_ascii=False, indent=2))
+    echo_json({**profile.to_dict(), "file": profile.path})
 
 
 COMMANDS = [run_command, batch_command, markets_group]

@@ -62,7 +62,7 @@ def _fps(value: str | None):
         return None
     try:
         return frame_rate(value)
-    except (ValueError, ZeroDivisionError):
+    except LocalizeError:
         raise LocalizeError(f"--fps: not a frame rate: {value!r}") from None
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import logging
 import sys
 from pathlib import Path
@@ -45,21 +44,10 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
 
 
 def glossary_terms(path: Path) -> list[str]:
-    """Source terms of a glossary file (the translate stage's parser, else the first CSV/TSV column)."""
-    try:
-        from localize.translate import load_glossaries
-    except ImportError:
-        return _first_column(path)
+    """Source terms of a glossary file, read by the translate stage's parser."""
+    from localize.translate import load_glossaries
+
     return [term.source for term in load_glossaries([path]).terms]
-
-
-def _first_column(path: Path) -> list[str]:
-    if not path.is_file():
-        raise LocalizeError(f"{path}: no such glossary file")
-    text = path.read_text(encoding="utf-8-sig")
-    dialect = csv.excel_tab if "\t" in text.splitlines()[0] else csv.excel
-    rows = [row for row in csv.reader(text.splitlines(), dialect) if row and row[0].strip() and not row[0].startswith("#")]
-    return [row[0].strip() for row in rows[1:]] if rows and rows[0][0].strip().lower() == "source" else [row[0].strip() for row in rows]
 
 
 @contextlib.contextmanager

@@ -115,7 +115,7 @@ def stretch(audio: np.ndarray, sample_rate: int, speed: float) -> np.ndarray:
     """Speed ``audio`` up by ``speed`` keeping its pitch (ffmpeg rubberband, else atempo)."""
     if speed == 1.0 or len(audio) == 0:
         return audio
-    name = "rubberband" if _has_rubberband() else "atempo"
+    name = stretcher()
     cmd = [
         require_tool("ffmpeg"), "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(sample_rate), "-ac", "1",
         "-i", "-", "-af", f"{name}=tempo={speed:.4f}", "-f", "f32le", "-",

@@ -60,10 +60,8 @@ def check_mux_output(path: Path) -> None:
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str | None = None) -> None:
     """Write mono float audio to ``path``; ``suffix`` (default: the path's) picks the format."""
     kind = AUDIO_FORMATS[(suffix or path.suffix).lower()]
-    if kind == "WAV":
-        soundfile.write(path, audio, sample_rate, subtype="PCM_24", format="WAV")
-    elif kind == "FLAC":
-        soundfile.write(path, audio, sample_rate, subtype="PCM_24", format="FLAC")
+    if kind in ("WAV", "FLAC"):
+        soundfile.write(path, audio, sample_rate, subtype="PCM_24", format=kind)
     else:
         with tempfile.TemporaryDirectory(prefix="localize-aac-") as tmp:
             wav = Path(tmp) / "dub.wav"

@@ -73,11 +73,11 @@ def read_text(path: str | os.PathLike[str], encoding: str | None = None) -> tupl
 
 
 def loads(text: str, fmt: str) -> Track:
-    return FORMATS[fmt].read(text)
+    return format_for("", fmt).read(text)
 
 
 def dumps(track: Track, fmt: str) -> str:
-    return FORMATS[fmt].write(track)
+    return format_for("", fmt).write(track)
 
 
 def load(

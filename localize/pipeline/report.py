@@ -56,7 +56,10 @@ def glossary_consistency(manifests: list[dict[str, Any]]) -> dict[str, Any]:
 
 def title_summary(output_dir: str | Path) -> dict[str, Any]:
     """The contents of ``title.json``: per-episode counts and the glossary check."""
-    manifests = load_manifests(output_dir)
+    return _summary(load_manifests(output_dir))
+
+
+def _summary(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     episodes = []
     for m in manifests:
         markets = {code: {"cues": mk["cues"], "qc_violations": len(mk["qc"].get("violations", [])),
@@ -70,9 +73,10 @@ def title_summary(output_dir: str | Path) -> dict[str, Any]:
 def write_title(output_dir: str | Path) -> dict[str, Any]:
     """Write ``title.json`` and ``report.html`` into ``output_dir``; return the summary."""
     output_dir = Path(output_dir)
-    summary = title_summary(output_dir)
+    manifests = load_manifests(output_dir)  # read once: both files describe the same runs
+    summary = _summary(manifests)
     write_text_atomic(output_dir / "title.json", json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
-    write_text_atomic(output_dir / "report.html", render_html(output_dir, summary))
+    write_text_atomic(output_dir / "report.html", _report_html(output_dir, manifests, summary))
     return summary
 
 
@@ -117,7 +121,10 @@ JS = """
 
 def render_html(output_dir: Path, summary: dict[str, Any]) -> str:
     """The whole report as one HTML string (deterministic: no times or absolute paths)."""
-    manifests = load_manifests(output_dir)
+    return _report_html(output_dir, load_manifests(output_dir), summary)
+
+
+def _report_html(output_dir: Path, manifests: list[dict[str, Any]], summary: dict[str, Any]) -> str:
     codes = sorted({c for m in manifests for c in m["markets"]})
     options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in codes)
     totals = _totals(manifests)

@@ -85,7 +85,7 @@ class _Context:
     episode: str
     cache: StageCache
     log: Log
-    media_sha256: str = ""
+    media_sha256: str
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def stage(self, name: str, hit: bool, started: float) -> None:
@@ -121,9 +121,9 @@ def run_episode(
     profiles = load_markets(markets if isinstance(markets, str) else list(markets))
     output_dir = Path(output_dir)
     name = episode or media.stem
-    ctx = _Context(media, info, output_dir / name, name, StageCache(cache_dir or output_dir / ".cache"), log or _quiet)
     inputs = _inputs(media, info, source_subs, glossaries, shots)
-    ctx.media_sha256 = inputs["media"]["sha256"]
+    ctx = _Context(media, info, output_dir / name, name, StageCache(cache_dir or output_dir / ".cache"),
+                   log or _quiet, inputs["media"]["sha256"])
     settings = _settings(dub, language, model, engine, profiles)
     versions = _versions()
     key = hash_value({"inputs": _strip_paths(inputs), "settings": settings, "code": versions["code"],
@@ -160,11 +160,11 @@ def _finished(episode_dir: Path, key: str) -> Manifest | None:
         return None
     try:
         manifest = Manifest.load(path)
-    except (ValueError, TypeError):
+        if manifest.key != key:
+            return None
+        expected = {o["path"]: o["sha256"] for o in manifest.outputs()}
+    except (ValueError, TypeError, KeyError, AttributeError):  # unreadable: run again
         return None
-    if manifest.key != key:
-        return None
-    expected = {o["path"]: o["sha256"] for o in manifest.outputs()}
     for rel, digest in expected.items():
         file = episode_dir / rel
         if not file.is_file() or sha256_file(file) != digest:
@@ -231,8 +231,8 @@ def _ffmpeg_version() -> str | None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         return None
-    out = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True).stdout
-    return (out.split() or [None, None, None])[2]
+    words = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True).stdout.split()
+    return words[2] if len(words) > 2 else None  # "ffmpeg version 6.1.1 ..."
 
 
 def _argos_packages() -> list[dict[str, Any]]:
@@ -364,7 +364,8 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
 
     layers = [*market.glossaries, *map(str, title_glossaries)]
     glossary = _load_glossary(layers, market.code)
-    translated = _translate(ctx, market, source, glossary, layers)
+    layer_files = [_file_entry(Path(p)) for p in layers]
+    translated = _translate(ctx, market, source, glossary, [f["sha256"] for f in layer_files])
     applicable = glossary.for_target(market.language, market.code) if glossary else None
     profile_name, profile = _timing_profile(market)
     protected = applicable.targets() if applicable else []
@@ -377,7 +378,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     outputs = [_write_subs(ctx, timed, folder / f"{ctx.episode}.{lang}.{fmt}") for fmt in market.formats]
     entry: dict[str, Any] = {
         "language": market.language, "timing_profile": profile_name, "cues": len(timed), "qc": qc,
-        "glossary": {"layers": [_file_entry(Path(p)) for p in layers],
+        "glossary": {"layers": layer_files,
                      "report": translated.meta.get("glossary_report"),
                      "usage": glossary_usage(translated, applicable, translated.meta.get("glossary_report"))},
         "outputs": outputs,
@@ -401,11 +402,11 @@ def _same_language(a: str | None, b: str) -> bool:
     return (a or "").lower().split("-")[0] == b.lower().split("-")[0]
 
 
-def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layers: list[str]) -> Track:
+def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layer_hashes: list[str]) -> Track:
     if _same_language(source.language, market.language):
         return source.replace(language=market.language)
     key = {"track": hash_value(track_to_dict(source)), "target": market.language,
-           "glossaries": [sha256_file(p) for p in layers], "market": market.code,
+           "glossaries": layer_hashes, "market": market.code,
            "argos": _argos_packages(), "code": code_version("localize.translate")}
 
     def build() -> Track:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Sequence
 
@@ -88,8 +88,7 @@ def check(track: Track, profile: Profile | str, shots: Sequence[int] = ()) -> QC
 
 
 def _with_reason(violation: Violation, reasons: dict[tuple[int, str], str]) -> Violation:
-    reason = reasons.get((violation.cue, violation.rule))
-    return Violation(violation.rule, violation.cue, violation.message, violation.severity, reason)
+    return replace(violation, reason=reasons.get((violation.cue, violation.rule)))
 
 
 def _violation(rule: str, number: int, message: str) -> Violation:
@@ -102,11 +101,11 @@ def _frames(ms: int, fps: Fraction) -> int:
 
 def _cue_rules(number: int, cue: Cue, profile: Profile) -> list[Violation]:
     found = []
-    duration = cue.end - cue.start
+    duration = cue.duration
     length = reading_length(cue.text)
     if length and duration > 0 and length * 1000 > profile.cps * (duration + 1):
         found.append(_violation("reading_speed", number, f"{length * 1000 / duration:.1f} cps > {profile.cps:g} cps ({length} characters in {duration} ms)"))
-    lines = cue.text.split("\n")
+    lines = cue.lines
     if len(lines) > profile.max_lines:
         found.append(_violation("line_count", number, f"{len(lines)} lines > {profile.max_lines}"))
     for line_number, line in enumerate(lines, 1):

@@ -114,8 +114,8 @@ def grammar_cost(top: str, bottom: str) -> float:
         return -30.0 if last_char in CLAUSE_END + "。！？" else -20.0
     if is_cjk(last_char) or is_cjk(bottom[0]):
         return 0.0
-    prev, nxt = _word(top.split()[-1]), _word(bottom.split()[0])
     raw_prev = top.split()[-1]
+    prev, nxt = _word(raw_prev), _word(bottom.split()[0])
     if nxt in CONJUNCTIONS or (nxt in PREPOSITIONS and prev not in PHRASAL_VERBS | ARTICLES):
         return -10.0
     if prev in ARTICLES or prev in PRONOUNS or prev in AUXILIARIES:

@@ -136,7 +136,7 @@ def retime(
 def _slot(cue: Cue, grid: Grid) -> Slot:
     start, end = (cue.words[0].start, cue.words[-1].end) if cue.words else (cue.start, cue.end)
     first = grid.ceil(start)
-    return Slot(cue=cue, text=join_lines(cue.text.split("\n")), speech_start=first,
+    return Slot(cue=cue, text=cue.plain_text, speech_start=first,
                 speech_end=max(grid.ceil(end), first + 1), words=list(cue.words))
 
 
@@ -357,9 +357,8 @@ def _snap_out(start: int, end: int, high: int, grid: Grid, cuts: list[int]) -> i
 def _finish(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> Cue:
     text = break_lines(slot.text, profile, protected)
     own = [f for f in slot.cue.flags if f.split(":", 1)[0] not in RULES]
-    cue = replace(slot.cue, start=grid.ms(slot.start), end=grid.ms(slot.end), text=text,
-                  words=[replace(w) for w in slot.words], flags=own + slot.flags + _unfixable(slot, text, profile, grid))
-    return cue
+    return replace(slot.cue, start=grid.ms(slot.start), end=grid.ms(slot.end), text=text,
+                   words=[replace(w) for w in slot.words], flags=own + slot.flags + _unfixable(slot, text, profile, grid))
 
 
 def _unfixable(slot: Slot, text: str, profile: Profile, grid: Grid) -> list[str]:

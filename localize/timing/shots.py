@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import logging
+import math
 import re
 import subprocess
 from dataclasses import dataclass
@@ -185,10 +186,14 @@ def _read_json(text: str, fps: Fraction, path: Path) -> list[int]:
         values, in_frames = data["cuts_ms"], False
     elif isinstance(data, dict) and isinstance(data.get("cuts"), list):
         values, in_frames = data["cuts"], True
-        fps = frame_rate(data["fps"]) if "fps" in data else fps
+        if "fps" in data:
+            try:
+                fps = frame_rate(data["fps"])
+            except LocalizeError:
+                raise LocalizeError(f"{path}: 'fps' must be a positive frame rate, got {data['fps']!r}") from None
     else:
         raise LocalizeError(f"{path}: expected a JSON object with 'cuts_ms' or 'cuts' (frames)")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
         raise LocalizeError(f"{path}: cut times must be numbers")
     return [frames_to_ms(int(v), fps) if in_frames else round(v) for v in values]
 
@@ -203,8 +208,7 @@ _COLUMNS: list[tuple[str, str]] = [
 
 
 def _read_csv(text: str, fps: Fraction, path: Path) -> list[int]:
-    rows = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), 1)]
-    rows = [(n, [c.strip() for c in row]) for n, row in rows]
+    rows = [(n, [c.strip() for c in row]) for n, row in enumerate(csv.reader(io.StringIO(text)), 1)]
     if rows and rows[0][1] and rows[0][1][0].lower().startswith("timecode list"):
         rows = rows[1:]  # PySceneDetect's first line repeats the cuts; the table follows
     rows = _first_block(rows)
@@ -247,5 +251,5 @@ def _cell(path: Path, number: int, value: str, kind: str, fps: Fraction) -> int:
         if kind == "timecode" or ":" in value:
             return parse_timecode(value, fps)
         return frames_to_ms(int(value), fps)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise LocalizeError(f"{path}:{number}: cannot read a cut time from {value!r}") from None

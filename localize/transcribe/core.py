@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from localize.errors import LocalizeError
-from localize.media import SAMPLE_RATE, check_input, probe, stream_audio
+from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.transcribe.chinese import chinese_text, converter, restore_terms
 from localize.transcribe.engines import DecodeOptions, Engine, load_engine, speech_only, speech_regions
@@ -54,18 +54,19 @@ def transcribe(
     if not info.has_audio:
         raise LocalizeError(f"{path}: has no audio stream")
     fixed, allowed = parse_language(language)
+    glossary = glossary or ()
     converter(script)  # fail early on an unknown script
     backend = load_engine(engine, model)
     detected, words = fixed, []
-    for offset, audio in audio_windows(path):
+    for offset, audio in audio_windows(path, info=info):
         if detected is None:
             detected = detect_language(backend, audio, allowed)
         if detected is not None:
-            found = snap_to_speech(recognize(backend, audio, decode_options(detected, glossary or (), vad, beam_size)), audio)
+            found = snap_to_speech(recognize(backend, audio, decode_options(detected, glossary, vad, beam_size)), audio)
             words += [_shift(w, offset) for w in found]
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
-    return _track(words, detected, script, glossary or (), info.fps, backend, path)
+    return _track(words, detected, script, glossary, info.fps, backend, path)
 
 
 def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -137,10 +138,13 @@ def _snap(word: Word, regions: list[tuple[int, int]]) -> Word:
     return Word(start, end, word.text, word.probability)
 
 
-def audio_windows(path: Path, seconds: int = WINDOW_SECONDS) -> Iterator[tuple[int, np.ndarray]]:
-    """(offset in ms, mono 16 kHz audio) windows of about ``seconds``, cut at quiet points."""
+def audio_windows(path: Path, seconds: int = WINDOW_SECONDS, info: MediaInfo | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """(offset in ms, mono 16 kHz audio) windows of about ``seconds``, cut at quiet points.
+
+    ``info``: the file's probe result, if already known (saves a second ffprobe).
+    """
     size, buffer, offset = seconds * SAMPLE_RATE, np.zeros(0, np.float32), 0
-    for chunk in stream_audio(path):
+    for chunk in stream_audio(path, info=info):
         buffer = np.concatenate([buffer, chunk])
         while len(buffer) >= size + CUT_SEARCH_SECONDS * SAMPLE_RATE:
             cut = _quiet_point(buffer, size)

@@ -56,6 +56,7 @@ def translate(
     if not track.cues or not any(c.plain_text.strip() for c in track.cues):
         raise LocalizeError("nothing to translate: the subtitle track has no text")
     target_language = base_language(target)
+    unspaced = is_unspaced(target_language)
     source_language = _source_language(track, source)
     market = market or (target if target_language != target else None)
     glossary = load_glossaries(glossaries, market).for_target(target_language, market)
@@ -67,11 +68,11 @@ def translate(
         translator = CachedTranslator(translator, memory, digest)
     try:
         sentences = group_sentences(track.cues)
-        outcomes = _translate_sentences(sentences, glossary, translator, is_unspaced(target_language), enforce)
+        outcomes = _translate_sentences(sentences, glossary, translator, unspaced, enforce)
     finally:
         if memory is not None:
             memory.close()
-    result = _apply(track, sentences, outcomes, glossary, is_unspaced(target_language), target)
+    result = _apply(track, sentences, outcomes, glossary, unspaced, target)
     result.meta["translation"] = {"engine": translator.engine, "model": translator.model_version,
                                   "from": source_language, "to": target, "glossary": digest}
     report = result.meta["glossary_report"]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from localize.errors import LocalizeError
 from localize.paths import cache_dir
 from localize.translate.backends import Translator
 
@@ -38,11 +39,13 @@ class TranslationMemory:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else cache_dir("translate") / "memory.sqlite3"
-        if not self.path.parent.is_dir():
-            self.path.parent.mkdir(parents=True)
-        self._db = sqlite3.connect(self.path, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(SCHEMA)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(SCHEMA)
+        except sqlite3.Error as error:
+            raise LocalizeError(f"{self.path}: cannot open the translation memory ({error})") from None
 
     def lookup(self, key: MemoryKey, sources: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}
@@ -83,7 +86,7 @@ class CachedTranslator:
     def translate(self, texts: Sequence[str]) -> list[str]:
         known = self.memory.lookup(self.key, texts)
         missing = [t for t in dict.fromkeys(texts) if t not in known]
-        self.hits += len(texts) - sum(1 for t in texts if t in missing)
+        self.hits += sum(t in known for t in texts)
         self.misses += len(missing)
         if missing:
             fresh = dict(zip(missing, self.inner.translate(missing)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from localize.model import Track
-from localize.translate.glossary import Glossary
+from localize.translate.glossary import COLUMNS, Glossary
 
 COMPOUND_SURNAMES = "欧阳 司马 上官 慕容 诸葛 东方 皇甫 令狐 南宫 公孙 夏侯 宇文 长孙 独孤 司徒 端木".split()
 SURNAMES = set(
@@ -101,7 +101,7 @@ def to_csv(suggestions: Sequence[Suggestion]) -> str:
     out = io.StringIO()
     out.write("# Draft per-title glossary from `localize glossary suggest`: check every row before use.\n")
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["source", "target", "language", "market", "case", "dnt", "variants", "note"])
+    writer.writerow(COLUMNS)
     for item in suggestions:
         writer.writerow([item.source, item.target, "", "", "", "", "", item.note()])
     return out.getvalue()
