@@ -180,6 +180,19 @@ class Track:
         """All cue text, one cue a line (for language detection and search)."""
         return "\n".join(c.plain_text for c in self.cues)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data (JSON-ready): language, frame rate as a fraction string, meta, cues."""
+        return {"language": self.language, "fps": str(self.fps), "meta": self.meta, "cues": [c.to_dict() for c in self.cues]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Track":
+        return cls(
+            cues=[Cue.from_dict(item) for item in data["cues"]],
+            language=data.get("language"),
+            fps=Fraction(data.get("fps") or 30),
+            meta=dict(data.get("meta") or {}),
+        )
+
     @classmethod
     def from_cues(cls, cues: Iterable[Cue], **kwargs: Any) -> "Track":
         return cls(cues=list(cues), **kwargs)

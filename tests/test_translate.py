@@ -20,15 +20,9 @@ HOUSE = ROOT / "glossaries" / "zh_en_microdrama.csv"
 NAMES = ROOT / "glossaries" / "examples" / "title_names.csv"
 ES_419 = ROOT / "glossaries" / "markets" / "es-419.csv"
 REFERENCE_ZH = ROOT / "fixtures" / "episode_zh" / "reference.srt"
-ZH = ["林晚，你终于回来了。", "总裁在楼上等你。", "我不想见陆景琛。", "少爷，她是你的妻子。", "他不是赘婿，他是战神。", "明天我们回家。"]
-EN = [
-    "Lin Wan, you are finally back.",
-    "The CEO is waiting for you upstairs.",
-    "I don't want to see Lu Jingchen.",
-    "Young Master, she is your wife.",
-    "He is not a live-in son-in-law, he is the God of War.",
-    "Tomorrow we go home.",
-]
+SCRIPT_ZH = json.loads((ROOT / "fixtures" / "episode_zh" / "script.json").read_text(encoding="utf-8"))
+ZH = [line["text"] for line in SCRIPT_ZH["lines"]]  # the six fixture sentences
+EN = [line["translation"] for line in SCRIPT_ZH["lines"]]  # their approved English
 
 
 @pytest.fixture(scope="session")

@@ -20,8 +20,9 @@ TIMING = re.compile(rf"^\s*{TIME}\s*-->\s*{TIME}(?:\s+.*)?$")
 INDEX = re.compile(r"^\s*\d+\s*$")
 
 
-def parse_time(groups: tuple[str, ...]) -> int:
-    hours, minutes, seconds, fraction = groups
+def parse_time(groups: tuple[str | None, ...]) -> int:
+    """Milliseconds from (hours, minutes, seconds, fraction); hours may be None (WebVTT)."""
+    hours, minutes, seconds, fraction = (g or "0" for g in groups)
     if int(minutes) > 59 or int(seconds) > 59:
         raise ValueError("minutes or seconds over 59")
     return ((int(hours) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(fraction.ljust(3, "0"))

@@ -9,7 +9,7 @@ import re
 
 from localize.formats import Format, ParseError, register
 from localize.formats._lines import Lines
-from localize.formats.srt import checked_times
+from localize.formats.srt import parse_timing
 from localize.model import Cue, Track, format_ms
 
 TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
@@ -17,23 +17,6 @@ TIMING = re.compile(rf"^\s*{TIME}\s+-->\s+{TIME}(?:[ \t]+.*)?$")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 KEEP = re.compile(r"</?(?:i|b|u)>")
 ANY_TAG = re.compile(r"</?[^>]*>")
-
-
-def _ms(hours: str | None, minutes: str, seconds: str, millis: str) -> int:
-    if int(minutes) > 59 or int(seconds) > 59:
-        raise ParseError(f"bad time {minutes}:{seconds}")
-    return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(millis)
-
-
-def _timing(line: str, number: int) -> tuple[int, int]:
-    match = TIMING.match(line)
-    if not match:
-        raise ParseError(f"malformed timing line '{line.strip()[:60]}'", number)
-    groups = match.groups()
-    try:
-        return checked_times(_ms(*groups[:4]), _ms(*groups[4:]), number)
-    except ParseError as error:
-        raise ParseError(error.message, number) from None
 
 
 def _clean(lines: list[str]) -> tuple[str, str | None]:
@@ -68,7 +51,7 @@ def _read_cue(lines: Lines) -> Cue:
         lines.take()  # cue identifier
     if "-->" not in (lines.peek() or ""):
         raise ParseError("expected a timing line", lines.number)
-    start, end = _timing(lines.take(), lines.number - 1)
+    start, end = parse_timing(lines.take(), lines.number - 1, TIMING)
     body: list[str] = []
     while not lines.done() and (lines.peek() or "").strip():
         if "-->" in (lines.peek() or ""):

@@ -23,7 +23,6 @@ import subprocess
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -31,7 +30,7 @@ from typing import Any, Callable, Sequence
 from localize.errors import LocalizeError
 from localize.fileio import atomic_path, sha256_file, write_text_atomic
 from localize.media import MediaInfo, check_input, probe
-from localize.model import Cue, Track
+from localize.model import Track
 from localize.pipeline.cache import StageCache, canonical, code_version, hash_value
 from localize.pipeline.markets import MarketProfile, load_markets
 
@@ -258,21 +257,11 @@ def _model_digest(path: str, size: int, mtime_ns: int) -> str:
 # --- track (de)serialization for the cache ---------------------------------------------
 
 
-def track_to_dict(track: Track) -> dict[str, Any]:
-    return {"language": track.language, "fps": str(track.fps), "meta": track.meta,
-            "cues": [c.to_dict() for c in track.cues]}
-
-
-def track_from_dict(data: dict[str, Any]) -> Track:
-    return Track(cues=[Cue.from_dict(c) for c in data["cues"]], language=data.get("language"),
-                 fps=Fraction(data.get("fps") or 30), meta=dict(data.get("meta") or {}))
-
-
 def _cached_track(ctx: _Context, stage: str, key: dict[str, Any], build: Callable[[], Track]) -> Track:
     started = time.perf_counter()
-    data, hit = ctx.cache.read_json(stage, hash_value(key), lambda: track_to_dict(build()))
+    data, hit = ctx.cache.read_json(stage, hash_value(key), lambda: build().to_dict())
     ctx.stage(stage, hit, started)
-    return track_from_dict(data)
+    return Track.from_dict(data)
 
 
 # --- stages -----------------------------------------------------------------------------
@@ -369,7 +358,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     applicable = glossary.for_target(market.language, market.code) if glossary else None
     profile_name, profile = _timing_profile(market)
     protected = applicable.targets() if applicable else []
-    key = {"track": hash_value(track_to_dict(translated)), "profile": asdict(profile), "shots": cuts,
+    key = {"track": hash_value(translated.to_dict()), "profile": asdict(profile), "shots": cuts,
            "protected": protected, "code": code_version("localize.timing")}
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
     qc = timing.check(timed, profile, cuts).to_dict()
@@ -405,7 +394,7 @@ def _same_language(a: str | None, b: str) -> bool:
 def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layer_hashes: list[str]) -> Track:
     if _same_language(source.language, market.language):
         return source.replace(language=market.language)
-    key = {"track": hash_value(track_to_dict(source)), "target": market.language,
+    key = {"track": hash_value(source.to_dict()), "target": market.language,
            "glossaries": layer_hashes, "market": market.code,
            "argos": _argos_packages(), "code": code_version("localize.translate")}
 
@@ -459,7 +448,7 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
          source_language: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Dub (and mux) into the cache, then copy the files into the market folder."""
     mux = market.mux and ctx.info.has_video
-    key = {"track": hash_value(track_to_dict(timed)), "media": ctx.media_sha256, "voice": market.voice,
+    key = {"track": hash_value(timed.to_dict()), "media": ctx.media_sha256, "voice": market.voice,
            "voices": market.voices, "loudness": market.loudness, "true_peak": market.true_peak,
            "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles, "shots": cuts,
            "original_language": source_language,
