@@ -51,7 +51,7 @@ def season(episodes: int = 20, lines: int = 12, recap: int = 3, seed: int = 7) -
 
 def isolated_argos() -> Path:
     """Install both tiny packages into a fresh temporary ARGOS_PACKAGES_DIR; return it."""
-    from localize.translate.packages import install_file
+    from localize.translation.packages import install_file
 
     root = Path(tempfile.mkdtemp(prefix="localize-bench-"))
     os.environ["ARGOS_PACKAGES_DIR"] = str(root / "argos")

@@ -47,7 +47,7 @@ def edit_distance(a: list, b: list) -> int:
 
 def units(text: str, language: str) -> list[str]:
     """Characters (zh, Simplified, no punctuation/space) or words (en, lowercase, no punctuation)."""
-    from localize.transcribe import to_script
+    from localize.transcription import to_script
 
     if language == "zh":
         return [c for c in to_script(text) if not unicodedata.category(c).startswith(("P", "Z", "S", "C"))]
@@ -65,7 +65,7 @@ def eval_rows(language: str) -> list[dict]:
 
 
 def timed_transcribe(media: Path, **options) -> tuple[object, float]:
-    from localize.transcribe import transcribe
+    from localize.transcription import transcribe
 
     start = time.perf_counter()
     track = transcribe(media, **options)
@@ -126,7 +126,7 @@ def long_episode(tmp: Path) -> None:
     print("\n## Both engines on a 2-minute English episode (fixtures/make_fixtures.py --long), the real workload\n")
     print("| engine | audio s | cores | processing s | x real time | RTF | WER | cues | language |")
     print("|---|---|---|---|---|---|---|---|---|")
-    from localize.transcribe.engines import cpu_threads
+    from localize.transcription.engines import cpu_threads
 
     took_by_engine = {}
     for engine in ("faster-whisper", "openai-whisper"):
@@ -162,7 +162,7 @@ def main() -> None:
     engines = ENGINES[:1] if args.no_openai else ENGINES
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("LOCALIZE_CACHE", str(Path(tmp) / "cache"))
-        from localize.transcribe import load_engine
+        from localize.transcription import load_engine
 
         for engine in engines:
             load_engine(engine)  # load (and convert) outside the timings

@@ -1,6 +1,6 @@
 """Benchmark the dub stage: real-time factor and how the lines fit their slots.
 
-Runs ``localize.dub.dub`` (synthesis + fit + mix + loudness + write) on:
+Runs ``localize.dubbing.dub`` (synthesis + fit + mix + loudness + write) on:
 
 - the fixture English episode, redubbed in English (the script's own timing);
 - the fixture Chinese episode dubbed into English (English text at Mandarin timing:
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from localize.dub import dub, resolve_voice
+from localize.dubbing import dub, resolve_voice
 from localize.model import Cue, Track
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -35,7 +35,7 @@ def isolate(out: Path) -> None:
 
 
 def install_argos() -> None:
-    from localize.translate import install_file
+    from localize.translation import install_file
 
     for pair in ("zh_en", "en_es"):
         package = ROOT / "fixtures" / "argos" / f"{pair}.argosmodel"

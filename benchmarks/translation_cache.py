@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _season import HOUSE, NAMES, isolated_argos, season  # noqa: E402
 
-from localize.translate import get_translator, translate  # noqa: E402
+from localize.translation import get_translator, translate  # noqa: E402
 
 
 def run(tracks, memory: Path, target: str) -> tuple[float, list[list[str]], bool]:

@@ -23,15 +23,15 @@ from localize.model import Cue, Track, Word
 __version__ = "0.1.0"
 
 _LAZY = {
-    "transcribe": "localize.transcribe",
-    "translate": "localize.translate",
-    "load_glossaries": "localize.translate",
+    "transcribe": "localize.transcription",
+    "translate": "localize.translation",
+    "load_glossaries": "localize.translation",
     "detect_shots": "localize.timing",
     "read_shots": "localize.timing",
     "load_profile": "localize.timing",
     "retime": "localize.timing",
     "check": "localize.timing",
-    "dub": "localize.dub",
+    "dub": "localize.dubbing",
     "run_episode": "localize.pipeline",
     "batch": "localize.pipeline",
 }
@@ -39,7 +39,9 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # later lookups skip this hook
+        return value
     raise AttributeError(f"module 'localize' has no attribute '{name}'")
 
 

@@ -1,5 +1,23 @@
-"""The one exception type users see: a mistake in their input, told in one line."""
+"""The exceptions users see: a mistake told in one line, by kind.
+
+The CLI prints any :class:`LocalizeError` as ``Error: <message>`` and exits 1, with no
+traceback. Library callers can tell the kinds apart: :class:`InputError` (a file or
+argument they passed is unusable), :class:`ConfigError` (a profile, market, glossary or
+setting is malformed) and :class:`ModelError` (a model is missing or cannot load).
+"""
 
 
 class LocalizeError(Exception):
-    """A user-facing error. The CLI prints ``Error: <message>`` and exits 1, no traceback."""
+    """A user-facing error, one line, never a traceback in the CLI."""
+
+
+class InputError(LocalizeError):
+    """An input file or argument is unusable (missing, malformed, out of range, would be overwritten)."""
+
+
+class ConfigError(LocalizeError):
+    """A configuration file or setting is malformed: profile, market, glossary, speakers, endpoint."""
+
+
+class ModelError(LocalizeError):
+    """A model (Whisper, translation, voice, OCR) is missing, damaged or cannot be loaded."""

@@ -132,13 +132,78 @@ def _word_dict(word: Word) -> dict[str, Any]:
 
 
 @dataclass
+class GlossaryViolation:
+    """A glossary term whose approved rendering is missing from a translated sentence."""
+
+    term: str
+    expected: str
+    occurrences: int
+    present: int
+    cue: int  # 1-based number of the first cue of the sentence
+    cues: list[int]
+    found: str  # the translation as it stands
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__, cues=list(self.cues))
+
+
+@dataclass
+class GlossaryReport:
+    """What glossary enforcement did to one track: occurrences checked, repaired, still wrong."""
+
+    terms_checked: int = 0
+    repaired: int = 0
+    violations: list[GlossaryViolation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"terms_checked": self.terms_checked, "repaired": self.repaired,
+                "violations": [v.to_dict() for v in self.violations]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GlossaryReport":
+        return cls(data.get("terms_checked", 0), data.get("repaired", 0),
+                   [GlossaryViolation(**v) for v in data.get("violations", [])])
+
+
+@dataclass
+class TranslationInfo:
+    """How a track was translated: what the translate stage hands the stages after it."""
+
+    source_language: str
+    target: str
+    engine: str
+    model: str
+    glossary_digest: str
+    glossary: GlossaryReport = field(default_factory=GlossaryReport)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__, glossary=self.glossary.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "TranslationInfo":
+        values = dict(data)
+        values["glossary"] = GlossaryReport.from_dict(values.get("glossary") or {})
+        return cls(**values)
+
+
+@dataclass
 class Track:
-    """A timed-text track: a language, its cues in order, and the video frame rate."""
+    """A timed-text track: a language, its cues in order, and the video frame rate.
+
+    ``translation`` is set by the translate stage (source language, engine, glossary
+    report); ``meta`` holds free-form facts about where the track came from.
+    """
 
     cues: list[Cue] = field(default_factory=list)
     language: str | None = None
     fps: Fraction = DEFAULT_FPS
     meta: dict[str, Any] = field(default_factory=dict)
+    translation: TranslationInfo | None = None
+
+    @property
+    def source_language(self) -> str | None:
+        """The language the cues' ``source`` text is in (set by translation), else None."""
+        return self.translation.source_language if self.translation else None
 
     def __iter__(self) -> Iterator[Cue]:
         return iter(self.cues)
@@ -182,7 +247,10 @@ class Track:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data (JSON-ready): language, frame rate as a fraction string, meta, cues."""
-        return {"language": self.language, "fps": str(self.fps), "meta": self.meta, "cues": [c.to_dict() for c in self.cues]}
+        data = {"language": self.language, "fps": str(self.fps), "meta": self.meta}
+        if self.translation is not None:
+            data["translation"] = self.translation.to_dict()
+        return data | {"cues": [c.to_dict() for c in self.cues]}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Track":
@@ -191,6 +259,7 @@ class Track:
             language=data.get("language"),
             fps=Fraction(data.get("fps") or 30),
             meta=dict(data.get("meta") or {}),
+            translation=TranslationInfo.from_dict(data["translation"]) if data.get("translation") else None,
         )
 
     @classmethod

@@ -11,8 +11,8 @@ import pyloudnorm
 import pytest
 import soundfile
 
-from localize.dub import dub, resolve_voice
-from localize.dub.mix import SAMPLE_RATE, duck_gain
+from localize.dubbing import dub, resolve_voice
+from localize.dubbing.mix import SAMPLE_RATE, duck_gain
 from localize.formats import load
 from localize.media import load_audio, probe
 from localize.model import Cue, Track
@@ -210,7 +210,7 @@ def test_tight_slots_speed_up_and_flag_overflow(tmp_path):
 
 
 def resolve_and_trim(text: str) -> np.ndarray:
-    from localize.dub.stage import synthesize
+    from localize.dubbing.stage import synthesize
 
     return synthesize(resolve_voice("piper:en_US-joe-medium"), text)
 
@@ -357,7 +357,7 @@ def test_vtt_and_json_subtitles_are_muxed(tmp_path):
 
 
 def test_default_voice_follows_the_language():
-    from localize.dub import default_voice
+    from localize.dubbing import default_voice
 
     assert default_voice("en") == default_voice("en-US") == "piper:en_US-joe-medium"
     assert default_voice("es") == "espeak:es" and default_voice("zh") == "espeak:cmn"

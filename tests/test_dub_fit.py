@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from localize.dub.fit import MAX_BORROW_MS, SAFETY_MS, Slot, plan, slots
+from localize.dubbing.fit import MAX_BORROW_MS, SAFETY_MS, Slot, plan, slots
 from localize.model import Cue
 
 

@@ -13,10 +13,10 @@ from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.formats import load
 from localize.model import Cue, Track
-from localize.translate import Glossary, Term, load_glossaries, load_glossary
-from localize.translate.enforce import protect, repair, restore, verify
-from localize.translate.sentences import group_sentences, spread, split_sentences
-from localize.translate.suggest import romanize_name, suggest
+from localize.translation import Glossary, Term, load_glossaries, load_glossary
+from localize.translation.enforce import protect, repair, restore, verify
+from localize.translation.sentences import group_sentences, spread, split_sentences
+from localize.translation.suggest import romanize_name, suggest
 
 ROOT = Path(__file__).resolve().parents[1]
 HOUSE = ROOT / "glossaries" / "zh_en_microdrama.csv"
@@ -237,6 +237,6 @@ def test_spread_keeps_every_word_in_order_and_one_part_per_cue(words, durations)
 
 
 def test_restore_drops_placeholders_the_engine_invented():
-    from localize.translate.enforce import Protected, restore
+    from localize.translation.enforce import Protected, restore
 
     assert restore("Tomorrow ZZ0 we go home.", Protected("明天我们回家。")) == "Tomorrow we go home."

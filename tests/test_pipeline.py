@@ -166,7 +166,7 @@ def test_run_from_source_subtitles_writes_the_documented_layout(tmp_path, env):
         assert "violations" in market["qc"] and market["timing_profile"] == "en-vertical"
         for output in market["outputs"]:
             assert sha256_file(episode / output["path"]) == output["sha256"]
-    assert manifest["versions"]["code"]["localize.translate"] != "missing"
+    assert manifest["versions"]["code"]["localize.translation"] != "missing"
     assert json.loads((episode / "manifest.json").read_text()) == manifest
     assert (out / "report.html").is_file() and (out / "title.json").is_file()
 
@@ -191,7 +191,7 @@ def full_run(tmp_path_factory, env):
 
 def test_full_chain_transcribes_translates_times_and_dubs(full_run):
     episode, manifest = full_run
-    from localize.transcribe import BASE_SHA256
+    from localize.transcription import BASE_SHA256
 
     assert manifest["source"]["from"] == "transcription" and manifest["source"]["language"] == "zh"
     assert manifest["versions"]["models"]["transcribe"]["model_sha256"] == BASE_SHA256

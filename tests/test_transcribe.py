@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 from localize.cli import cli
 from localize.errors import LocalizeError
-from localize.transcribe import BASE_SHA256, assemble_base, resolve_model, to_script, transcribe
+from localize.transcription import BASE_SHA256, assemble_base, resolve_model, to_script, transcribe
 from localize.fileio import sha256_file
-from localize.transcribe.models import BASE_SIZE, bundled_files
+from localize.transcription.models import BASE_SIZE, bundled_files
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EN, ZH = FIXTURES / "episode_en", FIXTURES / "episode_zh"
@@ -181,7 +181,7 @@ def test_corrupt_bundle_is_refused_and_nothing_is_left(tmp_path, monkeypatch):
     files = bundled_files()
     broken = tmp_path / "model.bin.part1"
     broken.write_bytes(files["model.bin.part1"].read_bytes()[:-10] + b"0123456789")
-    monkeypatch.setattr("localize.transcribe.models.bundled_files", lambda: files | {"model.bin.part1": broken})
+    monkeypatch.setattr("localize.transcription.models.bundled_files", lambda: files | {"model.bin.part1": broken})
     with pytest.raises(LocalizeError, match="corrupt"):
         assemble_base(tmp_path / "out" / "base")
     assert list((tmp_path / "out").iterdir()) == []

@@ -6,10 +6,10 @@ import pytest
 
 from localize.errors import LocalizeError
 from localize.model import Word
-from localize.transcribe import CueRules, words_to_cues
-from localize.transcribe.chinese import chinese_text, restore_terms, sounds_like
-from localize.transcribe.core import _snap, audio_windows, decode_options, looks_looped, parse_language
-from localize.transcribe.engines import _words
+from localize.transcription import CueRules, words_to_cues
+from localize.transcription.chinese import chinese_text, restore_terms, sounds_like
+from localize.transcription.core import _snap, audio_windows, decode_options, looks_looped, parse_language
+from localize.transcription.engines import _words
 
 
 def words(*spec: tuple[int, int, str]) -> list[Word]:

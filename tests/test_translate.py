@@ -12,7 +12,7 @@ from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.formats import load
 from localize.model import Cue, Track
-from localize.translate import get_translator, installed_pairs, translate
+from localize.translation import get_translator, installed_pairs, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 ARGOS = ROOT / "fixtures" / "argos"
@@ -65,7 +65,7 @@ def test_fixture_episode_every_term_enforced(argos):
     assert texts(english) == EN
     assert [c.source for c in english.cues] == ZH
     assert [(c.start, c.end) for c in english.cues] == [(c.start, c.end) for c in track.cues]
-    report = english.meta["glossary_report"]
+    report = english.translation.glossary.to_dict()
     # The tiny model drops the second of two placeholders in cue 5; repair puts it right.
     assert report == {"terms_checked": 6, "violations": [], "repaired": 1}
     assert english.language == "en" and not any(c.flags for c in english.cues)
@@ -73,16 +73,16 @@ def test_fixture_episode_every_term_enforced(argos):
 
 def test_without_enforcement_the_model_gets_terms_wrong(argos):
     raw = translate(zh_track(), "en", glossaries=[HOUSE, NAMES], cache=False, enforce=False)
-    wrong = {v["term"] for v in raw.meta["glossary_report"]["violations"]}
+    wrong = {v["term"] for v in raw.translation.glossary.to_dict()["violations"]}
     assert wrong == {"林晚", "总裁", "陆景琛", "少爷", "赘婿", "战神"}
     assert raw.cues[4].text == "He is not a son-in-law, he is the war god."
 
 
 def test_pivot_through_english_for_a_spanish_market(argos):
     spanish = translate(zh_track(), "es-419", glossaries=[HOUSE, NAMES, ES_419], cache=False)
-    assert "+" in spanish.meta["translation"]["model"]
+    assert "+" in spanish.translation.model
     assert spanish.language == "es-419"
-    assert spanish.meta["glossary_report"]["violations"] == []
+    assert spanish.translation.glossary.to_dict()["violations"] == []
     assert spanish.cues[1].text.startswith("El CEO")
     assert "Dios de la Guerra" in spanish.cues[4].text and "yerno mantenido" in spanish.cues[4].text
     assert spanish.cues[0].text.startswith("Lin Wan,")
@@ -96,7 +96,7 @@ def test_english_source_word_boundaries(argos):
     glossary.write_text("source,target,language\nGod of War,Dios de la Guerra,es\nLin Wan,Lin Wan,es\n", encoding="utf-8")
     spanish = translate(track, "es", glossaries=[glossary], cache=False)
     assert "Dios de la Guerra" in spanish.cues[0].text
-    assert spanish.meta["glossary_report"] == {"terms_checked": 2, "violations": [], "repaired": 0}
+    assert spanish.translation.glossary.to_dict() == {"terms_checked": 2, "violations": [], "repaired": 0}
 
 
 def test_sentence_over_two_cues_is_translated_once_and_spread_by_time(argos):
@@ -124,7 +124,7 @@ def test_unrepairable_term_is_flagged_and_strict_raises(argos):
     glossary.write_text("source,target\n赘婿,kept husband\n战神,Ares\n", encoding="utf-8")
     result = translate(track, "en", glossaries=[glossary], cache=False)
     assert result.cues[0].text == "He is not a kept husband, he is the daughter."  # the engine lost ZZ1
-    (violation,) = result.meta["glossary_report"]["violations"]
+    (violation,) = result.translation.glossary.to_dict()["violations"]
     assert violation["cue"] == 1 and violation["term"] == "战神" and violation["expected"] == "Ares"
     assert violation["found"] == result.cues[0].text
     assert result.cues[0].flags == ["glossary: '战神' should be 'Ares'"]
@@ -202,3 +202,31 @@ def test_cli_no_cache_leaves_no_memory(argos, tmp_path, monkeypatch):
     assert run("translate", source, "--to", "en", "-o", tmp_path / "b.srt").exit_code == 0
     assert (tmp_path / "cache" / "translate" / "memory.sqlite3").is_file()
     assert texts(load(tmp_path / "a.srt")) == texts(load(tmp_path / "b.srt")) == ["Tomorrow we go home."]
+
+
+def test_public_stage_functions_stay_functions_across_calls(argos):
+    """F10: importing a stage's package never hides the function of the same name."""
+    import localize
+    import localize.dubbing  # noqa: F401
+    import localize.transcription  # noqa: F401
+    import localize.translation  # noqa: F401
+
+    first = localize.translate(zh_track(), "en", cache=False)
+    second = localize.translate(zh_track(), "es", cache=False)
+    assert callable(localize.transcribe) and callable(localize.dub)
+    assert (first.language, second.language) == ("en", "es")
+    assert first.source_language == second.source_language == "zh"
+
+
+def test_translation_info_survives_retime_and_json(argos, tmp_path):
+    """What translate hands on (source language, glossary report) is typed and lossless."""
+    from localize.formats import save
+    from localize.timing import retime
+
+    english = translate(zh_track(), "en", glossaries=[HOUSE, NAMES], cache=False)
+    timed = retime(english, "en-vertical")
+    save(timed, tmp_path / "t.json")
+    back = load(tmp_path / "t.json")
+    assert back.source_language == "zh"
+    assert back.translation == english.translation
+    assert back.translation.glossary.terms_checked == english.translation.glossary.terms_checked > 0

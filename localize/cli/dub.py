@@ -62,7 +62,7 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
     localize dub episode.en.srt -o dub.m4a --video episode.mp4 --mux episode.en.mp4
     localize dub episode.en.srt -o dub.wav --video ep.mp4 --bed mne.wav --loudness -23
     """
-    from localize.dub import available_voices, dub
+    from localize.dubbing import available_voices, dub
     from localize.formats import load
     from localize.language import detect_language
 

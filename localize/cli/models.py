@@ -18,8 +18,8 @@ def models() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def models_list(as_json: bool) -> None:
     """Show the Whisper models and translation pairs available offline, and where they are."""
-    from localize.transcribe import list_models
-    from localize.translate import installed_pairs
+    from localize.transcription import list_models
+    from localize.translation import installed_pairs
 
     rows = list_models() + [package.to_dict() for package in installed_pairs()]
     if as_json:

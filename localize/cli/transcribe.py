@@ -28,7 +28,7 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
                        glossary: Path | None, script: str, no_vad: bool, as_json: bool) -> None:
     """Transcribe the speech in MEDIA (any audio or video file) into timed subtitles."""
     from localize.formats import format_for, save
-    from localize.transcribe import transcribe
+    from localize.transcription import transcribe
 
     format_for(output)  # a bad extension fails before minutes of recognition
     terms = glossary_terms(glossary) if glossary else None
@@ -45,7 +45,7 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
 
 def glossary_terms(path: Path) -> list[str]:
     """Source terms of a glossary file, read by the translate stage's parser."""
-    from localize.translate import load_glossaries
+    from localize.translation import load_glossaries
 
     return [term.source for term in load_glossaries([path]).terms]
 
@@ -71,7 +71,7 @@ class _EchoWarnings(logging.Handler):
 @contextlib.contextmanager
 def _warnings_to_cli() -> Iterator[None]:
     """Show the stage's logged warnings as ``Warning: ...`` lines (once, not twice)."""
-    logger = logging.getLogger("localize.transcribe")
+    logger = logging.getLogger("localize.transcription")
     handler = _EchoWarnings(logging.WARNING)
     logger.addHandler(handler)
     logger.propagate = False
@@ -88,7 +88,7 @@ def _warnings_to_cli() -> Iterator[None]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def models_convert(source: Path | None, output: Path | None, as_json: bool) -> None:
     """Convert CTranslate2 Whisper weights into an openai-whisper .pt checkpoint."""
-    from localize.transcribe import convert_to_openai
+    from localize.transcription import convert_to_openai
 
     if source is not None and not source.is_dir():
         raise LocalizeError(f"{source}: no such model folder")

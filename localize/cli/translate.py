@@ -27,11 +27,11 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
                       market: str | None, strict: bool, report: Path | None, no_cache: bool, as_json: bool) -> None:
     """Translate SUBS into another language, enforcing glossary terms."""
     from localize.formats import load, save
-    from localize.translate import translate
+    from localize.translation import translate
 
     track = load(subs)
     result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market)
-    summary = result.meta["glossary_report"]
+    summary = result.translation.glossary.to_dict()
     if report:
         write_text_atomic(report, json.dumps(summary | {"input": str(subs), "output": str(output)}, ensure_ascii=False, indent=2) + "\n")
     for violation in summary["violations"]:
@@ -43,7 +43,7 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
         echo_json(summary)
     else:
         click.echo(
-            f"{output}: {len(result)} cues {result.meta['translation']['from']}->{target}; "
+            f"{output}: {len(result)} cues {result.translation.source_language}->{target}; "
             f"{summary['terms_checked']} term(s) checked, {summary['repaired']} repaired, {len(summary['violations'])} violation(s)",
             err=True,
         )
@@ -62,8 +62,8 @@ def glossary() -> None:
 def suggest_command(subs: tuple[Path, ...], output: Path, min_count: int, known: tuple[Path, ...]) -> None:
     """Draft a per-title glossary of recurring names from a season's Chinese subtitles."""
     from localize.formats import load
-    from localize.translate.glossary import load_glossaries
-    from localize.translate.suggest import suggest, to_csv
+    from localize.translation.glossary import load_glossaries
+    from localize.translation.suggest import suggest, to_csv
 
     tracks = [load(path) for path in subs]
     found = suggest(tracks, min_count, load_glossaries(known) if known else None)
@@ -76,7 +76,7 @@ def suggest_command(subs: tuple[Path, ...], output: Path, min_count: int, known:
 @click.option("--json", "as_json", is_flag=True)
 def check_command(path: Path, as_json: bool) -> None:
     """Validate a glossary: errors give file and line; exits 1 on the first error."""
-    from localize.translate.glossary import check_glossary, load_glossary
+    from localize.translation.glossary import check_glossary, load_glossary
 
     warnings = check_glossary(path)
     count = len(load_glossary(path))
@@ -93,7 +93,7 @@ def check_command(path: Path, as_json: bool) -> None:
 @click.option("--file", "files", multiple=True, type=click.Path(path_type=Path), help="Install a .argosmodel file (offline).")
 def install_command(pair: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Install translation models: FROM TO from the Argos index, or --file X.argosmodel."""
-    from localize.translate.packages import install_file, install_pair
+    from localize.translation.packages import install_file, install_pair
 
     if not files and len(pair) != 2:
         raise click.UsageError("give FROM TO (e.g. zh en) or --file X.argosmodel")

@@ -35,7 +35,7 @@ from localize.pipeline.cache import StageCache, canonical, code_version, hash_va
 from localize.pipeline.markets import MarketProfile, load_markets
 
 MANIFEST_VERSION = 1
-STAGE_PACKAGES = ("localize.transcribe", "localize.translate", "localize.timing", "localize.dub", "localize.formats")
+STAGE_PACKAGES = ("localize.transcription", "localize.translation", "localize.timing", "localize.dubbing", "localize.formats")
 TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm")
 PATH_META = ("source", "model_path")
 Log = Callable[[str], None]
@@ -237,7 +237,7 @@ def _ffmpeg_version() -> str | None:
 def _argos_packages() -> list[dict[str, Any]]:
     """Installed translation packages with a hash of each model: new models mean new translations."""
     try:
-        from localize.translate import installed_pairs
+        from localize.translation import installed_pairs
     except ImportError:
         return []
     found = []
@@ -276,7 +276,7 @@ def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, lang
     else:
         terms = _bias_terms(profiles, glossaries)
         key = {"media": inputs["media"]["sha256"], "language": language, "model": model, "engine": engine,
-               "terms": terms, "code": code_version("localize.transcribe"),
+               "terms": terms, "code": code_version("localize.transcription"),
                "lib": _package_version("faster-whisper")}
         track = _cached_track(ctx, "transcribe", key, lambda: _transcribe(ctx.media, language, model, engine, terms))
     if ctx.info.fps:
@@ -305,7 +305,7 @@ def _load_subs(path: Path, language: str) -> Track:
 
 
 def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str]) -> Track:
-    from localize.transcribe import transcribe
+    from localize.transcription import transcribe
 
     track = transcribe(media, language=language, model=model, engine=engine, glossary=terms or None)
     # machine-specific paths stay out of outputs (the manifest records the inputs)
@@ -317,7 +317,7 @@ def _bias_terms(profiles: list[MarketProfile], glossaries: Sequence[str | Path])
     paths = sorted({*map(str, glossaries), *(g for m in profiles for g in m.glossaries)})
     if not paths:
         return []
-    from localize.translate import load_glossaries
+    from localize.translation import load_glossaries
 
     return sorted({t.source for t in load_glossaries(paths).terms})
 
@@ -362,14 +362,15 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
            "protected": protected, "code": code_version("localize.timing")}
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
     qc = timing.check(timed, profile, cuts).to_dict()
+    report = translated.translation.glossary.to_dict() if translated.translation else None
     folder = ctx.episode_dir / market.code
     lang = market.language.lower()
     outputs = [_write_subs(ctx, timed, folder / f"{ctx.episode}.{lang}.{fmt}") for fmt in market.formats]
     entry: dict[str, Any] = {
         "language": market.language, "timing_profile": profile_name, "cues": len(timed), "qc": qc,
         "glossary": {"layers": layer_files,
-                     "report": translated.meta.get("glossary_report"),
-                     "usage": glossary_usage(translated, applicable, translated.meta.get("glossary_report"))},
+                     "report": report,
+                     "usage": glossary_usage(translated, applicable, report)},
         "outputs": outputs,
     }
     if dub:
@@ -382,7 +383,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
 def _load_glossary(layers: list[str], market: str) -> Any:
     if not layers:
         return None
-    from localize.translate import load_glossaries
+    from localize.translation import load_glossaries
 
     return load_glossaries(layers, market=market)
 
@@ -396,10 +397,10 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
         return source.replace(language=market.language)
     key = {"track": hash_value(source.to_dict()), "target": market.language,
            "glossaries": layer_hashes, "market": market.code,
-           "argos": _argos_packages(), "code": code_version("localize.translate")}
+           "argos": _argos_packages(), "code": code_version("localize.translation")}
 
     def build() -> Track:
-        from localize.translate import translate
+        from localize.translation import translate
 
         return translate(source, market.language, source=source.language,
                          glossaries=[glossary] if glossary else (), cache=False, market=market.code)
@@ -452,10 +453,10 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
            "voices": market.voices, "loudness": market.loudness, "true_peak": market.true_peak,
            "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles, "shots": cuts,
            "original_language": source_language,
-           "code": [code_version("localize.dub"), code_version("localize.formats")]}
+           "code": [code_version("localize.dubbing"), code_version("localize.formats")]}
 
     def build(entry: Path) -> None:
-        from localize.dub import dub
+        from localize.dubbing import dub
         from localize.formats import save
 
         subtitles = []

@@ -128,7 +128,7 @@ def retime(
     _place_ends(slots, grid, cuts)
     cues = [_finish(slot, profile, grid, protected) for slot in slots]
     meta = {**copy.deepcopy(track.meta), "timing_profile": profile.name}
-    return Track(cues=cues, language=track.language, fps=track.fps, meta=meta)
+    return Track(cues=cues, language=track.language, fps=track.fps, meta=meta, translation=copy.deepcopy(track.translation))
 
 
 # --- pass 0: cues to slots ---------------------------------------------------------------

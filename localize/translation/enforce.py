@@ -11,7 +11,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from localize.translate.glossary import Glossary, Term, term_pattern
+from localize.translation.glossary import Glossary, Term, term_pattern
 
 PLACEHOLDER = "ZZ{}"
 PLACEHOLDER_RE = re.compile(r"\s?ZZ\s?(\d)\s?")
@@ -34,9 +34,6 @@ class Violation:
     term: Term
     expected: int
     found: int
-
-    def to_dict(self) -> dict[str, object]:
-        return {"term": self.term.source, "expected": self.term.rendering, "occurrences": self.expected, "present": self.found}
 
 
 def protect(text: str, glossary: Glossary) -> Protected:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 from localize.errors import LocalizeError
 from localize.fileio import write_bytes_atomic
-from localize.translate.languages import base_language
+from localize.translation.languages import base_language
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
 

@@ -12,9 +12,9 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 from scipy.signal import resample_poly
 
-from localize.dub import fit as fitting
-from localize.dub import mix, output as out
-from localize.dub.voices import Voice, default_voice, resolve_voice
+from localize.dubbing import fit as fitting
+from localize.dubbing import mix, output as out
+from localize.dubbing.voices import Voice, default_voice, resolve_voice
 from localize.errors import LocalizeError
 from localize.fileio import atomic_path
 from localize.formats import load, save
@@ -106,7 +106,7 @@ def dub(
     Every input is checked before any synthesis, and nothing is written unless all of it
     succeeds. ``dialogue_gated`` (default: only for the -27 LUFS Netflix target) measures
     loudness over the dubbed lines only. ``original_language`` tags the kept original
-    audio (default: ``track.meta["source_language"]``).
+    audio (default: ``track.source_language``, set by translation).
     """
     output = Path(output)
     out.check_audio_output(output)
@@ -132,7 +132,7 @@ def dub(
     with atomic_path(output) as audio_tmp:
         measured = _write(audio_tmp, output.suffix, mixed, measured, true_peak, gate)
         if mux:
-            original = original_language or track.meta.get("source_language")
+            original = original_language or track.source_language
             with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
                 out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
 

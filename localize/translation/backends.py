@@ -1,7 +1,7 @@
 """Machine-translation engines behind one small interface, plus a registry.
 
 The Argos backend runs the package's CTranslate2 model and SentencePiece tokenizer
-directly on sentences split by :func:`localize.translate.sentences.split_sentences`, so
+directly on sentences split by :func:`localize.translation.sentences.split_sentences`, so
 Argos's own sentence splitter (which downloads a MiniSBD model on first use) never runs.
 The model loads on the first call that needs it: a fully cached run never loads it.
 """
@@ -11,9 +11,9 @@ import threading
 from typing import Any, Callable, Protocol, Sequence
 
 from localize.errors import LocalizeError
-from localize.translate.languages import base_language, is_unspaced
-from localize.translate.packages import InstalledPackage, find_package
-from localize.translate.sentences import split_sentences
+from localize.translation.languages import base_language, is_unspaced
+from localize.translation.packages import InstalledPackage, find_package
+from localize.translation.sentences import split_sentences
 
 PIVOT = "en"
 

@@ -5,17 +5,17 @@ import copy
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from localize.errors import LocalizeError
 from localize.language import detect_language
-from localize.model import Cue, Track
-from localize.translate.backends import Translator, get_translator
-from localize.translate.enforce import Protected, Violation, protect, repair, restore, verify
-from localize.translate.glossary import Glossary, load_glossaries, with_variants
-from localize.translate.languages import base_language, is_unspaced
-from localize.translate.memory import CachedTranslator, TranslationMemory
-from localize.translate.sentences import Sentence, group_sentences, spread
+from localize.model import Cue, GlossaryReport, GlossaryViolation, Track, TranslationInfo
+from localize.translation.backends import Translator, get_translator
+from localize.translation.enforce import Protected, Violation, protect, repair, restore, verify
+from localize.translation.glossary import Glossary, load_glossaries, with_variants
+from localize.translation.languages import base_language, is_unspaced
+from localize.translation.memory import CachedTranslator, TranslationMemory
+from localize.translation.sentences import Sentence, group_sentences, spread
 
 FLAG = "glossary"
 HAN = re.compile(r"[\u3400-\u9fff]")
@@ -49,7 +49,7 @@ def translate(
     Each cue keeps its original text in ``.source``. Sentences spread over several cues
     are translated whole and spread back by time. Glossary terms are protected, restored,
     verified and repaired; what stays wrong is flagged on the cue and listed in
-    ``meta["glossary_report"]``; with ``strict`` that raises :class:`LocalizeError`.
+    ``result.translation.glossary``; with ``strict`` that raises :class:`LocalizeError`.
     ``cache`` is True (default memory), False, or a path to a memory file. ``enforce=False``
     translates without protection or repair but still verifies (for measurement).
     """
@@ -73,14 +73,14 @@ def translate(
         if memory is not None:
             memory.close()
     result = _apply(track, sentences, outcomes, glossary, unspaced, target)
-    result.meta["translation"] = {"engine": translator.engine, "model": translator.model_version,
-                                  "from": source_language, "to": target, "glossary": digest}
-    report = result.meta["glossary_report"]
-    if strict and report["violations"]:
-        first = report["violations"][0]
+    result.translation = TranslationInfo(source_language, target, translator.engine, translator.model_version,
+                                         digest, _report(sentences, outcomes, glossary))
+    violations = result.translation.glossary.violations
+    if strict and violations:
+        first = violations[0]
         raise LocalizeError(
-            f"{len(report['violations'])} glossary violation(s) remain; first: cue {first['cue']}: "
-            f"'{first['term']}' should be '{first['expected']}', found: {first['found']}"
+            f"{len(violations)} glossary violation(s) remain; first: cue {first.cue}: "
+            f"'{first.term}' should be '{first.expected}', found: {first.found}"
         )
     return result
 
@@ -156,23 +156,27 @@ def _bare(rendering: str) -> str:
 
 
 def _apply(track: Track, sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary, unspaced: bool, target: str) -> Track:
+    """The translated track: each sentence spread over its cues, violations flagged on them."""
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags)) for c in track.cues]
-    violations: list[dict[str, Any]] = []
-    checked = repaired = 0
     keep = glossary.targets()
     for sentence, outcome in zip(sentences, outcomes):
         group = [cues[i] for i in sentence.cues]
         for cue, text in zip(group, spread(outcome.text, group, unspaced, keep)):
             cue.text = text
-        checked += len(glossary.find(sentence.text))
-        repaired += outcome.repaired
         for violation in outcome.violations:
-            numbers = [i + 1 for i in sentence.cues]
-            entry = violation.to_dict() | {"cue": numbers[0], "cues": numbers, "found": outcome.text}
-            violations.append(entry)
             for cue in group:
                 cue.flags.append(f"{FLAG}: '{violation.term.source}' should be '{violation.term.rendering}'")
-    meta = dict(track.meta) | {
-        "glossary_report": {"terms_checked": checked, "violations": violations, "repaired": repaired},
-    }
-    return Track(cues, target, track.fps, copy.deepcopy(meta))  # new cues: no need to copy the old ones
+    return Track(cues, target, track.fps, copy.deepcopy(track.meta))  # new cues: no need to copy the old ones
+
+
+def _report(sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary) -> GlossaryReport:
+    report = GlossaryReport()
+    for sentence, outcome in zip(sentences, outcomes):
+        report.terms_checked += len(glossary.find(sentence.text))
+        report.repaired += outcome.repaired
+        numbers = [i + 1 for i in sentence.cues]
+        report.violations += [
+            GlossaryViolation(v.term.source, v.term.rendering, v.expected, v.found, numbers[0], numbers, outcome.text)
+            for v in outcome.violations
+        ]
+    return report

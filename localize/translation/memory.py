@@ -13,7 +13,7 @@ from typing import Sequence
 
 from localize.errors import LocalizeError
 from localize.paths import cache_dir
-from localize.translate.backends import Translator
+from localize.translation.backends import Translator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS memory (

@@ -19,9 +19,9 @@ from localize.errors import LocalizeError
 from localize.media import SAMPLE_RATE
 from localize.model import Word, is_cjk
 from localize.paths import cache_dir
-from localize.transcribe.models import INSTALL_HINT, ResolvedModel, resolve_model
+from localize.transcription.models import INSTALL_HINT, ResolvedModel, resolve_model
 
-log = logging.getLogger("localize.transcribe")
+log = logging.getLogger("localize.transcription")
 #: speech chunks faster-whisper decodes together
 BATCH_SIZE = 8
 SAMPLES_PER_MS = SAMPLE_RATE // 1000

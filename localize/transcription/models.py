@@ -24,7 +24,7 @@ from localize.errors import LocalizeError
 from localize.fileio import atomic_path, sha256_file
 from localize.paths import cache_dir
 
-log = logging.getLogger("localize.transcribe")
+log = logging.getLogger("localize.transcription")
 
 BASE_NAME = "whisper-base"
 BASE_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from localize.errors import LocalizeError
 from localize.model import is_cjk
-from localize.translate.languages import base_language
+from localize.translation.languages import base_language
 
 COLUMNS = ("source", "target", "language", "market", "case", "dnt", "variants", "note")
 TRUE = {"yes", "y", "true", "1", "x"}

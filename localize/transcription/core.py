@@ -13,11 +13,11 @@ import numpy as np
 from localize.errors import LocalizeError
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
-from localize.transcribe.chinese import chinese_text, converter, restore_terms
-from localize.transcribe.engines import DecodeOptions, Engine, load_engine, speech_only, speech_regions
-from localize.transcribe.segment import CJK_LANGUAGES, CueRules, words_to_cues
+from localize.transcription.chinese import chinese_text, converter, restore_terms
+from localize.transcription.engines import DecodeOptions, Engine, load_engine, speech_only, speech_regions
+from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
 
-log = logging.getLogger("localize.transcribe")
+log = logging.getLogger("localize.transcription")
 
 #: languages ``language="auto"`` chooses between
 AUTO_LANGUAGES = ("zh", "en")

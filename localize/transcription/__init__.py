@@ -1,12 +1,12 @@
 """Transcribe stage: speech in any audio or video file to cues with word timings, offline.
 
->>> from localize.transcribe import transcribe
+>>> from localize.transcription import transcribe
 >>> track = transcribe("episode.mp4", language="zh", glossary=["林晚", "陆景琛"])
 """
-from localize.transcribe.chinese import to_script
-from localize.transcribe.core import AUTO_LANGUAGES, transcribe
-from localize.transcribe.engines import ENGINES, DecodeOptions, Engine, load_engine
-from localize.transcribe.models import (
+from localize.transcription.chinese import to_script
+from localize.transcription.core import AUTO_LANGUAGES, transcribe
+from localize.transcription.engines import ENGINES, DecodeOptions, Engine, load_engine
+from localize.transcription.models import (
     BASE_SHA256,
     ResolvedModel,
     assemble_base,
@@ -14,7 +14,7 @@ from localize.transcribe.models import (
     list_models,
     resolve_model,
 )
-from localize.transcribe.segment import CueRules, words_to_cues
+from localize.transcription.segment import CueRules, words_to_cues
 
 __all__ = [
     "AUTO_LANGUAGES", "BASE_SHA256", "ENGINES", "CueRules", "DecodeOptions", "Engine", "ResolvedModel",

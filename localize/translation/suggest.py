@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from localize.model import Track
-from localize.translate.glossary import COLUMNS, Glossary
+from localize.translation.glossary import COLUMNS, Glossary
 
 COMPOUND_SURNAMES = "欧阳 司马 上官 慕容 诸葛 东方 皇甫 令狐 南宫 公孙 夏侯 宇文 长孙 独孤 司徒 端木".split()
 SURNAMES = set(
