@@ -20,4 +20,4 @@ class ConfigError(LocalizeError):
 
 
 class ModelError(LocalizeError):
-    """A model (Whisper, translation, voice, OCR) is missing, damaged or cannot be loaded."""
+    """A model (Whisper, translation, voice, OCR) or a tool (ffmpeg) is missing, damaged or cannot be loaded."""

@@ -6,7 +6,9 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
+
+from localize.errors import InputError
 
 
 @contextlib.contextmanager
@@ -52,3 +54,28 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         while block := handle.read(1 << 22):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def refuse_overwrite(outputs: Iterable[str | os.PathLike[str] | None],
+                     inputs: Iterable[str | os.PathLike[str] | None]) -> None:
+    """Raise :class:`InputError` when an output is one of the inputs, or two outputs are one file.
+
+    An input is never overwritten: ``translate a.srt -o a.srt`` is refused before any work.
+    """
+    given_inputs = [Path(p) for p in inputs if p is not None]
+    given_outputs = [Path(p) for p in outputs if p is not None]
+    for index, output in enumerate(given_outputs):
+        clash = next((i for i in given_inputs if _same_file(output, i)), None)
+        if clash is not None:
+            raise InputError(f"{output}: is an input of this command; write the output elsewhere (inputs are never overwritten)")
+        if any(_same_file(output, other) for other in given_outputs[index + 1:]):
+            raise InputError(f"{output}: given for two different outputs")

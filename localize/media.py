@@ -11,15 +11,16 @@ from typing import Iterator
 
 import numpy as np
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError, ModelError
 
 SAMPLE_RATE = 16_000  # what Whisper and the VAD expect
+TRUNCATION_TOLERANCE_MS = 1000  # decoded audio may fall this much (or 2%) short of the stated length
 
 
 def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        raise LocalizeError(f"{name} is not installed (Debian: apt-get install ffmpeg)")
+        raise ModelError(f"{name} is not installed (Debian: apt-get install ffmpeg)")
     return path
 
 
@@ -34,17 +35,18 @@ class MediaInfo:
     fps: Fraction | None
     width: int | None
     height: int | None
+    audio_duration: int | None = None  # ms, when the container states it for the audio stream
 
 
 def check_input(path: str | Path) -> Path:
     """A readable regular file, or a one-line error."""
     path = Path(path)
     if not path.exists():
-        raise LocalizeError(f"{path}: no such file")
+        raise InputError(f"{path}: no such file")
     if path.is_dir():
-        raise LocalizeError(f"{path}: is a directory, not a file")
+        raise InputError(f"{path}: is a directory, not a file")
     if path.stat().st_size == 0:
-        raise LocalizeError(f"{path}: file is empty")
+        raise InputError(f"{path}: file is empty")
     return path
 
 
@@ -55,13 +57,13 @@ def probe(path: str | Path) -> MediaInfo:
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
-        raise LocalizeError(f"{path}: not a readable audio or video file ({reason})")
+        raise InputError(f"{path}: not a readable audio or video file ({reason})")
     data = json.loads(result.stdout or "{}")
     streams = data.get("streams", [])
     audio = [s for s in streams if s.get("codec_type") == "audio"]
     video = [s for s in streams if s.get("codec_type") == "video" and s.get("disposition", {}).get("attached_pic") != 1]
     if not audio and not video:
-        raise LocalizeError(f"{path}: no audio or video stream")
+        raise InputError(f"{path}: no audio or video stream")
     duration = float(data.get("format", {}).get("duration") or 0.0)
     fps = _video_fps(video[0]) if video else None
     return MediaInfo(
@@ -72,7 +74,15 @@ def probe(path: str | Path) -> MediaInfo:
         fps=fps,
         width=video[0].get("width") if video else None,
         height=video[0].get("height") if video else None,
+        audio_duration=_stream_ms(audio[0]) if audio else None,
     )
+
+
+def _stream_ms(stream: dict) -> int | None:
+    try:
+        return round(float(stream["duration"]) * 1000)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _video_fps(stream: dict) -> Fraction | None:
@@ -94,19 +104,37 @@ def stream_audio(
     """
     info = info or probe(path)
     if not info.has_audio:
-        raise LocalizeError(f"{path}: has no audio stream")
+        raise InputError(f"{path}: has no audio stream")
     cmd = [
         require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
         "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-",
     ]
     chunk_bytes = int(sample_rate * chunk_seconds) * 4
+    decoded = 0
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         while data := proc.stdout.read(chunk_bytes):
+            decoded += len(data) // 4
             yield np.frombuffer(data[: len(data) // 4 * 4], dtype=np.float32)
         stderr = proc.stderr.read().decode(errors="replace").strip()
         if proc.wait() != 0:
-            raise LocalizeError(f"{path}: ffmpeg could not decode the audio ({(stderr.splitlines() or ['?'])[-1]})")
+            raise InputError(f"{path}: ffmpeg could not decode the audio ({(stderr.splitlines() or ['?'])[-1]})")
+    _check_complete(path, info, decoded * 1000 // sample_rate, stderr)
+
+
+def _check_complete(path: str | Path, info: MediaInfo, decoded_ms: int, stderr: str) -> None:
+    """A truncated or damaged file decodes short of its stated length: say so instead of using a part.
+
+    The audio stream's own duration is trusted; the container's only when ffmpeg also
+    reported decoding errors (an audio track may legitimately end before the video).
+    """
+    stated = info.audio_duration if info.audio_duration else (info.duration if stderr else None)
+    if stated is None or stated - decoded_ms <= max(TRUNCATION_TOLERANCE_MS, stated // 50):
+        return
+    reason = f" ({stderr.splitlines()[-1].strip()})" if stderr else ""
+    raise InputError(
+        f"{path}: truncated or damaged: only {decoded_ms / 1000:.1f} s of its {stated / 1000:.1f} s of audio decode{reason}"
+    )
 
 
 def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
@@ -121,4 +149,4 @@ def run_ffmpeg(args: list[str], what: str) -> None:
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise LocalizeError(f"{what} failed: {reason}")
+        raise InputError(f"{what} failed: {reason}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any, Iterable, Iterator
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 
 #: Frame rates the toolkit knows by name, as exact fractions (29.97 is 30000/1001).
 FRAME_RATES: dict[str, Fraction] = {
@@ -116,12 +116,49 @@ class Cue:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Cue":
-        known = {f.name for f in fields(cls)}
-        values = {k: v for k, v in data.items() if k in known}
-        values["words"] = [Word(**w) for w in data.get("words", [])]
-        values["flags"] = list(data.get("flags", []))
-        return cls(**values)
+    def from_dict(cls, data: Any, where: str = "cue") -> "Cue":
+        """A cue from plain data, every field type-checked (:class:`InputError` naming the key)."""
+        data = _typed(data, dict, where, "an object")
+        words = _typed(data.get("words", []), list, f"{where}: 'words'", "a list")
+        flags = _typed(data.get("flags", []), list, f"{where}: 'flags'", "a list")
+        return cls(
+            start=_ms(data.get("start"), f"{where}: 'start'"),
+            end=_ms(data.get("end"), f"{where}: 'end'"),
+            text=_typed(data.get("text"), str, f"{where}: 'text'", "a string"),
+            source=_optional(data.get("source"), str, f"{where}: 'source'", "a string"),
+            speaker=_optional(data.get("speaker"), str, f"{where}: 'speaker'", "a string"),
+            words=[_word(w, f"{where}: word {n}") for n, w in enumerate(words, 1)],
+            flags=[_typed(f, str, f"{where}: 'flags'", "a list of strings") for f in flags],
+        )
+
+
+def _typed(value: Any, kind: type, where: str, expected: str) -> Any:
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        raise InputError(f"{where} must be {expected}, got {_shown(value)}")
+    return value
+
+
+def _optional(value: Any, kind: type, where: str, expected: str) -> Any:
+    return None if value is None else _typed(value, kind, where, expected)
+
+
+def _ms(value: Any, where: str) -> int:
+    return _typed(value, int, where, "a whole number of milliseconds")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _word(data: Any, where: str) -> Word:
+    data = _typed(data, dict, where, "an object")
+    probability = data.get("probability")
+    if probability is not None and not (isinstance(probability, (int, float)) and not isinstance(probability, bool)
+                                        and 0 <= probability <= 1):
+        raise InputError(f"{where}: 'probability' must be a number from 0 to 1, got {_shown(probability)}")
+    return Word(_ms(data.get("start"), f"{where}: 'start'"), _ms(data.get("end"), f"{where}: 'end'"),
+                _typed(data.get("text"), str, f"{where}: 'text'", "a string"), probability)
 
 
 def _word_dict(word: Word) -> dict[str, Any]:
@@ -253,13 +290,27 @@ class Track:
         return data | {"cues": [c.to_dict() for c in self.cues]}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Track":
+    def from_dict(cls, data: Any) -> "Track":
+        """A track from plain data (JSON, the stage cache), every field type-checked.
+
+        Raises :class:`InputError` naming the cue and key for a wrong type.
+        """
+        data = _typed(data, dict, "track", "an object")
+        cues = _typed(data.get("cues"), list, "'cues'", "a list of cues")
+        fps = data.get("fps") or DEFAULT_FPS
+        if not isinstance(fps, (str, int, float, Fraction)) or isinstance(fps, bool):
+            raise InputError(f"'fps' must be a frame rate such as 30 or 30000/1001, got {_shown(fps)}")
+        translation = _optional(data.get("translation"), dict, "'translation'", "an object")
+        try:
+            info = TranslationInfo.from_dict(translation) if translation else None
+        except (TypeError, ValueError, KeyError) as error:
+            raise InputError(f"'translation' is malformed ({error})") from None
         return cls(
-            cues=[Cue.from_dict(item) for item in data["cues"]],
-            language=data.get("language"),
-            fps=Fraction(data.get("fps") or 30),
-            meta=dict(data.get("meta") or {}),
-            translation=TranslationInfo.from_dict(data["translation"]) if data.get("translation") else None,
+            cues=[Cue.from_dict(item, f"cue {n}") for n, item in enumerate(cues, 1)],
+            language=_optional(data.get("language"), str, "'language'", "a string"),
+            fps=frame_rate(fps),
+            meta=dict(_optional(data.get("meta"), dict, "'meta'", "an object") or {}),
+            translation=info,
         )
 
     @classmethod

@@ -32,15 +32,15 @@ MAX_COMPONENT_BYTES = 200
 def safe_name(name: str, what: str = "name") -> str:
     """``name`` if it is usable as one path component (an episode, a market folder), else an InputError.
 
-    Refused: empty, ``.``/``..``, separators, control characters, a leading dot or dash
-    (hidden files, options), and names over 200 bytes.
+    Refused: empty, separators, control characters, a leading dot (``.``, ``..``, hidden
+    folders such as the stage cache's ``.cache``), and names over 200 bytes.
     """
     text = str(name)
     problem = (
         "is empty" if not text.strip()
         else "contains a path separator" if "/" in text or "\\" in text or os.sep in text
         else "contains a control character" if any(ord(c) < 32 or ord(c) == 127 for c in text)
-        else "starts with a dot or a dash" if text[0] in ".-"
+        else "starts with a dot" if text[0] == "."
         else "is too long" if len(text.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES
         else None
     )

@@ -59,8 +59,8 @@ def test_user_market_from_toml_resolves_glossary_layers(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("[market\ncode=", "not a valid market profile"),
-    ("[market]\nname = 'x'\n", "missing key 'code'"),
-    ("[market]\ncode='x'\nlanguage='es'\n[subtitles]\nformats=['doc']\n", "unknown subtitle format 'doc'"),
+    ("[market]\nname = 'x'\n", r"\[market\] code is required"),
+    ("[market]\ncode='es-AR'\nlanguage='es'\n[subtitles]\nformats=['doc']\n", "unknown format 'doc'"),
 ])
 def test_bad_market_file_is_one_clear_error(tmp_path, text, message):
     path = tmp_path / "bad.toml"

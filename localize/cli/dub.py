@@ -9,7 +9,7 @@ import click
 
 from localize.cli.common import echo_json, warn
 from localize.errors import LocalizeError
-from localize.fileio import write_text_atomic
+from localize.fileio import refuse_overwrite, write_text_atomic
 
 
 def parse_voices(text: str | None) -> dict[str, str]:
@@ -72,6 +72,7 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
         return
     if not subs or not output:
         raise click.UsageError("SUBS and -o/--output are required")
+    refuse_overwrite([output, mux, report_file], [subs, video, bed, shots_file, *(parse_subtitle(s)[0] for s in extra_subtitles)])
     track = load(subs)
     track = track.replace(language=language or track.language or detect_language(track.text()) or "en")
     shots = _read_shots(shots_file, video) if shots_file else []

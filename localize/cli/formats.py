@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from localize.cli.common import echo_json
+from localize.fileio import refuse_overwrite
 from localize.formats import format_for, load, save
 from localize.language import detect_language
 from localize.model import format_ms
@@ -24,6 +25,7 @@ def convert(source: Path, target: Path, encoding: str | None, allow_overlap: boo
     Known: .srt .vtt .ass/.ssa .ttml/.dfxp/.xml .sbv .json. Output is UTF-8.
     """
     format_for(target)  # fail on an unknown output extension before reading anything
+    refuse_overwrite([target], [source])
     track = load(source, encoding=encoding, allow_overlap=allow_overlap)
     track.language = track.language or detect_language(track.text())
     save(track, target)

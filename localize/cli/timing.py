@@ -9,6 +9,7 @@ import click
 
 from localize.cli.common import echo_json
 from localize.errors import LocalizeError
+from localize.fileio import refuse_overwrite
 from localize.formats import load, save
 from localize.media import probe
 from localize.model import Track, frame_rate, is_cjk
@@ -93,6 +94,7 @@ def _print_report(report: QCReport) -> None:
 def time_command(subs: Path, output: Path, protect: tuple[str, ...], profile: str | None, video: Path | None,
                  shots_file: Path | None, shot_method: str, fps: str | None, as_json: bool) -> None:
     """Retime SUBS to the shot changes and a reading-speed profile; write OUT."""
+    refuse_overwrite([output], [subs, video, shots_file])
     setup = _setup(subs, video, shots_file, profile, fps, shot_method)
     before = check(setup.track, setup.profile, setup.shots)
     timed = retime(setup.track, setup.profile, setup.shots, protected=protect)

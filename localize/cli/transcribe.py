@@ -12,6 +12,7 @@ import click
 from localize.cli.common import echo_json, warn
 from localize.cli.models import models
 from localize.errors import LocalizeError
+from localize.fileio import refuse_overwrite
 
 
 @click.command("transcribe")
@@ -31,6 +32,7 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
     from localize.transcription import transcribe
 
     format_for(output)  # a bad extension fails before minutes of recognition
+    refuse_overwrite([output], [media, glossary])
     terms = glossary_terms(glossary) if glossary else None
     with _progress_bar(media) as progress, _warnings_to_cli():
         track = transcribe(media, language=language, model=model, engine=engine, glossary=terms,

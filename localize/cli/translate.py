@@ -9,7 +9,7 @@ import click
 from localize.cli.common import echo_json, warn
 from localize.cli.models import models
 from localize.errors import LocalizeError
-from localize.fileio import write_text_atomic
+from localize.fileio import refuse_overwrite, write_text_atomic
 
 
 @click.command("translate")
@@ -29,6 +29,7 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
     from localize.formats import load, save
     from localize.translation import translate
 
+    refuse_overwrite([output, report], [subs, *glossaries])
     track = load(subs)
     result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market)
     summary = result.translation.glossary.to_dict()

@@ -16,7 +16,7 @@ from localize.dubbing import fit as fitting
 from localize.dubbing import mix, output as out
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
 from localize.errors import LocalizeError
-from localize.fileio import atomic_path
+from localize.fileio import atomic_path, refuse_overwrite
 from localize.formats import load, save
 from localize.language import detect_language
 from localize.media import MediaInfo, load_audio, probe
@@ -109,6 +109,7 @@ def dub(
     audio (default: ``track.source_language``, set by translation).
     """
     output = Path(output)
+    refuse_overwrite([output, mux], [video, bed, *(path for path, _ in subtitles)])
     out.check_audio_output(output)
     fitting.check_speeds(comfortable_speed, max_speed)
     _check_levels(loudness, true_peak)

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.fileio import write_bytes_atomic
 from localize.media import check_input
 from localize.formats.encoding import decode
 from localize.model import Track
 
 
-class ParseError(LocalizeError):
+class ParseError(InputError):
     """A malformed subtitle file; ``line`` is 1-based (0 when not tied to a line)."""
 
     def __init__(self, message: str, line: int = 0):

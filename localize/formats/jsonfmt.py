@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from localize.errors import LocalizeError
 from localize.formats import Format, ParseError, register
 from localize.model import Track
 
@@ -15,12 +16,14 @@ def read(text: str) -> Track:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise ParseError(f"malformed JSON ({error.msg})", error.lineno) from None
+    except RecursionError:
+        raise ParseError("malformed JSON (nested too deeply)", 1) from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
         raise ParseError(f"not a localize track (expected \"kind\": \"{KIND}\")", 1)
     try:
         return Track.from_dict(data)
-    except (KeyError, TypeError, ValueError) as error:
-        raise ParseError(f"malformed track ({error})") from None
+    except LocalizeError as error:
+        raise ParseError(f"malformed track: {error}") from None
 
 
 def write(track: Track) -> str:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import signal
 import socket
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -206,7 +209,7 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
     shares = context.SimpleQueue()
     for share in _core_shares(workers):
         shares.put(share)
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_pin, initargs=(shares,)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(shares, os.getpid())) as pool:
         futures = {pool.submit(run_one, t): t[0].name for t in tasks}
         for future in as_completed(futures):
             try:
@@ -226,11 +229,48 @@ def _core_shares(workers: int) -> list[set[int]]:
     return [set(cores[i::workers]) or {cores[i % len(cores)]} for i in range(workers)]
 
 
-def _pin(shares: Any) -> None:
-    """Pool initializer: take a share of the cores (the stages size their thread pools by affinity)."""
+def _start_worker(shares: Any, batch_pid: int) -> None:
+    """Pool initializer: die with the batch process, and take a share of the cores (the
+    stages size their thread pools by affinity)."""
+    _die_with(batch_pid)
     share = shares.get()
     if share and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, share)
+
+
+def _die_with(batch_pid: int) -> None:
+    """Kill this worker as soon as the batch process ``batch_pid`` exits, however it exits.
+
+    The pool's forkserver outlives a batch process killed with ``kill -9`` for as long as
+    its workers do, so the worker watches the batch process itself: through a pidfd
+    (Linux 5.3+), else by polling once a second.
+    """
+    try:
+        handle = os.pidfd_open(batch_pid)
+    except (AttributeError, OSError):
+        handle = None
+    if not _alive(batch_pid):
+        os._exit(1)
+
+    def watch() -> None:
+        if handle is not None:
+            select.select([handle], [], [])
+        else:
+            while _alive(batch_pid):
+                time.sleep(1)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="die-with-batch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _check_reachable(address: str) -> None:

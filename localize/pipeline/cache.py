@@ -4,7 +4,8 @@ Each entry is a folder ``<root>/<stage>/<key>/`` named by the SHA-256 of everyth
 stage's result depends on (input hashes, settings, tool versions, the stage's own source
 code). An entry is built in a temporary folder beside it and renamed into place in one
 step, so a killed run leaves either a whole entry or nothing (plus a stray ``.tmp-*``
-folder that the next :meth:`StageCache.put` of any entry sweeps away when it is stale).
+folder, named after the process that made it, which :meth:`StageCache.sweep` removes on
+the next run once that process is gone).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import socket
 import tempfile
 import time
 from functools import lru_cache
@@ -61,13 +63,21 @@ class StageCache:
         path = self.entry(stage, key)
         return path if path.is_dir() else None
 
+    def sweep(self) -> int:
+        """Remove the temporary folders of builds whose process has died; how many were removed."""
+        removed = 0
+        for tmp in self.root.glob("*/.tmp-*") if self.root.is_dir() else []:
+            if _abandoned(tmp):
+                shutil.rmtree(tmp, ignore_errors=True)
+                removed += 1
+        return removed
+
     @contextlib.contextmanager
     def put(self, stage: str, key: str) -> Iterator[Path]:
         """Yield a fresh folder to fill; it becomes the entry only if the block succeeds."""
         parent = self.root / stage
         parent.mkdir(parents=True, exist_ok=True)
-        _sweep_stale(parent)
-        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:12]}-", dir=parent))
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:12]}-{socket.gethostname()}-{os.getpid()}-", dir=parent))
         try:
             yield tmp
             try:
@@ -97,10 +107,23 @@ class StageCache:
         return json.loads((folder / "result.json").read_text(encoding="utf-8")), hit
 
 
-def _sweep_stale(parent: Path) -> None:
-    """Remove temporary folders left by killed runs (older than an hour, so never a live one)."""
-    cutoff = time.time() - STALE_TMP_SECONDS
-    for tmp in parent.glob(".tmp-*"):
-        with contextlib.suppress(OSError):
-            if tmp.stat().st_mtime < cutoff:
-                shutil.rmtree(tmp, ignore_errors=True)
+def _abandoned(tmp: Path) -> bool:
+    """True for a build folder whose process is gone: it names this host and a dead pid, or
+    (another host's, or an older name) it has not changed for an hour."""
+    parts = tmp.name.split("-")
+    if len(parts) >= 5 and parts[-2].isdigit() and "-".join(parts[2:-2]) == socket.gethostname():
+        return not _alive(int(parts[-2]))
+    try:
+        return tmp.stat().st_mtime < time.time() - STALE_TMP_SECONDS
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -7,17 +7,42 @@ same layout is a user-defined market (pass its path wherever a market code goes)
 """
 from __future__ import annotations
 
+import math
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from localize.errors import LocalizeError
+from localize.errors import ConfigError, LocalizeError
+from localize.paths import language_tag
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(_is_str(v) for v in value)
+
+
+def _is_str_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(_is_str(k) and _is_str(v) for k, v in value.items())
+
+
+def _number(low: float, high: float) -> Callable[[Any], bool]:
+    def check(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+
+    return check
+
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "data" / "markets"
 SUBTITLE_FORMATS = ("srt", "vtt", "ttml", "ass", "json")
@@ -65,7 +90,7 @@ def load_market(code_or_path: str | Path) -> MarketProfile:
     if path.is_file():
         return _parse(path)
     known = ", ".join(builtin_codes())
-    raise LocalizeError(f"unknown market {text!r} (built-in: {known}; or give a .toml file)")
+    raise ConfigError(f"unknown market {text!r} (built-in: {known}; or give a .toml file)")
 
 
 def load_markets(spec: str | list[str] | tuple[str, ...]) -> list[MarketProfile]:
@@ -73,11 +98,11 @@ def load_markets(spec: str | list[str] | tuple[str, ...]) -> list[MarketProfile]
     items = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
     markets = [m if isinstance(m, MarketProfile) else load_market(m) for m in items if str(m).strip()]
     if not markets:
-        raise LocalizeError("no markets given (e.g. --markets en-US,es-419)")
+        raise ConfigError("no markets given (e.g. --markets en-US,es-419)")
     codes = [m.code for m in markets]
     duplicates = sorted({c for c in codes if codes.count(c) > 1})
     if duplicates:
-        raise LocalizeError(f"market given twice: {', '.join(duplicates)}")
+        raise ConfigError(f"market given twice: {', '.join(duplicates)}")
     return markets
 
 
@@ -85,36 +110,74 @@ def _parse(path: Path) -> MarketProfile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise LocalizeError(f"{path}: not a valid market profile ({error})") from None
-    try:
-        return _build(data, path)
-    except (KeyError, TypeError, ValueError) as error:
-        raise LocalizeError(f"{path}: bad market profile ({_describe(error)})") from None
+        raise ConfigError(f"{path}: not a valid market profile ({error})") from None
+    _check_schema(data, path)
+    return _build(data, path)
+
+
+#: section -> key -> (type check, what the message says it must be); ``required`` keys below
+SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+    "market": {"code": (_is_str, "a language tag such as es-419"), "name": (_is_str, "a string"),
+               "language": (_is_str, "a language tag such as es"), "script": (_is_str, "a script code such as Latn")},
+    "subtitles": {"profile": (_is_str, "a profile name or .toml path"),
+                  "fallback_profile": (_is_str, "a profile name or .toml path"),
+                  "formats": (_is_str_list, f"a list of formats ({', '.join(SUBTITLE_FORMATS)})")},
+    "glossary": {"layers": (_is_str_list, "a list of glossary paths")},
+    "dub": {"voice": (_is_str, "a voice spec such as espeak:es"), "voices": (_is_str_map, "a table of speaker = voice"),
+            "loudness": (_number(-70, -5), "a number of LUFS from -70 to -5"),
+            "true_peak": (_number(-20, 0), "a number of dBTP from -20 to 0"),
+            "max_speed": (_number(1, 4), "a number from 1 to 4")},
+    "mux": {"enabled": (_is_bool, "true or false"),
+            "subtitles": (_is_str_list, f"a list of formats ({', '.join(SUBTITLE_FORMATS)})")},
+}
+REQUIRED = (("market", "code"), ("market", "language"))
+
+
+def _check_schema(data: dict[str, Any], path: Path) -> None:
+    """Every section and key known and of the right type; one line naming file and key otherwise."""
+    for section, values in data.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(SCHEMA)})")
+        if not isinstance(values, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key, value in values.items():
+            if key not in SCHEMA[section]:
+                raise ConfigError(f"{path}: unknown key '{key}' in [{section}] (known: {', '.join(SCHEMA[section])})")
+            check, expected = SCHEMA[section][key]
+            if not check(value):
+                raise ConfigError(f"{path}: [{section}] {key} must be {expected}, got {value!r}")
+    for section, key in REQUIRED:
+        if key not in data.get(section, {}):
+            raise ConfigError(f"{path}: [{section}] {key} is required")
+    for key in ("code", "language"):
+        try:
+            language_tag(data["market"][key])
+        except LocalizeError:
+            raise ConfigError(f"{path}: [market] {key} must be a language tag such as es-419, got {data['market'][key]!r}") from None
+    for key in ("formats",):
+        unknown = [f for f in data.get("subtitles", {}).get(key, []) if f not in SUBTITLE_FORMATS]
+        if unknown:
+            raise ConfigError(f"{path}: [subtitles] formats: unknown format {unknown[0]!r}; use {', '.join(SUBTITLE_FORMATS)}")
 
 
 def _build(data: dict[str, Any], path: Path) -> MarketProfile:
     market, subs = data["market"], data.get("subtitles", {})
     dub, mux = data.get("dub", {}), data.get("mux", {})
-    formats = tuple(subs.get("formats", ["srt"]))
-    unknown = [f for f in formats if f not in SUBTITLE_FORMATS]
-    if unknown:
-        raise ValueError(f"unknown subtitle format {unknown[0]!r}; use {', '.join(SUBTITLE_FORMATS)}")
-    layers = data.get("glossary", {}).get("layers", [])
     return MarketProfile(
-        code=str(market["code"]),
-        name=str(market.get("name", market["code"])),
-        language=str(market["language"]),
+        code=market["code"],
+        name=market.get("name", market["code"]),
+        language=market["language"],
         script=market.get("script"),
         profile=_profile_ref(subs.get("profile", "en"), path),
         fallback_profile=_profile_ref(subs["fallback_profile"], path) if "fallback_profile" in subs else None,
-        formats=formats,
-        glossaries=tuple(str((path.parent / layer).resolve()) for layer in layers),
+        formats=tuple(subs.get("formats", ["srt"])),
+        glossaries=tuple(str((path.parent / layer).resolve()) for layer in data.get("glossary", {}).get("layers", [])),
         voice=dub.get("voice"),
         voices=dict(dub.get("voices", {})),
         loudness=float(dub.get("loudness", -16.0)),
         true_peak=float(dub.get("true_peak", -1.0)),
         max_speed=float(dub.get("max_speed", 1.3)),
-        mux=bool(mux.get("enabled", True)),
+        mux=mux.get("enabled", True),
         mux_subtitles=tuple(mux.get("subtitles", ["srt"])),
         path=str(path.resolve()),
     )
@@ -123,9 +186,3 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
 def _profile_ref(value: str, path: Path) -> str:
     """A timing profile name as is; a ``.toml`` file relative to the market file."""
     return str((path.parent / value).resolve()) if str(value).endswith(".toml") else str(value)
-
-
-def _describe(error: Exception) -> str:
-    if isinstance(error, KeyError):
-        return f"missing key {error.args[0]!r}"
-    return str(error)

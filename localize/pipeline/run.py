@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from localize.errors import LocalizeError
-from localize.fileio import atomic_path, sha256_file, write_text_atomic
+from localize.fileio import atomic_path, refuse_overwrite, sha256_file, write_text_atomic
 from localize.media import MediaInfo, check_input, probe
 from localize.model import Track
+from localize.paths import safe_name
 from localize.pipeline.cache import StageCache, canonical, code_version, hash_value
 from localize.pipeline.markets import MarketProfile, load_markets
 
@@ -85,6 +86,7 @@ class _Context:
     cache: StageCache
     log: Log
     media_sha256: str
+    inputs: list[Path] = field(default_factory=list)
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def stage(self, name: str, hit: bool, started: float) -> None:
@@ -119,14 +121,16 @@ def run_episode(
     info = probe(media)
     profiles = load_markets(markets if isinstance(markets, str) else list(markets))
     output_dir = Path(output_dir)
-    name = episode or media.stem
+    name = safe_name(episode or media.stem, "episode name")
     inputs = _inputs(media, info, source_subs, glossaries, shots)
     ctx = _Context(media, info, output_dir / name, name, StageCache(cache_dir or output_dir / ".cache"),
-                   log or _quiet, inputs["media"]["sha256"])
+                   log or _quiet, inputs["media"]["sha256"],
+                   [media, *(Path(p) for p in (source_subs, shots) if p is not None), *map(Path, glossaries)])
     settings = _settings(dub, language, model, engine, profiles)
     versions = _versions()
     key = hash_value({"inputs": _strip_paths(inputs), "settings": settings, "code": versions["code"],
                       "argos": versions["argos_packages"]})
+    ctx.cache.sweep()  # leftovers of killed runs
     previous = _finished(ctx.episode_dir, key)
     if previous is not None:
         ctx.log(f"{name}: up to date")
@@ -436,6 +440,7 @@ def glossary_usage(track: Track, glossary: Any, report: dict[str, Any] | None) -
 def _write_subs(ctx: _Context, track: Track, target: Path) -> dict[str, Any]:
     from localize.formats import save
 
+    refuse_overwrite([target], ctx.inputs)
     save(track, target)  # atomic
     return _output_entry(ctx, target)
 
@@ -475,6 +480,7 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
     outputs = []
     for name in ("dub.wav", "muxed.mp4"):
         if (entry / name).is_file():
+            refuse_overwrite([folder / name], ctx.inputs)
             with atomic_path(folder / name) as tmp:
                 shutil.copyfile(entry / name, tmp)
             outputs.append(_output_entry(ctx, folder / name))

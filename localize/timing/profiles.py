@@ -6,6 +6,7 @@ takes every key from that profile first.
 """
 from __future__ import annotations
 
+import math
 import re
 import sys
 from dataclasses import dataclass, fields
@@ -17,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from localize.errors import LocalizeError
+from localize.errors import ConfigError
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "data" / "profiles"
 
@@ -82,24 +83,24 @@ def _locate(name: str, relative_to: Path | None = None) -> Path:
     if "/" not in name and "\\" not in name and not name.endswith(".toml"):
         if builtin.exists():
             return builtin
-        raise LocalizeError(f"unknown profile '{name}' (built-in: {', '.join(builtin_profiles())}; or give a .toml path)")
+        raise ConfigError(f"unknown profile '{name}' (built-in: {', '.join(builtin_profiles())}; or give a .toml path)")
     path = Path(name)
     if relative_to is not None and not path.is_absolute():
         path = relative_to.parent / path
     if not path.is_file():
-        raise LocalizeError(f"{path}: no such profile file")
+        raise ConfigError(f"{path}: no such profile file")
     return path
 
 
 def _read_chain(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if path in seen:
-        raise LocalizeError(f"{path}: profile extends itself (through {' -> '.join(map(str, seen))})")
+        raise ConfigError(f"{path}: profile extends itself (through {' -> '.join(map(str, seen))})")
     values = _read_toml(path)
     parent = values.pop("extends", None)
     if parent is None:
         return values
     if not isinstance(parent, str):
-        raise LocalizeError(f"{path}: 'extends' must be a profile name or path")
+        raise ConfigError(f"{path}: 'extends' must be a profile name or path")
     base = _read_chain(_locate(parent, relative_to=path), seen + (path,))
     base.pop("name", None)
     return {**base, **values}
@@ -112,35 +113,44 @@ def _read_toml(path: Path) -> dict[str, Any]:
         message = str(error)
         match = re.search(r"\s*\(at line (\d+), column \d+\)", message)
         if match:
-            raise LocalizeError(f"{path}:{match.group(1)}: malformed TOML: {message[: match.start()]}") from None
-        raise LocalizeError(f"{path}: malformed TOML: {message}") from None
+            raise ConfigError(f"{path}:{match.group(1)}: malformed TOML: {message[: match.start()]}") from None
+        raise ConfigError(f"{path}: malformed TOML: {message}") from None
     except UnicodeDecodeError:
-        raise LocalizeError(f"{path}: not a UTF-8 text file") from None
+        raise ConfigError(f"{path}: not a UTF-8 text file") from None
 
 
 def _build(values: dict[str, Any], path: Path) -> Profile:
     unknown = sorted(set(values) - set(_TYPES))
     if unknown:
-        raise LocalizeError(f"{path}: unknown profile key(s): {', '.join(unknown)}")
+        raise ConfigError(f"{path}: unknown profile key(s): {', '.join(unknown)}")
     for key, value in values.items():
         _check_value(path, key, value)
     profile = Profile(**values)
     if profile.min_duration_ms >= profile.max_duration_ms:
-        raise LocalizeError(f"{path}: min_duration_ms must be below max_duration_ms")
+        raise ConfigError(f"{path}: min_duration_ms must be below max_duration_ms")
     return profile
+
+
+#: the sane range of each numeric key (a reading speed of 1e-300 or inf is a typo, not a rule)
+RANGES: dict[str, tuple[float, float]] = {
+    "cps": (1, 100), "chars_per_line": (1, 500), "max_chars_per_line": (0, 500), "max_lines": (1, 10),
+    "min_duration_ms": (1, 60_000), "max_duration_ms": (100, 600_000), "min_gap_frames": (0, 300),
+    "chain_frames": (1, 300), "shot_zone_frames": (1, 300), "snap_onto_cut_frames": (0, 300),
+    "out_before_cut_frames": (0, 300), "lead_in_frames": (0, 300),
+}
 
 
 def _check_value(path: Path, key: str, value: Any) -> None:
     kind = _TYPES[key]
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "str":
-        ok = isinstance(value, str)
+        ok, expected = isinstance(value, str), "a string"
     elif kind == "bool":
-        ok = isinstance(value, bool)
-    elif kind == "float":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        ok, expected = isinstance(value, bool), "true or false"
     else:
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
-        ok = ok and (value > 0 or key in {"max_chars_per_line", "min_gap_frames", "snap_onto_cut_frames", "out_before_cut_frames", "lead_in_frames"})
+        low, high = RANGES[key]
+        whole = kind != "float"
+        ok = (number and math.isfinite(value) and low <= value <= high) and (isinstance(value, int) or not whole)
+        expected = f"{'a whole number' if whole else 'a number'} from {low:g} to {high:g}"
     if not ok:
-        expected = {"str": "a string", "bool": "true or false", "float": "a positive number"}.get(kind, "a positive whole number")
-        raise LocalizeError(f"{path}: '{key}' must be {expected}, got {value!r}")
+        raise ConfigError(f"{path}: '{key}' must be {expected}, got {value!r}")

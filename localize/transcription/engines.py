@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
-from localize.errors import LocalizeError
+from localize.errors import LocalizeError, ModelError
 from localize.media import SAMPLE_RATE
 from localize.model import Word, is_cjk
 from localize.paths import cache_dir
@@ -138,7 +138,7 @@ class OpenAIWhisperEngine:
             import torch
             import whisper  # noqa: F401  (installed?)
         except ImportError:
-            raise LocalizeError("the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'") from None
+            raise ModelError("the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'") from None
         self.model = model
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         torch.set_num_threads(cpu_threads())
@@ -228,9 +228,9 @@ def _download_root(engine: str) -> Path:
 
 def _load_error(model: ResolvedModel, error: Exception) -> LocalizeError:
     if model.source == "download":
-        return LocalizeError(f"Whisper model '{model.name}' is not available offline and could not be downloaded: {INSTALL_HINT}")
+        return ModelError(f"Whisper model '{model.name}' is not available offline and could not be downloaded: {INSTALL_HINT}")
     first = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    return LocalizeError(f"{model.path}: cannot load Whisper model ({first})")
+    return ModelError(f"{model.path}: cannot load Whisper model ({first})")
 
 
 ENGINES: dict[str, Callable[[ResolvedModel], Engine]] = {

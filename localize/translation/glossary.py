@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from localize.errors import LocalizeError
+from localize.errors import ConfigError, LocalizeError
 from localize.model import is_cjk
 from localize.translation.languages import base_language
 
@@ -122,7 +122,7 @@ def load_glossary(path: str | Path) -> Glossary:
     """Load one CSV, TSV or TBX glossary; errors name the file and line."""
     path = Path(path)
     if not path.is_file():
-        raise LocalizeError(f"{path}: glossary file not found")
+        raise ConfigError(f"{path}: glossary file not found")
     stat = path.stat()
     return Glossary(list(_load_terms(path, stat.st_mtime_ns, stat.st_size)))
 
@@ -134,11 +134,11 @@ def _load_terms(path: Path, mtime_ns: int, size: int) -> tuple[Term, ...]:
     if suffix in (".tbx", ".xml"):
         return tuple(_read_tbx(path))
     if suffix not in (".csv", ".tsv", ".txt"):
-        raise LocalizeError(f"{path}: unknown glossary format {suffix or '(none)'} (use .csv, .tsv or .tbx)")
+        raise ConfigError(f"{path}: unknown glossary format {suffix or '(none)'} (use .csv, .tsv or .tbx)")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise LocalizeError(f"{path}: not UTF-8 text ({error.reason})") from None
+        raise ConfigError(f"{path}: not UTF-8 text ({error.reason})") from None
     return tuple(_read_table(text, "\t" if suffix == ".tsv" else ",", str(path)))
 
 
@@ -183,12 +183,15 @@ def _read_table(text: str, delimiter: str, name: str) -> list[Term]:
     unknown = [h for h in header if h not in COLUMNS]
     if unknown or "source" not in header or "target" not in header:
         problem = f"unknown column {unknown[0]!r}" if unknown else "the header needs 'source' and 'target' columns"
-        raise LocalizeError(f"{name}:{header_line}: {problem} (columns: {', '.join(COLUMNS)})")
+        raise ConfigError(f"{name}:{header_line}: {problem} (columns: {', '.join(COLUMNS)})")
     terms = []
     for number, line in lines[1:]:
-        values = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+        try:
+            values = next(csv.reader(io.StringIO(line), delimiter=delimiter), [])
+        except csv.Error as error:
+            raise ConfigError(f"{name}:{number}: malformed row ({error})") from None
         if len(values) > len(header):
-            raise LocalizeError(f"{name}:{number}: {len(values)} fields, the header has {len(header)}")
+            raise ConfigError(f"{name}:{number}: {len(values)} fields, the header has {len(header)}")
         row = dict(zip(header, (v.strip() for v in values)))
         terms.append(_term(row, f"{name}:{number}"))
     return terms
@@ -198,12 +201,12 @@ def _term(row: dict[str, str], origin: str) -> Term:
     source, target = row.get("source", ""), row.get("target", "")
     dnt = _flag(row.get("dnt", ""), "dnt", origin)
     if not source:
-        raise LocalizeError(f"{origin}: empty source term")
+        raise ConfigError(f"{origin}: empty source term")
     if not target and not dnt:
-        raise LocalizeError(f"{origin}: '{source}' has no target (fill it in, or set dnt=yes)")
+        raise ConfigError(f"{origin}: '{source}' has no target (fill it in, or set dnt=yes)")
     case = row.get("case", "").lower()
     if case not in ("", "sensitive", "insensitive"):
-        raise LocalizeError(f"{origin}: case must be 'sensitive' or 'insensitive', got {case!r}")
+        raise ConfigError(f"{origin}: case must be 'sensitive' or 'insensitive', got {case!r}")
     language = row.get("language") or None
     market = row.get("market") or None
     for tag in (language, market):
@@ -219,14 +222,14 @@ def _flag(value: str, column: str, origin: str) -> bool:
         return True
     if value in FALSE:
         return False
-    raise LocalizeError(f"{origin}: {column} must be yes or no, got {value!r}")
+    raise ConfigError(f"{origin}: {column} must be yes or no, got {value!r}")
 
 
 def _check_language(tag: str, origin: str) -> None:
     try:
         base_language(tag)
     except LocalizeError as error:
-        raise LocalizeError(f"{origin}: {error}") from None
+        raise ConfigError(f"{origin}: {error}") from None
 
 
 def _read_tbx(path: Path) -> list[Term]:
@@ -237,25 +240,25 @@ def _read_tbx(path: Path) -> list[Term]:
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as error:
-        raise LocalizeError(f"{path}:{error.position[0]}: not valid TBX/XML ({error})") from None
+        raise ConfigError(f"{path}:{error.position[0]}: not valid TBX/XML ({error})") from None
     entries = [e for e in root.iter() if _local(e.tag) in ("termEntry", "conceptEntry")]
     terms: list[Term] = []
     for number, entry in enumerate(entries, 1):
         origin = f"{path}: entry {number}" + (f" (id {entry.get('id')})" if entry.get("id") else "")
         langsets = [c for c in entry if _local(c.tag) in ("langSet", "langSec")]
         if len(langsets) < 2:
-            raise LocalizeError(f"{origin}: needs a source and at least one target langSet")
+            raise ConfigError(f"{origin}: needs a source and at least one target langSet")
         source_terms = _tbx_terms(langsets[0], origin)
         for langset in langsets[1:]:
             language = langset.get(XML_LANG) or langset.get("lang")
             if not language:
-                raise LocalizeError(f"{origin}: langSet without xml:lang")
+                raise ConfigError(f"{origin}: langSet without xml:lang")
             _check_language(language, origin)
             found = _tbx_terms(langset, origin)
             preferred = [t for t, status in found if "deprecated" not in status]
             variants = tuple(t for t, status in found if "deprecated" in status)
             if not preferred:
-                raise LocalizeError(f"{origin}: no approved {language} term")
+                raise ConfigError(f"{origin}: no approved {language} term")
             terms.append(Term(source_terms[0][0], preferred[0], language, variants=variants, origin=origin))
     return terms
 
@@ -270,7 +273,7 @@ def _tbx_terms(langset: ET.Element, origin: str) -> list[tuple[str, str]]:
         if term:
             found.append((term, status))
     if not found:
-        raise LocalizeError(f"{origin}: langSet {langset.get(XML_LANG, '?')} has no term")
+        raise ConfigError(f"{origin}: langSet {langset.get(XML_LANG, '?')} has no term")
     return found
 
 
