@@ -318,6 +318,13 @@ class Track:
         return cls(cues=list(cues), **kwargs)
 
 
+def require_track(value: Any, what: str = "track") -> Track:
+    """``value`` if it is a :class:`Track`, else an :class:`InputError` (library callers' type slips)."""
+    if not isinstance(value, Track):
+        raise InputError(f"{what} must be a localize Track (localize.load(path) reads one), got {type(value).__name__}")
+    return value
+
+
 def is_cjk(char: str) -> bool:
     """True for Han ideographs, kana, hangul and full-width punctuation."""
     code = ord(char)

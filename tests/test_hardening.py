@@ -344,3 +344,30 @@ def test_stale_build_folders_of_dead_processes_are_swept(tmp_path):
         assert cache.sweep() == 1  # the dead one, never the live build
         assert building.is_dir() and not stale.exists()
     assert (tmp_path / "translate-en-US" / ("k" * 64)).is_dir()
+
+
+# --- typed stage contracts: what translate hands dub ------------------------------------
+
+
+def test_library_translate_then_dub_tags_the_original_audio_with_the_source_language(env, tmp_path):
+    import localize
+
+    assert invoke("models", "install", "--file", ARGOS / "zh_en.argosmodel").exit_code == 0
+    english = localize.translate(localize.load(FIXTURES / "episode_zh" / "reference.srt"), "en", cache=False)
+    assert english.source_language == "zh"
+    report = localize.dub(english, tmp_path / "d.wav", video=EPISODE, voice="espeak:en", mux=tmp_path / "m.mp4")
+    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream_tags=language",
+                            "-of", "json", str(tmp_path / "m.mp4")], capture_output=True, text=True, check=True)
+    languages = [s["tags"]["language"] for s in json.loads(probe.stdout)["streams"]]
+    assert languages == ["eng", "zho"] and report.mux == str(tmp_path / "m.mp4")
+
+
+@pytest.mark.parametrize("call", ["translate", "retime", "check", "save", "dub"])
+def test_library_stage_functions_refuse_a_non_track_with_input_error(tmp_path, call):
+    import localize
+
+    args = {"translate": ("en",), "retime": ("en",), "check": ("en",), "save": (tmp_path / "x.srt",),
+            "dub": (tmp_path / "x.wav",)}[call]
+    with pytest.raises(InputError, match="must be a localize Track"):
+        getattr(localize, call)("ep01.srt", *args)
+    assert not list(tmp_path.iterdir())

@@ -20,7 +20,7 @@ from localize.fileio import atomic_path, refuse_overwrite
 from localize.formats import load, save
 from localize.language import detect_language
 from localize.media import MediaInfo, load_audio, probe
-from localize.model import Cue, Track, format_ms
+from localize.model import Cue, Track, format_ms, require_track
 
 SR = mix.SAMPLE_RATE
 BED_TOLERANCE_MS = 40  # a bed may be this much shorter than the video (codec framing); padded with silence
@@ -108,6 +108,7 @@ def dub(
     loudness over the dubbed lines only. ``original_language`` tags the kept original
     audio (default: ``track.source_language``, set by translation).
     """
+    require_track(track)
     output = Path(output)
     refuse_overwrite([output, mux], [video, bed, *(path for path, _ in subtitles)])
     out.check_audio_output(output)

@@ -18,7 +18,7 @@ from localize.errors import InputError, LocalizeError
 from localize.fileio import write_bytes_atomic
 from localize.media import check_input
 from localize.formats.encoding import decode
-from localize.model import Track
+from localize.model import Track, require_track
 
 
 class ParseError(InputError):
@@ -111,7 +111,7 @@ def load(
 def save(track: Track, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
     """Write ``track`` atomically in the format its extension names (UTF-8)."""
     chosen = format_for(path, fmt)
-    track.validate()
+    require_track(track).validate()
     write_bytes_atomic(path, chosen.write(track).encode("utf-8"))
     return Path(path)
 

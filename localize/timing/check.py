@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Sequence
 
-from localize.model import Cue, Track, format_ms, frames_to_ms
+from localize.model import Cue, Track, format_ms, frames_to_ms, require_track
 from localize.timing.linebreak import text_length
 from localize.timing.profiles import Profile, load_profile
 from localize.timing.retime import RULES, reading_length
@@ -72,6 +72,7 @@ class QCReport:
 
 def check(track: Track, profile: Profile | str, shots: Sequence[int] = ()) -> QCReport:
     """Check ``track`` against ``profile`` and the cuts ``shots`` (ms)."""
+    require_track(track)
     profile = load_profile(profile)
     fps = track.fps
     cuts = sorted({_frames(ms, fps) for ms in shots if ms > 0})

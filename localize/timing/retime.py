@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Sequence
 
-from localize.model import Cue, Track, Word, format_ms, join_lines
+from localize.model import Cue, Track, Word, format_ms, join_lines, require_track
 from localize.timing.linebreak import (
     break_lines, break_points, grammar_cost, protected_spans, text_length,
 )
@@ -118,6 +118,7 @@ def retime(
 
     ``protected`` strings (glossary targets, names) are never split across lines.
     """
+    require_track(track)
     profile = load_profile(profile)
     grid = Grid.of(profile, track.fps)
     cuts = sorted({grid.nearest(ms) for ms in shots if ms > 0})

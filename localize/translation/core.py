@@ -9,7 +9,7 @@ from typing import Sequence
 
 from localize.errors import LocalizeError
 from localize.language import detect_language
-from localize.model import Cue, GlossaryReport, GlossaryViolation, Track, TranslationInfo
+from localize.model import Cue, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track
 from localize.translation.backends import Translator, get_translator
 from localize.translation.enforce import Protected, Violation, protect, repair, restore, verify
 from localize.translation.glossary import Glossary, load_glossaries, with_variants
@@ -53,7 +53,7 @@ def translate(
     ``cache`` is True (default memory), False, or a path to a memory file. ``enforce=False``
     translates without protection or repair but still verifies (for measurement).
     """
-    if not track.cues or not any(c.plain_text.strip() for c in track.cues):
+    if not require_track(track).cues or not any(c.plain_text.strip() for c in track.cues):
         raise LocalizeError("nothing to translate: the subtitle track has no text")
     target_language = base_language(target)
     unspaced = is_unspaced(target_language)
