@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from localize.errors import LocalizeError
+from localize.pipeline.cache import process_alive
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
@@ -249,28 +250,18 @@ def _die_with(batch_pid: int) -> None:
         handle = os.pidfd_open(batch_pid)
     except (AttributeError, OSError):
         handle = None
-    if not _alive(batch_pid):
+    if not process_alive(batch_pid):
         os._exit(1)
 
     def watch() -> None:
         if handle is not None:
             select.select([handle], [], [])
         else:
-            while _alive(batch_pid):
+            while process_alive(batch_pid):
                 time.sleep(1)
         os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, name="die-with-batch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _check_reachable(address: str) -> None:

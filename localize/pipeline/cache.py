@@ -112,14 +112,15 @@ def _abandoned(tmp: Path) -> bool:
     (another host's, or an older name) it has not changed for an hour."""
     parts = tmp.name.split("-")
     if len(parts) >= 5 and parts[-2].isdigit() and "-".join(parts[2:-2]) == socket.gethostname():
-        return not _alive(int(parts[-2]))
+        return not process_alive(int(parts[-2]))
     try:
         return tmp.stat().st_mtime < time.time() - STALE_TMP_SECONDS
     except OSError:
         return False
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` exists on this host."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
