@@ -171,7 +171,7 @@ def test_bundled_base_is_assembled_once_and_verified(tmp_path):
     target = assemble_base(tmp_path / "base")
     model_bin = target / "model.bin"
     assert model_bin.stat().st_size == BASE_SIZE and sha256_file(model_bin) == BASE_SHA256
-    assert sorted(p.name for p in target.iterdir()) == ["SHA256", "config.json", "model.bin", "tokenizer.json", "vocabulary.json"]
+    assert sorted(p.name for p in target.iterdir()) == ["config.json", "model.bin", "tokenizer.json", "vocabulary.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["base"]  # no temporary folder left behind
     mtime = model_bin.stat().st_mtime_ns
     assert assemble_base(tmp_path / "base") == target and model_bin.stat().st_mtime_ns == mtime
