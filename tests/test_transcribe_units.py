@@ -8,7 +8,7 @@ from localize.errors import LocalizeError
 from localize.model import Word
 from localize.transcription import CueRules, words_to_cues
 from localize.transcription.chinese import chinese_text, restore_terms, sounds_like
-from localize.transcription.core import _snap, audio_windows, decode_options, looks_looped, parse_language
+from localize.transcription.core import _snap, audio_windows, decode_options, echoes_hotwords, looks_looped, parse_language
 from localize.transcription.engines import _words
 
 
@@ -81,6 +81,15 @@ def test_language_options():
 def test_decoder_loops_are_recognized():
     assert looks_looped("林晚 陆景琛琛琛琛琛琛") and looks_looped("林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。")
     assert not looks_looped("林晚，你终于回来了。哈哈，明天我们回家。") and not looks_looped("one two three")
+
+
+def test_output_made_of_hotwords_is_distrusted():
+    """Seen on some CPUs: a whole Mandarin episode decoded as its two glossary names."""
+    assert echoes_hotwords("林晚，\n陆景琛琛陆\n景琛", "林晚，陆景琛")
+    assert echoes_hotwords("Lin Wan. Lu Jingchen, Lin Wan.", "Lin Wan, Lu Jingchen")
+    assert not echoes_hotwords("林晚，你终于回来了。陆景琛在楼上。", "林晚，陆景琛")
+    assert not echoes_hotwords("Lin Wan, you are finally back.", "Lin Wan, Lu Jingchen")
+    assert not echoes_hotwords("林晚", "林晚")  # too short to judge
 
 
 def test_long_audio_is_cut_into_windows_at_quiet_points(tmp_path):

@@ -102,14 +102,17 @@ def decode_options(language: str, glossary: Iterable[str], vad: bool, beam_size:
 
 
 def recognize(backend: Engine, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
-    """Words from ``backend``; decoded again without hotwords if they sent Whisper into a loop.
+    """Words from ``backend``; decoded again without hotwords if they took over the output.
 
-    Whisper base sometimes repeats a hotword ("陆景琛琛琛琛...") on unclear speech; the
-    names are then restored after decoding by :func:`restore_terms` (Chinese) instead.
+    On unclear speech Whisper base sometimes loops on a hotword ("陆景琛琛琛琛...") or
+    prints little but the hotwords themselves ("林晚，陆景琛琛陆景琛" for a whole episode,
+    seen on some CPUs). The names are then restored after decoding by
+    :func:`restore_terms` (Chinese) instead.
     """
     words = backend.words(audio, options)
-    if options.hotwords and looks_looped("".join(w.text for w in words)):
-        log.info("hotwords made the decoder repeat itself; decoding again without them")
+    text = "".join(w.text for w in words)
+    if options.hotwords and (looks_looped(text) or echoes_hotwords(text, options.hotwords)):
+        log.info("hotwords took over the decoder's output; decoding again without them")
         words = backend.words(audio, replace(options, hotwords=None))
     return words
 
@@ -117,6 +120,20 @@ def recognize(backend: Engine, audio: np.ndarray, options: DecodeOptions) -> lis
 def looks_looped(text: str) -> bool:
     """True when a unit of 1-8 characters repeats four or more times in a row."""
     return re.search(r"(.{1,8}?)\1{3,}", re.sub(r"\W+", "", text)) is not None
+
+
+#: share of the recognized letters that may be hotword text before the decode is distrusted
+HOTWORD_SHARE = 0.5
+
+
+def echoes_hotwords(text: str, hotwords: str) -> bool:
+    """True when more than half of ``text``'s letters spell hotwords (the decoder echoed its prompt)."""
+    letters = re.sub(r"\W+", "", text)
+    terms = sorted({re.sub(r"\W+", "", t) for t in re.split(r"[，,]", hotwords)} - {""}, key=len, reverse=True)
+    if len(letters) < 4 or not terms:
+        return False
+    rest = re.sub("|".join(map(re.escape, terms)), "", letters)
+    return len(letters) - len(rest) > HOTWORD_SHARE * len(letters)
 
 
 def snap_to_speech(words: list[Word], audio: np.ndarray) -> list[Word]:
