@@ -371,3 +371,24 @@ def test_library_stage_functions_refuse_a_non_track_with_input_error(tmp_path, c
     with pytest.raises(InputError, match="must be a localize Track"):
         getattr(localize, call)("ep01.srt", *args)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_planted_link_cannot_lead_outputs_out_of_the_folder(env, tmp_path):
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    out.mkdir()
+    elsewhere.mkdir()
+    (out / "episode").symlink_to(elsewhere)
+    result = invoke("run", EPISODE, "--source-subs", ZH_SRT, "--markets", "es-419", "-o", out)
+    assert_one_line_error(result, "outside the output folder")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_a_batch_never_takes_its_own_outputs_for_episodes(tmp_path):
+    from localize.pipeline import find_episodes
+
+    season = tmp_path / "season"
+    make_episode(season, "ep01", 0, seconds=2)
+    (season / "out" / "ep01" / "en-US").mkdir(parents=True)
+    shutil.copy(season / "ep01.mp4", season / "out" / "ep01" / "en-US" / "muxed.mp4")
+    assert [e.name for e in find_episodes([season], exclude=season / "out")] == ["ep01"]
+    assert len(find_episodes([season])) == 2

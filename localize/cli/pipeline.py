@@ -97,7 +97,7 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
 
     load_markets(markets)  # bad arguments fail before any work
     check_executor(executor, address)
-    episodes = find_episodes(inputs, sidecar_subs)
+    episodes = find_episodes(inputs, sidecar_subs, exclude=output_dir)
     with click.progressbar(length=len(episodes), label="episodes", file=click.get_text_stream("stderr"),
                            show_pos=True) as bar:
         result = batch(episodes, markets, output_dir, jobs=jobs, executor=executor, address=address, dub=dub,

@@ -81,17 +81,22 @@ class BatchResult:
         return "\n".join(lines)
 
 
-def find_episodes(inputs: Iterable[str | Path], sidecar_subs: bool = False) -> list[Episode]:
+def find_episodes(inputs: Iterable[str | Path], sidecar_subs: bool = False,
+                  exclude: str | Path | None = None) -> list[Episode]:
     """Episodes from files and folders (searched recursively for media), named uniquely.
 
     The name is the file stem; when stems repeat (``ep1/episode.mp4``, ``ep2/episode.mp4``)
     the parent folders are prefixed until they differ. With ``sidecar_subs`` a subtitle
     file beside the media with the same stem (``ep01.srt``, ``ep01.zh.srt``) is the source.
+    Media under ``exclude`` (the batch's own output folder, when it lies inside an input
+    folder) is never taken for an episode.
     """
+    skip = Path(exclude).resolve() if exclude is not None else None
     files: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES and p.is_file())
+            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES and p.is_file()
+                           and not (skip and skip in p.resolve().parents))
             if not found:
                 raise LocalizeError(f"{item}: no media files in this folder")
             files += found
@@ -154,7 +159,7 @@ def batch(
     if all(isinstance(e, Episode) for e in inputs):
         episodes = list(inputs)
     else:
-        episodes = find_episodes(inputs, sidecar_subs)
+        episodes = find_episodes(inputs, sidecar_subs, exclude=output_dir)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     # built-ins by code (their path differs between machines), user markets by path

@@ -31,7 +31,7 @@ from localize.errors import LocalizeError
 from localize.fileio import atomic_path, refuse_overwrite, sha256_file, write_text_atomic
 from localize.media import MediaInfo, check_input, probe
 from localize.model import Track
-from localize.paths import safe_name
+from localize.paths import inside, safe_name
 from localize.pipeline.cache import StageCache, canonical, code_version, hash_value
 from localize.pipeline.markets import MarketProfile, load_markets
 
@@ -122,6 +122,7 @@ def run_episode(
     profiles = load_markets(markets if isinstance(markets, str) else list(markets))
     output_dir = Path(output_dir)
     name = safe_name(episode or media.stem, "episode name")
+    inside(output_dir, name)  # a link planted at OUT/<episode> must not lead the outputs elsewhere
     inputs = _inputs(media, info, source_subs, glossaries, shots)
     ctx = _Context(media, info, output_dir / name, name, StageCache(cache_dir or output_dir / ".cache"),
                    log or _quiet, inputs["media"]["sha256"],
@@ -367,7 +368,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
     qc = timing.check(timed, profile, cuts).to_dict()
     report = translated.translation.glossary.to_dict() if translated.translation else None
-    folder = ctx.episode_dir / market.code
+    folder = inside(ctx.episode_dir, market.code)
     lang = market.language.lower()
     outputs = [_write_subs(ctx, timed, folder / f"{ctx.episode}.{lang}.{fmt}") for fmt in market.formats]
     entry: dict[str, Any] = {
