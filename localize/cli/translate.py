@@ -66,6 +66,7 @@ def suggest_command(subs: tuple[Path, ...], output: Path, min_count: int, known:
     from localize.translation.glossary import load_glossaries
     from localize.translation.suggest import suggest, to_csv
 
+    refuse_overwrite([output], [*subs, *known])
     tracks = [load(path) for path in subs]
     found = suggest(tracks, min_count, load_glossaries(known) if known else None)
     write_text_atomic(output, to_csv(found))
