@@ -83,6 +83,7 @@ def test_kill_9_mid_batch_then_rerun_gives_identical_outputs(tmp_path, season, m
     resumed = run_cli(batch_args(season, markets, out, "--jobs", "1"), env, timeout=300)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert "ep01" in resumed.stdout and "cached" in resumed.stdout.splitlines()[2]  # ep01 row: all cache hits
+    assert not list(out.glob(".cache/*/.tmp-*")), "the killed run's build folders were not swept"
     assert_same_outputs(out, uninterrupted)
 
 
