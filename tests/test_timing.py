@@ -298,3 +298,18 @@ def test_what_retime_leaves_broken_is_explained(generated, profile):
     report = check(out, profile, shots)
     assert report.unexplained() == [], [str(v) for v in report.unexplained()]
     assert not any(v.rule == "overlap" for v in report.violations)
+
+
+def test_a_megabyte_line_becomes_cues_that_fit(tmp_path):
+    """Review F9: a 1 MB one-line cue took over 5 minutes (every candidate break sliced
+    the whole text). Each break now looks only at its neighbouring words: the line is
+    split in seconds into cues within the line limits, nothing lost, no name broken."""
+    sentence = "Lin Wan said the old man went home before dark, and then she came back. "
+    text = (sentence * (1_000_000 // len(sentence))).strip()
+    timed = retime(track(Cue(1000, 5000, text)), EN, protected=["Lin Wan"])
+    lines = [line for cue in timed for line in cue.text.split("\n")]
+    assert len(timed) > len(text) // EN.capacity
+    assert max(len(line) for line in lines) <= EN.chars_per_line
+    assert max(cue.text.count("\n") + 1 for cue in timed) <= EN.max_lines
+    assert " ".join(lines) == text  # every word kept, in order
+    assert not any(a.endswith("Lin") and b.startswith("Wan") for a, b in zip(lines, lines[1:]))

@@ -31,10 +31,11 @@ from typing import Sequence
 
 from localize.model import Cue, Track, Word, format_ms, join_lines
 from localize.timing.linebreak import (
-    break_lines, break_points, grammar_cost, protected_spans, text_length,
+    allowed_breaks, break_cost, break_lines, text_length,
 )
 from localize.timing.profiles import Profile, load_profile
 
+SPLIT_REACH = 5  # a text is split within this many cue capacities of its middle (linear time on huge lines)
 RULES = ("reading_speed", "line_length", "line_count", "min_duration", "max_duration", "gap", "shot_change", "overlap")
 
 
@@ -143,12 +144,12 @@ def _slot(cue: Cue, grid: Grid) -> Slot:
 # --- pass 1: split -----------------------------------------------------------------------
 
 def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> list[Slot]:
-    too_long = text_length(slot.text) > profile.capacity
+    too_long = not _fits(slot.text, profile, protected)
     too_slow = slot.speech_end - slot.speech_start > grid.max_frames
     if not (too_long or too_slow):
         return [slot]
-    blocked = protected_spans(slot.text, protected)
-    boundaries = [b for b in break_points(slot.text) if not any(s < b < e for s, e in blocked)]
+    middle, reach = len(slot.text) // 2, SPLIT_REACH * profile.capacity
+    boundaries = allowed_breaks(slot.text, protected, middle - reach, middle + reach + 1) or allowed_breaks(slot.text, protected)
     if not boundaries:
         return [slot]
     index = min(boundaries, key=lambda b: _split_cost(slot.text, b))
@@ -156,9 +157,20 @@ def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -
     return _split(first, profile, grid, protected) + _split(second, profile, grid, protected)
 
 
+def _fits(text: str, profile: Profile, protected: Sequence[str]) -> bool:
+    """Whether ``text`` breaks into the profile's lines (word lengths can make text shorter
+    than the capacity still overflow a line)."""
+    if text_length(text) <= profile.chars_per_line:
+        return True
+    if text_length(text) > profile.capacity:
+        return False
+    lines = break_lines(text, profile, protected).split("\n")
+    return len(lines) <= profile.max_lines and all(text_length(line) <= profile.chars_per_line for line in lines)
+
+
 def _split_cost(text: str, index: int) -> float:
     """Near the middle, at a clause boundary if there is one, by the line-break grammar."""
-    return abs(index - len(text) / 2) / len(text) + grammar_cost(text[:index].rstrip(), text[index:].lstrip()) / 100
+    return abs(index - len(text) / 2) / len(text) + break_cost(text, index) / 100
 
 
 def _cut_slot(slot: Slot, index: int, grid: Grid) -> tuple[Slot, Slot]:
@@ -214,8 +226,10 @@ def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int
         return False
     text = join_lines([a.text, b.text])
     span = max(a.speech_end, b.speech_end) - a.speech_start
+    if span > grid.max_frames or len("".join(text.split())) > profile.capacity:
+        return False  # too long to show, or more visible characters than the lines hold
     lines = break_lines(text, profile).split("\n")
-    return span <= grid.max_frames and len(lines) <= profile.max_lines and all(
+    return len(lines) <= profile.max_lines and all(
         text_length(line) <= profile.chars_per_line for line in lines
     )
 
