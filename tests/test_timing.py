@@ -300,6 +300,19 @@ def test_what_retime_leaves_broken_is_explained(generated, profile):
     assert not any(v.rule == "overlap" for v in report.violations)
 
 
+def test_gap_the_maximum_duration_keeps_open_is_explained():
+    """Found by hypothesis on another machine: the speech ends 12 frames before the next
+    cue, but closing the gap would take the cue past 7 s, so it stays open: retime must
+    say so (it left "gap to cue 2 is 12 frames ... (chaining)" without a reason)."""
+    source = track(Cue(0, 6584, "the"), Cue(7084, 7085, "the"), fps=Fraction(24))
+    out = retime(source, EN)
+    assert [(c.start, c.end) for c in out] == [(0, 6625), (7125, 7958)]  # 159 frames; 171 to 191
+    report = check(out, EN)
+    assert [(v.rule, v.cue) for v in report.violations] == [("gap", 1)]
+    assert report.violations[0].reason == "12 frames to the next cue: closing it to 2 would run past the maximum duration"
+    assert report.unexplained() == []
+
+
 def test_a_megabyte_line_becomes_cues_that_fit(tmp_path):
     """Review F9: a 1 MB one-line cue took over 5 minutes (every candidate break sliced
     the whole text). Each break now looks only at its neighbouring words: the line is

@@ -288,6 +288,17 @@ def _place_ends(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
         following = slots[index + 1].start if index + 1 < len(slots) else None
         _place_end(slot, following, grid, cuts)
     _balance_parts(slots, grid, cuts)
+    _flag_open_gaps(slots, grid, cuts)
+
+
+def _flag_open_gaps(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
+    """Explain a gap within the chaining threshold that the out-time could not close:
+    the limit that stopped it (the maximum duration: the next speech starts too late)."""
+    for a, b in zip(slots, slots[1:]):
+        gap = b.start - a.end
+        cut_inside = bisect.bisect_left(cuts, a.end) < bisect.bisect_right(cuts, b.start)
+        if grid.gap < gap <= grid.chain and not cut_inside:
+            a.flags.append(f"gap: {gap} frames to the next cue: closing it to {grid.gap} would run past {a.limit}")
 
 
 def _balance_parts(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
