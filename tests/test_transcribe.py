@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from localize.cli import cli
 from localize.errors import LocalizeError
-from localize.model import Word
+from localize.model import Word, is_cjk
 from localize.transcription import BASE_SHA256, assemble_base, resolve_model, to_script, transcribe
 from localize.transcription.chinese import restore_terms
 from localize.fileio import sha256_file
@@ -129,13 +129,12 @@ def test_english_glossary_hotwords_fix_names(en_track):
 # ------------------------------------------------------------ Mandarin
 
 
-def test_mandarin_is_simplified_and_close(zh_track):
-    text = zh_track.text()
+def test_mandarin_is_simplified_and_close(zh_plain):
+    text = zh_plain.text()
     cer = zh_cer(text)
-    assert zh_track.language == "zh" and zh_track.meta["script"] == "simplified"
-    assert to_script(text, "simplified") == text  # nothing left to simplify
-    assert "我们回家" in text and "你终于回来了" in text
-    assert cer <= 0.45, (cer, text)  # espeak-ng Mandarin is poor; measured ~0.33 with base
+    assert zh_plain.language == "zh" and zh_plain.meta["script"] == "simplified"
+    assert to_script(text, "simplified") == text and any(map(is_cjk, text))  # Chinese, nothing left to simplify
+    assert cer <= 0.45, (cer, text)  # espeak-ng Mandarin is poor; measured 0.33-0.36 with base on two CPUs
 
 
 @pytest.mark.parametrize("heard, restored", [
