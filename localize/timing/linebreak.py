@@ -66,6 +66,25 @@ def break_lines(text: str, profile: Profile, protected: Sequence[str] = ()) -> s
     return f"{top}\n{bottom}"
 
 
+def fits(text: str, profile: Profile, protected: Sequence[str] = ()) -> bool:
+    """Whether ``text`` breaks into at most ``max_lines`` lines of ``chars_per_line``
+    (a text shorter than the lines hold can still overflow one: long words)."""
+    plain = join_lines(text.split("\n"))
+    limit = profile.chars_per_line
+    if text_length(plain) <= limit:
+        return True
+    if profile.max_lines < 2 or len("".join(plain.split())) > profile.capacity:
+        return False
+    if profile.max_lines > 2:
+        lines = break_lines(plain, profile, protected).split("\n")
+        return len(lines) <= profile.max_lines and all(text_length(line) <= limit for line in lines)
+    for index in allowed_breaks(plain, protected, len(plain) - limit - 1, limit + 2):
+        top_end, bottom_start = _trimmed(plain, index)
+        if top_end <= limit and len(plain) - bottom_start <= limit:
+            return True
+    return False
+
+
 def protected_spans(text: str, protected: Sequence[str]) -> list[tuple[int, int]]:
     """Character ranges of every occurrence of a protected term (case-insensitive)."""
     spans = []

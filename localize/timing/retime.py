@@ -31,7 +31,7 @@ from typing import Sequence
 
 from localize.model import Cue, Track, Word, format_ms, join_lines
 from localize.timing.linebreak import (
-    allowed_breaks, break_cost, break_lines, text_length,
+    allowed_breaks, break_cost, break_lines, fits, text_length,
 )
 from localize.timing.profiles import Profile, load_profile
 
@@ -124,7 +124,7 @@ def retime(
     cuts = sorted({grid.nearest(ms) for ms in shots if ms > 0})
     ordered = sorted(track.cues, key=lambda c: c.start)
     slots = [s for cue in ordered for s in _split(_slot(cue, grid), profile, grid, protected)]
-    slots = _merge(slots, profile, grid, cuts)
+    slots = _merge(slots, profile, grid, cuts, protected)
     _place_starts(slots, grid, cuts)
     _place_ends(slots, grid, cuts)
     cues = [_finish(slot, profile, grid, protected) for slot in slots]
@@ -144,7 +144,7 @@ def _slot(cue: Cue, grid: Grid) -> Slot:
 # --- pass 1: split -----------------------------------------------------------------------
 
 def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> list[Slot]:
-    too_long = not _fits(slot.text, profile, protected)
+    too_long = not fits(slot.text, profile, protected)
     too_slow = slot.speech_end - slot.speech_start > grid.max_frames
     if not (too_long or too_slow):
         return [slot]
@@ -155,17 +155,6 @@ def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -
     index = min(boundaries, key=lambda b: _split_cost(slot.text, b))
     first, second = _cut_slot(slot, index, grid)
     return _split(first, profile, grid, protected) + _split(second, profile, grid, protected)
-
-
-def _fits(text: str, profile: Profile, protected: Sequence[str]) -> bool:
-    """Whether ``text`` breaks into the profile's lines (word lengths can make text shorter
-    than the capacity still overflow a line)."""
-    if text_length(text) <= profile.chars_per_line:
-        return True
-    if text_length(text) > profile.capacity:
-        return False
-    lines = break_lines(text, profile, protected).split("\n")
-    return len(lines) <= profile.max_lines and all(text_length(line) <= profile.chars_per_line for line in lines)
 
 
 def _split_cost(text: str, index: int) -> float:
@@ -205,17 +194,17 @@ def _letters(text: str) -> str:
 
 # --- pass 2: merge -----------------------------------------------------------------------
 
-def _merge(slots: list[Slot], profile: Profile, grid: Grid, cuts: list[int]) -> list[Slot]:
+def _merge(slots: list[Slot], profile: Profile, grid: Grid, cuts: list[int], protected: Sequence[str]) -> list[Slot]:
     merged: list[Slot] = []
     for slot in slots:
-        if merged and _should_merge(merged[-1], slot, profile, grid, cuts):
+        if merged and _should_merge(merged[-1], slot, profile, grid, cuts, protected):
             merged[-1] = _joined(merged[-1], slot)
         else:
             merged.append(slot)
     return merged
 
 
-def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int]) -> bool:
+def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int], protected: Sequence[str]) -> bool:
     overlapping = b.speech_start < a.speech_end and b.speech_start - a.speech_start < grid.min_frames + grid.gap
     fragment = (
         min(a.speech_end - a.speech_start, b.speech_end - b.speech_start) < grid.min_frames
@@ -224,14 +213,8 @@ def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int
     )
     if not (overlapping or fragment):
         return False
-    text = join_lines([a.text, b.text])
     span = max(a.speech_end, b.speech_end) - a.speech_start
-    if span > grid.max_frames or len("".join(text.split())) > profile.capacity:
-        return False  # too long to show, or more visible characters than the lines hold
-    lines = break_lines(text, profile).split("\n")
-    return len(lines) <= profile.max_lines and all(
-        text_length(line) <= profile.chars_per_line for line in lines
-    )
+    return span <= grid.max_frames and fits(join_lines([a.text, b.text]), profile, protected)
 
 
 def _cut_between(cuts: list[int], start: int, end: int) -> bool:
