@@ -326,3 +326,13 @@ def test_a_megabyte_line_becomes_cues_that_fit(tmp_path):
     assert max(cue.text.count("\n") + 1 for cue in timed) <= EN.max_lines
     assert " ".join(lines) == text  # every word kept, in order
     assert not any(a.endswith("Lin") and b.startswith("Wan") for a, b in zip(lines, lines[1:]))
+
+
+def test_merged_fragments_keep_protected_names_within_the_lines():
+    """Merging checked the lines without the protected names; the final break then could
+    not split "Lin Wan" and left a 27-character line in a 25-character profile."""
+    source = track(Cue(1000, 1300, "Wan the am she I old"), Cue(1310, 1600, "Lin Wan went said not home."))
+    out = retime(source, "en-vertical", protected=["Lin Wan"])
+    lines = [line for cue in out for line in cue.text.split("\n")]
+    assert max(map(len, lines)) <= load_profile("en-vertical").chars_per_line, lines
+    assert not any(line.endswith("Lin") for line in lines)
