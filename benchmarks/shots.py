@@ -1,7 +1,10 @@
 """Shot-change detection: PySceneDetect vs ffmpeg, exactness and time, side by side.
 
 Data: ../shared/eval/video/pyscenedetect_testvideo.mp4 (hard cuts at frames 30 and 180, a
-fade-in near 394 that is not a cut) and the fixture episodes (cuts in script.json).
+fade-in near 394 that is not a cut), the fixture episodes (cuts in script.json) and a
+variable frame rate copy of episode_zh (every third frame dropped, timestamps kept, built
+by fixtures/make_vfr.py into a temporary folder): there the truth is each cut's frame
+index in the copy; PySceneDetect's own frame numbers count at the nominal rate.
 Rows: the toolkit's two methods (no cache) and, for comparison, PySceneDetect's stock
 detectors at their default settings.
 
@@ -9,7 +12,9 @@ detectors at their default settings.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -27,7 +32,24 @@ def videos() -> list[tuple[str, Path, list[int]]]:
         folder = ROOT / "fixtures" / f"episode_{lang}"
         if (folder / "episode.mp4").exists():
             found.append((f"fixture episode_{lang}", folder / "episode.mp4", json.loads((folder / "script.json").read_text())["cuts"]))
+    vfr = vfr_copy()
+    if vfr is not None:
+        found.append(vfr)
     return found
+
+
+TMP = tempfile.TemporaryDirectory(prefix="localize-bench-shots-")
+
+
+def vfr_copy() -> tuple[str, Path, list[int]] | None:
+    episode = ROOT / "fixtures" / "episode_zh"
+    if not (episode / "episode.mp4").exists():
+        return None
+    spec = importlib.util.spec_from_file_location("make_vfr", ROOT / "fixtures" / "make_vfr.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = Path(TMP.name) / "episode_zh_vfr.mp4"
+    return "episode_zh VFR", out, module.build_vfr(episode, out)["cuts"]
 
 
 def stock_detector(name: str):

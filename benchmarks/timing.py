@@ -7,6 +7,10 @@
    violations left after retime without a flag explaining why no timing can fix them.
 2. Time to retime and check 10,000 to 80,000 random cues (a cut every 1-3 s): the
    time per cue stays flat (O(n log n)); 10,000 cues must take under a second.
+3. Time to retime one absurdly long one-line cue (the hardening review's F9 input,
+   "abcdefghij " repeated, 4 s of speech): linear in the line's length. Before the fix
+   (every candidate break sliced the whole text) 100 KB took 11 s, 200 KB 42-71 s and
+   1.1 MB over 5 minutes.
 
     .venv/bin/python benchmarks/timing.py
 """
@@ -119,6 +123,19 @@ def speed() -> None:
         print(f"{count:>7} {len(shots):>7} {best_retime:>9.3f} {per_cue:>7.1f} {best_check:>8.3f} {len(timed):>9} {len(report.unexplained()):>8}")
 
 
+def long_lines() -> None:
+    print("\nLong lines: one cue of 'abcdefghij ' repeated, 4 s of speech, profile en")
+    print(f"{'bytes':>9} {'retime s':>9} {'us/byte':>8} {'cues out':>9} {'longest line':>13}")
+    for size in (50_000, 200_000, 1_100_000):
+        text = ("abcdefghij " * (size // 11)).strip()
+        began = time.perf_counter()
+        timed = retime(Track(cues=[Cue(1000, 5000, text)], language="en"), "en")
+        elapsed = time.perf_counter() - began
+        longest = max(len(line) for cue in timed for line in cue.text.split("\n"))
+        print(f"{size:>9} {elapsed:>9.2f} {elapsed / size * 1e6:>8.1f} {len(timed):>9} {longest:>13}")
+
+
 if __name__ == "__main__":
     compliance()
     speed()
+    long_lines()

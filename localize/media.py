@@ -93,6 +93,32 @@ def _video_fps(stream: dict) -> Fraction | None:
     return None
 
 
+def frame_times(path: str | Path) -> list[int]:
+    """Presentation time (ms) of every frame of the first video stream, in display order.
+
+    Read from the packets' timestamps (no decoding), so variable frame rate video
+    (phone captures, app exports, frames dropped) is timed as it plays. Empty when the
+    container has no timestamps (raw streams): callers fall back to the nominal rate.
+    """
+    cmd = [
+        require_tool("ffprobe"), "-v", "error", "-select_streams", "v:0",
+        "-show_entries", "stream=time_base:packet=pts", "-of", "json", str(check_input(path)),
+    ]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
+        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({reason})")
+    data = json.loads(result.stdout or "{}")
+    streams, packets = data.get("streams") or [{}], data.get("packets") or []
+    try:
+        base = Fraction(streams[0].get("time_base") or "0")
+    except (ValueError, ZeroDivisionError):
+        return []
+    if not base or not packets or any(not isinstance(p.get("pts"), int) for p in packets):
+        return []
+    return sorted(round(p["pts"] * base * 1000) for p in packets)
+
+
 def stream_audio(
     path: str | Path, sample_rate: int = SAMPLE_RATE, chunk_seconds: float = 30.0, info: MediaInfo | None = None
 ) -> Iterator[np.ndarray]:

@@ -166,3 +166,25 @@ def test_outputs_get_ordinary_permissions(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "perm.srt").stat().st_mode) == 0o644
+
+
+def test_ass_refuses_times_past_its_last_hour_digit(tmp_path):
+    """Review F7: 10:00:01 was clamped to 9:59:59.99 (exit 0, unreadable file)."""
+    from click.testing import CliRunner
+
+    from localize.cli import cli
+    from localize.errors import InputError
+
+    source = tmp_path / "tenh.srt"
+    source.write_text("1\n10:00:01,000 --> 10:00:02,500\nhello\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["convert", str(source), str(tmp_path / "tenh.ass")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.strip().splitlines() == [
+        "Error: cue 1 ends at 10:00:02.500, past 9:59:59.99, the latest time ASS can hold: write SRT, VTT or TTML instead"
+    ]
+    assert not (tmp_path / "tenh.ass").exists()
+    late = Track([Cue(1000, 2000, "a"), Cue(35_999_000, 35_999_991, "b")])
+    with pytest.raises(InputError, match="cue 2 ends at 09:59:59.991"):
+        save(late, tmp_path / "late.ass")
+    save(Track([Cue(35_999_000, 35_999_990, "last")]), tmp_path / "last.ass")
+    assert [(c.start, c.end) for c in load(tmp_path / "last.ass")] == [(35_999_000, 35_999_990)]

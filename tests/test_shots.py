@@ -1,6 +1,7 @@
 """Shot-change detection (PySceneDetect and ffmpeg, on real video) and cut-list reading."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 from pathlib import Path
@@ -10,7 +11,9 @@ from click.testing import CliRunner
 
 from localize.cli import cli
 from localize.errors import LocalizeError
-from localize.timing import detect_shot_frames, detect_shots, read_shots
+from localize.media import frame_times
+from localize.model import Cue, Track, frames_to_ms
+from localize.timing import detect_shot_frames, detect_shots, read_shots, retime
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_VIDEO = ROOT.parent / "shared" / "eval" / "video" / "pyscenedetect_testvideo.mp4"
@@ -77,9 +80,9 @@ def test_cache_reused_and_keyed_by_content(lavfi_video, tmp_path, monkeypatch):
     monkeypatch.setenv("LOCALIZE_CACHE", str(cache))
     first = detect_shots(lavfi_video, method="ffmpeg")
     entries = list((cache / "shots").glob("*.json"))
-    assert len(entries) == 1 and json.loads(entries[0].read_text())["frames"] == LAVFI_CUTS
+    assert len(entries) == 1 and json.loads(entries[0].read_text())["cuts"] == [[f, frames_to_ms(f, 30)] for f in LAVFI_CUTS]
     # A planted entry proves the second call reads the cache instead of decoding.
-    entries[0].write_text(json.dumps({"frames": [10]}))
+    entries[0].write_text(json.dumps({"cuts": [[10, 333]]}))
     assert detect_shots(lavfi_video, method="ffmpeg") == [333]
     copy = tmp_path / "copy.mp4"
     copy.write_bytes(lavfi_video.read_bytes() + b"\0")  # other content: other key
@@ -178,3 +181,50 @@ def test_malformed_cut_lists(tmp_path, name, content, line):
     assert result.exit_code == 1
     assert result.output.startswith(f"Error: {path}:{line}: ") and result.output.count("\n") == 1
     assert not out.exists()
+
+
+# --- variable frame rate ------------------------------------------------------------------
+
+EPISODE_ZH = ROOT / "fixtures" / "episode_zh"
+
+
+@pytest.fixture(scope="module")
+def vfr_episode(tmp_path_factory) -> tuple[Path, dict]:
+    """The zh episode with every third frame dropped (timestamps kept), by fixtures/make_vfr.py."""
+    if not (EPISODE_ZH / "episode.mp4").exists():
+        pytest.skip("fixtures/episode_zh not generated (fixtures/make_fixtures.py)")
+    spec = importlib.util.spec_from_file_location("make_vfr", ROOT / "fixtures" / "make_vfr.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("vfr") / "episode_vfr.mp4"
+    return out, module.build_vfr(EPISODE_ZH, out)
+
+
+def test_vfr_fixture_plays_at_the_source_frames_times(vfr_episode):
+    video, built = vfr_episode
+    times = frame_times(video)
+    assert len(times) == len(built["frames"]) < 0.7 * 735  # a third of the frames are gone
+    assert times == [frames_to_ms(n, 30) for n in built["frames"]]  # each kept frame at its own time
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_vfr_cuts_are_the_true_cut_times(vfr_episode, method):
+    """Frame numbers at the nominal rate put every cut seconds early; presentation times don't."""
+    video, built = vfr_episode
+    script = json.loads((EPISODE_ZH / "script.json").read_text())
+    pairs = detect_shot_frames(video, method=method, cache=False)
+    assert [ms for _, ms in pairs] == script["cuts_ms"]
+    assert [frame for frame, _ in pairs] == built["cuts"]
+
+
+def test_vfr_retimed_in_and_out_times_land_on_the_cuts(vfr_episode):
+    """Speech starting 50 ms before each cut and ending 100 ms before the next: in-times
+    snap onto the cuts, out-times to 2 frames before them, exactly as on the original."""
+    video, _ = vfr_episode
+    cuts = json.loads((EPISODE_ZH / "script.json").read_text())["cuts"]
+    cuts_ms = [frames_to_ms(c, 30) for c in cuts]
+    track = Track([Cue(a - 50, b - 100, "你好") for a, b in zip(cuts_ms, cuts_ms[1:])], language="zh")
+    on_vfr = retime(track, "zh-vertical", detect_shots(video, method="ffmpeg", cache=False))
+    on_cfr = retime(track, "zh-vertical", detect_shots(EPISODE_ZH / "episode.mp4", method="ffmpeg", cache=False))
+    assert [(c.start, c.end) for c in on_vfr] == [(c.start, c.end) for c in on_cfr]
+    assert [(c.start, c.end) for c in on_vfr] == [(frames_to_ms(a, 30), frames_to_ms(b - 2, 30)) for a, b in zip(cuts, cuts[1:])]

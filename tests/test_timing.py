@@ -298,3 +298,41 @@ def test_what_retime_leaves_broken_is_explained(generated, profile):
     report = check(out, profile, shots)
     assert report.unexplained() == [], [str(v) for v in report.unexplained()]
     assert not any(v.rule == "overlap" for v in report.violations)
+
+
+def test_gap_the_maximum_duration_keeps_open_is_explained():
+    """Found by hypothesis on another machine: the speech ends 12 frames before the next
+    cue, but closing the gap would take the cue past 7 s, so it stays open: retime must
+    say so (it left "gap to cue 2 is 12 frames ... (chaining)" without a reason)."""
+    source = track(Cue(0, 6584, "the"), Cue(7084, 7085, "the"), fps=Fraction(24))
+    out = retime(source, EN)
+    assert [(c.start, c.end) for c in out] == [(0, 6625), (7125, 7958)]  # 159 frames; 171 to 191
+    report = check(out, EN)
+    assert [(v.rule, v.cue) for v in report.violations] == [("gap", 1)]
+    assert report.violations[0].reason == "12 frames to the next cue: closing it to 2 would run past the maximum duration"
+    assert report.unexplained() == []
+
+
+def test_a_megabyte_line_becomes_cues_that_fit(tmp_path):
+    """Review F9: a 1 MB one-line cue took over 5 minutes (every candidate break sliced
+    the whole text). Each break now looks only at its neighbouring words: the line is
+    split in seconds into cues within the line limits, nothing lost, no name broken."""
+    sentence = "Lin Wan said the old man went home before dark, and then she came back. "
+    text = (sentence * (1_000_000 // len(sentence))).strip()
+    timed = retime(track(Cue(1000, 5000, text)), EN, protected=["Lin Wan"])
+    lines = [line for cue in timed for line in cue.text.split("\n")]
+    assert len(timed) > len(text) // EN.capacity
+    assert max(len(line) for line in lines) <= EN.chars_per_line
+    assert max(cue.text.count("\n") + 1 for cue in timed) <= EN.max_lines
+    assert " ".join(lines) == text  # every word kept, in order
+    assert not any(a.endswith("Lin") and b.startswith("Wan") for a, b in zip(lines, lines[1:]))
+
+
+def test_merged_fragments_keep_protected_names_within_the_lines():
+    """Merging checked the lines without the protected names; the final break then could
+    not split "Lin Wan" and left a 27-character line in a 25-character profile."""
+    source = track(Cue(1000, 1300, "Wan the am she I old"), Cue(1310, 1600, "Lin Wan went said not home."))
+    out = retime(source, "en-vertical", protected=["Lin Wan"])
+    lines = [line for cue in out for line in cue.text.split("\n")]
+    assert max(map(len, lines)) <= load_profile("en-vertical").chars_per_line, lines
+    assert not any(line.endswith("Lin") for line in lines)

@@ -9,6 +9,9 @@ ASS times have centisecond resolution. So that a round trip through our own file
 keeps every millisecond, the writer also lists exact times in a ``; localize-ms:``
 comment of [Script Info]; the reader uses an exact time only where it still rounds to
 the event's own time, so edits made in another tool always win.
+
+ASS timestamps have one hour digit, so 9:59:59.99 is the latest time a file can hold.
+The writer refuses a track with a later time (naming the cue) rather than clamp it.
 """
 from __future__ import annotations
 
@@ -16,12 +19,14 @@ import re
 
 import pysubs2
 
+from localize.errors import InputError
 from localize.formats import Format, ParseError, register
-from localize.model import Cue, Track, is_cjk
+from localize.model import Cue, Track, format_ms, is_cjk
 
 PLAY_RES = (1080, 1920)
 MARGIN_SIDE = 90     # ~8% of the width each side
 MARGIN_BOTTOM = 260  # ~13.5% of the height: above the app's own controls
+LATEST_MS = 35_999_990  # 9:59:59.99
 EXACT = re.compile(r"^; localize-ms: ([\d,-]+)$", re.MULTILINE)
 
 
@@ -66,7 +71,18 @@ def _pick(centiseconds: int, exact: int | None) -> int:
     return exact if exact is not None and abs(exact - centiseconds) < 10 else centiseconds
 
 
+def _check_range(track: Track) -> None:
+    """Refuse times ASS cannot hold instead of clamping them (the file would be wrong)."""
+    for number, cue in enumerate(track.cues, 1):
+        if cue.end > LATEST_MS:
+            raise InputError(
+                f"cue {number} ends at {format_ms(cue.end)}, past 9:59:59.99, the latest time ASS can hold: "
+                "write SRT, VTT or TTML instead"
+            )
+
+
 def write(track: Track) -> str:
+    _check_range(track)
     subs = pysubs2.SSAFile()
     subs.info.update({"PlayResX": str(PLAY_RES[0]), "PlayResY": str(PLAY_RES[1]), "WrapStyle": "0", "ScaledBorderAndShadow": "yes"})
     cjk = any(is_cjk(ch) for cue in track.cues for ch in cue.text)

@@ -31,10 +31,11 @@ from typing import Sequence
 
 from localize.model import Cue, Track, Word, format_ms, join_lines, require_track
 from localize.timing.linebreak import (
-    break_lines, break_points, grammar_cost, protected_spans, text_length,
+    allowed_breaks, break_cost, break_lines, fits, text_length,
 )
 from localize.timing.profiles import Profile, load_profile
 
+SPLIT_REACH = 5  # a text is split within this many cue capacities of its middle (linear time on huge lines)
 RULES = ("reading_speed", "line_length", "line_count", "min_duration", "max_duration", "gap", "shot_change", "overlap")
 
 
@@ -124,7 +125,7 @@ def retime(
     cuts = sorted({grid.nearest(ms) for ms in shots if ms > 0})
     ordered = sorted(track.cues, key=lambda c: c.start)
     slots = [s for cue in ordered for s in _split(_slot(cue, grid), profile, grid, protected)]
-    slots = _merge(slots, profile, grid, cuts)
+    slots = _merge(slots, profile, grid, cuts, protected)
     _place_starts(slots, grid, cuts)
     _place_ends(slots, grid, cuts)
     cues = [_finish(slot, profile, grid, protected) for slot in slots]
@@ -144,12 +145,12 @@ def _slot(cue: Cue, grid: Grid) -> Slot:
 # --- pass 1: split -----------------------------------------------------------------------
 
 def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> list[Slot]:
-    too_long = text_length(slot.text) > profile.capacity
+    too_long = not fits(slot.text, profile, protected)
     too_slow = slot.speech_end - slot.speech_start > grid.max_frames
     if not (too_long or too_slow):
         return [slot]
-    blocked = protected_spans(slot.text, protected)
-    boundaries = [b for b in break_points(slot.text) if not any(s < b < e for s, e in blocked)]
+    middle, reach = len(slot.text) // 2, SPLIT_REACH * profile.capacity
+    boundaries = allowed_breaks(slot.text, protected, middle - reach, middle + reach + 1) or allowed_breaks(slot.text, protected)
     if not boundaries:
         return [slot]
     index = min(boundaries, key=lambda b: _split_cost(slot.text, b))
@@ -159,7 +160,7 @@ def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -
 
 def _split_cost(text: str, index: int) -> float:
     """Near the middle, at a clause boundary if there is one, by the line-break grammar."""
-    return abs(index - len(text) / 2) / len(text) + grammar_cost(text[:index].rstrip(), text[index:].lstrip()) / 100
+    return abs(index - len(text) / 2) / len(text) + break_cost(text, index) / 100
 
 
 def _cut_slot(slot: Slot, index: int, grid: Grid) -> tuple[Slot, Slot]:
@@ -194,17 +195,17 @@ def _letters(text: str) -> str:
 
 # --- pass 2: merge -----------------------------------------------------------------------
 
-def _merge(slots: list[Slot], profile: Profile, grid: Grid, cuts: list[int]) -> list[Slot]:
+def _merge(slots: list[Slot], profile: Profile, grid: Grid, cuts: list[int], protected: Sequence[str]) -> list[Slot]:
     merged: list[Slot] = []
     for slot in slots:
-        if merged and _should_merge(merged[-1], slot, profile, grid, cuts):
+        if merged and _should_merge(merged[-1], slot, profile, grid, cuts, protected):
             merged[-1] = _joined(merged[-1], slot)
         else:
             merged.append(slot)
     return merged
 
 
-def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int]) -> bool:
+def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int], protected: Sequence[str]) -> bool:
     overlapping = b.speech_start < a.speech_end and b.speech_start - a.speech_start < grid.min_frames + grid.gap
     fragment = (
         min(a.speech_end - a.speech_start, b.speech_end - b.speech_start) < grid.min_frames
@@ -213,12 +214,8 @@ def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int
     )
     if not (overlapping or fragment):
         return False
-    text = join_lines([a.text, b.text])
     span = max(a.speech_end, b.speech_end) - a.speech_start
-    lines = break_lines(text, profile).split("\n")
-    return span <= grid.max_frames and len(lines) <= profile.max_lines and all(
-        text_length(line) <= profile.chars_per_line for line in lines
-    )
+    return span <= grid.max_frames and fits(join_lines([a.text, b.text]), profile, protected)
 
 
 def _cut_between(cuts: list[int], start: int, end: int) -> bool:
@@ -275,6 +272,17 @@ def _place_ends(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
         following = slots[index + 1].start if index + 1 < len(slots) else None
         _place_end(slot, following, grid, cuts)
     _balance_parts(slots, grid, cuts)
+    _flag_open_gaps(slots, grid, cuts)
+
+
+def _flag_open_gaps(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
+    """Explain a gap within the chaining threshold that the out-time could not close:
+    the limit that stopped it (the maximum duration: the next speech starts too late)."""
+    for a, b in zip(slots, slots[1:]):
+        gap = b.start - a.end
+        cut_inside = bisect.bisect_left(cuts, a.end) < bisect.bisect_right(cuts, b.start)
+        if grid.gap < gap <= grid.chain and not cut_inside:
+            a.flags.append(f"gap: {gap} frames to the next cue: closing it to {grid.gap} would run past {a.limit}")
 
 
 def _balance_parts(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:

@@ -14,6 +14,7 @@ minimum scene length), so a flash or a fast fade cannot produce a burst of cuts.
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import json
@@ -28,24 +29,25 @@ from typing import Callable, Sequence
 
 from localize.errors import LocalizeError
 from localize.fileio import sha256_file, write_text_atomic
-from localize.media import MediaInfo, probe, require_tool
+from localize.media import MediaInfo, frame_times, probe, require_tool
 from localize.model import DEFAULT_FPS, frame_rate, frames_to_ms
 from localize.paths import cache_dir
 
 MIN_SHOT_FRAMES = 15
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: cut times are frames' presentation times (variable frame rate)
 
 
 @dataclass(frozen=True)
 class ShotDetector:
-    """A named detector: ``detect(video, info, threshold)`` returns cut frame numbers."""
+    """A named detector: ``detect(video, info, threshold)`` returns the cuts as the
+    approximate presentation times (seconds) of each new shot's first frame."""
 
     name: str
     threshold: float
-    detect: Callable[[Path, MediaInfo, float], list[int]]
+    detect: Callable[[Path, MediaInfo, float], list[float]]
 
 
-def _detect_scenedetect(video: Path, info: MediaInfo, threshold: float) -> list[int]:
+def _detect_scenedetect(video: Path, info: MediaInfo, threshold: float) -> list[float]:
     from scenedetect import ContentDetector, SceneManager, open_video
 
     logging.getLogger("pyscenedetect").setLevel(logging.WARNING)  # it logs progress at INFO
@@ -55,10 +57,14 @@ def _detect_scenedetect(video: Path, info: MediaInfo, threshold: float) -> list[
         manager.detect_scenes(open_video(str(video)))
     except Exception as error:  # OpenCV/PyAV failures arrive as many exception types
         raise LocalizeError(f"{video}: PySceneDetect could not read the video ({error})") from None
-    return [start.frame_num for start, _ in manager.get_scene_list()[1:]]
+    # On variable frame rate video its frame numbers are not frame indexes; its times are.
+    return [start.seconds for start, _ in manager.get_scene_list()[1:]]
 
 
-def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[int]:
+_FFMPEG_FRAME = re.compile(r"frame:(\d+)\s+pts:\S+\s+pts_time:([-0-9.e+]+)\s+lavfi\.scene_score=([0-9.]+)")
+
+
+def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[float]:
     cmd = [
         require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(video), "-map", "0:v:0", "-an",
         "-vf", "select='gte(scene,0)',metadata=print:file=-", "-f", "null", "-",
@@ -67,8 +73,10 @@ def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[int]:
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise LocalizeError(f"{video}: ffmpeg scene detection failed ({reason})")
-    scores = [float(m) for m in re.findall(r"lavfi\.scene_score=([0-9.]+)", result.stdout)]
-    return _spaced([frame for frame, score in enumerate(scores) if frame > 0 and score > threshold])
+    frames = [(int(n), float(t), float(s)) for n, t, s in _FFMPEG_FRAME.findall(result.stdout)]
+    cuts = _spaced([n for n, _, score in frames if n > 0 and score > threshold])
+    seconds = {n: t for n, t, _ in frames}
+    return [seconds[n] for n in cuts]
 
 
 def _spaced(frames: list[int], minimum: int = MIN_SHOT_FRAMES) -> list[int]:
@@ -96,7 +104,9 @@ def detect_shots(
 def detect_shot_frames(
     video: str | Path, method: str = "scenedetect", cache: bool = True, threshold: float | None = None
 ) -> list[tuple[int, int]]:
-    """Hard cuts of ``video`` as (frame number, ms) pairs."""
+    """Hard cuts of ``video`` as (frame index, ms) pairs: the index of each new shot's first
+    frame in display order and that frame's presentation time, so variable frame rate
+    video is timed as it plays. Without timestamps in the file: the nominal rate."""
     if method not in DETECTORS:
         raise LocalizeError(f"unknown shot detection method '{method}' (known: {', '.join(DETECTORS)})")
     detector = DETECTORS[method]
@@ -105,17 +115,37 @@ def detect_shot_frames(
     info = probe(video)
     if not info.has_video:
         raise LocalizeError(f"{video}: has no video stream, so no shot changes to detect")
-    fps = info.fps or DEFAULT_FPS
     key = f"{sha256_file(video)[:32]}-{method}-{threshold:g}-v{CACHE_VERSION}"
     cached = cache_dir("shots") / f"{key}.json" if cache else None
-    if cached is not None and cached.exists():
-        frames = json.loads(cached.read_text())["frames"]
-    else:
-        frames = detector.detect(video, info, threshold)
-        if cached is not None:
-            payload = {"video": str(video), "method": method, "threshold": threshold, "fps": str(fps), "frames": frames}
-            write_text_atomic(cached, json.dumps(payload))
-    return [(frame, frames_to_ms(frame, fps)) for frame in frames]
+    if cached is not None and (hit := _read_cache(cached)) is not None:
+        return hit
+    times = frame_times(video)
+    cuts = [_on_frame(seconds, times, info.fps or DEFAULT_FPS) for seconds in detector.detect(video, info, threshold)]
+    if cached is not None:
+        payload = {"video": str(video), "method": method, "threshold": threshold, "cuts": cuts}
+        write_text_atomic(cached, json.dumps(payload))
+    return cuts
+
+
+def _read_cache(path: Path) -> list[tuple[int, int]] | None:
+    """The cached cuts, or None when there are none or the entry is damaged (detect again)."""
+    try:
+        return [(int(frame), int(ms)) for frame, ms in json.loads(path.read_text())["cuts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _on_frame(seconds: float, times: list[int], fps: Fraction) -> tuple[int, int]:
+    """The frame shown at ``seconds`` (a detector's approximate time): its index and exact
+    presentation time from ``times``, or from the nominal rate when there are none."""
+    if not times:
+        frame = round(Fraction(seconds) * fps)
+        return frame, frames_to_ms(frame, fps)
+    ms = seconds * 1000
+    index = bisect.bisect_left(times, ms)
+    if index == len(times) or (index > 0 and ms - times[index - 1] < times[index] - ms):
+        index -= 1
+    return index, times[index]
 
 
 # --- cut lists --------------------------------------------------------------------------
@@ -125,7 +155,10 @@ def read_shots(path: str | Path, fps: float | str | Fraction | None = None) -> l
     with a start time/timecode/frame column, or one cut per line), CMX3600 ``.edl``, or
     JSON (``{"cuts_ms": [...]}`` or ``{"cuts": [frames], "fps": N}``).
 
-    ``fps`` converts frame numbers and HH:MM:SS:FF timecodes (default 30).
+    ``fps`` converts frame numbers and HH:MM:SS:FF timecodes (default 30). An editor's
+    list counts frames on the nominal grid (as an NLE's timeline does), so its frames stay
+    ``frame / fps`` even for a variable frame rate file; detected cuts use the frames'
+    presentation times instead (:func:`detect_shot_frames`).
     """
     path = Path(path)
     if not path.is_file():
