@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from localize.cli import cli
 from localize.errors import ConfigError, ModelError
-from localize.formats import load
+from localize.formats import load, save
 from localize.model import Cue, Track
 from localize.timing import load_profile
 from localize.translation import translate
@@ -214,7 +214,7 @@ def test_glossary_terms_in_prompt_then_one_reask_naming_the_missing_ones(peer):
     server = peer(lambda body: first, echo)
     result = llm(episode(), glossaries=[HOUSE, NAMES])
     prompt = server.requests[0]["messages"][1]["content"]
-    assert "Glossary (use exactly):" in prompt and "林晚 = Lin Wan" in prompt
+    assert "Glossary (use exactly):" in prompt and "林晚 → Lin Wan" in prompt
     fix = server.requests[1]["messages"][1]["content"]
     assert "Fix these lines:" in fix and "must contain 'Lin Wan' (for 林晚)" in fix
     report = result.translation.glossary
@@ -319,21 +319,24 @@ def llama(request, tmp_path_factory):
 def test_real_server_translates_the_fixture_episode_then_memory_costs_nothing(llama, env, monkeypatch, tmp_path):
     monkeypatch.setenv("OPENAI_BASE_URL", llama)
     (env / "llm.toml").write_text("[llm]\ntemperature = 0\ntimeout = 120\n", encoding="utf-8")
-    out, report_path = tmp_path / "en.srt", tmp_path / "report.json"
-    command = ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", llm_server.MODEL_NAME,
+    excerpt, out, report_path = tmp_path / "zh.srt", tmp_path / "en.srt", tmp_path / "report.json"
+    save(episode().replace(cues=[episode().cues[i] for i in (0, 3, 4)]), excerpt)  # 3 cues keep the tiny model quick
+    command = ["translate", str(excerpt), "--to", "en", "--engine", "llm", "--model", llm_server.MODEL_NAME,
                "--glossary", str(HOUSE), "--glossary", str(NAMES), "-o", str(out), "--report", str(report_path)]
     first = CliRunner().invoke(cli, command)
     assert first.exit_code == 0, first.output
-    source, english = load(EPISODE), load(out)
-    assert len(english) == len(source) == 6
+    source, english = load(excerpt), load(out)
+    assert len(english) == len(source) == 3
     assert [(c.start, c.end) for c in english.cues] == [(c.start, c.end) for c in source.cues]
     assert all(c.text.strip() for c in english.cues) and not any(LEAKS.search(c.text) for c in english.cues)
+    kept = [e for e, z in zip(english.cues, source.cues) if e.text == z.text]  # no usable answer: source kept
+    assert len(kept) == json.loads(report_path.read_text(encoding="utf-8"))["usage"]["lines_untranslated"]
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert report["model"] == "smollm2" and report["engine"] == "llm"
     assert report["usage"]["requests"] >= 1 and report["usage"]["prompt_tokens"] > 0 and report["usage"]["completion_tokens"] > 0
     counted = sum(report[k] for k in ("right_first_time", "right_after_reask", "lines_repaired", "lines_flagged"))
-    assert counted == report["lines_with_terms"] == 5  # every glossary line handled: right, repaired or flagged
-    assert report["budget"]["cues"] == 6 and report["budget"]["over_after_reask"] <= report["budget"]["over_before_reask"]
+    assert counted == report["lines_with_terms"] == 3  # every glossary line handled: right, repaired or flagged
+    assert report["budget"]["cues"] == 3 and report["budget"]["over_after_reask"] <= report["budget"]["over_before_reask"]
     assert KEY not in first.output + report_path.read_text(encoding="utf-8")
     first_text = out.read_text(encoding="utf-8")
     second = CliRunner().invoke(cli, command)

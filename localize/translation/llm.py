@@ -28,10 +28,12 @@ from localize.translation.memory import MemoryKey, TranslationMemory
 PROMPT_VERSION = "subtitle-v1"
 CONTEXT_LINES = 3
 HAN = re.compile(r"[\u3400-\u9fff]")
+#: Prompt, JSON or chat wrapper in an answer: such a line is rejected and asked again.
 LEAK = re.compile(
-    r"[{}]|```|\"\s*(?:id|text|lines|source|speaker|time|max_chars|must_use|translation|problems)\s*\"\s*:"
+    r"[{}→]|```|\"\s*(?:id|text|lines|source|speaker|time|max_chars|must_use|translation|problems)\s*\"\s*:"
     r"|<\|?/?(?:im_start|im_end|system|user|assistant)\|?>|\bmax_chars\b|\bmust_use\b"
-    r"|^\s*(?:Synopsis|Glossary|Characters|Earlier lines|Lines to translate|Fix these lines)\b",
+    r"|^\s*(?:Synopsis|Glossary|Characters|Earlier lines|Lines to translate|Fix these lines)\b"
+    r"|\bas an AI\b|\bhere is the (?:json|translation|summary)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 NAMES = {"zh": "Chinese", "en": "English", "es": "Spanish", "pt": "Portuguese", "ja": "Japanese", "ko": "Korean",
@@ -264,7 +266,7 @@ class LLMTranslator:
             block.append(f"Characters: {', '.join(speakers)}")
         terms = list(dict.fromkeys(t for found in window.terms.values() for t in found))
         if terms:
-            block.append("Glossary (use exactly): " + "; ".join(f"{t.source} = {t.rendering}" for t in terms))
+            block.append("Glossary (use exactly): " + "; ".join(f"{t.source} → {t.rendering}" for t in terms))
         if window.before:
             block.append("Earlier lines (context only):")
             block += [f"[{line.id}] {line.speaker + ': ' if line.speaker else ''}{line.source}" for line in window.before]
@@ -304,8 +306,8 @@ class LLMTranslator:
         text = " ".join(text.split())
         if not text or LEAK.search(text):
             return None
-        if not is_unspaced(self.target) and len(HAN.findall(text)) > len(text) / 3:
-            return None
+        if not is_unspaced(self.target) and HAN.search(text):
+            return None  # source script left in a target written without it
         return text
 
 
