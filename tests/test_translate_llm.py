@@ -359,3 +359,49 @@ def test_real_server_refusals_are_one_line_errors(llama, env, monkeypatch, tmp_p
                 else f"has no model 'qwen-72b' (it serves: {llm_server.MODEL_NAME})")
     assert result.output.startswith(f"Error: the LLM endpoint {llama} ") and expected in result.output
     assert KEY not in result.output and "sk-wrong-key-77" not in result.output
+
+
+# --- the pipeline ---------------------------------------------------------------------------
+
+
+def test_run_with_the_llm_engine_records_model_and_tokens_in_the_manifest(peer, tmp_path):
+    server = peer(echo)
+    zh = ROOT / "fixtures" / "episode_zh"
+    out = tmp_path / "out"
+    command = ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(out), "--source-subs", str(EPISODE),
+               "--shots", str(zh / "shots.csv"), "--translate-engine", "llm", "--llm-model", "peer-model"]
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "episode" / "manifest.json").read_text(encoding="utf-8"))
+    entry = manifest["markets"]["en-US"]["translation"]
+    assert (entry["engine"], entry["model"], entry["usage"]["requests"]) == ("llm", "peer-model", 1)
+    assert (entry["usage"]["prompt_tokens"], entry["usage"]["completion_tokens"]) == (100, 20)
+    assert entry["budget"]["profile"] == "en-vertical"  # the market's timing profile sets the budgets
+    budgets = [load_profile("en-vertical").char_budget(c.duration) for c in episode().cues]
+    assert [line["max_chars"] for line in asked_lines(server.requests[0])] == budgets
+    subtitles = load(out / "episode" / "en-US" / "episode.en.srt")
+    assert [c.text.replace("\n", " ") for c in subtitles.cues] == [f"Line {n}" for n in range(1, 7)]
+    assert KEY not in (out / "episode" / "manifest.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("section, problem", [
+    ('engine = 3', "[translate] engine must be a string, got int"),
+    ('engine = "gpt"', "[translate] engine must be one of argos, llm, got 'gpt'"),
+    ('engine = "llm"\nmodel = ["a"]', "[translate] model must be a string, got list"),
+])
+def test_market_translate_section_is_validated(tmp_path, section, problem):
+    market = tmp_path / "xx.toml"
+    market.write_text(f'[market]\ncode = "xx"\nlanguage = "en"\n[translate]\n{section}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["markets", "show", str(market)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: {market}: bad market profile ({problem})\n"
+
+
+def test_market_translate_section_is_read(tmp_path):
+    from localize.pipeline import load_market
+
+    market = tmp_path / "xx.toml"
+    market.write_text('[market]\ncode = "xx"\nlanguage = "en"\n[translate]\nengine = "llm"\nmodel = "qwen2.5-7b"\n',
+                      encoding="utf-8")
+    loaded = load_market(market)
+    assert (loaded.translate_engine, loaded.translate_model) == ("llm", "qwen2.5-7b")

@@ -21,6 +21,7 @@ else:  # pragma: no cover
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "data" / "markets"
 SUBTITLE_FORMATS = ("srt", "vtt", "ttml", "ass", "json")
+TRANSLATE_ENGINES = ("argos", "llm")
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class MarketProfile:
     max_speed: float = 1.3
     mux: bool = True
     mux_subtitles: tuple[str, ...] = ("srt",)
+    translate_engine: str = "argos"
+    translate_model: str | None = None
     path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,6 +103,7 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
     if unknown:
         raise ValueError(f"unknown subtitle format {unknown[0]!r}; use {', '.join(SUBTITLE_FORMATS)}")
     layers = data.get("glossary", {}).get("layers", [])
+    engine, translate_model = _translate_section(data.get("translate", {}))
     return MarketProfile(
         code=str(market["code"]),
         name=str(market.get("name", market["code"])),
@@ -116,8 +120,27 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
         max_speed=float(dub.get("max_speed", 1.3)),
         mux=bool(mux.get("enabled", True)),
         mux_subtitles=tuple(mux.get("subtitles", ["srt"])),
+        translate_engine=engine,
+        translate_model=translate_model,
         path=str(path.resolve()),
     )
+
+
+def _translate_section(section: Any) -> tuple[str, str | None]:
+    """``[translate] engine = "llm"``, ``model = "..."``: strings, a known engine, nothing else."""
+    if not isinstance(section, dict):
+        raise ValueError("[translate] must be a table")
+    for key, value in section.items():
+        if key not in ("engine", "model"):
+            raise ValueError(f"[translate] unknown key {key!r} (known: engine, model)")
+        if not isinstance(value, str):
+            raise ValueError(f"[translate] {key} must be a string, got {type(value).__name__}")
+    engine = section.get("engine", "argos")
+    if engine not in TRANSLATE_ENGINES:
+        raise ValueError(f"[translate] engine must be one of {', '.join(TRANSLATE_ENGINES)}, got {engine!r}")
+    if "model" in section and engine != "llm":
+        raise ValueError("[translate] model is for engine = \"llm\"")
+    return engine, section.get("model")
 
 
 def _profile_ref(value: str, path: Path) -> str:
