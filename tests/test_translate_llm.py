@@ -37,6 +37,7 @@ EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 KEY = "sk-test-5ecret-d0-not-leak-4242"
 LEAKS = re.compile(r'[{}]|"id"|"text"|max_chars|must_use|Lines to translate|```')
 Script = Callable[[dict[str, Any]], tuple[int, dict[str, str], str]]
+DROP = 0
 
 
 # --- the scripted peer ------------------------------------------------------------------
@@ -65,7 +66,11 @@ class Peer:
                 peer.auth.append(self.headers.get("Authorization", ""))
                 time.sleep(peer.delay)
                 answer = peer.script.pop(0) if len(peer.script) > 1 else peer.script[0]
-                peer._send(self, *answer(body))
+                status, headers, text = answer(body)
+                if status == DROP:  # the server dies mid-request: the connection closes unanswered
+                    self.close_connection = True
+                    return
+                peer._send(self, status, headers, text)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
@@ -169,7 +174,7 @@ def test_one_request_keyed_by_line_id_with_budgets_speakers_and_schema(peer):
     server = peer(echo)
     track = episode()
     track.cues[0].speaker = "Lin Wan"
-    result = llm(track)
+    result = llm(track, context="A CEO's runaway wife comes home.")
     assert [c.text for c in result.cues] == [f"Line {n}" for n in range(1, 7)]
     assert [c.source for c in result.cues] == [c.text for c in track.cues]
     assert [(c.start, c.end) for c in result.cues] == [(c.start, c.end) for c in track.cues]
@@ -177,7 +182,9 @@ def test_one_request_keyed_by_line_id_with_budgets_speakers_and_schema(peer):
     assert len(server.requests) == 1 and server.asked_ids(0) == [1, 2, 3, 4, 5, 6]
     budgets = [load_profile("en").char_budget(c.duration) for c in track.cues]
     assert [line["max_chars"] for line in asked_lines(body)] == budgets
-    assert asked_lines(body)[0]["speaker"] == "Lin Wan" and "Characters: Lin Wan" in body["messages"][1]["content"]
+    prompt = body["messages"][1]["content"]
+    assert asked_lines(body)[0]["speaker"] == "Lin Wan" and "Characters: Lin Wan" in prompt
+    assert prompt.startswith("Synopsis: A CEO's runaway wife comes home.\n")
     schema = body["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["lines"]["items"]["properties"]["id"]["enum"] == [1, 2, 3, 4, 5, 6]
     assert server.auth[0] == f"Bearer {KEY}"
@@ -270,11 +277,12 @@ def test_dead_endpoint_names_the_url_not_the_key(env, monkeypatch, tmp_path):
     assert KEY not in result.output and result.output.count("\n") == 1
 
 
-def test_interrupted_episode_asks_only_for_what_it_lacks(peer, env, tmp_path):
+@pytest.mark.parametrize("fault", ["server error", "server dies"])
+def test_interrupted_episode_asks_only_for_what_it_lacks(peer, env, tmp_path, fault):
     (env / "llm.toml").write_text("[llm]\nwindow = 3\nconcurrency = 1\nmax_retries = 0\n", encoding="utf-8")
     memory = tmp_path / "memory.sqlite3"
-    broken = peer(echo, failing(500))
-    with pytest.raises(ModelError, match="answered HTTP 500"):
+    broken = peer(echo, failing(500) if fault == "server error" else lambda body: (DROP, {}, ""))
+    with pytest.raises(ModelError, match="answered HTTP 500" if fault == "server error" else "cannot reach the LLM endpoint"):
         llm(episode(), cache=memory)
     assert broken.asked_ids(0) == [1, 2, 3]
     healthy = peer(echo)
@@ -286,6 +294,15 @@ def test_interrupted_episode_asks_only_for_what_it_lacks(peer, env, tmp_path):
     again = llm(episode(), cache=memory)
     assert len(healthy.requests) == 1 and again.translation.usage.requests == 0
     assert KEY not in memory.read_bytes().decode("utf-8", "replace")
+
+
+def test_cli_context_file_and_argos_options_are_checked(env, tmp_path):
+    out = tmp_path / "out.srt"
+    missing = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", "m",
+                                       "--context", str(tmp_path / "nope.txt"), "-o", str(out)])
+    assert missing.output == f"Error: {tmp_path / 'nope.txt'}: context file not found\n" and not out.exists()
+    argos = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--model", "m", "-o", str(out)])
+    assert argos.exit_code == 1 and "a model name and a context file are for --engine llm" in argos.output
 
 
 def test_config_file_is_validated_and_never_holds_the_key(env):
