@@ -1,6 +1,6 @@
 """An OpenAI-compatible chat-completions endpoint: settings, the client, one-line errors.
 
-Settings come from, in order of precedence: the arguments of :func:`load_settings`, the
+Settings come from, in order of precedence: the model argument of :func:`load_settings`, the
 environment (``OPENAI_BASE_URL``, ``LOCALIZE_LLM_MODEL``), the file named by
 ``$LOCALIZE_LLM_CONFIG`` or ``$XDG_CONFIG_HOME/localize/llm.toml`` (``[llm]`` table), then
 defaults. The API key is read only from an environment variable (``OPENAI_API_KEY``, or
@@ -56,14 +56,13 @@ def config_path() -> Path:
     return home / "localize" / "llm.toml"
 
 
-def load_settings(model: str | None = None, base_url: str | None = None, **overrides: Any) -> LLMSettings:
-    """Settings for the ``llm`` engine from arguments, environment and config file."""
+def load_settings(model: str | None = None) -> LLMSettings:
+    """Settings for the ``llm`` engine: ``model``, then the environment, then the config file."""
     values = _read_file(config_path())
     key_variable = values.pop("api_key_env", "OPENAI_API_KEY")
-    values["base_url"] = base_url or os.environ.get("OPENAI_BASE_URL") or values.get("base_url") or DEFAULT_BASE_URL
+    values["base_url"] = os.environ.get("OPENAI_BASE_URL") or values.get("base_url") or DEFAULT_BASE_URL
     values["model"] = model or os.environ.get("LOCALIZE_LLM_MODEL") or values.get("model", "")
     values["api_key"] = os.environ.get(key_variable) or NO_KEY
-    values.update({k: v for k, v in overrides.items() if v is not None})
     settings = LLMSettings(**values)
     if not settings.model:
         raise ConfigError("no LLM model given: pass --model, set LOCALIZE_LLM_MODEL, or set model in "
@@ -90,13 +89,6 @@ def _read_file(path: Path) -> dict[str, Any]:
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{path}: [llm] {key} has the wrong type ({type(value).__name__})")
     return dict(data)
-
-
-@dataclass
-class Answer:
-    """One chat completion's text."""
-
-    text: str
 
 
 class Endpoint:
