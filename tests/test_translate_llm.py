@@ -195,16 +195,17 @@ def test_one_request_keyed_by_line_id_with_budgets_speakers_and_schema(peer):
 
 
 def test_malformed_answer_is_reasked_then_line_by_line_and_nothing_leaks(peer):
-    reask = lines_answer({1: "One", 2: "Two", 3: "Three", 4: '{"id": 5, "text": "x"}', 5: "", 99: "Extra"})
-    singles = [lambda body, n=n: completion(f'"Alone {n}"\nnote: a second line is ignored') for n in (4, 5, 6)]
+    reask = lines_answer({1: "One", 2: "Two", 3: "As a language model, I cannot translate this.",
+                          4: '{"id": 5, "text": "x"}', 5: "", 99: "Extra"})
+    singles = [lambda body, n=n: completion(f'"Alone {n}"\nnote: a second line is ignored') for n in (3, 4, 5, 6)]
     server = peer(lambda body: completion("Sure! Here is the JSON: {lines: [1, 2"), lambda body: reask, *singles)
     result = llm(episode())
-    assert [c.text for c in result.cues] == ["One", "Two", "Three", "Alone 4", "Alone 5", "Alone 6"]
-    assert len(server.requests) == 5
+    assert [c.text for c in result.cues] == ["One", "Two", "Alone 3", "Alone 4", "Alone 5", "Alone 6"]
+    assert len(server.requests) == 6
     assert server.asked_ids(1) == [1, 2, 3, 4, 5, 6] and "previous answer" in server.requests[1]["messages"][1]["content"]
     assert all("response_format" not in r for r in server.requests[2:])  # the last rung asks for plain text
     usage = result.translation.usage
-    assert (usage.lines_reasked, usage.lines_single, usage.lines_untranslated) == (6, 3, 0)
+    assert (usage.lines_reasked, usage.lines_single, usage.lines_untranslated) == (6, 4, 0)
     assert not any(LEAKS.search(c.text) for c in result.cues)
 
 

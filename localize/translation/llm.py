@@ -33,7 +33,8 @@ LEAK = re.compile(
     r"[{}→]|```|\"\s*(?:id|text|lines|source|speaker|time|max_chars|must_use|translation|problems)\s*\"\s*:"
     r"|<\|?/?(?:im_start|im_end|system|user|assistant)\|?>|\bmax_chars\b|\bmust_use\b"
     r"|^\s*(?:Synopsis|Glossary|Characters|Earlier lines|Lines to translate|Fix these lines)\b"
-    r"|\bas an AI\b|\bhere is the (?:json|translation|summary)\b",
+    r"|\bas an AI\b|\bas a language model\b|\bunable to (?:provide|translate)\b|\bthe limitations of the AI\b"
+    r"|\bhere is the (?:json|translation|summary)\b",
     re.IGNORECASE | re.MULTILINE,
 )
 NAMES = {"zh": "Chinese", "en": "English", "es": "Spanish", "pt": "Portuguese", "ja": "Japanese", "ko": "Korean",
