@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -153,12 +153,14 @@ def run_episode(
 
 
 def _with_engine(market: MarketProfile, engine: str | None, model: str | None) -> MarketProfile:
-    """The market with the translation engine and model given on the command line, if any."""
-    from dataclasses import replace
-
+    """The market with the translation engine and model given on the command line, if any;
+    an llm market without a model takes the configured one (so it is part of the cache key)."""
     engine = engine or market.translate_engine
-    return replace(market, translate_engine=engine,
-                   translate_model=(model or market.translate_model) if engine == "llm" else None)
+    if engine != "llm":
+        return replace(market, translate_engine=engine, translate_model=None)
+    from localize.translation.llm_endpoint import load_settings
+
+    return replace(market, translate_engine=engine, translate_model=load_settings(model or market.translate_model).model)
 
 
 def _quiet(_: str) -> None:
