@@ -325,9 +325,10 @@ def test_config_file_is_validated_and_never_holds_the_key(env):
 @pytest.fixture(scope="session")
 def llama(request, tmp_path_factory):
     """llama-server with SmolLM2-135M on a free loopback port, requiring the API key."""
+    cache = getattr(request.config, "cache", None)  # the F16 model (270 MB) is made once per checkout
+    folder = Path(cache.mkdir("llm-fixture")) if cache else tmp_path_factory.mktemp("llm-fixture")
     try:
-        process, url = llm_server.start(Path(request.config.cache.mkdir("llm-fixture")), api_key=KEY,
-                                        log=tmp_path_factory.mktemp("llama") / "server.log")
+        process, url = llm_server.start(folder, api_key=KEY, log=tmp_path_factory.mktemp("llama") / "server.log")
     except llm_server.ServerUnavailable as error:
         pytest.fail(f"the real chat server is needed and could not start: {error}")
     yield url
