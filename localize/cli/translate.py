@@ -8,7 +8,7 @@ import click
 
 from localize.cli.common import echo_json, warn
 from localize.cli.models import models
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.fileio import refuse_overwrite, write_text_atomic
 
 
@@ -23,18 +23,34 @@ from localize.fileio import refuse_overwrite, write_text_atomic
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the glossary report as JSON.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the translation memory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary report as JSON.")
+@click.option("--engine", type=click.Choice(["argos", "llm"]), default="argos", show_default=True,
+              help="argos (offline MT) or llm (an OpenAI-compatible chat endpoint: OPENAI_BASE_URL, OPENAI_API_KEY).")
+@click.option("--model", default=None, help="LLM model name (--engine llm; default: LOCALIZE_LLM_MODEL or the config file).")
+@click.option("--context", "context_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A synopsis (text file) the LLM reads before the lines.")
+@click.option("--profile", default=None, help="Timing profile for character budgets (default: by target language).")
 def translate_command(subs: Path, target: str, output: Path, source: str | None, glossaries: tuple[Path, ...],
-                      market: str | None, strict: bool, report: Path | None, no_cache: bool, as_json: bool) -> None:
+                      market: str | None, strict: bool, report: Path | None, no_cache: bool, as_json: bool,
+                      engine: str, model: str | None, context_file: Path | None, profile: str | None) -> None:
     """Translate SUBS into another language, enforcing glossary terms."""
     from localize.formats import load, save
     from localize.translation import translate
 
     refuse_overwrite([output, report], [subs, *glossaries])
     track = load(subs)
-    result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market)
-    summary = result.translation.glossary.to_dict()
+    for path in (output, report):
+        if path is not None and path.resolve() == subs.resolve():
+            raise InputError(f"{path}: would overwrite the input; choose another output")
+    context = _read_context(context_file) if context_file else ""
+    result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market,
+                       engine=engine, model=model, context=context, profile=profile)
+    info = result.translation
+    summary = info.glossary.to_dict()
     if report:
-        write_text_atomic(report, json.dumps(summary | {"input": str(subs), "output": str(output)}, ensure_ascii=False, indent=2) + "\n")
+        details = {"engine": info.engine, "model": info.model, "budget": dict(info.budget.__dict__),
+                   "usage": dict(info.usage.__dict__)}
+        write_text_atomic(report, json.dumps(summary | details | {"input": str(subs), "output": str(output)},
+                                             ensure_ascii=False, indent=2) + "\n")
     for violation in summary["violations"]:
         warn(f"cue {violation['cue']}: '{violation['term']}' should be '{violation['expected']}': {violation['found']}")
     if strict and summary["violations"]:
@@ -48,6 +64,25 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
             f"{summary['terms_checked']} term(s) checked, {summary['repaired']} repaired, {len(summary['violations'])} violation(s)",
             err=True,
         )
+        if info.engine == "llm":
+            usage, budget = info.usage, info.budget
+            click.echo(
+                f"llm {info.model}: {usage.requests} request(s), {usage.prompt_tokens}+{usage.completion_tokens} tokens, "
+                f"{usage.memory_hits} line(s) from memory, {usage.lines_reasked} re-asked, {usage.lines_single} alone; "
+                f"glossary lines: {summary['right_first_time']} right first time, {summary['right_after_reask']} after "
+                f"re-ask, {summary['lines_repaired']} repaired, {summary['lines_flagged']} flagged; over budget "
+                f"({budget.profile}): {budget.over_before_reask} before re-ask, {budget.over_after_reask} after",
+                err=True,
+            )
+
+
+def _read_context(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: context file not found") from None
+    except (UnicodeDecodeError, OSError) as error:
+        raise InputError(f"{path}: cannot read the context file ({type(error).__name__})") from None
 
 
 @click.group("glossary")

@@ -46,6 +46,7 @@ def _number(low: float, high: float) -> Callable[[Any], bool]:
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "data" / "markets"
 SUBTITLE_FORMATS = ("srt", "vtt", "ttml", "ass", "json")
+TRANSLATE_ENGINES = ("argos", "llm")
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,8 @@ class MarketProfile:
     max_speed: float = 1.3
     mux: bool = True
     mux_subtitles: tuple[str, ...] = ("srt",)
+    translate_engine: str = "argos"
+    translate_model: str | None = None
     path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +130,8 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
             "loudness": (_number(-70, -5), "a number of LUFS from -70 to -5"),
             "true_peak": (_number(-20, 0), "a number of dBTP from -20 to 0"),
             "max_speed": (_number(1, 4), "a number from 1 to 4")},
+    "translate": {"engine": (lambda v: v in TRANSLATE_ENGINES, f"one of {', '.join(TRANSLATE_ENGINES)}"),
+                  "model": (_is_str, "a model name")},
     "mux": {"enabled": (_is_bool, "true or false"),
             "subtitles": (_is_str_list, f"a list of formats ({', '.join(SUBTITLE_FORMATS)})")},
 }
@@ -154,6 +159,8 @@ def _check_schema(data: dict[str, Any], path: Path) -> None:
             language_tag(data["market"][key])
         except LocalizeError:
             raise ConfigError(f"{path}: [market] {key} must be a language tag such as es-419, got {data['market'][key]!r}") from None
+    if "model" in data.get("translate", {}) and data["translate"].get("engine") != "llm":
+        raise ConfigError(f'{path}: [translate] model is for engine = "llm"')
     for key in ("formats",):
         unknown = [f for f in data.get("subtitles", {}).get(key, []) if f not in SUBTITLE_FORMATS]
         if unknown:
@@ -179,6 +186,8 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
         max_speed=float(dub.get("max_speed", 1.3)),
         mux=mux.get("enabled", True),
         mux_subtitles=tuple(mux.get("subtitles", ["srt"])),
+        translate_engine=data.get("translate", {}).get("engine", "argos"),
+        translate_model=data.get("translate", {}).get("model"),
         path=str(path.resolve()),
     )
 

@@ -22,7 +22,7 @@ import shutil
 import subprocess
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -109,12 +109,15 @@ def run_episode(
     shots: str | Path | None = None,
     cache_dir: str | Path | None = None,
     log: Log | None = None,
+    translate_engine: str | None = None,
+    llm_model: str | None = None,
 ) -> Manifest:
     """Localize one episode for each market; return (and write) its manifest.
 
     ``source_subs`` skips transcription; ``language`` is the source language ("auto" to
     detect); ``glossaries`` are title-level glossary files added to each market's layers;
-    ``shots`` is a cut list file (else cuts are detected in the video).
+    ``shots`` is a cut list file (else cuts are detected in the video). ``translate_engine``
+    and ``llm_model``, when given, override each market's ``[translate]`` engine and model.
     """
     started_at, started = time.time(), time.perf_counter()
     media = check_input(media)
@@ -127,6 +130,7 @@ def run_episode(
     ctx = _Context(media, info, output_dir / name, name, StageCache(cache_dir or output_dir / ".cache"),
                    log or _quiet, inputs["media"]["sha256"],
                    [media, *(Path(p) for p in (source_subs, shots) if p is not None), *map(Path, glossaries)])
+    profiles = [_with_engine(m, translate_engine, llm_model) for m in profiles]
     settings = _settings(dub, language, model, engine, profiles)
     versions = _versions()
     key = hash_value({"inputs": _strip_paths(inputs), "settings": settings, "code": versions["code"],
@@ -151,6 +155,17 @@ def run_episode(
     )
     manifest.save(ctx.episode_dir / "manifest.json")
     return manifest
+
+
+def _with_engine(market: MarketProfile, engine: str | None, model: str | None) -> MarketProfile:
+    """The market with the translation engine and model given on the command line, if any;
+    an llm market without a model takes the configured one (so it is part of the cache key)."""
+    engine = engine or market.translate_engine
+    if engine != "llm":
+        return replace(market, translate_engine=engine, translate_model=None)
+    from localize.translation.llm_endpoint import load_settings
+
+    return replace(market, translate_engine=engine, translate_model=load_settings(model or market.translate_model).model)
 
 
 def _quiet(_: str) -> None:
@@ -359,9 +374,9 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     layers = [*market.glossaries, *map(str, title_glossaries)]
     glossary = _load_glossary(layers, market.code)
     layer_files = [_file_entry(Path(p)) for p in layers]
-    translated = _translate(ctx, market, source, glossary, [f["sha256"] for f in layer_files])
-    applicable = glossary.for_target(market.language, market.code) if glossary else None
     profile_name, profile = _timing_profile(market)
+    translated = _translate(ctx, market, source, glossary, [f["sha256"] for f in layer_files], profile)
+    applicable = glossary.for_target(market.language, market.code) if glossary else None
     protected = applicable.targets() if applicable else []
     key = {"track": hash_value(translated.to_dict()), "profile": asdict(profile), "shots": cuts,
            "protected": protected, "code": code_version("localize.timing")}
@@ -376,6 +391,7 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
         "glossary": {"layers": layer_files,
                      "report": report,
                      "usage": glossary_usage(translated, applicable, report)},
+        "translation": _translation_entry(translated),
         "outputs": outputs,
     }
     if dub:
@@ -397,20 +413,35 @@ def _same_language(a: str | None, b: str) -> bool:
     return (a or "").lower().split("-")[0] == b.lower().split("-")[0]
 
 
-def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layer_hashes: list[str]) -> Track:
+def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layer_hashes: list[str],
+               profile: Any) -> Track:
     if _same_language(source.language, market.language):
         return source.replace(language=market.language)
+    engine, llm_model = market.translate_engine, market.translate_model
     key = {"track": hash_value(source.to_dict()), "target": market.language,
-           "glossaries": layer_hashes, "market": market.code,
-           "argos": _argos_packages(), "code": code_version("localize.translation")}
+           "glossaries": layer_hashes, "market": market.code, "engine": engine,
+           "engine_model": llm_model if engine == "llm" else _argos_packages(), "budgets": asdict(profile),
+           "code": code_version("localize.translation")}
+    # The LLM's answers go to a memory beside the stage cache, window by window: an
+    # interrupted run asks again only for the lines it lacks.
+    memory = ctx.cache.root / "llm-memory.sqlite3" if engine == "llm" else False
 
     def build() -> Track:
         from localize.translation import translate
 
         return translate(source, market.language, source=source.language,
-                         glossaries=[glossary] if glossary else (), cache=False, market=market.code)
+                         glossaries=[glossary] if glossary else (), cache=memory, market=market.code,
+                         engine=engine, model=llm_model, profile=profile)
 
     return _cached_track(ctx, f"translate-{market.code}", key, build)
+
+
+def _translation_entry(track: Track) -> dict[str, Any] | None:
+    """Engine, model, requests and tokens, and budget overruns, for the manifest."""
+    info = track.translation
+    if info is None:
+        return None
+    return {"engine": info.engine, "model": info.model, "usage": asdict(info.usage), "budget": asdict(info.budget)}
 
 
 def _timing_profile(market: MarketProfile) -> tuple[str, Any]:

@@ -54,6 +54,10 @@ class Profile:
         """Characters one cue can hold when broken over all its lines."""
         return self.chars_per_line * self.max_lines
 
+    def char_budget(self, duration_ms: int) -> int:
+        """Characters a cue on screen for ``duration_ms`` can carry: reading speed x time, at most its capacity."""
+        return max(1, min(self.capacity, int(self.cps * duration_ms / 1000)))
+
 
 _TYPES = {f.name: f.type for f in fields(Profile)}
 

@@ -1,18 +1,21 @@
-"""Translate stage: Argos MT with an enforced, verified glossary and a translation memory.
+"""Translate stage: Argos MT or an LLM (``engine="llm"``), with an enforced, verified glossary
+and a translation memory.
 
 >>> from localize.translation import translate, load_glossaries
 >>> english = translate(track, "en", glossaries=["glossaries/zh_en_microdrama.csv", "title.csv"])
 >>> english.translation.glossary.violations
 []
 """
-from localize.translation.backends import BACKENDS, ArgosTranslator, PivotTranslator, Translator, get_translator
+from localize.translation.backends import (
+    BACKENDS, ArgosTranslator, LineTranslator, PivotTranslator, Translator, get_translator,
+)
 from localize.translation.core import translate
 from localize.translation.glossary import Glossary, Term, check_glossary, load_glossaries, load_glossary
 from localize.translation.memory import TranslationMemory
 from localize.translation.packages import install_file, install_pair, installed_pairs
 
 __all__ = [
-    "BACKENDS", "ArgosTranslator", "Glossary", "PivotTranslator", "Term", "TranslationMemory", "Translator",
+    "BACKENDS", "ArgosTranslator", "Glossary", "LineTranslator", "PivotTranslator", "Term", "TranslationMemory", "Translator",
     "check_glossary", "get_translator", "install_file", "install_pair", "installed_pairs", "load_glossaries",
     "load_glossary", "translate",
 ]

@@ -8,7 +8,7 @@ The model loads on the first call that needs it: a fully cached run never loads 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
 from localize.errors import LocalizeError
 from localize.translation.languages import base_language, is_unspaced
@@ -27,6 +27,14 @@ class Translator(Protocol):
     target: str
 
     def translate(self, texts: Sequence[str]) -> list[str]: ...
+
+
+@runtime_checkable
+class LineTranslator(Translator, Protocol):
+    """A translator that takes timed cues whole (one line per cue, with context and budgets)."""
+
+    def translate_lines(self, lines: list[Any], glossary: Any, memory: Any = None,
+                        glossary_digest: str = "") -> list[Any]: ...
 
 
 class ArgosTranslator:
@@ -96,8 +104,11 @@ def _fix_hint(source: str, target: str) -> str:
     return f"`localize models install {source} {target}` (offline: `localize models install --file {source}_{target}.argosmodel`)"
 
 
-def argos_translator(source: str, target: str) -> Translator:
+def argos_translator(source: str, target: str, model: str | None = None, context: str = "") -> Translator:
     """A direct pair if installed, else a pivot through English."""
+    if model or context:
+        raise LocalizeError("the argos engine picks its model by language pair; a model name and a context file "
+                            "are for --engine llm")
     direct = find_package(source, target)
     if direct is not None:
         return ArgosTranslator(direct)
@@ -110,14 +121,26 @@ def argos_translator(source: str, target: str) -> Translator:
     raise LocalizeError(f"no {source}->{target} translation model installed; run {_fix_hint(source, target)}")
 
 
-BACKENDS: dict[str, Callable[[str, str], Translator]] = {"argos": argos_translator}
+def llm_translator(source: str, target: str, model: str | None = None, context: str = "") -> Translator:
+    """An OpenAI-compatible chat endpoint (see :mod:`localize.translation.llm`)."""
+    from localize.translation.llm import LLMTranslator
+    from localize.translation.llm_endpoint import load_settings
+
+    return LLMTranslator(source, target, load_settings(model=model), context)
 
 
-def get_translator(source: str, target: str, engine: str = "argos") -> Translator:
-    """The translator for a language pair (language tags are reduced to ISO 639-1)."""
+#: Engine name -> factory ``(source, target, model=None, context="") -> Translator``.
+BACKENDS: dict[str, Callable[..., Translator]] = {"argos": argos_translator, "llm": llm_translator}
+
+
+def get_translator(source: str, target: str, engine: str = "argos", model: str | None = None,
+                   context: str = "") -> Translator:
+    """The translator for a language pair (language tags are reduced to ISO 639-1).
+
+    ``model`` and ``context`` (a synopsis) are for engines that take them (``llm``)."""
     source, target = base_language(source), base_language(target)
     if source == target:
         raise LocalizeError(f"source and target language are both {source!r}")
     if engine not in BACKENDS:
         raise LocalizeError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
-    return BACKENDS[engine](source, target)
+    return BACKENDS[engine](source, target, model=model, context=context)

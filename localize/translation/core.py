@@ -9,8 +9,11 @@ from typing import Sequence
 
 from localize.errors import LocalizeError
 from localize.language import detect_language
-from localize.model import Cue, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track
-from localize.translation.backends import Translator, get_translator
+from localize.model import (
+    BudgetReport, Cue, EngineUsage, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track,
+)
+from localize.timing.profiles import Profile, default_profile_name, load_profile
+from localize.translation.backends import LineTranslator, Translator, get_translator
 from localize.translation.enforce import Protected, Violation, protect, repair, restore, verify
 from localize.translation.glossary import Glossary, load_glossaries, with_variants
 from localize.translation.languages import base_language, is_unspaced
@@ -18,6 +21,7 @@ from localize.translation.memory import CachedTranslator, TranslationMemory
 from localize.translation.sentences import Sentence, group_sentences, spread
 
 FLAG = "glossary"
+UNTRANSLATED_FLAG = "llm: no usable translation; source text kept"
 HAN = re.compile(r"[\u3400-\u9fff]")
 KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 ARTICLE = re.compile(r"^(the|a|an|el|la|los|las|un|una|le|les|der|die|das)\s+", re.IGNORECASE)
@@ -43,15 +47,21 @@ def translate(
     engine: str = "argos",
     enforce: bool = True,
     translator: Translator | None = None,
+    model: str | None = None,
+    context: str = "",
+    profile: str | Path | Profile | None = None,
 ) -> Track:
     """Translate ``track`` into ``target`` (an ISO 639-1 code or a tag such as ``es-419``).
 
-    Each cue keeps its original text in ``.source``. Sentences spread over several cues
-    are translated whole and spread back by time. Glossary terms are protected, restored,
-    verified and repaired; what stays wrong is flagged on the cue and listed in
-    ``result.translation.glossary``; with ``strict`` that raises :class:`LocalizeError`.
-    ``cache`` is True (default memory), False, or a path to a memory file. ``enforce=False``
-    translates without protection or repair but still verifies (for measurement).
+    Each cue keeps its original text in ``.source``. With ``engine="argos"`` sentences
+    spread over several cues are translated whole and spread back by time; with
+    ``engine="llm"`` (``model``, and ``context``: a synopsis) every cue gets one line,
+    asked in windows with a character budget from the timing ``profile`` (default: the
+    target language's). Glossary terms are enforced, verified and repaired; what stays
+    wrong is flagged on the cue and listed in ``result.translation.glossary``; with
+    ``strict`` that raises :class:`LocalizeError`. ``cache`` is True (default memory),
+    False, or a path to a memory file. ``enforce=False`` translates without protection
+    or repair but still verifies (for measurement).
     """
     if not require_track(track).cues or not any(c.plain_text.strip() for c in track.cues):
         raise LocalizeError("nothing to translate: the subtitle track has no text")
@@ -60,21 +70,27 @@ def translate(
     source_language = _source_language(track, source)
     market = market or (target if target_language != target else None)
     glossary = load_glossaries(glossaries, market).for_target(target_language, market)
-    translator = translator or get_translator(source_language, target_language, engine)
+    timing = load_profile(profile or default_profile_name(target_language))
+    translator = translator or get_translator(source_language, target_language, engine, model, context)
     digest = glossary.digest()
-    memory = None
-    if cache:
-        memory = TranslationMemory(None if cache is True else cache)
-        translator = CachedTranslator(translator, memory, digest)
+    memory = TranslationMemory(None if cache is True else cache) if cache else None
+    over_before: int | None = None
     try:
-        sentences = group_sentences(track.cues)
-        outcomes = _translate_sentences(sentences, glossary, translator, unspaced, enforce)
+        if isinstance(translator, LineTranslator):
+            result, report, over_before = _translate_lines(track, translator, glossary, timing, memory, digest, enforce)
+            result.language = target
+        else:
+            cached = CachedTranslator(translator, memory, digest) if memory is not None else translator
+            sentences = group_sentences(track.cues)
+            outcomes = _translate_sentences(sentences, glossary, cached, unspaced, enforce)
+            result = _apply(track, sentences, outcomes, glossary, unspaced, target)
+            report = _report(sentences, outcomes, glossary)
     finally:
         if memory is not None:
             memory.close()
-    result = _apply(track, sentences, outcomes, glossary, unspaced, target)
-    result.translation = TranslationInfo(source_language, target, translator.engine, translator.model_version,
-                                         digest, _report(sentences, outcomes, glossary))
+    result.translation = TranslationInfo(source_language, target, translator.engine, translator.model_version, digest,
+                                         report, _budget(result, timing, over_before),
+                                         getattr(translator, "usage", EngineUsage()))
     violations = result.translation.glossary.violations
     if strict and violations:
         first = violations[0]
@@ -83,6 +99,57 @@ def translate(
             f"'{first.term}' should be '{first.expected}', found: {first.found}"
         )
     return result
+
+
+def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossary, timing: Profile,
+                     memory: TranslationMemory | None, digest: str, enforce: bool) -> tuple[Track, GlossaryReport, int]:
+    """One line per cue from a line translator, each verified, repaired or flagged; also the
+    number of lines over budget before the engine's re-ask."""
+    from localize.translation.llm import Line
+
+    cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags)) for c in track.cues]
+    lines = [Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration))
+             for n, c in enumerate(track.cues, 1) if c.plain_text.strip()]
+    results = translator.translate_lines(lines, glossary, memory, digest)
+    report = GlossaryReport()
+    for line, result in zip(lines, results):
+        cue = cues[line.id - 1]
+        if result.untranslated:
+            cue.flags.append(UNTRANSLATED_FLAG)
+        outcome = _enforce(line.source, result.text, Protected(result.text), glossary, False, enforce)
+        cue.text = outcome.text
+        _count_line(report, glossary, line.source, outcome, result.glossary_reask)
+        report.violations += [GlossaryViolation(v.term.source, v.term.rendering, v.expected, v.found, line.id,
+                                                [line.id], outcome.text) for v in outcome.violations]
+        for violation in outcome.violations:
+            cue.flags.append(f"{FLAG}: '{violation.term.source}' should be '{violation.term.rendering}'")
+    over_before = sum(r.over_before_reask for r in results)
+    return Track(cues, track.language, track.fps, copy.deepcopy(track.meta)), report, over_before
+
+
+def _count_line(report: GlossaryReport, glossary: Glossary, source: str, outcome: Outcome, reasked: bool) -> None:
+    """Add one translated unit to the report's term and line counts."""
+    found = len(glossary.find(source))
+    report.terms_checked += found
+    report.repaired += outcome.repaired
+    if not found:
+        return
+    report.lines_with_terms += 1
+    if outcome.violations:
+        report.lines_flagged += 1
+    elif outcome.repaired:
+        report.lines_repaired += 1
+    elif reasked:
+        report.right_after_reask += 1
+    else:
+        report.right_first_time += 1
+
+
+def _budget(track: Track, timing: Profile, over_before: int | None) -> BudgetReport:
+    """Cues longer than their timing allows, before (when the engine re-asks) and after."""
+    spoken = [c for c in track.cues if c.source and c.source.strip()]
+    over = sum(len(c.plain_text) > timing.char_budget(c.duration) for c in spoken)
+    return BudgetReport(timing.name, len(spoken), over if over_before is None else over_before, over)
 
 
 def _source_language(track: Track, source: str | None) -> str:
@@ -172,8 +239,7 @@ def _apply(track: Track, sentences: list[Sentence], outcomes: list[Outcome], glo
 def _report(sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary) -> GlossaryReport:
     report = GlossaryReport()
     for sentence, outcome in zip(sentences, outcomes):
-        report.terms_checked += len(glossary.find(sentence.text))
-        report.repaired += outcome.repaired
+        _count_line(report, glossary, sentence.text, outcome, False)
         numbers = [i + 1 for i in sentence.cues]
         report.violations += [
             GlossaryViolation(v.term.source, v.term.rendering, v.expected, v.found, numbers[0], numbers, outcome.text)
