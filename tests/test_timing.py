@@ -55,7 +55,7 @@ def test_user_profile_extends_builtin(tmp_path):
     ("content", "message"),
     [
         ("cps = 20\nchars_per_line = = 3\n", r":2: malformed TOML: "),
-        ("cps = -3\n", r": 'cps' must be a positive number, got -3"),
+        ("cps = -3\n", r": 'cps' must be a number from 1 to 100, got -3"),
         ("chars_per_lines = 30\n", r": unknown profile key\(s\): chars_per_lines"),
         ('extends = "klingon"\n', r"unknown profile 'klingon'"),
         ("min_duration_ms = 9000\n", r": min_duration_ms must be below max_duration_ms"),
