@@ -15,6 +15,7 @@ best one-to-one assignment); a voice close to none gets the next free label.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,14 +203,19 @@ def _profile(path: Path, label: str, table: Any) -> SpeakerProfile:
     return SpeakerProfile(label, table.get("name"), table.get("gender"), dict(voices))
 
 
+def _key(name: str) -> str:
+    """A TOML key: bare when it can be, else quoted."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
+
+
 def save_profiles(path: Path, profiles: dict[str, SpeakerProfile]) -> None:
     """Write ``speakers.toml`` (labels in order)."""
     blocks = []
     for label, profile in sorted(profiles.items(), key=lambda item: (_number(item[0]), item[0])):
-        lines = [f"[{json.dumps(label)}]"]
+        lines = [f"[{_key(label)}]"]
         lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in (("name", profile.name), ("gender", profile.gender)) if value]
         if profile.voices:
-            lines.append(f"[{json.dumps(label)}.voice]")
-            lines += [f"{json.dumps(m)} = {json.dumps(v, ensure_ascii=False)}" for m, v in profile.voices.items()]
+            lines.append(f"[{_key(label)}.voice]")
+            lines += [f"{_key(m)} = {json.dumps(v, ensure_ascii=False)}" for m, v in profile.voices.items()]
         blocks.append("\n".join(lines))
     write_text_atomic(path, "# Speakers of this title: name, gender (female, male, other) and a voice per market.\n\n" + "\n\n".join(blocks) + "\n")

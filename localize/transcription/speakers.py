@@ -47,7 +47,7 @@ class SpeakerVoices:
 
         words = assign_words([w for cue in track.cues for w in cue.words], diarization.turns)
         cues = words_to_cues(words, CueRules.for_language(track.language))
-        meta = dict(track.meta, speaker_encoder=self.encoder.name, speakers=len(diarization.speakers))
+        meta = dict(track.meta, speaker_encoder=self.encoder.name, speaker_count=len(diarization.speakers))
         labelled = replace(track, cues=cues, meta=meta)
         if registry is not None:
             registry.add_samples(cues, episode)
