@@ -270,3 +270,24 @@ def _one_cue_per_speaker(track: Track) -> list[Cue]:
     for cue in track:
         seen.setdefault(cue.speaker, cue)
     return sorted(seen.values(), key=lambda c: c.start)
+
+
+# ------------------------------------------------------------ translation context
+
+
+def test_line_context_and_per_character_terms_of_address(tmp_path):
+    from localize.speakers.context import line_context
+    from localize.translation import load_glossaries
+
+    cues = [Cue(0, 1000, "妈，你来了。", speaker="S1"), Cue(1200, 2000, "你怎么还不回家？", speaker="S3"),
+            Cue(9000, 9500, "走吧。", speaker="S1"), Cue(9600, 9900, "好。", speaker="S2")]
+    contexts = line_context(cues, names={"S1": "Jack"})
+    assert [(c.speaker, c.addressee) for c in contexts] == [("Jack", "S3"), ("S3", "Jack"), ("Jack", "S2"), ("S2", "Jack")]
+    glossary_file = tmp_path / "address.csv"
+    glossary_file.write_text("source,target,speaker,addressee\n你,you,,\n你,Mother,S1,S3\n你,my son,S3,S1\n妈,Mom,,\n")
+    glossary = load_glossaries([glossary_file]).for_target("en")
+    assert len(glossary) == 4
+    rendering = {t.source: t.target for t in glossary.for_line("S1", "S3").terms}
+    assert rendering == {"你": "Mother", "妈": "Mom"}
+    assert {t.source: t.target for t in glossary.for_line("S3", "S1").terms}["你"] == "my son"
+    assert {t.source: t.target for t in glossary.for_line(None, None).terms} == {"你": "you", "妈": "Mom"}

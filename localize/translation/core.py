@@ -59,7 +59,9 @@ def translate(
     unspaced = is_unspaced(target_language)
     source_language = _source_language(track, source)
     market = market or (target if target_language != target else None)
-    glossary = load_glossaries(glossaries, market).for_target(target_language, market)
+    # per-character terms of address (speaker/addressee rows) are for engines that take
+    # line context (localize.speakers.context); sentence-level engines enforce the rest
+    glossary = load_glossaries(glossaries, market).for_target(target_language, market).for_line(None, None)
     translator = translator or get_translator(source_language, target_language, engine)
     digest = glossary.digest()
     memory = None
