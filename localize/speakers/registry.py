@@ -25,7 +25,7 @@ import numpy as np
 
 from localize.errors import ConfigError
 from localize.fileio import write_text_atomic
-from localize.speakers.diarize import Diarization
+from localize.speakers.diarization import Diarization
 
 if sys.version_info >= (3, 11):
     import tomllib

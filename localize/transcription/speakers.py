@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from localize.model import Track
-from localize.speakers.diarize import MIN_CLUSTER_MS, assign_words, embed_speech, label_units, parse_speakers
+from localize.speakers.diarization import MIN_CLUSTER_MS, assign_words, embed_speech, label_units, parse_speakers
 from localize.speakers.encoders import load_encoder
 
 log = logging.getLogger("localize.transcription")
