@@ -291,3 +291,21 @@ def test_line_context_and_per_character_terms_of_address(tmp_path):
     assert rendering == {"你": "Mother", "妈": "Mom"}
     assert {t.source: t.target for t in glossary.for_line("S3", "S1").terms}["你"] == "my son"
     assert {t.source: t.target for t in glossary.for_line(None, None).terms} == {"你": "you", "妈": "Mom"}
+
+
+# ------------------------------------------------------------ the whole chain
+
+
+def test_run_with_speakers_dubs_each_character_in_its_voice(tmp_path):
+    out = tmp_path / "out"
+    result = run("run", CAST / "ep01.opus", "--markets", "en-US", "--language", "en", "--dub", "--speakers", "auto", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert (out / REGISTRY_FILE).is_file()
+    market = json.loads((out / "ep01" / "manifest.json").read_text())["markets"]["en-US"]
+    cast = market["dub"]["cast"]
+    assert len(set(cast.values())) == 3
+    assert all(line["voice"] == cast[line["speaker"]] for line in market["dub"]["lines"])
+    vtt = (out / "ep01" / "en-US" / "ep01.en.vtt").read_text()
+    assert all(f"<v {label}>" in vtt for label in cast)
+    report = (out / "report.html").read_text()
+    assert all(f"<li>{label}: {voice} (" in report for label, voice in cast.items())
