@@ -309,3 +309,15 @@ def test_run_with_speakers_dubs_each_character_in_its_voice(tmp_path):
     assert all(f"<v {label}>" in vtt for label in cast)
     report = (out / "report.html").read_text()
     assert all(f"<li>{label}: {voice} (" in report for label, voice in cast.items())
+
+
+def test_registry_rerun_of_an_episode_keeps_labels_and_weights(title, tmp_path):
+    from localize.speakers import SpeakerRegistry
+
+    folder = tmp_path / "title"
+    shutil.copytree(title[0], folder)
+    before = json.loads((folder / REGISTRY_FILE).read_text())["speakers"]
+    again = transcribe(CAST / "ep02.opus", language="en", speakers="auto", title=folder)
+    assert character_labels(again, "ep02") == character_labels(title[1]["ep02"], "ep02")
+    after = SpeakerRegistry(folder).speakers
+    assert {k: v.speech_ms for k, v in after.items()} == {k: v["speech_ms"] for k, v in before.items()}

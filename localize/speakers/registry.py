@@ -141,6 +141,8 @@ class SpeakerRegistry:
         if entry is None:
             self.speakers[label] = RegisteredSpeaker(label, centroid, speech_ms, [episode])
             return
+        if episode in entry.episodes:  # the same episode again (re-run): already learned
+            return
         mean = entry.centroid * entry.speech_ms + centroid * speech_ms
         entry.centroid = (mean / (np.linalg.norm(mean) + 1e-12)).astype(np.float32)
         entry.speech_ms += speech_ms
@@ -163,9 +165,10 @@ class SpeakerRegistry:
                 raise ConfigError(f"{self.path}: no speaker {label} (known: {', '.join(self.speakers) or 'none'})")
         if source == target:
             raise ConfigError(f"{source} and {target} are already the same speaker")
-        gone = self.speakers.pop(source)
-        self._learn(target, gone.centroid, gone.speech_ms, gone.episodes[0] if gone.episodes else "")
-        entry = self.speakers[target]
+        gone, entry = self.speakers.pop(source), self.speakers[target]
+        mean = entry.centroid * entry.speech_ms + gone.centroid * gone.speech_ms
+        entry.centroid = (mean / (np.linalg.norm(mean) + 1e-12)).astype(np.float32)
+        entry.speech_ms += gone.speech_ms
         entry.episodes = list(dict.fromkeys(entry.episodes + gone.episodes))
         entry.samples = (entry.samples + gone.samples)[:MAX_SAMPLES]
         self.merged[source] = target
