@@ -321,3 +321,11 @@ def test_registry_rerun_of_an_episode_keeps_labels_and_weights(title, tmp_path):
     assert character_labels(again, "ep02") == character_labels(title[1]["ep02"], "ep02")
     after = SpeakerRegistry(folder).speakers
     assert {k: v.speech_ms for k, v in after.items()} == {k: v["speech_ms"] for k, v in before.items()}
+
+
+def test_single_voice_turns_automatic_casting_off(tmp_path):
+    from localize.dubbing import dub
+
+    track = Track([Cue(500, 1500, "Where?", speaker="S1"), Cue(1700, 2700, "Here.", speaker="S2")], language="en")
+    report = dub(track, tmp_path / "one.wav", voice="espeak:en-us", auto_voices=False)
+    assert report.cast == {"S1": "espeak:en-us", "S2": "espeak:en-us"}

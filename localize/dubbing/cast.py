@@ -44,8 +44,9 @@ class Cast:
 
 
 def cast_speakers(cues: Sequence[Cue], language: str | None, voice: str | None, voices: dict[str, str] | None,
-                  title: str | Path | None = None, market: str | None = None) -> Cast:
-    """The cast of a track: explicit voices kept, every other speaker a distinct automatic voice."""
+                  title: str | Path | None = None, market: str | None = None, auto: bool = True) -> Cast:
+    """The cast of a track: explicit voices kept, every other speaker a distinct automatic voice
+    (``auto=False``: ``voice`` or the language default)."""
     explicit, genders, names, aliases, order = dict(voices or {}), {}, {}, {}, []
     if title is not None:
         from localize.speakers.registry import SpeakerRegistry
@@ -66,6 +67,9 @@ def cast_speakers(cues: Sequence[Cue], language: str | None, voice: str | None, 
     speakers = sorted(set(order) | set(heard), key=_label_order)
     base = voice or default_voice(language)
     cast = Cast(names=names, aliases=aliases)
+    if not auto:
+        cast.voices = {s: explicit.get(s, base) for s in speakers}
+        return cast
     cast.voices, cast.warnings = _assign(speakers, explicit, genders, base, language)
     return cast
 

@@ -105,6 +105,7 @@ def dub(
     progress: Progress | None = None,
     title: str | Path | None = None,
     market: str | None = None,
+    auto_voices: bool = True,
 ) -> DubReport:
     """Dub ``track`` into ``output`` (.wav/.flac/.m4a), optionally muxed into ``mux`` (.mp4/.mkv).
 
@@ -112,8 +113,8 @@ def dub(
     succeeds. ``dialogue_gated`` (default: only for the -27 LUFS Netflix target) measures
     loudness over the dubbed lines only. ``original_language`` tags the kept original
     audio (default: ``track.source_language``, set by translation). Each speaker gets
-    ``voices[speaker]``, else a distinct automatic voice (:mod:`localize.dubbing.cast`);
-    ``title``: the title folder whose speaker registry and ``speakers.toml`` (voices for
+    ``voices[speaker]``, else a distinct automatic voice (:mod:`localize.dubbing.cast`;
+    ``auto_voices=False``: ``voice`` or the default instead); ``title``: the title folder whose speaker registry and ``speakers.toml`` (voices for
     ``market``, genders, names) keep each character's voice across episodes.
     """
     output = Path(output)
@@ -128,7 +129,7 @@ def dub(
     bed_path = _check_bed(bed, end)
     subtitle_paths = [(_check_subtitles(Path(path)), lang) for path, lang in subtitles]
     language = track.language or detect_language(" ".join(cue.text for cue in cues)) or "en"
-    cast = cast_speakers(cues, language, voice, voices, title, market)
+    cast = cast_speakers(cues, language, voice, voices, title, market, auto_voices)
     fallback = voice or default_voice(language)
     line_voices = [resolve_voice(cast.voice_for(cue.speaker, fallback)) for cue in cues]
 
