@@ -343,3 +343,14 @@ def test_features_match_the_recipe_the_encoder_was_trained_with():
     peak_band = int(np.argmax(features.mean(axis=0)))
     centre = librosa_filters.mel_frequencies(42, fmax=8000)[peak_band + 1]
     assert 300 < centre < 600
+
+
+def test_missing_optional_encoder_is_a_one_line_error(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("resemblyzer") is not None:
+        pytest.skip("resemblyzer is installed here, so it cannot be missing")
+    result = run("transcribe", CAST / "ep01.opus", "-o", tmp_path / "a.vtt", "--speakers", "auto",
+                 "--speaker-encoder", "resemblyzer")
+    assert_one_line_error(result, "speaker encoder resemblyzer is not installed", "pip install resemblyzer")
+    assert not (tmp_path / "a.vtt").exists()

