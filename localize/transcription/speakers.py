@@ -17,9 +17,14 @@ log = logging.getLogger("localize.transcription")
 class SpeakerVoices:
     """Speech units and voice vectors of every window; ``label()`` turns them into speakers."""
 
-    def __init__(self, speakers: str | int | None, encoder: str = DEFAULT_ENCODER) -> None:
-        self.count = parse_speakers(speakers)  # fails before any recognition
+    def __init__(self, speakers: str | int | None, encoder: str = DEFAULT_ENCODER, title: str | Path | None = None) -> None:
+        self.count = parse_speakers(speakers)  # a bad count, encoder or registry fails before any recognition
         self.encoder = load_encoder(encoder) if self.count is not None else None
+        self.registry = None
+        if self.encoder is not None and title is not None:
+            from localize.speakers.registry import SpeakerRegistry
+
+            self.registry = SpeakerRegistry(title, self.encoder.name)
         self.units: list[tuple[int, int]] = []
         self.vectors: list[np.ndarray] = []
 
@@ -29,7 +34,7 @@ class SpeakerVoices:
             self.units += units
             self.vectors.append(vectors)
 
-    def label(self, track: Track, title: str | Path | None, episode: str) -> Track:
+    def label(self, track: Track, episode: str) -> Track:
         """``track`` with a speaker on every word and cue (cues re-cut at speaker changes)."""
         if self.encoder is None or not track.cues:
             return track
@@ -37,11 +42,8 @@ class SpeakerVoices:
             log.warning("speech too short to tell voices apart; no speaker labels")
             return track
         diarization = label_units(self.units, np.concatenate(self.vectors), self.count, self.encoder)
-        registry = None
-        if title is not None:
-            from localize.speakers.registry import SpeakerRegistry
-
-            registry = SpeakerRegistry(title, self.encoder.name)
+        registry = self.registry
+        if registry is not None:
             diarization = registry.match(diarization, episode, 1.0 - self.encoder.auto_distance)
         from localize.transcription.segment import CueRules, words_to_cues
 
