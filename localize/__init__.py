@@ -32,6 +32,7 @@ _LAZY = {
     "retime": "localize.timing",
     "check": "localize.timing",
     "dub": "localize.dubbing",
+    "diarize": "localize.speakers",
     "run_episode": "localize.pipeline",
     "batch": "localize.pipeline",
 }

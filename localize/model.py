@@ -59,12 +59,13 @@ def snap_to_frame(ms: int, fps: Fraction = DEFAULT_FPS) -> int:
 
 @dataclass
 class Word:
-    """One recognized word (or CJK character group) with its own times."""
+    """One recognized word (or CJK character group) with its own times and, if diarized, speaker."""
 
     start: int
     end: int
     text: str
     probability: float | None = None
+    speaker: str | None = None
 
 
 @dataclass
@@ -72,7 +73,10 @@ class Cue:
     """One subtitle event.
 
     ``text`` may hold line breaks (``\\n``). ``source`` keeps the text a translation was
-    made from; ``flags`` collects QC and glossary findings as short strings.
+    made from; ``flags`` collects QC and glossary findings as short strings. ``speaker``
+    is who says the cue (a title-level label like ``S2`` or a name). A cue holding two
+    speakers (a dialogue event) has one text line per speaker and ``line_speakers``
+    names the speaker of each line; ``speaker`` is then the first of them.
     """
 
     start: int
@@ -82,6 +86,7 @@ class Cue:
     speaker: str | None = None
     words: list[Word] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    line_speakers: list[str] = field(default_factory=list)
 
     @property
     def duration(self) -> int:
@@ -90,6 +95,13 @@ class Cue:
     @property
     def lines(self) -> list[str]:
         return self.text.split("\n")
+
+    @property
+    def speakers(self) -> list[str]:
+        """Everyone who speaks in the cue, in order (empty when not known)."""
+        if self.line_speakers:
+            return list(dict.fromkeys(self.line_speakers))
+        return [self.speaker] if self.speaker else []
 
     @property
     def plain_text(self) -> str:
@@ -113,6 +125,8 @@ class Cue:
             data["words"] = [_word_dict(w) for w in self.words]
         if self.flags:
             data["flags"] = list(self.flags)
+        if self.line_speakers:
+            data["line_speakers"] = list(self.line_speakers)
         return data
 
     @classmethod
@@ -121,6 +135,7 @@ class Cue:
         data = _typed(data, dict, where, "an object")
         words = _typed(data.get("words", []), list, f"{where}: 'words'", "a list")
         flags = _typed(data.get("flags", []), list, f"{where}: 'flags'", "a list")
+        line_speakers = _typed(data.get("line_speakers", []), list, f"{where}: 'line_speakers'", "a list")
         return cls(
             start=_ms(data.get("start"), f"{where}: 'start'"),
             end=_ms(data.get("end"), f"{where}: 'end'"),
@@ -129,6 +144,7 @@ class Cue:
             speaker=_optional(data.get("speaker"), str, f"{where}: 'speaker'", "a string"),
             words=[_word(w, f"{where}: word {n}") for n, w in enumerate(words, 1)],
             flags=[_typed(f, str, f"{where}: 'flags'", "a list of strings") for f in flags],
+            line_speakers=[_typed(n, str, f"{where}: 'line_speakers'", "a list of strings") for n in line_speakers],
         )
 
 
@@ -158,13 +174,16 @@ def _word(data: Any, where: str) -> Word:
                                         and 0 <= probability <= 1):
         raise InputError(f"{where}: 'probability' must be a number from 0 to 1, got {_shown(probability)}")
     return Word(_ms(data.get("start"), f"{where}: 'start'"), _ms(data.get("end"), f"{where}: 'end'"),
-                _typed(data.get("text"), str, f"{where}: 'text'", "a string"), probability)
+                _typed(data.get("text"), str, f"{where}: 'text'", "a string"), probability,
+                _optional(data.get("speaker"), str, f"{where}: 'speaker'", "a string"))
 
 
 def _word_dict(word: Word) -> dict[str, Any]:
     data: dict[str, Any] = {"start": word.start, "end": word.end, "text": word.text}
     if word.probability is not None:
         data["probability"] = round(word.probability, 4)
+    if word.speaker is not None:
+        data["speaker"] = word.speaker
     return data
 
 

@@ -35,7 +35,8 @@ def parse_subtitle(text: str) -> tuple[str, str]:
 @click.argument("subs", type=click.Path(dir_okay=False), required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Dubbed audio: .wav, .flac or .m4a (AAC).")
 @click.option("--video", type=click.Path(dir_okay=False), help="The episode: sets the duration, supplies the original audio.")
-@click.option("--voice", help="Voice for every line, e.g. piper:en_US-joe-medium, piper:/path/v.onnx, espeak:es.")
+@click.option("--voice", help="Voice for lines without a speaker and the first automatic speaker voice (with --single-voice: every line not in --voices), e.g. piper:en_US-joe-medium, piper:/path/v.onnx, espeak:es.")
+@click.option("--single-voice", is_flag=True, help="Speakers not in --voices all get --voice (no automatic distinct voices).")
 @click.option("--voices", "voices_text", help="Voice per speaker: A=piper:en_US-joe-medium,B=espeak:en-us.")
 @click.option("--bed", type=click.Path(dir_okay=False), help="Music-and-effects bed to mix under the dub instead of the original.")
 @click.option("--loudness", type=float, default=-16.0, show_default=True, help="Target LUFS (-16 mobile, -23 EBU R128, -27 dialogue-gated).")
@@ -50,11 +51,13 @@ def parse_subtitle(text: str) -> tuple[str, str]:
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the dub report as JSON.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--list-voices", is_flag=True, help="List the voices available here and exit.")
+@click.option("--title", "title_dir", type=click.Path(file_okay=False), help="Title folder (speaker registry, speakers.toml): voices stay per character across episodes.")
+@click.option("--market", help="Market code whose voices speakers.toml gives (e.g. en-US).")
 def dub_command(subs: str | None, output: str | None, video: str | None, voice: str | None, voices_text: str | None,
                 bed: str | None, loudness: float, true_peak: float, language: str | None,
                 original_language: str | None, shots_file: str | None, max_speed: float, comfortable_speed: float,
                 mux: str | None, extra_subtitles: tuple[str, ...], report_file: str | None, as_json: bool,
-                list_voices: bool) -> None:
+                list_voices: bool, title_dir: str | None, market: str | None, single_voice: bool) -> None:
     """Dub the subtitles SUBS: one synthesized line per cue, fitted to its slot, mixed at LOUDNESS.
 
     \b
@@ -81,7 +84,8 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
     report = dub(
         track, output, video=video, voice=voice, voices=parse_voices(voices_text), bed=bed, loudness=loudness,
         true_peak=true_peak, mux=mux, subtitles=subtitles, max_speed=max_speed, comfortable_speed=comfortable_speed,
-        shots=shots, original_language=original_language, progress=LineProgress(),
+        shots=shots, original_language=original_language, progress=LineProgress(), title=title_dir, market=market,
+        auto_voices=not single_voice,
     )
     if report_file:
         write_text_atomic(report_file, json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")

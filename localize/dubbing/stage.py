@@ -14,6 +14,7 @@ from scipy.signal import resample_poly
 
 from localize.dubbing import fit as fitting
 from localize.dubbing import mix, output as out
+from localize.dubbing.cast import cast_speakers
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
 from localize.errors import LocalizeError
 from localize.fileio import atomic_path, refuse_overwrite
@@ -46,6 +47,7 @@ class LineReport:
     borrowed_ms: int
     overflow_ms: int
     fit: str
+    speaker_name: str | None = None
 
     @property
     def overflow(self) -> bool:
@@ -69,6 +71,7 @@ class DubReport:
     stretcher: str
     mux: str | None = None
     warnings: list[str] = field(default_factory=list)
+    cast: dict[str, str] = field(default_factory=dict)  # speaker -> voice spec
 
     def fit_counts(self) -> dict[str, int]:
         """Lines per fit category: as_is, comfortable, capped, overflow."""
@@ -100,13 +103,19 @@ def dub(
     original_language: str | None = None,
     dialogue_gated: bool | None = None,
     progress: Progress | None = None,
+    title: str | Path | None = None,
+    market: str | None = None,
+    auto_voices: bool = True,
 ) -> DubReport:
     """Dub ``track`` into ``output`` (.wav/.flac/.m4a), optionally muxed into ``mux`` (.mp4/.mkv).
 
     Every input is checked before any synthesis, and nothing is written unless all of it
     succeeds. ``dialogue_gated`` (default: only for the -27 LUFS Netflix target) measures
     loudness over the dubbed lines only. ``original_language`` tags the kept original
-    audio (default: ``track.source_language``, set by translation).
+    audio (default: ``track.source_language``, set by translation). Each speaker gets
+    ``voices[speaker]``, else a distinct automatic voice (:mod:`localize.dubbing.cast`;
+    ``auto_voices=False``: ``voice`` or the default instead); ``title``: the title folder whose speaker registry and ``speakers.toml`` (voices for
+    ``market``, genders, names) keep each character's voice across episodes.
     """
     require_track(track)
     output = Path(output)
@@ -122,9 +131,13 @@ def dub(
     bed_path = _check_bed(bed, end)
     subtitle_paths = [(_check_subtitles(Path(path)), lang) for path, lang in subtitles]
     language = track.language or detect_language(" ".join(cue.text for cue in cues)) or "en"
-    cast = cast_voices(cues, language, voice, voices)
+    cast = cast_speakers(cues, language, voice, voices, title, market, auto_voices)
+    fallback = voice or default_voice(language)
+    line_voices = [resolve_voice(cast.voice_for(cue.speaker, fallback)) for cue in cues]
 
-    lines, reports = _fit_lines(numbered, cast, end, shots, comfortable_speed, max_speed, progress)
+    lines, reports = _fit_lines(numbered, line_voices, end, shots, comfortable_speed, max_speed, progress)
+    for report in reports:
+        report.speaker_name = cast.name_for(report.speaker)
     length = round((end if end is not None else max(r.end for r in reports)) * SR / 1000)
     regions = [(start, start + len(audio)) for start, audio in lines]
     mixed = mix.place(lines, length) + _background(media, bed_path, regions, length)
@@ -144,7 +157,8 @@ def dub(
         loudness_lufs=measured.integrated, program_loudness_lufs=measured.program, true_peak_dbtp=measured.true_peak,
         target_lufs=loudness, target_true_peak_dbtp=true_peak, gating="dialogue" if gated else "program",
         stretcher=fitting.stretcher(), mux=str(mux) if mux else None,
-        warnings=_warnings(reports, end) + [f"no cue has speaker {name!r} (from voices)" for name in unused],
+        warnings=_warnings(reports, end) + [f"no cue has speaker {name!r} (from voices)" for name in unused] + cast.warnings,
+        cast={s: v for s, v in cast.voices.items() if s in {cue.speaker for cue in cues}},
     )
 
 
@@ -165,22 +179,29 @@ def _write(path: Path, suffix: str, audio: np.ndarray, measured: mix.Loudness, c
 
 
 def speakable_cues(track: Track) -> list[tuple[int, Cue]]:
-    """(cue number, cue) in time order, markup removed, skipping cues with nothing to say (music notes)."""
+    """(cue number, cue) in time order, markup removed, skipping cues with nothing to say (music notes).
+
+    A dialogue event (two speakers in one cue) becomes one line per speaker, its time
+    shared in proportion to their text, the dialogue dashes dropped.
+    """
     cues = []
     for number, cue in sorted(enumerate(track.cues, 1), key=lambda item: (item[1].start, item[1].end)):
-        text = re.sub(r"<[^>]*>|\{[^}]*\}", "", cue.plain_text).strip()
-        if any(ch.isalnum() for ch in text):
-            cues.append((number, Cue(cue.start, cue.end, text, cue.source, cue.speaker)))
+        for part in _speaker_parts(cue):
+            text = re.sub(r"<[^>]*>|\{[^}]*\}", "", part.plain_text).strip()
+            if any(ch.isalnum() for ch in text):
+                cues.append((number, Cue(part.start, part.end, text, part.source, part.speaker)))
     if not cues:
         raise LocalizeError("the subtitles have no text to dub")
     return cues
 
 
-def cast_voices(cues: Sequence[Cue], language: str | None, voice: str | None,
-                voices: dict[str, str] | None) -> list[Voice]:
-    """The voice for each cue: its speaker's voice, else ``voice``, else the language default."""
-    fallback = voice or default_voice(language)
-    return [resolve_voice((voices or {}).get(cue.speaker or "", fallback)) for cue in cues]
+def _speaker_parts(cue: Cue) -> list[Cue]:
+    if not cue.line_speakers or len(cue.line_speakers) != len(cue.lines):
+        return [cue]
+    texts = [line.lstrip("-‐‑–—－ ").strip() for line in cue.lines]
+    weights = [max(len(t), 1) for t in texts]
+    edges = [cue.start + (cue.end - cue.start) * sum(weights[:i]) // sum(weights) for i in range(len(texts) + 1)]
+    return [Cue(a, max(b, a + 1), t, cue.source, who) for a, b, t, who in zip(edges, edges[1:], texts, cue.line_speakers)]
 
 
 def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: int | None, shots: Sequence[int],

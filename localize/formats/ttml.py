@@ -3,7 +3,10 @@
 Written documents declare the IMSC1 text profile, media time base, the track's frame
 rate, one bottom region inside the 9:16 title-safe area and one style. Reading accepts
 clock times (``00:00:01.500``, ``00:00:01:15`` frames), offsets (``1.5s``, ``45f``,
-``900t``), ``<br/>``, nested ``<span>``s and ``ttm:agent`` as speaker.
+``900t``), ``<br/>``, nested ``<span>``s and ``ttm:agent`` as speaker. Speakers are
+written as ``<ttm:agent>`` declarations in the head (with ``<ttm:name>``) referenced by
+``ttm:agent`` on each ``<p>``; a dialogue event puts each line in a ``<span>`` with
+its own agent.
 """
 from __future__ import annotations
 
@@ -72,6 +75,7 @@ def read(text: str) -> Track:
     if root.tag != f"{{{TT}}}tt":
         raise ParseError("not a TTML document (root element must be <tt> in the TTML namespace)", 1)
     timing = _Timing(root)
+    agents = {a.get(f"{{{XML}}}id"): (a.findtext(f"{{{TTM}}}name") or "").strip() for a in root.iter(f"{{{TTM}}}agent")}
     cues = []
     for number, p in enumerate(root.iter(f"{{{TT}}}p"), 1):
         try:
@@ -79,9 +83,42 @@ def read(text: str) -> Track:
         except (KeyError, ValueError) as error:
             raise ParseError(f"paragraph {number}: missing or bad begin/end ({error})") from None
         lines = [" ".join(line.split()) for line in _text(p).split("\n")]
-        cues.append(Cue(start=start, end=end, text="\n".join(lines).strip(), speaker=p.get(f"{{{TTM}}}agent")))
+        speaker = _agent(p.get(f"{{{TTM}}}agent"), agents)
+        line_speakers = _line_agents(p, agents)
+        cues.append(Cue(start=start, end=end, text="\n".join(lines).strip(), speaker=speaker,
+                        line_speakers=line_speakers if len(line_speakers) == len(lines) else []))
     language = root.get(f"{{{XML}}}lang") or None
     return Track(cues=cues, language=language, fps=timing.fps)
+
+
+def _agent(reference: str | None, agents: dict[str | None, str]) -> str | None:
+    """The speaker an agent reference names: the declared ``<ttm:name>``, else the reference itself."""
+    if not reference:
+        return None
+    first = reference.split()[0]
+    return agents.get(first) or first
+
+
+def _line_agents(p: ET.Element, agents: dict[str | None, str]) -> list[str]:
+    """The agent of each line when every line of ``p`` is a ``<span ttm:agent>`` (a dialogue event)."""
+    spans = [child for child in p if child.tag == f"{{{TT}}}span" and child.get(f"{{{TTM}}}agent")]
+    if len(spans) < 2:
+        return []
+    return [_agent(span.get(f"{{{TTM}}}agent"), agents) or "" for span in spans]
+
+
+def _declare_agents(head: ET.Element, track: Track) -> dict[str, str]:
+    """``<ttm:agent>`` elements for every speaker; speaker -> xml:id."""
+    names = list(dict.fromkeys(name for cue in track.cues for name in cue.speakers))
+    if not names:
+        return {}
+    metadata = ET.SubElement(head, f"{{{TT}}}metadata")
+    ids = {}
+    for number, name in enumerate(names, 1):
+        ids[name] = f"agent{number}"
+        agent = ET.SubElement(metadata, f"{{{TTM}}}agent", {f"{{{XML}}}id": ids[name], "type": "character"})
+        ET.SubElement(agent, f"{{{TTM}}}name", {"type": "full"}).text = name
+    return ids
 
 
 def write(track: Track) -> str:
@@ -97,6 +134,7 @@ def write(track: Track) -> str:
     if multiplier:
         root.set(f"{{{TTP}}}frameRateMultiplier", multiplier)
     head = ET.SubElement(root, f"{{{TT}}}head")
+    agents = _declare_agents(head, track)
     styling = ET.SubElement(head, f"{{{TT}}}styling")
     ET.SubElement(styling, f"{{{TT}}}style", {
         f"{{{XML}}}id": "s1", f"{{{TTS}}}color": "#FFFFFF", f"{{{TTS}}}fontFamily": "proportionalSansSerif",
@@ -112,13 +150,28 @@ def write(track: Track) -> str:
     for number, cue in enumerate(track.cues, 1):
         p = ET.SubElement(div, f"{{{TT}}}p", {f"{{{XML}}}id": f"c{number}", "begin": format_ms(cue.start), "end": format_ms(cue.end)})
         if cue.speaker:
-            p.set(f"{{{TTM}}}agent", cue.speaker)
+            p.set(f"{{{TTM}}}agent", " ".join(agents[name] for name in cue.speakers))
         lines = cue.text.split("\n")
+        if cue.line_speakers and len(cue.line_speakers) == len(lines):
+            _dialogue(p, lines, [agents[name] for name in cue.line_speakers])
+            continue
         p.text = lines[0]
         for line in lines[1:]:
             ET.SubElement(p, f"{{{TT}}}br").tail = line
     ET.indent(root, space=" ")
+    for p in div:  # indentation inside a dialogue paragraph would become text
+        if p.find(f"{{{TT}}}span") is not None:
+            p.text = None
+            for child in p:
+                child.tail = None
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _dialogue(p: ET.Element, lines: list[str], agents: list[str]) -> None:
+    for number, (line, agent) in enumerate(zip(lines, agents)):
+        if number:
+            ET.SubElement(p, f"{{{TT}}}br")
+        ET.SubElement(p, f"{{{TT}}}span", {f"{{{TTM}}}agent": agent}).text = line
 
 
 register(Format("ttml", (".ttml", ".dfxp", ".xml"), read, write, "TTML, IMSC1 text profile"))

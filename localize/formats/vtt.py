@@ -1,7 +1,9 @@
 """WebVTT (.vtt): header, NOTE/STYLE/REGION blocks, identifiers, cue settings, voice tags.
 
 Text keeps <i>, <b> and <u>; class spans, karaoke timestamps and ruby are dropped;
-``<v Name>`` becomes the cue's speaker. Settings (``align:start``) are not kept.
+``<v Name>`` becomes the cue's speaker; a cue whose lines open with different voices
+is a dialogue event (``Cue.line_speakers``, one ``<v>`` per line when written).
+Settings (``align:start``) are not kept.
 """
 from __future__ import annotations
 
@@ -19,13 +21,17 @@ KEEP = re.compile(r"</?(?:i|b|u)>")
 ANY_TAG = re.compile(r"</?[^>]*>")
 
 
-def _clean(lines: list[str]) -> tuple[str, str | None]:
+def _clean(lines: list[str]) -> tuple[str, list[str]]:
+    """Plain text and the voice of each line (a line without ``<v>`` continues the last voice)."""
     text = "\n".join(lines)
-    voice = VOICE.search(text)
     kept = {m.start(): m.group() for m in KEEP.finditer(text)}
     cleaned = ANY_TAG.sub(lambda m: kept.get(m.start(), ""), text)
     cleaned = cleaned.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\u00a0").replace("&amp;", "&")
-    return "\n".join(line.rstrip() for line in cleaned.split("\n")), voice.group(1).strip() if voice else None
+    voices: list[str] = []
+    for line in text.split("\n"):
+        voice = VOICE.search(line)
+        voices.append(voice.group(1).strip() if voice else (voices[-1] if voices else ""))
+    return "\n".join(line.rstrip() for line in cleaned.split("\n")), voices
 
 
 def read(text: str) -> Track:
@@ -59,13 +65,20 @@ def _read_cue(lines: Lines) -> Cue:
                 raise ParseError("timing line where cue text was expected", lines.number)
             break  # a new cue without a blank line before it
         body.append(lines.take())
-    text, speaker = _clean(body)
-    return Cue(start=start, end=end, text=text, speaker=speaker)
+    text, voices = _clean(body)
+    speakers = [v for v in dict.fromkeys(voices) if v]
+    line_speakers = voices if len(speakers) > 1 and all(voices) else []
+    return Cue(start=start, end=end, text=text, speaker=speakers[0] if speakers else None, line_speakers=line_speakers)
 
 
 def _escape(text: str) -> str:
     escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"&lt;(/?(?:i|b|u))&gt;", r"<\1>", escaped)
+
+
+def _voice(name: str) -> str:
+    """A speaker name as a voice annotation (no '>' or line breaks, which would end it)."""
+    return " ".join(name.replace(">", " ").replace("<", " ").replace("&", "&amp;").split())
 
 
 def write(track: Track) -> str:
@@ -74,8 +87,10 @@ def write(track: Track) -> str:
         out[0] += f"\nLanguage: {track.language}"
     for cue in track.cues:
         text = _escape(cue.text)
-        if cue.speaker:
-            text = f"<v {cue.speaker}>{text}"
+        if cue.line_speakers and len(cue.line_speakers) == len(cue.lines):
+            text = "\n".join(f"<v {_voice(who)}>{line}" for who, line in zip(cue.line_speakers, text.split("\n")))
+        elif cue.speaker:
+            text = f"<v {_voice(cue.speaker)}>{text}"
         out.append(f"{format_ms(cue.start)} --> {format_ms(cue.end)}\n{text}")
     return "\n\n".join(out) + "\n"
 

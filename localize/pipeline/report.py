@@ -267,10 +267,34 @@ def _timeline(cues: list[dict[str, Any]], shots: list[int], lines: list[dict[str
         speed = float(line["speed"])
         cls = "dub over" if _overflow(line) else "dub fast" if speed > 1.15 else "dub"
         out.append(f"<rect class='{cls}' x='{x(start)}' y='36' width='{x(length)}' height='20'>"
-                   f"<title>dub x{speed:.2f} {_e(line.get('text', ''))}</title></rect>")
+                   f"<title>dub x{speed:.2f} {_e(_who(line))}{_e(line.get('text', ''))}</title></rect>")
     out += [f"<line class='shot' x1='{x(s)}' x2='{x(s)}' y1='0' y2='60'/>" for s in shots]
     out.append("</svg>")
     return "".join(out)
+
+
+def _who(line: dict[str, Any]) -> str:
+    """``Lin Wan (S2), espeak:en-us+f3: `` for a line with a speaker, else nothing."""
+    if not line.get("speaker"):
+        return ""
+    name = line.get("speaker_name") or line["speaker"]
+    label = f"{name} ({line['speaker']})" if name != line["speaker"] else name
+    return f"{label}, {line.get('voice', '')}: "
+
+
+def _cast_html(lines: list[dict[str, Any]]) -> str:
+    """Who spoke how many lines in which voice."""
+    voices: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
+    for line in lines:
+        if line.get("speaker"):
+            who = _who(line).rsplit(", ", 1)[0]
+            voices.setdefault(who, set()).add(line.get("voice", ""))
+            counts[who] = counts.get(who, 0) + 1
+    if not voices:
+        return ""
+    rows = "".join(f"<li>{_e(who)}: {_e(', '.join(sorted(v)))} ({counts[who]} lines)</li>" for who, v in voices.items())
+    return f"<p class='cast-title'>Cast</p><ul class='cast'>{rows}</ul>"
 
 
 def _dub_html(market: dict[str, Any]) -> str:
@@ -281,4 +305,4 @@ def _dub_html(market: dict[str, Any]) -> str:
     target = market.get("loudness_target")
     return (f"<p class='dub-summary'>Dub: voice {_e(dub.get('voice'))}, loudness {_e(dub.get('loudness_lufs'))} LUFS"
             f"{f' (target {target})' if target is not None else ''}, true peak {_e(dub.get('true_peak_dbtp'))} dBTP, "
-            f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>")
+            f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>{_cast_html(lines)}")

@@ -111,6 +111,7 @@ def run_episode(
     log: Log | None = None,
     translate_engine: str | None = None,
     llm_model: str | None = None,
+    speakers: str | int = "off",
 ) -> Manifest:
     """Localize one episode for each market; return (and write) its manifest.
 
@@ -118,6 +119,9 @@ def run_episode(
     detect); ``glossaries`` are title-level glossary files added to each market's layers;
     ``shots`` is a cut list file (else cuts are detected in the video). ``translate_engine``
     and ``llm_model``, when given, override each market's ``[translate]`` engine and model.
+    ``speakers`` ("off", "auto" or a count) labels speakers when transcribing; ``output_dir``
+    is the title folder whose speaker registry and ``speakers.toml`` keep labels and dub
+    voices the same across episodes.
     """
     started_at, started = time.time(), time.perf_counter()
     media = check_input(media)
@@ -132,6 +136,8 @@ def run_episode(
                    [media, *(Path(p) for p in (source_subs, shots) if p is not None), *map(Path, glossaries)])
     profiles = [_with_engine(m, translate_engine, llm_model) for m in profiles]
     settings = _settings(dub, language, model, engine, profiles)
+    if str(speakers) != "off":
+        settings["speakers"] = str(speakers)
     versions = _versions()
     key = hash_value({"inputs": _strip_paths(inputs), "settings": settings, "code": versions["code"],
                       "argos": versions["argos_packages"]})
@@ -142,7 +148,7 @@ def run_episode(
         previous.run = {**previous.run, "up_to_date": True}  # this object only; the file keeps its run
         return previous
     (ctx.episode_dir / "manifest.json").unlink(missing_ok=True)  # present only while outputs match it
-    source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries)
+    source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries, speakers)
     cuts = _shots(ctx, inputs, shots)
     source_info["shots"] = cuts
     results = {m.code: _market_or_say_which(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
@@ -288,7 +294,8 @@ def _cached_track(ctx: _Context, stage: str, key: dict[str, Any], build: Callabl
 
 
 def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, language: str, model: str | None,
-            engine: str, profiles: list[MarketProfile], glossaries: Sequence[str | Path]) -> tuple[Track, dict[str, Any]]:
+            engine: str, profiles: list[MarketProfile], glossaries: Sequence[str | Path],
+            speakers: str | int = "off") -> tuple[Track, dict[str, Any]]:
     """The source-language track: the given subtitles, or a (cached) transcription."""
     if subs is not None:
         key = {"subs": inputs["source_subs"]["sha256"], "language": language, "code": code_version("localize.formats")}
@@ -298,7 +305,11 @@ def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, lang
         key = {"media": inputs["media"]["sha256"], "language": language, "model": model, "engine": engine,
                "terms": terms, "code": code_version("localize.transcription"),
                "lib": _package_version("faster-whisper")}
-        track = _cached_track(ctx, "transcribe", key, lambda: _transcribe(ctx.media, language, model, engine, terms))
+        if str(speakers) != "off":
+            key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers")}
+        title = ctx.episode_dir.parent
+        track = _cached_track(ctx, "transcribe", key,
+                              lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title))
     if ctx.info.fps:
         track = track.replace(fps=ctx.info.fps)
     lang = (track.language or "und").lower()
@@ -324,10 +335,12 @@ def _load_subs(path: Path, language: str) -> Track:
     return track.replace(language=detected)
 
 
-def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str]) -> Track:
+def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str],
+                speakers: str | int = "off", title: Path | None = None) -> Track:
     from localize.transcription import transcribe
 
-    track = transcribe(media, language=language, model=model, engine=engine, glossary=terms or None)
+    track = transcribe(media, language=language, model=model, engine=engine, glossary=terms or None,
+                       speakers=speakers, title=title if str(speakers) != "off" else None)
     # machine-specific paths stay out of outputs (the manifest records the inputs)
     return track.replace(meta={k: v for k, v in track.meta.items() if k not in PATH_META})
 
@@ -482,6 +495,14 @@ def _output_entry(ctx: _Context, path: Path) -> dict[str, Any]:
             "bytes": path.stat().st_size}
 
 
+def _cast(ctx: _Context, market: MarketProfile, timed: Track) -> dict[str, Any]:
+    """The voices the title's speakers get in this market (part of the dub's cache key)."""
+    from localize.dubbing.cast import cast_speakers
+
+    cast = cast_speakers(timed.cues, timed.language, market.voice, market.voices, ctx.episode_dir.parent, market.code)
+    return {"voices": cast.voices, "names": cast.names, "aliases": cast.aliases}
+
+
 def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts: list[int],
          source_language: str | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Dub (and mux) into the cache, then copy the files into the market folder."""
@@ -489,7 +510,7 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
     key = {"track": hash_value(timed.to_dict()), "media": ctx.media_sha256, "voice": market.voice,
            "voices": market.voices, "loudness": market.loudness, "true_peak": market.true_peak,
            "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles, "shots": cuts,
-           "original_language": source_language,
+           "original_language": source_language, "cast": _cast(ctx, market, timed),
            "code": [code_version("localize.dubbing"), code_version("localize.formats")]}
 
     def build(entry: Path) -> None:
@@ -502,7 +523,8 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
         report = dub(timed, entry / "dub.wav", video=ctx.media if ctx.info.has_video else None,
                      voice=market.voice, voices=market.voices or None, loudness=market.loudness,
                      true_peak=market.true_peak, mux=entry / "muxed.mp4" if mux else None,
-                     subtitles=subtitles, max_speed=market.max_speed, shots=cuts, original_language=source_language)
+                     subtitles=subtitles, max_speed=market.max_speed, shots=cuts, original_language=source_language,
+                     title=ctx.episode_dir.parent, market=market.code)
         data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux")}  # temp paths
         (entry / "report.json").write_bytes(canonical({**data, "voice": market.voice}))
 

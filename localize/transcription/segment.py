@@ -1,7 +1,8 @@
 """Cutting a stream of timed words into cues: at sentence ends, at pauses, and by length.
 
 Whisper often leaves Mandarin unpunctuated, so pauses between words (from the word
-timestamps) are the main cue boundary there. Over-long cues are split where a clause
+timestamps) are the main cue boundary there. A change of speaker (``Word.speaker``)
+always starts a new cue, so each cue has one speaker. Over-long cues are split where a clause
 ends or the longest pause falls, keeping the halves balanced.
 """
 from __future__ import annotations
@@ -45,7 +46,8 @@ def _split_at_breaks(words: list[Word], rules: CueRules) -> list[list[Word]]:
     groups: list[list[Word]] = []
     for word in words:
         previous = groups[-1][-1] if groups else None
-        if previous is None or word.start - previous.end >= rules.pause_ms or previous.text.endswith(SENTENCE_END):
+        if (previous is None or word.start - previous.end >= rules.pause_ms or previous.text.endswith(SENTENCE_END)
+                or word.speaker != previous.speaker):
             groups.append([word])
         else:
             groups[-1].append(word)
@@ -79,4 +81,4 @@ def _cut_score(words: list[Word], i: int, rules: CueRules) -> float:
 
 def _cue(words: list[Word]) -> Cue:
     start, end = words[0].start, max(w.end for w in words)
-    return Cue(start=start, end=max(end, start + 1), text=cue_text(words), words=list(words))
+    return Cue(start=start, end=max(end, start + 1), text=cue_text(words), words=list(words), speaker=words[0].speaker)

@@ -69,7 +69,9 @@ def translate(
     unspaced = is_unspaced(target_language)
     source_language = _source_language(track, source)
     market = market or (target if target_language != target else None)
-    glossary = load_glossaries(glossaries, market).for_target(target_language, market)
+    # per-character terms of address (speaker/addressee rows) need line context
+    # (localize.speakers.context); the general rows are enforced on every line
+    glossary = load_glossaries(glossaries, market).for_target(target_language, market).for_line(None, None)
     timing = load_profile(profile or default_profile_name(target_language))
     translator = translator or get_translator(source_language, target_language, engine, model, context)
     digest = glossary.digest()

@@ -3,8 +3,11 @@
 A CSV/TSV glossary has a header row; ``source`` and ``target`` are required, the rest
 optional: ``language`` (target language the row applies to), ``market`` (e.g. es-419),
 ``case`` (``sensitive``/``insensitive``), ``dnt`` (do not translate: yes/no),
-``variants`` (known wrong renderings, ``|``-separated, replaced on repair) and ``note``.
-Lines starting with ``#`` are comments. Several glossaries layer: later files win.
+``variants`` (known wrong renderings, ``|``-separated, replaced on repair), ``note``, and
+``speaker`` / ``addressee`` (a speaker label or name: the row is a per-character term of
+address, for lines that speaker says or that are said to that addressee; see
+:meth:`Glossary.for_line`). Lines starting with ``#`` are comments. Several glossaries
+layer: later files win.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from localize.model import is_cjk
 from localize.translation.languages import base_language
 
 COLUMNS = ("source", "target", "language", "market", "case", "dnt", "variants", "note")
+ADDRESS_COLUMNS = ("speaker", "addressee")  # optional: per-character terms of address
 TRUE = {"yes", "y", "true", "1", "x"}
 FALSE = {"no", "n", "false", "0", ""}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -42,6 +46,13 @@ class Term:
     variants: tuple[str, ...] = ()
     note: str = ""
     origin: str = field(default="", compare=False)
+    speaker: str | None = None
+    addressee: str | None = None
+
+    @property
+    def per_character(self) -> bool:
+        """True for a term of address that applies only to some speaker or addressee."""
+        return bool(self.speaker or self.addressee)
 
     @property
     def rendering(self) -> str:
@@ -80,11 +91,28 @@ class Glossary:
                 continue
             if term.market and (not market or term.market.lower() != market.lower()):
                 continue
-            key = term.source if term.case_sensitive else term.source.casefold()
+            key = (term.source if term.case_sensitive else term.source.casefold(), term.speaker, term.addressee)
             current = chosen.get(key)
             if current is None or term.specificity() >= current.specificity():
                 chosen[key] = term
         return Glossary(list(chosen.values()))
+
+    def for_line(self, speaker: str | None, addressee: str | None) -> "Glossary":
+        """The terms for one line said by ``speaker`` to ``addressee`` (labels or names).
+
+        Rows without ``speaker``/``addressee`` always apply; a per-character row applies
+        when each column it sets matches, and then replaces a general row for the same
+        source (both columns matching beats one). ``for_line(None, None)``: general rows only.
+        """
+        chosen: dict[str, tuple[int, Term]] = {}
+        for term in self.terms:
+            if term.speaker and term.speaker != speaker or term.addressee and term.addressee != addressee:
+                continue
+            rank = bool(term.speaker) + bool(term.addressee)
+            key = term.source if term.case_sensitive else term.source.casefold()
+            if key not in chosen or rank >= chosen[key][0]:
+                chosen[key] = (rank, term)
+        return Glossary([term for _, term in chosen.values()])
 
     def digest(self) -> str:
         """A short hash of the terms, part of the translation-memory key."""
@@ -180,10 +208,10 @@ def _read_table(text: str, delimiter: str, name: str) -> list[Term]:
         return []
     header_line, header_text = lines[0]
     header = [h.strip().lower() for h in next(csv.reader([header_text], delimiter=delimiter))]
-    unknown = [h for h in header if h not in COLUMNS]
+    unknown = [h for h in header if h not in COLUMNS + ADDRESS_COLUMNS]
     if unknown or "source" not in header or "target" not in header:
         problem = f"unknown column {unknown[0]!r}" if unknown else "the header needs 'source' and 'target' columns"
-        raise ConfigError(f"{name}:{header_line}: {problem} (columns: {', '.join(COLUMNS)})")
+        raise ConfigError(f"{name}:{header_line}: {problem} (columns: {', '.join(COLUMNS + ADDRESS_COLUMNS)})")
     terms = []
     for number, line in lines[1:]:
         try:
@@ -213,7 +241,8 @@ def _term(row: dict[str, str], origin: str) -> Term:
         if tag:
             _check_language(tag, origin)
     variants = tuple(v.strip() for v in row.get("variants", "").split("|") if v.strip())
-    return Term(source, target or source, language, market, case != "insensitive", dnt, variants, row.get("note", ""), origin)
+    return Term(source, target or source, language, market, case != "insensitive", dnt, variants, row.get("note", ""), origin,
+                row.get("speaker") or None, row.get("addressee") or None)
 
 
 def _flag(value: str, column: str, origin: str) -> bool:

@@ -1,0 +1,4 @@
+"""``python -m localize``: the command line."""
+from localize.cli import main
+
+main()

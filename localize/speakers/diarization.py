@@ -1,0 +1,181 @@
+"""Who speaks when: speech cut into short units, embedded, clustered into speakers.
+
+Units are the voiced regions Silero VAD finds (split where a pause of 100 ms or more
+falls); a region longer than :data:`MAX_UNIT_MS` is cut into equal pieces, so a
+change of speaker without a pause costs at most one piece. Units of at least
+:data:`MIN_CLUSTER_MS` are clustered (average linkage on cosine distance, scipy);
+shorter ones take the nearest speaker. The number of speakers is estimated by
+cutting the tree at the encoder's ``auto_distance`` unless given.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Sequence
+
+import numpy as np
+
+from localize.errors import InputError
+from localize.model import Word
+from localize.speakers.encoders import DEFAULT_ENCODER, SpeakerEncoder, Span, load_encoder
+
+log = logging.getLogger("localize.speakers")
+
+MAX_UNIT_MS = 2000
+MIN_CLUSTER_MS = 500
+#: same-speaker gaps shorter than this are bridged into one turn
+BRIDGE_MS = 600
+MAX_SPEAKERS = 20
+
+
+@dataclass
+class Turn:
+    """A stretch of speech by one speaker (ms)."""
+
+    start: int
+    end: int
+    speaker: str
+
+
+@dataclass
+class Diarization:
+    """Turns in time order, and each speaker's voice (unit vector) and speech time."""
+
+    turns: list[Turn]
+    centroids: dict[str, np.ndarray] = field(default_factory=dict)
+    speech_ms: dict[str, int] = field(default_factory=dict)
+    encoder: str = DEFAULT_ENCODER
+
+    @property
+    def speakers(self) -> list[str]:
+        return list(self.centroids)
+
+    def relabel(self, mapping: dict[str, str]) -> "Diarization":
+        """The same diarization with labels renamed through ``mapping``."""
+        return Diarization([Turn(t.start, t.end, mapping[t.speaker]) for t in self.turns],
+                           {mapping[k]: v for k, v in self.centroids.items()},
+                           {mapping[k]: v for k, v in self.speech_ms.items()}, self.encoder)
+
+
+def parse_speakers(value: str | int | None) -> int | str | None:
+    """``"auto"`` -> "auto", ``"off"``/None -> None, a count 1..20 -> int; anything else fails."""
+    text = str("off" if value is None else value).strip().lower()
+    if text in ("auto", "off"):
+        return None if text == "off" else "auto"
+    if text.isdigit() and 1 <= int(text) <= MAX_SPEAKERS:
+        return int(text)
+    raise InputError(f"speakers must be auto, off or a number of speakers from 1 to {MAX_SPEAKERS}, got {value!r}")
+
+
+def diarize(audio: np.ndarray, speakers: str | int = "auto", encoder: str = DEFAULT_ENCODER,
+            regions: Sequence[Span] | None = None) -> Diarization:
+    """Speaker turns in 16 kHz mono ``audio``; ``regions``: its speech (ms), else found by VAD."""
+    count = _count(speakers)
+    backend = load_encoder(encoder)
+    units, vectors = embed_speech(audio, backend, regions)
+    return label_units(units, vectors, count, backend)
+
+
+def embed_speech(audio: np.ndarray, backend: SpeakerEncoder, regions: Sequence[Span] | None = None,
+                 offset_ms: int = 0) -> tuple[list[Span], np.ndarray]:
+    """Speech units of ``audio`` (ms, shifted by ``offset_ms``) and their voice vectors."""
+    if regions is None:
+        from localize.transcription.engines import speech_regions
+
+        regions = speech_regions(audio)
+    units = split_units(regions)
+    vectors = backend.embed(audio, units) if units else np.zeros((0, backend.dim), np.float32)
+    return [(a + offset_ms, b + offset_ms) for a, b in units], vectors
+
+
+def label_units(units: list[Span], vectors: np.ndarray, count: int | str, backend: SpeakerEncoder) -> Diarization:
+    """Cluster embedded units into speakers S1, S2, ... (numbered in order of first speech)."""
+    if not any(end - start >= MIN_CLUSTER_MS for start, end in units):
+        raise InputError("no speech long enough to tell voices apart (silence or music only?)")
+    labels = cluster(vectors, units, count, backend.auto_distance)
+    return _result(units, vectors, labels, backend.name)
+
+
+def _count(speakers: str | int) -> int | str:
+    count = parse_speakers(speakers)
+    if count is None:
+        raise InputError("diarize() needs speakers='auto' or a number; 'off' means do not call it")
+    return count
+
+
+def assign_words(words: list[Word], turns: Sequence[Turn]) -> list[Word]:
+    """Each word with the speaker of the turn it overlaps most (the nearest turn if none)."""
+    if not turns:
+        return list(words)
+    return [replace(w, speaker=_best_turn(w, turns).speaker) for w in words]
+
+
+def _best_turn(word: Word, turns: Sequence[Turn]) -> Turn:
+    def score(turn: Turn) -> tuple[int, int]:
+        overlap = min(word.end, turn.end) - max(word.start, turn.start)
+        distance = max(turn.start - word.end, word.start - turn.end, 0)
+        return overlap, -distance
+
+    return max(turns, key=score)
+
+
+def split_units(regions: Sequence[Span]) -> list[Span]:
+    """Regions cut into pieces of at most :data:`MAX_UNIT_MS` of near-equal length."""
+    units = []
+    for start, end in regions:
+        pieces = max(1, -(-(end - start) // MAX_UNIT_MS))
+        edges = [start + (end - start) * i // pieces for i in range(pieces + 1)]
+        units += list(zip(edges, edges[1:]))
+    return units
+
+
+def cluster(vectors: np.ndarray, units: Sequence[Span], count: int | str, distance: float) -> np.ndarray:
+    """A cluster number per unit: long units clustered, short ones joined to the nearest."""
+    long = np.array([end - start >= MIN_CLUSTER_MS for start, end in units])
+    groups = _groups(vectors[long], count, distance)
+    centroids = _centroids(vectors[long], groups)
+    labels = np.argmax(vectors @ centroids.T, axis=1)
+    labels[long] = groups
+    return labels
+
+
+def _groups(vectors: np.ndarray, count: int | str, distance: float) -> np.ndarray:
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if isinstance(count, int) and count > len(vectors):
+        raise InputError(f"asked for {count} speakers but the audio has only {len(vectors)} stretches of speech long enough to tell voices apart")
+    if len(vectors) == 1:
+        return np.zeros(1, int)
+    tree = linkage(vectors, method="average", metric="cosine")
+    estimated = fcluster(tree, distance, criterion="distance")
+    if count == "auto":
+        return estimated - 1
+    found = int(estimated.max())
+    if count > found:
+        log.warning("asked for %d speakers but only %d distinct voices were heard; splitting voices to reach %d", count, found, count)
+    return fcluster(tree, count, criterion="maxclust") - 1
+
+
+def _centroids(vectors: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    rows = np.array([vectors[groups == g].mean(axis=0) for g in range(groups.max() + 1)])
+    return rows / (np.linalg.norm(rows, axis=1, keepdims=True) + 1e-12)
+
+
+def _result(units: list[Span], vectors: np.ndarray, labels: np.ndarray, encoder: str) -> Diarization:
+    order = list(dict.fromkeys(labels.tolist()))  # S1 is whoever speaks first
+    names = {old: f"S{i}" for i, old in enumerate(order, 1)}
+    turns: list[Turn] = []
+    for (start, end), label in zip(units, labels.tolist()):
+        speaker = names[label]
+        if turns and turns[-1].speaker == speaker and start - turns[-1].end < BRIDGE_MS:
+            turns[-1].end = end
+        else:
+            turns.append(Turn(start, end, speaker))
+    weights = np.array([end - start for start, end in units], np.float32)
+    centroids, speech = {}, {}
+    for old, name in names.items():
+        mask = labels == old
+        mean = (vectors[mask] * weights[mask, None]).sum(axis=0)
+        centroids[name] = mean / (np.linalg.norm(mean) + 1e-12)
+        speech[name] = int(weights[mask].sum())
+    return Diarization(turns, centroids, speech, encoder)

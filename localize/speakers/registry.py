@@ -1,0 +1,224 @@
+"""The title's cast: one speaker label per character across every episode of a title.
+
+Two files live in the title folder (beside the episodes' outputs):
+
+``speakers.registry.json`` (written by the toolkit)
+    each label's voice (the mean embedding of all its speech so far), its speech time,
+    the episodes it speaks in, a few sample lines, and labels merged into others.
+``speakers.toml`` (written by a person, or by ``localize speakers rename``)
+    ``[S2]`` ``name = "Lin Wan"``, ``gender = "female"``, and ``[S2.voice]``
+    ``en-US = "piper:/voices/en_US-amy.onnx"``: the voice per market.
+
+A new episode's speakers are matched to the registry by voice (cosine similarity,
+best one-to-one assignment); a voice close to none gets the next free label.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from localize.errors import ConfigError
+from localize.fileio import write_text_atomic
+from localize.speakers.diarization import Diarization
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REGISTRY_FILE = "speakers.registry.json"
+SPEAKERS_FILE = "speakers.toml"
+GENDERS = ("female", "male", "other")
+MAX_SAMPLES = 5
+
+
+@dataclass
+class SpeakerProfile:
+    """What a person wrote about one speaker in ``speakers.toml``."""
+
+    label: str
+    name: str | None = None
+    gender: str | None = None
+    voices: dict[str, str] = field(default_factory=dict)  # market -> voice spec
+
+    @property
+    def display(self) -> str:
+        return self.name or self.label
+
+
+@dataclass
+class RegisteredSpeaker:
+    """One label's voice and where it has been heard."""
+
+    label: str
+    centroid: np.ndarray
+    speech_ms: int = 0
+    episodes: list[str] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"centroid": [round(float(x), 5) for x in self.centroid], "speech_ms": self.speech_ms,
+                "episodes": self.episodes, "samples": self.samples}
+
+
+class SpeakerRegistry:
+    """The speakers of one title, stored in ``folder``."""
+
+    def __init__(self, folder: str | Path, encoder: str | None = None) -> None:
+        self.folder = Path(folder)
+        self.encoder = encoder
+        self.speakers: dict[str, RegisteredSpeaker] = {}
+        self.merged: dict[str, str] = {}
+        self.profiles: dict[str, SpeakerProfile] = load_profiles(self.folder / SPEAKERS_FILE)
+        if self.path.is_file():
+            self._load()
+
+    @property
+    def path(self) -> Path:
+        return self.folder / REGISTRY_FILE
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            stored = data["encoder"]
+            self.speakers = {label: RegisteredSpeaker(label, np.asarray(item["centroid"], np.float32), int(item["speech_ms"]),
+                                                      list(item["episodes"]), list(item.get("samples", [])))
+                             for label, item in data["speakers"].items()}
+            self.merged = dict(data.get("merged", {}))
+        except (ValueError, KeyError, TypeError) as error:
+            raise ConfigError(f"{self.path}: not a speaker registry ({type(error).__name__}: {error})") from None
+        if self.encoder and stored != self.encoder:
+            raise ConfigError(f"{self.path}: made with speaker encoder {stored}, not {self.encoder}; use a new title folder")
+        self.encoder = stored
+
+    def save(self) -> None:
+        data = {"encoder": self.encoder, "speakers": {k: v.to_dict() for k, v in self.speakers.items()}, "merged": self.merged}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(self.path, json.dumps(data, ensure_ascii=False) + "\n")
+
+    def resolve(self, label: str) -> str:
+        """The label ``label`` now goes by (after merges)."""
+        seen = set()
+        while label in self.merged and label not in seen:
+            seen.add(label)
+            label = self.merged[label]
+        return label
+
+    def profile(self, label: str) -> SpeakerProfile:
+        label = self.resolve(label)
+        return self.profiles.get(label) or SpeakerProfile(label)
+
+    def match(self, diarization: Diarization, episode: str, similarity: float) -> Diarization:
+        """``diarization`` relabelled with the title's labels; the registry learns the new voices."""
+        local = list(diarization.centroids)
+        known = list(self.speakers)
+        mapping = self._assign(diarization, local, known, similarity)
+        next_number = 1 + max((_number(l) for l in known + list(self.merged)), default=0)
+        for label in local:
+            if label not in mapping:
+                mapping[label], next_number = f"S{next_number}", next_number + 1
+        for label, title_label in mapping.items():
+            self._learn(title_label, diarization.centroids[label], diarization.speech_ms[label], episode)
+        return diarization.relabel(mapping)
+
+    def _assign(self, diarization: Diarization, local: list[str], known: list[str], similarity: float) -> dict[str, str]:
+        if not known:
+            return {}
+        from scipy.optimize import linear_sum_assignment
+
+        scores = np.array([diarization.centroids[l] for l in local]) @ np.array([self.speakers[k].centroid for k in known]).T
+        rows, cols = linear_sum_assignment(-scores)
+        return {local[r]: known[c] for r, c in zip(rows, cols) if scores[r, c] >= similarity}
+
+    def _learn(self, label: str, centroid: np.ndarray, speech_ms: int, episode: str) -> None:
+        entry = self.speakers.get(label)
+        if entry is None:
+            self.speakers[label] = RegisteredSpeaker(label, centroid, speech_ms, [episode])
+            return
+        if episode in entry.episodes:  # the same episode again (re-run): already learned
+            return
+        mean = entry.centroid * entry.speech_ms + centroid * speech_ms
+        entry.centroid = (mean / (np.linalg.norm(mean) + 1e-12)).astype(np.float32)
+        entry.speech_ms += speech_ms
+        if episode not in entry.episodes:
+            entry.episodes.append(episode)
+
+    def add_samples(self, cues: list, episode: str) -> None:
+        """Keep up to :data:`MAX_SAMPLES` lines per speaker (the longest of each episode first)."""
+        for cue in sorted(cues, key=lambda c: -c.duration):
+            entry = self.speakers.get(cue.speaker or "")
+            if entry is not None and len(entry.samples) < MAX_SAMPLES and not any(s["episode"] == episode and s["start"] == cue.start for s in entry.samples):
+                if sum(s["episode"] == episode for s in entry.samples) < 2:
+                    entry.samples.append({"episode": episode, "start": cue.start, "end": cue.end, "text": cue.plain_text})
+
+    def merge(self, source: str, target: str) -> None:
+        """Fold ``source`` into ``target`` (same character heard as two voices)."""
+        source, target = self.resolve(source), self.resolve(target)
+        for label in (source, target):
+            if label not in self.speakers:
+                raise ConfigError(f"{self.path}: no speaker {label} (known: {', '.join(self.speakers) or 'none'})")
+        if source == target:
+            raise ConfigError(f"{source} and {target} are already the same speaker")
+        gone, entry = self.speakers.pop(source), self.speakers[target]
+        mean = entry.centroid * entry.speech_ms + gone.centroid * gone.speech_ms
+        entry.centroid = (mean / (np.linalg.norm(mean) + 1e-12)).astype(np.float32)
+        entry.speech_ms += gone.speech_ms
+        entry.episodes = list(dict.fromkeys(entry.episodes + gone.episodes))
+        entry.samples = (entry.samples + gone.samples)[:MAX_SAMPLES]
+        self.merged[source] = target
+
+
+def _number(label: str) -> int:
+    return int(label[1:]) if label[:1] == "S" and label[1:].isdigit() else 0
+
+
+def load_profiles(path: Path) -> dict[str, SpeakerProfile]:
+    """``speakers.toml`` as profiles by label ({} when the file does not exist)."""
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    return {label: _profile(path, label, table) for label, table in data.items()}
+
+
+def _profile(path: Path, label: str, table: Any) -> SpeakerProfile:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{label}] must be a table of name, gender and voice")
+    unknown = set(table) - {"name", "gender", "voice"}
+    if unknown:
+        raise ConfigError(f"{path}: [{label}] unknown key {sorted(unknown)[0]!r} (use name, gender, voice)")
+    for key in ("name", "gender"):
+        if key in table and not isinstance(table[key], str):
+            raise ConfigError(f"{path}: {label}.{key} must be a string, got {type(table[key]).__name__}")
+    if table.get("gender") not in (None, *GENDERS):
+        raise ConfigError(f"{path}: {label}.gender must be one of {', '.join(GENDERS)}, got {table['gender']!r}")
+    voices = table.get("voice", {})
+    if not isinstance(voices, dict) or not all(isinstance(v, str) for v in voices.values()):
+        raise ConfigError(f"{path}: {label}.voice must be a table of market = \"voice spec\" strings")
+    return SpeakerProfile(label, table.get("name"), table.get("gender"), dict(voices))
+
+
+def _key(name: str) -> str:
+    """A TOML key: bare when it can be, else quoted."""
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name, ensure_ascii=False)
+
+
+def save_profiles(path: Path, profiles: dict[str, SpeakerProfile]) -> None:
+    """Write ``speakers.toml`` (labels in order)."""
+    blocks = []
+    for label, profile in sorted(profiles.items(), key=lambda item: (_number(item[0]), item[0])):
+        lines = [f"[{_key(label)}]"]
+        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in (("name", profile.name), ("gender", profile.gender)) if value]
+        if profile.voices:
+            lines.append(f"[{_key(label)}.voice]")
+            lines += [f"{_key(m)} = {json.dumps(v, ensure_ascii=False)}" for m, v in profile.voices.items()]
+        blocks.append("\n".join(lines))
+    write_text_atomic(path, "# Speakers of this title: name, gender (female, male, other) and a voice per market.\n\n" + "\n\n".join(blocks) + "\n")
