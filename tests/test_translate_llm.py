@@ -425,3 +425,20 @@ def test_market_translate_section_is_read(tmp_path):
                       encoding="utf-8")
     loaded = load_market(market)
     assert (loaded.translate_engine, loaded.translate_model) == ("llm", "qwen2.5-7b")
+
+
+def test_speaker_and_addressee_pick_per_character_terms_of_address(peer, tmp_path):
+    """Issue 13 item 5 with the llm engine: each line carries who says it to whom, and a
+    per-character glossary row (少爷 said by the maid to Lu Jingchen) is asked for and verified."""
+    glossary = tmp_path / "address.csv"
+    glossary.write_text("source,target,speaker,addressee\n少爷,Young Master,,\n少爷,Sir,MAID,LU\n", encoding="utf-8")
+    server = peer(lambda body: lines_answer({line["id"]: "Line" for line in asked_lines(body)}))
+    track = Track([Cue(0, 2000, "少爷，你回来了。", speaker="MAID"), Cue(2200, 4000, "嗯。", speaker="LU"),
+                   Cue(9000, 11000, "少爷在哪？", speaker="GUEST")], language="zh")
+    result = llm(track, glossaries=[glossary])
+    entries = {line["id"]: line for line in asked_lines(server.requests[0])}
+    assert (entries[1]["speaker"], entries[1]["to"], entries[2]["to"]) == ("MAID", "LU", "MAID")
+    assert entries[1]["must_use"] == {"少爷": "Sir"} and entries[3]["must_use"] == {"少爷": "Young Master"}
+    assert "to" not in entries[3]  # nobody nearby answers the guest
+    flagged = {v.cue: v.expected for v in result.translation.glossary.violations}
+    assert flagged == {1: "Sir", 3: "Young Master"}  # verified against each line's own row

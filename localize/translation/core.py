@@ -71,15 +71,16 @@ def translate(
     market = market or (target if target_language != target else None)
     # per-character terms of address (speaker/addressee rows) need line context
     # (localize.speakers.context); the general rows are enforced on every line
-    glossary = load_glossaries(glossaries, market).for_target(target_language, market).for_line(None, None)
+    terms = load_glossaries(glossaries, market).for_target(target_language, market)
+    glossary = terms.for_line(None, None)
     timing = load_profile(profile or default_profile_name(target_language))
     translator = translator or get_translator(source_language, target_language, engine, model, context)
-    digest = glossary.digest()
+    digest = terms.digest()
     memory = TranslationMemory(None if cache is True else cache) if cache else None
     over_before: int | None = None
     try:
         if isinstance(translator, LineTranslator):
-            result, report, over_before = _translate_lines(track, translator, glossary, timing, memory, digest, enforce)
+            result, report, over_before = _translate_lines(track, translator, terms, timing, memory, digest, enforce)
             result.language = target
         else:
             cached = CachedTranslator(translator, memory, digest) if memory is not None else translator
@@ -106,21 +107,25 @@ def translate(
 def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossary, timing: Profile,
                      memory: TranslationMemory | None, digest: str, enforce: bool) -> tuple[Track, GlossaryReport, int]:
     """One line per cue from a line translator, each verified, repaired or flagged; also the
-    number of lines over budget before the engine's re-ask."""
+    number of lines over budget before the engine's re-ask. ``glossary`` may hold
+    per-character terms of address: each line is held to the rows for its speaker and
+    likely addressee (:func:`localize.speakers.context.line_context`)."""
+    from localize.speakers.context import line_context
     from localize.translation.llm import Line
 
-    cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags)) for c in track.cues]
-    lines = [Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration))
-             for n, c in enumerate(track.cues, 1) if c.plain_text.strip()]
+    cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
+    lines = [Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration), who.addressee)
+             for n, (c, who) in enumerate(zip(track.cues, line_context(track.cues)), 1) if c.plain_text.strip()]
     results = translator.translate_lines(lines, glossary, memory, digest)
     report = GlossaryReport()
     for line, result in zip(lines, results):
         cue = cues[line.id - 1]
         if result.untranslated:
             cue.flags.append(UNTRANSLATED_FLAG)
-        outcome = _enforce(line.source, result.text, Protected(result.text), glossary, False, enforce)
+        applicable = line.terms(glossary)
+        outcome = _enforce(line.source, result.text, Protected(result.text), applicable, False, enforce)
         cue.text = outcome.text
-        _count_line(report, glossary, line.source, outcome, result.glossary_reask)
+        _count_line(report, applicable, line.source, outcome, result.glossary_reask)
         report.violations += [GlossaryViolation(v.term.source, v.term.rendering, v.expected, v.found, line.id,
                                                 [line.id], outcome.text) for v in outcome.violations]
         for violation in outcome.violations:
@@ -226,7 +231,7 @@ def _bare(rendering: str) -> str:
 
 def _apply(track: Track, sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary, unspaced: bool, target: str) -> Track:
     """The translated track: each sentence spread over its cues, violations flagged on them."""
-    cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags)) for c in track.cues]
+    cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
     keep = glossary.targets()
     for sentence, outcome in zip(sentences, outcomes):
         group = [cues[i] for i in sentence.cues]

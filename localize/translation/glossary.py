@@ -116,7 +116,8 @@ class Glossary:
 
     def digest(self) -> str:
         """A short hash of the terms, part of the translation-memory key."""
-        rows = [[t.source, t.target, t.language, t.market, t.case_sensitive, t.dnt, t.variants] for t in self.terms]
+        rows = [[t.source, t.target, t.language, t.market, t.case_sensitive, t.dnt, t.variants, t.speaker, t.addressee]
+                for t in self.terms]
         return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def find(self, text: str) -> list[tuple[int, int, Term]]:

@@ -25,12 +25,12 @@ from localize.translation.languages import is_unspaced
 from localize.translation.llm_endpoint import Endpoint, LLMSettings
 from localize.translation.memory import MemoryKey, TranslationMemory
 
-PROMPT_VERSION = "subtitle-v1"
+PROMPT_VERSION = "subtitle-v2"
 CONTEXT_LINES = 3
 HAN = re.compile(r"[\u3400-\u9fff]")
 #: Prompt, JSON or chat wrapper in an answer: such a line is rejected and asked again.
 LEAK = re.compile(
-    r"[{}→]|```|\"\s*(?:id|text|lines|source|speaker|time|max_chars|must_use|translation|problems)\s*\"\s*:"
+    r"[{}→]|```|\"\s*(?:id|text|lines|source|speaker|to|time|max_chars|must_use|translation|problems)\s*\"\s*:"
     r"|<\|?/?(?:im_start|im_end|system|user|assistant)\|?>|\bmax_chars\b|\bmust_use\b"
     r"|^\s*(?:Synopsis|Glossary|Characters|Earlier lines|Lines to translate|Fix these lines)\b"
     r"|\bas an AI\b|\bas a language model\b|\bunable to (?:provide|translate)\b|\bthe limitations of the AI\b"
@@ -43,7 +43,11 @@ NAMES = {"zh": "Chinese", "en": "English", "es": "Spanish", "pt": "Portuguese", 
 
 @dataclass
 class Line:
-    """One cue to translate: ``id`` is its 1-based number in the track; ``budget`` 0 means none."""
+    """One cue to translate: ``id`` is its 1-based number in the track; ``budget`` 0 means none.
+
+    ``addressee`` is who the line is likely said to (:mod:`localize.speakers.context`): it
+    decides register and terms of address, and picks per-character glossary rows.
+    """
 
     id: int
     source: str
@@ -51,6 +55,11 @@ class Line:
     end: int = 0
     speaker: str | None = None
     budget: int = 0
+    addressee: str | None = None
+
+    def terms(self, glossary: Glossary) -> Glossary:
+        """The glossary rows that apply to this line (general rows and its speaker's terms of address)."""
+        return glossary.for_line(self.speaker, self.addressee)
 
     def over(self, text: str) -> bool:
         return bool(self.budget) and len(text) > self.budget
@@ -141,7 +150,7 @@ class LLMTranslator:
             start = position[line.id]
             windows.append(_Window([line], lines[max(0, start - CONTEXT_LINES):start]))
         for window in windows:
-            window.terms = {line.id: [t for _, _, t in glossary.find(line.source)] for line in window.lines}
+            window.terms = {line.id: [t for _, _, t in line.terms(glossary).find(line.source)] for line in window.lines}
         return windows
 
     def _run(self, windows: list[_Window], glossary: Glossary, speakers: list[str],
@@ -223,7 +232,7 @@ class LLMTranslator:
             result = results[line.id]
             if result.untranslated:
                 continue
-            missing = verify(line.source, result.text, glossary)
+            missing = verify(line.source, result.text, line.terms(glossary))
             result.glossary_reask = bool(missing)
             result.over_before_reask = line.over(result.text)
             notes = [f"must contain '{v.term.rendering}' (for {v.term.source})" for v in missing]
@@ -242,7 +251,7 @@ class LLMTranslator:
                                    schema=_schema([l.id for l in lines]), max_tokens=_token_allowance(lines))
         for line_id, text in self._parse(reply, lines).items():
             line = next(l for l in lines if l.id == line_id)
-            if _score(line, text, glossary) < _score(line, results[line_id].text, glossary):
+            if _score(line, text, line.terms(glossary)) < _score(line, results[line_id].text, line.terms(glossary)):
                 results[line_id].text = text
 
     # --- prompt and answer --------------------------------------------------------------
@@ -255,6 +264,7 @@ class LLMTranslator:
             "- Exactly one translation for every line id you are given; never merge, split or skip lines.\n"
             "- Keep each line within its max_chars characters.\n"
             "- Where a line lists must_use, use those renderings exactly.\n"
+            "- speaker and to (who says a line to whom) decide its register and terms of address.\n"
             "- Earlier lines are context only: do not translate them.\n"
             '- Reply with JSON only: {"lines": [{"id": <id>, "text": "<translation>"}]}'
         )
@@ -278,6 +288,8 @@ class LLMTranslator:
         entry: dict[str, Any] = {"id": line.id}
         if line.speaker:
             entry["speaker"] = line.speaker
+        if line.addressee:
+            entry["to"] = line.addressee
         if line.end > line.start:
             entry["time"] = f"{format_ms(line.start)[3:]}-{format_ms(line.end)[3:]}"
         if line.budget:
