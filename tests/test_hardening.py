@@ -392,3 +392,12 @@ def test_a_batch_never_takes_its_own_outputs_for_episodes(tmp_path):
     shutil.copy(season / "ep01.mp4", season / "out" / "ep01" / "en-US" / "muxed.mp4")
     assert [e.name for e in find_episodes([season], exclude=season / "out")] == ["ep01"]
     assert len(find_episodes([season])) == 2
+
+
+def test_a_relative_output_folder_works(env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert invoke("models", "install", "--file", ARGOS / "zh_en.argosmodel").exit_code == 0
+    result = invoke("run", EPISODE, "--source-subs", ZH_SRT, "--markets", "en-US", "-o", "out")
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "out" / "episode" / "manifest.json").read_text(encoding="utf-8"))
+    assert "en-US/episode.en.srt" in {o["path"] for o in manifest["markets"]["en-US"]["outputs"]}

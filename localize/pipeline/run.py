@@ -396,7 +396,8 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
     qc = timing.check(timed, profile, cuts).to_dict()
     report = translated.translation.glossary.to_dict() if translated.translation else None
-    folder = inside(ctx.episode_dir, market.code)
+    folder = ctx.episode_dir / market.code
+    inside(ctx.episode_dir, market.code)  # a planted link must not lead the market's outputs elsewhere
     lang = market.language.lower()
     outputs = [_write_subs(ctx, timed, folder / f"{ctx.episode}.{lang}.{fmt}") for fmt in market.formats]
     entry: dict[str, Any] = {
