@@ -1,0 +1,13 @@
+"""Burned-in subtitles: find their band, detect when they change, read them by OCR.
+
+>>> from localize.hardsub import read_hardsubs
+>>> track = read_hardsubs("episode.mp4")            # band found automatically
+>>> track = read_hardsubs("episode.mp4", band=(0.7, 0.9))
+"""
+from localize.hardsub.band import Band, band_from_fractions, find_band
+from localize.hardsub.changes import Event, find_events
+from localize.hardsub.ocr import ENGINES, OcrEngine, load_ocr
+from localize.hardsub.reader import NoSubtitlesFound, locate, read_hardsubs
+
+__all__ = ["ENGINES", "Band", "Event", "NoSubtitlesFound", "OcrEngine", "band_from_fractions", "find_band",
+           "find_events", "load_ocr", "locate", "read_hardsubs"]

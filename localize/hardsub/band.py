@@ -1,0 +1,115 @@
+"""Where the subtitles are: the horizontal band whose text comes and goes.
+
+A pixel is subtitle-like when it is bright and close to a dark pixel (light text with a
+dark outline or shadow, the near-universal burned-in style). A row "has text" in a frame
+when enough such pixels form several separate strokes. Over frames sampled from the
+video, a dialogue row has text some of the time; a logo, watermark or credit line has it
+all of the time and a plain picture none of the time. The band is the run of rows with
+the most on/off variation, padded a little; runs in the lower half of the frame win
+over those above it (on-screen titles and captions of the picture itself sit higher).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from localize.errors import InputError
+from localize.hardsub.frames import Frame
+
+BRIGHT = 180            # luma of subtitle fill (white, yellow)
+DARK = 80               # luma of its outline or shadow
+OUTLINE_REACH = 2       # px between fill and outline
+MIN_STROKES = 4         # separate runs of text pixels for a row to count as text
+SAMPLE_MS = 250         # band detection looks at one frame per this many ms
+MIN_SCORE = 0.25        # on/off variation p(1-p)*4 a band row needs (1.0 = on half the time)
+STATIC_SHARE = 0.9      # text pixels present in this share of samples are static (logos)
+ROW_GAP = 0.02          # rows of a band may be this share of the height apart (two-line events)
+
+
+@dataclass(frozen=True)
+class Band:
+    """Rows ``top`` (inclusive) to ``bottom`` (exclusive) of a ``height``-row frame.
+
+    ``static``: the band's pixels that hold text nearly all the time (a logo in the
+    band), ignored when looking for subtitle changes.
+    """
+
+    top: int
+    bottom: int
+    height: int
+    static: np.ndarray | None = None
+
+    @property
+    def fractions(self) -> tuple[float, float]:
+        return round(float(self.top) / self.height, 4), round(float(self.bottom) / self.height, 4)
+
+
+def text_mask(luma: np.ndarray) -> np.ndarray:
+    """Bright pixels within ``OUTLINE_REACH`` of a dark one."""
+    import cv2
+
+    size = 2 * OUTLINE_REACH + 1
+    near_dark = cv2.dilate((luma <= DARK).astype(np.uint8), np.ones((size, size), np.uint8))
+    return (luma >= BRIGHT) & near_dark.astype(bool)
+
+
+def text_rows(mask: np.ndarray) -> np.ndarray:
+    """Per row: True when it holds at least ``MIN_STROKES`` separate runs of text pixels."""
+    starts = mask[:, 1:] & ~mask[:, :-1]
+    return starts.sum(axis=1) >= MIN_STROKES
+
+
+def band_from_fractions(top: float, bottom: float, height: int) -> Band:
+    """A user-given band (fractions of the height), checked."""
+    if not (0.0 <= top < bottom <= 1.0):
+        raise InputError(f"band {top},{bottom} is outside the frame: give TOP,BOTTOM as fractions "
+                         "of the height with 0 <= TOP < BOTTOM <= 1 (e.g. 0.7,0.9)")
+    first, last = int(top * height), int(round(bottom * height))
+    if last - first < 8:
+        raise InputError(f"band {top},{bottom} is only {last - first} px tall; give a wider band")
+    return Band(first, last, height)
+
+
+def find_band(frames: Iterable[Frame], name: str = "video") -> Band:
+    """The subtitle band of a video from its frames (sampled every ``SAMPLE_MS``)."""
+    rows, counts, samples, next_time = [], None, 0, None
+    for frame in frames:
+        if next_time is not None and frame.time < next_time:
+            continue
+        next_time = frame.time + SAMPLE_MS
+        mask = text_mask(frame.luma)
+        rows.append(text_rows(mask))
+        counts = mask.astype(np.uint16) if counts is None else counts + mask
+        samples += 1
+    if samples < 4:
+        raise InputError(f"{name}: too short to find a subtitle band ({samples} sampled frames); give --band")
+    presence = np.mean(rows, axis=0)
+    found = _best_run(presence * (1 - presence) * 4, len(presence))
+    if found is None:
+        raise InputError(f"{name}: no burned-in subtitles found (no band of text that comes and goes); "
+                         "use --source audio, or give --band TOP,BOTTOM if they are there")
+    top, bottom = map(int, found)
+    static = counts[top:bottom] >= STATIC_SHARE * samples
+    return Band(top, bottom, len(presence), static if static.any() else None)
+
+
+def _best_run(score: np.ndarray, height: int) -> tuple[int, int] | None:
+    """Padded (top, bottom) of the run of rows scoring >= ``MIN_SCORE`` with the largest total."""
+    rows = np.flatnonzero(score >= MIN_SCORE)
+    if rows.size == 0:
+        return None
+    gap = max(2, int(ROW_GAP * height))
+    runs, start = [], rows[0]
+    for a, b in zip(rows, rows[1:]):
+        if b - a > gap:
+            runs.append((start, a + 1))
+            start = b
+    runs.append((start, rows[-1] + 1))
+    lower = [run for run in runs if run[0] + run[1] > height] or runs  # subtitles sit low; look there first
+    top, bottom = max(lower, key=lambda run: score[run[0]:run[1]].sum())
+    if bottom - top < 4:
+        return None
+    pad = max(2, (bottom - top) // 4)
+    return max(0, top - pad), min(height, bottom + pad)
