@@ -33,6 +33,7 @@ _LAZY = {
     "check": "localize.timing",
     "dub": "localize.dubbing",
     "diarize": "localize.speakers",
+    "burn": "localize.delivery",
     "run_episode": "localize.pipeline",
     "batch": "localize.pipeline",
 }

