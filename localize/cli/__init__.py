@@ -13,7 +13,7 @@ import click
 
 from localize.cli.common import LocalizeGroup
 
-COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "timing", "translate", "speakers"]
+COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "burn", "timing", "translate", "speakers"]
 
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -49,10 +49,12 @@ def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | Non
 @click.option("--episode", default=None, help="Episode name (default: the media file name).")
 @click.option("--speakers", default="off", show_default=True,
               help="Label speakers (auto, a number, off); OUTPUT's speaker registry keeps them across episodes.")
+@click.option("--source", type=click.Choice(["audio", "hardsub", "auto"]), default="audio", show_default=True,
+              help="Transcribe the audio, read burned-in subtitles (OCR), or 'auto' (burned-in when found).")
 def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language: str, glossaries: tuple[Path, ...],
                 model: str | None, engine: str, translate_engine: str | None, llm_model: str | None,
                 cache_dir: Path | None, as_json: bool, source_subs: Path | None, shots: Path | None,
-                episode: str | None, speakers: str) -> None:
+                episode: str | None, speakers: str, source: str) -> None:
     """Localize one episode for each market: transcribe, translate, time, (dub).
 
     \b
@@ -65,7 +67,7 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
     parse_speakers(speakers)  # a bad value fails before any work
     log = (lambda message: None) if as_json else (lambda message: click.echo(message, err=True))
     manifest = run_episode(media, markets, output_dir, dub=dub, source_subs=source_subs, episode=episode,
-                           shots=shots, log=log, speakers=speakers,
+                           shots=shots, log=log, speakers=speakers, source=source,
                            **_stage_options(language, glossaries, model, engine, cache_dir, translate_engine, llm_model))
     write_title(output_dir)
     if as_json:

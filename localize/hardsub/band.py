@@ -5,8 +5,9 @@ dark outline or shadow, the near-universal burned-in style). A row "has text" in
 when enough such pixels form several separate strokes. Over frames sampled from the
 video, a dialogue row has text some of the time; a logo, watermark or credit line has it
 all of the time and a plain picture none of the time. The band is the run of rows with
-the most on/off variation, padded a little; runs in the lower half of the frame win
-over those above it (on-screen titles and captions of the picture itself sit higher).
+the most on/off variation, padded a little, among the runs centred in the lower 40% of
+the frame (where dialogue subtitles sit; titles and text in the picture itself sit
+higher). Subtitles placed elsewhere are read with an explicit band.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ SAMPLE_MS = 250         # band detection looks at one frame per this many ms
 MIN_SCORE = 0.25        # on/off variation p(1-p)*4 a band row needs (1.0 = on half the time)
 STATIC_SHARE = 0.9      # text pixels present in this share of samples are static (logos)
 ROW_GAP = 0.02          # rows of a band may be this share of the height apart (two-line events)
+SEARCH_FROM = 0.6       # a band is centred below this share of the height (else give --band)
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,10 @@ def _best_run(score: np.ndarray, height: int) -> tuple[int, int] | None:
             runs.append((start, a + 1))
             start = b
     runs.append((start, rows[-1] + 1))
-    lower = [run for run in runs if run[0] + run[1] > height] or runs  # subtitles sit low; look there first
-    top, bottom = max(lower, key=lambda run: score[run[0]:run[1]].sum())
+    low = [run for run in runs if run[0] + run[1] >= 2 * SEARCH_FROM * height]
+    if not low:
+        return None
+    top, bottom = max(low, key=lambda run: score[run[0]:run[1]].sum())
     if bottom - top < 4:
         return None
     pad = max(2, (bottom - top) // 4)

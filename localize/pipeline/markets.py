@@ -70,6 +70,9 @@ class MarketProfile:
     mux_subtitles: tuple[str, ...] = ("srt",)
     translate_engine: str = "argos"
     translate_model: str | None = None
+    burn: bool = False
+    burn_cover: str = "blur"
+    burn_style: str | None = None
     path: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -188,8 +191,25 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
         mux_subtitles=tuple(mux.get("subtitles", ["srt"])),
         translate_engine=data.get("translate", {}).get("engine", "argos"),
         translate_model=data.get("translate", {}).get("model"),
+        **_burn_settings(data.get("burn", {})),
         path=str(path.resolve()),
     )
+
+
+def _burn_settings(section: Any) -> dict[str, Any]:
+    """``[burn]``: enabled (bool), cover (a cover mode), style (ASS overrides); each type checked."""
+    from localize.delivery.cover import COVERS
+
+    if not isinstance(section, dict):
+        raise ValueError("[burn] must be a table")
+    enabled, cover, style = section.get("enabled", False), section.get("cover", "blur"), section.get("style")
+    if not isinstance(enabled, bool):
+        raise ValueError(f"[burn] enabled must be true or false, got {enabled!r}")
+    if not isinstance(cover, str) or cover not in COVERS:
+        raise ValueError(f"[burn] cover must be one of {', '.join(COVERS)}, got {cover!r}")
+    if style is not None and not isinstance(style, str):
+        raise ValueError(f"[burn] style must be a string like \"Fontsize=72,MarginV=300\", got {style!r}")
+    return {"burn": enabled, "burn_cover": cover, "burn_style": style}
 
 
 def _profile_ref(value: str, path: Path) -> str:

@@ -7,6 +7,7 @@ Output layout (``OUT`` is ``output_dir``)::
     OUT/<episode>/<market>/<episode>.<lang>.<fmt>    subtitles per market (srt, vtt, ttml, ass)
     OUT/<episode>/<market>/dub.wav                   dubbed dialogue (with ``dub=True``)
     OUT/<episode>/<market>/muxed.mp4                 video + dub + soft subtitles (``dub=True``)
+    OUT/<episode>/<market>/burned.mp4                subtitles burned in, source ones covered (market ``[burn]``)
     OUT/.cache/                                      stage results by content hash
 
 Every stage result is cached by the hash of its inputs, settings and versions (see
@@ -36,8 +37,10 @@ from localize.pipeline.cache import StageCache, canonical, code_version, hash_va
 from localize.pipeline.markets import MarketProfile, load_markets
 
 MANIFEST_VERSION = 1
-STAGE_PACKAGES = ("localize.transcription", "localize.translation", "localize.timing", "localize.dubbing", "localize.formats")
-TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm")
+STAGE_PACKAGES = ("localize.transcription", "localize.translation", "localize.timing", "localize.dubbing", "localize.formats",
+                  "localize.hardsub", "localize.delivery")
+TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm",
+                 "rapidocr")
 PATH_META = ("source", "model_path")
 Log = Callable[[str], None]
 
@@ -112,6 +115,7 @@ def run_episode(
     translate_engine: str | None = None,
     llm_model: str | None = None,
     speakers: str | int = "off",
+    source: str = "audio",
 ) -> Manifest:
     """Localize one episode for each market; return (and write) its manifest.
 
@@ -121,7 +125,8 @@ def run_episode(
     and ``llm_model``, when given, override each market's ``[translate]`` engine and model.
     ``speakers`` ("off", "auto" or a count) labels speakers when transcribing; ``output_dir``
     is the title folder whose speaker registry and ``speakers.toml`` keep labels and dub
-    voices the same across episodes.
+    voices the same across episodes. ``source``: where transcription reads the dialogue:
+    "audio", "hardsub" (burned-in subtitles) or "auto".
     """
     started_at, started = time.time(), time.perf_counter()
     media = check_input(media)
@@ -138,6 +143,8 @@ def run_episode(
     settings = _settings(dub, language, model, engine, profiles)
     if str(speakers) != "off":
         settings["speakers"] = str(speakers)
+    if source != "audio":  # the default keeps the keys (and caches) of earlier runs
+        settings["source"] = source
     versions = _versions()
     key = hash_value({"inputs": _strip_paths(inputs), "settings": settings, "code": versions["code"],
                       "argos": versions["argos_packages"]})
@@ -148,7 +155,8 @@ def run_episode(
         previous.run = {**previous.run, "up_to_date": True}  # this object only; the file keeps its run
         return previous
     (ctx.episode_dir / "manifest.json").unlink(missing_ok=True)  # present only while outputs match it
-    source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries, speakers)
+    source_track, source_info = _source(ctx, inputs, source_subs, language, model, engine, profiles, glossaries,
+                                        speakers, source)
     cuts = _shots(ctx, inputs, shots)
     source_info["shots"] = cuts
     results = {m.code: _market_or_say_which(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
@@ -295,7 +303,7 @@ def _cached_track(ctx: _Context, stage: str, key: dict[str, Any], build: Callabl
 
 def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, language: str, model: str | None,
             engine: str, profiles: list[MarketProfile], glossaries: Sequence[str | Path],
-            speakers: str | int = "off") -> tuple[Track, dict[str, Any]]:
+            speakers: str | int = "off", source: str = "audio") -> tuple[Track, dict[str, Any]]:
     """The source-language track: the given subtitles, or a (cached) transcription."""
     if subs is not None:
         key = {"subs": inputs["source_subs"]["sha256"], "language": language, "code": code_version("localize.formats")}
@@ -307,14 +315,17 @@ def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, lang
                "lib": _package_version("faster-whisper")}
         if str(speakers) != "off":
             key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers")}
+        if source != "audio":
+            key |= {"source": source, "ocr": code_version("localize.hardsub"), "ocr_lib": _package_version("rapidocr")}
         title = ctx.episode_dir.parent
         track = _cached_track(ctx, "transcribe", key,
-                              lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title))
+                              lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source))
     if ctx.info.fps:
         track = track.replace(fps=ctx.info.fps)
     lang = (track.language or "und").lower()
     outputs = [_write_subs(ctx, track, ctx.episode_dir / f"{ctx.episode}.{lang}.{fmt}") for fmt in ("json", "srt")]
-    info = {"language": lang, "from": "subtitles" if subs is not None else "transcription", "cues": len(track),
+    origin = "subtitles" if subs is not None else ("hardsub" if track.meta.get("from") == "hardsub" else "transcription")
+    info = {"language": lang, "from": origin, "cues": len(track),
             "outputs": outputs, "model": {k: track.meta.get(k) for k in ("engine", "model", "model_sha256")
                                           if k in track.meta} or None}
     return track, info
@@ -336,11 +347,11 @@ def _load_subs(path: Path, language: str) -> Track:
 
 
 def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str],
-                speakers: str | int = "off", title: Path | None = None) -> Track:
+                speakers: str | int = "off", title: Path | None = None, source: str = "audio") -> Track:
     from localize.transcription import transcribe
 
     track = transcribe(media, language=language, model=model, engine=engine, glossary=terms or None,
-                       speakers=speakers, title=title if str(speakers) != "off" else None)
+                       speakers=speakers, title=title if str(speakers) != "off" else None, source=source)
     # machine-specific paths stay out of outputs (the manifest records the inputs)
     return track.replace(meta={k: v for k, v in track.meta.items() if k not in PATH_META})
 
@@ -412,6 +423,9 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
         entry["loudness_target"] = market.loudness
         entry["dub"], dub_outputs = _dub(ctx, market, timed, folder, cuts, source.language)
         entry["outputs"] += dub_outputs
+    if market.burn and ctx.info.has_video:
+        entry["burn"], burned = _burn(ctx, market, timed, folder, dub)
+        entry["outputs"].append(burned)
     return entry
 
 
@@ -540,3 +554,27 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
                 shutil.copyfile(entry / name, tmp)
             outputs.append(_output_entry(ctx, folder / name))
     return json.loads((entry / "report.json").read_text(encoding="utf-8")), outputs
+
+
+def _burn(ctx: _Context, market: MarketProfile, timed: Track, folder: Path,
+          dubbed: bool) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The market's subtitles burned into the video (over the dub when there is one), via the cache."""
+    key = {"track": hash_value(timed.to_dict()), "media": ctx.media_sha256, "cover": market.burn_cover,
+           "style": market.burn_style, "dub": dubbed and (folder / "dub.wav").is_file(),
+           "code": [code_version("localize.delivery"), code_version("localize.hardsub"), code_version("localize.formats")]}
+    dub_wav = folder / "dub.wav" if key["dub"] else None
+
+    def build(entry: Path) -> None:
+        from localize.delivery import burn
+
+        report = burn(ctx.media, timed, entry / "burned.mp4", cover=market.burn_cover, style=market.burn_style,
+                      audio=dub_wav)
+        data = {k: v for k, v in report.to_dict().items() if k != "output"}  # a temp path
+        (entry / "report.json").write_bytes(canonical(data))
+
+    started = time.perf_counter()
+    entry, hit = ctx.cache.compute(f"burn-{market.code}", hash_value(key), build)
+    ctx.stage(f"burn-{market.code}", hit, started)
+    with atomic_path(folder / "burned.mp4") as tmp:
+        shutil.copyfile(entry / "burned.mp4", tmp)
+    return json.loads((entry / "report.json").read_text(encoding="utf-8")), _output_entry(ctx, folder / "burned.mp4")
