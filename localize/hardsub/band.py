@@ -74,7 +74,11 @@ def band_from_fractions(top: float, bottom: float, height: int) -> Band:
     return Band(first, last, height)
 
 
-def find_band(frames: Iterable[Frame], name: str = "video") -> Band:
+class TooFewSamples(InputError):
+    """Too few frames to tell a subtitle band from anything else."""
+
+
+def find_band(frames: Iterable[Frame], name: str = "video", min_samples: int = 4) -> Band:
     """The subtitle band of a video from its frames (sampled every ``SAMPLE_MS``)."""
     rows, counts, samples, next_time = [], None, 0, None
     for frame in frames:
@@ -85,8 +89,8 @@ def find_band(frames: Iterable[Frame], name: str = "video") -> Band:
         rows.append(text_rows(mask))
         counts = mask.astype(np.uint16) if counts is None else counts + mask
         samples += 1
-    if samples < 4:
-        raise InputError(f"{name}: too short to find a subtitle band ({samples} sampled frames); give --band")
+    if samples < min_samples:
+        raise TooFewSamples(f"{name}: too short to find a subtitle band ({samples} sampled frames); give --band")
     presence = np.mean(rows, axis=0)
     found = _best_run(presence * (1 - presence) * 4, len(presence))
     if found is None:

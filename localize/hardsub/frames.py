@@ -33,13 +33,15 @@ def video_size(path: str | Path) -> tuple[int, int]:
         return stream.codec_context.width, stream.codec_context.height
 
 
-def frames(path: str | Path) -> Iterator[Frame]:
-    """Every frame of the first video stream, in presentation order."""
+def frames(path: str | Path, keyframes_only: bool = False) -> Iterator[Frame]:
+    """Every frame (or only every keyframe: much faster) of the first video stream, in order."""
     import av
 
     with _open(path) as container:
         stream = _video_stream(container, path)
         stream.thread_type = "AUTO"
+        if keyframes_only:
+            stream.codec_context.skip_frame = "NONKEY"
         try:
             for frame in container.decode(stream):
                 if frame.time is not None:

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from localize.errors import InputError
-from localize.hardsub.band import Band, band_from_fractions, find_band
+from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find_band
 from localize.hardsub.changes import Event, find_events
 from localize.hardsub.frames import frames, video_size
 from localize.hardsub.ocr import OcrEngine, load_ocr
@@ -22,7 +22,9 @@ from localize.model import DEFAULT_FPS, Cue, Track, is_cjk
 
 log = logging.getLogger("localize.hardsub")
 
-#: band detection looks at this much of the video first, all of it if nothing is found there
+#: band detection uses the keyframes when there are this many, else frames sampled from the
+#: first minute (all of the video if nothing is found there)
+MIN_KEYFRAMES = 24
 FIRST_LOOK_MS = 60_000
 MIN_CONFIDENCE = 0.6
 #: identical reads this close together are one cue (a flicker split them)
@@ -85,12 +87,18 @@ def _locate(path: Path, size: int, mtime_ns: int, band: tuple[float, float] | No
 
 
 def _find(path: Path) -> Band:
+    """The band from the keyframes alone (a fast decode) when there are enough, else from sampled frames."""
+    try:
+        return find_band(frames(path, keyframes_only=True), path.name, min_samples=MIN_KEYFRAMES)
+    except TooFewSamples:
+        pass  # long keyframe intervals or a short video: sample decoded frames instead
+    except InputError as error:
+        raise NoSubtitlesFound(str(error)) from None
     try:
         return find_band(itertools.takewhile(lambda f: f.time < FIRST_LOOK_MS, frames(path)), path.name)
-    except InputError:
+    except InputError as error:
         if probe(path).duration <= FIRST_LOOK_MS:
-            raise NoSubtitlesFound(f"{path}: no burned-in subtitles found (no band of text that comes and goes); "
-                                   "use --source audio, or give --band TOP,BOTTOM if they are there") from None
+            raise NoSubtitlesFound(str(error)) from None
     try:
         return find_band(frames(path), path.name)
     except InputError as error:
