@@ -68,6 +68,8 @@ def transcribe(
     path = check_input(media)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
+    if band is not None and source == "audio":
+        raise InputError("a subtitle band only applies to --source hardsub or auto")
     info = probe(path)
     if source != "audio":
         track = _hardsub(path, info, source, band, language, script)
