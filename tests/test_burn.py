@@ -174,3 +174,5 @@ def test_run_from_hardsub_matches_run_from_true_script(tmp_path):
     assert manifest["source"]["from"] == "hardsub" and manifest["markets"]["en-XB"]["burn"]["cover"] == "box"
     burned = tmp_path / "ocr" / "episode" / "en-XB" / "burned.mp4"
     assert stream_facts(burned)["video"] == stream_facts(media)["video"]
+    report = (tmp_path / "ocr" / "report.html").read_text(encoding="utf-8")
+    assert report.count("src='data:image/jpeg;base64,") == len(a)  # a thumbnail of the burned video per cue

@@ -4,12 +4,15 @@ Both are built from the episode manifests in an output folder, so they describe 
 episode written there, by ``localize run`` or ``localize batch``. The HTML report is one
 self-contained file (inline CSS, SVG and a little JavaScript; no external assets): per
 episode and market a timeline of cues against shot changes and dub lines, the QC
-violations, glossary flags, dub fits and loudness.
+violations, glossary flags, dub fits and loudness, and for markets with a burned-in
+video a thumbnail of it at each cue (embedded JPEGs, taken with ffmpeg).
 """
 from __future__ import annotations
 
+import base64
 import html
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,8 @@ from localize.fileio import write_text_atomic
 from localize.model import format_ms
 
 TIMELINE_WIDTH = 1000
+THUMB_WIDTH = 144
+MAX_THUMBS = 60  # per market track: enough for an episode, bounded for long ones
 LEGEND = ("<p class='legend'>Top row: subtitle cues (red: QC violation). Bottom row: dub lines (green: at most "
           "1.15x, amber: faster, red: over the cap). Dashed: shot changes. Hover for text.</p>")
 
@@ -98,6 +103,7 @@ svg .cue{fill:#4a90d9}svg .cue.flagged{fill:#d64545}svg .shot{stroke:#333;stroke
 svg .dub{fill:#6abf69}svg .dub.fast{fill:#e0a030}svg .dub.over{fill:#d64545}svg text{font-size:10px;fill:#555}
 .controls{position:sticky;top:0;background:#fafafa;padding:.4em 0;border-bottom:1px solid #ddd}
 .hidden{display:none}.legend{font-size:12px;color:#666;margin:.2em 0}
+.thumbs{display:flex;flex-wrap:wrap;gap:6px}.thumbs figure{margin:0;width:144px;font-size:11px}.thumbs img{width:144px}
 """
 
 JS = """
@@ -200,6 +206,7 @@ def _market_html(episode: str, code: str, market: dict[str, Any], shots: list[in
         _list("QC violations", [f"cue {_cue_number(v)}: {v.get('rule', '')}: {v.get('message', '')}" for v in violations]),
         _list("Glossary flags", [_glossary_text(v) for v in glossary]),
         _dub_html(market) if market.get("dub") else "",
+        _thumbnails_html(output_dir / episode, market, cues) if market.get("burn") else "",
         "</div>",
     ]
     return "".join(parts)
@@ -306,3 +313,28 @@ def _dub_html(market: dict[str, Any]) -> str:
     return (f"<p class='dub-summary'>Dub: voice {_e(dub.get('voice'))}, loudness {_e(dub.get('loudness_lufs'))} LUFS"
             f"{f' (target {target})' if target is not None else ''}, true peak {_e(dub.get('true_peak_dbtp'))} dBTP, "
             f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>{_cast_html(lines)}")
+
+
+def _thumbnails_html(episode_dir: Path, market: dict[str, Any], cues: list[dict[str, Any]]) -> str:
+    """The burned-in video at the middle of each cue, so a reviewer sees what ships."""
+    video = next((episode_dir / o["path"] for o in market["outputs"] if o["path"].endswith("burned.mp4")), None)
+    if video is None or not video.is_file():
+        return ""
+    figures = []
+    for number, cue in enumerate(cues[:MAX_THUMBS], 1):
+        jpeg = _frame_jpeg(video, (cue["start"] + cue["end"]) // 2)
+        if jpeg:
+            figures.append(f"<figure><img alt='cue {number}' src='data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}'>"
+                           f"<figcaption>#{number} {format_ms(cue['start'])} {_e(cue['text'])}</figcaption></figure>")
+    return f"<p>Burned-in video ({_e(market['burn'].get('cover'))} cover):</p><div class='thumbs'>{''.join(figures)}</div>"
+
+
+def _frame_jpeg(video: Path, ms: int) -> bytes:
+    """One frame at ``ms``, ``THUMB_WIDTH`` wide, as JPEG bytes (empty if ffmpeg fails)."""
+    from localize.media import require_tool
+
+    command = [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{ms / 1000:.3f}", "-i", str(video),
+               "-frames:v", "1", "-vf", f"scale={THUMB_WIDTH}:-2", "-q:v", "5", "-f", "image2pipe", "-c:v", "mjpeg",
+               "-fflags", "+bitexact", "-flags:v", "+bitexact", "-"]
+    result = subprocess.run(command, capture_output=True)
+    return result.stdout if result.returncode == 0 else b""
