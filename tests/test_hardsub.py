@@ -67,6 +67,25 @@ def test_cue_times_within_one_frame_of_what_was_burned(track):
         assert abs(got.end - shown_from(want.end)) <= FRAME_MS + 1, (got, want)
 
 
+def test_variable_frame_rate_times_come_from_each_frames_timestamp(tmp_path):
+    """30 fps for 12 s, then 12 fps: frame number / nominal rate would put later cues seconds early."""
+    vfr = tmp_path / "vfr.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(HARDSUB), "-filter_complex",
+                    "[0:v]trim=0:12,setpts=PTS-STARTPTS[a];[0:v]trim=12,setpts=PTS-STARTPTS,fps=12[b];"
+                    "[a][b]concat=n=2:v=1[v]", "-map", "[v]", "-fps_mode", "vfr", "-c:v", "libx264",
+                    "-preset", "ultrafast", "-crf", "18", str(vfr)], check=True)
+    probed = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time",
+                             "-of", "csv=p=0", str(vfr)], capture_output=True, text=True, check=True).stdout
+    times = [float(t.strip(",")) * 1000 for t in probed.split()]
+    track = read_hardsubs(vfr)
+    reference = load(REFERENCE)
+    assert len(track) == len(reference)
+    for got, want in zip(track, reference):
+        for ms, truth in ((got.start, want.start), (got.end, want.end)):
+            shown = next((t for t in times if t >= truth // 10 * 10), times[-1] + 1000 / 12)
+            assert abs(ms - shown) <= 1000 / 12 + 1, (got, want)
+
+
 def test_band_is_found_and_static_text_ignored(track):
     top, bottom = track.meta["band"]
     assert 0.7 < top < bottom < 0.9  # the dialogue rows (the disclaimer sits at ~0.96, the logo at the top)
