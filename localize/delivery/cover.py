@@ -87,15 +87,16 @@ def _surrounding_colours(video: Path, box: tuple[int, int, int, int],
 
     left, top, right, bottom = box
     strip = slice(max(0, top - max(4, (bottom - top) // 2)), max(1, top))
-    wanted, colours = [(a + b) // 2 for a, b in windows], []
+    colours = []
     with av.open(str(video)) as container:
-        for frame in container.decode(container.streams.video[0]):
-            if len(colours) == len(wanted):
-                break
-            if frame.time is not None and frame.time * 1000 >= wanted[len(colours)]:
-                pixels = frame.to_ndarray(format="rgb24")[strip, left:right].reshape(-1, 3)
-                colours.append("0x{:02X}{:02X}{:02X}".format(*(int(v) for v in np.median(pixels, axis=0))))
-    return tuple(colours) + ("0x000000",) * (len(wanted) - len(colours))
+        stream = container.streams.video[0]
+        for start, end in windows:
+            middle = (start + end) // 2
+            container.seek(int(middle / 1000 / stream.time_base), stream=stream)  # the keyframe before
+            frame = next((f for f in container.decode(stream) if f.time is not None and f.time * 1000 >= middle), None)
+            pixels = frame.to_ndarray(format="rgb24")[strip, left:right].reshape(-1, 3) if frame else np.zeros((1, 3))
+            colours.append("0x{:02X}{:02X}{:02X}".format(*(int(v) for v in np.median(pixels, axis=0))))
+    return tuple(colours)
 
 
 def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
