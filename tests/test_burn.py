@@ -105,7 +105,7 @@ def test_auto_cover_finds_and_blurs(clip, tmp_path):
 
 def test_output_that_is_an_input_is_refused(clip, tmp_path):
     before = clip.read_bytes()
-    with pytest.raises(LocalizeError, match="is an input of this burn"):
+    with pytest.raises(LocalizeError, match="is an input of this command"):
         burn(clip, ENGLISH, clip)
     assert clip.read_bytes() == before
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from typing import Any
 
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize.errors import InputError
-from localize.fileio import atomic_path
+from localize.fileio import atomic_path, refuse_overwrite
 from localize.media import check_input, probe, require_tool, run_ffmpeg
 from localize.model import Track
 
@@ -75,8 +74,9 @@ def burn(
     if not info.has_video:
         raise InputError(f"{video}: has no video stream to burn subtitles into")
     track = _track(subs)
-    _refuse_overwrite(output, [video, *([Path(subs)] if not isinstance(subs, Track) else []),
-                               *([Path(audio)] if audio else [])])
+    if output.suffix.lower() not in (".mp4", ".mov", ".mkv"):
+        raise InputError(f"{output}: the burned video must be .mp4, .mov or .mkv")
+    refuse_overwrite([output], [video, None if isinstance(subs, Track) else subs, audio])
     force_style = _force_style(track, style)
     plan, report = _plan_cover(check_mode(cover), video, band, (info.width or 0, info.height or 0))
     report.output, report.cues, report.font = str(output), len(track), force_style.split(",")[0].split("=")[1]
@@ -94,17 +94,11 @@ def burn(
 def _track(subs: Track | str | Path) -> Track:
     if isinstance(subs, Track):
         return subs
+    if not isinstance(subs, (str, Path)):
+        raise InputError(f"burn needs a Track or a subtitle file, got {type(subs).__name__}")
     from localize.formats import load
 
     return load(check_input(subs))
-
-
-def _refuse_overwrite(output: Path, inputs: list[Path]) -> None:
-    for source in inputs:
-        if output.resolve() == source.resolve() or (output.exists() and os.path.samefile(output, source)):
-            raise InputError(f"{output}: is an input of this burn; choose another output file")
-    if output.suffix.lower() not in (".mp4", ".mov", ".mkv"):
-        raise InputError(f"{output}: the burned video must be .mp4, .mov or .mkv")
 
 
 def _force_style(track: Track, style: str | None) -> str:

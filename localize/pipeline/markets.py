@@ -37,6 +37,12 @@ def _is_str_map(value: Any) -> bool:
     return isinstance(value, dict) and all(_is_str(k) and _is_str(v) for k, v in value.items())
 
 
+def _is_cover(value: Any) -> bool:
+    from localize.delivery.cover import COVERS
+
+    return isinstance(value, str) and value in COVERS
+
+
 def _number(low: float, high: float) -> Callable[[Any], bool]:
     def check(value: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
@@ -137,6 +143,9 @@ SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
                   "model": (_is_str, "a model name")},
     "mux": {"enabled": (_is_bool, "true or false"),
             "subtitles": (_is_str_list, f"a list of formats ({', '.join(SUBTITLE_FORMATS)})")},
+    "burn": {"enabled": (_is_bool, "true or false"),
+             "cover": (_is_cover, "one of auto, blur, box, inpaint, none"),
+             "style": (_is_str, "a string of ASS style overrides such as \"Fontsize=72,MarginV=300\"")},
 }
 REQUIRED = (("market", "code"), ("market", "language"))
 
@@ -196,20 +205,11 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
     )
 
 
-def _burn_settings(section: Any) -> dict[str, Any]:
-    """``[burn]``: enabled (bool), cover (a cover mode), style (ASS overrides); each type checked."""
-    from localize.delivery.cover import COVERS
+def _burn_settings(section: dict[str, Any]) -> dict[str, Any]:
+    """``[burn]`` (types checked by :data:`SCHEMA`) as MarketProfile fields."""
+    return {"burn": section.get("enabled", False), "burn_cover": section.get("cover", "blur"),
+            "burn_style": section.get("style")}
 
-    if not isinstance(section, dict):
-        raise ValueError("[burn] must be a table")
-    enabled, cover, style = section.get("enabled", False), section.get("cover", "blur"), section.get("style")
-    if not isinstance(enabled, bool):
-        raise ValueError(f"[burn] enabled must be true or false, got {enabled!r}")
-    if not isinstance(cover, str) or cover not in COVERS:
-        raise ValueError(f"[burn] cover must be one of {', '.join(COVERS)}, got {cover!r}")
-    if style is not None and not isinstance(style, str):
-        raise ValueError(f"[burn] style must be a string like \"Fontsize=72,MarginV=300\", got {style!r}")
-    return {"burn": enabled, "burn_cover": cover, "burn_style": style}
 
 
 def _profile_ref(value: str, path: Path) -> str:

@@ -575,6 +575,7 @@ def _burn(ctx: _Context, market: MarketProfile, timed: Track, folder: Path,
     started = time.perf_counter()
     entry, hit = ctx.cache.compute(f"burn-{market.code}", hash_value(key), build)
     ctx.stage(f"burn-{market.code}", hit, started)
+    refuse_overwrite([folder / "burned.mp4"], ctx.inputs)
     with atomic_path(folder / "burned.mp4") as tmp:
         shutil.copyfile(entry / "burned.mp4", tmp)
     return json.loads((entry / "report.json").read_text(encoding="utf-8")), _output_entry(ctx, folder / "burned.mp4")
