@@ -77,9 +77,10 @@ def burn(
     if output.suffix.lower() not in (".mp4", ".mov", ".mkv"):
         raise InputError(f"{output}: the burned video must be .mp4, .mov or .mkv")
     refuse_overwrite([output], [video, None if isinstance(subs, Track) else subs, audio])
-    force_style = _force_style(track, style)
+    font = font_for(track.language)
+    force_style = _force_style(font, style)
     plan, report = _plan_cover(check_mode(cover), video, band, (info.width or 0, info.height or 0))
-    report.output, report.cues, report.font = str(output), len(track), force_style.split(",")[0].split("=")[1]
+    report.output, report.cues, report.font = str(output), len(track), font
     report.audio = "dub" if audio else ("original" if info.has_audio else "none")
     with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp, atomic_path(output) as part:
         picture = video
@@ -101,10 +102,14 @@ def _track(subs: Track | str | Path) -> Track:
     return load(check_input(subs))
 
 
-def _force_style(track: Track, style: str | None) -> str:
-    """libass ``force_style``: the target script's font, then the caller's overrides (checked)."""
-    language = (track.language or "").lower().split("-")[0]
-    items = [f"Fontname={FONTS.get(language, DEFAULT_FONT)}"]
+def font_for(language: str | None) -> str:
+    """The Noto family that covers ``language``'s script."""
+    return FONTS.get((language or "").lower().split("-")[0], DEFAULT_FONT)
+
+
+def _force_style(font: str, style: str | None) -> str:
+    """libass ``force_style``: the font, then the caller's overrides (checked)."""
+    items = [f"Fontname={font}"]
     for item in (part.strip() for part in (style or "").split(",")):
         if not item:
             continue
