@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from localize import load
 from localize.cli import cli
@@ -44,7 +44,7 @@ def shown_from(ms: int) -> float:
     return math.ceil(ms // 10 * 10 / FRAME_MS - 1e-9) * FRAME_MS
 
 
-def cli_run(*args) -> object:
+def cli_run(*args: object) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
