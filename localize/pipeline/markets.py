@@ -211,7 +211,6 @@ def _burn_settings(section: dict[str, Any]) -> dict[str, Any]:
             "burn_style": section.get("style")}
 
 
-
 def _profile_ref(value: str, path: Path) -> str:
     """A timing profile name as is; a ``.toml`` file relative to the market file."""
     return str((path.parent / value).resolve()) if str(value).endswith(".toml") else str(value)
