@@ -33,18 +33,19 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	@# The Mandarin fixture episode and the two tiny real Argos packages, built if missing.
-	@test -f fixtures/episode_zh/episode.mp4 || $(PY) fixtures/make_fixtures.py --only episodes
+	@# The main job on the bundled episode whose Chinese subtitles are burned into the picture:
+	@# read them by OCR (--source auto), translate with the house and title glossaries, time
+	@# to the cuts, dub, and for en-US also burn the English in over the blurred Chinese.
 	@for pair in zh_en en_es; do \
 	  test -f fixtures/argos/$$pair.argosmodel || $(PY) fixtures/argos/build_argos_model.py --pair $$pair || exit 1; \
 	done
 	@# Installed into out/argos-packages, not the user's own Argos folder.
 	ARGOS_PACKAGES_DIR=$(CURDIR)/out/argos-packages $(VENV)/bin/localize models install \
 	  --file fixtures/argos/zh_en.argosmodel --file fixtures/argos/en_es.argosmodel
-	ARGOS_PACKAGES_DIR=$(CURDIR)/out/argos-packages $(VENV)/bin/localize run fixtures/episode_zh/episode.mp4 \
-	  --language zh --markets en-US,es-419 --dub -o out/demo \
+	ARGOS_PACKAGES_DIR=$(CURDIR)/out/argos-packages $(VENV)/bin/localize run fixtures/episode_zh_hardsub/episode.mp4 \
+	  --source auto --language zh --markets fixtures/markets/en-US-burn.toml,es-419 --dub -o out/demo \
 	  -g glossaries/zh_en_microdrama.csv -g glossaries/examples/title_names.csv -g glossaries/markets/es-419.csv
-	@echo "demo outputs: $(CURDIR)/out/demo/episode/ (en-US/, es-419/: subtitles, dub.wav, muxed.mp4; manifest.json)"
+	@echo "demo outputs: $(CURDIR)/out/demo/episode/ (en-US/: subtitles, dub.wav, muxed.mp4, burned.mp4; es-419/: subtitles, dub.wav, muxed.mp4)"
 	@echo "demo report:  $(CURDIR)/out/demo/report.html"
 
 test: setup
