@@ -190,3 +190,15 @@ def test_two_line_chinese_target_renders_with_a_cjk_font_and_reads_back(tmp_path
 
     [cue] = read_hardsubs(tmp_path / "zh.mp4").cues  # tofu boxes would not read back; one OCR call a line
     assert cue.text == two_lines and abs(cue.start - 500) <= 34 and abs(cue.end - 3500) <= 34
+
+
+def test_batch_reads_burned_in_subtitles_too(tmp_path):
+    env = isolated_env(tmp_path / "env")
+    install_argos(env, ("zh_en",))
+    season = tmp_path / "season"
+    season.mkdir()
+    (season / "ep01.mp4").write_bytes((HARDSUB / "episode.mp4").read_bytes())
+    result = run_cli(["batch", season, "-m", "en-US", "--source", "hardsub", "-o", tmp_path / "out"], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((tmp_path / "out" / "ep01" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["source"]["from"] == "hardsub" and manifest["settings"]["source"] == "hardsub"

@@ -25,6 +25,8 @@ def _chain_options(command):
         click.option("--translate-engine", type=click.Choice(["argos", "llm"]), default=None,
                      help="Translation engine for every market (default: each market's [translate] engine, else argos)."),
         click.option("--llm-model", default=None, help="Model for --translate-engine llm (endpoint: OPENAI_BASE_URL)."),
+        click.option("--source", type=click.Choice(["audio", "hardsub", "auto"]), default="audio", show_default=True,
+                     help="Transcribe the audio, read burned-in subtitles (OCR), or 'auto' (burned-in when found)."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Stage cache (default: OUTPUT/.cache)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
@@ -34,9 +36,9 @@ def _chain_options(command):
     return command
 
 
-def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | None, engine: str,
+def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | None, engine: str, source: str,
                    cache_dir: Path | None, translate_engine: str | None, llm_model: str | None) -> dict:
-    return {"language": language, "glossaries": list(glossaries), "model": model, "engine": engine,
+    return {"language": language, "glossaries": list(glossaries), "model": model, "engine": engine, "source": source,
             "cache_dir": cache_dir, "translate_engine": translate_engine, "llm_model": llm_model}
 
 
@@ -49,12 +51,10 @@ def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | Non
 @click.option("--episode", default=None, help="Episode name (default: the media file name).")
 @click.option("--speakers", default="off", show_default=True,
               help="Label speakers (auto, a number, off); OUTPUT's speaker registry keeps them across episodes.")
-@click.option("--source", type=click.Choice(["audio", "hardsub", "auto"]), default="audio", show_default=True,
-              help="Transcribe the audio, read burned-in subtitles (OCR), or 'auto' (burned-in when found).")
 def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language: str, glossaries: tuple[Path, ...],
-                model: str | None, engine: str, translate_engine: str | None, llm_model: str | None,
+                model: str | None, engine: str, translate_engine: str | None, llm_model: str | None, source: str,
                 cache_dir: Path | None, as_json: bool, source_subs: Path | None, shots: Path | None,
-                episode: str | None, speakers: str, source: str) -> None:
+                episode: str | None, speakers: str) -> None:
     """Localize one episode for each market: transcribe, translate, time, (dub).
 
     \b
@@ -67,8 +67,9 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
     parse_speakers(speakers)  # a bad value fails before any work
     log = (lambda message: None) if as_json else (lambda message: click.echo(message, err=True))
     manifest = run_episode(media, markets, output_dir, dub=dub, source_subs=source_subs, episode=episode,
-                           shots=shots, log=log, speakers=speakers, source=source,
-                           **_stage_options(language, glossaries, model, engine, cache_dir, translate_engine, llm_model))
+                           shots=shots, log=log, speakers=speakers,
+                           **_stage_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
+                                            llm_model))
     write_title(output_dir)
     if as_json:
         echo_json(manifest.to_dict())
@@ -95,8 +96,8 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
 @click.pass_context
 def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, output_dir: Path, dub: bool,
                   language: str, glossaries: tuple[Path, ...], model: str | None, engine: str,
-                  translate_engine: str | None, llm_model: str | None, cache_dir: Path | None, as_json: bool, jobs: int, executor: str, address: str | None,
-                  sidecar_subs: bool) -> None:
+                  translate_engine: str | None, llm_model: str | None, source: str, cache_dir: Path | None,
+                  as_json: bool, jobs: int, executor: str, address: str | None, sidecar_subs: bool) -> None:
     """Localize many episodes (files or folders of them); resumable, one failure never stops the rest.
 
     \b
@@ -112,8 +113,9 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
     with click.progressbar(length=len(episodes), label="episodes", file=click.get_text_stream("stderr"),
                            show_pos=True) as bar:
         result = batch(episodes, markets, output_dir, jobs=jobs, executor=executor, address=address, dub=dub,
-                       on_done=lambda r: bar.update(1), **_stage_options(language, glossaries, model, engine,
-                                                                         cache_dir, translate_engine, llm_model))
+                       on_done=lambda r: bar.update(1),
+                       **_stage_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
+                                        llm_model))
     if as_json:
         echo_json({"ok": result.ok, "seconds": result.seconds, "episodes": [r.__dict__ for r in result.results],
                    "title": result.title})
