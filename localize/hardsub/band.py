@@ -101,18 +101,23 @@ def find_band(frames: Iterable[Frame], name: str = "video", min_samples: int = 4
     return Band(top, bottom, len(presence), static if static.any() else None)
 
 
-def _best_run(score: np.ndarray, height: int) -> tuple[int, int] | None:
-    """Padded (top, bottom) of the run of rows scoring >= ``MIN_SCORE`` with the largest total."""
-    rows = np.flatnonzero(score >= MIN_SCORE)
-    if rows.size == 0:
-        return None
-    gap = max(2, int(ROW_GAP * height))
+def row_runs(rows: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """(first, end) ranges of the sorted, non-empty row indexes ``rows``, bridging gaps of up to ``gap`` rows."""
     runs, start = [], rows[0]
     for a, b in zip(rows, rows[1:]):
         if b - a > gap:
             runs.append((start, a + 1))
             start = b
     runs.append((start, rows[-1] + 1))
+    return runs
+
+
+def _best_run(score: np.ndarray, height: int) -> tuple[int, int] | None:
+    """Padded (top, bottom) of the run of rows scoring >= ``MIN_SCORE`` with the largest total."""
+    rows = np.flatnonzero(score >= MIN_SCORE)
+    if rows.size == 0:
+        return None
+    runs = row_runs(rows, max(2, int(ROW_GAP * height)))
     low = [run for run in runs if run[0] + run[1] >= 2 * SEARCH_FROM * height]
     if not low:
         return None

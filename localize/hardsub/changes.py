@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from localize.hardsub.band import Band, text_mask
+from localize.hardsub.band import Band, row_runs, text_mask
 from localize.hardsub.frames import Frame
 
 MIN_FRAMES = 2        # events on screen for fewer frames are fades or glitches
@@ -102,12 +102,6 @@ def _lines(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
     rows = np.flatnonzero(mask.sum(axis=1) >= 2)
     if rows.size == 0:
         return ((0, mask.shape[0]),)
-    gap = max(3, mask.shape[0] // 20)
-    runs, start = [], rows[0]
-    for a, b in zip(rows, rows[1:]):
-        if b - a > gap:
-            runs.append((start, a + 1))
-            start = b
-    runs.append((start, rows[-1] + 1))
+    runs = row_runs(rows, max(3, mask.shape[0] // 20))
     tallest = max(b - a for a, b in runs)
     return tuple((int(a), int(b)) for a, b in runs if b - a >= tallest / 3)
