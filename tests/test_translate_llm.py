@@ -357,11 +357,14 @@ def test_real_server_translates_the_fixture_episode_then_memory_costs_nothing(ll
     assert counted == report["lines_with_terms"] == 3  # every glossary line handled: right, repaired or flagged
     assert report["budget"]["cues"] == 3 and report["budget"]["over_after_reask"] <= report["budget"]["over_before_reask"]
     assert KEY not in first.output + report_path.read_text(encoding="utf-8")
-    first_text = out.read_text(encoding="utf-8")
+    translated = {i: c.text for i, (c, z) in enumerate(zip(english.cues, source.cues)) if c.text != z.text}
     second = CliRunner().invoke(cli, command)
     assert second.exit_code == 0, second.output
-    assert json.loads(report_path.read_text(encoding="utf-8"))["usage"]["requests"] == 0
-    assert "0 request(s)" in second.output and out.read_text(encoding="utf-8") == first_text
+    usage = json.loads(report_path.read_text(encoding="utf-8"))["usage"]
+    assert usage["memory_hits"] == 3 - len(kept)  # what was translated comes from memory...
+    assert (usage["requests"] == 0) == (not kept)  # ...and only the untranslated lines are asked again
+    again = load(out)
+    assert {i: again.cues[i].text for i in translated} == translated
 
 
 @pytest.mark.parametrize("case", ["wrong key", "missing model"])
@@ -442,3 +445,26 @@ def test_speaker_and_addressee_pick_per_character_terms_of_address(peer, tmp_pat
     assert "to" not in entries[3]  # nobody nearby answers the guest
     flagged = {v.cue: v.expected for v in result.translation.glossary.violations}
     assert flagged == {1: "Sir", 3: "Young Master"}  # verified against each line's own row
+
+
+def test_run_asks_again_only_for_lines_left_untranslated(peer, tmp_path):
+    """A bad moment of the endpoint never sticks: lines it did not translate are asked for
+    on the next run of the episode, the others come from memory."""
+    def half(body):  # answers only the odd lines, whatever is asked
+        return lines_answer({line["id"]: f"Line {line['id']}" for line in asked_lines(body) if line["id"] % 2})
+
+    server = peer(half)
+    zh = ROOT / "fixtures" / "episode_zh"
+    out = tmp_path / "out"
+    command = ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(out), "--source-subs", str(EPISODE),
+               "--shots", str(zh / "shots.csv"), "--translate-engine", "llm", "--llm-model", "peer-model"]
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    usage = json.loads((out / "episode" / "manifest.json").read_text(encoding="utf-8"))["markets"]["en-US"]["translation"]["usage"]
+    assert usage["lines_untranslated"] == 3
+    server.script = [echo]
+    asked_before = len(server.requests)
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    asked = {i for body in server.requests[asked_before:] for i in (line["id"] for line in asked_lines(body))}
+    assert asked == {2, 4, 6}
+    subtitles = load(out / "episode" / "en-US" / "episode.en.srt")
+    assert [c.text.replace("\n", " ") for c in subtitles.cues] == [f"Line {n}" for n in range(1, 7)]

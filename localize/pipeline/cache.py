@@ -63,6 +63,10 @@ class StageCache:
         path = self.entry(stage, key)
         return path if path.is_dir() else None
 
+    def discard(self, stage: str, key: str) -> None:
+        """Forget one entry (a result that is usable now but should be built again next time)."""
+        shutil.rmtree(self.entry(stage, key), ignore_errors=True)
+
     def sweep(self) -> int:
         """Remove the temporary folders of builds whose process has died; how many were removed."""
         removed = 0

@@ -193,7 +193,7 @@ def _finished(episode_dir: Path, key: str) -> Manifest | None:
         return None
     try:
         manifest = Manifest.load(path)
-        if manifest.key != key:
+        if manifest.key != key or _untranslated(manifest):
             return None
         expected = {o["path"]: o["sha256"] for o in manifest.outputs()}
     except (ValueError, TypeError, KeyError, AttributeError):  # unreadable: run again
@@ -203,6 +203,12 @@ def _finished(episode_dir: Path, key: str) -> Manifest | None:
         if not file.is_file() or sha256_file(file) != digest:
             return None
     return manifest
+
+
+def _untranslated(manifest: Manifest) -> int:
+    """Lines the translation engine left untranslated (an episode with any is run again)."""
+    return sum(((m.get("translation") or {}).get("usage") or {}).get("lines_untranslated", 0)
+               for m in manifest.markets.values())
 
 
 # --- inputs, settings, versions -------------------------------------------------------
@@ -461,7 +467,11 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
                          glossaries=[glossary] if glossary else (), cache=memory, market=market.code,
                          engine=engine, model=llm_model, profile=profile)
 
-    return _cached_track(ctx, f"translate-{market.code}", key, build)
+    stage = f"translate-{market.code}"
+    track = _cached_track(ctx, stage, key, build)
+    if track.translation is not None and track.translation.usage.lines_untranslated:
+        ctx.cache.discard(stage, hash_value(key))  # the next run asks again for what is missing
+    return track
 
 
 def _translation_entry(track: Track) -> dict[str, Any] | None:

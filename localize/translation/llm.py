@@ -134,9 +134,10 @@ class LLMTranslator:
 
     def _store(self, memory: TranslationMemory | None, key: MemoryKey, lines: list[Line],
                results: dict[int, LineResult]) -> None:
+        """Keep the window's translated lines; a line nobody translated is asked again next run."""
         if memory is not None:
             memory.store(key, {self._memory_source(line): json.dumps(asdict(results[line.id]), ensure_ascii=False)
-                               for line in lines})
+                               for line in lines if not results[line.id].untranslated})
 
     def _windows(self, lines: list[Line], missing: list[Line], glossary: Glossary) -> list[_Window]:
         """Runs of consecutive missing lines, cut at ``settings.window`` lines."""
