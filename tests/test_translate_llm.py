@@ -468,3 +468,18 @@ def test_run_asks_again_only_for_lines_left_untranslated(peer, tmp_path):
     assert asked == {2, 4, 6}
     subtitles = load(out / "episode" / "en-US" / "episode.en.srt")
     assert [c.text.replace("\n", " ") for c in subtitles.cues] == [f"Line {n}" for n in range(1, 7)]
+
+
+def test_run_sends_the_synopsis_file_and_refuses_a_missing_one(peer, tmp_path):
+    server = peer(echo)
+    zh = ROOT / "fixtures" / "episode_zh"
+    synopsis = tmp_path / "synopsis.txt"
+    synopsis.write_text("Lin Wan, a runaway wife, comes home to the CEO Lu Jingchen.", encoding="utf-8")
+    command = ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(tmp_path / "out"), "--source-subs",
+               str(EPISODE), "--shots", str(zh / "shots.csv"), "--translate-engine", "llm", "--llm-model", "peer-model"]
+    result = CliRunner().invoke(cli, [*command, "--context", str(synopsis)])
+    assert result.exit_code == 0, result.output
+    assert server.requests[0]["messages"][1]["content"].startswith(f"Synopsis: {synopsis.read_text(encoding='utf-8')}\n")
+    missing = CliRunner().invoke(cli, [*command, "--context", str(tmp_path / "nope.txt"), "-o", str(tmp_path / "o2")])
+    assert missing.exit_code == 1 and missing.output.count("\n") == 1 and "nope.txt" in missing.output
+    assert not (tmp_path / "o2").exists()

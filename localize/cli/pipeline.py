@@ -25,6 +25,8 @@ def _chain_options(command):
         click.option("--translate-engine", type=click.Choice(["argos", "llm"]), default=None,
                      help="Translation engine for every market (default: each market's [translate] engine, else argos)."),
         click.option("--llm-model", default=None, help="Model for --translate-engine llm (endpoint: OPENAI_BASE_URL)."),
+        click.option("--context", "context", type=FILE, default=None,
+                     help="Synopsis file (characters, setting) for the llm engine's prompt."),
         click.option("--source", type=click.Choice(["audio", "hardsub", "auto"]), default="audio", show_default=True,
                      help="Transcribe the audio, read burned-in subtitles (OCR), or 'auto' (burned-in when found)."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
@@ -37,9 +39,10 @@ def _chain_options(command):
 
 
 def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | None, engine: str, source: str,
-                   cache_dir: Path | None, translate_engine: str | None, llm_model: str | None) -> dict:
+                   cache_dir: Path | None, translate_engine: str | None, llm_model: str | None,
+                   context: Path | None) -> dict:
     return {"language": language, "glossaries": list(glossaries), "model": model, "engine": engine, "source": source,
-            "cache_dir": cache_dir, "translate_engine": translate_engine, "llm_model": llm_model}
+            "cache_dir": cache_dir, "translate_engine": translate_engine, "llm_model": llm_model, "context": context}
 
 
 @click.command("run")
@@ -52,7 +55,8 @@ def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | Non
 @click.option("--speakers", default="off", show_default=True,
               help="Label speakers (auto, a number, off); OUTPUT's speaker registry keeps them across episodes.")
 def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language: str, glossaries: tuple[Path, ...],
-                model: str | None, engine: str, translate_engine: str | None, llm_model: str | None, source: str,
+                model: str | None, engine: str, translate_engine: str | None, llm_model: str | None,
+                context: Path | None, source: str,
                 cache_dir: Path | None, as_json: bool, source_subs: Path | None, shots: Path | None,
                 episode: str | None, speakers: str) -> None:
     """Localize one episode for each market: transcribe, translate, time, (dub).
@@ -69,7 +73,7 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
     manifest = run_episode(media, markets, output_dir, dub=dub, source_subs=source_subs, episode=episode,
                            shots=shots, log=log, speakers=speakers,
                            **_stage_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
-                                            llm_model))
+                                            llm_model, context))
     write_title(output_dir)
     if as_json:
         echo_json(manifest.to_dict())
@@ -96,7 +100,8 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
 @click.pass_context
 def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, output_dir: Path, dub: bool,
                   language: str, glossaries: tuple[Path, ...], model: str | None, engine: str,
-                  translate_engine: str | None, llm_model: str | None, source: str, cache_dir: Path | None,
+                  translate_engine: str | None, llm_model: str | None, context: Path | None, source: str,
+                  cache_dir: Path | None,
                   as_json: bool, jobs: int, executor: str, address: str | None, sidecar_subs: bool) -> None:
     """Localize many episodes (files or folders of them); resumable, one failure never stops the rest.
 
@@ -115,7 +120,7 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
         result = batch(episodes, markets, output_dir, jobs=jobs, executor=executor, address=address, dub=dub,
                        on_done=lambda r: bar.update(1),
                        **_stage_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
-                                        llm_model))
+                                        llm_model, context))
     if as_json:
         echo_json({"ok": result.ok, "seconds": result.seconds, "episodes": [r.__dict__ for r in result.results],
                    "title": result.title})

@@ -35,13 +35,14 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
     """Translate SUBS into another language, enforcing glossary terms."""
     from localize.formats import load, save
     from localize.translation import translate
+    from localize.translation.core import read_context
 
     refuse_overwrite([output, report], [subs, *glossaries])
     track = load(subs)
     for path in (output, report):
         if path is not None and path.resolve() == subs.resolve():
             raise InputError(f"{path}: would overwrite the input; choose another output")
-    context = _read_context(context_file) if context_file else ""
+    context = read_context(context_file) if context_file else ""
     result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market,
                        engine=engine, model=model, context=context, profile=profile)
     info = result.translation
@@ -74,15 +75,6 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
                 f"({budget.profile}): {budget.over_before_reask} before re-ask, {budget.over_after_reask} after",
                 err=True,
             )
-
-
-def _read_context(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: context file not found") from None
-    except (UnicodeDecodeError, OSError) as error:
-        raise InputError(f"{path}: cannot read the context file ({type(error).__name__})") from None
 
 
 @click.group("glossary")

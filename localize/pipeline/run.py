@@ -90,6 +90,7 @@ class _Context:
     log: Log
     media_sha256: str
     inputs: list[Path] = field(default_factory=list)
+    synopsis: str = ""  # the llm engine's context file, read once
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def stage(self, name: str, hit: bool, started: float) -> None:
@@ -116,13 +117,15 @@ def run_episode(
     llm_model: str | None = None,
     speakers: str | int = "off",
     source: str = "audio",
+    context: str | Path | None = None,
 ) -> Manifest:
     """Localize one episode for each market; return (and write) its manifest.
 
     ``source_subs`` skips transcription; ``language`` is the source language ("auto" to
     detect); ``glossaries`` are title-level glossary files added to each market's layers;
     ``shots`` is a cut list file (else cuts are detected in the video). ``translate_engine``
-    and ``llm_model``, when given, override each market's ``[translate]`` engine and model.
+    and ``llm_model``, when given, override each market's ``[translate]`` engine and model;
+    ``context`` is a synopsis file for the ``llm`` engine's prompt.
     ``speakers`` ("off", "auto" or a count) labels speakers when transcribing; ``output_dir``
     is the title folder whose speaker registry and ``speakers.toml`` keep labels and dub
     voices the same across episodes. ``source``: where transcription reads the dialogue:
@@ -135,10 +138,11 @@ def run_episode(
     output_dir = Path(output_dir)
     name = safe_name(episode or media.stem, "episode name")
     inside(output_dir, name)  # a link planted at OUT/<episode> must not lead the outputs elsewhere
-    inputs = _inputs(media, info, source_subs, glossaries, shots)
+    inputs = _inputs(media, info, source_subs, glossaries, shots, context)
     ctx = _Context(media, info, output_dir / name, name, StageCache(cache_dir or output_dir / ".cache"),
                    log or _quiet, inputs["media"]["sha256"],
-                   [media, *(Path(p) for p in (source_subs, shots) if p is not None), *map(Path, glossaries)])
+                   [media, *(Path(p) for p in (source_subs, shots, context) if p is not None), *map(Path, glossaries)],
+                   _synopsis(context))
     profiles = [_with_engine(m, translate_engine, llm_model) for m in profiles]
     settings = _settings(dub, language, model, engine, profiles)
     if str(speakers) != "off":
@@ -205,6 +209,15 @@ def _finished(episode_dir: Path, key: str) -> Manifest | None:
     return manifest
 
 
+def _synopsis(path: str | Path | None) -> str:
+    """The text of the ``llm`` engine's context file, or "" without one."""
+    if path is None:
+        return ""
+    from localize.translation.core import read_context
+
+    return read_context(path)
+
+
 def _untranslated(manifest: Manifest) -> int:
     """Lines the translation engine left untranslated (an episode with any is run again)."""
     return sum(((m.get("translation") or {}).get("usage") or {}).get("lines_untranslated", 0)
@@ -215,7 +228,7 @@ def _untranslated(manifest: Manifest) -> int:
 
 
 def _inputs(media: Path, info: MediaInfo, subs: str | Path | None, glossaries: Sequence[str | Path],
-            shots: str | Path | None) -> dict[str, Any]:
+            shots: str | Path | None, context: str | Path | None) -> dict[str, Any]:
     inputs: dict[str, Any] = {
         "media": {**_file_entry(media), "duration_ms": info.duration, "has_video": info.has_video,
                   "fps": str(info.fps) if info.fps else None, "width": info.width, "height": info.height},
@@ -225,6 +238,8 @@ def _inputs(media: Path, info: MediaInfo, subs: str | Path | None, glossaries: S
         inputs["source_subs"] = _file_entry(check_input(subs))
     if shots is not None:
         inputs["shots"] = _file_entry(check_input(shots))
+    if context is not None:
+        inputs["context"] = _file_entry(check_input(context))
     return inputs
 
 
@@ -455,6 +470,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
     key = {"track": hash_value(source.to_dict()), "target": market.language,
            "glossaries": layer_hashes, "market": market.code, "engine": engine,
            "engine_model": llm_model if engine == "llm" else _argos_packages(), "budgets": asdict(profile),
+           "synopsis": hash_value(ctx.synopsis) if engine == "llm" else None,
            "code": code_version("localize.translation")}
     # The LLM's answers go to a memory beside the stage cache, window by window: an
     # interrupted run asks again only for the lines it lacks.
@@ -465,7 +481,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
 
         return translate(source, market.language, source=source.language,
                          glossaries=[glossary] if glossary else (), cache=memory, market=market.code,
-                         engine=engine, model=llm_model, profile=profile)
+                         engine=engine, model=llm_model, profile=profile, context=ctx.synopsis)
 
     stage = f"translate-{market.code}"
     track = _cached_track(ctx, stage, key, build)

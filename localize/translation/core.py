@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.language import detect_language
 from localize.model import (
     BudgetReport, Cue, EngineUsage, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track,
@@ -157,6 +157,16 @@ def _budget(track: Track, timing: Profile, over_before: int | None) -> BudgetRep
     spoken = [c for c in track.cues if c.source and c.source.strip()]
     over = sum(len(c.plain_text) > timing.char_budget(c.duration) for c in spoken)
     return BudgetReport(timing.name, len(spoken), over if over_before is None else over_before, over)
+
+
+def read_context(path: str | Path) -> str:
+    """A synopsis file for the ``llm`` engine's prompt (UTF-8 text), or an InputError."""
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: context file not found") from None
+    except (UnicodeDecodeError, OSError) as error:
+        raise InputError(f"{path}: cannot read the context file ({type(error).__name__})") from None
 
 
 def _source_language(track: Track, source: str | None) -> str:
