@@ -21,7 +21,7 @@ COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "burn",
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks and debug logging.")
 @click.pass_context
 def cli(ctx: click.Context, verbose: bool) -> None:
-    """Localize short-form drama episodes: transcribe, translate, time, dub."""
+    """Localize short-form drama episodes: transcribe (or read burned-in subtitles), translate, time, dub, burn in."""
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
