@@ -24,6 +24,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+from asr import edit_distance  # benchmarks/ is on the path: each script runs from it
 from localize import load
 from localize.delivery import burn
 from localize.hardsub import load_ocr, locate, read_hardsubs
@@ -48,13 +49,7 @@ def long_hardsub(folder: Path, minutes: float) -> Path:
 
 
 def cer(reference: str, hypothesis: str) -> float:
-    previous = list(range(len(hypothesis) + 1))
-    for i, a in enumerate(reference, 1):
-        current = [i]
-        for j, b in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
-        previous = current
-    return previous[-1] / max(len(reference), 1)
+    return edit_distance(list(reference), list(hypothesis)) / max(len(reference), 1)
 
 
 def shown_from(ms: int, fps: Fraction) -> float:

@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 sys.path.insert(0, str(ROOT))
 
 import llm_server  # noqa: E402
+from _table import print_table  # noqa: E402
 
 from localize.formats import load  # noqa: E402
 from localize.model import Track  # noqa: E402
@@ -74,10 +75,7 @@ def main() -> None:
             llm_server.stop(server)
     print(f"data: {EPISODE.relative_to(ROOT)} ({len(track)} cues), budgets: {PROFILE}, model: {args.model} "
           f"at {os.environ['OPENAI_BASE_URL']}")
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(COLUMNS)]
-    print(" | ".join(c.ljust(w) for c, w in zip(COLUMNS, widths)))
-    for values in rows:
-        print(" | ".join(v.ljust(w) for v, w in zip(values, widths)))
+    print_table(COLUMNS, rows)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT / "fixtures"))
 sys.path.insert(0, str(ROOT))
 
 import llm_server  # noqa: E402
+from _table import print_table  # noqa: E402
 
 from localize.model import Cue, Track  # noqa: E402
 from localize.timing import load_profile  # noqa: E402
@@ -98,10 +99,7 @@ def main() -> None:
             llm_server.stop(server)
     columns = ["engine", "model", "sentences", "chrF++", "BLEU", "glossary lines ok", f"within budget ({BUDGETS})", "s/line"]
     print(f"data: {DATA.name} (Tatoeba zh->en, CC-BY 2.0 FR), references per sentence: 1-{max(len(i['en']) for i in items)}")
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-    print(" | ".join(c.ljust(w) for c, w in zip(columns, widths)))
-    for row in rows:
-        print(" | ".join(v.ljust(w) for v, w in zip(row, widths)))
+    print_table(columns, rows)
 
 
 if __name__ == "__main__":

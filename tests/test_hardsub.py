@@ -18,6 +18,7 @@ from localize.errors import InputError
 from localize.hardsub import NoSubtitlesFound, read_hardsubs
 from localize.model import is_cjk
 from localize.transcription import transcribe
+from test_pipeline_support import edit_distance
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HARDSUB = FIXTURES / "episode_zh_hardsub" / "episode.mp4"
@@ -30,13 +31,7 @@ pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install r
 
 def cer(reference: str, hypothesis: str) -> float:
     """Character error rate: Levenshtein distance / reference length."""
-    previous = list(range(len(hypothesis) + 1))
-    for i, a in enumerate(reference, 1):
-        current = [i]
-        for j, b in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b)))
-        previous = current
-    return previous[-1] / max(len(reference), 1)
+    return edit_distance(reference, hypothesis) / max(len(reference), 1)
 
 
 def shown_from(ms: int) -> float:

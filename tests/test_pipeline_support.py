@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
@@ -66,6 +67,16 @@ def make_episode(folder: Path, name: str, index: int, seconds: int = 6, lines: l
     srt = "".join(f"{k + 1}\n00:00:0{k * 3},500 --> 00:00:0{k * 3 + 2},400\n{text}\n\n" for k, text in enumerate(lines))
     (folder / f"{name}.srt").write_text(srt, encoding="utf-8")
     return media
+
+
+def edit_distance(a: Sequence, b: Sequence) -> int:
+    """Levenshtein distance between two sequences (characters or words), for error rates."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def run_cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:

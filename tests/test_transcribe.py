@@ -17,6 +17,7 @@ from localize.transcription import BASE_SHA256, assemble_base, resolve_model, to
 from localize.transcription.chinese import restore_terms
 from localize.fileio import sha256_file
 from localize.transcription.models import BASE_SIZE, bundled_files
+from test_pipeline_support import edit_distance
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 EN, ZH = FIXTURES / "episode_en", FIXTURES / "episode_zh"
@@ -24,15 +25,6 @@ EN_NAMES = ["Lin Wan", "Lu Jingchen"]
 
 
 # ------------------------------------------------------------ helpers
-
-
-def edit_distance(a: list, b: list) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
 
 
 def en_words(text: str) -> list[str]:

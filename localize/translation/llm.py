@@ -252,7 +252,8 @@ class LLMTranslator:
                                    schema=_schema([l.id for l in lines]), max_tokens=_token_allowance(lines))
         for line_id, text in self._parse(reply, lines).items():
             line = next(l for l in lines if l.id == line_id)
-            if _score(line, text, line.terms(glossary)) < _score(line, results[line_id].text, line.terms(glossary)):
+            terms = line.terms(glossary)
+            if _score(line, text, terms) < _score(line, results[line_id].text, terms):
                 results[line_id].text = text
 
     # --- prompt and answer --------------------------------------------------------------
