@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.media import frame_times
 from localize.model import Cue, Track, frames_to_ms
-from localize.timing import detect_shot_frames, detect_shots, read_shots, retime
+from localize.timing import check, detect_shot_frames, detect_shots, read_shots, retime
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_VIDEO = ROOT.parent / "shared" / "eval" / "video" / "pyscenedetect_testvideo.mp4"
@@ -228,3 +229,51 @@ def test_vfr_retimed_in_and_out_times_land_on_the_cuts(vfr_episode):
     on_cfr = retime(track, "zh-vertical", detect_shots(EPISODE_ZH / "episode.mp4", method="ffmpeg", cache=False))
     assert [(c.start, c.end) for c in on_vfr] == [(c.start, c.end) for c in on_cfr]
     assert [(c.start, c.end) for c in on_vfr] == [(frames_to_ms(a, 30), frames_to_ms(b - 2, 30)) for a, b in zip(cuts, cuts[1:])]
+
+
+# --- in-times just after a cut, on real clips (23.976 fps) ---------------------------------
+
+NTSC_FILM = Fraction(24000, 1001)
+TWO_SHOTS = (  # 90 frames, then a cut to 60 more, at 23.976 fps: the cut is frame 90, 3754 ms
+    "testsrc2=s=180x320:r=24000/1001,trim=end_frame=90,setpts=PTS-STARTPTS[a];"
+    "smptebars=s=180x320:r=24000/1001,trim=end_frame=60,setpts=PTS-STARTPTS[b];[a][b]concat=n=2:v=1[out0]"
+)
+DROP_THIRD = "select='not(eq(mod(n\\,3)\\,2))'"  # every third frame dropped, frame 90 kept
+CLIPS = {  # name: (filters, the cut's presentation time)
+    "constant": ("", 3754),
+    "variable": (DROP_THIRD, 3754),
+    # the second shot's timestamps 15 ms early: the cut falls between frames 89 and 90 of the grid
+    "between": (DROP_THIRD + ",settb=1/1000,setpts='round(PTS)-15*gte(PTS\\,3750)'", 3739),
+}
+
+
+@pytest.fixture(scope="module")
+def two_shot_clips(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cut_clips")
+    clips = {}
+    for name, (filters, _) in CLIPS.items():
+        out = folder / f"{name}.mp4"
+        vfr = ["-vf", filters, "-fps_mode", "passthrough", "-enc_time_base", "1/1000", "-video_track_timescale", "1000"] if filters else []
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", TWO_SHOTS, *vfr,
+                        "-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-pix_fmt", "yuv420p", str(out)], check=True)
+        clips[name] = out
+    return clips
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("clip", list(CLIPS))
+def test_in_time_just_after_a_cut_starts_on_the_cuts_first_frame(two_shot_clips, clip, method):
+    """Held out: speech at 3800 ms, 1 frame after the cut at 3754 ms, was timed from 3837 ms
+    (2 frames after it). It now starts on the cut, and the first frame showing it is the
+    new shot's; the line before ends 2 grid frames before the cut. Where the cut falls
+    between grid frames, the in-time is the cut's own presentation time."""
+    video, cut = two_shot_clips[clip], CLIPS[clip][1]
+    shots = detect_shots(video, method=method, cache=False)
+    assert shots == [cut]
+    source = Track([Cue(1000, 3300, "The first shot's line."), Cue(3800, 5500, "He is back.")], language="en", fps=NTSC_FILM)
+    out = retime(source, "en-vertical", shots)
+    assert (out[0].end, out[1].start) == (frames_to_ms(88, NTSC_FILM), cut)
+    times = frame_times(video)
+    assert min(t for t in times if t >= out[1].start) == cut  # shown from the cut's first frame
+    assert max(t for t in times if t < out[0].end) < cut
+    assert check(out, "en-vertical", shots).ok

@@ -151,6 +151,57 @@ def test_in_time_snaps_onto_a_cut_never_earlier():
     assert retime(track(later), lenient, shots=[2000])[0].start == 1600  # 3 frames early is allowed there
 
 
+@pytest.mark.parametrize("after", [1, 2, 6, 11])
+def test_in_time_just_after_a_cut_moves_back_onto_it(after):
+    """The guide: an event sits on the cut or 12 frames away; 1-11 frames after a cut the
+    subtitle starts on the cut, leading its speech by those frames."""
+    cue = Cue(2000 + after * 100 // 3, 4000, "Speech begins just after the cut.")
+    out = retime(track(cue), EN, shots=[2000])
+    assert out[0].start == 2000 and not out[0].flags
+    assert check(out, EN, [2000]).ok
+    assert retime(track(Cue(2400, 4000, "Twelve frames after it.")), EN, shots=[2000])[0].start == 2400
+
+
+def test_in_time_after_a_cut_held_out_case_at_23_976():
+    """Held out (23.976 fps): cut at 3754 ms, speech at 3800 ms: the in-time was 3837 ms."""
+    fps = Fraction(24000, 1001)
+    out = retime(track(Cue(3800, 5500, "He is back."), fps=fps), EN, shots=[3754])
+    assert out[0].start == 3754 and check(out, EN, [3754]).ok
+
+
+def test_in_time_moved_onto_a_cut_keeps_the_previous_cue_apart():
+    """The previous cue ends 2 frames before the cut (its speech stops short of it)."""
+    out = retime(track(Cue(1000, 1900, "First line here."), Cue(2100, 4000, "Second line.")), EN, shots=[2000])
+    assert [(c.start, c.end) for c in out] == [(1000, 1933), (2000, 4000)]
+    assert check(out, EN, [2000]).ok
+
+
+def test_in_time_after_a_cut_stays_when_the_previous_cue_needs_the_time():
+    """The previous cue starts on the cut: the next cannot start there too. Or its speech
+    runs past the cut from just before it: moving would cut it under the minimum. (Two
+    speakers whose lines are too long to share a dialogue event, so they stay apart.)"""
+    first, second = "Wait, who is standing there at the door tonight?", "It is only me, your brother, back from the city."
+    pair = [Cue(2000, 2100, first, speaker="A"), Cue(2200, 4000, second, speaker="B")]
+    on_cut = retime(track(*pair), EN, shots=[2000])
+    assert [c.start for c in on_cut] == [2000, 2200]
+    assert on_cut[1].flags[0].startswith("shot_change: in-time 6 frames after the cut at 00:00:02.000: the previous cue")
+    squeezed = retime(track(dataclasses.replace(pair[0], start=1700, end=2150), pair[1]), EN, shots=[2000])
+    assert squeezed[1].start == 2200  # starting at 2000 would leave the first line 233 ms
+    for out in (on_cut, squeezed):
+        report = check(out, EN, [2000])
+        assert [v.rule for v in report.violations if v.cue == 2] == ["shot_change"] and report.unexplained() == []
+
+
+@pytest.mark.parametrize("cut, start", [(2016, 2000), (2020, 2020)])
+def test_in_time_onto_a_cut_between_grid_frames(cut, start):
+    """A cut between frames of the 30 fps grid (variable frame rate video, another rate's
+    cut list): the cue starts on the cut's grid frame, or at the cut's own time when that
+    is earlier, so it shows from the first frame of the new shot."""
+    out = retime(track(Cue(2100, 4000, "Speech after the cut.")), EN, shots=[cut])
+    assert out[0].start == start <= cut and out[0].end == 4000
+    assert check(out, EN, [cut]).ok
+
+
 def test_out_time_moves_to_two_frames_before_a_cut():
     out = retime(track(Cue(1000, 2800, "Ends six frames before the cut.")), EN, shots=[3000])
     assert out[0].end == 2933
@@ -227,10 +278,11 @@ def test_unfixable_reading_speed_is_flagged_with_its_reason():
 
 @pytest.mark.parametrize("fps", [Fraction(25), Fraction(24000, 1001), Fraction(30000, 1001)])
 def test_times_land_on_the_frame_grid(fps):
+    """... or, for an in-time on a cut that falls before its grid frame, on the cut itself."""
     cues = [Cue(1000 + 1700 * i, 1900 + 1700 * i, f"Line number {i}.") for i in range(20)]
     out = retime(track(*cues, fps=fps), EN, shots=[2500, 7010, 15000])
     grid = {frames_to_ms(n, fps) for n in range(2000)}
-    assert all(c.start in grid and c.end in grid for c in out)
+    assert all((c.start in grid or c.start in (2500, 7010, 15000)) and c.end in grid for c in out)
     assert check(out, EN, [2500, 7010, 15000]).unexplained() == []
 
 
@@ -285,8 +337,11 @@ def test_retime_properties(generated, profile):
     assert all(b.start >= a.end for a, b in zip(out, out[1:])), "overlap"
     owners = _owners(ordered)
     offset = 0
-    for cue in out:
-        assert cue.start >= _speech_start(owners[offset]), "starts before its speech"
+    zone = load_profile(profile).shot_zone_frames * 1000 / source.fps
+    for cue in out:  # never before its speech, but for an in-time moved back onto a cut less than a zone before it
+        speech = _speech_start(owners[offset])
+        on_cut = any(abs(cue.start - cut) <= 500 / source.fps for cut in shots)
+        assert cue.start >= speech or (on_cut and speech - cue.start < zone), "starts before its speech"
         offset += len("".join(cue.text.split()))
 
 

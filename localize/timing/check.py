@@ -75,7 +75,7 @@ def check(track: Track, profile: Profile | str, shots: Sequence[int] = ()) -> QC
     require_track(track)
     profile = load_profile(profile)
     fps = track.fps
-    cuts = sorted({_frames(ms, fps) for ms in shots if ms > 0})
+    cuts = sorted({_frames(ms, fps) for ms in shots if _frames(ms, fps) > 0})  # the first frame is no cut
     found: list[Violation] = []
     for number, cue in enumerate(track.cues, 1):
         found += _cue_rules(number, cue, profile)
@@ -138,7 +138,7 @@ def _cut_within(cuts: list[int], start: int, end: int) -> bool:
 
 
 def _shot_rules(number: int, cue: Cue, profile: Profile, fps: Fraction, cuts: list[int]) -> list[Violation]:
-    """In-time in the zone before a cut; out-time in the zone around a cut but not
+    """In-time in the zone before or after a cut; out-time in the zone around a cut but not
     0..``out_before_cut_frames`` frames before it."""
     if not cuts:
         return []
@@ -148,6 +148,8 @@ def _shot_rules(number: int, cue: Cue, profile: Profile, fps: Fraction, cuts: li
     index = bisect.bisect_right(cuts, start)
     if index < len(cuts) and 0 < cuts[index] - start < zone:
         found.append(_violation("shot_change", number, f"in-time {cuts[index] - start} frames before the cut at {format_ms(frames_to_ms(cuts[index], fps))}: on the cut or at least {zone} frames before it"))
+    if index > 0 and 0 < start - cuts[index - 1] < zone:
+        found.append(_violation("shot_change", number, f"in-time {start - cuts[index - 1]} frames after the cut at {format_ms(frames_to_ms(cuts[index - 1], fps))}: on the cut or at least {zone} frames after it"))
     for index in range(bisect.bisect_left(cuts, end - zone + 1), len(cuts)):
         cut = cuts[index]
         distance = cut - end

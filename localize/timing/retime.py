@@ -11,7 +11,9 @@ Work happens on the frame grid of ``track.fps``, in passes over cues in time ord
    merge only into a dialogue event (one line each, opened by the profile's
    ``dialogue_dash``);
 3. in-times: the first frame of speech, never earlier; an in-time within the shot-change
-   zone before a cut moves onto the cut when the speech runs past it;
+   zone before a cut moves onto the cut when the speech runs past it, and one within the
+   zone after a cut moves back onto it when the previous cue leaves room (a cue on a cut
+   between grid frames starts at the cut's own time when that is earlier);
 4. out-times: extended into free time to meet the minimum duration and reading speed,
    never across a cut the speech does not cross, never past the next cue minus the minimum
    gap; gaps within the chaining threshold close to the minimum gap; an out-time within the
@@ -124,15 +126,27 @@ def retime(
     require_track(track)
     profile = load_profile(profile)
     grid = Grid.of(profile, track.fps)
-    cuts = sorted({grid.nearest(ms) for ms in shots if ms > 0})
+    cut_times = _cut_times(shots, grid)
+    cuts = sorted(cut_times)
     ordered = sorted(track.cues, key=lambda c: c.start)
     slots = [s for cue in ordered for s in _split(_slot(cue, grid), profile, grid, protected)]
     slots = _merge(slots, profile, grid, cuts, protected)
     _place_starts(slots, grid, cuts)
     _place_ends(slots, grid, cuts)
     cues = [_finish(slot, profile, grid, protected) for slot in slots]
+    _start_on_cut_times(cues, slots, cut_times, grid, profile)
     meta = {**copy.deepcopy(track.meta), "timing_profile": profile.name}
     return Track(cues=cues, language=track.language, fps=track.fps, meta=meta, translation=copy.deepcopy(track.translation))
+
+
+def _cut_times(shots: Sequence[int], grid: Grid) -> dict[int, int]:
+    """Each cut's grid frame and its own time (ms): the first frame of the new shot, which
+    for variable frame rate video can fall between grid frames."""
+    times: dict[int, int] = {}
+    for ms in sorted(shots, reverse=True):
+        if grid.nearest(ms) > 0:  # the first frame is no cut
+            times[grid.nearest(ms)] = ms  # the earliest cut on a frame wins
+    return times
 
 
 # --- pass 0: cues to slots ---------------------------------------------------------------
@@ -265,20 +279,57 @@ def _joined(a: Slot, b: Slot) -> Slot:
 # --- pass 3: in-times --------------------------------------------------------------------
 
 def _place_starts(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
-    earliest = 0
+    previous: Slot | None = None
     for slot in slots:
-        slot.start = _snap_in(slot, earliest, grid, cuts)
-        earliest = slot.start + 1 + grid.gap
+        slot.start = _snap_in(slot, previous, grid, cuts)
+        previous = slot
 
 
-def _snap_in(slot: Slot, earliest: int, grid: Grid, cuts: list[int]) -> int:
-    """Speech start (or ``earliest``, after the previous cue), cut-aware.
+def _snap_in(slot: Slot, previous: Slot | None, grid: Grid, cuts: list[int]) -> int:
+    """Speech start (or after the previous cue), cut-aware.
 
-    Within ``snap`` frames before a cut the in-time moves onto the cut (the guide). Further
-    out the guide moves it ``zone`` frames before the cut, which starts the subtitle before
-    its speech: allowed only within ``lead_in`` frames (0 by default), else onto the cut.
+    Within ``zone`` frames after a cut the in-time moves back onto the cut (the guide: an
+    event sits on a cut or ``zone`` frames away; the subtitle leads its speech by those
+    frames) when the previous cue leaves room. Within ``snap`` frames before a cut it moves
+    onto the cut. Further out the guide moves it ``zone`` frames before the cut, which
+    starts the subtitle before its speech: allowed only within ``lead_in`` frames (0 by
+    default), else onto the cut.
     """
+    earliest = previous.start + 1 + grid.gap if previous else 0
     start = max(slot.speech_start, earliest)
+    behind = _cut_behind(start, grid, cuts)
+    if behind is not None and _why_not_onto(behind, slot, previous, grid, cuts) is None:
+        start = behind
+    start = _snap_forward(slot, start, earliest, grid, cuts)
+    behind = _cut_behind(start, grid, cuts)
+    if behind is not None:
+        reason = _why_not_onto(behind, slot, previous, grid, cuts) or "an earlier in-time would break the zone of the next cut"
+        slot.flags.append(f"shot_change: in-time {start - behind} frames after the cut at {format_ms(grid.ms(behind))}: {reason}")
+    return start
+
+
+def _cut_behind(start: int, grid: Grid, cuts: list[int]) -> int | None:
+    """The cut 1 to ``zone - 1`` frames before ``start``, if any."""
+    index = bisect.bisect_right(cuts, start) - 1
+    return cuts[index] if index >= 0 and 0 < start - cuts[index] < grid.zone else None
+
+
+def _why_not_onto(cut: int, slot: Slot, previous: Slot | None, grid: Grid, cuts: list[int]) -> str | None:
+    """Why the in-time cannot move back onto ``cut``, or None when it can: the previous cue
+    keeps the minimum gap (and, when its speech runs past the cut, its minimum duration),
+    and no other cut follows within the zone."""
+    if previous is not None:
+        keep = 1 if previous.speech_end <= cut else grid.min_frames
+        if cut - grid.gap < previous.start + keep:
+            return f"the previous cue, from {format_ms(grid.ms(previous.start))}, leaves no room to start on the cut"
+    after = _first_cut_at_or_after(cuts, cut + 1)
+    if after is not None and after - cut < grid.zone and slot.speech_end > cut:
+        return f"the next cut, at {format_ms(grid.ms(after))}, is {after - cut} frames after it"
+    return None
+
+
+def _snap_forward(slot: Slot, start: int, earliest: int, grid: Grid, cuts: list[int]) -> int:
+    """The in-time within the zone before a cut: onto it, or ``zone`` frames before it."""
     index = bisect.bisect_right(cuts, start)
     while index < len(cuts) and cuts[index] - start < grid.zone:
         cut = cuts[index]
@@ -397,6 +448,18 @@ def _finish(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) 
     own = [f for f in slot.cue.flags if f.split(":", 1)[0] not in RULES]
     return replace(slot.cue, start=grid.ms(slot.start), end=grid.ms(slot.end), text=text,
                    words=[replace(w) for w in slot.words], flags=own + slot.flags + _unfixable(slot, text, profile, grid))
+
+
+def _start_on_cut_times(cues: list[Cue], slots: list[Slot], cut_times: dict[int, int], grid: Grid, profile: Profile) -> None:
+    """A cue on a cut whose own time is earlier than its grid frame's (a cut between grid
+    frames) starts at the cut's time, so it shows from the new shot's first frame, when
+    the minimum gap to the previous cue and the maximum duration still hold."""
+    for index, (cue, slot) in enumerate(zip(cues, slots)):
+        cut = cut_times.get(slot.start)
+        if cut is None or cut >= cue.start or cue.end - cut > profile.max_duration_ms:
+            continue
+        if index == 0 or grid.nearest(cut - cues[index - 1].end) >= grid.gap:
+            cue.start = cut
 
 
 def _unfixable(slot: Slot, text: str, profile: Profile, grid: Grid) -> list[str]:
