@@ -9,14 +9,17 @@ The chain, one subpackage a stage, each usable on its own::
     localize.save(timed, "ep01.en.srt")
     localize.dub(timed, "ep01.en.wav", video="ep01.mp4")
 
-Stage functions are imported on first use, so ``import localize`` stays light.
+Stage functions are imported on first use, so ``import localize`` stays light. Every
+mistake is a :class:`LocalizeError`: :class:`InputError` (an argument or file),
+:class:`ConfigError` (a profile, market, glossary or setting), :class:`ModelError` (a
+model or tool); a wrong argument type is an :class:`InputError` naming the argument.
 """
 from __future__ import annotations
 
 import importlib
 from typing import Any
 
-from localize.errors import LocalizeError
+from localize.errors import ConfigError, InputError, LocalizeError, ModelError
 from localize.formats import load, save
 from localize.model import Cue, Track, Word
 
@@ -47,4 +50,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'localize' has no attribute '{name}'")
 
 
-__all__ = ["Cue", "LocalizeError", "Track", "Word", "load", "save", *_LAZY]
+__all__ = ["ConfigError", "Cue", "InputError", "LocalizeError", "ModelError", "Track", "Word", "load", "save", *_LAZY]

@@ -6,6 +6,7 @@ their edges. A :class:`Track` is what every stage takes and returns.
 from __future__ import annotations
 
 import copy
+import numbers
 from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any, Iterable, Iterator
@@ -28,7 +29,7 @@ DEFAULT_FPS = FRAME_RATES["30"]
 
 def frame_rate(value: float | str | Fraction) -> Fraction:
     """Parse a frame rate ("29.97", 25, Fraction(30000, 1001)) into an exact fraction."""
-    if isinstance(value, Fraction):
+    if isinstance(value, Fraction) and value > 0:
         return value
     text = str(value).strip()
     if text in FRAME_RATES:
@@ -36,9 +37,9 @@ def frame_rate(value: float | str | Fraction) -> Fraction:
     try:
         rate = Fraction(text) if "/" in text else Fraction(float(text)).limit_denominator(1001)
     except (ValueError, ZeroDivisionError, OverflowError):
-        raise LocalizeError(f"not a frame rate: {value}") from None
+        raise InputError(f"not a frame rate: {value}") from None
     if rate <= 0:
-        raise LocalizeError(f"frame rate must be positive, got {value}")
+        raise InputError(f"frame rate must be positive, got {value}")
     return next((known for known in FRAME_RATES.values() if abs(known - rate) < Fraction(1, 100)), rate)
 
 
@@ -87,6 +88,12 @@ class Cue:
     words: list[Word] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     line_speakers: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        """Times are whole milliseconds and text a string (:class:`InputError` otherwise)."""
+        self.start = _whole_ms(self.start, "cue start")
+        self.end = _whole_ms(self.end, "cue end")
+        _typed(self.text, str, "cue text", "a string")
 
     @property
     def duration(self) -> int:
@@ -160,6 +167,13 @@ def _optional(value: Any, kind: type, where: str, expected: str) -> Any:
 
 def _ms(value: Any, where: str) -> int:
     return _typed(value, int, where, "a whole number of milliseconds")
+
+
+def _whole_ms(value: Any, where: str) -> int:
+    """An integral time (numpy's too) as an ``int``."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise InputError(f"{where} must be a whole number of milliseconds, got {_shown(value)}")
+    return int(value)
 
 
 def _shown(value: Any) -> str:
@@ -300,6 +314,16 @@ class Track:
     fps: Fraction = DEFAULT_FPS
     meta: dict[str, Any] = field(default_factory=dict)
     translation: TranslationInfo | None = None
+
+    def __post_init__(self) -> None:
+        """Cues a list of :class:`Cue`, a known frame rate (:class:`InputError` otherwise)."""
+        if not isinstance(self.cues, (list, tuple)):
+            raise InputError(f"track cues must be a list of Cue, got {_shown(self.cues)}")
+        self.cues = list(self.cues)
+        for number, cue in enumerate(self.cues, 1):
+            _typed(cue, Cue, f"track cue {number}", "a Cue")
+        _optional(self.language, str, "track language", "a string")
+        self.fps = frame_rate(self.fps)
 
     @property
     def source_language(self) -> str | None:

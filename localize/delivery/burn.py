@@ -17,6 +17,7 @@ from typing import Any
 
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize.errors import InputError
+from localize.validate import as_band, as_optional_text, as_path
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.media import check_input, probe, require_tool, run_ffmpeg
 from localize.model import Track
@@ -69,7 +70,8 @@ def burn(
     subtitles are, as (top, bottom) fractions of the height, else found automatically.
     ``audio``: a dub to use instead of the video's own audio.
     """
-    video, output = check_input(video), Path(output)
+    video, output = check_input(as_path(video, "video")), as_path(output, "output")
+    band, style = as_band(band), as_optional_text(style, "style")
     info = probe(video)
     if not info.has_video:
         raise InputError(f"{video}: has no video stream to burn subtitles into")

@@ -16,7 +16,8 @@ from localize.dubbing import fit as fitting
 from localize.dubbing import mix, output as out
 from localize.dubbing.cast import cast_speakers
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
+from localize.validate import as_optional_text, as_path
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.formats import load, save
 from localize.language import detect_language
@@ -118,7 +119,7 @@ def dub(
     ``market``, genders, names) keep each character's voice across episodes.
     """
     require_track(track)
-    output = Path(output)
+    output, voice = as_path(output, "output"), as_optional_text(voice, "voice")
     refuse_overwrite([output, mux], [video, bed, *(path for path, _ in subtitles)])
     out.check_audio_output(output)
     fitting.check_speeds(comfortable_speed, max_speed)
@@ -285,7 +286,7 @@ def _check_bed(bed: str | Path | None, end: int | None) -> Path | None:
         return None
     info = probe(bed)
     if not info.has_audio:
-        raise LocalizeError(f"{bed}: has no audio stream")
+        raise InputError(f"{bed}: has no audio stream")
     if end is not None and info.duration < end - BED_TOLERANCE_MS:
         raise LocalizeError(f"{bed}: the bed ({format_ms(info.duration)}) is shorter than the video ({format_ms(end)})")
     return Path(bed)

@@ -19,6 +19,7 @@ from localize.fileio import write_bytes_atomic
 from localize.media import check_input
 from localize.formats.encoding import decode
 from localize.model import Track, require_track
+from localize.validate import as_path
 
 
 class ParseError(InputError):
@@ -91,6 +92,7 @@ def load(
     ``track.meta`` records ``encoding`` and ``format``. Raises :class:`LocalizeError`
     naming the file (and the line) for anything malformed, empty or with inverted times.
     """
+    path = as_path(path, "path")
     text, used = read_text(path, encoding)
     chosen = format_for(path, fmt)
     try:
@@ -110,6 +112,7 @@ def load(
 
 def save(track: Track, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
     """Write ``track`` atomically in the format its extension names (UTF-8)."""
+    path = as_path(path, "path")
     chosen = format_for(path, fmt)
     require_track(track).validate()
     write_bytes_atomic(path, chosen.write(track).encode("utf-8"))

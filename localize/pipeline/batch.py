@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from localize.errors import LocalizeError
+from localize.validate import PATH_TYPES, as_items, as_path
 from localize.pipeline.cache import process_alive
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
 
@@ -153,14 +154,14 @@ def batch(
     as each episode finishes (for progress bars).
     """
     started = time.perf_counter()
+    inputs, output_dir = as_items(inputs, "inputs", (*PATH_TYPES, Episode)), as_path(output_dir, "output_dir")
     check_executor(executor, address)
     runner = {"local": _run_local, "ray": _run_ray}[executor]
-    profiles = load_markets(markets if isinstance(markets, str) else list(markets))
+    profiles = load_markets(markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False))
     if all(isinstance(e, Episode) for e in inputs):
         episodes = list(inputs)
     else:
         episodes = find_episodes(inputs, sidecar_subs, exclude=output_dir)
-    output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     # built-ins by code (their path differs between machines), user markets by path
     codes = [m.code if m.path and Path(m.path).parent == BUILTIN_DIR else m.path or m.code for m in profiles]

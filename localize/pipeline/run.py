@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from localize.errors import LocalizeError
+from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
 from localize.fileio import atomic_path, refuse_overwrite, sha256_file, write_text_atomic
 from localize.media import MediaInfo, check_input, probe
 from localize.model import Track
@@ -132,10 +133,10 @@ def run_episode(
     "audio", "hardsub" (burned-in subtitles) or "auto".
     """
     started_at, started = time.time(), time.perf_counter()
-    media = check_input(media)
+    media = check_input(as_path(media, "media"))
+    output_dir, source_subs = as_path(output_dir, "output_dir"), as_optional_path(source_subs, "source_subs")
     info = probe(media)
-    profiles = load_markets(markets if isinstance(markets, str) else list(markets))
-    output_dir = Path(output_dir)
+    profiles = load_markets(markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False))
     name = safe_name(episode or media.stem, "episode name")
     inside(output_dir, name)  # a link planted at OUT/<episode> must not lead the outputs elsewhere
     inputs = _inputs(media, info, source_subs, glossaries, shots, context)

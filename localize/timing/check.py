@@ -15,6 +15,7 @@ from localize.model import Cue, Track, format_ms, frames_to_ms, require_track
 from localize.timing.linebreak import text_length
 from localize.timing.profiles import Profile, load_profile
 from localize.timing.retime import RULES, reading_length
+from localize.validate import as_times
 
 SEVERITY = {
     "overlap": "error",
@@ -73,6 +74,7 @@ class QCReport:
 def check(track: Track, profile: Profile | str, shots: Sequence[int] = ()) -> QCReport:
     """Check ``track`` against ``profile`` and the cuts ``shots`` (ms)."""
     require_track(track)
+    shots = as_times(shots, "shots")
     profile = load_profile(profile)
     fps = track.fps
     cuts = sorted({_frames(ms, fps) for ms in shots if _frames(ms, fps) > 0})  # the first frame is no cut

@@ -38,6 +38,7 @@ from localize.timing.linebreak import (
     allowed_breaks, break_cost, break_lines, fits, text_length,
 )
 from localize.timing.profiles import Profile, load_profile
+from localize.validate import as_items, as_times
 
 SPLIT_REACH = 5  # a text is split within this many cue capacities of its middle (linear time on huge lines)
 RULES = ("reading_speed", "line_length", "line_count", "min_duration", "max_duration", "gap", "shot_change", "overlap")
@@ -124,6 +125,7 @@ def retime(
     ``protected`` strings (glossary targets, names) are never split across lines.
     """
     require_track(track)
+    shots, protected = as_times(shots, "shots"), as_items(protected, "protected", (str,))
     profile = load_profile(profile)
     grid = Grid.of(profile, track.fps)
     cut_times = _cut_times(shots, grid)

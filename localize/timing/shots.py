@@ -27,11 +27,12 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Sequence
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.fileio import sha256_file, write_text_atomic
 from localize.media import MediaInfo, frame_times, probe, require_tool
 from localize.model import DEFAULT_FPS, frame_rate, frames_to_ms
 from localize.paths import cache_dir
+from localize.validate import as_path
 
 MIN_SHOT_FRAMES = 15
 CACHE_VERSION = 2  # 2: cut times are frames' presentation times (variable frame rate)
@@ -56,7 +57,7 @@ def _detect_scenedetect(video: Path, info: MediaInfo, threshold: float) -> list[
     try:
         manager.detect_scenes(open_video(str(video)))
     except Exception as error:  # OpenCV/PyAV failures arrive as many exception types
-        raise LocalizeError(f"{video}: PySceneDetect could not read the video ({error})") from None
+        raise InputError(f"{video}: PySceneDetect could not read the video ({error})") from None
     # On variable frame rate video its frame numbers are not frame indexes; its times are.
     return [start.seconds for start, _ in manager.get_scene_list()[1:]]
 
@@ -72,7 +73,7 @@ def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[float
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise LocalizeError(f"{video}: ffmpeg scene detection failed ({reason})")
+        raise InputError(f"{video}: ffmpeg scene detection failed ({reason})")
     frames = [(int(n), float(t), float(s)) for n, t, s in _FFMPEG_FRAME.findall(result.stdout)]
     cuts = _spaced([n for n, _, score in frames if n > 0 and score > threshold])
     seconds = {n: t for n, t, _ in frames}
@@ -108,13 +109,13 @@ def detect_shot_frames(
     frame in display order and that frame's presentation time, so variable frame rate
     video is timed as it plays. Without timestamps in the file: the nominal rate."""
     if method not in DETECTORS:
-        raise LocalizeError(f"unknown shot detection method '{method}' (known: {', '.join(DETECTORS)})")
+        raise InputError(f"unknown shot detection method '{method}' (known: {', '.join(DETECTORS)})")
     detector = DETECTORS[method]
     threshold = detector.threshold if threshold is None else threshold
-    video = Path(video)
+    video = as_path(video, "video")
     info = probe(video)
     if not info.has_video:
-        raise LocalizeError(f"{video}: has no video stream, so no shot changes to detect")
+        raise InputError(f"{video}: has no video stream, so no shot changes to detect")
     key = f"{sha256_file(video)[:32]}-{method}-{threshold:g}-v{CACHE_VERSION}"
     cached = cache_dir("shots") / f"{key}.json" if cache else None
     if cached is not None and (hit := _read_cache(cached)) is not None:
@@ -160,13 +161,13 @@ def read_shots(path: str | Path, fps: float | str | Fraction | None = None) -> l
     ``frame / fps`` even for a variable frame rate file; detected cuts use the frames'
     presentation times instead (:func:`detect_shot_frames`).
     """
-    path = Path(path)
+    path = as_path(path, "path")
     if not path.is_file():
-        raise LocalizeError(f"{path}: no such shot list")
+        raise InputError(f"{path}: no such shot list")
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise LocalizeError(f"{path}: shot list is not UTF-8 text") from None
+        raise InputError(f"{path}: shot list is not UTF-8 text") from None
     rate = frame_rate(fps) if fps is not None else DEFAULT_FPS
     suffix = path.suffix.lower()
     reader = _read_edl if suffix == ".edl" else _read_json if suffix == ".json" else _read_csv
@@ -195,17 +196,17 @@ def _read_edl(text: str, fps: Fraction, path: Path) -> list[int]:
         fields = line.split()
         if not fields or not fields[0].isdigit():
             if fields and fields[0].upper().startswith("FCM") and "DROP" in line.upper() and "NON" not in line.upper():
-                raise LocalizeError(f"{path}:{number}: drop-frame timecode is not supported")
+                raise InputError(f"{path}:{number}: drop-frame timecode is not supported")
             continue
         try:
             timecodes = [parse_timecode(f, fps) for f in fields[-4:]]
             transition = fields[3].upper()
         except (ValueError, IndexError):
-            raise LocalizeError(f"{path}:{number}: malformed EDL event line (expected 'NNN REEL CH C SRC-IN SRC-OUT REC-IN REC-OUT')") from None
+            raise InputError(f"{path}:{number}: malformed EDL event line (expected 'NNN REEL CH C SRC-IN SRC-OUT REC-IN REC-OUT')") from None
         if transition == "C":
             record_ins.append(timecodes[2])
     if not record_ins:
-        raise LocalizeError(f"{path}: no cut events found in the EDL")
+        raise InputError(f"{path}: no cut events found in the EDL")
     origin = min(record_ins)
     return [t - origin for t in record_ins]
 
@@ -214,7 +215,7 @@ def _read_json(text: str, fps: Fraction, path: Path) -> list[int]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        raise LocalizeError(f"{path}:{error.lineno}: malformed JSON ({error.msg})") from None
+        raise InputError(f"{path}:{error.lineno}: malformed JSON ({error.msg})") from None
     if isinstance(data, dict) and isinstance(data.get("cuts_ms"), list):
         values, in_frames = data["cuts_ms"], False
     elif isinstance(data, dict) and isinstance(data.get("cuts"), list):
@@ -223,11 +224,11 @@ def _read_json(text: str, fps: Fraction, path: Path) -> list[int]:
             try:
                 fps = frame_rate(data["fps"])
             except LocalizeError:
-                raise LocalizeError(f"{path}: 'fps' must be a positive frame rate, got {data['fps']!r}") from None
+                raise InputError(f"{path}: 'fps' must be a positive frame rate, got {data['fps']!r}") from None
     else:
-        raise LocalizeError(f"{path}: expected a JSON object with 'cuts_ms' or 'cuts' (frames)")
+        raise InputError(f"{path}: expected a JSON object with 'cuts_ms' or 'cuts' (frames)")
     if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values):
-        raise LocalizeError(f"{path}: cut times must be numbers")
+        raise InputError(f"{path}: cut times must be numbers")
     return [frames_to_ms(int(v), fps) if in_frames else round(v) for v in values]
 
 
@@ -246,7 +247,7 @@ def _read_csv(text: str, fps: Fraction, path: Path) -> list[int]:
         rows = rows[1:]  # PySceneDetect's first line repeats the cuts; the table follows
     rows = _first_block(rows)
     if not rows:
-        raise LocalizeError(f"{path}: shot list is empty")
+        raise InputError(f"{path}: shot list is empty")
     header = [c.lower() for c in rows[0][1]]
     column, kind = _start_column(header)
     if column is None:
@@ -285,4 +286,4 @@ def _cell(path: Path, number: int, value: str, kind: str, fps: Fraction) -> int:
             return parse_timecode(value, fps)
         return frames_to_ms(int(value), fps)
     except (ValueError, OverflowError):
-        raise LocalizeError(f"{path}:{number}: cannot read a cut time from {value!r}") from None
+        raise InputError(f"{path}:{number}: cannot read a cut time from {value!r}") from None

@@ -10,7 +10,8 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError
+from localize.validate import as_band, as_int, as_path, as_text
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.transcription.chinese import chinese_text, converter, restore_terms
@@ -65,7 +66,8 @@ def transcribe(
     the track's ``meta["from"]`` says which). ``band``: (top, bottom) fractions of the
     height holding the burned-in subtitles, else found automatically.
     """
-    path = check_input(media)
+    path, band = check_input(as_path(media, "media")), as_band(band)
+    as_text(language, "language"), as_text(source, "source"), as_int(beam_size, "beam_size", 1)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
     if band is not None and source == "audio":
@@ -76,7 +78,7 @@ def transcribe(
         if track is not None:
             return track
     if not info.has_audio:
-        raise LocalizeError(f"{path}: has no audio stream")
+        raise InputError(f"{path}: has no audio stream")
     fixed, allowed = parse_language(language)
     glossary = glossary or ()
     converter(script)  # fail early on an unknown script
@@ -128,7 +130,7 @@ def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
 
     codes = tuple(c.strip() for c in text.split(",") if c.strip())
     if not codes or not set(codes) <= set(_LANGUAGE_CODES):
-        raise LocalizeError(f"bad language '{language}': use a Whisper language code like zh or en, 'auto', or a list like zh,en,ja")
+        raise InputError(f"bad language '{language}': use a Whisper language code like zh or en, 'auto', or a list like zh,en,ja")
     return (codes[0], codes) if len(codes) == 1 else (None, codes)
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Protocol
 
 import numpy as np
 
-from localize.errors import LocalizeError, ModelError
+from localize.errors import InputError, LocalizeError, ModelError
 from localize.media import SAMPLE_RATE
 from localize.model import Word, is_cjk
 from localize.paths import cache_dir
@@ -242,7 +242,7 @@ ENGINES: dict[str, Callable[[ResolvedModel], Engine]] = {
 def load_engine(engine: str = "faster-whisper", model: str | Path | None = None) -> Engine:
     """A loaded engine; the same engine and weights are loaded once per process."""
     if engine not in ENGINES:
-        raise LocalizeError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+        raise InputError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
     return _load(engine, resolve_model(model, engine))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.translation.languages import base_language, is_unspaced
 from localize.translation.packages import InstalledPackage, find_package
 from localize.translation.sentences import split_sentences
@@ -140,7 +140,7 @@ def get_translator(source: str, target: str, engine: str = "argos", model: str |
     ``model`` and ``context`` (a synopsis) are for engines that take them (``llm``)."""
     source, target = base_language(source), base_language(target)
     if source == target:
-        raise LocalizeError(f"source and target language are both {source!r}")
+        raise InputError(f"source and target language are both {source!r}")
     if engine not in BACKENDS:
-        raise LocalizeError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
+        raise InputError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
     return BACKENDS[engine](source, target, model=model, context=context)

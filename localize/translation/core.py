@@ -64,7 +64,7 @@ def translate(
     or repair but still verifies (for measurement).
     """
     if not require_track(track).cues or not any(c.plain_text.strip() for c in track.cues):
-        raise LocalizeError("nothing to translate: the subtitle track has no text")
+        raise InputError("nothing to translate: the subtitle track has no text")
     target_language = base_language(target)
     unspaced = is_unspaced(target_language)
     source_language = _source_language(track, source)

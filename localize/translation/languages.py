@@ -1,7 +1,7 @@
 """Language tags: validate them and split off the part a translation model needs."""
 from __future__ import annotations
 
-from localize.errors import LocalizeError
+from localize.errors import InputError
 
 #: ISO 639-1 codes (the codes Argos Translate packages use).
 ISO_639_1 = frozenset(
@@ -21,7 +21,7 @@ def base_language(tag: str) -> str:
     text = str(tag).strip()
     base = text.replace("_", "-").split("-")[0].lower()
     if base not in ISO_639_1:
-        raise LocalizeError(f"unknown language code {tag!r} (use an ISO 639-1 code such as en, zh, es, or a tag such as es-419)")
+        raise InputError(f"unknown language code {tag!r} (use an ISO 639-1 code such as en, zh, es, or a tag such as es-419)")
     return base
 
 
