@@ -75,12 +75,13 @@ def as_times(value: Any, what: str) -> list[int]:
 
 
 def as_band(value: Any, what: str = "band") -> tuple[float, float] | None:
-    """``None`` or (top, bottom) fractions of the picture's height."""
+    """``None`` or (top, bottom) fractions of the picture's height (their range is checked
+    where the height is known)."""
     if value is None:
         return None
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         raise InputError(f"{what} must be (top, bottom) fractions of the height, e.g. (0.7, 0.9), got {shown(value)}")
-    top, bottom = (as_number(v, what, 0, 1) for v in value)
+    top, bottom = (as_number(v, what) for v in value)
     return top, bottom
 
 

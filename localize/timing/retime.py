@@ -300,12 +300,12 @@ def _snap_in(slot: Slot, previous: Slot | None, grid: Grid, cuts: list[int]) -> 
     earliest = previous.start + 1 + grid.gap if previous else 0
     start = max(slot.speech_start, earliest)
     behind = _cut_behind(start, grid, cuts)
-    if behind is not None and _why_not_onto(behind, slot, previous, grid, cuts) is None:
+    if behind is not None and _why_not_onto(behind, previous, grid, cuts) is None:
         start = behind
     start = _snap_forward(slot, start, earliest, grid, cuts)
     behind = _cut_behind(start, grid, cuts)
     if behind is not None:
-        reason = _why_not_onto(behind, slot, previous, grid, cuts) or "an earlier in-time would break the zone of the next cut"
+        reason = _why_not_onto(behind, previous, grid, cuts) or "it is placed the shot-change zone before the next cut"
         slot.flags.append(f"shot_change: in-time {start - behind} frames after the cut at {format_ms(grid.ms(behind))}: {reason}")
     return start
 
@@ -316,7 +316,7 @@ def _cut_behind(start: int, grid: Grid, cuts: list[int]) -> int | None:
     return cuts[index] if index >= 0 and 0 < start - cuts[index] < grid.zone else None
 
 
-def _why_not_onto(cut: int, slot: Slot, previous: Slot | None, grid: Grid, cuts: list[int]) -> str | None:
+def _why_not_onto(cut: int, previous: Slot | None, grid: Grid, cuts: list[int]) -> str | None:
     """Why the in-time cannot move back onto ``cut``, or None when it can: the previous cue
     keeps the minimum gap (and, when its speech runs past the cut, its minimum duration),
     and no other cut follows within the zone."""
@@ -325,7 +325,7 @@ def _why_not_onto(cut: int, slot: Slot, previous: Slot | None, grid: Grid, cuts:
         if cut - grid.gap < previous.start + keep:
             return f"the previous cue, from {format_ms(grid.ms(previous.start))}, leaves no room to start on the cut"
     after = _first_cut_at_or_after(cuts, cut + 1)
-    if after is not None and after - cut < grid.zone and slot.speech_end > cut:
+    if after is not None and after - cut < grid.zone:
         return f"the next cut, at {format_ms(grid.ms(after))}, is {after - cut} frames after it"
     return None
 

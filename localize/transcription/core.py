@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from localize.errors import InputError
-from localize.validate import as_band, as_int, as_path, as_text
+from localize.validate import as_band, as_int, as_optional_text, as_path, as_text
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.transcription.chinese import chinese_text, converter, restore_terms
@@ -67,7 +67,7 @@ def transcribe(
     height holding the burned-in subtitles, else found automatically.
     """
     path, band = check_input(as_path(media, "media")), as_band(band)
-    as_text(language, "language"), as_text(source, "source"), as_int(beam_size, "beam_size", 1)
+    as_optional_text(language, "language"), as_text(source, "source"), as_int(beam_size, "beam_size", 1)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
     if band is not None and source == "audio":
