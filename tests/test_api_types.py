@@ -75,6 +75,14 @@ def test_wrong_argument_is_an_input_error(name, tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+def test_one_glossary_path_given_as_a_string_is_one_file(tmp_path):
+    """It was read letter by letter: 'n: glossary file not found'."""
+    with pytest.raises(ConfigError, match="nonexistent.csv: glossary file not found"):
+        localize.translate(EN, "es", glossaries="nonexistent.csv")
+    with pytest.raises(InputError, match="nonexistent.csv: no such file"):
+        localize.run_episode(EPISODE, "es-419", tmp_path / "o", source_subs=SOURCE_SUBS, glossaries="nonexistent.csv")
+
+
 def test_media_without_audio_is_an_input_error(tmp_path):
     video = tmp_path / "silent.mp4"
     subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=64x64:r=10:d=1",

@@ -135,6 +135,7 @@ def run_episode(
     started_at, started = time.time(), time.perf_counter()
     media = check_input(as_path(media, "media"))
     output_dir, source_subs = as_path(output_dir, "output_dir"), as_optional_path(source_subs, "source_subs")
+    glossaries = as_items(glossaries, "glossaries", PATH_TYPES)
     info = probe(media)
     profiles = load_markets(markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False))
     name = safe_name(episode or media.stem, "episode name")

@@ -25,6 +25,7 @@ from typing import Iterable, Sequence
 from localize.errors import ConfigError, LocalizeError
 from localize.model import is_cjk
 from localize.translation.languages import base_language
+from localize.validate import PATH_TYPES, as_items
 
 COLUMNS = ("source", "target", "language", "market", "case", "dnt", "variants", "note")
 ADDRESS_COLUMNS = ("speaker", "addressee")  # optional: per-character terms of address
@@ -178,7 +179,7 @@ def load_glossaries(paths: Sequence[str | Path | Glossary], market: str | None =
     language filter is applied when the target language is known (:meth:`Glossary.for_target`).
     """
     terms: list[Term] = []
-    for item in paths:
+    for item in as_items(paths, "glossaries", (*PATH_TYPES, Glossary)):
         glossary = item if isinstance(item, Glossary) else load_glossary(item)
         terms.extend(glossary.terms)
     if market:
