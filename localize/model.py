@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any, Iterable, Iterator
 
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError
 
 #: Frame rates the toolkit knows by name, as exact fractions (29.97 is 30000/1001).
 FRAME_RATES: dict[str, Fraction] = {
@@ -118,9 +118,9 @@ class Cue:
     def validate(self, number: int | None = None) -> None:
         where = f"cue {number}: " if number is not None else ""
         if self.start < 0 or self.end < 0:
-            raise LocalizeError(f"{where}negative time ({self.start} ms -> {self.end} ms)")
+            raise InputError(f"{where}negative time ({self.start} ms -> {self.end} ms)")
         if self.end <= self.start:
-            raise LocalizeError(f"{where}ends before it starts ({format_ms(self.start)} -> {format_ms(self.end)})")
+            raise InputError(f"{where}ends before it starts ({format_ms(self.start)} -> {format_ms(self.end)})")
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}
@@ -345,13 +345,13 @@ class Track:
         return max((c.end for c in self.cues), default=0)
 
     def validate(self, allow_overlap: bool = True) -> "Track":
-        """Raise :class:`LocalizeError` on negative or inverted times (and overlaps if asked)."""
+        """Raise :class:`InputError` on negative or inverted times (and overlaps if asked)."""
         for number, cue in enumerate(self.cues, 1):
             cue.validate(number)
         if not allow_overlap:
             for number, (a, b) in enumerate(zip(self.cues, self.cues[1:]), 2):
                 if b.start < a.end:
-                    raise LocalizeError(
+                    raise InputError(
                         f"cue {number}: starts at {format_ms(b.start)}, before cue {number - 1} ends at {format_ms(a.end)}"
                     )
         return self
