@@ -66,8 +66,7 @@ def probe(path: str | Path) -> MediaInfo:
     cmd = [require_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", media_arg(path)]
     result = processes.run(cmd, text=True)
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
-        raise InputError(f"{path}: not a readable audio or video file ({reason})")
+        raise InputError(f"{path}: not a readable audio or video file ({_reason(result.stderr, path)})")
     data = json.loads(result.stdout or "{}")
     streams = data.get("streams", [])
     audio = [s for s in streams if s.get("codec_type") == "audio"]
@@ -86,6 +85,11 @@ def probe(path: str | Path) -> MediaInfo:
         height=video[0].get("height") if video else None,
         audio_duration=_stream_ms(audio[0]) if audio else None,
     )
+
+
+def _reason(stderr: str, path: str | Path) -> str:
+    """ffprobe's last error line, without the ``file:/...: `` it names ``path`` by (the message does)."""
+    return (stderr.strip().splitlines() or ["unknown format"])[-1].removeprefix(f"{media_arg(path)}: ")
 
 
 def _stream_ms(stream: dict) -> int | None:
@@ -116,8 +120,7 @@ def frame_times(path: str | Path) -> list[int]:
     ]
     result = processes.run(cmd, text=True)
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
-        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({reason})")
+        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({_reason(result.stderr, path)})")
     data = json.loads(result.stdout or "{}")
     streams, packets = data.get("streams") or [{}], data.get("packets") or []
     try:
