@@ -5,6 +5,7 @@ lists them in the order ``localize --help`` shows them.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -38,7 +39,8 @@ def main() -> None:
     try:
         cli(prog_name="localize")
     except Interrupted as stop:  # everything is cleaned up by now; say why we stop, exit 128 + the signal
-        click.echo(str(stop), err=True)
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            click.echo(str(stop), err=True)
         raise
 
 
