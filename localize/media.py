@@ -11,6 +11,7 @@ from typing import Iterator
 
 import numpy as np
 
+from localize import processes
 from localize.errors import InputError, LocalizeError, ModelError
 
 SAMPLE_RATE = 16_000  # what Whisper and the VAD expect
@@ -22,6 +23,15 @@ def require_tool(name: str) -> str:
     if path is None:
         raise ModelError(f"{name} is not installed (Debian: apt-get install ffmpeg)")
     return path
+
+
+def media_arg(path: str | Path) -> str:
+    """``path`` as ffmpeg, ffprobe and PyAV must be given it: ``file:`` and the absolute path.
+
+    Never taken for an option (``-report``), a protocol (``pipe:0.mp4``, ``ep1:final.mp4``)
+    or stdin, whatever the file is called.
+    """
+    return f"file:{Path(path).absolute()}"
 
 
 @dataclass(frozen=True)
@@ -53,11 +63,10 @@ def check_input(path: str | Path) -> Path:
 def probe(path: str | Path) -> MediaInfo:
     """Probe a media file; raise :class:`LocalizeError` if ffmpeg cannot read it."""
     path = check_input(path)
-    cmd = [require_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = [require_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", media_arg(path)]
+    result = processes.run(cmd, text=True)
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
-        raise InputError(f"{path}: not a readable audio or video file ({reason})")
+        raise InputError(f"{path}: not a readable audio or video file ({_reason(result.stderr, path)})")
     data = json.loads(result.stdout or "{}")
     streams = data.get("streams", [])
     audio = [s for s in streams if s.get("codec_type") == "audio"]
@@ -76,6 +85,11 @@ def probe(path: str | Path) -> MediaInfo:
         height=video[0].get("height") if video else None,
         audio_duration=_stream_ms(audio[0]) if audio else None,
     )
+
+
+def _reason(stderr: str, path: str | Path) -> str:
+    """ffprobe's last error line, without the ``file:/...: `` it names ``path`` by (the message does)."""
+    return (stderr.strip().splitlines() or ["unknown format"])[-1].removeprefix(f"{media_arg(path)}: ")
 
 
 def _stream_ms(stream: dict) -> int | None:
@@ -102,12 +116,11 @@ def frame_times(path: str | Path) -> list[int]:
     """
     cmd = [
         require_tool("ffprobe"), "-v", "error", "-select_streams", "v:0",
-        "-show_entries", "stream=time_base:packet=pts", "-of", "json", str(check_input(path)),
+        "-show_entries", "stream=time_base:packet=pts", "-of", "json", media_arg(check_input(path)),
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = processes.run(cmd, text=True)
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["unknown format"])[-1]
-        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({reason})")
+        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({_reason(result.stderr, path)})")
     data = json.loads(result.stdout or "{}")
     streams, packets = data.get("streams") or [{}], data.get("packets") or []
     try:
@@ -132,12 +145,12 @@ def stream_audio(
     if not info.has_audio:
         raise InputError(f"{path}: has no audio stream")
     cmd = [
-        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a:0",
+        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", media_arg(path), "-map", "0:a:0",
         "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-",
     ]
     chunk_bytes = int(sample_rate * chunk_seconds) * 4
     decoded = 0
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+    with processes.child(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         while data := proc.stdout.read(chunk_bytes):
             decoded += len(data) // 4
@@ -170,9 +183,10 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
 
 
 def run_ffmpeg(args: list[str], what: str) -> None:
-    """Run ffmpeg with ``args``; a failure becomes a one-line :class:`LocalizeError`."""
+    """Run ffmpeg with ``args`` (paths in them given by :func:`media_arg`); a failure becomes a
+    one-line :class:`LocalizeError`, an interruption kills it (:func:`localize.processes.child`)."""
     cmd = [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-y", *args]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = processes.run(cmd, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise InputError(f"{what} failed: {reason}")

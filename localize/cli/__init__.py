@@ -5,6 +5,7 @@ lists them in the order ``localize --help`` shows them.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
@@ -12,6 +13,7 @@ import sys
 import click
 
 from localize.cli.common import LocalizeGroup
+from localize.processes import Interrupted, catch_signals
 
 COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "burn", "timing", "translate", "speakers"]
 
@@ -33,7 +35,13 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    cli(prog_name="localize")
+    catch_signals()
+    try:
+        cli(prog_name="localize")
+    except Interrupted as stop:  # everything is cleaned up by now; say why we stop, exit 128 + the signal
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            click.echo(str(stop), err=True)
+        raise
 
 
 if __name__ == "__main__":

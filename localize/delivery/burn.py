@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,8 @@ from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize.errors import InputError
 from localize.validate import as_band, as_optional_text, as_path
 from localize.fileio import atomic_path, refuse_overwrite
-from localize.media import check_input, probe, require_tool, run_ffmpeg
+from localize import processes
+from localize.media import check_input, media_arg, probe, require_tool, run_ffmpeg
 from localize.model import Track
 
 log = logging.getLogger("localize.delivery")
@@ -150,18 +150,18 @@ def _render(picture: Path, audio_from: Path, duration_ms: int, track: Track, pla
     chain = plan.filter("0:v", "covered") if plan is not None and plan.mode != "inpaint" else "[0:v]null[covered]"
     graph = f"{chain};[covered]subtitles=filename='{subs}':force_style='{force_style}'[out]"
     (tmp / "graph.txt").write_text(graph, encoding="utf-8")
-    args = ["-i", str(picture), "-i", str(audio_from), "-filter_complex_script", str(tmp / "graph.txt"),
+    args = ["-i", media_arg(picture), "-i", media_arg(audio_from), "-filter_complex_script", media_arg(tmp / "graph.txt"),
             "-map", "[out]", "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p",
             "-fps_mode", "passthrough", "-map_metadata", "-1", "-movflags", "+faststart"]
     if has_audio:
         copy = _audio_codec(audio_from) in ("aac", "mp3") and target.suffix.lower() != ".mkv"
         args += ["-map", "1:a:0", *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
                  "-t", f"{duration_ms / 1000:.3f}"]
-    run_ffmpeg([*args, str(target)], "burning subtitles")
+    run_ffmpeg([*args, media_arg(target)], "burning subtitles")
 
 
 def _audio_codec(path: Path) -> str | None:
-    result = subprocess.run([require_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
-                             "stream=codec_name", "-of", "json", str(path)], capture_output=True, text=True)
+    result = processes.run([require_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
+                            "stream=codec_name", "-of", "json", media_arg(path)], text=True)
     streams = json.loads(result.stdout or "{}").get("streams") or [{}]
     return streams[0].get("codec_name")

@@ -16,6 +16,7 @@ import numpy as np
 from localize.errors import InputError
 from localize.hardsub import Event
 from localize.hardsub.band import text_mask
+from localize.media import media_arg
 
 COVERS = ("auto", "blur", "box", "inpaint", "none")
 
@@ -88,7 +89,7 @@ def _surrounding_colours(video: Path, box: tuple[int, int, int, int],
     left, top, right, bottom = box
     strip = slice(max(0, top - max(4, (bottom - top) // 2)), max(1, top))
     colours = []
-    with av.open(str(video)) as container:
+    with av.open(media_arg(video)) as container:
         stream = container.streams.video[0]
         for start, end in windows:
             middle = (start + end) // 2
@@ -106,7 +107,7 @@ def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
     """
     import av
 
-    with av.open(str(video)) as source, av.open(str(target), "w") as sink:
+    with av.open(media_arg(video)) as source, av.open(media_arg(target), "w") as sink:
         stream = source.streams.video[0]
         out = sink.add_stream("libx264", rate=stream.average_rate or 30)
         out.width, out.height, out.pix_fmt = stream.codec_context.width, stream.codec_context.height, "yuv420p"

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import bisect
 import functools
-import subprocess
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
+from localize import processes
 from localize.errors import LocalizeError
 from localize.media import require_tool
 from localize.model import Cue
@@ -120,7 +120,7 @@ def stretch(audio: np.ndarray, sample_rate: int, speed: float) -> np.ndarray:
         require_tool("ffmpeg"), "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(sample_rate), "-ac", "1",
         "-i", "-", "-af", f"{name}=tempo={speed:.4f}", "-f", "f32le", "-",
     ]
-    result = subprocess.run(cmd, input=audio.astype(np.float32).tobytes(), capture_output=True)
+    result = processes.run(cmd, input=audio.astype(np.float32).tobytes())
     if result.returncode != 0:
         raise LocalizeError(f"time-stretch failed: {result.stderr.decode(errors='replace').strip()[-200:]}")
     return np.frombuffer(result.stdout, dtype=np.float32).copy()
@@ -128,7 +128,7 @@ def stretch(audio: np.ndarray, sample_rate: int, speed: float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _has_rubberband() -> bool:
-    result = subprocess.run([require_tool("ffmpeg"), "-hide_banner", "-filters"], capture_output=True, text=True)
+    result = processes.run([require_tool("ffmpeg"), "-hide_banner", "-filters"], text=True)
     return " rubberband " in result.stdout
 
 

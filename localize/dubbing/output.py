@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -10,8 +9,9 @@ from typing import Sequence
 import numpy as np
 import soundfile
 
+from localize import processes
 from localize.errors import LocalizeError
-from localize.media import require_tool, run_ffmpeg
+from localize.media import media_arg, require_tool, run_ffmpeg
 
 AUDIO_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".m4a": "AAC"}
 LOSSY = {".m4a"}
@@ -66,7 +66,7 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str | N
         with tempfile.TemporaryDirectory(prefix="localize-aac-") as tmp:
             wav = Path(tmp) / "dub.wav"
             soundfile.write(wav, audio, sample_rate, subtype="FLOAT")
-            run_ffmpeg(["-i", str(wav), "-c:a", "aac", "-b:a", AAC_BITRATE, "-f", "ipod", str(path)], "AAC encoding")
+            run_ffmpeg(["-i", media_arg(wav), "-c:a", "aac", "-b:a", AAC_BITRATE, "-f", "ipod", media_arg(path)], "AAC encoding")
 
 
 def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, original_language: str | None,
@@ -78,7 +78,7 @@ def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, or
     final = final or output
     container = final.suffix.lower()
     has_original, original_codec = _first_audio_codec(video)
-    inputs = ["-i", str(video), "-i", str(dub_audio)]
+    inputs = ["-i", media_arg(video), "-i", media_arg(dub_audio)]
     maps = ["-map", "0:v:0", "-map", "1:a:0"] + (["-map", "0:a:0"] if has_original else [])
     codecs = ["-c:v", "copy", "-c:a:0", "copy" if dub_audio.suffix.lower() == ".m4a" else "aac", "-b:a:0", AAC_BITRATE]
     if has_original:
@@ -90,12 +90,12 @@ def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, or
         tags += _tags("a:1", original_language, f"Original audio ({language_name(original_language)})", container)
         tags += ["-disposition:a:1", "0"]
     for number, (path, language) in enumerate(subtitles):
-        inputs += ["-i", str(path)]
+        inputs += ["-i", media_arg(path)]
         maps += ["-map", f"{number + 2}:s:0"]
         codecs += [f"-c:s:{number}", _subtitle_codec(path, container)]
         tags += _tags(f"s:{number}", language, f"{language_name(language)} subtitles", container)
     fmt = "mp4" if container == ".mp4" else "matroska"
-    run_ffmpeg([*inputs, *maps, *codecs, *tags, "-f", fmt, str(output)], f"muxing {final}")
+    run_ffmpeg([*inputs, *maps, *codecs, *tags, "-f", fmt, media_arg(output)], f"muxing {final}")
 
 
 def _tags(stream: str, language: str | None, title: str, container: str) -> list[str]:
@@ -112,7 +112,7 @@ def _subtitle_codec(path: Path, container: str) -> str:
 
 def _first_audio_codec(path: Path) -> tuple[bool, str | None]:
     cmd = [require_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name",
-           "-of", "json", str(path)]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+           "-of", "json", media_arg(path)]
+    result = processes.run(cmd, text=True)
     streams = json.loads(result.stdout or "{}").get("streams", [])
     return bool(streams), (streams[0].get("codec_name") if streams else None)

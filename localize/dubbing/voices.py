@@ -11,7 +11,6 @@ import importlib
 import importlib.util
 import re
 import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 from typing import Callable, Protocol
@@ -19,6 +18,7 @@ from typing import Callable, Protocol
 import numpy as np
 import soundfile
 
+from localize import processes
 from localize.errors import LocalizeError
 
 #: Piper voices shipped as Python packages: voice name -> module with model_path()/config_path().
@@ -77,7 +77,7 @@ class EspeakTTS:
         with tempfile.TemporaryDirectory(prefix="localize-espeak-") as tmp:
             wav = Path(tmp) / "line.wav"
             cmd = [_espeak(), "-v", self.voice, "-w", str(wav), "--", text]
-            result = subprocess.run(cmd, capture_output=True, text=True)
+            result = processes.run(cmd, text=True)
             if result.returncode != 0 or not wav.exists():
                 raise LocalizeError(f"espeak-ng voice {self.voice!r} failed: {_first_line(result.stderr)}")
             audio, rate = soundfile.read(wav, dtype="float32", always_2d=True)
@@ -175,7 +175,7 @@ def voice_summary() -> str:
 @functools.lru_cache(maxsize=1)
 def _espeak_table() -> list[list[str]]:
     """Rows of ``espeak-ng --voices`` (MBROLA voices left out: they need extra packages)."""
-    result = subprocess.run([_espeak(), "--voices"], capture_output=True, text=True, check=False)
+    result = processes.run([_espeak(), "--voices"], text=True)
     rows = [line.split() for line in result.stdout.splitlines()[1:]]
     return [row for row in rows if len(row) >= 5 and not row[4].startswith("mb/")]
 

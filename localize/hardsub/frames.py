@@ -12,7 +12,7 @@ from typing import Iterator
 import numpy as np
 
 from localize.errors import InputError
-from localize.media import check_input
+from localize.media import check_input, media_arg
 
 #: pixel formats whose first plane is the luma (Y) plane, read without conversion
 LUMA_FIRST = ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "yuv420p10le")
@@ -55,7 +55,7 @@ def _open(path: str | Path):  # noqa: ANN202 - av's container type
 
     path = check_input(path)
     try:
-        return av.open(str(path))
+        return av.open(media_arg(path))
     except av.FFmpegError as error:
         raise InputError(f"{path}: not a readable video file ({error})") from None
 

@@ -25,6 +25,7 @@ from localize.errors import LocalizeError
 from localize.validate import PATH_TYPES, as_items, as_path
 from localize.pipeline.cache import process_alive
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
+from localize.processes import STOP_SIGNALS, catch_signals, check_interrupted
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")
@@ -190,6 +191,7 @@ def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> Episo
     from localize.pipeline.run import run_episode
 
     episode, markets, output_dir, dub, options = task
+    check_interrupted()  # a worker told to stop starts nothing new
     started = time.perf_counter()
     try:
         manifest = run_episode(episode.media, markets, output_dir, dub=dub, source_subs=episode.source_subs,
@@ -213,19 +215,47 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
     # forkserver: workers fork from a clean server, never from a parent whose threads (OpenMP, ONNX) may hold locks
     context = multiprocessing.get_context("forkserver")
     workers = min(jobs, len(tasks)) or 1
+    _start_helpers()
     shares = context.SimpleQueue()
     for share in _core_shares(workers):
         shares.put(share)
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(shares, os.getpid())) as pool:
         futures = {pool.submit(run_one, t): t[0].name for t in tasks}
-        for future in as_completed(futures):
-            try:
-                result = future.result()
-            except Exception as error:  # noqa: BLE001 - a worker died (out of memory, killed)
-                result = EpisodeResult(futures[future], False, 0.0, f"worker died: {type(error).__name__}")
-            results.append(result)
-            on_done(result)
+        try:
+            for future in as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception as error:  # noqa: BLE001 - a worker died (out of memory, killed)
+                    result = EpisodeResult(futures[future], False, 0.0, f"worker died: {type(error).__name__}")
+                results.append(result)
+                on_done(result)
+        except BaseException:  # interrupted (here, or a worker's Interrupted came back): stop every worker
+            _stop_workers(pool)
+            raise
     return results
+
+
+def _start_helpers() -> None:
+    """Start multiprocessing's forkserver (and its resource tracker) deaf to stop signals.
+
+    A signal to the whole process group must not kill them while the workers, their
+    children, still clean up; they exit by themselves when the batch process does.
+    """
+    from multiprocessing import forkserver
+
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)  # inherited; workers unblock them
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Start no queued episode, and SIGTERM the workers: each one's :class:`Interrupted` removes its
+    episode's partial files and kills its ffmpeg; leaving the ``with`` block waits for them."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in multiprocessing.active_children():
+        worker.terminate()
 
 
 def _core_shares(workers: int) -> list[set[int]]:
@@ -237,9 +267,10 @@ def _core_shares(workers: int) -> list[set[int]]:
 
 
 def _start_worker(shares: Any, batch_pid: int) -> None:
-    """Pool initializer: die with the batch process, and take a share of the cores (the
-    stages size their thread pools by affinity)."""
+    """Pool initializer: die with the batch process, stop on its signals (as the CLI does), and
+    take a share of the cores (the stages size their thread pools by affinity)."""
     _die_with(batch_pid)
+    catch_signals()
     share = shares.get()
     if share and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, share)

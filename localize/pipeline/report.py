@@ -12,10 +12,10 @@ from __future__ import annotations
 import base64
 import html
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
+from localize import processes
 from localize.fileio import write_text_atomic
 from localize.model import format_ms
 
@@ -331,10 +331,10 @@ def _thumbnails_html(episode_dir: Path, market: dict[str, Any], cues: list[dict[
 
 def _frame_jpeg(video: Path, ms: int) -> bytes:
     """One frame at ``ms``, ``THUMB_WIDTH`` wide, as JPEG bytes (empty if ffmpeg fails)."""
-    from localize.media import require_tool
+    from localize.media import media_arg, require_tool
 
-    command = [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{ms / 1000:.3f}", "-i", str(video),
+    command = [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{ms / 1000:.3f}", "-i", media_arg(video),
                "-frames:v", "1", "-vf", f"scale={THUMB_WIDTH}:-2", "-q:v", "5", "-f", "image2pipe", "-c:v", "mjpeg",
                "-fflags", "+bitexact", "-flags:v", "+bitexact", "-"]
-    result = subprocess.run(command, capture_output=True)
+    result = processes.run(command)
     return result.stdout if result.returncode == 0 else b""

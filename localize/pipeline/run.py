@@ -20,7 +20,6 @@ import functools
 import json
 import platform
 import shutil
-import subprocess
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
@@ -28,6 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from localize import processes
 from localize.errors import LocalizeError
 from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
 from localize.fileio import atomic_path, refuse_overwrite, sha256_file, write_text_atomic
@@ -287,7 +287,7 @@ def _ffmpeg_version() -> str | None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         return None
-    words = subprocess.run([ffmpeg, "-version"], capture_output=True, text=True).stdout.split()
+    words = processes.run([ffmpeg, "-version"], text=True).stdout.split()
     return words[2] if len(words) > 2 else None  # "ffmpeg version 6.1.1 ..."
 
 

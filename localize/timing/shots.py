@@ -21,15 +21,15 @@ import json
 import logging
 import math
 import re
-import subprocess
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Sequence
 
+from localize import processes
 from localize.errors import InputError, LocalizeError
 from localize.fileio import sha256_file, write_text_atomic
-from localize.media import MediaInfo, frame_times, probe, require_tool
+from localize.media import MediaInfo, frame_times, media_arg, probe, require_tool
 from localize.model import DEFAULT_FPS, frame_rate, frames_to_ms
 from localize.paths import cache_dir
 from localize.validate import as_path
@@ -55,7 +55,7 @@ def _detect_scenedetect(video: Path, info: MediaInfo, threshold: float) -> list[
     manager = SceneManager()
     manager.add_detector(ContentDetector(threshold=threshold, min_scene_len=MIN_SHOT_FRAMES, luma_only=True))
     try:
-        manager.detect_scenes(open_video(str(video)))
+        manager.detect_scenes(open_video(str(video.absolute())))  # never a protocol or an option
     except Exception as error:  # OpenCV/PyAV failures arrive as many exception types
         raise InputError(f"{video}: PySceneDetect could not read the video ({error})") from None
     # On variable frame rate video its frame numbers are not frame indexes; its times are.
@@ -67,10 +67,10 @@ _FFMPEG_FRAME = re.compile(r"frame:(\d+)\s+pts:\S+\s+pts_time:([-0-9.e+]+)\s+lav
 
 def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[float]:
     cmd = [
-        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", str(video), "-map", "0:v:0", "-an",
+        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", media_arg(video), "-map", "0:v:0", "-an",
         "-vf", "select='gte(scene,0)',metadata=print:file=-", "-f", "null", "-",
     ]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    result = processes.run(cmd, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise InputError(f"{video}: ffmpeg scene detection failed ({reason})")

@@ -1,0 +1,180 @@
+"""Stop signals (SIGTERM, SIGHUP, SIGINT) at several moments of ``burn``, ``run --dub`` and ``batch``.
+
+A batch runner (``timeout``, ``docker stop``, systemd, a closed SSH session) may stop a job
+at any moment. Each interrupted run must exit 128 + the signal with one line, leave no
+partial output, no temporary folder and no child process (checked in /proc: every process
+started from the test carries a marker in its environment, so orphans are found too), and
+the next run must finish byte-identical to an uninterrupted one.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Callable
+
+import pytest
+
+from test_pipeline_support import (
+    LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+MARK = "LOCALIZE_SIGNAL_TEST"
+MARKET = ('[market]\ncode = "en-GB"\nlanguage = "en"\n[subtitles]\nprofile = "en-vertical"\nformats = ["srt"]\n'
+          '[dub]\nvoice = "espeak:en-gb"\n[mux]\nenabled = true\nsubtitles = ["srt"]\n[burn]\nenabled = true\n'
+          'cover = "none"\n')  # espeak-ng: deterministic bytes
+Moment = Callable[[list[list[str]], Path], bool]  # (command lines of our processes, output folder) -> now?
+
+
+def part_files(out: Path) -> list[Path]:
+    return [p for p in out.rglob("*") if ".part" in p.name]
+
+
+def encoding(commands: list[list[str]], out: Path) -> bool:
+    """The burn-in ffmpeg runs and has written part of the video."""
+    burning = any("-filter_complex_script" in c for c in commands)
+    return burning and any(p.stat().st_size > 0 for p in part_files(out) if p.exists())
+
+
+def started(commands: list[list[str]], out: Path) -> bool:
+    """The partial output exists (burn): the temporary folder has been made, ffmpeg may not run yet."""
+    return bool(part_files(out))
+
+
+def synthesizing(commands: list[list[str]], out: Path) -> bool:
+    """espeak-ng is speaking a dub line (the dub stage)."""
+    return any(Path(c[0]).name.startswith("espeak") for c in commands if c)
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("signals-env")
+    environment = isolated_env(root) | {"TMPDIR": str(root / "tmp")}
+    (root / "tmp").mkdir()
+    install_argos(environment, ("zh_en",))
+    return environment
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("season")
+    for index in range(2):
+        make_episode(folder, f"ep{index + 1:02d}", index)
+    (folder.parent / "en-GB.toml").write_text(MARKET, encoding="utf-8")
+    return folder
+
+
+def market(season: Path) -> Path:
+    return season.parent / "en-GB.toml"
+
+
+def ours(mark: str) -> list[list[str]]:
+    """Command lines of the live processes started with ``MARK=mark``, whoever their parent is now."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and f"{MARK}={mark}".encode() in (entry / "environ").read_bytes().split(b"\0"):
+                found.append((entry / "cmdline").read_bytes().decode(errors="replace").split("\0"))
+        except OSError:
+            continue  # gone meanwhile
+    return found
+
+
+def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum: int, group: bool = False) -> None:
+    """Start the CLI, send ``signum`` (to it, or to its process group) at ``moment``, check what is left."""
+    mark = uuid.uuid4().hex
+    process = subprocess.Popen([*LOCALIZE, *map(str, args)], env=env | {MARK: mark}, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while not moment(ours(mark), out):
+        assert process.poll() is None, f"finished before {moment.__name__}: {process.stderr.read()}"
+        assert time.monotonic() < deadline, f"{moment.__name__} never came"
+        time.sleep(0.01)
+    (os.killpg if group else os.kill)(process.pid, signum)
+    _, stderr = process.communicate(timeout=120)
+    name = signal.Signals(signum).name
+    assert process.returncode == 128 + signum, stderr
+    assert stderr.strip().splitlines()[-1] == f"Aborted ({name})", stderr
+    assert "Traceback" not in stderr, stderr
+    deadline = time.monotonic() + 10
+    while ours(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not ours(mark), f"{name} at {moment.__name__} left processes running: {ours(mark)}"
+    assert not part_files(out), f"{name} at {moment.__name__} left partial files"
+    assert not list(out.rglob(".tmp-*")), f"{name} at {moment.__name__} left cache build folders"
+    temporary = [p.name for p in Path(env["TMPDIR"]).iterdir() if not p.name.startswith("pulse-")]  # libpulse's, via espeak
+    assert not temporary, f"{name} at {moment.__name__} left temporary folders: {temporary}"
+
+
+def test_burn_stops_cleanly_at_any_moment_and_reruns_identically(tmp_path, env):
+    video, subs = FIXTURES / "episode_zh_hardsub" / "episode.mp4", FIXTURES / "episode_en" / "reference.srt"
+    reference, out = tmp_path / "reference" / "burned.mp4", tmp_path / "out" / "burned.mp4"
+    assert run_cli(["burn", video, subs, "-o", reference, "--cover", "none"], env, timeout=240).returncode == 0
+    args = ["burn", video, subs, "-o", out, "--cover", "none"]
+    for moment, signum, group in [(started, signal.SIGTERM, False), (encoding, signal.SIGTERM, False),
+                                  (encoding, signal.SIGHUP, False), (encoding, signal.SIGTERM, True),
+                                  (encoding, signal.SIGINT, True)]:
+        interrupt(args, env, out.parent, moment, signum, group)
+        assert not out.exists()
+    result = run_cli(args, env, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes() == reference.read_bytes()
+
+
+def test_run_dub_stops_cleanly_and_resumes_identically(tmp_path, env, season):
+    def args(out: Path) -> list:
+        return ["run", season / "ep01.mp4", "--source-subs", season / "ep01.srt", "--markets", market(season),
+                "--dub", "-o", out]
+
+    reference = tmp_path / "reference" / "out"
+    result = run_cli(args(reference), env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "out"
+    interrupt(args(out), env, out, synthesizing, signal.SIGTERM)
+    interrupt(args(out), env, out, encoding, signal.SIGHUP)
+    result = run_cli(args(out), env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert_same_outputs(out, reference)
+
+
+def test_batch_stops_every_worker_cleanly_and_resumes_identically(tmp_path, env, season):
+    def args(out: Path) -> list:
+        return ["batch", season, "--markets", market(season), "--dub", "--sidecar-subs", "-o", out, "--jobs", "2"]
+
+    reference = tmp_path / "reference" / "out"
+    result = run_cli(args(reference), env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "out"
+    # each moment is still ahead: an interrupted episode's stage was not cached
+    interrupt(args(out), env, out, synthesizing, signal.SIGTERM)  # the batch process only: it stops its workers
+    interrupt(args(out), env, out, synthesizing, signal.SIGTERM, group=True)  # every process at once
+    interrupt(args(out), env, out, encoding, signal.SIGHUP, group=True)
+    result = run_cli(args(out), env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert_same_outputs(out, reference)
+
+
+def test_children_die_with_a_killed_process(tmp_path, env):
+    """SIGKILL runs no cleanup, but no ffmpeg goes on encoding for nobody (PR_SET_PDEATHSIG)."""
+    video, subs = FIXTURES / "episode_zh_hardsub" / "episode.mp4", FIXTURES / "episode_en" / "reference.srt"
+    out = tmp_path / "out"
+    mark = uuid.uuid4().hex
+    process = subprocess.Popen([*LOCALIZE, "burn", str(video), str(subs), "-o", str(out / "b.mp4"), "--cover", "none"],
+                               env=env | {MARK: mark}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 240
+    while not encoding(ours(mark), out):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+    deadline = time.monotonic() + 10
+    while ours(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not ours(mark)
+    shutil.rmtree(env["TMPDIR"])
+    os.mkdir(env["TMPDIR"])
