@@ -17,7 +17,7 @@ from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find
 from localize.hardsub.changes import Event, find_events
 from localize.hardsub.frames import frames, video_size
 from localize.hardsub.ocr import OcrEngine, load_ocr
-from localize.media import check_input, probe
+from localize.media import TruncatedMedia, check_input, probe
 from localize.model import DEFAULT_FPS, Cue, Track, is_cjk
 
 log = logging.getLogger("localize.hardsub")
@@ -89,18 +89,18 @@ def _locate(path: Path, size: int, mtime_ns: int, band: tuple[float, float] | No
 def _find(path: Path) -> Band:
     """The band from the keyframes alone (a fast decode) when there are enough, else from sampled frames."""
     try:
-        return find_band(frames(path, keyframes_only=True), path.name, min_samples=MIN_KEYFRAMES)
-    except TooFewSamples:
-        pass  # long keyframe intervals or a short video: sample decoded frames instead
-    except InputError as error:
-        raise NoSubtitlesFound(str(error)) from None
-    try:
-        return find_band(itertools.takewhile(lambda f: f.time < FIRST_LOOK_MS, frames(path)), path.name)
-    except InputError as error:
-        if probe(path).duration <= FIRST_LOOK_MS:
-            raise NoSubtitlesFound(str(error)) from None
-    try:
+        try:
+            return find_band(frames(path, keyframes_only=True), path.name, min_samples=MIN_KEYFRAMES)
+        except TooFewSamples:
+            pass  # long keyframe intervals or a short video: sample decoded frames instead
+        try:
+            return find_band(itertools.takewhile(lambda f: f.time < FIRST_LOOK_MS, frames(path)), path.name)
+        except InputError:
+            if probe(path).duration <= FIRST_LOOK_MS:
+                raise
         return find_band(frames(path), path.name)
+    except TruncatedMedia:
+        raise  # not "no subtitles": --source auto must not fall back to a partial audio read either
     except InputError as error:
         raise NoSubtitlesFound(str(error)) from None
 
