@@ -48,6 +48,9 @@ def read_hardsubs(
     ``band``: (top, bottom) fractions of the height to read, else found automatically.
     ``language``: the subtitles' language code, or "auto" to detect it from the text.
     """
+    from localize.transcription.core import parse_language
+
+    language = parse_language(language)[0] or "auto"  # the codes speech recognition takes; a list: detect
     path = check_input(video)
     info = probe(path)
     if not info.has_video:
