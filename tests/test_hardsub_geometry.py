@@ -166,7 +166,7 @@ def test_truncated_video_is_refused_not_read_in_part(tmp_path, source):
     cut.write_bytes(HARDSUB.read_bytes()[:150_000])  # stops at about 10 s of 24.5 s
     out = tmp_path / "t.srt"
     result = cli_run("transcribe", cut, "-o", out, "--source", source, "--language", "zh")
-    assert result.exit_code == 1 and "truncated or damaged" in result.output and "of 24.5 s" in result.output
+    assert result.exit_code == 1 and "truncated or damaged" in result.output and "of its 24.5 s" in result.output
     assert result.output.count("\n") == 1 and "Traceback" not in result.output and not out.exists()
 
 
@@ -192,5 +192,5 @@ def test_auto_warns_that_speech_options_went_unused(tmp_path):
     out = tmp_path / "x.srt"
     result = cli_run("transcribe", HARDSUB, "-o", out, "--source", "auto", "--speakers", "auto", "--language", "ZH")
     assert result.exit_code == 0, result.output
-    assert "Warning: --speakers not used" in result.output and "from the hardsub" in result.output
-    assert load(out).language == "zh" and len(load(out)) == len(load(REFERENCE))
+    assert "Warning: --speakers not used" in result.output and "language zh, from the hardsub" in result.output
+    assert len(load(out)) == len(load(REFERENCE))
