@@ -63,8 +63,26 @@ def text_mask(luma: np.ndarray, width: int | None = None) -> np.ndarray:
     bright = (luma >= BRIGHT).astype(np.uint8)
     near_dark = cv2.dilate((luma <= DARK).astype(np.uint8), np.ones((size, size), np.uint8))
     side = max(size + 2, round((width or luma.shape[1]) * SOLID_SHARE))
-    solid = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((side, side), np.uint8))
-    return (bright > solid) & near_dark.astype(bool)
+    return (bright > _solid(bright, side)) & near_dark.astype(bool)
+
+
+def _solid(bright: np.ndarray, side: int, cell: int = 4) -> np.ndarray:
+    """The pixels of ``bright`` (0/1) inside a fully bright ``side`` x ``side`` square within the image.
+
+    Most frames have none: a look at ``cell`` x ``cell`` blocks rules them out cheaply
+    (such a square holds at least ``side // cell - 2`` fully bright blocks each way).
+    """
+    import cv2
+
+    height, width = bright.shape[0] // cell * cell, bright.shape[1] // cell * cell
+    if not height or not width:
+        return np.zeros_like(bright)
+    blocks = cv2.erode(bright[:height, :width], np.ones((cell, cell), np.uint8), anchor=(0, 0))[::cell, ::cell]
+    reach = max(1, side // cell - 2)
+    if not cv2.erode(blocks, np.ones((reach, reach), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0).any():
+        return np.zeros_like(bright)
+    return cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((side, side), np.uint8),
+                            borderType=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def text_rows(mask: np.ndarray) -> np.ndarray:

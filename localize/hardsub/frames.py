@@ -66,7 +66,7 @@ def frames(path: str | Path, keyframes_only: bool = False) -> Iterator[Frame]:
     import av
 
     info = display_info(path)
-    last, step = None, 0
+    end = 0
     with _open(path) as container:
         stream = _video_stream(container, path)
         stream.thread_type = "AUTO"
@@ -75,13 +75,12 @@ def frames(path: str | Path, keyframes_only: bool = False) -> Iterator[Frame]:
         try:
             for frame in container.decode(stream):
                 if frame.time is not None:
-                    time = round(frame.time * 1000)
-                    step, last = (time - last if last is not None and time > last else step), time
-                    yield Frame(time, upright(_luma(frame), info.rotation))
+                    end = max(end, round((frame.time + (frame.duration or 0) * frame.time_base) * 1000))
+                    yield Frame(round(frame.time * 1000), upright(_luma(frame), info.rotation))
         except av.FFmpegError as error:
             raise InputError(f"{path}: video could not be decoded ({error})") from None
-    if not keyframes_only and last is not None:
-        check_complete(path, info.video_duration or info.duration, last + step, "video")
+    if not keyframes_only and end:
+        check_complete(path, info.video_duration or info.duration, end, "video")
 
 
 def _open(path: str | Path):  # noqa: ANN202 - av's container type
