@@ -124,6 +124,16 @@ def test_static_disclaimer_over_changing_background_is_not_dialogue(tmp_path):
     assert "Traceback" not in result.output and not (tmp_path / "s.srt").exists()
 
 
+@pytest.mark.slow
+def test_auto_transcribes_the_audio_when_only_a_static_disclaimer_is_burned_in(tmp_path):
+    video = burned(tmp_path, "static", [], seconds=CLIP_S)
+    out = tmp_path / "a.srt"
+    result = cli_run("transcribe", video, "-o", out, "--source", "auto", "--language", "zh")
+    assert result.exit_code == 0, result.output
+    assert "no burned-in subtitles found" in result.output and "from the audio" in result.output
+    assert not any("虚构" in c.text for c in load(out))
+
+
 CUES = [(300, 2000, "林晚，你终于回来了。"), (2600, 4200, "总裁在楼上等你。"), (4600, 5800, "我不想见陆景琛。")]
 
 
