@@ -73,15 +73,17 @@ def probe(path: str | Path) -> MediaInfo:
     duration = float(data.get("format", {}).get("duration") or 0.0)
     fps = _video_fps(video[0]) if video else None
     rotation, mirrored = _display_matrix(video[0]) if video else (0, False)
-    size = (video[0].get("width"), video[0].get("height")) if video else (None, None)
+    width, height = (video[0].get("width"), video[0].get("height")) if video else (None, None)
+    if rotation in (90, 270):
+        width, height = height, width  # the displayed size
     return MediaInfo(
         path=path,
         duration=round(duration * 1000),
         has_audio=bool(audio),
         has_video=bool(video),
         fps=fps,
-        width=size[rotation in (90, 270)],
-        height=size[rotation not in (90, 270)],
+        width=width,
+        height=height,
         audio_duration=_stream_ms(audio[0]) if audio else None,
         video_duration=_stream_ms(video[0]) if video else None,
         rotation=rotation,

@@ -95,8 +95,8 @@ def _surrounding_colours(video: Path, box: tuple[int, int, int, int],
             middle = (start + end) // 2
             container.seek(int(middle / 1000 / stream.time_base), stream=stream)  # the keyframe before
             frame = next((f for f in container.decode(stream) if f.time is not None and f.time * 1000 >= middle), None)
-            picture = upright(frame.to_ndarray(format="rgb24"), rotation) if frame else np.zeros((1, 1, 3))
-            pixels = picture[strip, left:right].reshape(-1, 3) if frame else np.zeros((1, 3))
+            picture = upright(frame.to_ndarray(format="rgb24"), rotation) if frame else None
+            pixels = picture[strip, left:right].reshape(-1, 3) if picture is not None else np.zeros((1, 3))
             colours.append("0x{:02X}{:02X}{:02X}".format(*(int(v) for v in np.median(pixels, axis=0))))
     return tuple(colours)
 
