@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from localize import processes
 from localize.errors import InputError, LocalizeError, ModelError
 
 SAMPLE_RATE = 16_000  # what Whisper and the VAD expect
-TRUNCATION_TOLERANCE_MS = 1000  # decoded audio may fall this much (or 2%) short of the stated length
+TRUNCATION_TOLERANCE_MS = 1000  # decoded audio or video may fall this much (or 2%) short of the stated length
 
 
 def require_tool(name: str) -> str:
@@ -46,6 +47,11 @@ class MediaInfo:
     width: int | None
     height: int | None
     audio_duration: int | None = None  # ms, when the container states it for the audio stream
+    video_duration: int | None = None  # ms, likewise for the video stream
+    #: the display matrix: clockwise degrees players (and ffmpeg's auto-rotation) turn the stored
+    #: picture, and whether it is mirrored; ``width`` and ``height`` are the displayed size
+    rotation: int = 0
+    mirrored: bool = False
 
 
 def check_input(path: str | Path) -> Path:
@@ -75,21 +81,38 @@ def probe(path: str | Path) -> MediaInfo:
         raise InputError(f"{path}: no audio or video stream")
     duration = float(data.get("format", {}).get("duration") or 0.0)
     fps = _video_fps(video[0]) if video else None
+    rotation, mirrored = _display_matrix(video[0]) if video else (0, False)
+    width, height = (video[0].get("width"), video[0].get("height")) if video else (None, None)
+    if rotation in (90, 270):
+        width, height = height, width  # the displayed size
     return MediaInfo(
         path=path,
         duration=round(duration * 1000),
         has_audio=bool(audio),
         has_video=bool(video),
         fps=fps,
-        width=video[0].get("width") if video else None,
-        height=video[0].get("height") if video else None,
+        width=width,
+        height=height,
         audio_duration=_stream_ms(audio[0]) if audio else None,
+        video_duration=_stream_ms(video[0]) if video else None,
+        rotation=rotation,
+        mirrored=mirrored,
     )
 
 
 def _reason(stderr: str, path: str | Path) -> str:
     """ffprobe's last error line, without the ``file:/...: `` it names ``path`` by (the message does)."""
     return (stderr.strip().splitlines() or ["unknown format"])[-1].removeprefix(f"{media_arg(path)}: ")
+
+
+def _display_matrix(stream: dict) -> tuple[int, bool]:
+    """(clockwise degrees in 0-359, mirrored) of the stream's display matrix, as ffmpeg auto-rotates."""
+    for side in stream.get("side_data_list") or []:
+        if side.get("side_data_type") == "Display Matrix":
+            cells = [int(n) for row in re.findall(r":((?:\s+-?\d+){3})", side.get("displaymatrix", "")) for n in row.split()]
+            mirrored = len(cells) == 9 and cells[0] * cells[4] - cells[1] * cells[3] < 0
+            return round(-float(side.get("rotation") or 0)) % 360, mirrored
+    return 0, False
 
 
 def _stream_ms(stream: dict) -> int | None:
@@ -168,11 +191,20 @@ def _check_complete(path: str | Path, info: MediaInfo, decoded_ms: int, stderr: 
     reported decoding errors (an audio track may legitimately end before the video).
     """
     stated = info.audio_duration if info.audio_duration else (info.duration if stderr else None)
+    reason = f" ({stderr.splitlines()[-1].strip()})" if stderr else ""
+    check_complete(path, stated, decoded_ms, "audio", reason)
+
+
+class TruncatedMedia(InputError):
+    """A stream decodes short of its stated length: the file is cut off or damaged."""
+
+
+def check_complete(path: str | Path, stated: int | None, decoded_ms: int, what: str, reason: str = "") -> None:
+    """Refuse a stream that decodes (``decoded_ms``) short of its ``stated`` length (ms): truncated or damaged."""
     if stated is None or stated - decoded_ms <= max(TRUNCATION_TOLERANCE_MS, stated // 50):
         return
-    reason = f" ({stderr.splitlines()[-1].strip()})" if stderr else ""
-    raise InputError(
-        f"{path}: truncated or damaged: only {decoded_ms / 1000:.1f} s of its {stated / 1000:.1f} s of audio decode{reason}"
+    raise TruncatedMedia(
+        f"{path}: truncated or damaged: only {decoded_ms / 1000:.1f} s of its {stated / 1000:.1f} s of {what} decode{reason}"
     )
 
 

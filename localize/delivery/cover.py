@@ -16,6 +16,7 @@ import numpy as np
 from localize.errors import InputError
 from localize.hardsub import Event
 from localize.hardsub.band import text_mask
+from localize.hardsub.frames import display_info, upright
 from localize.media import media_arg
 
 COVERS = ("auto", "blur", "box", "inpaint", "none")
@@ -88,14 +89,15 @@ def _surrounding_colours(video: Path, box: tuple[int, int, int, int],
 
     left, top, right, bottom = box
     strip = slice(max(0, top - max(4, (bottom - top) // 2)), max(1, top))
-    colours = []
+    colours, rotation = [], display_info(video).rotation
     with av.open(media_arg(video)) as container:
         stream = container.streams.video[0]
         for start, end in windows:
             middle = (start + end) // 2
             container.seek(int(middle / 1000 / stream.time_base), stream=stream)  # the keyframe before
             frame = next((f for f in container.decode(stream) if f.time is not None and f.time * 1000 >= middle), None)
-            pixels = frame.to_ndarray(format="rgb24")[strip, left:right].reshape(-1, 3) if frame else np.zeros((1, 3))
+            picture = upright(frame.to_ndarray(format="rgb24"), rotation) if frame else None
+            pixels = picture[strip, left:right].reshape(-1, 3) if picture is not None else np.zeros((1, 3))
             colours.append("0x{:02X}{:02X}{:02X}".format(*(int(v) for v in np.median(pixels, axis=0))))
     return tuple(colours)
 
@@ -103,18 +105,20 @@ def _surrounding_colours(video: Path, box: tuple[int, int, int, int],
 def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
     """``video`` with the text pixels inside the cover box inpainted during the windows, into ``target``.
 
-    Lossless-quality x264 in Matroska, every frame keeping its own timestamp.
+    Lossless-quality x264 in Matroska, every frame upright (as the display matrix shows
+    it, which ``target`` then no longer needs) and keeping its own timestamp.
     """
     import av
 
+    info = display_info(video)
     with av.open(media_arg(video)) as source, av.open(media_arg(target), "w") as sink:
         stream = source.streams.video[0]
         out = sink.add_stream("libx264", rate=stream.average_rate or 30)
-        out.width, out.height, out.pix_fmt = stream.codec_context.width, stream.codec_context.height, "yuv420p"
+        out.width, out.height, out.pix_fmt = info.width, info.height, "yuv420p"
         out.time_base = stream.time_base
         out.options = {"crf": "10", "preset": "ultrafast"}
         for frame in source.decode(stream):
-            image = frame.to_ndarray(format="bgr24")
+            image = np.ascontiguousarray(upright(frame.to_ndarray(format="bgr24"), info.rotation))
             if frame.time is not None and _covered(cover, round(frame.time * 1000)):
                 image = _inpaint(image, cover.box)
             new = av.VideoFrame.from_ndarray(image, format="bgr24")
@@ -133,7 +137,7 @@ def _inpaint(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     left, top, right, bottom = box
     region = np.ascontiguousarray(image[top:bottom, left:right])
     luma = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
-    text = text_mask(luma).astype(np.uint8)
+    text = text_mask(luma, width=image.shape[1]).astype(np.uint8)
     text |= (cv2.dilate((luma <= 80).astype(np.uint8), np.ones((3, 3), np.uint8)) & cv2.dilate(text, np.ones((9, 9), np.uint8)))
     mask = cv2.dilate(text, np.ones((5, 5), np.uint8))
     image[top:bottom, left:right] = cv2.inpaint(region, mask * 255, 5, cv2.INPAINT_TELEA)

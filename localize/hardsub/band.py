@@ -1,13 +1,15 @@
 """Where the subtitles are: the horizontal band whose text comes and goes.
 
 A pixel is subtitle-like when it is bright and close to a dark pixel (light text with a
-dark outline or shadow, the near-universal burned-in style). A row "has text" in a frame
+dark outline or shadow, the near-universal burned-in style) and not part of a solid
+bright area (a white object, a lit wall: strokes are thin). A row "has text" in a frame
 when enough such pixels form several separate strokes. Over frames sampled from the
 video, a dialogue row has text some of the time; a logo, watermark or credit line has it
 all of the time and a plain picture none of the time. The band is the run of rows with
 the most on/off variation, padded a little, among the runs centred in the lower 40% of
 the frame (where dialogue subtitles sit; titles and text in the picture itself sit
-higher). Subtitles placed elsewhere are read with an explicit band.
+higher). Subtitles placed elsewhere are read with an explicit band. Static text in a
+band (found or given) is masked out, with a margin for the background it sits on.
 """
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ MIN_SCORE = 0.25        # on/off variation p(1-p)*4 a band row needs (1.0 = on h
 STATIC_SHARE = 0.9      # text pixels present in this share of samples are static (logos)
 ROW_GAP = 0.02          # rows of a band may be this share of the height apart (two-line events)
 SEARCH_FROM = 0.6       # a band is centred below this share of the height (else give --band)
+SOLID_SHARE = 1 / 24    # a bright area holding a square this share of the width wide is a surface, not a stroke
+STATIC_MARGIN = 1 / 72  # static text's mask reaches this share of the width further (outline, background)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Band:
     """Rows ``top`` (inclusive) to ``bottom`` (exclusive) of a ``height``-row frame.
 
     ``static``: the band's pixels that hold text nearly all the time (a logo in the
-    band), ignored when looking for subtitle changes.
+    band) and a margin around them, ignored when looking for subtitle changes.
     """
 
     top: int
@@ -48,13 +52,37 @@ class Band:
         return round(float(self.top) / self.height, 4), round(float(self.bottom) / self.height, 4)
 
 
-def text_mask(luma: np.ndarray) -> np.ndarray:
-    """Bright pixels within ``OUTLINE_REACH`` of a dark one."""
+def text_mask(luma: np.ndarray, width: int | None = None) -> np.ndarray:
+    """Bright pixels within ``OUTLINE_REACH`` of a dark one, outside solid bright areas.
+
+    ``width``: the frame's, when ``luma`` is a crop narrower than the frame.
+    """
     import cv2
 
     size = 2 * OUTLINE_REACH + 1
+    bright = (luma >= BRIGHT).astype(np.uint8)
     near_dark = cv2.dilate((luma <= DARK).astype(np.uint8), np.ones((size, size), np.uint8))
-    return (luma >= BRIGHT) & near_dark.astype(bool)
+    side = max(size + 2, round((width or luma.shape[1]) * SOLID_SHARE))
+    return (bright > _solid(bright, side)) & near_dark.astype(bool)
+
+
+def _solid(bright: np.ndarray, side: int, cell: int = 4) -> np.ndarray:
+    """The pixels of ``bright`` (0/1) inside a fully bright ``side`` x ``side`` square within the image.
+
+    Most frames have none: a look at ``cell`` x ``cell`` blocks rules them out cheaply
+    (such a square holds at least ``side // cell - 2`` fully bright blocks each way).
+    """
+    import cv2
+
+    height, width = bright.shape[0] // cell * cell, bright.shape[1] // cell * cell
+    if not height or not width:
+        return np.zeros_like(bright)
+    blocks = cv2.erode(bright[:height, :width], np.ones((cell, cell), np.uint8), anchor=(0, 0))[::cell, ::cell]
+    reach = max(1, side // cell - 2)
+    if not cv2.erode(blocks, np.ones((reach, reach), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0).any():
+        return np.zeros_like(bright)
+    return cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((side, side), np.uint8),
+                            borderType=cv2.BORDER_CONSTANT, borderValue=0)
 
 
 def text_rows(mask: np.ndarray) -> np.ndarray:
@@ -64,7 +92,7 @@ def text_rows(mask: np.ndarray) -> np.ndarray:
 
 
 def band_from_fractions(top: float, bottom: float, height: int) -> Band:
-    """A user-given band (fractions of the height), checked."""
+    """A user-given band (fractions of the height), checked; see :func:`with_static` for its static text."""
     if not (0.0 <= top < bottom <= 1.0):
         raise InputError(f"band {top},{bottom} is outside the frame: give TOP,BOTTOM as fractions "
                          "of the height with 0 <= TOP < BOTTOM <= 1 (e.g. 0.7,0.9)")
@@ -78,27 +106,56 @@ class TooFewSamples(InputError):
     """Too few frames to tell a subtitle band from anything else."""
 
 
+@dataclass
+class _Samples:
+    """Frames sampled every ``SAMPLE_MS``: per sample the rows with text, per pixel how often it is text."""
+
+    rows: list[np.ndarray]
+    counts: np.ndarray | None = None
+
+    @classmethod
+    def of(cls, frames: Iterable[Frame], name: str, min_samples: int) -> _Samples:
+        found, next_time = cls([]), None
+        for frame in frames:
+            if next_time is not None and frame.time < next_time:
+                continue
+            next_time = frame.time + SAMPLE_MS
+            mask = text_mask(frame.luma)
+            found.rows.append(text_rows(mask))
+            found.counts = mask.astype(np.uint16) if found.counts is None else found.counts + mask
+        if len(found.rows) < min_samples:
+            raise TooFewSamples(f"{name}: too short to find a subtitle band ({len(found.rows)} sampled frames); "
+                                "give --band")
+        return found
+
+    def static(self, top: int, bottom: int) -> np.ndarray | None:
+        """Rows ``top:bottom`` of the static text mask: text in ``STATIC_SHARE`` of the samples, grown by
+        ``STATIC_MARGIN`` (its outline and the background next to it, text-like when that is bright)."""
+        import cv2
+
+        assert self.counts is not None
+        fill = (self.counts >= STATIC_SHARE * len(self.rows)).astype(np.uint8)
+        size = 2 * max(OUTLINE_REACH, round(fill.shape[1] * STATIC_MARGIN)) + 1
+        static = cv2.dilate(fill, np.ones((size, size), np.uint8))[top:bottom].astype(bool)
+        return static if static.any() else None
+
+
+def with_static(band: Band, frames: Iterable[Frame], min_samples: int = 4) -> Band:
+    """``band`` with its static text (a logo, a caption that never changes) found from sampled ``frames``."""
+    samples = _Samples.of(frames, "video", min_samples)
+    return Band(band.top, band.bottom, band.height, samples.static(band.top, band.bottom))
+
+
 def find_band(frames: Iterable[Frame], name: str = "video", min_samples: int = 4) -> Band:
     """The subtitle band of a video from its frames (sampled every ``SAMPLE_MS``)."""
-    rows, counts, samples, next_time = [], None, 0, None
-    for frame in frames:
-        if next_time is not None and frame.time < next_time:
-            continue
-        next_time = frame.time + SAMPLE_MS
-        mask = text_mask(frame.luma)
-        rows.append(text_rows(mask))
-        counts = mask.astype(np.uint16) if counts is None else counts + mask
-        samples += 1
-    if samples < min_samples:
-        raise TooFewSamples(f"{name}: too short to find a subtitle band ({samples} sampled frames); give --band")
-    presence = np.mean(rows, axis=0)
+    samples = _Samples.of(frames, name, min_samples)
+    presence = np.mean(samples.rows, axis=0)
     found = _best_run(presence * (1 - presence) * 4, len(presence))
     if found is None:
         raise InputError(f"{name}: no burned-in subtitles found (no band of text that comes and goes); "
                          "use --source audio, or give --band TOP,BOTTOM if they are there")
     top, bottom = map(int, found)
-    static = counts[top:bottom] >= STATIC_SHARE * samples
-    return Band(top, bottom, len(presence), static if static.any() else None)
+    return Band(top, bottom, len(presence), samples.static(top, bottom))
 
 
 def row_runs(rows: np.ndarray, gap: int) -> list[tuple[int, int]]:

@@ -13,11 +13,11 @@ import logging
 from pathlib import Path
 
 from localize.errors import InputError
-from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find_band
+from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find_band, with_static
 from localize.hardsub.changes import Event, find_events
 from localize.hardsub.frames import frames, video_size
 from localize.hardsub.ocr import OcrEngine, load_ocr
-from localize.media import check_input, probe
+from localize.media import TruncatedMedia, check_input, probe
 from localize.model import DEFAULT_FPS, Cue, Track, is_cjk
 
 log = logging.getLogger("localize.hardsub")
@@ -48,6 +48,9 @@ def read_hardsubs(
     ``band``: (top, bottom) fractions of the height to read, else found automatically.
     ``language``: the subtitles' language code, or "auto" to detect it from the text.
     """
+    from localize.transcription.core import parse_language
+
+    language = parse_language(language)[0] or "auto"  # the codes speech recognition takes; a list: detect
     path = check_input(video)
     info = probe(path)
     if not info.has_video:
@@ -78,29 +81,43 @@ def locate(video: str | Path, band: tuple[float, float] | None = None) -> tuple[
 
 @functools.lru_cache(maxsize=8)
 def _locate(path: Path, size: int, mtime_ns: int, band: tuple[float, float] | None) -> tuple[Band, tuple[Event, ...]]:
-    found = band_from_fractions(*band, video_size(path)[1]) if band is not None else _find(path)
+    found = _given(path, band) if band is not None else _find(path)
     events = tuple(find_events(frames(path), found))
     if not events:
-        raise NoSubtitlesFound(f"{path}: no text comes and goes in the band {found.fractions}")
+        raise NoSubtitlesFound(f"{path}: no burned-in subtitles found: no text comes and goes in the band "
+                               f"{found.fractions} (static text is not dialogue)")
     log.info("%s: subtitle band %s, %d events", path.name, found.fractions, len(events))
     return found, events
+
+
+def _given(path: Path, band: tuple[float, float]) -> Band:
+    """The caller's band with its static text, from the keyframes when there are enough, else sampled frames."""
+    given = band_from_fractions(*band, video_size(path)[1])
+    try:
+        return with_static(given, frames(path, keyframes_only=True), min_samples=MIN_KEYFRAMES)
+    except TooFewSamples:
+        pass
+    try:
+        return with_static(given, itertools.takewhile(lambda f: f.time < FIRST_LOOK_MS, frames(path)))
+    except TooFewSamples:
+        return given  # too short to tell static text from subtitles
 
 
 def _find(path: Path) -> Band:
     """The band from the keyframes alone (a fast decode) when there are enough, else from sampled frames."""
     try:
-        return find_band(frames(path, keyframes_only=True), path.name, min_samples=MIN_KEYFRAMES)
-    except TooFewSamples:
-        pass  # long keyframe intervals or a short video: sample decoded frames instead
-    except InputError as error:
-        raise NoSubtitlesFound(str(error)) from None
-    try:
-        return find_band(itertools.takewhile(lambda f: f.time < FIRST_LOOK_MS, frames(path)), path.name)
-    except InputError as error:
-        if probe(path).duration <= FIRST_LOOK_MS:
-            raise NoSubtitlesFound(str(error)) from None
-    try:
+        try:
+            return find_band(frames(path, keyframes_only=True), path.name, min_samples=MIN_KEYFRAMES)
+        except TooFewSamples:
+            pass  # long keyframe intervals or a short video: sample decoded frames instead
+        try:
+            return find_band(itertools.takewhile(lambda f: f.time < FIRST_LOOK_MS, frames(path)), path.name)
+        except InputError:
+            if probe(path).duration <= FIRST_LOOK_MS:
+                raise
         return find_band(frames(path), path.name)
+    except TruncatedMedia:
+        raise  # not "no subtitles": --source auto must not fall back to a partial audio read either
     except InputError as error:
         raise NoSubtitlesFound(str(error)) from None
 
