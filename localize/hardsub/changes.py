@@ -121,7 +121,7 @@ def _fill_and_ring(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
     count, labels, stats, _ = cv2.connectedComponentsWithStats((image >= BRIGHT).astype(np.uint8), connectivity=4)
     wide = np.flatnonzero(stats[:, cv2.CC_STAT_WIDTH] > image.shape[0])
     fill = mask & ~np.isin(labels, wide)
-    grown = cv2.dilate(fill.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    grown = cv2.dilate(fill.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
     return fill, grown & ~cv2.dilate(fill.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
 
 
@@ -131,7 +131,7 @@ def _still_there(crop: np.ndarray, mask: np.ndarray, event: _Open) -> bool:
         return False
     if np.median(crop[event.fill]) - np.median(crop[event.ring]) < MIN_CONTRAST:
         return False
-    return _new_text(mask, event.mask) < NEW_SHARE
+    return _new_text(_fill_and_ring(crop, mask)[0], event.fill) < NEW_SHARE
 
 
 def _new_text(mask: np.ndarray, reference: np.ndarray) -> float:

@@ -181,13 +181,19 @@ def _same_subtitle(a: _Read, b: _Read, bridged: int, min_confidence: float) -> b
     gap = b.start - a.end
     if gap - bridged > MERGE_GAP_MS or gap > CARRY_MS:
         return False
-    if a.text == b.text or _part_of(a.text, b.text) or _part_of(b.text, a.text):
+    a_text, b_text = _letters(a.text), _letters(b.text)
+    if a_text == b_text or _part_of(a_text, b_text) or _part_of(b_text, a_text):
         return True
-    shorter, longer = sorted((a.text, b.text), key=len)
+    shorter, longer = sorted((a_text, b_text), key=len)
     if min(a.confidence, b.confidence) >= min_confidence:
         return False
     shared = sum(ch in longer for ch in shorter if not ch.isspace()) / max(len(shorter.replace("\n", "")), 1)
     return _distance(shorter, longer) <= SIMILAR_SHARE * len(longer) or shared >= SHARED_SHARE
+
+
+def _letters(text: str) -> str:
+    """``text`` without punctuation and spaces (reads of one line differ most in those)."""
+    return "".join(ch for ch in text if ch.isalnum() or ch == "\n")
 
 
 def _part_of(part: str, whole: str) -> bool:
