@@ -35,6 +35,8 @@ FIRST_LOOK_MS = 60_000
 MIN_CONFIDENCE = 0.6
 JUNK_CONFIDENCE = 0.3
 OCR_FLAG = "ocr"
+#: an uncertain read on screen for less than this is a glimpse of the picture, not a line
+MIN_UNCERTAIN_MS = 300
 #: reads of one subtitle this close together are one cue (a flicker split them) ...
 MERGE_GAP_MS = 100
 #: ... and so are reads up to this far apart with only unreadable events between them
@@ -172,8 +174,12 @@ def _cues(reads: list[_Read], min_confidence: float) -> list[Cue]:
         else:
             joined.append(read)
         bridged = 0
+    kept = [r for r in joined if r.confidence >= min_confidence or r.end - r.start >= MIN_UNCERTAIN_MS]
+    for read in joined:
+        if read not in kept:
+            log.info("dropped a brief uncertain read at %d ms: %r (confidence %.2f)", read.start, read.text, read.confidence)
     return [Cue(r.start, r.end, r.text, flags=[] if r.confidence >= min_confidence else
-                [f"{OCR_FLAG}: low confidence {r.confidence:.2f}"]) for r in joined]
+                [f"{OCR_FLAG}: low confidence {r.confidence:.2f}"]) for r in kept]
 
 
 def _same_subtitle(a: _Read, b: _Read, bridged: int, min_confidence: float) -> bool:
