@@ -28,6 +28,7 @@ FILL_TOLERANCE = 40   # luma a fill pixel may lose and still be the same text
 SAME_FILL = 0.7       # share of the fill pixels kept for a matching mask to be the same text
 STILL_SHARE = 0.85    # ... and for a frame whose mask changed (background change, not text)
 MIN_CONTRAST = 50     # fill minus the ring around it (outline or box), median luma
+BOX_CONTRAST = 60     # a bright pixel this far above its 9x9 mean is text (on a box)
 VALLEY_SHARE = 0.25   # a row this empty (vs the median row) between two text lines splits them
 NEW_SHARE = 0.25      # text pixels next to the event but outside it, as a share of it: new text
 
@@ -72,7 +73,7 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
     last_time, step = 0, 0
     for frame in frames:
         crop = frame.luma[band.top:band.bottom]
-        mask = text_mask(crop)
+        mask = _text_pixels(crop)
         if band.static is not None and band.static.shape == mask.shape:
             mask &= ~band.static
         has_text = mask.sum() >= max(20, MIN_TEXT_SHARE * mask.size)
@@ -92,6 +93,16 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
         last_time = frame.time
     if current is not None:
         yield from _close(current, last_time + step, band)
+
+
+def _text_pixels(crop: np.ndarray) -> np.ndarray:
+    """Subtitle-like pixels: the band's text mask, plus bright pixels well above their
+    surroundings' mean (text on a translucent box over a bright picture has no dark pixel
+    next to it)."""
+    import cv2
+
+    surroundings = cv2.blur(crop, (9, 9)).astype(np.int16)
+    return text_mask(crop) | ((crop >= BRIGHT) & (crop.astype(np.int16) - surroundings >= BOX_CONTRAST))
 
 
 def _same(mask: np.ndarray, reference: np.ndarray) -> bool:
