@@ -38,9 +38,9 @@ def make_clip(folder: Path, style: str, seed: int, seconds: float = 8.0) -> Path
     return folder
 
 
-@pytest.mark.parametrize("style, seed", [("translucent", 2), ("opaque", 4)])
+@pytest.mark.parametrize("style, seed", [("translucent", 2), ("translucent", 4), ("opaque", 4)])
 def test_a_line_stays_one_cue_across_cuts_and_a_white_fade_behind_it(tmp_path, style, seed):
-    """Before: split into pieces with holes (translucent seed 2, opaque seed 4: repeats of one line as separate cues)."""
+    """Before: lines split into repeated cues with holes (translucent 4: 4 cues for 3, a garbled two-line read)."""
     clip = make_clip(tmp_path, style, seed)
     reference = load(clip / "reference.srt")
     spec = json.loads((clip / "clip.json").read_text(encoding="utf-8"))

@@ -4,8 +4,9 @@ Find the band (or take the caller's), split the video into events of stable band
 content frame by frame, OCR each event once (twice when it reads badly), and join the
 reads of one subtitle into one cue: repeats, partial reads and unreadable spans between
 reads of the same text. A read below ``MIN_CONFIDENCE`` is kept with an ``ocr: low
-confidence`` flag for review; lines reading below ``JUNK_CONFIDENCE`` are not text. Text is normalized like audio transcripts (Simplified Chinese by
-default, full-width punctuation after Han characters, Latin kept as read).
+confidence`` flag for review; lines reading below ``JUNK_CONFIDENCE`` are not text.
+Text is normalized like audio transcripts (Simplified Chinese by default, full-width
+punctuation after Han characters, Latin kept as read).
 """
 from __future__ import annotations
 
@@ -174,12 +175,15 @@ def _cues(reads: list[_Read], min_confidence: float) -> list[Cue]:
         else:
             joined.append(read)
         bridged = 0
-    kept = [r for r in joined if r.confidence >= min_confidence or r.end - r.start >= MIN_UNCERTAIN_MS]
-    for read in joined:
-        if read not in kept:
-            log.info("dropped a brief uncertain read at %d ms: %r (confidence %.2f)", read.start, read.text, read.confidence)
-    return [Cue(r.start, r.end, r.text, flags=[] if r.confidence >= min_confidence else
-                [f"{OCR_FLAG}: low confidence {r.confidence:.2f}"]) for r in kept]
+    cues = []
+    for r in joined:
+        if r.confidence >= min_confidence:
+            cues.append(Cue(r.start, r.end, r.text))
+        elif r.end - r.start >= MIN_UNCERTAIN_MS:
+            cues.append(Cue(r.start, r.end, r.text, flags=[f"{OCR_FLAG}: low confidence {r.confidence:.2f}"]))
+        else:
+            log.info("dropped a brief uncertain read at %d ms: %r (confidence %.2f)", r.start, r.text, r.confidence)
+    return cues
 
 
 def _same_subtitle(a: _Read, b: _Read, bridged: int, min_confidence: float) -> bool:
