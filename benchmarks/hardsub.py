@@ -10,7 +10,7 @@ Rows: ``read_hardsubs`` (band search, frame-exact change detection, one OCR call
 event), and for comparison OCR of the band on every frame (the per-call cost measured
 on 60 frames, times the frame count, plus the decode); then ``burn`` per cover mode.
 
-Style rows (``fixtures/make_hardsub_styles.py``): full-width lines (15-16 characters
+Style rows (``fixtures/make_hardsub_styles.py``): full-width lines (17-18 characters
 across the 9:16 frame), yellow serif on a translucent box and white on an opaque box,
 over cuts, a white fade and a title card. The reader was tuned on clips from the
 ``tune`` text pool (seeds 1-5); these rows use the disjoint ``report`` pool and other seeds.
