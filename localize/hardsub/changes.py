@@ -161,10 +161,10 @@ def _new_text(mask: np.ndarray, reference: np.ndarray) -> float:
 def _close(event: _Open, end: int, band: Band) -> Iterator[Event]:
     if event.frames < MIN_FRAMES:
         return
+    rows, cols = np.flatnonzero(event.mask.any(axis=1)), np.flatnonzero(event.mask.any(axis=0))
+    box = (int(cols[0]), band.top + int(rows[0]), int(cols[-1]) + 1, band.top + int(rows[-1]) + 1)
     fill = _fill_and_ring(event.image, event.mask)[0]
     text = fill if fill.sum() >= MIN_TEXT_SHARE * fill.size else event.mask  # bright background next to outlines left out
-    rows, cols = np.flatnonzero(text.any(axis=1)), np.flatnonzero(text.any(axis=0))
-    box = (int(cols[0]), band.top + int(rows[0]), int(cols[-1]) + 1, band.top + int(rows[-1]) + 1)
     yield Event(event.start, end, event.frames, event.image, box, _lines(text), event.later)
 
 
