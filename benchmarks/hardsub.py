@@ -113,7 +113,7 @@ def style_rows(out: Path, size: str, seconds: float, seeds: list[int]) -> list[d
     for style in ("fullwidth", "translucent", "opaque"):
         for seed in seeds:
             folder = out / f"style-{style}-{seed}-{size}-{seconds:g}"
-            if not (folder / "episode.mp4").is_file():
+            if not (folder / "clip.json").is_file():  # written last: a finished clip
                 subprocess.run([sys.executable, str(ROOT / "fixtures" / "make_hardsub_styles.py"), style, "--seed", str(seed),
                                 "--size", size, "--seconds", str(seconds), "--texts", "report", "--out", str(folder)],
                                check=True, stdout=subprocess.DEVNULL)
