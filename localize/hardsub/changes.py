@@ -28,7 +28,8 @@ FILL_TOLERANCE = 40   # luma a fill pixel may lose and still be the same text
 SAME_FILL = 0.7       # share of the fill pixels kept for a matching mask to be the same text
 STILL_SHARE = 0.85    # ... and for a frame whose mask changed (background change, not text)
 MIN_CONTRAST = 50     # fill minus the ring around it (outline or box), median luma
-BOX_CONTRAST = 60     # a bright pixel this far above its 9x9 mean is text (on a box)
+BOX_CONTRAST = 60     # a bright pixel this far above its surroundings' mean is text (on a box) ...
+BOX_WINDOW_SHARE = 7  # ... the surroundings: a square of 1/7 of the band's height (at least 9 px)
 VALLEY_SHARE = 0.25   # a row this empty (vs the median row) between two text lines splits them
 NEW_SHARE = 0.25      # text pixels next to the event but outside it, as a share of it: new text
 
@@ -96,12 +97,13 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
 
 
 def _text_pixels(crop: np.ndarray) -> np.ndarray:
-    """Subtitle-like pixels: the band's text mask, plus bright pixels well above their
-    surroundings' mean (text on a translucent box over a bright picture has no dark pixel
+    """Subtitle-like pixels: the band's text mask, plus bright pixels well above the mean of
+    their surroundings (text on a translucent box over a bright picture has no dark pixel
     next to it)."""
     import cv2
 
-    surroundings = cv2.blur(crop, (9, 9)).astype(np.int16)
+    window = max(9, crop.shape[0] // BOX_WINDOW_SHARE | 1)  # about half a text line: stroke interiors count too
+    surroundings = cv2.blur(crop, (window, window)).astype(np.int16)
     return text_mask(crop) | ((crop >= BRIGHT) & (crop.astype(np.int16) - surroundings >= BOX_CONTRAST))
 
 
