@@ -30,6 +30,7 @@ STILL_SHARE = 0.85    # ... and for a frame whose mask changed (background chang
 MIN_CONTRAST = 50     # fill minus the ring around it (outline or box), median luma
 BOX_CONTRAST = 60     # a bright pixel this far above its surroundings' mean is text (on a box) ...
 BOX_WINDOW_SHARE = 7  # ... the surroundings: a square of 1/7 of the band's height (at least 9 px)
+ROW_SHARE = 0.05      # a text row holds at least this share of the fullest row's pixels
 VALLEY_SHARE = 0.25   # a row this empty (vs the median row) between two text lines splits them
 NEW_SHARE = 0.25      # text pixels next to the event but outside it, as a share of it: new text
 
@@ -171,11 +172,12 @@ def _close(event: _Open, end: int, band: Band) -> Iterator[Event]:
 
 
 def _lines(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
-    """Row ranges of the text lines in ``mask`` (runs of text rows, small gaps bridged)."""
-    rows = np.flatnonzero(mask.sum(axis=1) >= 2)
+    """Row ranges of the text lines in ``mask`` (runs of text rows, small gaps bridged;
+    rows with a few stray pixels of the picture are not text rows)."""
+    counts = mask.sum(axis=1)
+    rows = np.flatnonzero(counts >= max(2, ROW_SHARE * counts.max()))
     if rows.size == 0:
         return ((0, mask.shape[0]),)
-    counts = mask.sum(axis=1)
     runs = [part for run in row_runs(rows, max(3, mask.shape[0] // 20)) for part in _split_at_valley(run, counts)]
     tallest = max(b - a for a, b in runs)
     return tuple((int(a), int(b)) for a, b in runs if b - a >= tallest / 3)
