@@ -10,7 +10,13 @@ Rows: ``read_hardsubs`` (band search, frame-exact change detection, one OCR call
 event), and for comparison OCR of the band on every frame (the per-call cost measured
 on 60 frames, times the frame count, plus the decode); then ``burn`` per cover mode.
 
+Style rows (``fixtures/make_hardsub_styles.py``): full-width lines (17-18 characters
+across the 9:16 frame), yellow serif on a translucent box and white on an opaque box,
+over cuts, a white fade and a title card. The reader was tuned on clips from the
+``tune`` text pool (seeds 1-5); these rows use the disjoint ``report`` pool and other seeds.
+
     .venv/bin/python benchmarks/hardsub.py [--minutes 2] [--out out/bench/hardsub]
+    .venv/bin/python benchmarks/hardsub.py --styles-only --size 360x640 --seconds 20
 """
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from pathlib import Path
 from asr import edit_distance  # benchmarks/ is on the path: each script runs from it
 from localize import load
 from localize.delivery import burn
+from localize.errors import LocalizeError
 from localize.hardsub import load_ocr, locate, read_hardsubs
 from localize.hardsub.frames import frames
 from localize.media import probe
@@ -100,6 +107,44 @@ def read_row(name: str, video: Path, reference_path: Path) -> dict:
             "every_frame_s": naive, "speedup": naive / seconds}
 
 
+def style_rows(out: Path, size: str, seconds: float, seeds: list[int]) -> list[dict]:
+    """Read generated clips of each style (report texts, unseen seeds) against their truth."""
+    rows = []
+    for style in ("fullwidth", "translucent", "opaque"):
+        for seed in seeds:
+            folder = out / f"style-{style}-{seed}-{size}-{seconds:g}"
+            if not (folder / "clip.json").is_file():  # written last: a finished clip
+                subprocess.run([sys.executable, str(ROOT / "fixtures" / "make_hardsub_styles.py"), style, "--seed", str(seed),
+                                "--size", size, "--seconds", str(seconds), "--texts", "report", "--out", str(folder)],
+                               check=True, stdout=subprocess.DEVNULL)
+            reference = load(folder / "reference.srt")
+            started = time.perf_counter()
+            try:
+                track = read_hardsubs(folder / "episode.mp4")
+            except LocalizeError as error:
+                rows.append({"data": f"{style} seed {seed}", "cues": f"0/{len(reference)}", "error": str(error)})
+                continue
+            mean_err, max_err = timing_errors(track, reference, probe(folder / "episode.mp4").fps)
+            rows.append({"data": f"{style} seed {seed}", "cues": f"{len(track)}/{len(reference)}",
+                         "cer": cer("".join(c.text for c in reference), "".join(c.text for c in track)),
+                         "timing_mean_frames": mean_err, "timing_max_frames": max_err,
+                         "flagged": sum(bool(c.flags) for c in track), "seconds": time.perf_counter() - started})
+    return rows
+
+
+def print_styles(rows: list[dict], size: str, seconds: float) -> None:
+    print(f"\n## Subtitle styles over cuts and a white fade ({size}, {seconds:g} s clips; tuned on the 'tune' texts, "
+          "seeds 1-5; reported on the 'report' texts and these seeds)\n")
+    print("| clip | cues read / truth | CER | on/off error, frames (mean / max) | flagged ocr | wall s |\n"
+          "|---|---:|---:|---:|---:|---:|")
+    for r in rows:
+        if "error" in r:
+            print(f"| {r['data']} | {r['cues']} | - | - | - | {r['error']} |")
+            continue
+        print(f"| {r['data']} | {r['cues']} | {r['cer']:.2%} | {r['timing_mean_frames']:.2f} / "
+              f"{r['timing_max_frames']:.2f} | {r['flagged']} | {r['seconds']:.1f} |")
+
+
 def burn_rows(video: Path, reference_path: Path, out: Path, modes: list[str]) -> list[dict]:
     info = probe(video)
     english = load(reference_path).replace(language="en")
@@ -118,8 +163,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=2.0)
     parser.add_argument("--out", type=Path, default=ROOT / "out" / "bench" / "hardsub")
+    parser.add_argument("--styles-only", action="store_true", help="only the generated style clips")
+    parser.add_argument("--size", default="1080x1920", help="style clips' frame size")
+    parser.add_argument("--seconds", type=float, default=20.0, help="style clips' length")
+    parser.add_argument("--seeds", default="21,22", help="style clips' seeds (unseen while tuning)")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
+    styles = style_rows(args.out, args.size, args.seconds, [int(s) for s in args.seeds.split(",")])
+    print_styles(styles, args.size, args.seconds)
+    if args.styles_only:
+        print(json.dumps({"styles": styles}, default=str))
+        return
     long_video = long_hardsub(args.out, args.minutes)
     datasets = [("fixture episode_zh_hardsub", FIXTURE / "episode.mp4", FIXTURE / "reference.srt"),
                 (f"{args.minutes:g}-min episode", long_video, long_video.parent / "reference.srt")]
@@ -137,7 +191,7 @@ def main() -> None:
     print("| data | cover | wall s | x real time |\n|---|---|---:|---:|")
     for r in burns:
         print(f"| {r['data']} | {r['cover']} | {r['seconds']:.1f} | {r['x_real_time']:.1f} |")
-    print(json.dumps({"read": reads, "burn": burns}, default=str))
+    print(json.dumps({"styles": styles, "read": reads, "burn": burns}, default=str))
 
 
 if __name__ == "__main__":

@@ -4,8 +4,11 @@ Every frame is decoded anyway (decoding dominates the cost), so the band's text 
 compared frame by frame against the mask of the current event; a change is found at the
 exact frame, by its presentation time. A frame whose mask covers less than
 ``SAME_SHARE`` of the event's (and vice versa, both dilated by a pixel for compression
-noise) starts a new event. Events shorter than ``MIN_FRAMES`` (fades, partial frames)
-are dropped; OCR then runs once per remaining event.
+noise) starts a new event, unless the event's text is still there: its fill pixels keep
+their luma (text is drawn opaque, whatever the background or a translucent box behind it
+does) and stay brighter than the ring of pixels around them, and no new text appeared
+next to it. So a cut or a fade behind a line does not split it. Events shorter than
+``MIN_FRAMES`` (fades, partial frames) are dropped; OCR then runs once per remaining event.
 """
 from __future__ import annotations
 
@@ -14,13 +17,22 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from localize.hardsub.band import Band, row_runs, text_mask
+from localize.hardsub.band import BRIGHT, Band, row_runs, text_mask
 from localize.hardsub.frames import Frame
 
 MIN_FRAMES = 2        # events on screen for fewer frames are fades or glitches
 SAME_SHARE = 0.7      # mask overlap that still counts as the same text
 MIN_TEXT_SHARE = 0.001  # share of the band's pixels a mask needs to count as text
 SETTLE_FRAMES = 2     # the event's image is taken this many frames in (past any fade-in edge)
+FILL_TOLERANCE = 40   # luma a fill pixel may lose and still be the same text
+SAME_FILL = 0.7       # share of the fill pixels kept for a matching mask to be the same text
+STILL_SHARE = 0.85    # ... and for a frame whose mask changed (background change, not text)
+MIN_CONTRAST = 50     # fill minus the ring around it (outline or box), median luma
+BOX_CONTRAST = 60     # a bright pixel this far above its surroundings' mean is text (on a box) ...
+BOX_WINDOW_SHARE = 7  # ... the surroundings: a square of 1/7 of the band's height (at least 9 px)
+ROW_SHARE = 0.05      # a text row holds at least this share of the fullest row's pixels
+VALLEY_SHARE = 0.25   # a row this empty (vs the median row) between two text lines splits them
+NEW_SHARE = 0.25      # text pixels next to the event but outside it, as a share of it: new text
 
 
 @dataclass(frozen=True)
@@ -29,7 +41,8 @@ class Event:
 
     ``image``: the band's luma at a settled frame; ``box``: (left, top, right, bottom) of
     its text in frame pixels; ``lines``: (top, bottom) row ranges of each text line in
-    ``image``.
+    ``image``; ``later``: the band at the event's last frame whose mask matched (a second
+    chance for OCR when ``image`` reads badly).
     """
 
     start: int
@@ -38,6 +51,7 @@ class Event:
     image: np.ndarray
     box: tuple[int, int, int, int]
     lines: tuple[tuple[int, int], ...]
+    later: np.ndarray | None = None
 
 
 @dataclass
@@ -46,6 +60,9 @@ class _Open:
     mask: np.ndarray
     image: np.ndarray
     frames: int = 1
+    later: np.ndarray | None = None
+    fill: np.ndarray | None = None
+    ring: np.ndarray | None = None
 
 
 def find_events(frames: Iterable[Frame], band: Band) -> list[Event]:
@@ -58,11 +75,12 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
     last_time, step = 0, 0
     for frame in frames:
         crop = frame.luma[band.top:band.bottom]
-        mask = text_mask(crop)
+        mask = _text_pixels(crop)
         if band.static is not None and band.static.shape == mask.shape:
             mask &= ~band.static
         has_text = mask.sum() >= max(20, MIN_TEXT_SHARE * mask.size)
-        if current is not None and not (has_text and _same(mask, current.mask)):
+        same = current is not None and has_text and _same(mask, current.mask) and _kept(crop, current) >= SAME_FILL
+        if current is not None and not same and not _still_there(crop, mask, current):
             yield from _close(current, frame.time, band)
             current = None
         if current is None and has_text:
@@ -70,11 +88,24 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
         elif current is not None:
             current.frames += 1
             if current.frames <= SETTLE_FRAMES:
-                current.mask, current.image = mask, crop.copy()
+                current.mask, current.image, current.fill = mask, crop.copy(), None
+            elif same:
+                current.later = crop.copy()
         step = frame.time - last_time if frame.time > last_time else step
         last_time = frame.time
     if current is not None:
         yield from _close(current, last_time + step, band)
+
+
+def _text_pixels(crop: np.ndarray) -> np.ndarray:
+    """Subtitle-like pixels: the band's text mask, plus bright pixels well above the mean of
+    their surroundings (text on a translucent box over a bright picture has no dark pixel
+    next to it)."""
+    import cv2
+
+    window = max(9, crop.shape[0] // BOX_WINDOW_SHARE | 1)  # about half a text line: stroke interiors count too
+    surroundings = cv2.blur(crop, (window, window)).astype(np.int16)
+    return text_mask(crop) | ((crop >= BRIGHT) & (crop.astype(np.int16) - surroundings >= BOX_CONTRAST))
 
 
 def _same(mask: np.ndarray, reference: np.ndarray) -> bool:
@@ -88,20 +119,78 @@ def _same(mask: np.ndarray, reference: np.ndarray) -> bool:
     return min(covered, kept) >= SAME_SHARE
 
 
+def _kept(crop: np.ndarray, event: _Open) -> float:
+    """Share of the event's fill pixels that keep their luma in ``crop``."""
+    if event.fill is None:
+        event.fill, event.ring = _fill_and_ring(event.image, event.mask)
+    reference = event.image[event.fill].astype(np.int16)
+    return float(np.mean(crop[event.fill].astype(np.int16) >= reference - FILL_TOLERANCE)) if reference.size else 0.0
+
+
+def _fill_and_ring(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The text's own pixels in ``mask`` (not bright background next to an outline: bright
+    regions wider than the band is tall) and the ring of pixels around them."""
+    import cv2
+
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((image >= BRIGHT).astype(np.uint8), connectivity=4)
+    wide = np.flatnonzero(stats[:, cv2.CC_STAT_WIDTH] > image.shape[0])
+    fill = mask & ~np.isin(labels, wide)
+    grown = cv2.dilate(fill.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    return fill, grown & ~cv2.dilate(fill.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+
+
+def _still_there(crop: np.ndarray, mask: np.ndarray, event: _Open) -> bool:
+    """Is the event's text still drawn (its fill kept, contrast to its ring, nothing new beside it)?"""
+    if _kept(crop, event) < STILL_SHARE or not event.ring.any():
+        return False
+    if np.median(crop[event.fill]) - np.median(crop[event.ring]) < MIN_CONTRAST:
+        return False
+    return _new_text(_fill_and_ring(crop, mask)[0], event.fill) < NEW_SHARE
+
+
+def _new_text(mask: np.ndarray, reference: np.ndarray) -> float:
+    """Text pixels of ``mask`` near ``reference``'s text (one text height around it) but not on it, per its pixel."""
+    import cv2
+
+    rows, cols = np.flatnonzero(reference.any(axis=1)), np.flatnonzero(reference.any(axis=0))
+    reach = int(rows[-1] - rows[0] + 1)
+    top, left = max(0, rows[0] - reach), max(0, cols[0] - reach)
+    near = mask[top:rows[-1] + reach + 1, left:cols[-1] + reach + 1]
+    grown = cv2.dilate(reference.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    outside = near & ~grown[top:rows[-1] + reach + 1, left:cols[-1] + reach + 1]
+    return outside.sum() / max(reference.sum(), 1)
+
+
 def _close(event: _Open, end: int, band: Band) -> Iterator[Event]:
     if event.frames < MIN_FRAMES:
         return
-    rows = np.flatnonzero(event.mask.any(axis=1))
-    cols = np.flatnonzero(event.mask.any(axis=0))
+    rows, cols = np.flatnonzero(event.mask.any(axis=1)), np.flatnonzero(event.mask.any(axis=0))
     box = (int(cols[0]), band.top + int(rows[0]), int(cols[-1]) + 1, band.top + int(rows[-1]) + 1)
-    yield Event(event.start, end, event.frames, event.image, box, _lines(event.mask))
+    fill = _fill_and_ring(event.image, event.mask)[0]
+    text = fill if fill.sum() >= MIN_TEXT_SHARE * fill.size else event.mask  # bright background next to outlines left out
+    yield Event(event.start, end, event.frames, event.image, box, _lines(text), event.later)
 
 
 def _lines(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
-    """Row ranges of the text lines in ``mask`` (runs of text rows, small gaps bridged)."""
-    rows = np.flatnonzero(mask.sum(axis=1) >= 2)
+    """Row ranges of the text lines in ``mask`` (runs of text rows, small gaps bridged;
+    rows with a few stray pixels of the picture are not text rows)."""
+    counts = mask.sum(axis=1)
+    rows = np.flatnonzero(counts >= max(2, ROW_SHARE * counts.max()))
     if rows.size == 0:
         return ((0, mask.shape[0]),)
-    runs = row_runs(rows, max(3, mask.shape[0] // 20))
+    runs = [part for run in row_runs(rows, max(3, mask.shape[0] // 20)) for part in _split_at_valley(run, counts)]
     tallest = max(b - a for a, b in runs)
     return tuple((int(a), int(b)) for a, b in runs if b - a >= tallest / 3)
+
+
+def _split_at_valley(run: tuple[int, int], counts: np.ndarray) -> list[tuple[int, int]]:
+    """``run`` as two lines when a row in its middle third holds under ``VALLEY_SHARE`` of its median text."""
+    top, bottom = run
+    third = (bottom - top) // 3
+    middle = counts[top + third:bottom - third]
+    if third < 4 or middle.size == 0:
+        return [run]
+    cut = top + third + int(np.argmin(middle))
+    if counts[cut] >= VALLEY_SHARE * np.median(counts[top:bottom]):
+        return [run]
+    return [(top, cut), (cut + 1, bottom)]

@@ -1,16 +1,22 @@
 """``read_hardsubs()``: burned-in subtitles of a video read into a :class:`Track` by OCR.
 
 Find the band (or take the caller's), split the video into events of stable band
-content frame by frame, OCR each event once, drop low-confidence reads and merge
-repeats into cues. Text is normalized like audio transcripts (Simplified Chinese by
-default, full-width punctuation after Han characters, Latin kept as read).
+content frame by frame, OCR each event once (twice when it reads badly), and join the
+reads of one subtitle into one cue: repeats, partial reads and unreadable spans between
+reads of the same text. A read below ``MIN_CONFIDENCE`` is kept with an ``ocr: low
+confidence`` flag for review; lines reading below ``JUNK_CONFIDENCE`` are not text.
+Text is normalized like audio transcripts (Simplified Chinese by default, full-width
+punctuation after Han characters, Latin kept as read).
 """
 from __future__ import annotations
 
 import functools
 import itertools
 import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from localize.errors import InputError
 from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find_band, with_static
@@ -26,9 +32,30 @@ log = logging.getLogger("localize.hardsub")
 #: first minute (all of the video if nothing is found there)
 MIN_KEYFRAMES = 24
 FIRST_LOOK_MS = 60_000
+#: a read below this is kept but flagged for review; a line below JUNK_CONFIDENCE is not text
 MIN_CONFIDENCE = 0.6
-#: identical reads this close together are one cue (a flicker split them)
+JUNK_CONFIDENCE = 0.3
+OCR_FLAG = "ocr"
+#: an uncertain read on screen for less than this is a glimpse of the picture, not a line
+MIN_UNCERTAIN_MS = 300
+#: reads of one subtitle this close together are one cue (a flicker split them) ...
 MERGE_GAP_MS = 100
+#: ... and so are reads up to this far apart with only unreadable events between them
+CARRY_MS = 2000
+#: an uncertain read this close (edit distance per character) to its neighbour's is the same subtitle ...
+SIMILAR_SHARE = 0.5
+#: ... or one whose characters mostly appear in its neighbour's read
+SHARED_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What OCR made of an event: its lines (empty: nothing readable) and their lowest confidence."""
+
+    start: int
+    end: int
+    text: str
+    confidence: float
 
 
 class NoSubtitlesFound(InputError):
@@ -57,14 +84,14 @@ def read_hardsubs(
         raise InputError(f"{path}: has no video stream (burned-in subtitles need a picture)")
     found, events = locate(path, band)
     ocr = load_ocr(engine)
-    cues = _merge([cue for event in events if (cue := _read(ocr, event, min_confidence)) is not None])
+    cues = _cues([_read(ocr, event, min_confidence) for event in events], min_confidence)
     if not cues:
         raise NoSubtitlesFound(f"{path}: no subtitle text could be read in the band {found.fractions}")
     language = _language(cues, language)
     if language == "zh":
         from localize.transcription.chinese import chinese_text
 
-        cues = [Cue(c.start, c.end, chinese_text(c.text, script)) for c in cues]
+        cues = [replace(c, text=chinese_text(c.text, script)) for c in cues]
     meta = {"from": "hardsub", "engine": ocr.name, "model": ocr.model, "source": str(path),
             "band": list(found.fractions), "ocr_calls": len(events)}
     if language == "zh":
@@ -122,29 +149,99 @@ def _find(path: Path) -> Band:
         raise NoSubtitlesFound(str(error)) from None
 
 
-def _read(ocr: OcrEngine, event: Event, min_confidence: float) -> Cue | None:
-    """The event's text, one OCR call per line; None when any line reads too uncertainly."""
+def _read(ocr: OcrEngine, event: Event, min_confidence: float) -> _Read:
+    """The event's best read: its settled image, and its later image when that reads badly."""
+    read = _read_image(ocr, event, event.image)
+    if read.confidence < min_confidence and event.later is not None:
+        read = max(read, _read_image(ocr, event, event.later), key=_fullness)
+    if not read.text:
+        log.info("no line read at %d ms (background or unreadable)", event.start)
+    return read
+
+
+def _read_image(ocr: OcrEngine, event: Event, image: np.ndarray) -> _Read:
+    """One OCR call per text line of ``image``; lines below ``JUNK_CONFIDENCE`` are not text."""
     left, _, right, _ = event.box
-    texts = []
+    texts, confidences = [], []
     for top, bottom in event.lines:
         pad = max(4, (bottom - top) // 2)
-        crop = event.image[max(0, top - pad):bottom + pad, max(0, left - pad):right + pad]
-        text, confidence = ocr.read_line(crop)
-        if confidence < min_confidence or not text:
-            log.info("dropped a read at %d ms: %r (confidence %.2f)", event.start, text, confidence)
-            return None
-        texts.append(text)
-    return Cue(event.start, event.end, "\n".join(texts))
+        side = max(4, bottom - top)  # a character's width: the mask may miss an edge character
+        text, confidence = ocr.read_line(image[max(0, top - pad):bottom + pad, max(0, left - side):right + side])
+        if text and confidence >= JUNK_CONFIDENCE:
+            texts.append(text)
+            confidences.append(confidence)
+    return _Read(event.start, event.end, "\n".join(texts), min(confidences, default=0.0))
 
 
-def _merge(cues: list[Cue]) -> list[Cue]:
-    merged: list[Cue] = []
-    for cue in cues:
-        if merged and merged[-1].text == cue.text and cue.start - merged[-1].end <= MERGE_GAP_MS:
-            merged[-1] = Cue(merged[-1].start, cue.end, cue.text)
+def _fullness(read: _Read) -> float:
+    return len(read.text.replace("\n", "")) * read.confidence
+
+
+def _cues(reads: list[_Read], min_confidence: float) -> list[Cue]:
+    """Reads joined into cues: one subtitle is one cue, across flickers, unreadable spans and partial reads."""
+    joined: list[_Read] = []
+    bridged = 0  # ms since the last cue covered by unreadable events
+    for read in reads:
+        if not read.text:
+            bridged += read.end - read.start
+            continue
+        if joined and _same_subtitle(joined[-1], read, bridged, min_confidence):
+            last = joined[-1]
+            best = max(last, read, key=_fullness)
+            joined[-1] = _Read(last.start, read.end, best.text, best.confidence)
         else:
-            merged.append(cue)
-    return merged
+            joined.append(read)
+        bridged = 0
+    cues = []
+    for r in joined:
+        if r.confidence >= min_confidence:
+            cues.append(Cue(r.start, r.end, r.text))
+        elif r.end - r.start >= MIN_UNCERTAIN_MS:
+            cues.append(Cue(r.start, r.end, r.text, flags=[f"{OCR_FLAG}: low confidence {r.confidence:.2f}"]))
+        else:
+            log.info("dropped a brief uncertain read at %d ms: %r (confidence %.2f)", r.start, r.text, r.confidence)
+    return cues
+
+
+def _same_subtitle(a: _Read, b: _Read, bridged: int, min_confidence: float) -> bool:
+    """Is ``b`` the subtitle ``a`` continued (nothing but unreadable events between, the same text)?"""
+    gap = b.start - a.end
+    if gap - bridged > MERGE_GAP_MS or gap > CARRY_MS:
+        return False
+    a_text, b_text = _letters(a.text), _letters(b.text)
+    if a_text == b_text or _part_of(a_text, b_text) or _part_of(b_text, a_text):
+        return True
+    shorter, longer = sorted((a_text, b_text), key=len)
+    if min(a.confidence, b.confidence) >= min_confidence:
+        return False
+    shared = sum(ch in longer for ch in shorter if not ch.isspace()) / max(len(shorter.replace("\n", "")), 1)
+    return _distance(shorter, longer) <= SIMILAR_SHARE * len(longer) or shared >= SHARED_SHARE
+
+
+def _letters(text: str) -> str:
+    """``text`` without punctuation and spaces (reads of one line differ most in those)."""
+    return "".join(ch for ch in text if ch.isalnum() or ch == "\n")
+
+
+def _part_of(part: str, whole: str) -> bool:
+    """Every line of ``part`` is inside a different line of ``whole`` (a line or edge characters dropped)."""
+    lines = whole.split("\n")
+    for line in part.split("\n"):
+        match = next((i for i, other in enumerate(lines) if line in other), None)
+        if match is None:
+            return False
+        del lines[match]
+    return True
+
+
+def _distance(a: str, b: str) -> int:
+    """Levenshtein distance."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        previous, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
+    return row[-1]
 
 
 def _language(cues: list[Cue], language: str) -> str | None:

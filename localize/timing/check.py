@@ -1,7 +1,9 @@
 """QC check: every way a track breaks a profile, by rule, with cue numbers.
 
 Works on any track (ours or not). Where retime left a flag on a cue explaining why the
-rule could not be met, the violation carries that reason.
+rule could not be met, the violation carries that reason. A cue whose source text was
+read by OCR with low confidence (flag ``ocr: ...``) is an ``ocr`` warning, to be checked
+against the picture.
 """
 from __future__ import annotations
 
@@ -26,7 +28,10 @@ SEVERITY = {
     "min_duration": "warning",
     "gap": "warning",
     "shot_change": "warning",
+    "ocr": "warning",
 }
+#: rules about the source text, not timing: reported from the cue's own flags
+SOURCE_RULES = ("ocr",)
 
 
 @dataclass(frozen=True)
@@ -55,7 +60,7 @@ class QCReport:
     @property
     def summary(self) -> dict[str, int]:
         counts = Counter(v.rule for v in self.violations)
-        return {rule: counts.get(rule, 0) for rule in RULES}
+        return {rule: counts.get(rule, 0) for rule in RULES} | {r: counts[r] for r in SOURCE_RULES if counts[r]}
 
     def unexplained(self) -> list[Violation]:
         """Violations without a reason from retime: those timing should have fixed."""
@@ -82,11 +87,14 @@ def check(track: Track, profile: Profile | str, shots: Sequence[int] = ()) -> QC
     for number, cue in enumerate(track.cues, 1):
         found += _cue_rules(number, cue, profile)
         found += _shot_rules(number, cue, profile, fps, cuts)
+        found += [_violation(rule, number, text.strip()) for f in cue.flags for rule, _, text in [f.partition(":")]
+                  if rule in SOURCE_RULES]
     for number, (a, b) in enumerate(zip(track.cues, track.cues[1:]), 1):
         found += _pair_rules(number, a, b, profile, fps, cuts)
-    reasons = {(n, f.split(":", 1)[0]): f.split(":", 1)[1].strip() for n, c in enumerate(track.cues, 1) for f in c.flags if ":" in f}
+    reasons = {(n, f.split(":", 1)[0]): f.split(":", 1)[1].strip() for n, c in enumerate(track.cues, 1)
+               for f in c.flags if ":" in f and f.split(":", 1)[0] in RULES}
     violations = [_with_reason(v, reasons) for v in found]
-    violations.sort(key=lambda v: (v.cue, RULES.index(v.rule)))
+    violations.sort(key=lambda v: (v.cue, (RULES + SOURCE_RULES).index(v.rule)))
     return QCReport(profile=profile.name, cues=len(track.cues), violations=violations)
 
 
