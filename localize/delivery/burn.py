@@ -118,6 +118,9 @@ def burn(
     report.output, report.font, report.language = str(output), ass_style.fontname, language
     report.audio = "dub" if audio else ("original" if info.has_audio else "none")
     track = _within_video(track, info.duration, report)
+    if _even(info):
+        report.notes.append(f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
+                            "(4:2:0 video needs even sizes)")
     document = _layout(track, language, ass_style, play_res, plan, placing, static_text(video, info.duration), info,
                        report)
     with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp, atomic_path(output) as part:
