@@ -13,7 +13,7 @@ from localize import burn
 from localize.formats import dumps, load, loads, save
 from localize.hardsub.band import text_mask
 from localize.model import Cue, Track
-from test_burn_layout import HEIGHT, WIDTH, cer, luma_at, plain_clip, read_lines, text_lines  # noqa: F401 - fixture
+from test_burn_layout import HEIGHT, cer, luma_at, plain_clip, read_lines, text_lines  # noqa: F401 - fixture
 
 pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install rapidocr==3.10.0)")
 

@@ -271,19 +271,20 @@ def _layout(track: Track, language: str | None, style: pysubs2.SSAStyle, play_re
     from localize.formats.ass import document
 
     scale = PLAY_HEIGHT / (info.height or PLAY_HEIGHT)
-    obstacles = [_scaled(box, scale) for box in found if plan is None or not _inside(box, plan.box)]
-    report.static_text = [list(box) for box in found if plan is None or not _inside(box, plan.box)]
+    uncovered = [box for box in found if plan is None or not _inside(box, plan.box)]
+    obstacles = [_scaled(box, scale) for box in uncovered]
+    report.static_text = [list(box) for box in uncovered]
     size, width = float(style.fontsize) * style.scaley / 100, play_res[0] - style.marginl - style.marginr
     glyph = size * style.scalex / style.scaley
     preferred, report.placement = _preferred(plan, placing, style, scale, size, play_res)
-    max_chars = _profile(language).chars_per_line
+    max_chars = _profile(language).line_limit
     rtl = _base(language) in RTL
     cues, margins = [], []
     for number, cue in enumerate(track.cues, 1):
         text = wrap(cue.text, width, glyph, max_chars)
         lines, widest = line_count(text, width, glyph)
         spot = place(preferred, lines, widest, style.marginl + width / 2, size, obstacles, play_res[1],
-                     movable=report.placement == "source band" or not placing)
+                     movable=not placing)
         if not spot.clear:
             report.overlapping.append(number)
         cues.append(Cue(cue.start, cue.end, "\n".join(RLM + line for line in text.split("\n")) if rtl else text,

@@ -9,7 +9,7 @@ Lines too wide for the frame are broken where the timing module's line rules all
 (:func:`localize.timing.linebreak.break_points`: spaces, between CJK characters but not
 before closing punctuation) and, for Thai, between words (libthai's dictionary when the
 library is installed, else between character clusters), with lines of even width no
-longer than the market profile's ``chars_per_line``.
+longer than the vertical profile's line limit.
 
 Static text in the picture (credits, logos: text pixels present in >= 90% of sampled
 frames) is found once per burn; each cue is placed where it overlaps none of it.
