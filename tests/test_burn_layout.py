@@ -219,6 +219,8 @@ def test_odd_frame_size_burns(tmp_path):
                                        "json", str(out)], capture_output=True, text=True, check=True).stdout)["streams"][0]
     assert (probe["width"], probe["height"], probe["pix_fmt"]) == (722, 1282, "yuv420p")
     assert cer(read_lines(luma_at(out, 1000), HEIGHT // 2, 1281), "Hello there") <= 0.1
+    with pytest.raises(LocalizeError, match="cover 'inpaint' needs an even frame size, not 721x1281"):
+        burn(odd, Track(cues=[Cue(200, 1800, "Hi")], language="en"), tmp_path / "i.mp4", cover="inpaint", band=(0.7, 0.9))
 
 
 def test_dub_without_an_audio_stream_is_named(plain_clip, tmp_path):

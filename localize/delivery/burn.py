@@ -114,7 +114,10 @@ def burn(
     language = _language(track)
     play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
     ass_style, placing = _style(font_for(language), style, language, play_res)
-    plan, report = _plan_cover(check_mode(cover), video, band, (info.width, info.height))
+    if check_mode(cover) == "inpaint" and _even(info):
+        raise InputError(f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
+                         "use --cover blur or box")
+    plan, report = _plan_cover(cover, video, band, (info.width, info.height))
     report.output, report.font, report.language = str(output), ass_style.fontname, language
     report.audio = "dub" if audio else ("original" if info.has_audio else "none")
     track = _within_video(track, info.duration, report)
