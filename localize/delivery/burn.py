@@ -124,7 +124,7 @@ def burn(
     if _even(info):
         report.notes.append(f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
                             "(4:2:0 video needs even sizes)")
-    document = _layout(track, language, ass_style, play_res, plan, placing, static_text(video, info.duration), info,
+    document = _layout(track, language, ass_style, play_res, plan, placing, _static_text(video, info, report), info,
                        report)
     with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp, atomic_path(output) as part:
         picture = video
@@ -190,7 +190,7 @@ def _style(font: str, style: str | None, language: str | None,
         key, _, value = (text.strip() for text in item.partition("="))
         if key not in RANGES or not value:
             raise InputError(f"bad style {item!r}: use Key=Value with keys from {', '.join(STYLE_FIELDS)}")
-        _set(result, key, _checked(key, value, play_res), item)
+        _set(result, key, _checked(key, value, play_res))
         keys.add(key)
     if result.marginl + result.marginr > play_res[0] // 2:
         raise InputError(f"bad style: MarginL + MarginR = {result.marginl + result.marginr} leaves too little width; "
@@ -224,7 +224,7 @@ def _checked(key: str, value: str, play_res: tuple[int, int]) -> Any:
     return number
 
 
-def _set(result: pysubs2.SSAStyle, key: str, value: Any, item: str) -> None:
+def _set(result: pysubs2.SSAStyle, key: str, value: Any) -> None:
     names = {"PrimaryColour": "primarycolor", "SecondaryColour": "secondarycolor", "OutlineColour": "outlinecolor",
              "BackColour": "backcolor", "StrikeOut": "strikeout", "BorderStyle": "borderstyle"}
     name = names.get(key, key.lower())
@@ -266,6 +266,15 @@ def _plan_cover(mode: str, video: Path, band: tuple[float, float] | None,
     plan = plan_cover("blur" if mode == "auto" else mode, events, size, video)
     report.cover, report.band, report.cover_box, report.covered_events = plan.mode, list(found.fractions), list(plan.box), len(events)
     return plan, report
+
+
+def _static_text(video: Path, info: MediaInfo, report: BurnReport) -> list[Box]:
+    """Static text boxes in ``video``; none (and a note) when its frames cannot all be decoded."""
+    try:
+        return static_text(video, info.duration)
+    except InputError as error:
+        report.notes.append(f"static text not looked for: {error}")
+        return []
 
 
 def _layout(track: Track, language: str | None, style: pysubs2.SSAStyle, play_res: tuple[int, int],
