@@ -6,6 +6,7 @@ the English line burned over it comes on later (2.5 s), so each can be measured 
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 from pathlib import Path
 
@@ -121,8 +122,11 @@ def test_bad_options_are_refused_before_work(clip, tmp_path, kwargs, message):
 
 
 def test_failed_burn_leaves_no_partial_output(clip, tmp_path):
-    not_audio = tmp_path / "dub.wav"
-    not_audio.write_text("not audio at all", encoding="utf-8")
+    not_audio = tmp_path / "dub.wav"  # an audio stream no decoder reads: ffmpeg fails mid-burn
+    fmt = struct.pack("<HHIIHH", 0x7777, 1, 16000, 32000, 2, 16)
+    data = bytes(8000)
+    not_audio.write_bytes(b"RIFF" + struct.pack("<I", 20 + len(fmt) + len(data)) + b"WAVEfmt " + struct.pack("<I", len(fmt))
+                          + fmt + b"data" + struct.pack("<I", len(data)) + data)
     with pytest.raises(LocalizeError, match="burning subtitles failed"):
         burn(clip, ENGLISH, tmp_path / "out.mp4", cover="box", audio=not_audio)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dub.wav"]

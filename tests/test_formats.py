@@ -68,11 +68,11 @@ def test_ttml_reads_frames_and_offsets(tmp_path):
     assert track.language == "zh"
 
 
-def test_vtt_voice_tags_become_speakers_and_styling_is_dropped(tmp_path):
+def test_vtt_voice_tags_become_speakers_and_colour_classes_markup(tmp_path):
     path = tmp_path / "v.vtt"
     path.write_text("WEBVTT\n\nNOTE hi\n\n1\n00:01.000 --> 00:02.000 align:start\n<v Lin Wan><c.red>Hello</c> <i>you</i>\n", encoding="utf-8")
     cue = load(path).cues[0]
-    assert (cue.start, cue.end, cue.text, cue.speaker) == (1000, 2000, "Hello <i>you</i>", "Lin Wan")
+    assert (cue.start, cue.end, cue.text, cue.speaker) == (1000, 2000, '<font color="#FF0000">Hello</font> <i>you</i>', "Lin Wan")
 
 
 ENCODED = [  # file, encoding detected, cue count, first cue text

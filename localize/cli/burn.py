@@ -15,7 +15,8 @@ from localize.cli.common import echo_json
               help="Video to write (.mp4, .mov or .mkv); never one of the inputs.")
 @click.option("--cover", type=click.Choice(["auto", "blur", "box", "inpaint", "none"]), default="auto",
               show_default=True, help="How to hide burned-in source subtitles (auto: blur them if found).")
-@click.option("--style", default=None, help="ASS style overrides, e.g. 'Fontsize=72,MarginV=300'.")
+@click.option("--style", default=None, help="ASS style overrides, e.g. 'Fontsize=72,MarginV=300' (Alignment or MarginV place the "
+                   "subtitles; else they go where the covered source ones were).")
 @click.option("--band", default=None, metavar="TOP,BOTTOM",
               help="Rows of the source subtitles, as fractions of the height (else found automatically).")
 @click.option("--audio", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -32,7 +33,9 @@ def burn_command(video: Path, subs: Path, output: Path, cover: str, style: str |
         echo_json(report.to_dict())
         return
     where = f" in {report.cover_box} during {report.covered_events} events" if report.cover_box else ""
-    click.echo(f"{output}: {report.cues} cues burned in ({report.font}); source subtitles: {report.cover}{where}")
+    clash = f"; {len(report.overlapping)} cue(s) drawn over static text" if report.overlapping else ""
+    click.echo(f"{output}: {report.cues} cues burned in ({report.font}, {report.placement}); "
+               f"source subtitles: {report.cover}{where}{clash}")
     for note in report.notes:
         click.echo(f"  {note}", err=True)
 

@@ -1,43 +1,71 @@
 """``burn()``: target-language subtitles rendered into the picture, the source ones covered.
 
-One ffmpeg pass: cover (blur/box) -> libass renders the subtitles (our vertical ASS style
-at 1080x1920, scaled to the video, a Noto font that covers the target script) -> x264.
-Every frame keeps its timestamp (``-fps_mode passthrough``), so frame count, rate and
-length match the input; the audio is the input's (copied) or a given dub.
+One ffmpeg pass: cover (blur/box) -> libass renders the subtitles (our vertical ASS style,
+1920 px high and as wide as the video's aspect, a Noto font that covers the target
+script) -> x264. The subtitles sit where the covered source subtitles were, unless the
+style places them; lines too wide for the frame are broken by the profile's line rules
+and no cue is drawn over static text it found (:mod:`localize.delivery.layout`). Every
+frame keeps its timestamp (``-fps_mode passthrough``), so frame count, rate and length
+match the input; the audio is the input's (copied) or a given dub.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pysubs2
+
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
-from localize.errors import InputError
-from localize.validate import as_band, as_optional_text, as_path
-from localize.fileio import atomic_path, refuse_overwrite
 from localize import processes
-from localize.media import check_input, media_arg, probe, require_tool, run_ffmpeg
-from localize.model import Track
+from localize.delivery.layout import Box, line_count, place, static_text, wrap
+from localize.errors import ConfigError, InputError
+from localize.fileio import atomic_path, refuse_overwrite
+from localize.media import MediaInfo, check_input, media_arg, probe, require_tool, run_ffmpeg
+from localize.model import Cue, Track, format_ms
+from localize.validate import as_band, as_optional_text, as_path
 
 log = logging.getLogger("localize.delivery")
 
 #: Noto families (Debian fonts-noto-cjk, fonts-noto-core) by target language
-FONTS = {"zh": "Noto Sans CJK SC", "ja": "Noto Sans CJK JP", "ko": "Noto Sans CJK KR", "th": "Noto Sans Thai"}
+FONTS = {"zh": "Noto Sans CJK SC", "ja": "Noto Sans CJK JP", "ko": "Noto Sans CJK KR", "th": "Noto Sans Thai",
+         "ar": "Noto Sans Arabic", "fa": "Noto Sans Arabic", "ur": "Noto Sans Arabic", "he": "Noto Sans Hebrew",
+         "yi": "Noto Sans Hebrew"}
 DEFAULT_FONT = "Noto Sans"
-#: ASS style fields ``style`` may set (libass ``force_style``)
-STYLE_FIELDS = ("Fontname", "Fontsize", "PrimaryColour", "SecondaryColour", "OutlineColour", "BackColour", "Bold",
-                "Italic", "Underline", "StrikeOut", "ScaleX", "ScaleY", "Spacing", "Angle", "BorderStyle", "Outline",
-                "Shadow", "Alignment", "MarginL", "MarginR", "MarginV")
+#: languages written right to left: libass gets an automatic base direction, each line an RLM
+RTL = ("ar", "fa", "ur", "he", "yi")
+RLM = "\u200f"
+PLAY_HEIGHT = 1920
+#: ASS style fields ``style`` may set, with the values each accepts: a range (in px of the
+#: 1920-px play height where it is a size; None: relative to the play width), a set, or a kind
+RANGES: dict[str, Any] = {
+    "Fontname": "font", "Fontsize": (16, PLAY_HEIGHT // 8), "PrimaryColour": "colour", "SecondaryColour": "colour",
+    "OutlineColour": "colour", "BackColour": "colour", "Bold": {0, 1, -1}, "Italic": {0, 1, -1},
+    "Underline": {0, 1, -1}, "StrikeOut": {0, 1, -1}, "ScaleX": (50, 200), "ScaleY": (50, 200), "Spacing": (-5, 20),
+    "Angle": (-45, 45), "BorderStyle": {1, 3}, "Outline": (0, 20), "Shadow": (0, 20), "Alignment": set(range(1, 10)),
+    "MarginL": None, "MarginR": None, "MarginV": (0, PLAY_HEIGHT // 2),
+}
+STYLE_FIELDS = tuple(RANGES)
+#: style keys that place the subtitles themselves (else they go where the source ones were)
+PLACING = ("Alignment", "MarginV")
+COLOUR = re.compile(r"&H([0-9A-Fa-f]{2})?([0-9A-Fa-f]{6})&?")
 CRF = 20
 PRESET = "veryfast"
 
 
 @dataclass
 class BurnReport:
-    """What :func:`burn` made: the file, how the source subtitles were covered, where and when."""
+    """What :func:`burn` made: the file, how the source subtitles were covered, where and when.
+
+    ``cues``: cues burned in (cues starting after the video's end are not); ``placement``:
+    "source band" (where the covered source subtitles were), "style" or "default";
+    ``static_text``: boxes (px) of static text the subtitles were kept clear of;
+    ``overlapping``: numbers of cues that could not be kept clear of it (see ``notes``).
+    """
 
     output: str
     cover: str
@@ -46,7 +74,11 @@ class BurnReport:
     covered_events: int = 0
     cues: int = 0
     font: str = DEFAULT_FONT
+    language: str | None = None
     audio: str = "original"
+    placement: str = "default"
+    static_text: list[list[int]] = field(default_factory=list)
+    overlapping: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,31 +98,43 @@ def burn(
 
     ``cover``: "auto" (blur when burned-in subtitles are found, else nothing), "blur",
     "box" (opaque, in the colour around the text), "inpaint" (OpenCV; slower) or "none".
-    ``style``: ASS style overrides, "Fontsize=72,MarginV=300". ``band``: where the source
-    subtitles are, as (top, bottom) fractions of the height, else found automatically.
-    ``audio``: a dub to use instead of the video's own audio.
+    ``style``: ASS style overrides, "Fontsize=72,MarginV=300" (values checked; ``Alignment``
+    or ``MarginV`` place the subtitles, else they go where the covered source ones were).
+    ``band``: where the source subtitles are, as (top, bottom) fractions of the height,
+    else found automatically. ``audio``: a dub to use instead of the video's own audio.
     """
     video, output = check_input(as_path(video, "video")), as_path(output, "output")
     band, style = as_band(band), as_optional_text(style, "style")
     info = probe(video)
-    if not info.has_video:
+    if not info.has_video or not info.width or not info.height:
         raise InputError(f"{video}: has no video stream to burn subtitles into")
     track = _track(subs)
     if output.suffix.lower() not in (".mp4", ".mov", ".mkv"):
         raise InputError(f"{output}: the burned video must be .mp4, .mov or .mkv")
     refuse_overwrite([output], [video, None if isinstance(subs, Track) else subs, audio])
-    font = font_for(track.language)
-    force_style = _force_style(font, style)
-    plan, report = _plan_cover(check_mode(cover), video, band, (info.width or 0, info.height or 0))
-    report.output, report.cues, report.font = str(output), len(track), font
+    audio_from = _audio_input(audio)
+    language = _language(track)
+    play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
+    ass_style, placing = _style(font_for(language), style, language, play_res)
+    if check_mode(cover) == "inpaint" and _even(info):
+        raise InputError(f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
+                         "use --cover blur or box")
+    plan, report = _plan_cover(cover, video, band, (info.width, info.height))
+    report.output, report.font, report.language = str(output), ass_style.fontname, language
     report.audio = "dub" if audio else ("original" if info.has_audio else "none")
+    track = _within_video(track, info.duration, report)
+    if _even(info):
+        report.notes.append(f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
+                            "(4:2:0 video needs even sizes)")
+    document = _layout(track, language, ass_style, play_res, plan, placing, _static_text(video, info, report), info,
+                       report)
     with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp, atomic_path(output) as part:
         picture = video
         if plan is not None and plan.mode == "inpaint":
             picture = Path(tmp) / "covered.mkv"
             inpaint_video(video, plan, picture)
-        _render(picture, video if audio is None else check_input(audio), info.duration, track, plan, force_style,
-                Path(tmp), part, has_audio=info.has_audio or audio is not None)
+        _render(picture, audio_from or video, info, document, plan, Path(tmp), part,
+                has_audio=info.has_audio or audio is not None)
     return report
 
 
@@ -104,22 +148,106 @@ def _track(subs: Track | str | Path) -> Track:
     return load(check_input(subs))
 
 
+def _audio_input(audio: str | Path | None) -> Path | None:
+    """The dub file, checked to hold an audio stream."""
+    if audio is None:
+        return None
+    path = check_input(audio)
+    if not probe(path).has_audio:
+        raise InputError(f"{path}: has no audio stream to use as the dub")
+    return path
+
+
+def _language(track: Track) -> str | None:
+    """The track's language, else the one its text is detected as (as ``localize info`` does)."""
+    if track.language:
+        return track.language
+    from localize.formats.markup import plain
+    from localize.language import detect_language
+
+    return detect_language(plain(track.text()))
+
+
 def font_for(language: str | None) -> str:
     """The Noto family that covers ``language``'s script."""
-    return FONTS.get((language or "").lower().split("-")[0], DEFAULT_FONT)
+    return FONTS.get(_base(language), DEFAULT_FONT)
 
 
-def _force_style(font: str, style: str | None) -> str:
-    """libass ``force_style``: the font, then the caller's overrides (checked)."""
-    items = [f"Fontname={font}"]
+def _base(language: str | None) -> str:
+    return (language or "").lower().split("-")[0]
+
+
+def _style(font: str, style: str | None, language: str | None,
+           play_res: tuple[int, int]) -> tuple[pysubs2.SSAStyle, bool]:
+    """The vertical ASS style in ``font`` with the caller's checked overrides; whether they place the text."""
+    from localize.formats.ass import vertical_style
+
+    result = vertical_style(cjk=False)
+    result.fontname = font
+    result.encoding = -1 if _base(language) in RTL else 1  # -1: libass takes each line's direction from its text
+    keys = set()
     for item in (part.strip() for part in (style or "").split(",")):
         if not item:
             continue
-        key, _, value = item.partition("=")
-        if key.strip() not in STYLE_FIELDS or not value.strip() or "'" in value or ":" in value:
+        key, _, value = (text.strip() for text in item.partition("="))
+        if key not in RANGES or not value:
             raise InputError(f"bad style {item!r}: use Key=Value with keys from {', '.join(STYLE_FIELDS)}")
-        items.append(f"{key.strip()}={value.strip()}")
-    return ",".join(items)
+        _set(result, key, _checked(key, value, play_res))
+        keys.add(key)
+    if result.marginl + result.marginr > play_res[0] // 2:
+        raise InputError(f"bad style: MarginL + MarginR = {result.marginl + result.marginr} leaves too little width; "
+                         f"keep them within half the {play_res[0]}-px play width")
+    return result, bool(keys & set(PLACING))
+
+
+def _checked(key: str, value: str, play_res: tuple[int, int]) -> Any:
+    """``value`` of style ``key`` parsed and range-checked, else a one-line :class:`InputError`."""
+    kind = RANGES[key]
+    if kind == "font":
+        if not value.isprintable():
+            raise InputError(f"bad style {key}={value!r}: a font family name")
+        return value
+    if kind == "colour":
+        match = COLOUR.fullmatch(value)
+        if not match:
+            raise InputError(f"bad style {key}={value}: an ASS colour, &HBBGGRR or &HAABBGGRR (e.g. &H00FFFFFF)")
+        alpha, bgr = match.group(1) or "00", match.group(2)
+        return pysubs2.Color(int(bgr[4:6], 16), int(bgr[2:4], 16), int(bgr[0:2], 16), int(alpha, 16))
+    low, high = (0, play_res[0] // 2) if kind is None else (min(kind), max(kind)) if isinstance(kind, set) else kind
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    allowed = number in kind if isinstance(kind, set) else low <= number <= high
+    if not allowed:
+        what = ", ".join(map(str, sorted(kind))) if isinstance(kind, set) else f"a number from {low} to {high}"
+        unit = " (px of the 1920-px-high play frame, scaled to the video)" if key.startswith(("Font", "Margin")) else ""
+        raise InputError(f"bad style {key}={value}: {key} must be {what}{unit}")
+    return number
+
+
+def _set(result: pysubs2.SSAStyle, key: str, value: Any) -> None:
+    names = {"PrimaryColour": "primarycolor", "SecondaryColour": "secondarycolor", "OutlineColour": "outlinecolor",
+             "BackColour": "backcolor", "StrikeOut": "strikeout", "BorderStyle": "borderstyle"}
+    name = names.get(key, key.lower())
+    if key in ("Bold", "Italic", "Underline", "StrikeOut"):
+        value = bool(value)
+    elif key == "Alignment":
+        value = pysubs2.Alignment(int(value))
+    elif key.startswith("Margin") or key == "BorderStyle":
+        value = int(value)
+    setattr(result, name, value)
+
+
+def _within_video(track: Track, duration_ms: int, report: BurnReport) -> Track:
+    """The cues that start before the video ends; the others are noted, not burned."""
+    after = [n for n, cue in enumerate(track.cues, 1) if cue.start >= duration_ms]
+    if after:
+        report.notes.append(f"{len(after)} cue(s) start after the video ends at {format_ms(duration_ms)} and are not "
+                            f"burned in: {', '.join(map(str, after[:10]))}{' ...' if len(after) > 10 else ''}")
+    kept = [cue for cue in track.cues if cue.start < duration_ms]
+    report.cues = len(kept)
+    return track.replace(cues=kept)
 
 
 def _plan_cover(mode: str, video: Path, band: tuple[float, float] | None,
@@ -142,13 +270,88 @@ def _plan_cover(mode: str, video: Path, band: tuple[float, float] | None,
     return plan, report
 
 
-def _render(picture: Path, audio_from: Path, duration_ms: int, track: Track, plan: Cover | None, force_style: str,
-            tmp: Path, target: Path, has_audio: bool) -> None:
-    from localize.formats import save
+def _static_text(video: Path, info: MediaInfo, report: BurnReport) -> list[Box]:
+    """Static text boxes in ``video``; none (and a note) when its frames cannot all be decoded."""
+    try:
+        return static_text(video, info.duration)
+    except InputError as error:
+        report.notes.append(f"static text not looked for: {error}")
+        return []
 
-    subs = save(track, tmp / "subs.ass")
+
+def _layout(track: Track, language: str | None, style: pysubs2.SSAStyle, play_res: tuple[int, int],
+            plan: Cover | None, placing: bool, found: list[Box], info: MediaInfo, report: BurnReport) -> pysubs2.SSAFile:
+    """The ASS document: lines broken to fit, each cue placed clear of static text (or noted)."""
+    from localize.formats.ass import document
+
+    scale = PLAY_HEIGHT / (info.height or PLAY_HEIGHT)
+    uncovered = [box for box in found if plan is None or not _inside(box, plan.box)]
+    obstacles = [_scaled(box, scale) for box in uncovered]
+    report.static_text = [list(box) for box in uncovered]
+    size, width = float(style.fontsize) * style.scaley / 100, play_res[0] - style.marginl - style.marginr
+    glyph = size * style.scalex / style.scaley
+    preferred, report.placement = _preferred(plan, placing, style, scale, size, play_res)
+    max_chars = _profile(language).line_limit
+    rtl = _base(language) in RTL
+    cues, margins = [], []
+    for number, cue in enumerate(track.cues, 1):
+        text = wrap(cue.text, width, glyph, max_chars)
+        lines, widest = line_count(text, width, glyph)
+        spot = place(preferred, lines, widest, style.marginl + width / 2, size, obstacles, play_res[1],
+                     movable=not placing)
+        if not spot.clear:
+            report.overlapping.append(number)
+        cues.append(Cue(cue.start, cue.end, "\n".join(RLM + line for line in text.split("\n")) if rtl else text,
+                        speaker=cue.speaker))
+        margins.append(round(play_res[1] - spot.bottom))
+    if report.overlapping:
+        report.notes.append(f"{len(report.overlapping)} cue(s) could not be kept clear of static text "
+                            f"{report.static_text} and are drawn over it: "
+                            f"{', '.join(map(str, report.overlapping[:10]))}")
+    subs = document(track.replace(cues=cues), style, play_res)
+    bottom_aligned = style.alignment.value in (1, 2, 3)
+    for event, margin in zip(subs.events, margins):
+        event.marginv = max(1, margin) if bottom_aligned else 0
+    return subs
+
+
+def _preferred(plan: Cover | None, placing: bool, style: pysubs2.SSAStyle, scale: float, size: float,
+               play_res: tuple[int, int]) -> tuple[float, str]:
+    """The bottom edge (play px) a one-line cue wants: centred on the covered band, else the style's."""
+    if plan is not None and not placing:
+        return (plan.box[1] + plan.box[3]) / 2 * scale + size / 2, "source band"
+    row = (style.alignment.value - 1) // 3  # 0 bottom, 1 middle, 2 top
+    bottom = (play_res[1] - style.marginv, (play_res[1] + size) / 2, style.marginv + size)[row]
+    return bottom, "style" if placing else "default"
+
+
+def _profile(language: str | None):  # noqa: ANN202 - localize.timing.profiles.Profile
+    """The vertical line rules of ``language`` (its own profile when there is one)."""
+    from localize.timing.profiles import default_profile_name, load_profile
+
+    try:
+        return load_profile(f"{_base(language)}-vertical")
+    except ConfigError:
+        return load_profile(default_profile_name(language, vertical=True))
+
+
+def _scaled(box: Box, scale: float) -> Box:
+    return tuple(round(v * scale) for v in box)  # type: ignore[return-value]
+
+
+def _inside(box: Box, cover: tuple[int, int, int, int]) -> bool:
+    """Whether most of ``box`` lies inside the cover region (so it is covered, not in the way)."""
+    width = max(0, min(box[2], cover[2]) - max(box[0], cover[0]))
+    height = max(0, min(box[3], cover[3]) - max(box[1], cover[1]))
+    return width * height >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
+
+
+def _render(picture: Path, audio_from: Path, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None,
+            tmp: Path, target: Path, has_audio: bool) -> None:
+    subs = tmp / "subs.ass"
+    subs.write_text(document.to_string("ass"), encoding="utf-8")
     chain = plan.filter("0:v", "covered") if plan is not None and plan.mode != "inpaint" else "[0:v]null[covered]"
-    graph = f"{chain};[covered]subtitles=filename='{subs}':force_style='{force_style}'[out]"
+    graph = f"{chain};[covered]subtitles=filename='{subs}'{_even(info)}[out]"
     (tmp / "graph.txt").write_text(graph, encoding="utf-8")
     args = ["-i", media_arg(picture), "-i", media_arg(audio_from), "-filter_complex_script", media_arg(tmp / "graph.txt"),
             "-map", "[out]", "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p",
@@ -156,8 +359,17 @@ def _render(picture: Path, audio_from: Path, duration_ms: int, track: Track, pla
     if has_audio:
         copy = _audio_codec(audio_from) in ("aac", "mp3") and target.suffix.lower() != ".mkv"
         args += ["-map", "1:a:0", *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
-                 "-t", f"{duration_ms / 1000:.3f}"]
+                 "-t", f"{info.duration / 1000:.3f}"]
     run_ffmpeg([*args, media_arg(target)], "burning subtitles")
+
+
+def _even(info: MediaInfo) -> str:
+    """Filters that make an odd width or height even (4:2:0 needs it): one more column/row, copied from the edge."""
+    width, height = info.width or 0, info.height or 0
+    if width % 2 == 0 and height % 2 == 0:
+        return ""
+    return (f",pad={width + width % 2}:{height + height % 2}:0:0,"
+            f"fillborders=right={width % 2}:bottom={height % 2}:mode=smear")
 
 
 def _audio_codec(path: Path) -> str | None:

@@ -2,8 +2,9 @@
 
 Strict means: ``HH:MM:SS,mmm --> HH:MM:SS,mmm`` timing lines with a comma, an optional
 numeric index before each, cue text up to the next blank line. Anything else is a
-:class:`ParseError` at its line. Basic HTML-style tags (<i>, <b>, <u>, <font>) are kept
-in the text as SubRip carries them.
+:class:`ParseError` at its line. ``<i>``, ``<b>``, ``<u>`` and ``<font color>`` become the
+toolkit's markup (:mod:`localize.formats.markup`), other ``<font>`` attributes and ``<s>`` are
+dropped, entities (``&amp;``) are decoded; any other text is literal.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pysrt
 
 from localize.formats import Format, ParseError, register
 from localize.formats._lines import Lines
+from localize.formats.markup import from_html
 from localize.model import Cue, Track, format_ms
 
 TIME = r"(\d{1,3}):(\d{1,2}):(\d{1,2}),(\d{1,3})"
@@ -48,7 +50,10 @@ def checked_times(start: int, end: int, number: int) -> tuple[int, int]:
 
 
 def read(text: str) -> Track:
-    return read_blocks(text, TIMING, numbered=True)
+    track = read_blocks(text, TIMING, numbered=True)
+    for cue in track.cues:
+        cue.text = from_html(cue.text)
+    return track
 
 
 def read_blocks(text: str, timing: re.Pattern[str], numbered: bool) -> Track:

@@ -6,7 +6,9 @@ clock times (``00:00:01.500``, ``00:00:01:15`` frames), offsets (``1.5s``, ``45f
 ``900t``), ``<br/>``, nested ``<span>``s and ``ttm:agent`` as speaker. Speakers are
 written as ``<ttm:agent>`` declarations in the head (with ``<ttm:name>``) referenced by
 ``ttm:agent`` on each ``<p>``; a dialogue event puts each line in a ``<span>`` with
-its own agent.
+its own agent. Italic, bold, underline and colour (``tts:fontStyle``, ``tts:fontWeight``,
+``tts:textDecoration``, ``tts:color``, on an element or a style it references) are read into
+the toolkit's markup and written as ``<span>``s with those attributes.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 
 from localize.formats import Format, ParseError, register
+from localize.formats.markup import PLAIN, Look, compose, lines as markup_lines, runs
 from localize.model import Cue, Track, format_ms
 
 TT = "http://www.w3.org/ns/ttml"
@@ -59,12 +62,27 @@ class _Timing:
         return round(number * Fraction(scale[unit]))
 
 
-def _text(element: ET.Element) -> str:
-    parts = [element.text or ""]
+def _runs(element: ET.Element, look: Look, styles: dict[str, dict[str, str]]) -> list[tuple[str, Look]]:
+    """The element's text as (text, look) runs, its styling applied over ``look``."""
+    look = _styled(element, look, styles)
+    pieces = [(element.text or "", look)]
     for child in element:
-        parts.append("\n" if child.tag == f"{{{TT}}}br" else _text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
+        pieces += [("\n", look)] if child.tag == f"{{{TT}}}br" else _runs(child, look, styles)
+        pieces.append((child.tail or "", look))
+    return pieces
+
+
+def _styled(element: ET.Element, look: Look, styles: dict[str, dict[str, str]]) -> Look:
+    values: dict[str, str] = {}
+    for reference in (element.get("style") or "").split():
+        values.update(styles.get(reference, {}))
+    values.update(element.attrib)
+    get = lambda name: values.get(f"{{{TTS}}}{name}", "")  # noqa: E731
+    colour = get("color").strip()
+    return Look(get("fontStyle") == "italic" if get("fontStyle") else look.italic,
+                get("fontWeight") == "bold" if get("fontWeight") else look.bold,
+                "underline" in get("textDecoration") if get("textDecoration") else look.underline,
+                f"#{colour[1:7].upper()}" if re.fullmatch(r"#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?", colour) else look.color)
 
 
 def read(text: str) -> Track:
@@ -75,6 +93,7 @@ def read(text: str) -> Track:
     if root.tag != f"{{{TT}}}tt":
         raise ParseError("not a TTML document (root element must be <tt> in the TTML namespace)", 1)
     timing = _Timing(root)
+    styles = {s.get(f"{{{XML}}}id"): dict(s.attrib) for s in root.iter(f"{{{TT}}}style") if s.get(f"{{{XML}}}id")}
     agents = {a.get(f"{{{XML}}}id"): (a.findtext(f"{{{TTM}}}name") or "").strip() for a in root.iter(f"{{{TTM}}}agent")}
     cues = []
     for number, p in enumerate(root.iter(f"{{{TT}}}p"), 1):
@@ -82,7 +101,7 @@ def read(text: str) -> Track:
             start, end = timing.ms(p.attrib["begin"]), timing.ms(p.attrib["end"])
         except (KeyError, ValueError) as error:
             raise ParseError(f"paragraph {number}: missing or bad begin/end ({error})") from None
-        lines = [" ".join(line.split()) for line in _text(p).split("\n")]
+        lines = [" ".join(line.split()) for line in compose(_runs(p, PLAIN, styles)).split("\n")]
         speaker = _agent(p.get(f"{{{TTM}}}agent"), agents)
         line_speakers = _line_agents(p, agents)
         cues.append(Cue(start=start, end=end, text="\n".join(lines).strip(), speaker=speaker,
@@ -155,23 +174,48 @@ def write(track: Track) -> str:
         if cue.line_speakers and len(cue.line_speakers) == len(lines):
             _dialogue(p, lines, [agents[name] for name in cue.line_speakers])
             continue
-        p.text = lines[0]
-        for line in lines[1:]:
-            ET.SubElement(p, f"{{{TT}}}br").tail = line
-    ET.indent(root, space=" ")
-    for p in div:  # indentation inside a dialogue paragraph would become text
-        if p.find(f"{{{TT}}}span") is not None:
-            p.text = None
-            for child in p:
-                child.tail = None
+        for number, line in enumerate(markup_lines(runs(cue.text))):
+            if number:
+                ET.SubElement(p, f"{{{TT}}}br")
+            _fill(p, line)
+    _indent_around_paragraphs(root, div)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _indent_around_paragraphs(root: ET.Element, div: ET.Element) -> None:
+    """Indent the document but not inside a ``<p>``, where indentation would become text."""
+    contents = [(p, p.text, list(p)) for p in div]
+    for p, _, children in contents:
+        p.text = None
+        for child in children:
+            p.remove(child)
+    ET.indent(root, space=" ")
+    for p, text, children in contents:
+        p.text = text
+        p.extend(children)
 
 
 def _dialogue(p: ET.Element, lines: list[str], agents: list[str]) -> None:
     for number, (line, agent) in enumerate(zip(lines, agents)):
         if number:
             ET.SubElement(p, f"{{{TT}}}br")
-        ET.SubElement(p, f"{{{TT}}}span", {f"{{{TTM}}}agent": agent}).text = line
+        _fill(ET.SubElement(p, f"{{{TT}}}span", {f"{{{TTM}}}agent": agent}), runs(line))
+
+
+def _fill(parent: ET.Element, pieces: list[tuple[str, Look]]) -> None:
+    """Append one line's runs to ``parent``: plain text as text, styled text as a ``<span>``."""
+    for text, look in pieces:
+        if look == PLAIN:
+            last = parent[-1] if len(parent) else None
+            if last is None:
+                parent.text = (parent.text or "") + text
+            else:
+                last.tail = (last.tail or "") + text
+            continue
+        attributes = {f"{{{TTS}}}{name}": value for name, value, on in (
+            ("fontStyle", "italic", look.italic), ("fontWeight", "bold", look.bold),
+            ("textDecoration", "underline", look.underline), ("color", look.color, look.color)) if on}
+        ET.SubElement(parent, f"{{{TT}}}span", attributes).text = text
 
 
 register(Format("ttml", (".ttml", ".dfxp", ".xml"), read, write, "TTML, IMSC1 text profile"))

@@ -1,6 +1,7 @@
 """WebVTT (.vtt): header, NOTE/STYLE/REGION blocks, identifiers, cue settings, voice tags.
 
-Text keeps <i>, <b> and <u>; class spans, karaoke timestamps and ruby are dropped;
+<i>, <b>, <u> and the default colour classes (``<c.red>``) become the toolkit's markup
+(:mod:`localize.formats.markup`); other class spans, karaoke timestamps and ruby are dropped;
 ``<v Name>`` becomes the cue's speaker; a cue whose lines open with different voices
 is a dialogue event (``Cue.line_speakers``, one ``<v>`` per line when written).
 Settings (``align:start``) are not kept.
@@ -11,22 +12,19 @@ import re
 
 from localize.formats import Format, ParseError, register
 from localize.formats._lines import Lines
+from localize.formats.markup import colour_name, flags, from_html, runs
 from localize.formats.srt import parse_timing
 from localize.model import Cue, Track, format_ms
 
 TIME = r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})"
 TIMING = re.compile(rf"^\s*{TIME}\s+-->\s+{TIME}(?:[ \t]+.*)?$")
 VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
-KEEP = re.compile(r"</?(?:i|b|u)>")
-ANY_TAG = re.compile(r"</?[^>]*>")
 
 
 def _clean(lines: list[str]) -> tuple[str, list[str]]:
     """Plain text and the voice of each line (a line without ``<v>`` continues the last voice)."""
     text = "\n".join(lines)
-    kept = {m.start(): m.group() for m in KEEP.finditer(text)}
-    cleaned = ANY_TAG.sub(lambda m: kept.get(m.start(), ""), text)
-    cleaned = cleaned.replace("&lt;", "<").replace("&gt;", ">").replace("&nbsp;", "\u00a0").replace("&amp;", "&")
+    cleaned = from_html(text, every_tag=True)
     voices: list[str] = []
     for line in text.split("\n"):
         voice = VOICE.search(line)
@@ -72,8 +70,15 @@ def _read_cue(lines: Lines) -> Cue:
 
 
 def _escape(text: str) -> str:
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"&lt;(/?(?:i|b|u))&gt;", r"<\1>", escaped)
+    """Marked-up cue text as WebVTT: tags in its syntax (a colour only if it is a default class), the rest escaped."""
+    out = []
+    for part, look in runs(text):
+        part = part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        for tag in reversed(flags(look)):
+            part = f"<{tag}>{part}</{tag}>"
+        name = colour_name(look.color) if look.color else None
+        out.append(f"<c.{name}>{part}</c>" if name else part)
+    return "".join(out)
 
 
 def _voice(name: str) -> str:
