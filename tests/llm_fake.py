@@ -7,11 +7,12 @@ benchmarks/llm_failures.py. Run alone: ``python tests/llm_fake.py MODE [--port P
 Modes (``MODES``): the well-behaved ``ok``; ``slow`` (every request hangs, ``/models``
 included) and ``slow_chat``; ``/models`` answering ``html``, ``nonjson`` or ``empty``;
 chat answering ``chat_html``, ``chat_nonjson``, ``chat_empty``, ``badshape`` (JSON that is
-no completion), ``nochoices``, ``nulltext``, ``chatty`` (assistant chatter), ``huge``
+no completion), ``nochoices``, ``nulltext``, ``chatty`` (assistant chatter), ``sparse``
+(translates line 1, chatters otherwise: a weak model), ``huge``
 (3 MB per line), ``echokey`` (answers with the bearer token); ``refused`` (401 echoing the
 key in its body); ``ratelimit`` (429 with ``Retry-After``) and ``error`` (500).
 ``echo=True`` adds the request's Authorization header to every answer's headers, as a
-careless gateway does.
+careless gateway does; ``delay`` makes every chat answer take that many seconds.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 MODES = ("ok", "slow", "slow_chat", "html", "nonjson", "empty", "chat_html", "chat_nonjson", "chat_empty",
-         "badshape", "nochoices", "nulltext", "chatty", "huge", "echokey", "refused", "ratelimit", "error")
+         "badshape", "nochoices", "nulltext", "chatty", "sparse", "huge", "echokey", "refused", "ratelimit", "error")
 MODEL = "m"
 HTML = b"<html><body><h1>Welcome to the gateway</h1></body></html>"
 #: Junk bodies by mode: (content type, body); "chat_*" modes send them to chat requests only.
@@ -36,10 +37,11 @@ class FakeLLM:
     """The server, serving in a daemon thread until :meth:`close` or ``lifetime`` seconds."""
 
     def __init__(self, mode: str, retry_after: str = "2", hang: float = 400.0, echo: bool = False,
-                 lifetime: float = 120.0, port: int = 0) -> None:
+                 delay: float = 0.0, lifetime: float = 120.0, port: int = 0) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
-        self.mode, self.retry_after, self.hang, self.echo = mode, retry_after, hang, echo
+        self.mode, self.retry_after, self.echo = mode, retry_after, echo
+        self.hang, self.delay = hang, delay
         self.requests: list[tuple[str, float]] = []  # ("GET /v1/models", time.monotonic()) ...
         self._stop = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
@@ -89,6 +91,7 @@ class FakeLLM:
             return 200, "application/json", json.dumps({"id": "c", "object": "chat.completion", "choices": []}).encode()
         texts = {"ok": lambda i: f"Line {i}", "nulltext": lambda i: None,
                  "chatty": lambda i: "As an AI language model, I cannot translate this.",
+                 "sparse": lambda i: "Line 1" if i == 1 else "As an AI language model, I cannot translate this.",
                  "huge": lambda i: "x" * 3_000_000, "echokey": lambda i: f"Sure, my key is {key}"}[self.mode]
         if not ids:  # a single line asked in plain text
             return 200, "application/json", _completion(texts(0))
@@ -112,14 +115,15 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:
             fake.requests.append((f"GET {self.path}", time.monotonic()))
-            if fake.mode == "slow" and not self._hang():
+            if fake.mode == "slow" and not self._wait(fake.hang):
                 return
             self._send(*fake.answer_get(self._key()))
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             fake.requests.append((f"POST {self.path}", time.monotonic()))
-            if fake.mode in ("slow", "slow_chat") and not self._hang():
+            pause = fake.hang if fake.mode in ("slow", "slow_chat") else fake.delay
+            if pause and not self._wait(pause):
                 return
             try:
                 body = json.loads(raw)
@@ -130,9 +134,9 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
         def _key(self) -> str:
             return self.headers.get("Authorization", "").removeprefix("Bearer ")
 
-        def _hang(self) -> bool:
-            """Wait ``fake.hang`` seconds; False (and the connection dropped) when closed meanwhile."""
-            if fake._stop.wait(fake.hang):
+        def _wait(self, seconds: float) -> bool:
+            """Wait ``seconds``; False (and the connection dropped) when the server closed meanwhile."""
+            if fake._stop.wait(seconds):
                 self.close_connection = True
                 return False
             return True

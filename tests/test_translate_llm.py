@@ -275,7 +275,7 @@ def test_dead_endpoint_names_the_url_not_the_key(env, monkeypatch, tmp_path):
     out = tmp_path / "out.srt"
     result = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", "m", "-o", str(out)])
     assert result.exit_code == 1 and not out.exists()
-    assert result.output.startswith(f"Error: the LLM endpoint {dead} could not be reached (")
+    assert result.output.startswith(f"Error: the LLM endpoint {dead} could not be reached: ")
     assert "(3 attempts, " in result.output
     assert KEY not in result.output and result.output.count("\n") == 1
 

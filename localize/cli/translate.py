@@ -19,7 +19,8 @@ from localize.fileio import refuse_overwrite, write_text_atomic
 @click.option("--from", "source", default=None, help="Source language (default: the file's, else detected).")
 @click.option("--glossary", "glossaries", multiple=True, type=click.Path(path_type=Path), help="CSV/TSV/TBX glossary; repeat to layer (later wins).")
 @click.option("--market", default=None, help="Market whose glossary rows apply (e.g. es-419).")
-@click.option("--strict", is_flag=True, help="Exit 1 and write no subtitles while any glossary violation or untranslated line remains.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 and write no subtitles while any glossary violation or untranslated line remains.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the glossary report as JSON.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the translation memory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary report as JSON.")

@@ -8,8 +8,8 @@ then one at a time; lines missing glossary terms or over budget get one targeted
 re-ask. Finished lines go to the translation memory window by window, so a re-run
 costs nothing and an interrupted episode asks only for what it lacks. An answer is
 usable only when it fits the line (at most three times its budget) and does not contain
-the API key; after ``UNUSABLE_LIMIT`` answers in a row with nothing usable the endpoint
-is given up on.
+the API key; an endpoint whose first ``UNUSABLE_LIMIT`` answers held nothing usable (it
+chats, refuses or answers junk) is given up on.
 """
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ from localize.translation.memory import MemoryKey, TranslationMemory
 
 PROMPT_VERSION = "subtitle-v2"
 CONTEXT_LINES = 3
-UNUSABLE_LIMIT = 10  # answers in a row with no usable line before the endpoint is given up on
+UNUSABLE_LIMIT = 10  # answers without a usable line, before any had one, that give the endpoint up
 LONGEST = 3  # an answer longer than this many times the line's budget is no subtitle
+UNBUDGETED = 84  # characters assumed for a line without a budget (two lines of 42)
 HAN = re.compile(r"[\u3400-\u9fff]")
 #: Prompt, JSON or chat wrapper in an answer: such a line is rejected and asked again.
 LEAK = re.compile(
@@ -102,7 +103,7 @@ class LLMTranslator:
         self.model_version = settings.model
         self.usage = EngineUsage()
         self._lock = threading.Lock()
-        self._unusable = 0
+        self._unusable = 0  # answers with nothing usable, while none has had anything
         self.endpoint = Endpoint(settings, self.usage)
         digest = hashlib.sha256(self.context.encode()).hexdigest()[:12] if self.context else "-"
         self.memory_model = f"{settings.model}|{PROMPT_VERSION}|context:{digest}"
@@ -207,16 +208,19 @@ class LLMTranslator:
         return results
 
     def _judge(self, reply: str, found: dict[int, str | None]) -> dict[int, str]:
-        """The usable texts of one answer; the endpoint is given up on after ``UNUSABLE_LIMIT``
-        answers in a row without any (a model that only chats, refuses or echoes junk)."""
+        """The usable texts of one answer. An endpoint whose first ``UNUSABLE_LIMIT`` answers had
+        none only chats, refuses or echoes junk: it is given up on (a weak model that translates
+        now and then goes on, bounded by the ladder)."""
         usable = {line_id: text for line_id, text in found.items() if text}
         with self._lock:
-            self._unusable = 0 if usable else self._unusable + 1
+            if usable or self._unusable < 0:
+                self._unusable = -1  # it works, at least sometimes
+                return usable
+            self._unusable += 1
             if self._unusable < UNUSABLE_LIMIT:
                 return usable
         last = " ".join(reply.split())[:60]
-        raise self.endpoint.give_up(f"gave no usable answer {UNUSABLE_LIMIT} times in a row (last: {last!r}); "
-                                    "stopped asking")
+        raise self.endpoint.give_up(f"gave nothing usable in {UNUSABLE_LIMIT} answers (last: {last!r}); stopped asking")
 
     def _count(self, name: str, amount: int = 1) -> None:
         with self._lock:
@@ -339,7 +343,7 @@ class LLMTranslator:
         """One subtitle line, or None when the text is empty, far too long, leaks prompt, JSON or
         the API key, or is untranslated."""
         text = " ".join(text.split())
-        if not text or len(text) > LONGEST * (line.budget or 84) or LEAK.search(text):
+        if not text or len(text) > LONGEST * (line.budget or UNBUDGETED) or LEAK.search(text):
             return None
         if is_secret(self.settings.api_key) and self.settings.api_key in text:
             return None  # an echoing or compromised endpoint: never into subtitles or the memory
@@ -378,7 +382,7 @@ def _schema(ids: list[int]) -> dict[str, Any]:
 
 def _token_allowance(lines: list[Line]) -> int:
     """Room for the answer: about a token per two budget characters, plus the JSON around it."""
-    return sum((line.budget or 84) // 2 + 16 for line in lines) + 16
+    return sum((line.budget or UNBUDGETED) // 2 + 16 for line in lines) + 16
 
 
 def _score(line: Line, text: str, glossary: Glossary) -> tuple[int, int]:

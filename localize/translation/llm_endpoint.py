@@ -10,8 +10,9 @@ to logs, manifests, reports, error messages or the translation memory.
 The failure budget: a request gets ``timeout`` seconds to answer (5 s to connect; 10 s for
 the ``/models`` check), and is retried at most ``max_retries`` times on timeouts,
 connection errors, 408/409/429 and 5xx, never past ``deadline`` seconds after it was first
-sent. Once one request has failed for good the endpoint is given up on: every later
-request of the same translation fails at once with the same error.
+sent (or past one full ``timeout``, when that is longer). Once one request has failed for
+good the endpoint is given up on: every later request of the same translation fails at
+once with the same error.
 """
 from __future__ import annotations
 
@@ -222,12 +223,13 @@ class Endpoint:
         import openai
 
         started = time.monotonic()
+        deadline = max(self.settings.deadline, timeout)  # one full attempt, whatever the deadline
         attempt = 0
         while True:
             if self._failure is not None:
                 raise EndpointError(str(self._failure))
             attempt += 1
-            left = self.settings.deadline - (time.monotonic() - started)
+            left = deadline - (time.monotonic() - started)
             try:
                 raw = send(openai.Timeout(min(timeout, left), connect=min(CONNECT_TIMEOUT, timeout, left)))
             except openai.NotFoundError as error:
@@ -236,13 +238,12 @@ class Endpoint:
                 raise self.give_up(_describe(error, self.settings)) from None
             except openai.OpenAIError as error:
                 elapsed = time.monotonic() - started
-                wait = _retry_wait(error, attempt, timeout, self.settings.deadline - elapsed)
+                wait = _retry_wait(error, attempt, timeout, deadline - elapsed)
+                problem = _describe(error, self.settings, timeout)
                 if wait is None or attempt > self.settings.max_retries:
-                    tried = f" ({attempt} attempt{'s' if attempt > 1 else ''}, {elapsed:.1f} s)" \
-                        if _retryable(error) else ""
-                    raise self.give_up(_describe(error, self.settings, timeout) + tried) from None
-                log.debug("%s: %s %s; attempt %d in %.1f s", self.url, what, _describe(error, self.settings, timeout),
-                          attempt + 1, wait)
+                    tried = f" ({attempt} attempt{'s' if attempt > 1 else ''}, {elapsed:.1f} s)"
+                    raise self.give_up(problem + (tried if _retryable(error) else "")) from None
+                log.debug("%s: %s %s; attempt %d in %.1f s", self.url, what, problem, attempt + 1, wait)
                 time.sleep(wait)
                 continue
             return _json_body(raw, what, self)
@@ -288,7 +289,7 @@ def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0) -> 
     if isinstance(error, openai.APITimeoutError):
         return f"did not answer within {timeout:g} s"
     if isinstance(error, openai.APIConnectionError):
-        return f"could not be reached ({_cause(error)})"
+        return f"could not be reached: {_cause(error)}"
     if isinstance(error, openai.AuthenticationError):
         return "refused the API key (401); check OPENAI_API_KEY"
     if isinstance(error, openai.PermissionDeniedError):
