@@ -354,7 +354,7 @@ def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> 
             results.append(result)
             on_done(result)
             if breaker.opens(result):
-                for ref in pending:
+                for ref in pending:  # Ray has them all: queued ones never start, running ones stop
                     ray.cancel(ref)
                 results += _skip(list(pending.values()), on_done)
                 pending.clear()
