@@ -26,7 +26,9 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     """Localize short-form drama episodes: transcribe (or read burned-in subtitles), translate, time, dub, burn in."""
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    # --verbose makes only localize's own loggers verbose: at DEBUG, HTTP libraries dump headers (and echoed keys)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    logging.getLogger("localize").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 for _name in COMMAND_MODULES:

@@ -19,7 +19,8 @@ from localize.fileio import refuse_overwrite, write_text_atomic
 @click.option("--from", "source", default=None, help="Source language (default: the file's, else detected).")
 @click.option("--glossary", "glossaries", multiple=True, type=click.Path(path_type=Path), help="CSV/TSV/TBX glossary; repeat to layer (later wins).")
 @click.option("--market", default=None, help="Market whose glossary rows apply (e.g. es-419).")
-@click.option("--strict", is_flag=True, help="Exit 1 and write no subtitles while any glossary violation remains.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 and write no subtitles while any glossary violation or untranslated line remains.")
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the glossary report as JSON.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the translation memory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary report as JSON.")
@@ -54,8 +55,13 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
                                              ensure_ascii=False, indent=2) + "\n")
     for violation in summary["violations"]:
         warn(f"cue {violation['cue']}: '{violation['term']}' should be '{violation['expected']}': {violation['found']}")
-    if strict and summary["violations"]:
-        raise LocalizeError(f"{len(summary['violations'])} glossary violation(s) remain (--strict); {output} not written")
+    untranslated = info.usage.lines_untranslated
+    if untranslated:
+        warn(f"{untranslated} of {info.budget.cues} line(s) got no usable translation: source text kept, cue flagged")
+    problems = [f"{len(summary['violations'])} glossary violation(s)" if summary["violations"] else "",
+                f"{untranslated} untranslated line(s)" if untranslated else ""]
+    if strict and any(problems):
+        raise LocalizeError(f"{' and '.join(p for p in problems if p)} remain (--strict); {output} not written")
     save(result, output)
     if as_json:
         echo_json(summary)
@@ -69,7 +75,8 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
             usage, budget = info.usage, info.budget
             click.echo(
                 f"llm {info.model}: {usage.requests} request(s), {usage.prompt_tokens}+{usage.completion_tokens} tokens, "
-                f"{usage.memory_hits} line(s) from memory, {usage.lines_reasked} re-asked, {usage.lines_single} alone; "
+                f"{usage.memory_hits} line(s) from memory, {usage.lines_reasked} re-asked, {usage.lines_single} alone, "
+                f"{usage.lines_untranslated} untranslated; "
                 f"glossary lines: {summary['right_first_time']} right first time, {summary['right_after_reask']} after "
                 f"re-ask, {summary['lines_repaired']} repaired, {summary['lines_flagged']} flagged; over budget "
                 f"({budget.profile}): {budget.over_before_reask} before re-ask, {budget.over_after_reask} after",

@@ -4,10 +4,13 @@ Each episode runs :func:`localize.pipeline.run.run_episode` in its own worker. A
 episode is reported and the others go on. Stage results are cached under the output
 folder, so running the same batch again redoes only what is missing. At the end the
 title-level files are written: ``OUT/title.json`` (per-episode status and the glossary
-consistency check across episodes) and ``OUT/report.html``.
+consistency check across episodes) and ``OUT/report.html``. After ``ENDPOINT_FAILURES``
+episodes in a row failed by the LLM endpoint (dead, slow, refusing, answering nothing
+usable) the episodes not yet started are skipped: the endpoint is not asked again.
 """
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import select
@@ -16,7 +19,7 @@ import socket
 import threading
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -32,6 +35,8 @@ SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")
 #: Environment a local Ray instance's workers need to see the same models and caches as the driver.
 FORWARDED_ENV = ("ARGOS_PACKAGES_DIR", "LOCALIZE_CACHE", "HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
                  "XDG_CONFIG_HOME", "PATH")
+ENDPOINT_FAILURES = 3  # episodes in a row failed by the LLM endpoint before the rest are skipped
+SKIPPED = "skipped (the LLM endpoint is down)"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class EpisodeResult:
     error: str | None = None
     cached: bool = False
     markets: list[str] = field(default_factory=list)
+    endpoint_failed: bool = False  # the LLM endpoint failed it (it counts towards skipping the rest)
 
 
 @dataclass
@@ -77,6 +83,10 @@ class BatchResult:
             lines.append(f"{r.episode:<{width}}  {status:<7} {r.seconds:8.1f}  {detail}")
         done = len(self.results) - len(self.failed)
         lines.append(f"{done}/{len(self.results)} episodes ok, {len(self.failed)} failed, {self.seconds:.1f} s")
+        skipped = sum(r.error == SKIPPED for r in self.results)
+        if skipped:
+            lines.append(f"LLM endpoint: it failed {ENDPOINT_FAILURES} episodes in a row, so {skipped} episode(s) "
+                         "were not started; run the batch again once it answers (finished work is kept)")
         issues = self.title.get("glossary_consistency", {}).get("inconsistent", [])
         if issues:
             lines.append(f"glossary: {len(issues)} term(s) rendered inconsistently across episodes (see title.json)")
@@ -197,7 +207,10 @@ def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> Episo
         manifest = run_episode(episode.media, markets, output_dir, dub=dub, source_subs=episode.source_subs,
                                episode=episode.name, **options)
     except LocalizeError as error:
-        return EpisodeResult(episode.name, False, _since(started), " ".join(str(error).split()))
+        from localize.translation.llm_endpoint import EndpointError
+
+        return EpisodeResult(episode.name, False, _since(started), " ".join(str(error).split()),
+                             endpoint_failed=isinstance(error, EndpointError))
     except Exception as error:  # noqa: BLE001 - a bug in one episode must not stop the batch
         where = traceback.extract_tb(error.__traceback__)[-1]
         message = f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})"
@@ -210,8 +223,21 @@ def _since(started: float) -> float:
     return round(time.perf_counter() - started, 3)
 
 
+class _Breaker:
+    """Counts episodes failed by the LLM endpoint in a row; opens at ``ENDPOINT_FAILURES``."""
+
+    def __init__(self) -> None:
+        self.streak = 0
+
+    def opens(self, result: EpisodeResult) -> bool:
+        """Whether ``result`` makes the streak reach the limit (the rest are then skipped)."""
+        self.streak = self.streak + 1 if result.endpoint_failed else 0
+        return self.streak == ENDPOINT_FAILURES
+
+
 def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -> list[EpisodeResult]:
     results = []
+    breaker = _Breaker()
     # forkserver: workers fork from a clean server, never from a parent whose threads (OpenMP, ONNX) may hold locks
     context = multiprocessing.get_context("forkserver")
     workers = min(jobs, len(tasks)) or 1
@@ -219,20 +245,36 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
     shares = context.SimpleQueue()
     for share in _core_shares(workers):
         shares.put(share)
+    waiting = iter(tasks)  # handed out one per free worker, so a skipped episode never sits in a queue
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(shares, os.getpid())) as pool:
-        futures = {pool.submit(run_one, t): t[0].name for t in tasks}
+        running = {pool.submit(run_one, t): t[0].name for t in itertools.islice(waiting, workers)}
         try:
-            for future in as_completed(futures):
-                try:
-                    result = future.result()
-                except Exception as error:  # noqa: BLE001 - a worker died (out of memory, killed)
-                    result = EpisodeResult(futures[future], False, 0.0, f"worker died: {type(error).__name__}")
-                results.append(result)
-                on_done(result)
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    try:
+                        result = future.result()
+                    except Exception as error:  # noqa: BLE001 - a worker died (out of memory, killed)
+                        result = EpisodeResult(name, False, 0.0, f"worker died: {type(error).__name__}")
+                    results.append(result)
+                    on_done(result)
+                    if breaker.opens(result):
+                        results += _skip([t[0].name for t in waiting], on_done)
+                    for task in itertools.islice(waiting, 1):
+                        running[pool.submit(run_one, task)] = task[0].name
         except BaseException:  # interrupted (here, or a worker's Interrupted came back): stop every worker
             _stop_workers(pool)
             raise
     return results
+
+
+def _skip(names: list[str], on_done: Callable) -> list[EpisodeResult]:
+    """Results for episodes not started because the LLM endpoint kept failing."""
+    skipped = [EpisodeResult(name, False, 0.0, SKIPPED) for name in names]
+    for result in skipped:
+        on_done(result)
+    return skipped
 
 
 def _start_helpers() -> None:
@@ -330,6 +372,7 @@ def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> 
             where = f"reach the Ray cluster at {address}" if address else "start a local Ray instance"
             raise LocalizeError(f"cannot {where}: {type(error).__name__}: {error}") from None
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
+    breaker = _Breaker()
     try:
         pending = {remote.remote(t): t[0].name for t in tasks}
         results = []
@@ -342,6 +385,11 @@ def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> 
                 result = EpisodeResult(name, False, 0.0, f"worker died: {type(error).__name__}")
             results.append(result)
             on_done(result)
+            if breaker.opens(result):
+                for ref in pending:  # Ray has them all: queued ones never start, running ones stop
+                    ray.cancel(ref)
+                results += _skip(list(pending.values()), on_done)
+                pending.clear()
         return results
     finally:
         if started_here:

@@ -199,7 +199,7 @@ def _finished(episode_dir: Path, key: str) -> Manifest | None:
         return None
     try:
         manifest = Manifest.load(path)
-        if manifest.key != key or _untranslated(manifest):
+        if manifest.key != key:
             return None
         expected = {o["path"]: o["sha256"] for o in manifest.outputs()}
     except (ValueError, TypeError, KeyError, AttributeError):  # unreadable: run again
@@ -218,12 +218,6 @@ def _synopsis(path: str | Path | None) -> str:
     from localize.translation.core import read_context
 
     return read_context(path)
-
-
-def _untranslated(manifest: Manifest) -> int:
-    """Lines the translation engine left untranslated (an episode with any is run again)."""
-    return sum(((m.get("translation") or {}).get("usage") or {}).get("lines_untranslated", 0)
-               for m in manifest.markets.values())
 
 
 # --- inputs, settings, versions -------------------------------------------------------
@@ -410,7 +404,7 @@ def _market_or_say_which(ctx: _Context, market: MarketProfile, *args: Any) -> di
     try:
         return _market(ctx, market, *args)
     except LocalizeError as error:
-        raise LocalizeError(f"{market.code}: {error}") from None
+        raise type(error)(f"{market.code}: {error}") from None  # the kind stays (a batch counts endpoint failures)
 
 
 def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int],
@@ -488,7 +482,13 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
     stage = f"translate-{market.code}"
     track = _cached_track(ctx, stage, key, build)
     if track.translation is not None and track.translation.usage.lines_untranslated:
-        ctx.cache.discard(stage, hash_value(key))  # the next run asks again for what is missing
+        # source text is no translation: nothing is timed, dubbed or burned; the next run asks
+        # again only for these lines (the others are in the memory)
+        ctx.cache.discard(stage, hash_value(key))
+        from localize.translation.llm import untranslated_error
+
+        raise untranslated_error(track.translation.usage.lines_untranslated, track.translation.budget.cues,
+                                 "nothing timed, dubbed or burned; run again to ask for those lines only")
     return track
 
 

@@ -59,9 +59,10 @@ def translate(
     asked in windows with a character budget from the timing ``profile`` (default: the
     target language's). Glossary terms are enforced, verified and repaired; what stays
     wrong is flagged on the cue and listed in ``result.translation.glossary``; with
-    ``strict`` that raises :class:`LocalizeError`. ``cache`` is True (default memory),
-    False, or a path to a memory file. ``enforce=False`` translates without protection
-    or repair but still verifies (for measurement).
+    ``strict`` that raises :class:`LocalizeError`, as do lines the LLM left untranslated.
+    ``cache`` is True (default memory), False, or a path to a memory file.
+    ``enforce=False`` translates without protection or repair but still verifies (for
+    measurement).
     """
     if not require_track(track).cues or not any(c.plain_text.strip() for c in track.cues):
         raise InputError("nothing to translate: the subtitle track has no text")
@@ -95,6 +96,10 @@ def translate(
                                          report, _budget(result, timing, over_before),
                                          getattr(translator, "usage", EngineUsage()))
     violations = result.translation.glossary.violations
+    if strict and result.translation.usage.lines_untranslated:
+        from localize.translation.llm import untranslated_error
+
+        raise untranslated_error(result.translation.usage.lines_untranslated, result.translation.budget.cues)
     if strict and violations:
         first = violations[0]
         raise LocalizeError(

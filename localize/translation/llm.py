@@ -6,7 +6,10 @@ in it and an optional synopsis; the answer must be JSON keyed by line id. The re
 ladder: lines missing, malformed or leaking markup are asked again with their window,
 then one at a time; lines missing glossary terms or over budget get one targeted
 re-ask. Finished lines go to the translation memory window by window, so a re-run
-costs nothing and an interrupted episode asks only for what it lacks.
+costs nothing and an interrupted episode asks only for what it lacks. An answer is
+usable only when it fits the line (at most three times its budget) and does not contain
+the API key; an endpoint whose first ``UNUSABLE_LIMIT`` answers held nothing usable (it
+chats, refuses or answers junk) is given up on.
 """
 from __future__ import annotations
 
@@ -18,15 +21,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
+from localize.errors import ModelError
 from localize.model import EngineUsage, format_ms
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
 from localize.translation.languages import is_unspaced
-from localize.translation.llm_endpoint import Endpoint, LLMSettings
+from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings, is_secret
 from localize.translation.memory import MemoryKey, TranslationMemory
 
 PROMPT_VERSION = "subtitle-v2"
 CONTEXT_LINES = 3
+UNUSABLE_LIMIT = 10  # answers without a usable line, before any had one, that give the endpoint up
+LONGEST = 3  # an answer longer than this many times the line's budget is no subtitle
+UNBUDGETED = 84  # characters assumed for a line without a budget (two lines of 42)
 HAN = re.compile(r"[\u3400-\u9fff]")
 #: Prompt, JSON or chat wrapper in an answer: such a line is rejected and asked again.
 LEAK = re.compile(
@@ -96,6 +103,7 @@ class LLMTranslator:
         self.model_version = settings.model
         self.usage = EngineUsage()
         self._lock = threading.Lock()
+        self._unusable = 0  # answers with nothing usable, while none has had anything
         self.endpoint = Endpoint(settings, self.usage)
         digest = hashlib.sha256(self.context.encode()).hexdigest()[:12] if self.context else "-"
         self.memory_model = f"{settings.model}|{PROMPT_VERSION}|context:{digest}"
@@ -199,6 +207,21 @@ class LLMTranslator:
         self._fix(window, results, glossary, speakers)
         return results
 
+    def _judge(self, reply: str, found: dict[int, str | None]) -> dict[int, str]:
+        """The usable texts of one answer. An endpoint whose first ``UNUSABLE_LIMIT`` answers had
+        none only chats, refuses or echoes junk: it is given up on (a weak model that translates
+        now and then goes on, bounded by the ladder)."""
+        usable = {line_id: text for line_id, text in found.items() if text}
+        with self._lock:
+            if usable or self._unusable < 0:
+                self._unusable = -1  # it works, at least sometimes
+                return usable
+            self._unusable += 1
+            if self._unusable < UNUSABLE_LIMIT:
+                return usable
+        last = " ".join(reply.split())[:60]
+        raise self.endpoint.give_up(f"gave nothing usable in {UNUSABLE_LIMIT} answers (last: {last!r}); stopped asking")
+
     def _count(self, name: str, amount: int = 1) -> None:
         with self._lock:
             setattr(self.usage, name, getattr(self.usage, name) + amount)
@@ -212,7 +235,7 @@ class LLMTranslator:
             json.dumps(self._line_entry(line, window.terms[line.id]), ensure_ascii=False) for line in lines]
         reply = self.endpoint.chat(self._messages(user, note), schema=_schema([l.id for l in lines]),
                                    max_tokens=_token_allowance(lines))
-        return self._parse(reply, lines)
+        return self._judge(reply, self._parse(reply, lines))
 
     def _ask_single(self, line: Line, terms: list[Term]) -> str | None:
         """The last rung: one line alone, answered in plain text."""
@@ -224,7 +247,7 @@ class LLMTranslator:
         reply = self.endpoint.chat([{"role": "system", "content": system}, {"role": "user", "content": user}],
                                    max_tokens=_token_allowance([line]))
         first = next((row.strip() for row in reply.splitlines() if row.strip()), "")
-        return self._clean(first.strip("\"'“”「」"), line)
+        return self._judge(reply, {line.id: self._clean(first.strip("\"'“”「」"), line)}).get(line.id)
 
     def _fix(self, window: _Window, results: dict[int, LineResult], glossary: Glossary, speakers: list[str]) -> None:
         """One targeted re-ask for lines missing glossary terms or over budget; keep what improves."""
@@ -250,7 +273,7 @@ class LLMTranslator:
              "problems": problems[line.id]}, ensure_ascii=False) for line in lines]
         reply = self.endpoint.chat(self._messages(user, "Return a corrected translation for each of these ids."),
                                    schema=_schema([l.id for l in lines]), max_tokens=_token_allowance(lines))
-        for line_id, text in self._parse(reply, lines).items():
+        for line_id, text in self._judge(reply, self._parse(reply, lines)).items():
             line = next(l for l in lines if l.id == line_id)
             terms = line.terms(glossary)
             if _score(line, text, terms) < _score(line, results[line_id].text, terms):
@@ -317,13 +340,24 @@ class LLMTranslator:
         return found
 
     def _clean(self, text: str, line: Line) -> str | None:
-        """One subtitle line, or None when the text is empty, leaks prompt or JSON, or is untranslated."""
+        """One subtitle line, or None when the text is empty, far too long, leaks prompt, JSON or
+        the API key, or is untranslated."""
         text = " ".join(text.split())
-        if not text or LEAK.search(text):
+        if not text or len(text) > LONGEST * (line.budget or UNBUDGETED) or LEAK.search(text):
             return None
+        if is_secret(self.settings.api_key) and self.settings.api_key in text:
+            return None  # an echoing or compromised endpoint: never into subtitles or the memory
         if not is_unspaced(self.target) and HAN.search(text):
             return None  # source script left in a target written without it
         return text
+
+
+def untranslated_error(left: int, total: int, advice: str = "") -> ModelError:
+    """The error for ``left`` of ``total`` lines without a usable answer (``advice`` follows);
+    an :class:`EndpointError` when no line got one (the endpoint answers nothing usable)."""
+    kind = EndpointError if left >= total else ModelError
+    return kind(f"{left} of {total} line(s) got no usable translation from the LLM (source text kept)"
+                + (f"; {advice}" if advice else ""))
 
 
 def _json_lines(reply: str) -> list[dict[str, Any]]:
@@ -348,7 +382,7 @@ def _schema(ids: list[int]) -> dict[str, Any]:
 
 def _token_allowance(lines: list[Line]) -> int:
     """Room for the answer: about a token per two budget characters, plus the JSON around it."""
-    return sum((line.budget or 84) // 2 + 16 for line in lines) + 16
+    return sum((line.budget or UNBUDGETED) // 2 + 16 for line in lines) + 16
 
 
 def _score(line: Line, text: str, glossary: Glossary) -> tuple[int, int]:

@@ -6,31 +6,54 @@ environment (``OPENAI_BASE_URL``, ``LOCALIZE_LLM_MODEL``), the file named by
 defaults. The API key is read only from an environment variable (``OPENAI_API_KEY``, or
 the one the file names in ``api_key_env``): it is held by the client and never written
 to logs, manifests, reports, error messages or the translation memory.
+
+The failure budget: a request gets ``timeout`` seconds to answer (5 s to connect; 10 s for
+the ``/models`` check), and is retried at most ``max_retries`` times on timeouts,
+connection errors, 408/409/429 and 5xx, never past ``deadline`` seconds after it was first
+sent (or past one full ``timeout``, when that is longer). Once one request has failed for
+good the endpoint is given up on: every later request of the same translation fails at
+once with the same error.
 """
 from __future__ import annotations
 
+import logging
+import math
 import os
+import re
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
+from urllib.parse import urlsplit
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
 
-from localize.errors import ConfigError, LocalizeError, ModelError
+from localize.errors import ConfigError, ModelError
 from localize.model import EngineUsage
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 NO_KEY = "no-key"  # local servers (llama.cpp, Ollama, vLLM) accept any key
+MIN_SECRET = 8  # shorter keys ("x", "none") are placeholders for local servers, not secrets
 RESPONSE_FORMATS = ("json_schema", "json_object", "none")
 FILE_KEYS: dict[str, type | tuple[type, ...]] = {
     "base_url": str, "model": str, "api_key_env": str, "timeout": (int, float), "max_retries": int,
-    "concurrency": int, "window": int, "response_format": str, "temperature": (int, float),
+    "deadline": (int, float), "concurrency": int, "window": int, "response_format": str,
+    "temperature": (int, float),
 }
+#: The allowed range of each numeric setting.
+RANGES: dict[str, tuple[float, float]] = {
+    "timeout": (0.1, 3600), "deadline": (0.1, 86400), "max_retries": (0, 10), "concurrency": (1, 64),
+    "window": (1, 500), "temperature": (0, 2),
+}
+CONNECT_TIMEOUT = 5.0
+LIST_TIMEOUT = 10.0  # GET /models answers at once on any live server
+RETRY_STATUS = (408, 409, 429)
+log = logging.getLogger("localize.translation.llm")
 
 
 @dataclass(frozen=True)
@@ -40,12 +63,17 @@ class LLMSettings:
     base_url: str = DEFAULT_BASE_URL
     model: str = ""
     api_key: str = field(default=NO_KEY, repr=False)
-    timeout: float = 60.0
-    max_retries: int = 4
+    timeout: float = 30.0
+    max_retries: int = 2
+    deadline: float = 40.0
     concurrency: int = 2
     window: int = 24
     response_format: str = "json_schema"
     temperature: float = 0.2
+
+
+class EndpointError(ModelError):
+    """The LLM endpoint failed: unreachable, too slow, refusing, or not answering usable chat completions."""
 
 
 def config_path() -> Path:
@@ -58,15 +86,18 @@ def config_path() -> Path:
 
 def load_settings(model: str | None = None) -> LLMSettings:
     """Settings for the ``llm`` engine: ``model``, then the environment, then the config file."""
-    values = _read_file(config_path())
+    path = config_path()
+    values = _read_file(path)
     key_variable = values.pop("api_key_env", "OPENAI_API_KEY")
-    values["base_url"] = os.environ.get("OPENAI_BASE_URL") or values.get("base_url") or DEFAULT_BASE_URL
+    if os.environ.get("OPENAI_BASE_URL"):
+        values["base_url"] = _check_url(os.environ["OPENAI_BASE_URL"], "OPENAI_BASE_URL")
+    else:
+        values["base_url"] = _check_url(values.get("base_url") or DEFAULT_BASE_URL, f"{path}: [llm] base_url")
     values["model"] = model or os.environ.get("LOCALIZE_LLM_MODEL") or values.get("model", "")
     values["api_key"] = os.environ.get(key_variable) or NO_KEY
     settings = LLMSettings(**values)
     if not settings.model:
-        raise ConfigError("no LLM model given: pass --model, set LOCALIZE_LLM_MODEL, or set model in "
-                          f"{config_path()}")
+        raise ConfigError(f"no LLM model given: pass --model, set LOCALIZE_LLM_MODEL, or set model in {path}")
     if settings.response_format not in RESPONSE_FORMATS:
         raise ConfigError(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}, got {settings.response_format!r}")
     return settings
@@ -88,14 +119,37 @@ def _read_file(path: Path) -> dict[str, Any]:
             raise ConfigError(f"{path}: [llm] unknown key {key!r} (known: {', '.join(FILE_KEYS)})")
         if not isinstance(value, expected) or isinstance(value, bool):
             raise ConfigError(f"{path}: [llm] {key} has the wrong type ({type(value).__name__})")
+        low, high = RANGES.get(key, (-math.inf, math.inf))
+        if isinstance(value, (int, float)) and not low <= value <= high:  # nan fails too
+            raise ConfigError(f"{path}: [llm] {key} must be from {low:g} to {high:g}, got {value}")
     return dict(data)
+
+
+def _check_url(url: str, where: str) -> str:
+    """``url`` when it is an http(s) URL with a host, else a one-line ConfigError naming ``where``."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
+        problem = ("it contains a space or a control character" if re.search(r"[\x00-\x20\x7f]", url)
+                   else "only http:// and https:// URLs are supported" if parts.scheme not in ("http", "https")
+                   else "it names no host" if not parts.hostname else "")
+    except ValueError as error:
+        problem = str(error)
+    if problem:
+        raise ConfigError(f"{where}: {public_url(url)!r} is not a usable endpoint URL: {problem}")
+    return url
+
+
+def public_url(url: str) -> str:
+    """``url`` with any credentials and query replaced by ``***``: what messages show."""
+    return re.sub(r"\?.*", "?***", re.sub(r"//[^/?#@]*@", "//***@", url, count=1), flags=re.S)
 
 
 class Endpoint:
     """A thread-safe chat client that counts requests and tokens into an :class:`EngineUsage`.
 
-    Timeouts, and retries with exponential backoff on connection errors, 408/409/429 and
-    5xx answers (honouring ``Retry-After``), are the ``openai`` client's own.
+    Answers are parsed here, so an HTML page, broken JSON or a wrong shape is a one-line
+    :class:`EndpointError`, never a traceback from the client library.
     """
 
     def __init__(self, settings: LLMSettings, usage: EngineUsage | None = None) -> None:
@@ -103,76 +157,166 @@ class Endpoint:
 
         self.settings = settings
         self.usage = usage or EngineUsage()
+        self.url = public_url(settings.base_url)
         self._lock = threading.Lock()
         self._checked = False
-        self._client = OpenAI(base_url=settings.base_url, api_key=settings.api_key, timeout=settings.timeout,
-                              max_retries=settings.max_retries)
+        self._failure: EndpointError | None = None
+        protect_logs(settings.api_key)
+        self._client = OpenAI(base_url=settings.base_url, api_key=settings.api_key, max_retries=0,
+                              timeout=settings.timeout)
 
     def check_model(self) -> None:
         """Fail early, naming the URL, when the endpoint is dead, refuses the key or lacks the model."""
-        import openai
-
         with self._lock:
             if self._checked:
                 return
             self._checked = True
-        try:
-            models = [m.id for m in self._client.models.list()]
-        except openai.NotFoundError:
-            return  # a server without /models: the first chat request tells
-        except openai.OpenAIError as error:
-            raise self._error(error) from None
+        body = self._send("GET /models", lambda timeout: self._client.models.with_raw_response.list(timeout=timeout),
+                          min(LIST_TIMEOUT, self.settings.timeout), missing_ok=True)
+        listed = body.get("data") if isinstance(body, dict) else None
+        models = [m["id"] for m in listed if isinstance(m, dict) and isinstance(m.get("id"), str)] \
+            if isinstance(listed, list) else []
         if models and self.settings.model not in models:
-            raise ModelError(f"the LLM endpoint {self.settings.base_url} has no model {self.settings.model!r} "
-                             f"(it serves: {', '.join(sorted(models)[:8])})")
+            raise self.give_up(f"has no model {self.settings.model!r} (it serves: {', '.join(sorted(models)[:8])})")
 
     def chat(self, messages: list[dict[str, str]], schema: dict[str, Any] | None = None, max_tokens: int = 1024) -> str:
-        """The assistant's reply to ``messages`` (constrained to JSON when ``schema`` is given)."""
-        import openai
-
+        """The assistant's reply to ``messages`` (constrained to JSON when ``schema`` is given); "" for none."""
         extra: dict[str, Any] = {}
         if schema is not None and self.settings.response_format == "json_schema":
             extra["response_format"] = {"type": "json_schema",
                                         "json_schema": {"name": "subtitles", "schema": schema, "strict": True}}
         elif schema is not None and self.settings.response_format == "json_object":
             extra["response_format"] = {"type": "json_object"}
-        try:
-            response = self._client.chat.completions.create(
+
+        def send(timeout: Any) -> Any:
+            return self._client.chat.completions.with_raw_response.create(
                 model=self.settings.model, messages=messages, temperature=self.settings.temperature,
-                max_tokens=max_tokens, **extra)  # type: ignore[arg-type]
-        except openai.OpenAIError as error:
-            raise self._error(error) from None
+                max_tokens=max_tokens, timeout=timeout, **extra)  # type: ignore[arg-type]
+
+        body = self._send("the chat request", send, self.settings.timeout)
+        if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
+            raise self.give_up("answered with JSON that is not a chat completion (no 'choices' list)")
+        self._count(body.get("usage"))
+        choice = body["choices"][0] if body["choices"] else None
+        message = choice.get("message") if isinstance(choice, dict) else None
+        content = message.get("content") if isinstance(message, dict) else None
+        return content if isinstance(content, str) else ""
+
+    def give_up(self, reason: str) -> EndpointError:
+        """Record that the endpoint failed (``reason`` follows its URL): later requests fail at once."""
+        with self._lock:
+            if self._failure is None:
+                self._failure = EndpointError(redact(f"the LLM endpoint {self.url} {reason}", self.settings.api_key))
+            return self._failure
+
+    def _count(self, usage: Any) -> None:
+        tokens = usage if isinstance(usage, dict) else {}
         with self._lock:
             self.usage.requests += 1
-            if response.usage is not None:
-                self.usage.prompt_tokens += response.usage.prompt_tokens or 0
-                self.usage.completion_tokens += response.usage.completion_tokens or 0
-        choice = response.choices[0] if response.choices else None
-        return (choice.message.content or "") if choice is not None and choice.message is not None else ""
+            for name in ("prompt_tokens", "completion_tokens"):
+                value = tokens.get(name)
+                if isinstance(value, int) and not isinstance(value, bool):
+                    setattr(self.usage, name, getattr(self.usage, name) + value)
 
-    def _error(self, error: Exception) -> LocalizeError:
-        """A one-line error naming the endpoint and the cause, with the key scrubbed."""
+    def _send(self, what: str, send: Callable[[Any], Any], timeout: float, missing_ok: bool = False) -> Any:
+        """The JSON body of ``send``'s answer, retried within the deadline; None for a 404 when ``missing_ok``."""
         import openai
 
-        url, model = self.settings.base_url, self.settings.model
-        retries = f" after {self.settings.max_retries} retries" if self.settings.max_retries else ""
-        if isinstance(error, openai.APITimeoutError):
-            message = f"the LLM endpoint {url} did not answer within {self.settings.timeout:g} s{retries}"
-        elif isinstance(error, openai.APIConnectionError):
-            message = f"cannot reach the LLM endpoint {url} ({_cause(error)}){retries}"
-        elif isinstance(error, openai.AuthenticationError):
-            message = f"the LLM endpoint {url} refused the API key (401); check OPENAI_API_KEY"
-        elif isinstance(error, openai.PermissionDeniedError):
-            message = f"the LLM endpoint {url} denied access (403)"
-        elif isinstance(error, openai.NotFoundError):
-            message = f"the LLM endpoint {url} has no model {model!r} or no chat API (404)"
-        elif isinstance(error, openai.RateLimitError):
-            message = f"the LLM endpoint {url} is rate-limiting (429){retries}"
-        elif isinstance(error, openai.APIStatusError):
-            message = f"the LLM endpoint {url} answered HTTP {error.status_code}{retries}"
-        else:
-            message = f"the LLM endpoint {url} failed ({type(error).__name__})"
-        return ModelError(redact(message, self.settings.api_key))
+        started = time.monotonic()
+        deadline = max(self.settings.deadline, timeout)  # one full attempt, whatever the deadline
+        attempt = 0
+        while True:
+            if self._failure is not None:
+                raise EndpointError(str(self._failure))
+            attempt += 1
+            left = deadline - (time.monotonic() - started)
+            try:
+                raw = send(openai.Timeout(min(timeout, left), connect=min(CONNECT_TIMEOUT, timeout, left)))
+            except openai.NotFoundError as error:
+                if missing_ok:
+                    return None  # a server without /models: the first chat request tells
+                raise self.give_up(_describe(error, self.settings)) from None
+            except openai.OpenAIError as error:
+                elapsed = time.monotonic() - started
+                wait = _retry_wait(error, attempt, timeout, deadline - elapsed)
+                problem = _describe(error, self.settings, timeout)
+                if wait is None or attempt > self.settings.max_retries:
+                    tried = f" ({attempt} attempt{'s' if attempt > 1 else ''}, {elapsed:.1f} s)"
+                    raise self.give_up(problem + (tried if _retryable(error) else "")) from None
+                log.debug("%s: %s %s; attempt %d in %.1f s", self.url, what, problem, attempt + 1, wait)
+                time.sleep(wait)
+                continue
+            return _json_body(raw, what, self)
+
+
+def _retryable(error: Exception) -> bool:
+    import openai
+
+    if isinstance(error, openai.APIConnectionError):  # timeouts included
+        return True
+    return isinstance(error, openai.APIStatusError) and (error.status_code in RETRY_STATUS or error.status_code >= 500)
+
+
+def _retry_wait(error: Exception, attempt: int, timeout: float, left: float) -> float | None:
+    """Seconds to wait before the next attempt, or None when there is none: not retryable, or
+    it would end past the deadline (a timed-out request is tried again only with its full timeout)."""
+    import openai
+
+    if not _retryable(error):
+        return None
+    asked = _retry_after(error.response.headers) if isinstance(error, openai.APIStatusError) else None
+    wait = asked if asked is not None else min(0.5 * 2 ** (attempt - 1), 8.0)
+    needed = timeout if isinstance(error, openai.APITimeoutError) else 0.1
+    return wait if wait + needed <= left else None
+
+
+def _retry_after(headers: Any) -> float | None:
+    """The server's ``Retry-After`` (or ``retry-after-ms``) in seconds, when it gives a number."""
+    for name, scale in (("retry-after-ms", 1000), ("retry-after", 1)):
+        try:
+            value = float(headers.get(name) or "") / scale
+        except ValueError:
+            continue
+        if math.isfinite(value) and value >= 0:
+            return value
+    return None
+
+
+def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0) -> str:
+    """What went wrong, after "the LLM endpoint URL" (or the whole clause for a connection error)."""
+    import openai
+
+    if isinstance(error, openai.APITimeoutError):
+        return f"did not answer within {timeout:g} s"
+    if isinstance(error, openai.APIConnectionError):
+        return f"could not be reached: {_cause(error)}"
+    if isinstance(error, openai.AuthenticationError):
+        return "refused the API key (401); check OPENAI_API_KEY"
+    if isinstance(error, openai.PermissionDeniedError):
+        return "denied access (403)"
+    if isinstance(error, openai.NotFoundError):
+        return f"has no model {settings.model!r} or no chat API (404)"
+    if isinstance(error, openai.RateLimitError):
+        asked = _retry_after(error.response.headers)
+        return "is rate-limiting (429)" + (f"; it asks to wait {asked:g} s, past the {settings.deadline:g} s deadline"
+                                           if asked and asked > settings.deadline else "")
+    if isinstance(error, openai.APIStatusError):
+        return f"answered HTTP {error.status_code}"
+    return f"failed ({type(error).__name__})"
+
+
+def _json_body(raw: Any, what: str, endpoint: Endpoint) -> Any:
+    """The parsed JSON of a raw answer, or an EndpointError saying what came instead."""
+    import json
+
+    content = raw.content
+    try:
+        return json.loads(content)
+    except ValueError:  # also UnicodeDecodeError
+        kind = raw.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+        shown = ("an empty body" if not content.strip() else "an HTML page" if kind == "text/html"
+                 else f"text that is not JSON ({kind}, {len(content)} bytes)")
+        raise endpoint.give_up(f"answered {what} with {shown}: is this an OpenAI-compatible API?") from None
 
 
 def _cause(error: BaseException) -> str:
@@ -183,6 +327,40 @@ def _cause(error: BaseException) -> str:
     return text[:160]
 
 
+def is_secret(key: str) -> bool:
+    """Whether ``key`` is a real secret (a placeholder such as "no-key" or "x" is not)."""
+    return key != NO_KEY and len(key) >= MIN_SECRET
+
+
 def redact(text: str, secret: str) -> str:
     """``text`` with ``secret`` replaced (for anything that may echo a request back)."""
-    return text.replace(secret, "***") if secret and secret != NO_KEY else text
+    return text.replace(secret, "***") if is_secret(secret) else text
+
+
+class _Redact(logging.Filter):
+    """Replaces the API keys in use in every log record a handler emits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+_REDACT = _Redact()
+
+
+def protect_logs(secret: str) -> None:
+    """Keep ``secret`` out of whatever the root logger's handlers write (the CLI's stderr included)."""
+    if not is_secret(secret):
+        return
+    _REDACT.secrets.add(secret)
+    for handler in logging.getLogger().handlers:
+        if _REDACT not in handler.filters:
+            handler.addFilter(_REDACT)

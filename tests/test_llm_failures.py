@@ -1,0 +1,370 @@
+"""The llm engine against endpoints that fail: dead, slow, rate-limiting, refusing, echoing the
+key, answering junk or nothing usable (hardening review 2: R3, R4, R6, R13).
+
+The peer is tests/llm_fake.py, a real HTTP server on 127.0.0.1 serving one failure mode.
+Times are asserted as bounds; each error must state the time it really took.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from click.testing import CliRunner
+
+from localize.cli import cli
+from localize.errors import ModelError
+from localize.formats import load, save
+from localize.model import Cue, Track
+from localize.translation import translate
+from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings
+
+sys.path.insert(0, str(Path(__file__).parent))
+from llm_fake import FakeLLM, free_port  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
+KEY = "sk-review-SECRET-9981"
+TOOK = re.compile(r"\((\d+) attempts?, (\d+\.\d) s\)$")
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Isolated caches, the key in the environment, no config file: the default settings."""
+    for name in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "LOCALIZE_CACHE"):
+        (tmp_path / name).mkdir()
+        monkeypatch.setenv(name, str(tmp_path / name))
+    monkeypatch.delenv("LOCALIZE_LLM_MODEL", raising=False)
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+    monkeypatch.setenv("LOCALIZE_LLM_CONFIG", str(tmp_path / "llm.toml"))
+    return tmp_path
+
+
+@pytest.fixture
+def fake(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``fake(mode, **options)``: a fake endpoint that OPENAI_BASE_URL points at, closed after the test."""
+    started: list[FakeLLM] = []
+
+    def make(mode: str, **options: Any) -> FakeLLM:
+        server = FakeLLM(mode, lifetime=120, **options)
+        started.append(server)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        return server
+
+    yield make
+    for server in started:
+        server.close()
+
+
+def configure(env: Path, **settings: Any) -> None:
+    (env / "llm.toml").write_text("[llm]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items()), encoding="utf-8")
+
+
+def translate_cli(env: Path, *extra: str, subs: Path = EPISODE) -> tuple[Any, Path, float]:
+    """``localize translate SUBS --engine llm`` in this process: the result, the output path, seconds."""
+    out = env / "out.srt"
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["translate", str(subs), "--to", "en", "-o", str(out), "--engine", "llm",
+                                      "--model", "m", "--report", str(env / "report.json"), *extra])
+    return result, out, time.monotonic() - started
+
+
+def localize(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """The real command line in its own process (its own logging setup)."""
+    return subprocess.run([sys.executable, "-m", "localize", *args], capture_output=True, text=True, timeout=timeout,
+                          env=os.environ.copy())
+
+
+def one_error(output: str) -> str:
+    """The single ``Error:`` line of a failed command (no traceback, nothing else)."""
+    assert "Traceback" not in output and output.count("\n") == 1, output
+    assert output.startswith("Error: "), output
+    return output.strip()
+
+
+def stated_time(message: str) -> tuple[int, float]:
+    """Attempts and seconds an error says it took."""
+    found = TOOK.search(message)
+    assert found, message
+    return int(found.group(1)), float(found.group(2))
+
+
+def cues(count: int) -> Path:
+    """A Chinese subtitle file of ``count`` cues, 2 s each (the fixture lines repeated)."""
+    lines = [c.text for c in load(EPISODE).cues]
+    path = Path(os.environ["HOME"]) / f"zh{count}.srt"
+    save(Track([Cue(i * 2500, i * 2500 + 2000, lines[i % len(lines)]) for i in range(count)], language="zh"), path)
+    return path
+
+
+# --- R3: the key stays secret ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["refused", "html"])
+def test_verbose_keeps_http_libraries_quiet_and_the_key_off_stderr(fake, env, mode):
+    """R3.1: a gateway echoing the Authorization header; --verbose must not dump HTTP headers."""
+    server = fake(mode, echo=True)
+    done = localize("--verbose", "translate", str(EPISODE), "--to", "en", "-o", str(env / "x.srt"),
+                    "--engine", "llm", "--model", "m")
+    assert done.returncode == 1 and not (env / "x.srt").exists()
+    assert KEY not in done.stdout + done.stderr
+    assert not re.search(r"^DEBUG: (receive_response|send_request|HTTP Request|Request options)", done.stderr, re.M)
+    assert f"Error: the LLM endpoint {server.url} " in done.stderr
+
+
+def test_verbose_still_shows_localize_own_debug_lines(fake, env):
+    server = fake("error")
+    done = localize("--verbose", "translate", str(EPISODE), "--to", "en", "-o", str(env / "x.srt"),
+                    "--engine", "llm", "--model", "m")
+    retries = re.findall(rf"^DEBUG: {re.escape(server.url)}: the chat request answered HTTP 500; attempt \d", done.stderr, re.M)
+    assert done.returncode == 1 and len(retries) == 2
+    assert KEY not in done.stderr
+
+
+def test_the_key_is_redacted_from_any_log_record(env):
+    """Whatever logs it (an HTTP library at any level), a handler in place writes *** instead of the key."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    logging.getLogger().addHandler(handler)
+    try:
+        Endpoint(LLMSettings(base_url="http://127.0.0.1:9/v1", model="m", api_key=KEY))
+        logging.getLogger("httpcore.http11").warning("response headers %s", [(b"X-Echo", f"Bearer {KEY}")])
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert KEY not in stream.getvalue() and "Bearer ***" in stream.getvalue()
+
+
+def test_an_answer_holding_the_key_reaches_neither_subtitles_nor_memory(fake, env):
+    """R3.2: an endpoint answering with the bearer token: such an answer is unusable."""
+    fake("echokey")
+    result, out, _ = translate_cli(env)
+    assert result.exit_code == 0, result.output
+    assert [c.text for c in load(out).cues] == [c.text for c in load(EPISODE).cues]  # source kept, flagged
+    for path in [out, env / "report.json", *(env / "XDG_CACHE_HOME").rglob("*")]:
+        assert not path.is_file() or KEY.encode() not in path.read_bytes(), path
+    assert KEY not in result.output and "6 of 6 line(s) got no usable translation" in result.output
+
+
+# --- R4: failing in seconds, saying how long it took ----------------------------------------
+
+
+def test_slow_endpoint_fails_within_the_default_deadline_stating_the_true_time(fake, env):
+    """R4: a server that never answers took 308 s and said "within 60 s"; the defaults now give up
+    on GET /models after 3 attempts of 10 s, well under the 40 s deadline."""
+    server = fake("slow")
+    result, out, took = translate_cli(env)
+    message = one_error(result.output)
+    assert message.startswith(f"Error: the LLM endpoint {server.url} did not answer within 10 s (3 attempts, ")
+    attempts, stated = stated_time(message)
+    assert attempts == len(server.requests) == 3
+    assert 30 <= stated <= took < 45 and took - stated < 6  # the rest: loading, reading, the fake's start
+    assert not out.exists()
+
+
+def test_slow_chat_is_not_retried_past_the_deadline(fake, env):
+    configure(env, timeout=1, deadline=3)
+    server = fake("slow_chat")
+    result, _, took = translate_cli(env)
+    message = one_error(result.output)
+    assert message.startswith(f"Error: the LLM endpoint {server.url} did not answer within 1 s (2 attempts, ")
+    assert server.posts() == 2  # a third full second would end past the deadline
+    assert 2.5 <= stated_time(message)[1] <= took < 5
+
+
+@pytest.mark.parametrize("retry_after, attempts, problem", [
+    ("1", 3, "is rate-limiting (429) (3 attempts, "),
+    ("120", 1, "is rate-limiting (429); it asks to wait 120 s, past the 40 s deadline (1 attempt, "),
+])
+def test_rate_limit_is_honoured_only_within_the_deadline(fake, env, retry_after, attempts, problem):
+    server = fake("ratelimit", retry_after=retry_after)
+    result, _, took = translate_cli(env)
+    message = one_error(result.output)
+    assert problem in message and server.posts() == attempts
+    assert stated_time(message)[1] <= took < 3 + 2 * int(retry_after == "1")
+
+
+@pytest.mark.parametrize("mode", ["dead", "error"])
+def test_dead_or_failing_endpoint_fails_in_seconds(fake, env, monkeypatch, mode):
+    if mode == "dead":
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    else:
+        fake(mode)
+    result, _, took = translate_cli(env)
+    message = one_error(result.output)
+    assert ("could not be reached: " if mode == "dead" else "answered HTTP 500 ") in message
+    assert stated_time(message)[0] == 3 and took < 5
+
+
+def test_a_failed_endpoint_is_not_asked_again_by_the_same_translation(fake, env):
+    configure(env, window=2, concurrency=1)
+    server = fake("error")
+    with pytest.raises(EndpointError, match="answered HTTP 500"):
+        translate(load(EPISODE), "en", source="zh", engine="llm", model="m", cache=False)
+    assert server.posts() == 3  # the first window and its 2 retries; the other 2 windows never go out
+
+
+def test_batch_stops_asking_an_endpoint_that_failed_episodes_in_a_row(fake, env):
+    """R4: each episode paid the whole failure again; after 3 in a row the rest are skipped, said once."""
+    server = fake("error")
+    season = env / "season"
+    season.mkdir()
+    audio = env / "audio.wav"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(ROOT / "fixtures" / "episode_zh" / "episode.mp4"), "-vn",
+                    str(audio)], check=True)
+    for number in range(1, 8):
+        shutil.copy(audio, season / f"ep{number}.wav")
+        shutil.copy(EPISODE, season / f"ep{number}.srt")
+    done = localize("batch", str(season), "-m", "en-US", "-o", str(env / "out"), "--sidecar-subs",
+                    "--translate-engine", "llm", "--llm-model", "m", timeout=300)
+    rows = [line.split(None, 2) for line in done.stdout.splitlines() if re.match(r"ep\d ", line)]
+    failed = [row for row in rows if "answered HTTP 500" in row[2]]
+    skipped = [row for row in rows if "skipped (the LLM endpoint is down)" in row[2]]
+    assert done.returncode == 1 and len(rows) == 7 and len(failed) + len(skipped) == 7
+    assert [row[0] for row in failed] == ["ep1", "ep2", "ep3"] and server.posts() == 9  # 3 attempts each
+    notes = [line for line in done.stdout.splitlines() if line.startswith("LLM endpoint:")]
+    assert notes == [f"LLM endpoint: it failed 3 episodes in a row, so {len(skipped)} episode(s) were not started; "
+                     "run the batch again once it answers (finished work is kept)"]
+    assert KEY not in done.stdout + done.stderr
+
+
+# --- R6: junk answers and bad settings are one-line errors ------------------------------------
+
+
+@pytest.mark.parametrize("mode, what", [
+    ("html", "GET /models with an HTML page"),
+    ("nonjson", "GET /models with text that is not JSON (application/json, 17 bytes)"),
+    ("empty", "GET /models with an empty body"),
+    ("chat_html", "the chat request with an HTML page"),
+    ("chat_nonjson", "the chat request with text that is not JSON (application/json, 17 bytes)"),
+    ("chat_empty", "the chat request with an empty body"),
+])
+def test_junk_answers_are_one_line_errors_at_once(fake, env, mode, what):
+    server = fake(mode)
+    result, out, _ = translate_cli(env)
+    assert one_error(result.output) == (f"Error: the LLM endpoint {server.url} answered {what}: "
+                                        "is this an OpenAI-compatible API?")
+    assert len(server.requests) == (1 if mode in ("html", "nonjson", "empty") else 2)  # never retried
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("http://[::1", "Invalid IPv6 URL"),
+    ("http://127.0.0.1:8080\n/v1", "it contains a space or a control character"),
+    ("http://127.0.0.1:99999/v1", "Port out of range 0-65535"),
+    ("localhost:8080/v1", "only http:// and https:// URLs are supported"),
+    ("file:///etc/passwd", "only http:// and https:// URLs are supported"),
+    ("http:///v1", "it names no host"),
+])
+def test_malformed_base_url_is_a_one_line_error(env, monkeypatch, url, problem):
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    result, _, took = translate_cli(env)
+    assert one_error(result.output) == f"Error: OPENAI_BASE_URL: {url!r} is not a usable endpoint URL: {problem}"
+    assert took < 5
+
+
+def test_credentials_in_a_bad_url_are_not_shown(env, monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://user:hunter2-pass@[::1/v1?key=abc")
+    result, _, _ = translate_cli(env)
+    assert "hunter2" not in result.output and "abc" not in result.output and "//***@[::1/v1?***" in result.output
+
+
+@pytest.mark.parametrize("setting, value, shown", [
+    ("timeout", "-1", "timeout must be from 0.1 to 3600, got -1"),
+    ("timeout", "nan", "timeout must be from 0.1 to 3600, got nan"),
+    ("timeout", "inf", "timeout must be from 0.1 to 3600, got inf"),
+    ("timeout", "0", "timeout must be from 0.1 to 3600, got 0"),
+    ("deadline", "-inf", "deadline must be from 0.1 to 86400, got -inf"),
+    ("max_retries", "-1", "max_retries must be from 0 to 10, got -1"),
+    ("max_retries", "1000", "max_retries must be from 0 to 10, got 1000"),
+    ("concurrency", "0", "concurrency must be from 1 to 64, got 0"),
+    ("window", "-5", "window must be from 1 to 500, got -5"),
+    ("temperature", "nan", "temperature must be from 0 to 2, got nan"),
+])
+def test_out_of_range_settings_are_one_line_errors(fake, env, setting, value, shown):
+    fake("ok")
+    configure(env, **{setting: value})
+    result, _, _ = translate_cli(env)
+    assert one_error(result.output) == f"Error: {env / 'llm.toml'}: [llm] {shown}"
+
+
+# --- R13: nothing usable is not a translation ---------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["nochoices", "nulltext", "chatty", "huge"])
+def test_lines_without_a_usable_answer_fail_strict_and_show_in_the_summary(fake, env, mode):
+    fake(mode)
+    result, out, _ = translate_cli(env, "--strict")
+    assert one_error(result.output.split("\n", 1)[1]) == f"Error: 6 untranslated line(s) remain (--strict); {out} not written"
+    assert result.output.startswith("Warning: 6 of 6 line(s) got no usable translation: source text kept, cue flagged\n")
+    assert not out.exists() and json.loads((env / "report.json").read_text())["usage"]["lines_untranslated"] == 6
+    result, out, _ = translate_cli(env)
+    assert result.exit_code == 0 and "6 re-asked, 6 alone, 6 untranslated;" in result.output
+    assert [c.text for c in load(out).cues] == [c.text for c in load(EPISODE).cues]  # kept, as the warning says
+
+
+def test_answers_are_bounded_by_the_line_budget(fake, env):
+    """R13: 3 MB per line made a 15 MB subtitle file and a 15 MB memory; answers past three times
+    the line's character budget are unusable."""
+    fake("huge")
+    result, out, _ = translate_cli(env)
+    assert result.exit_code == 0 and out.stat().st_size < 2000
+    memory = sum(p.stat().st_size for p in (env / "XDG_CACHE_HOME").rglob("*") if p.is_file())
+    assert memory < 200_000
+
+
+def test_badshape_answers_fail_even_without_strict(fake, env):
+    """R13: {"foo": "bar"} to every chat request exited 0 with the source as "English"."""
+    server = fake("badshape")
+    result, out, _ = translate_cli(env, "--strict")
+    assert one_error(result.output) == (f"Error: the LLM endpoint {server.url} answered with JSON that is not a chat "
+                                        "completion (no 'choices' list)")
+    assert not out.exists() and server.posts() == 1
+
+
+def test_a_model_that_only_chats_is_given_up_on(fake, env):
+    """R13/R4: 30 cues of chatter cost 34 requests and 55 s; with nothing usable in its first 10
+    answers the endpoint is given up on."""
+    server = fake("chatty")
+    result, out, _ = translate_cli(env, subs=cues(30))
+    assert one_error(result.output) == (
+        f"Error: the LLM endpoint {server.url} gave nothing usable in 10 answers "
+        "(last: 'As an AI language model, I cannot translate this.'); stopped asking")
+    assert 10 <= server.posts() <= 11 and not out.exists()  # the other window may have one answer in flight
+
+
+def test_a_weak_model_that_translates_now_and_then_goes_on(fake, env):
+    """Only an endpoint with nothing usable from the start is given up on; the ladder bounds the rest."""
+    server = fake("sparse")
+    result, out, _ = translate_cli(env, subs=cues(30))
+    assert result.exit_code == 0 and "29 of 30 line(s) got no usable translation" in result.output
+    assert load(out).cues[0].text == "Line 1" and server.posts() == 2 + 2 + 29  # asks, re-asks, singles
+
+
+def test_library_strict_raises_for_untranslated_lines(fake, env):
+    fake("nochoices")
+    with pytest.raises(ModelError, match=r"^6 of 6 line\(s\) got no usable translation from the LLM"):
+        translate(load(EPISODE), "en", source="zh", engine="llm", model="m", cache=False, strict=True)
+
+
+def test_run_fails_a_market_left_untranslated_and_writes_nothing_for_it(fake, env):
+    """R13: run went on to time, dub and burn the Chinese source as the "translation"."""
+    fake("chatty")
+    zh = ROOT / "fixtures" / "episode_zh"
+    out = env / "out"
+    result = CliRunner().invoke(cli, ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(out), "--source-subs",
+                                      str(EPISODE), "--shots", str(zh / "shots.csv"), "--translate-engine", "llm",
+                                      "--llm-model", "m", "--dub"])
+    error = result.output.splitlines()[-1]
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert error == ("Error: en-US: 6 of 6 line(s) got no usable translation from the LLM (source text kept); "
+                     "nothing timed, dubbed or burned; run again to ask for those lines only")
+    assert not (out / "episode" / "en-US").exists() and not (out / "episode" / "manifest.json").exists()
