@@ -1,6 +1,7 @@
 """``localize speakers``: the title's cast: list, show sample lines, rename, merge, set a voice."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from localize.cli.common import echo_json
 from localize.errors import InputError
 
 TITLE = click.Path(file_okay=False, path_type=Path)
+HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # Unicode categories a terminal would obey rather than show
 
 
 @click.group("speakers")
@@ -36,13 +38,14 @@ def _registry(title: Path):
 def _known(registry, label: str) -> str:
     resolved = registry.resolve(label)
     if resolved not in registry.speakers:
-        raise InputError(f"no speaker {label} in {registry.path} (known: {', '.join(registry.speakers) or 'none'})")
+        raise InputError(shown(f"no speaker {label} in {registry.path} (known: {', '.join(registry.speakers) or 'none'})"))
     return resolved
 
 
 def shown(text: object) -> str:
-    """``text`` for the terminal: control characters (ANSI escapes, newlines) escaped, not obeyed."""
-    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in str(text))
+    """``text`` for the terminal: control and format characters (ANSI escapes, newlines, bidi
+    overrides) escaped, not obeyed; other characters, CJK spaces included, as they are."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in HIDDEN else c for c in str(text))
 
 
 def _save_profiles(registry) -> None:
