@@ -107,6 +107,22 @@ def test_a_scene_assembled_from_both_episodes_finds_three_speakers_and_labels_mo
     assert diarization_error_rate(ref, hypothesis, collar_ms=0).accuracy >= 0.85
 
 
+def test_clustering_options_smooth_a_short_turn_and_fold_a_small_speaker():
+    """Made-up voice vectors: A A b A A B B, where b is one 600 ms unit close to neither voice."""
+    from localize.speakers.diarization import Clustering, cluster
+
+    a, b, odd = np.eye(4)[0], np.eye(4)[1], np.array([0.1, 0.2, 0.97, 0.0])
+    vectors = np.array([a, a, odd, a, a, b, b], np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    units = [(0, 1000), (1000, 2000), (2000, 2600), (2600, 3600), (3600, 4600), (5000, 7000), (7000, 9000)]
+    plain = cluster(vectors, units, "auto", Clustering(0.5))
+    assert len(set(plain)) == 3 and plain[2] not in (plain[0], plain[5])
+    smoothed = cluster(vectors, units, "auto", Clustering(0.5, min_turn_ms=1000))
+    assert len(set(smoothed)) == 2 and smoothed[2] == smoothed[0] != smoothed[5]
+    folded = cluster(vectors, units, "auto", Clustering(0.5, min_speaker_ms=1000))
+    assert len(set(folded)) == 2 and folded[5] == folded[6] != folded[0]
+
+
 def test_der_scores_errors():
     ref = [(0, 4000, "A"), (4000, 8000, "B")]
     assert diarization_error_rate(ref, [(0, 4000, "x"), (4000, 8000, "y")]).der == 0
