@@ -118,13 +118,13 @@ def print_eval(language: str, results: dict[str, dict]) -> None:
 
 #: (name, faster-whisper compute type, DecodeOptions overrides); the first is the default
 CONFIGS = [
-    ("default: int8, VAD chunks packed in 30 s, skipped speech decoded again", "int8", {}),
-    ("previous default: no re-decode of skipped speech", "int8", {"fill_skipped": False}),
-    ("each stretch of speech decoded alone (no 30 s packing)", "int8", {"merge_chunks": False, "fill_skipped": False}),
-    ("float32 instead of int8", "float32", {}),
-    ("with timestamp tokens", "int8", {"without_timestamps": False}),
-    ("beam 1", "int8", {"beam_size": 1}),
-    ("no VAD: 30 s windows in sequence, temperature fallback, previous text", "int8", {"vad": False}),
+    ("default: float32, VAD chunks packed in 30 s, skipped speech decoded again", "float32", {}),
+    ("int8 (the previous compute type)", "int8", {}),
+    ("previous default: int8, no re-decode of skipped speech", "int8", {"fill_skipped": False}),
+    ("each stretch of speech decoded alone (no 30 s packing)", "float32", {"merge_chunks": False, "fill_skipped": False}),
+    ("with timestamp tokens", "float32", {"without_timestamps": False}),
+    ("beam 1", "float32", {"beam_size": 1}),
+    ("no VAD: 30 s windows in sequence, temperature fallback, previous text", "float32", {"vad": False}),
 ]
 SNR_DB = 5
 Clip = tuple[str, np.ndarray, str]  # name, 16 kHz audio, reference
@@ -198,7 +198,7 @@ def decoders(engines: tuple[str, ...]) -> list[tuple[str, Callable[[np.ndarray, 
     from localize.transcription.models import resolve_model
 
     model = resolve_model(None)
-    loaded = {"int8": load_engine("faster-whisper"), "float32": FasterWhisperEngine(model, compute_type="float32")}
+    loaded = {"float32": load_engine("faster-whisper"), "int8": FasterWhisperEngine(model, compute_type="int8")}
     rows = []
     for name, compute, overrides in CONFIGS:
         def decode(audio, language, engine=loaded[compute], overrides=overrides):
