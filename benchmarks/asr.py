@@ -10,7 +10,7 @@
 1. CER on ../shared/eval/audio_zh (gold and gold-likely rows; Traditional->Simplified,
    punctuation and spaces removed; micro-averaged over reference characters) and WER on
    ../shared/eval/audio_en (lowercase, punctuation removed), per clip and overall, for
-   faster-whisper (int8) and openai-whisper (fp32) on the same Whisper base weights (the
+   faster-whisper (float32) and openai-whisper (fp32) on the same Whisper base weights (the
    bundled CTranslate2 model and its `localize models convert` checkpoint).
 2. Real-time factor (processing time / audio time) of each engine on those clips, end to end
    (ffmpeg decode, VAD, language, recognition, cue cutting).
