@@ -15,7 +15,7 @@ from localize.validate import as_band, as_int, as_optional_text, as_path, as_tex
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.transcription.chinese import chinese_text, converter, restore_terms
-from localize.transcription.engines import DecodeOptions, Engine, load_engine, speech_only, speech_regions
+from localize.transcription.engines import SAMPLES_PER_MS, DecodeOptions, Engine, load_engine, speech_clips, speech_only, speech_regions
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
 from localize.transcription.speakers import SpeakerVoices
 
@@ -166,6 +166,30 @@ def recognize(backend: Engine, audio: np.ndarray, options: DecodeOptions) -> lis
     if options.hotwords and (looks_looped(text) or echoes_hotwords(text, options.hotwords)):
         log.info("hotwords took over the decoder's output; decoding again without them")
         words = backend.words(audio, replace(options, hotwords=None))
+    return fill_skipped(backend, audio, options, words) if options.vad and options.fill_skipped else words
+
+
+#: a stretch of speech with fewer words per second than this was skipped by the decoder
+MIN_WORDS_PER_SECOND = 1.0
+
+
+def fill_skipped(backend: Engine, audio: np.ndarray, options: DecodeOptions, words: list[Word]) -> list[Word]:
+    """``words`` with the stretches of speech the decoder skipped decoded again on their own.
+
+    Decoding up to 30 s of speech at once, Whisper base often ends its output after one
+    sentence of several, and word alignment then stretches the last words over the
+    unspoken part ("欢4.2-7.4 迎7.4-9.9" over a 5 s sentence it never wrote). A stretch
+    of speech (:func:`speech_clips`) holding under ``MIN_WORDS_PER_SECOND`` word midpoints
+    is decoded alone; its new words replace the old ones when there are more of them.
+    """
+    for start, end in speech_clips(audio):
+        inside = [w for w in words if start <= (w.start + w.end) // 2 < end]
+        if len(inside) >= MIN_WORDS_PER_SECOND * (end - start) / 1000:
+            continue
+        again = [_shift(w, start) for w in backend.words(audio[start * SAMPLES_PER_MS:end * SAMPLES_PER_MS], options)]
+        if len(again) > len(inside):
+            log.info("speech at %d-%d ms was skipped by the decoder; decoded it on its own", start, end)
+            words = sorted([w for w in words if w not in inside] + again, key=lambda w: w.start)
     return words
 
 

@@ -39,6 +39,13 @@ class DecodeOptions:
     patience: float = 1.0
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     condition_on_previous_text: bool = True
+    #: faster-whisper with VAD: pack speech chunks into 30 s windows (its default; context
+    #: helps) instead of decoding each stretch of speech (:func:`speech_clips`) on its own
+    merge_chunks: bool = True
+    #: decode text tokens only (faster-whisper's batched default)
+    without_timestamps: bool = True
+    #: decode again the stretches of speech the first pass skipped (see ``core.recognize``)
+    fill_skipped: bool = True
 
 
 class Engine(Protocol):
@@ -83,11 +90,15 @@ def _continues(previous: str, piece: str) -> bool:
 
 
 class FasterWhisperEngine:
-    """faster-whisper (CTranslate2): int8 on CPU, float16 on CUDA."""
+    """faster-whisper (CTranslate2): float32 on CPU, float16 on CUDA.
+
+    float32, not int8: int8 cost 2-5 CER points on noisy Mandarin (benchmarks/asr.py).
+    """
 
     name = "faster-whisper"
 
-    def __init__(self, model: ResolvedModel) -> None:
+    def __init__(self, model: ResolvedModel, compute_type: str | None = None) -> None:
+        """``compute_type``: CTranslate2's (default float32 on CPU, float16 on CUDA)."""
         import ctranslate2
         from faster_whisper import BatchedInferencePipeline, WhisperModel
 
@@ -96,7 +107,7 @@ class FasterWhisperEngine:
         self.device = "cuda" if cuda else "cpu"
         try:
             self._model = WhisperModel(
-                str(model.path), device=self.device, compute_type="float16" if cuda else "int8",
+                str(model.path), device=self.device, compute_type=compute_type or ("float16" if cuda else "float32"),
                 cpu_threads=cpu_threads(), download_root=str(_download_root("faster-whisper")),
             )
         except Exception as error:  # offline download or unreadable weights
@@ -108,15 +119,24 @@ class FasterWhisperEngine:
         return dict(probs)
 
     def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
-        """With VAD on, speech chunks are decoded in batches (about 2x faster on 2 cores and
-        as accurate: see docs/transcribe.md); without VAD, 30 s windows in sequence."""
+        """With VAD on, each stretch of speech is decoded on its own, in batches (see
+        docs/transcribe.md for why); without VAD, 30 s windows in sequence."""
         common = dict(
             language=options.language, beam_size=options.beam_size, patience=options.patience,
             temperature=list(options.temperature), initial_prompt=options.initial_prompt,
             hotwords=options.hotwords, word_timestamps=True,
         )
-        if options.vad:
-            segments, _ = self._batched.transcribe(audio, vad_filter=True, batch_size=BATCH_SIZE, **common)
+        if options.vad and options.merge_chunks:
+            segments, _ = self._batched.transcribe(
+                audio, vad_filter=True, batch_size=BATCH_SIZE, without_timestamps=options.without_timestamps, **common
+            )
+        elif options.vad:
+            clips = [{"start": a / 1000, "end": b / 1000} for a, b in speech_clips(audio)]
+            if not clips:
+                return []
+            segments, _ = self._batched.transcribe(
+                audio, clip_timestamps=clips, batch_size=BATCH_SIZE, without_timestamps=options.without_timestamps, **common
+            )
         else:
             segments, _ = self._model.transcribe(
                 audio, vad_filter=False, condition_on_previous_text=options.condition_on_previous_text, **common
@@ -203,6 +223,14 @@ def speech_only(audio: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
         pieces.append(audio[chunk["start"]:chunk["end"]])
         kept += chunk["end"] - chunk["start"]
     return (np.concatenate(pieces) if pieces else np.zeros(0, np.float32)), mapping
+
+
+def speech_clips(audio: np.ndarray, min_silence_ms: int = 700, pad_ms: int = 400) -> list[tuple[int, int]]:
+    """(start, end) in ms of stretches of speech split at pauses of ``min_silence_ms``, each under 30 s."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    vad = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms, max_speech_duration_s=30 - 2 * pad_ms / 1000)
+    return [(c["start"] // SAMPLES_PER_MS, c["end"] // SAMPLES_PER_MS) for c in get_speech_timestamps(audio, vad)]
 
 
 def speech_regions(audio: np.ndarray, pad_ms: int = 30) -> list[tuple[int, int]]:
