@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from localize.errors import InputError
+from localize.processes import shielded
 
 
 @contextlib.contextmanager
@@ -28,7 +29,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         os.replace(tmp, target)
     finally:
-        with contextlib.suppress(FileNotFoundError):
+        with shielded(), contextlib.suppress(FileNotFoundError):
             tmp.unlink()
 
 

@@ -19,6 +19,7 @@ from typing import Any, Iterator, Sequence
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 
 _received: list[int] = []  # the stop signal that arrived, once one has
+_shield = [0]  # how many :func:`shielded` blocks are open
 
 
 class Interrupted(SystemExit):
@@ -55,7 +56,21 @@ def catch_signals() -> None:
 def _raise_once(signum: int, frame: Any) -> None:
     if not _received:
         _received.append(signum)
-        raise Interrupted(signum)
+        if not _shield[0]:
+            raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def shielded() -> Iterator[None]:
+    """Let the block (a cleanup: removing a partial file or build folder) run to its end; a
+    stop signal that arrives meanwhile is raised as :class:`Interrupted` right after it."""
+    _shield[0] += 1
+    try:
+        yield
+    finally:
+        _shield[0] -= 1
+    if not _shield[0]:
+        check_interrupted()
 
 
 def check_interrupted() -> None:

@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -178,3 +179,22 @@ def test_children_die_with_a_killed_process(tmp_path, env):
     assert not ours(mark)
     shutil.rmtree(env["TMPDIR"])
     os.mkdir(env["TMPDIR"])
+
+
+def test_a_stop_signal_during_cleanup_is_raised_after_it():
+    """A signal that lands while a partial file or build folder is being removed must not cut
+    the removal short (it left a cache build folder under load); it is raised right after."""
+    script = ("import os, signal, sys\n"
+              "from localize.processes import catch_signals, shielded\n"
+              "catch_signals()\n"
+              "try:\n"
+              "    with shielded():\n"
+              "        os.kill(os.getpid(), signal.SIGTERM)\n"
+              "        print('cleanup finished', flush=True)\n"
+              "    print('after the block', flush=True)\n"
+              "except SystemExit as stop:\n"
+              "    print(stop, flush=True)\n"
+              "    raise\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 128 + signal.SIGTERM, result.stderr
+    assert result.stdout.splitlines() == ["cleanup finished", "Aborted (SIGTERM)"]

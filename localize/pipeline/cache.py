@@ -21,6 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from localize.processes import shielded
+
 STALE_TMP_SECONDS = 3600
 
 
@@ -90,7 +92,8 @@ class StageCache:
                 if not (parent / key).is_dir():
                     raise
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            with shielded():
+                shutil.rmtree(tmp, ignore_errors=True)
 
     def compute(self, stage: str, key: str, build: Callable[[Path], None]) -> tuple[Path, bool]:
         """The entry for ``key``, building it with ``build(folder)`` if absent; also says if it was a hit."""
