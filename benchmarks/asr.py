@@ -39,6 +39,8 @@ from typing import Callable
 
 import numpy as np
 
+from localize.text import edit_distance
+
 ROOT = Path(__file__).resolve().parent.parent
 #: ../shared/eval beside the checkout (or beside its parent, for a git worktree one level down)
 EVAL = next((p for p in (ROOT.parent / "shared" / "eval", ROOT.parent.parent / "shared" / "eval") if p.is_dir()),
@@ -47,15 +49,6 @@ FIXTURES = ROOT / "fixtures"
 ENGINES = ("faster-whisper", "openai-whisper")
 #: single digits are spelled out so "1 2 3" and "one two three" compare equal
 DIGITS = dict(zip("0123456789", "zero one two three four five six seven eight nine".split()))
-
-
-def edit_distance(a: list, b: list) -> int:
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
 
 
 def units(text: str, language: str) -> list[str]:

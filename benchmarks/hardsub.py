@@ -30,7 +30,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from asr import edit_distance  # benchmarks/ is on the path: each script runs from it
+from localize.text import edit_distance
 from localize import load
 from localize.delivery import burn
 from localize.errors import LocalizeError

@@ -25,6 +25,7 @@ from localize.hardsub.frames import frames, video_size
 from localize.hardsub.ocr import OcrEngine, load_ocr
 from localize.media import TruncatedMedia, check_input, probe
 from localize.model import DEFAULT_FPS, Cue, Track, is_cjk
+from localize.text import edit_distance
 
 log = logging.getLogger("localize.hardsub")
 
@@ -215,7 +216,7 @@ def _same_subtitle(a: _Read, b: _Read, bridged: int, min_confidence: float) -> b
     if min(a.confidence, b.confidence) >= min_confidence:
         return False
     shared = sum(ch in longer for ch in shorter if not ch.isspace()) / max(len(shorter.replace("\n", "")), 1)
-    return _distance(shorter, longer) <= SIMILAR_SHARE * len(longer) or shared >= SHARED_SHARE
+    return edit_distance(shorter, longer) <= SIMILAR_SHARE * len(longer) or shared >= SHARED_SHARE
 
 
 def _letters(text: str) -> str:
@@ -232,16 +233,6 @@ def _part_of(part: str, whole: str) -> bool:
             return False
         del lines[match]
     return True
-
-
-def _distance(a: str, b: str) -> int:
-    """Levenshtein distance."""
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        previous, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (x != y))
-    return row[-1]
 
 
 def _language(cues: list[Cue], language: str) -> str | None:
