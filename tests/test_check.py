@@ -189,3 +189,14 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, args, message):
         assert result.exit_code == 1
         assert result.output.startswith(message.format(**names)) and result.output.count("\n") == 1, result.output
     assert not out.exists()
+
+
+def test_markup_tags_count_as_no_characters():
+    """Line length and reading speed count what shows: an italic off-screen voice is not
+    42 + 7 characters long (<i>...</i>), and a coloured line not 25 more."""
+    shown = "x" * 42
+    for text in (f"<i>{shown}</i>", f'<font color="#FFFF00">{shown}</font>', f"<b>{shown}</b>"):
+        track = Track(cues=[Cue(0, 2500, text)], language="en")
+        assert not [v for v in check(track, "en").violations if v.rule in ("line_length", "reading_speed")], text
+    too_long = Track(cues=[Cue(0, 2500, f"<i>{shown}x</i>")], language="en")
+    assert "line 1 has 43 characters > 42" in " ".join(str(v) for v in check(too_long, "en").violations)

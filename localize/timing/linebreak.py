@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from localize.formats.markup import plain
 from localize.model import is_cjk, join_lines
 from localize.timing.profiles import Profile
 
@@ -45,8 +46,8 @@ CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\u
 
 
 def text_length(text: str) -> int:
-    """Characters a line shows (one per character, CJK or not)."""
-    return len(text)
+    """Characters a line shows (one per character, CJK or not; markup tags show none)."""
+    return len(plain(text))
 
 
 def break_lines(text: str, profile: Profile, protected: Sequence[str] = ()) -> str:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Sequence
 
+from localize.formats.markup import plain
 from localize.model import Cue, Track, Word, format_ms, join_lines, require_track
 from localize.timing.linebreak import (
     allowed_breaks, break_cost, break_lines, fits, text_length,
@@ -113,8 +114,8 @@ class Grid:
 
 
 def reading_length(text: str) -> int:
-    """Characters counted for reading speed: everything but line breaks."""
-    return len(text.replace("\n", ""))
+    """Characters counted for reading speed: everything but line breaks and markup tags."""
+    return len(plain(text).replace("\n", ""))
 
 
 def retime(
