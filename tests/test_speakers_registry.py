@@ -7,25 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from localize.cli import cli
 from localize.errors import ConfigError
 from localize.speakers import REGISTRY_FILE, SPEAKERS_FILE, SpeakerRegistry
+from test_speakers import assert_one_line_error, run
 
 CAST = Path(__file__).resolve().parent.parent / "fixtures" / "title_cast"
-
-
-def run(*args: object):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def speaker(**changes) -> dict:
