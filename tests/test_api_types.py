@@ -10,6 +10,7 @@ import pytest
 import localize
 from localize import ConfigError, Cue, InputError, LocalizeError, ModelError, Track
 from localize.errors import ConfigError as ConfigErrorInErrors
+from localize.pipeline import RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EPISODE = ROOT / "fixtures" / "episode_zh" / "episode.mp4"
@@ -80,7 +81,8 @@ def test_one_glossary_path_given_as_a_string_is_one_file(tmp_path):
     with pytest.raises(ConfigError, match="nonexistent.csv: glossary file not found"):
         localize.translate(EN, "es", glossaries="nonexistent.csv")
     with pytest.raises(InputError, match="nonexistent.csv: no such file"):
-        localize.run_episode(EPISODE, "es-419", tmp_path / "o", source_subs=SOURCE_SUBS, glossaries="nonexistent.csv")
+        localize.run_episode(EPISODE, "es-419", tmp_path / "o", source_subs=SOURCE_SUBS,
+                             options=RunOptions(glossaries="nonexistent.csv"))
 
 
 def test_media_without_audio_is_an_input_error(tmp_path):
