@@ -42,6 +42,8 @@ CALLS = {
     "run_episode(markets=5)": (lambda out: localize.run_episode(EPISODE, 5, out / "o", source_subs=SOURCE_SUBS), "markets must be a list"),
     "run_episode(output None)": (lambda out: localize.run_episode(EPISODE, "en-US", None, source_subs=SOURCE_SUBS), "output_dir must be a file path"),
     "run_episode(source_subs=track)": (lambda out: localize.run_episode(EPISODE, "en-US", out / "o", source_subs=EN), "source_subs must be a file path"),
+    "run_episode(options=dict)": (lambda out: localize.run_episode(EPISODE, "en-US", out / "o", options={"language": "zh"}), "options must be a RunOptions, got dict"),
+    "batch(options=dict)": (lambda out: localize.batch([EPISODE], "en-US", out / "o", options={"language": "zh"}), "options must be a RunOptions, got dict"),
     "batch(None)": (lambda out: localize.batch(None, "en-US", out / "o"), "inputs must be a list"),
     "batch(5)": (lambda out: localize.batch(5, "en-US", out / "o"), "inputs must be a list"),
     "batch([None])": (lambda out: localize.batch([None], "en-US", out / "o"), "inputs: each item must be"),
