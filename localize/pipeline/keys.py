@@ -19,7 +19,7 @@ from localize import processes
 from localize.errors import InputError
 from localize.fileio import sha256_file
 from localize.media import MediaInfo, check_input
-from localize.pipeline.cache import code_version
+from localize.pipeline.cache import code_version, hash_value
 from localize.pipeline.manifest import FileRecord, Inputs, MediaInput
 from localize.pipeline.markets import MarketProfile
 from localize.validate import PATH_TYPES, as_items, shown
@@ -93,10 +93,20 @@ def _strip_paths(value: Any) -> Any:
     return value
 
 
-def _settings(dub: bool, language: str, model: str | None, engine: str,
-              profiles: list[MarketProfile]) -> dict[str, Any]:
-    return {"dub": dub, "language": language, "model": model, "engine": engine,
-            "markets": {m.code: m.to_dict() for m in profiles}}
+def _settings(dub: bool, options: RunOptions, profiles: list[MarketProfile]) -> dict[str, Any]:
+    settings = {"dub": dub, "language": options.language, "model": options.model, "engine": options.engine,
+                "markets": {m.code: m.to_dict() for m in profiles}}
+    if str(options.speakers) != "off":
+        settings["speakers"] = str(options.speakers)
+    if options.source != "audio":  # the default keeps the keys (and caches) of earlier runs
+        settings["source"] = options.source
+    return settings
+
+
+def _episode_key(inputs: Inputs, settings: dict[str, Any], versions: dict[str, Any]) -> str:
+    """What an identical re-run finds in the manifest: then nothing is done again."""
+    return hash_value({"inputs": _strip_paths(inputs.to_dict()), "settings": settings, "code": versions["code"],
+                       "argos": versions["argos_packages"]})
 
 
 def _versions() -> dict[str, Any]:

@@ -207,7 +207,6 @@ class MarketResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MarketResult:
-        """A market entry of a manifest, or the dub and burn stages' cached reports with the market's outputs."""
         outputs = [OutputFile.from_dict(o) for o in data.get("outputs", [])]
         translation, dub = data.get("translation"), data.get("dub")
         return cls(

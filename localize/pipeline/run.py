@@ -35,7 +35,8 @@ from localize.model import GlossaryReport, Track
 from localize.paths import inside, safe_name
 from localize.pipeline.cache import StageCache, code_version, hash_value
 from localize.pipeline.deliver import Log, _burn, _cached_track, _Context, _dub, _write_subs
-from localize.pipeline.keys import RunOptions, _argos_packages, _checked, _file_entry, _inputs, _settings, _strip_paths, _versions
+from localize.pipeline.keys import (RunOptions, _argos_packages, _checked, _episode_key, _file_entry, _inputs, _settings,
+                                    _versions)
 from localize.pipeline.manifest import (GlossaryResult, Manifest, MarketResult, RunInfo, TermUsage, TranslationResult,
                                         burn_report, dub_report)
 from localize.pipeline.markets import MarketProfile, load_markets
@@ -79,14 +80,8 @@ def run_episode(
                    [media, *(Path(p) for p in (source_subs, shots, context) if p is not None), *map(Path, glossaries)],
                    _synopsis(context))
     profiles = [_with_engine(m, options.translate_engine, options.llm_model) for m in profiles]
-    settings = _settings(dub, options.language, options.model, options.engine, profiles)
-    if str(options.speakers) != "off":
-        settings["speakers"] = str(options.speakers)
-    if options.source != "audio":  # the default keeps the keys (and caches) of earlier runs
-        settings["source"] = options.source
-    versions = _versions()
-    key = hash_value({"inputs": _strip_paths(inputs.to_dict()), "settings": settings, "code": versions["code"],
-                      "argos": versions["argos_packages"]})
+    settings, versions = _settings(dub, options, profiles), _versions()
+    key = _episode_key(inputs, settings, versions)
     ctx.cache.sweep()  # leftovers of killed runs
     previous = _finished(ctx.episode_dir, key)
     if previous is not None:
