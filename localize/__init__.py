@@ -38,6 +38,7 @@ _LAZY = {
     "diarize": "localize.speakers",
     "burn": "localize.delivery",
     "run_episode": "localize.pipeline",
+    "RunOptions": "localize.pipeline",
     "batch": "localize.pipeline",
 }
 

@@ -10,6 +10,7 @@ import pytest
 import localize
 from localize import ConfigError, Cue, InputError, LocalizeError, ModelError, Track
 from localize.errors import ConfigError as ConfigErrorInErrors
+from localize.pipeline import RunOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EPISODE = ROOT / "fixtures" / "episode_zh" / "episode.mp4"
@@ -41,6 +42,8 @@ CALLS = {
     "run_episode(markets=5)": (lambda out: localize.run_episode(EPISODE, 5, out / "o", source_subs=SOURCE_SUBS), "markets must be a list"),
     "run_episode(output None)": (lambda out: localize.run_episode(EPISODE, "en-US", None, source_subs=SOURCE_SUBS), "output_dir must be a file path"),
     "run_episode(source_subs=track)": (lambda out: localize.run_episode(EPISODE, "en-US", out / "o", source_subs=EN), "source_subs must be a file path"),
+    "run_episode(options=dict)": (lambda out: localize.run_episode(EPISODE, "en-US", out / "o", options={"language": "zh"}), "options must be a RunOptions, got dict"),
+    "batch(options=dict)": (lambda out: localize.batch([EPISODE], "en-US", out / "o", options={"language": "zh"}), "options must be a RunOptions, got dict"),
     "batch(None)": (lambda out: localize.batch(None, "en-US", out / "o"), "inputs must be a list"),
     "batch(5)": (lambda out: localize.batch(5, "en-US", out / "o"), "inputs must be a list"),
     "batch([None])": (lambda out: localize.batch([None], "en-US", out / "o"), "inputs: each item must be"),
@@ -80,7 +83,8 @@ def test_one_glossary_path_given_as_a_string_is_one_file(tmp_path):
     with pytest.raises(ConfigError, match="nonexistent.csv: glossary file not found"):
         localize.translate(EN, "es", glossaries="nonexistent.csv")
     with pytest.raises(InputError, match="nonexistent.csv: no such file"):
-        localize.run_episode(EPISODE, "es-419", tmp_path / "o", source_subs=SOURCE_SUBS, glossaries="nonexistent.csv")
+        localize.run_episode(EPISODE, "es-419", tmp_path / "o", source_subs=SOURCE_SUBS,
+                             options=RunOptions(glossaries="nonexistent.csv"))
 
 
 def test_media_without_audio_is_an_input_error(tmp_path):
