@@ -111,10 +111,6 @@ class FileMemo(Generic[T]):
                     self._entries.popitem(last=False)
         return value
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """Hex SHA-256 of a file's contents, read in 4 MiB blocks; once per file content (:class:`FileMemo`)."""

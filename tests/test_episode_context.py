@@ -73,10 +73,10 @@ def probed_files(lines: list[str]) -> Counter:
 
 
 def test_ffprobe_runs_once_per_file(cold_run):
-    """19 runs before (7 full probes of the media in 7 stages, 2 codec look-ups, the packet
-    timestamps). Now: the media once; and the en-US dub.wav, our own output that the burn
-    puts under the picture (checked to hold audio, its codec picks copy or re-encode).
-    es-419 is not burned, so its dub.wav is never probed."""
+    """19 runs before: the media 17 times (14 full probes from 7 stages, 2 codec look-ups,
+    the packet timestamps), the burned dub.wav twice. Now: the media once; and the en-US
+    dub.wav, our own output that the burn puts under the picture (checked to hold audio; its
+    codec picks copy or re-encode). es-419 is not burned, so its dub.wav is never probed."""
     episode, lines, _ = cold_run
     assert probed_files(lines) == {str(HARDSUB): 1, str(episode / "en-US" / "dub.wav"): 1}, lines
     assert len(lines) == 2
@@ -121,7 +121,8 @@ def test_a_changed_file_is_probed_and_hashed_again(tmp_path, caplog):
     clip = settled(Path(shutil.copy2(HARDSUB, tmp_path / "clip.mp4")), 20)
     before = probe(clip), sha256_file(clip)
     audio = tmp_path / "audio.m4a"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(HARDSUB), "-vn", "-c", "copy", str(audio)], check=True)
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(HARDSUB), "-vn", "-c", "copy", str(audio)],
+                   check=True)
     inode = clip.stat().st_ino
     shutil.copyfile(audio, clip)  # rewritten in place: the same inode, new size and mtime
     assert settled(clip, 15).stat().st_ino == inode

@@ -77,6 +77,9 @@ class RegisteredSpeaker:
                 "episodes": self.episodes, "samples": self.samples}
 
 
+StoredRegistry = tuple[str, dict[str, RegisteredSpeaker], dict[str, str]]  # encoder, speakers, merged labels
+
+
 class SpeakerRegistry:
     """The speakers of one title, stored in ``folder``; ``encoder``: the encoder of a run that will
     learn voices (the stored registry must match it, and must not be a symbolic link)."""
@@ -182,7 +185,7 @@ class SpeakerRegistry:
         self.merged[source] = target
 
 
-def _parse_registry(path: Path) -> tuple[str, dict[str, RegisteredSpeaker], dict[str, str]]:
+def _parse_registry(path: Path) -> StoredRegistry:
     """(encoder, speakers, merged labels) of a registry file, every field checked."""
     log.debug("reading speaker registry %s", path)
     data = _read(path, json.loads, "JSON")
@@ -199,7 +202,7 @@ def _parse_registry(path: Path) -> tuple[str, dict[str, RegisteredSpeaker], dict
 
 
 #: parsed once per file content; a save writes a new file (new inode, size or mtime), so the next load reads it
-_REGISTRIES: FileMemo[tuple[str, dict[str, RegisteredSpeaker], dict[str, str]]] = FileMemo(_parse_registry, 16, named=True)
+_REGISTRIES: FileMemo[StoredRegistry] = FileMemo(_parse_registry, 16, named=True)
 
 
 def _read(path: Path, parse: Callable[[str], Any], kind: str) -> Any:
