@@ -10,7 +10,6 @@ match the input; the audio is the input's (copied) or a given dub.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 import tempfile
@@ -21,11 +20,10 @@ from typing import Any
 import pysubs2
 
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
-from localize import processes
 from localize.delivery.layout import Box, line_count, place, static_text, wrap
 from localize.errors import ConfigError, InputError
 from localize.fileio import atomic_path, refuse_overwrite
-from localize.media import MediaInfo, check_input, media_arg, probe, require_tool, run_ffmpeg
+from localize.media import MediaInfo, check_input, media_arg, probe, run_ffmpeg
 from localize.model import Cue, Track, format_ms
 from localize.validate import as_band, as_optional_text, as_path
 
@@ -112,7 +110,7 @@ def burn(
     if output.suffix.lower() not in (".mp4", ".mov", ".mkv"):
         raise InputError(f"{output}: the burned video must be .mp4, .mov or .mkv")
     refuse_overwrite([output], [video, None if isinstance(subs, Track) else subs, audio])
-    audio_from = _audio_input(audio)
+    dub = _audio_input(audio)
     language = _language(track)
     play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
     ass_style, placing = _style(font_for(language), style, language, play_res)
@@ -133,7 +131,7 @@ def burn(
         if plan is not None and plan.mode == "inpaint":
             picture = Path(tmp) / "covered.mkv"
             inpaint_video(video, plan, picture)
-        _render(picture, audio_from or video, info, document, plan, Path(tmp), part,
+        _render(picture, dub or info, info, document, plan, Path(tmp), part,
                 has_audio=info.has_audio or audio is not None)
     return report
 
@@ -148,14 +146,14 @@ def _track(subs: Track | str | Path) -> Track:
     return load(check_input(subs))
 
 
-def _audio_input(audio: str | Path | None) -> Path | None:
-    """The dub file, checked to hold an audio stream."""
+def _audio_input(audio: str | Path | None) -> MediaInfo | None:
+    """The dub file's probe, checked to hold an audio stream."""
     if audio is None:
         return None
-    path = check_input(audio)
-    if not probe(path).has_audio:
-        raise InputError(f"{path}: has no audio stream to use as the dub")
-    return path
+    info = probe(check_input(audio))
+    if not info.has_audio:
+        raise InputError(f"{info.path}: has no audio stream to use as the dub")
+    return info
 
 
 def _language(track: Track) -> str | None:
@@ -346,18 +344,18 @@ def _inside(box: Box, cover: tuple[int, int, int, int]) -> bool:
     return width * height >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
 
 
-def _render(picture: Path, audio_from: Path, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None,
+def _render(picture: Path, audio_from: MediaInfo, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None,
             tmp: Path, target: Path, has_audio: bool) -> None:
     subs = tmp / "subs.ass"
     subs.write_text(document.to_string("ass"), encoding="utf-8")
     chain = plan.filter("0:v", "covered") if plan is not None and plan.mode != "inpaint" else "[0:v]null[covered]"
     graph = f"{chain};[covered]subtitles=filename='{subs}'{_even(info)}[out]"
     (tmp / "graph.txt").write_text(graph, encoding="utf-8")
-    args = ["-i", media_arg(picture), "-i", media_arg(audio_from), "-filter_complex_script", media_arg(tmp / "graph.txt"),
+    args = ["-i", media_arg(picture), "-i", media_arg(audio_from.path), "-filter_complex_script", media_arg(tmp / "graph.txt"),
             "-map", "[out]", "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p",
             "-fps_mode", "passthrough", "-map_metadata", "-1", "-movflags", "+faststart"]
     if has_audio:
-        copy = _audio_codec(audio_from) in ("aac", "mp3") and target.suffix.lower() != ".mkv"
+        copy = audio_from.audio_codec in ("aac", "mp3") and target.suffix.lower() != ".mkv"
         args += ["-map", "1:a:0", *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
                  "-t", f"{info.duration / 1000:.3f}"]
     run_ffmpeg([*args, media_arg(target)], "burning subtitles")
@@ -370,10 +368,3 @@ def _even(info: MediaInfo) -> str:
         return ""
     return (f",pad={width + width % 2}:{height + height % 2}:0:0,"
             f"fillborders=right={width % 2}:bottom={height % 2}:mode=smear")
-
-
-def _audio_codec(path: Path) -> str | None:
-    result = processes.run([require_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
-                            "stream=codec_name", "-of", "json", media_arg(path)], text=True)
-    streams = json.loads(result.stdout or "{}").get("streams") or [{}]
-    return streams[0].get("codec_name")
