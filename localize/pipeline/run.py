@@ -287,22 +287,9 @@ def _ffmpeg_version() -> str | None:
 
 def _argos_packages() -> list[dict[str, Any]]:
     """Installed translation packages with a hash of each model: new models mean new translations."""
-    try:
-        from localize.translation import installed_pairs
-    except ImportError:
-        return []
-    found = []
-    for package in installed_pairs():
-        model = package.path / "model" / "model.bin"
-        stat = model.stat() if model.is_file() else None
-        digest = _model_digest(str(model), stat.st_size, stat.st_mtime_ns) if stat else None
-        found.append({"pair": package.pair, "version": package.version, "model_sha256": digest})
-    return found
+    from localize.translation import installed_models
 
-
-@functools.lru_cache(maxsize=None)
-def _model_digest(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(path)
+    return installed_models()
 
 
 # --- track (de)serialization for the cache ---------------------------------------------
@@ -326,14 +313,18 @@ def _source(ctx: _Context, inputs: dict[str, Any], subs: str | Path | None, lang
         key = {"subs": inputs["source_subs"]["sha256"], "language": language, "code": code_version("localize.formats")}
         track = _cached_track(ctx, "source", key, lambda: _load_subs(Path(subs), language))
     else:
+        from localize.hardsub import ocr_fingerprint
+        from localize.speakers import encoder_fingerprint
+        from localize.transcription import engine_fingerprint
+
         terms = _bias_terms(profiles, glossaries)
         key = {"media": inputs["media"]["sha256"], "language": language, "model": model, "engine": engine,
-               "terms": terms, "code": code_version("localize.transcription"),
-               "lib": _package_version("faster-whisper")}
+               "terms": terms, "code": code_version("localize.transcription"), "lib": engine_fingerprint(engine, model)}
         if str(speakers) != "off":
-            key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers")}
+            key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers"),
+                    "encoder": encoder_fingerprint()}
         if source != "audio":
-            key |= {"source": source, "ocr": code_version("localize.hardsub"), "ocr_lib": _package_version("rapidocr")}
+            key |= {"source": source, "ocr": code_version("localize.hardsub"), "ocr_lib": ocr_fingerprint()}
         title = ctx.episode_dir.parent
         track = _cached_track(ctx, "transcribe", key,
                               lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source))
@@ -462,10 +453,12 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
                profile: Any) -> Track:
     if _same_language(source.language, market.language):
         return source.replace(language=market.language)
+    from localize.translation import backend_fingerprint
+
     engine, llm_model = market.translate_engine, market.translate_model
     key = {"track": hash_value(source.to_dict()), "target": market.language,
            "glossaries": layer_hashes, "market": market.code, "engine": engine,
-           "engine_model": llm_model if engine == "llm" else _argos_packages(), "budgets": asdict(profile),
+           "engine_model": backend_fingerprint(engine, llm_model), "budgets": asdict(profile),
            "synopsis": hash_value(ctx.synopsis) if engine == "llm" else None,
            "code": code_version("localize.translation")}
     # The LLM's answers go to a memory beside the stage cache, window by window: an
@@ -539,11 +532,14 @@ def _output_entry(ctx: _Context, path: Path) -> dict[str, Any]:
 
 
 def _cast(ctx: _Context, market: MarketProfile, timed: Track) -> dict[str, Any]:
-    """The voices the title's speakers get in this market (part of the dub's cache key)."""
+    """The voices the title's speakers get in this market and their fingerprints (part of the dub's cache key)."""
+    from localize.dubbing import default_voice, voice_fingerprint
     from localize.dubbing.cast import cast_speakers
 
     cast = cast_speakers(timed.cues, timed.language, market.voice, market.voices, ctx.episode_dir.parent, market.code)
-    return {"voices": cast.voices, "names": cast.names, "aliases": cast.aliases}
+    specs = sorted({*cast.voices.values(), market.voice or default_voice(timed.language)})
+    return {"voices": cast.voices, "names": cast.names, "aliases": cast.aliases,
+            "tts": [voice_fingerprint(spec) for spec in specs]}
 
 
 def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts: list[int],
