@@ -11,7 +11,7 @@ import functools
 import os
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Callable, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, Callable, Generic, Protocol, TypeVar
 
 from localize.fileio import sha256_file
 
@@ -52,8 +52,8 @@ class HasFingerprint(Protocol):
 class Fingerprinted:
     """Mixin for engine classes: ``name`` and ``package`` class attributes give the fingerprint."""
 
-    name: ClassVar[str]
-    package: ClassVar[str | None] = None
+    name: str
+    package: str | None = None
 
     @classmethod
     def fingerprint(cls, model: str | None = None) -> Fingerprint:

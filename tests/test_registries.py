@@ -181,7 +181,8 @@ def _run(tmp_path: Path, name: str, market: Path) -> dict[str, bool]:
     """One pipeline run into a fresh output folder over the shared cache; stage -> cached (a given shot
     list is read, never cached)."""
     manifest = run_episode(EPISODE / "episode.mp4", [str(market)], tmp_path / name, dub=True, language="en",
-                           model="toy-model", engine="toy-asr", shots=EPISODE / "shots.csv", cache_dir=tmp_path / "cache")
+                           model="toy-model", engine="toy-asr", shots=EPISODE / "shots.csv",
+                           cache_dir=tmp_path / "cache")
     return {stage: info["cached"] for stage, info in manifest.run["stages"].items() if stage != "shots"}
 
 

@@ -195,8 +195,8 @@ def _check_schema(data: dict[str, Any], path: Path) -> None:
                 raise ConfigError(f"{path}: unknown key '{key}' in [{section}] (known: {', '.join(SCHEMA[section])})")
             check, expected = SCHEMA[section][key]
             if not check(value):
-                raise ConfigError(f"{path}: [{section}] {key} must be {expected() if callable(expected) else expected}, "
-                                  f"got {value!r}")
+                wanted = expected() if callable(expected) else expected
+                raise ConfigError(f"{path}: [{section}] {key} must be {wanted}, got {value!r}")
     for section, key in REQUIRED:
         if key not in data.get(section, {}):
             raise ConfigError(f"{path}: [{section}] {key} is required")
@@ -210,7 +210,8 @@ def _check_schema(data: dict[str, Any], path: Path) -> None:
     for section, key in (("subtitles", "formats"), ("mux", "subtitles")):
         unknown = [f for f in data.get(section, {}).get(key, []) if f not in subtitle_formats()]
         if unknown:
-            raise ConfigError(f"{path}: [{section}] {key}: unknown format {unknown[0]!r}; use {', '.join(subtitle_formats())}")
+            known = ", ".join(subtitle_formats())
+            raise ConfigError(f"{path}: [{section}] {key}: unknown format {unknown[0]!r}; use {known}")
 
 
 def _build(data: dict[str, Any], path: Path) -> MarketProfile:

@@ -29,6 +29,6 @@ from localize.speakers.registry import (
 
 __all__ = [
     "DEFAULT_ENCODER", "DERResult", "Diarization", "ENCODERS", "REGISTRY_FILE", "SPEAKERS_FILE", "SpeakerEncoder",
-    "SpeakerProfile", "SpeakerRegistry", "Turn", "assign_words", "diarization_error_rate", "diarize", "encoder_fingerprint",
-    "load_encoder", "load_profiles", "parse_speakers", "register_encoder", "save_profiles",
+    "SpeakerProfile", "SpeakerRegistry", "Turn", "assign_words", "diarization_error_rate", "diarize",
+    "encoder_fingerprint", "load_encoder", "load_profiles", "parse_speakers", "register_encoder", "save_profiles",
 ]

@@ -5,7 +5,14 @@
 """
 from localize.transcription.chinese import to_script
 from localize.transcription.core import AUTO_LANGUAGES, transcribe
-from localize.transcription.engines import ENGINES, DecodeOptions, Engine, engine_fingerprint, load_engine, register_engine
+from localize.transcription.engines import (
+    ENGINES,
+    DecodeOptions,
+    Engine,
+    engine_fingerprint,
+    load_engine,
+    register_engine,
+)
 from localize.transcription.models import (
     BASE_SHA256,
     ResolvedModel,

@@ -73,7 +73,8 @@ def transcribe(
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
     if source == "audio" and (band is not None or ocr_engine is not None):
-        raise InputError(f"{'a subtitle band' if band is not None else 'an OCR engine'} only applies to --source hardsub or auto")
+        option = "a subtitle band" if band is not None else "an OCR engine"
+        raise InputError(f"{option} only applies to --source hardsub or auto")
     info = probe(path)
     if source != "audio":
         track = _hardsub(path, info, source, band, language, script, ocr_engine)
@@ -111,7 +112,8 @@ def _hardsub(path: Path, info: MediaInfo, source: str, band: tuple[float, float]
         log.warning("%s: no video stream, so no burned-in subtitles; transcribing the audio", path)
         return None
     try:
-        track = read_hardsubs(path, band=band, language=hardsub_language, script=script, engine=ocr_engine or DEFAULT_OCR)
+        track = read_hardsubs(path, band=band, language=hardsub_language, script=script,
+                              engine=ocr_engine or DEFAULT_OCR)
     except NoSubtitlesFound as error:
         if source == "hardsub":
             raise
