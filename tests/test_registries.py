@@ -211,6 +211,13 @@ def test_ocr_engine_reads_hardsubs_from_the_cli(toys, tmp_path):
     assert {cue.text for cue in load(output).cues} == {"toy words"}
 
 
+def test_ocr_engine_with_audio_source_is_one_error_line(tmp_path):
+    output = tmp_path / "read.srt"
+    result = invoke("transcribe", EPISODE / "episode.mp4", "-o", output, "--ocr-engine", "rapidocr")
+    assert result.exit_code == 1 and not output.exists()
+    assert result.output.strip() == "Error: an OCR engine only applies to --source hardsub or auto"
+
+
 def test_market_delivers_sbv(tmp_path):
     market = tmp_path / "sbv.toml"
     market.write_text('[market]\ncode = "en-SBV"\nlanguage = "en"\n[subtitles]\nformats = ["sbv", "srt"]\n',
