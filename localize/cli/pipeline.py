@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from localize.cli.common import echo_json
+from localize.cli.common import RegistryChoice, echo_json
 
 if TYPE_CHECKING:
     from localize.pipeline import RunOptions
@@ -25,8 +25,9 @@ def _chain_options(command):
         click.option("--glossary", "-g", "glossaries", multiple=True, type=FILE,
                      help="Title glossary, added to each market's layers (repeatable)."),
         click.option("--model", default=None, help="Whisper model (name or folder)."),
-        click.option("--engine", default="faster-whisper", show_default=True, help="Transcription engine."),
-        click.option("--translate-engine", type=click.Choice(["argos", "llm"]), default=None,
+        click.option("--engine", type=RegistryChoice("localize.transcription.engines:ENGINES"),
+                     default="faster-whisper", show_default=True, help="Transcription engine."),
+        click.option("--translate-engine", type=RegistryChoice("localize.translation.backends:BACKENDS"), default=None,
                      help="Translation engine for every market (default: each market's [translate] engine, else argos)."),
         click.option("--llm-model", default=None, help="Model for --translate-engine llm (endpoint: OPENAI_BASE_URL)."),
         click.option("--context", "context", type=FILE, default=None,

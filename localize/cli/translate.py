@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from localize.cli.common import echo_json, warn
+from localize.cli.common import RegistryChoice, echo_json, warn
 from localize.cli.models import models
 from localize.errors import InputError, LocalizeError
 from localize.fileio import refuse_overwrite, write_text_atomic
@@ -24,7 +24,8 @@ from localize.fileio import refuse_overwrite, write_text_atomic
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the glossary report as JSON.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the translation memory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary report as JSON.")
-@click.option("--engine", type=click.Choice(["argos", "llm"]), default="argos", show_default=True,
+@click.option("--engine", type=RegistryChoice("localize.translation.backends:BACKENDS"), default="argos",
+              show_default=True,
               help="argos (offline MT) or llm (an OpenAI-compatible chat endpoint: OPENAI_BASE_URL, OPENAI_API_KEY).")
 @click.option("--model", default=None, help="LLM model name (--engine llm; default: LOCALIZE_LLM_MODEL or the config file).")
 @click.option("--context", "context_file", type=click.Path(dir_okay=False, path_type=Path), default=None,

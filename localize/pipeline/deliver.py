@@ -64,11 +64,14 @@ def _output_entry(ctx: _Context, path: Path) -> OutputFile:
 
 
 def _cast(ctx: _Context, market: MarketProfile, timed: Track) -> dict[str, Any]:
-    """The voices the title's speakers get in this market (part of the dub's cache key)."""
+    """The voices the title's speakers get in this market and their fingerprints (part of the dub's cache key)."""
+    from localize.dubbing import default_voice, voice_fingerprint
     from localize.dubbing.cast import cast_speakers
 
     cast = cast_speakers(timed.cues, timed.language, market.voice, market.voices, ctx.episode_dir.parent, market.code)
-    return {"voices": cast.voices, "names": cast.names, "aliases": cast.aliases}
+    specs = sorted({*cast.voices.values(), market.voice or default_voice(timed.language)})
+    return {"voices": cast.voices, "names": cast.names, "aliases": cast.aliases,
+            "tts": [voice_fingerprint(spec) for spec in specs]}
 
 
 def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts: list[int],

@@ -138,19 +138,6 @@ def _ffmpeg_version() -> str | None:
 
 def _argos_packages() -> list[dict[str, Any]]:
     """Installed translation packages with a hash of each model: new models mean new translations."""
-    try:
-        from localize.translation import installed_pairs
-    except ImportError:
-        return []
-    found = []
-    for package in installed_pairs():
-        model = package.path / "model" / "model.bin"
-        stat = model.stat() if model.is_file() else None
-        digest = _model_digest(str(model), stat.st_size, stat.st_mtime_ns) if stat else None
-        found.append({"pair": package.pair, "version": package.version, "model_sha256": digest})
-    return found
+    from localize.translation import installed_models
 
-
-@functools.lru_cache(maxsize=None)
-def _model_digest(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(path)
+    return installed_models()

@@ -35,7 +35,7 @@ from localize.model import GlossaryReport, Track
 from localize.paths import inside, safe_name
 from localize.pipeline.cache import StageCache, code_version, hash_value
 from localize.pipeline.deliver import Log, _burn, _cached_track, _Context, _dub, _write_subs
-from localize.pipeline.keys import (RunOptions, _argos_packages, _checked, _episode_key, _file_entry, _inputs, _settings,
+from localize.pipeline.keys import (RunOptions, _checked, _episode_key, _file_entry, _inputs, _settings,
                                     _versions)
 from localize.pipeline.manifest import (GlossaryResult, Manifest, MarketResult, RunInfo, TermUsage, TranslationResult,
                                         burn_report, dub_report)
@@ -204,10 +204,12 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
                profile: Any) -> Track:
     if _same_language(source.language, market.language):
         return source.replace(language=market.language)
+    from localize.translation import backend_fingerprint
+
     engine, llm_model = market.translate_engine, market.translate_model
     key = {"track": hash_value(source.to_dict()), "target": market.language,
            "glossaries": layer_hashes, "market": market.code, "engine": engine,
-           "engine_model": llm_model if engine == "llm" else _argos_packages(), "budgets": asdict(profile),
+           "engine_model": backend_fingerprint(engine, llm_model), "budgets": asdict(profile),
            "synopsis": hash_value(ctx.synopsis) if engine == "llm" else None,
            "code": code_version("localize.translation")}
     # The LLM's answers go to a memory beside the stage cache, window by window: an

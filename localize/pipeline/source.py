@@ -10,7 +10,7 @@ from localize.errors import LocalizeError
 from localize.model import Track
 from localize.pipeline.cache import code_version, hash_value
 from localize.pipeline.deliver import _cached_track, _Context, _write_subs
-from localize.pipeline.keys import RunOptions, _package_version
+from localize.pipeline.keys import RunOptions
 from localize.pipeline.manifest import Inputs, SourceResult
 from localize.pipeline.markets import MarketProfile
 
@@ -27,14 +27,18 @@ def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: Run
         key: dict[str, Any] = {"subs": inputs.source_subs.sha256, "language": language, "code": code_version("localize.formats")}
         track = _cached_track(ctx, "source", key, lambda: _load_subs(Path(subs), language))
     else:
+        from localize.hardsub import ocr_fingerprint
+        from localize.speakers import encoder_fingerprint
+        from localize.transcription import engine_fingerprint
+
         terms = _bias_terms(profiles, glossaries)
         key = {"media": inputs.media.sha256, "language": language, "model": model, "engine": engine,
-               "terms": terms, "code": code_version("localize.transcription"),
-               "lib": _package_version("faster-whisper")}
+               "terms": terms, "code": code_version("localize.transcription"), "lib": engine_fingerprint(engine, model)}
         if str(speakers) != "off":
-            key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers")}
+            key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers"),
+                    "encoder": encoder_fingerprint()}
         if source != "audio":
-            key |= {"source": source, "ocr": code_version("localize.hardsub"), "ocr_lib": _package_version("rapidocr")}
+            key |= {"source": source, "ocr": code_version("localize.hardsub"), "ocr_lib": ocr_fingerprint()}
         title = ctx.episode_dir.parent
         track = _cached_track(ctx, "transcribe", key,
                               lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source))

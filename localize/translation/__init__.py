@@ -7,15 +7,16 @@ and a translation memory.
 []
 """
 from localize.translation.backends import (
-    BACKENDS, ArgosTranslator, LineTranslator, PivotTranslator, Translator, get_translator,
+    BACKENDS, ArgosTranslator, LineTranslator, PivotTranslator, Translator, backend_fingerprint, get_translator,
+    register_backend,
 )
 from localize.translation.core import translate
 from localize.translation.glossary import Glossary, Term, check_glossary, load_glossaries, load_glossary
 from localize.translation.memory import TranslationMemory
-from localize.translation.packages import install_file, install_pair, installed_pairs
+from localize.translation.packages import install_file, install_pair, installed_models, installed_pairs
 
 __all__ = [
     "BACKENDS", "ArgosTranslator", "Glossary", "LineTranslator", "PivotTranslator", "Term", "TranslationMemory", "Translator",
-    "check_glossary", "get_translator", "install_file", "install_pair", "installed_pairs", "load_glossaries",
-    "load_glossary", "translate",
+    "backend_fingerprint", "check_glossary", "get_translator", "install_file", "install_pair", "installed_models",
+    "installed_pairs", "load_glossaries", "load_glossary", "register_backend", "translate",
 ]
