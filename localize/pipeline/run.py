@@ -365,10 +365,10 @@ def _load_subs(path: Path, language: str) -> Track:
 
 def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str],
                 speakers: str | int = "off", title: Path | None = None, source: str = "audio") -> Track:
-    from localize.transcription import transcribe
+    from localize.transcription import SpeakerOptions, TranscriptionOptions, transcribe
 
-    track = transcribe(media, language=language, model=model, engine=engine, glossary=terms or None,
-                       speakers=speakers, title=title if str(speakers) != "off" else None, source=source)
+    track = transcribe(media, language, terms or None, options=TranscriptionOptions(engine, model), source=source,
+                       speakers=SpeakerOptions(speakers, title if str(speakers) != "off" else None))
     # machine-specific paths stay out of outputs (the manifest records the inputs)
     return track.replace(meta={k: v for k, v in track.meta.items() if k not in PATH_META})
 
@@ -477,7 +477,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
 
         return translate(source, market.language, source=source.language,
                          glossaries=[glossary] if glossary else (), cache=memory, market=market.code,
-                         engine=engine, model=llm_model, profile=profile, context=ctx.synopsis)
+                         options=market.translation_options(profile, ctx.synopsis))
 
     stage = f"translate-{market.code}"
     track = _cached_track(ctx, stage, key, build)
@@ -557,17 +557,15 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
            "code": [code_version("localize.dubbing"), code_version("localize.formats")]}
 
     def build(entry: Path) -> None:
-        from localize.dubbing import dub
+        from localize.dubbing import MuxOptions, dub
         from localize.formats import save
 
         subtitles = []
         for fmt in market.mux_subtitles if mux else ():
             subtitles.append((save(timed, entry / f"subtitles.{fmt}"), market.language))
         report = dub(timed, entry / "dub.wav", video=ctx.media if ctx.info.has_video else None,
-                     voice=market.voice, voices=market.voices or None, loudness=market.loudness,
-                     true_peak=market.true_peak, mux=entry / "muxed.mp4" if mux else None,
-                     subtitles=subtitles, max_speed=market.max_speed, shots=cuts, original_language=source_language,
-                     title=ctx.episode_dir.parent, market=market.code)
+                     voice=market.voice_options(ctx.episode_dir.parent), mix=market.mix_options(),
+                     mux=MuxOptions(entry / "muxed.mp4", subtitles, source_language) if mux else None, shots=cuts)
         data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux")}  # temp paths
         (entry / "report.json").write_bytes(canonical({**data, "voice": market.voice}))
 

@@ -8,12 +8,17 @@ The model loads on the first call that needs it: a fully cached run never loads 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
 from localize.errors import InputError, LocalizeError
 from localize.translation.languages import base_language, is_unspaced
 from localize.translation.packages import InstalledPackage, find_package
 from localize.translation.sentences import split_sentences
+
+if TYPE_CHECKING:  # for the protocols' types only
+    from localize.translation.glossary import Glossary
+    from localize.translation.llm import Line, LineResult
+    from localize.translation.memory import TranslationMemory
 
 PIVOT = "en"
 
@@ -33,8 +38,16 @@ class Translator(Protocol):
 class LineTranslator(Translator, Protocol):
     """A translator that takes timed cues whole (one line per cue, with context and budgets)."""
 
-    def translate_lines(self, lines: list[Any], glossary: Any, memory: Any = None,
-                        glossary_digest: str = "") -> list[Any]: ...
+    def translate_lines(self, lines: list[Line], glossary: Glossary, memory: TranslationMemory | None = None,
+                        glossary_digest: str = "") -> list[LineResult]:
+        """One result per line, in order; ``memory`` (keyed with ``glossary_digest``) is read and filled."""
+        ...
+
+
+class TranslatorFactory(Protocol):
+    """A registered engine: the translator for a language pair (ISO 639-1 codes)."""
+
+    def __call__(self, source: str, target: str, model: str | None = None, context: str = "") -> Translator: ...
 
 
 class ArgosTranslator:
@@ -130,7 +143,7 @@ def llm_translator(source: str, target: str, model: str | None = None, context: 
 
 
 #: Engine name -> factory ``(source, target, model=None, context="") -> Translator``.
-BACKENDS: dict[str, Callable[..., Translator]] = {"argos": argos_translator, "llm": llm_translator}
+BACKENDS: dict[str, TranslatorFactory] = {"argos": argos_translator, "llm": llm_translator}
 
 
 def get_translator(source: str, target: str, engine: str = "argos", model: str | None = None,
