@@ -111,3 +111,21 @@ def test_integral_times_of_any_kind_become_ints():
     cue = Cue(np.int64(1000), np.int32(2000), "hi")
     assert (cue.start, cue.end) == (1000, 2000) and type(cue.start) is int
     assert Track((cue,)).cues == [cue]
+
+
+def test_stage_options_are_frozen_exported_and_filled_by_a_market(tmp_path):
+    import dataclasses
+
+    from localize.pipeline import load_market
+
+    market = load_market("es-419")
+    voice, mix = market.voice_options(tmp_path), market.mix_options()
+    translation = market.translation_options("en-vertical", "A CEO's runaway wife.")
+    assert voice == localize.VoiceOptions("espeak:es-419", {}, True, tmp_path, "es-419")
+    assert mix == localize.MixOptions(-16.0, -1.0, None, 1.3, 1.15)
+    assert translation == localize.TranslationOptions("argos", None, "A CEO's runaway wife.", "en-vertical", True)
+    for options in (voice, mix, translation, localize.TranscriptionOptions(), localize.SpeakerOptions("auto")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(options, dataclasses.fields(options)[0].name, None)
+    names = {"VoiceOptions", "MixOptions", "MuxOptions", "TranscriptionOptions", "SpeakerOptions", "TranslationOptions"}
+    assert names <= set(localize.__all__)

@@ -8,17 +8,12 @@ The model loads on the first call that needs it: a fully cached run never loads 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, Sequence
 
 from localize.errors import InputError, LocalizeError
 from localize.translation.languages import base_language, is_unspaced
 from localize.translation.packages import InstalledPackage, find_package
 from localize.translation.sentences import split_sentences
-
-if TYPE_CHECKING:  # for the protocols' types only
-    from localize.translation.glossary import Glossary
-    from localize.translation.llm import Line, LineResult
-    from localize.translation.memory import TranslationMemory
 
 PIVOT = "en"
 
@@ -32,16 +27,6 @@ class Translator(Protocol):
     target: str
 
     def translate(self, texts: Sequence[str]) -> list[str]: ...
-
-
-@runtime_checkable
-class LineTranslator(Translator, Protocol):
-    """A translator that takes timed cues whole (one line per cue, with context and budgets)."""
-
-    def translate_lines(self, lines: list[Line], glossary: Glossary, memory: TranslationMemory | None = None,
-                        glossary_digest: str = "") -> list[LineResult]:
-        """One result per line, in order; ``memory`` (keyed with ``glossary_digest``) is read and filled."""
-        ...
 
 
 class TranslatorFactory(Protocol):

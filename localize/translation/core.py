@@ -14,10 +14,11 @@ from localize.model import (
 )
 from localize.timing.profiles import Profile, default_profile_name, load_profile
 from localize.validate import as_options
-from localize.translation.backends import LineTranslator, Translator, get_translator
+from localize.translation.backends import Translator, get_translator
 from localize.translation.enforce import Protected, Violation, protect, repair, restore, verify
 from localize.translation.glossary import Glossary, load_glossaries, with_variants
 from localize.translation.languages import base_language, is_unspaced
+from localize.translation.lines import Line, LineTranslator
 from localize.translation.memory import CachedTranslator, TranslationMemory
 from localize.translation.options import TranslationOptions
 from localize.translation.sentences import Sentence, group_sentences, spread
@@ -117,7 +118,6 @@ def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossar
     per-character terms of address: each line is held to the rows for its speaker and
     likely addressee (:func:`localize.speakers.context.line_context`)."""
     from localize.speakers.context import line_context
-    from localize.translation.llm import Line
 
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
     lines = [Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration), who.addressee)
