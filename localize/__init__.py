@@ -27,7 +27,10 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "transcribe": "localize.transcription",
+    "TranscriptionOptions": "localize.transcription",
+    "SpeakerOptions": "localize.transcription",
     "translate": "localize.translation",
+    "TranslationOptions": "localize.translation",
     "load_glossaries": "localize.translation",
     "detect_shots": "localize.timing",
     "read_shots": "localize.timing",
@@ -35,6 +38,9 @@ _LAZY = {
     "retime": "localize.timing",
     "check": "localize.timing",
     "dub": "localize.dubbing",
+    "VoiceOptions": "localize.dubbing",
+    "MixOptions": "localize.dubbing",
+    "MuxOptions": "localize.dubbing",
     "diarize": "localize.speakers",
     "burn": "localize.delivery",
     "run_episode": "localize.pipeline",

@@ -25,12 +25,20 @@ CALLS = {
     "transcribe(5)": (lambda out: localize.transcribe(5), "media must be a file path (str or pathlib.Path), got int 5"),
     "transcribe(track)": (lambda out: localize.transcribe(EN), "media must be a file path (str or pathlib.Path), got Track"),
     "transcribe(language=5)": (lambda out: localize.transcribe(EPISODE, language=5), "language must be a string"),
-    "transcribe(beam_size=0)": (lambda out: localize.transcribe(EPISODE, language="zh", beam_size=0), "beam_size must be at least 1"),
+    "transcribe(beam_size=0)": (lambda out: localize.transcribe(EPISODE, "zh", options=localize.TranscriptionOptions(beam_size=0)),
+                                "beam_size must be at least 1"),
     "transcribe(band='x')": (lambda out: localize.transcribe(HARDSUB, source="hardsub", band="x"), "band must be (top, bottom)"),
     "transcribe(band=(0.7,))": (lambda out: localize.transcribe(HARDSUB, source="hardsub", band=(0.7,)), "band must be (top, bottom)"),
     "dub(track, None)": (lambda out: localize.dub(EN, None), "output must be a file path"),
     "dub(track, 5)": (lambda out: localize.dub(EN, 5), "output must be a file path"),
     "dub(voice=5)": (lambda out: localize.dub(EN, out / "d.wav", voice=5), "voice must be a string"),
+    "dub(VoiceOptions(5))": (lambda out: localize.dub(EN, out / "d.wav", voice=localize.VoiceOptions(5)), "voice must be a string"),
+    "dub(mix=-23)": (lambda out: localize.dub(EN, out / "d.wav", mix=-23), "mix must be a MixOptions, got int -23"),
+    "dub(mux=5)": (lambda out: localize.dub(EN, out / "d.wav", mux=5), "mux must be a MuxOptions, got int 5"),
+    "transcribe(options='small')": (lambda out: localize.transcribe(EPISODE, options="small"),
+                                    "options must be a TranscriptionOptions, got str 'small'"),
+    "translate(options='llm')": (lambda out: localize.translate(EN, "es", options="llm"),
+                                 "options must be a TranslationOptions, got str 'llm'"),
     "burn(5 video)": (lambda out: localize.burn(5, EN, out / "b.mp4"), "video must be a file path"),
     "burn(None video)": (lambda out: localize.burn(None, EN, out / "b.mp4"), "video must be a file path"),
     "burn(output None)": (lambda out: localize.burn(EPISODE, EN, None), "output must be a file path"),
@@ -64,7 +72,7 @@ CALLS = {
     "read_shots(5)": (lambda out: localize.read_shots(5), "path must be a file path"),
     # errors that were the base LocalizeError
     "translate(unknown language)": (lambda out: localize.translate(EN, "xx-bogus-code"), "unknown language code"),
-    "translate(engine='bogus')": (lambda out: localize.translate(EN, "es", engine="bogus"), "unknown translation engine"),
+    "translate(engine='bogus')": (lambda out: localize.translate(EN, "es", options=localize.TranslationOptions(engine="bogus")), "unknown translation engine"),
     "translate(no text)": (lambda out: localize.translate(Track([], language="en"), "es"), "nothing to translate"),
 }
 
@@ -107,3 +115,21 @@ def test_integral_times_of_any_kind_become_ints():
     cue = Cue(np.int64(1000), np.int32(2000), "hi")
     assert (cue.start, cue.end) == (1000, 2000) and type(cue.start) is int
     assert Track((cue,)).cues == [cue]
+
+
+def test_stage_options_are_frozen_exported_and_filled_by_a_market(tmp_path):
+    import dataclasses
+
+    from localize.pipeline import load_market
+
+    market = load_market("es-419")
+    voice, mix = market.voice_options(tmp_path), market.mix_options()
+    translation = market.translation_options("en-vertical", "A CEO's runaway wife.")
+    assert voice == localize.VoiceOptions("espeak:es-419", {}, True, tmp_path, "es-419")
+    assert mix == localize.MixOptions(-16.0, -1.0, None, 1.3, 1.15)
+    assert translation == localize.TranslationOptions("argos", None, "A CEO's runaway wife.", "en-vertical", True)
+    for options in (voice, mix, translation, localize.TranscriptionOptions(), localize.SpeakerOptions("auto")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(options, dataclasses.fields(options)[0].name, None)
+    names = {"VoiceOptions", "MixOptions", "MuxOptions", "TranscriptionOptions", "SpeakerOptions", "TranslationOptions"}
+    assert names <= set(localize.__all__)

@@ -47,7 +47,7 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
     """Transcribe the speech in MEDIA (any audio or video file), or read its burned-in subtitles."""
     from localize.formats import format_for, save
     from localize.speakers import parse_speakers
-    from localize.transcription import transcribe
+    from localize.transcription import SpeakerOptions, TranscriptionOptions, transcribe
 
     format_for(output)  # a bad extension fails before minutes of recognition
     refuse_overwrite([output], [media, glossary])
@@ -61,9 +61,10 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
     terms = glossary_terms(glossary) if glossary else None
     rows = parse_band(band) if band else None
     with _progress_bar(media) as progress, _warnings_to_cli():
-        track = transcribe(media, language=language, model=model, engine=engine, glossary=terms,
-                           script=script, vad=not no_vad, progress=progress, speakers=speakers, title=title,
-                           speaker_encoder=speaker_encoder, source=source, band=rows, ocr_engine=ocr_engine)
+        track = transcribe(media, language, terms, script,
+                           TranscriptionOptions(engine, model, vad=not no_vad, ocr_engine=ocr_engine),
+                           speakers=SpeakerOptions(speakers, title, speaker_encoder), source=source, band=rows,
+                           progress=progress)
     save(track, output)
     if audio_only and track.meta.get("from") == "hardsub":
         warn(f"{', '.join(audio_only)} not used: the burned-in subtitles were read instead of the audio")

@@ -36,7 +36,7 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
                       engine: str, model: str | None, context_file: Path | None, profile: str | None) -> None:
     """Translate SUBS into another language, enforcing glossary terms."""
     from localize.formats import load, save
-    from localize.translation import translate
+    from localize.translation import TranslationOptions, translate
     from localize.translation.core import read_context
 
     refuse_overwrite([output, report], [subs, *glossaries])
@@ -45,8 +45,8 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
         if path is not None and path.resolve() == subs.resolve():
             raise InputError(f"{path}: would overwrite the input; choose another output")
     context = read_context(context_file) if context_file else ""
-    result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market,
-                       engine=engine, model=model, context=context, profile=profile)
+    result = translate(track, target, source=source, glossaries=glossaries, market=market,
+                       options=TranslationOptions(engine, model, context, profile), cache=not no_cache)
     info = result.translation
     summary = info.glossary.to_dict()
     if report:

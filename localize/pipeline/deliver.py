@@ -85,17 +85,15 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
            "code": [code_version("localize.dubbing"), code_version("localize.formats")]}
 
     def build(entry: Path) -> None:
-        from localize.dubbing import dub
+        from localize.dubbing import MuxOptions, dub
         from localize.formats import save
 
         subtitles = []
         for fmt in market.mux_subtitles if mux else ():
             subtitles.append((save(timed, entry / f"subtitles.{fmt}"), market.language))
         report = dub(timed, entry / "dub.wav", video=ctx.media if ctx.info.has_video else None,
-                     voice=market.voice, voices=market.voices or None, loudness=market.loudness,
-                     true_peak=market.true_peak, mux=entry / "muxed.mp4" if mux else None,
-                     subtitles=subtitles, max_speed=market.max_speed, shots=cuts, original_language=source_language,
-                     title=ctx.episode_dir.parent, market=market.code)
+                     voice=market.voice_options(ctx.episode_dir.parent), mix=market.mix_options(),
+                     mux=MuxOptions(entry / "muxed.mp4", subtitles, source_language) if mux else None, shots=cuts)
         data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux")}  # temp paths
         (entry / "report.json").write_bytes(canonical({**data, "voice": market.voice}))
 

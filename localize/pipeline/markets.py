@@ -11,10 +11,14 @@ import math
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from localize.errors import ConfigError, LocalizeError
 from localize.paths import language_tag
+
+if TYPE_CHECKING:
+    from localize.dubbing import MixOptions, VoiceOptions
+    from localize.translation import TranslationOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -116,6 +120,24 @@ class MarketProfile:
         data = asdict(self)
         data.pop("path")
         return data
+
+    def voice_options(self, title: str | Path | None = None) -> VoiceOptions:
+        """The dub's voices for this market; ``title``: the title folder (speaker registry, speakers.toml)."""
+        from localize.dubbing import VoiceOptions
+
+        return VoiceOptions(self.voice, dict(self.voices), title=title, market=self.code)
+
+    def mix_options(self) -> MixOptions:
+        """The dub's loudness, true-peak ceiling and speed cap for this market."""
+        from localize.dubbing import MixOptions
+
+        return MixOptions(self.loudness, self.true_peak, max_speed=self.max_speed)
+
+    def translation_options(self, profile: str | Path | None = None, context: str = "") -> TranslationOptions:
+        """This market's translation engine and model; ``profile`` sets the character budgets."""
+        from localize.translation import TranslationOptions
+
+        return TranslationOptions(self.translate_engine, self.translate_model, context, profile)
 
 
 def builtin_codes() -> list[str]:

@@ -221,7 +221,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
 
         return translate(source, market.language, source=source.language,
                          glossaries=[glossary] if glossary else (), cache=memory, market=market.code,
-                         engine=engine, model=llm_model, profile=profile, context=ctx.synopsis)
+                         options=market.translation_options(profile, ctx.synopsis))
 
     stage = f"translate-{market.code}"
     track = _cached_track(ctx, stage, key, build)

@@ -68,10 +68,10 @@ def _load_subs(path: Path, language: str) -> Track:
 
 def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str],
                 speakers: str | int = "off", title: Path | None = None, source: str = "audio") -> Track:
-    from localize.transcription import transcribe
+    from localize.transcription import SpeakerOptions, TranscriptionOptions, transcribe
 
-    track = transcribe(media, language=language, model=model, engine=engine, glossary=terms or None,
-                       speakers=speakers, title=title if str(speakers) != "off" else None, source=source)
+    track = transcribe(media, language, terms or None, options=TranscriptionOptions(engine, model), source=source,
+                       speakers=SpeakerOptions(speakers, title if str(speakers) != "off" else None))
     # machine-specific paths stay out of outputs (the manifest records the inputs)
     return track.replace(meta={k: v for k, v in track.meta.items() if k not in PATH_META})
 

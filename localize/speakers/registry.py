@@ -184,6 +184,32 @@ class SpeakerRegistry:
         entry.samples = (entry.samples + gone.samples)[:MAX_SAMPLES]
         self.merged[source] = target
 
+    def name_speaker(self, label: str, name: str, gender: str | None = None) -> None:
+        """Give ``label`` a ``name`` (blank: none) and a gender in ``speakers.toml``, and write it."""
+        profile = self.profiles.setdefault(label, SpeakerProfile(label))
+        profile.name = name.strip() or None
+        profile.gender = gender or profile.gender
+        self.write_profiles()
+
+    def set_voice(self, label: str, market: str, voice: str) -> None:
+        """Dub ``label`` with the voice spec ``voice`` in ``market`` (``speakers.toml``), and write it."""
+        self.profiles.setdefault(label, SpeakerProfile(label)).voices[market] = voice
+        self.write_profiles()
+
+    def fold(self, source: str, target: str) -> None:
+        """:meth:`merge` ``source`` into ``target``, drop its profile and write both files
+        (neither, when either is a symbolic link)."""
+        refuse_link(self.path)
+        refuse_link(self.folder / SPEAKERS_FILE)
+        self.merge(source, target)
+        self.profiles.pop(source, None)
+        self.save()
+        self.write_profiles()
+
+    def write_profiles(self) -> None:
+        """Write the profiles to ``speakers.toml``."""
+        save_profiles(self.folder / SPEAKERS_FILE, self.profiles)
+
 
 def _parse_registry(path: Path) -> StoredRegistry:
     """(encoder, speakers, merged labels) of a registry file, every field checked."""

@@ -12,7 +12,7 @@ schema's ``[translate] engine`` and the pipeline's cache keys follow.
 from __future__ import annotations
 
 import threading
-from typing import Any, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, Sequence
 
 from localize.errors import InputError, LocalizeError
 from localize.fingerprint import Factory, Fingerprint
@@ -34,12 +34,10 @@ class Translator(Protocol):
     def translate(self, texts: Sequence[str]) -> list[str]: ...
 
 
-@runtime_checkable
-class LineTranslator(Translator, Protocol):
-    """A translator that takes timed cues whole (one line per cue, with context and budgets)."""
+class TranslatorFactory(Protocol):
+    """A registered engine: the translator for a language pair (ISO 639-1 codes)."""
 
-    def translate_lines(self, lines: list[Any], glossary: Any, memory: Any = None,
-                        glossary_digest: str = "") -> list[Any]: ...
+    def __call__(self, source: str, target: str, model: str | None = None, context: str = "") -> Translator: ...
 
 
 class ArgosTranslator:
