@@ -39,6 +39,8 @@ _LAZY = {
     "burn": "localize.delivery",
     "run_episode": "localize.pipeline",
     "batch": "localize.pipeline",
+    "load_edits": "localize.review",
+    "apply_edits": "localize.review",
 }
 
 
