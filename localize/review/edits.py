@@ -87,7 +87,8 @@ class CueEdit:
             raise InputError(f"{where}: status {self.status!r} is not one of {', '.join(EDIT_STATUSES)}")
         for label, (start, end) in (("machine", (self.start, self.end)), ("reviewed", self.times)):
             if start < 0 or end <= start:
-                raise InputError(f"{where}: {label} timing {format_ms(start)} -> {format_ms(end)} ends before it starts")
+                raise InputError(f"{where}: {label} timing {format_ms(start)} -> {format_ms(end)} "
+                                 "ends before it starts")
 
 
 _CUE_FIELDS: dict[str, tuple[type, bool]] = {  # name: (type, required)
