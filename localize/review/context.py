@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from localize.errors import InputError
-from localize.model import Cue, Track, format_ms
-from localize.review.edits import CueEdit, EditLayer, load_edits, read_manifest
+from localize.model import format_ms
+from localize.review.edits import CueEdit, EditLayer, current_track, load_edits, read_manifest
 from localize.review.suspect import suspect_flags
 
 
@@ -33,12 +33,6 @@ class ExportContext:
     layer: EditLayer
     units: dict[str, UnitInfo]
     glossary: Any = None  # the market's Glossary (for TBX), None without layers
-
-
-def current_track(layer: EditLayer) -> Track:
-    """The layer as a track: reviewed text and timing where set, machine otherwise (cues in id order)."""
-    cues = [Cue(*c.times, c.current, source=c.source, speaker=c.new_speaker or c.speaker) for c in layer.cues]
-    return Track(cues, language=layer.language)
 
 
 def episode_context(episode_dir: str | Path, market: str) -> ExportContext:

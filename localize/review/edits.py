@@ -181,12 +181,29 @@ def edits_path(episode_dir: str | Path, market: str) -> Path:
 
 
 def layer_from_track(track: Track, episode: str, market: str, source_language: str | None = None) -> EditLayer:
-    """A fresh layer for a machine track: one ``machine`` cue edit per cue, ids ``"1".."N"``."""
+    """A fresh layer for a machine track: one ``machine`` cue edit per cue, ids ``"1".."N"``, suspect lines flagged."""
     require_track(track)
     cues = [CueEdit(str(n), c.start, c.end, c.source, c.text, speaker=c.speaker, flags=list(c.flags))
             for n, c in enumerate(track.cues, 1)]
     language = track.language or ""
-    return EditLayer(episode, market, language, source_language or track.source_language, 0, cues)
+    layer = EditLayer(episode, market, language, source_language or track.source_language, 0, cues)
+    refresh_suspect_flags(layer)
+    return layer
+
+
+def current_track(layer: EditLayer) -> Track:
+    """The layer as a track: reviewed text, timing and speaker where set, machine otherwise (cues in id order)."""
+    cues = [Cue(*c.times, c.current, source=c.source, speaker=c.new_speaker or c.speaker) for c in layer.cues]
+    return Track(cues, language=layer.language or None)
+
+
+def refresh_suspect_flags(layer: EditLayer) -> None:
+    """Replace each cue's ``suspect: ...`` flags with the checks run on the current texts (in place)."""
+    from localize.review.suspect import SUSPECT, suspect_flags
+
+    found = suspect_flags(current_track(layer))
+    for number, edit in enumerate(layer.cues, 1):
+        edit.flags = [f for f in edit.flags if not f.startswith(SUSPECT)] + found.get(number, [])
 
 
 def load_edits(episode_dir: str | Path, market: str) -> EditLayer:
@@ -285,7 +302,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int | None = None) -> EditLayer:
-    """Write ``layer`` atomically as the next revision; the saved layer (revision + 1).
+    """Write ``layer`` atomically as the next revision; the saved layer (revision + 1, suspect flags refreshed).
 
     Raises :class:`EditConflict` when the file on disk is at another revision than
     ``expected_revision`` (``None``: no check).
@@ -302,6 +319,7 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
                                "reload and edit again")
         saved = EditLayer(layer.episode, layer.market, layer.language, layer.source_language, on_disk + 1,
                           [CueEdit(**c.to_dict()) for c in layer.cues])
+        refresh_suspect_flags(saved)
         write_text_atomic(path, saved.to_json())
     return saved
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from localize.model import Track, require_track
 
+SUSPECT = "suspect: "  # every flag of this module starts so
 RATIO_FACTOR = 2.5  # a length ratio this many times above or below the track's median is suspect
 MIN_RATIO_CUES = 4  # a median needs this many lines with a source of MIN_SOURCE_CHARS or more
 MIN_SOURCE_CHARS = 4
@@ -52,7 +53,7 @@ def suspect_flags(track: Track, glossary: Any = None) -> dict[int, list[str]]:
 def _line_flags(source: str, text: str, target: str, glossary: Any) -> list[str]:
     checks = [_copies(source, text), _source_script(source, text, target), *_numbers(source, text),
               *_names(source, text), _commentary(text), *_terms(source, text, glossary)]
-    return [f"suspect: {c}" for c in checks if c]
+    return [f"{SUSPECT}{c}" for c in checks if c]
 
 
 def _key(text: str) -> str:
