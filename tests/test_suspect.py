@@ -9,9 +9,12 @@ from localize.review.context import episode_context
 from localize.review.suspect import suspect_flags
 from localize.translation.glossary import Glossary, Term
 
-CLEAN = [("林晚，你终于回来了。", "Lin Wan, you're finally back."), ("总裁在楼上等你。", "The CEO is waiting for you upstairs."),
-         ("我不想见陆景琛。", "I don't want to see Lu Jingchen."), ("少爷，她是你的妻子。", "Young master, she is your wife."),
-         ("他不是赘婿，他是战神。", "He is not a son-in-law, he is a god of war."), ("明天我们回家。", "Tomorrow we go home.")]
+CLEAN = [("林晚，你终于回来了。", "Lin Wan, you're finally back."),
+         ("总裁在楼上等你。", "The CEO is waiting for you upstairs."),
+         ("我不想见陆景琛。", "I don't want to see Lu Jingchen."),
+         ("少爷，她是你的妻子。", "Young master, she is your wife."),
+         ("他不是赘婿，他是战神。", "He is not a son-in-law, he is a god of war."),
+         ("明天我们回家。", "Tomorrow we go home.")]
 
 
 def track(pairs: list[tuple[str, str]], language: str = "en") -> Track:
@@ -41,7 +44,8 @@ def test_the_same_line_said_twice_may_have_the_same_translation():
 
 
 def test_a_copied_source_and_kept_source_script_are_flagged():
-    flags = flags_of([*CLEAN[:4], ("明天我们回家。", "明天我们回家。"), ("总裁在楼上等你。", "The 总裁 is waiting upstairs.")])
+    flags = flags_of([*CLEAN[:4], ("明天我们回家。", "明天我们回家。"),
+                      ("总裁在楼上等你。", "The 总裁 is waiting upstairs.")])
     assert "suspect: the target copies the source" in flags[5]
     assert flags[6] == ["suspect: keeps source-script characters (总裁)"]
 
@@ -69,13 +73,15 @@ def test_llm_refusals_and_commentary_are_flagged():
                       ("明天我们回家。", "Here is the translation: Tomorrow we go home."),
                       ("我不想见陆景琛。", "I don't want to see Lu Jingchen. (Note: Lu is a surname.)")])
     assert [f for fs in flags.values() for f in fs if "LLM commentary" in f] == [
-        "suspect: looks like LLM commentary ('As an AI')", "suspect: looks like LLM commentary ('Here is the translation')",
+        "suspect: looks like LLM commentary ('As an AI')",
+        "suspect: looks like LLM commentary ('Here is the translation')",
         "suspect: looks like LLM commentary ('(Note:')"]
 
 
 def test_glossary_terms_on_one_side_only_are_flagged():
     glossary = Glossary([Term("总裁", "CEO"), Term("林晚", "Lin Wan")])
-    flags = flags_of([("总裁在楼上等你。", "The boss is waiting for you upstairs."), ("我不想见你。", "Lin Wan doesn't want to see you."),
+    flags = flags_of([("总裁在楼上等你。", "The boss is waiting for you upstairs."),
+                      ("我不想见你。", "Lin Wan doesn't want to see you."),
                       ("林晚，你终于回来了。", "Lin Wan, you're finally back.")], glossary=glossary)
     assert flags == {1: ["suspect: glossary term '总裁' is in the source but 'CEO' not in the target"],
                      2: ["suspect: glossary rendering 'Lin Wan' is in the target, '林晚' not in the source"]}

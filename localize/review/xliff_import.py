@@ -12,7 +12,9 @@ Status read back (first that applies): Trados ``sdl:conf`` (ApprovedSignOff,
 ApprovedTranslation -> approved; Translated -> reviewed; Rejected* -> needs-work), memoQ
 ``mq:status`` (Reviewer1/2Confirmed, Proofread -> approved; ManuallyConfirmed -> reviewed;
 Rejected -> needs-work), then the XLIFF state (see :mod:`localize.review.xliff`). A
-changed target on a unit still marked ``machine`` becomes ``reviewed``.
+changed target on a unit still marked ``machine`` becomes ``reviewed``; a ``machine``
+state never takes a status back. A file written by ``localize export`` carries its export
+time: a cue edited since is left as the layer has it (refused if the file's target differs).
 """
 from __future__ import annotations
 
@@ -256,16 +258,22 @@ def check_units(xliff: XliffFile, layer: EditLayer) -> None:
                              f"after this file was exported ({xliff.exported}); export again")
 
 
-def merge_units(layer: EditLayer, units: list[Unit], by: str) -> tuple[EditLayer, list[str]]:
-    """A copy of ``layer`` with the units' targets and statuses applied; the ids that changed."""
+def merge_units(layer: EditLayer, xliff: XliffFile, by: str) -> tuple[EditLayer, list[str]]:
+    """A copy of ``layer`` with the units' targets and statuses applied; the ids that changed.
+
+    A unit whose cue was edited after the file was exported is left alone (:func:`check_units` refused
+    it if its target differs); a ``machine`` state says nothing (it never takes a status back).
+    """
     result = EditLayer.from_json(layer.to_json())
     changed = []
     when = now_iso()
-    for unit in units:
+    for unit in xliff.units:
         edit = result.cue(unit.id)
+        if xliff.exported and edit.updated and edit.updated >= xliff.exported:
+            continue
         text = unit.target.strip() if unit.target is not None and unit.target.strip() else None
         new_text = text if text is not None and not _same(text, edit.current) else None
-        status = unit.status or edit.status
+        status = edit.status if unit.status in (None, "machine") else unit.status
         if new_text is not None and status == "machine":
             status = "reviewed"
         if new_text is None and status == edit.status:
@@ -287,6 +295,6 @@ def import_xliff(path: str | Path, out_dir: str | Path, market: str | None = Non
     episode_dir, chosen = identify(xliff, Path(out_dir), market)
     layer = load_edits(episode_dir, chosen)
     check_units(xliff, layer)
-    merged, changed = merge_units(layer, xliff.units, f"import {Path(path).name}")
+    merged, changed = merge_units(layer, xliff, f"import {Path(path).name}")
     revision = save_edits(merged, episode_dir, expected_revision=layer.revision).revision if changed else layer.revision
     return ImportResult(str(path), layer.episode, chosen, len(xliff.units), changed, revision)
