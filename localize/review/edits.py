@@ -24,6 +24,7 @@ from localize.paths import inside, safe_name
 EDIT_STATUSES = ("machine", "reviewed", "needs-work", "approved")
 EDITS_VERSION = 1
 EDITS_FILE = "edits.json"
+SOURCE_CHANGED = "source changed since review"  # the cue's edit waits for a person (apply_edits skips it)
 SUBTITLE_SUFFIXES = (".json", ".srt", ".vtt", ".ttml", ".ass")
 
 
@@ -327,7 +328,8 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
 def apply_edits(track: Track, layer: EditLayer) -> Track:
     """The machine ``track`` with the layer's reviewed text, timing and speakers applied (ids = cue numbers).
 
-    Raises :class:`InputError` when the layer names a cue the track does not have.
+    A cue flagged ``source changed since review`` keeps the machine's version (its edit waits for
+    a person). Raises :class:`InputError` when the layer names a cue the track does not have.
     """
     require_track(track)
     extra = [e.id for e in layer.cues if not (e.id.isdigit() and 1 <= int(e.id) <= len(track.cues))]
@@ -336,7 +338,11 @@ def apply_edits(track: Track, layer: EditLayer) -> Track:
                          f"({len(track.cues)} cues)")
     result = track.replace()
     for edit in layer.cues:
-        _apply(result.cues[int(edit.id) - 1], edit)
+        cue = result.cues[int(edit.id) - 1]
+        if SOURCE_CHANGED in edit.flags:
+            cue.flags = list(dict.fromkeys([*cue.flags, SOURCE_CHANGED]))
+        else:
+            _apply(cue, edit)
     return result.validate()
 
 
