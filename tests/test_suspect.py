@@ -111,3 +111,22 @@ def test_the_edit_layer_keeps_its_suspect_flags_current(tmp_path):
     fixed = save_edits(saved, episode)
     assert [c.flags for c in fixed.cues] == [[], [], ["qc: too fast"]]
     assert [c.flags for c in load_edits(episode, "en-US").cues] == [[], [], ["qc: too fast"]]
+
+
+def test_the_demos_merged_last_cue_saying_one_line_twice_is_flagged():
+    """Timing merged 明天我们回家。 and 把Joy-Con给我。 into one cue that says "Tomorrow we go home." twice."""
+    merged = [*CLEAN[:5], ("明天我们回家。\n把Joy-Con给我。", "Tomorrow we go home.\nTomorrow we go home.")]
+    assert flags_of(merged) == {6: ["suspect: one translation for two different lines in this cue",
+                                    "suspect: name 'Joy-Con' is in the source only"]}
+
+
+def test_a_sentence_split_over_two_cues_is_checked_as_one():
+    glossary = Glossary([Term("赘婿", "live-in son-in-law"), Term("上门女婿", "live-in son-in-law"),
+                         Term("战神", "God of War"), Term("少爷", "Young Master"), Term("师父", "Master")])
+    split = [("少爷，她是你的妻子。", "Young master, she is your wife."),
+             ("他不是赘婿，他是战神。", "He is not a\nlive-in son-in-law,"), ("他不是赘婿，他是战神。", "he is the God of War.")]
+    assert flags_of(split, glossary=glossary) == {}
+    wrong = [split[0], (split[1][0], "He is not a son-in-law,"), split[2]]
+    assert flags_of(wrong, glossary=glossary) == {
+        2: ["suspect: glossary term '赘婿' is in the source but 'live-in son-in-law' not in the target"],
+        3: ["suspect: glossary term '赘婿' is in the source but 'live-in son-in-law' not in the target"]}

@@ -36,18 +36,46 @@ DIGITS = re.compile(r"\d+")
 def suspect_flags(track: Track, glossary: Any = None) -> dict[int, list[str]]:
     """``{cue number: ["suspect: ...", ...]}`` for the cues whose translation looks wrong.
 
-    ``glossary`` (a :class:`localize.translation.glossary.Glossary` for the target) adds the
-    one-side-only check for its terms. Cues without a source line are not checked.
+    Consecutive cues with one source line (a sentence the timing split) are checked as one;
+    a cue holding several source lines with as many target lines (merged by timing) is
+    compared line by line. ``glossary`` (a :class:`localize.translation.glossary.Glossary`
+    for the target) adds the one-side-only check for its terms. Cues without a source line
+    are not checked.
     """
     require_track(track)
     found: dict[int, list[str]] = defaultdict(list)
-    pairs = [(n, c.source or "", c.text) for n, c in enumerate(track.cues, 1) if (c.source or "").strip()]
+    cues = [(n, c.source or "", c.text) for n, c in enumerate(track.cues, 1) if (c.source or "").strip()]
     target = (track.language or "").lower().split("-")[0]
-    for number, message in [*_same_translation(pairs), *_ratios(pairs)]:
+    groups = _sentences(cues)
+    for number, message in [*_same_translation(_lines(cues)), *_ratios(groups)]:
         found[number].append(message)
-    for number, source, text in pairs:
-        found[number] += _line_flags(source, text, target, glossary)
-    return {n: flags for n, flags in sorted(found.items()) if flags}
+    for numbers, source, text in groups:
+        flags = _line_flags(source, text, target, glossary)
+        for number in numbers:
+            found[number] += flags
+    return {n: list(dict.fromkeys(flags)) for n, flags in sorted(found.items()) if flags}
+
+
+def _sentences(cues: list[tuple[int, str, str]]) -> list[tuple[list[int], str, str]]:
+    """Consecutive cues with the same source joined: (cue numbers, source, their texts joined)."""
+    groups: list[tuple[list[int], str, str]] = []
+    for number, source, text in cues:
+        last = groups[-1] if groups else None
+        if last is not None and last[0][-1] == number - 1 and _key(last[1]) == _key(source):
+            groups[-1] = ([*last[0], number], source, f"{last[2]}\n{text}")
+        else:
+            groups.append(([number], source, text))
+    return groups
+
+
+def _lines(cues: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """Each cue as (number, source, text), split line by line when source and text have as many lines (2+)."""
+    found = []
+    for number, source, text in cues:
+        sources, texts = source.strip().split("\n"), text.strip().split("\n")
+        pairs = zip(sources, texts, strict=True) if len(sources) == len(texts) > 1 else [(source, text)]
+        found += [(number, s, t) for s, t in pairs]
+    return found
 
 
 def _line_flags(source: str, text: str, target: str, glossary: Any) -> list[str]:
@@ -61,30 +89,35 @@ def _key(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
 
 
-def _same_translation(pairs: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
+def _same_translation(lines: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
+    """Lines with one translation for different source lines: flagged on each cue, naming the others."""
     by_text: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    for number, source, text in pairs:
+    for number, source, text in lines:
         if _key(text):
             by_text[_key(text)].append((number, _key(source)))
     found = []
     for group in by_text.values():
         for number, source in group:
-            others = [str(n) for n, s in group if s != source]
-            if others:
-                found.append((number, f"suspect: same translation as cue {', '.join(others)} for a different line"))
+            others = sorted({n for n, s in group if s != source})
+            if number in others:
+                found.append((number, f"{SUSPECT}one translation for two different lines in this cue"))
+            if set(others) - {number}:
+                named = ", ".join(str(n) for n in others if n != number)
+                found.append((number, f"{SUSPECT}same translation as cue {named} for a different line"))
     return found
 
 
-def _ratios(pairs: list[tuple[int, str, str]]) -> list[tuple[int, str]]:
-    ratios = {n: len(_key(text)) / len(_key(source)) for n, source, text in pairs
+def _ratios(groups: list[tuple[list[int], str, str]]) -> list[tuple[int, str]]:
+    ratios = {tuple(numbers): len(_key(text)) / len(_key(source)) for numbers, source, text in groups
               if len(_key(source)) >= MIN_SOURCE_CHARS}
     if len(ratios) < MIN_RATIO_CUES:
         return []
     usual = statistics.median(ratios.values())
     if usual <= 0:
         return []
-    return [(n, f"suspect: length ratio {ratio:.1f} is far from this track's usual {usual:.1f}")
-            for n, ratio in ratios.items() if ratio > usual * RATIO_FACTOR or ratio * RATIO_FACTOR < usual]
+    return [(n, f"{SUSPECT}length ratio {ratio:.1f} is far from this track's usual {usual:.1f}")
+            for numbers, ratio in ratios.items() if ratio > usual * RATIO_FACTOR or ratio * RATIO_FACTOR < usual
+            for n in numbers]
 
 
 def _copies(source: str, text: str) -> str | None:
@@ -124,14 +157,20 @@ def _commentary(text: str) -> str | None:
 
 
 def _terms(source: str, text: str, glossary: Any) -> list[str]:
+    """Glossary terms in the source whose rendering the target lacks, and renderings no source term explains."""
     if not glossary:
         return []
-    found = []
-    for term in glossary.terms:
-        in_source = term.source.casefold() in source.casefold()
-        in_target = term.rendering.casefold() in text.casefold()
-        if in_source and not in_target:
-            found.append(f"glossary term {term.source!r} is in the source but {term.rendering!r} not in the target")
-        elif in_target and not in_source and term.rendering.casefold() != term.source.casefold():
-            found.append(f"glossary rendering {term.rendering!r} is in the target, {term.source!r} not in the source")
+    from localize.translation.glossary import Glossary, Term
+
+    in_source = {term for _, _, term in glossary.find(source)}
+    found = [f"glossary term {t.source!r} is in the source but {t.rendering!r} not in the target"
+             for t in sorted(in_source, key=lambda t: source.find(t.source))
+             if t.rendering.casefold() not in text.casefold()]
+    explained = {t.rendering.casefold() for t in in_source}
+    reverse = Glossary([Term(t.rendering, t.source, case_sensitive=False) for t in glossary.terms
+                        if t.rendering.casefold() != t.source.casefold()])
+    for _, _, term in reverse.find(text):
+        if term.source.casefold() not in explained:
+            found.append(f"glossary rendering {term.source!r} is in the target, {term.target!r} not in the source")
+            explained.add(term.source.casefold())
     return found
