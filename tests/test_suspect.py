@@ -124,7 +124,8 @@ def test_a_sentence_split_over_two_cues_is_checked_as_one():
     glossary = Glossary([Term("赘婿", "live-in son-in-law"), Term("上门女婿", "live-in son-in-law"),
                          Term("战神", "God of War"), Term("少爷", "Young Master"), Term("师父", "Master")])
     split = [("少爷，她是你的妻子。", "Young master, she is your wife."),
-             ("他不是赘婿，他是战神。", "He is not a\nlive-in son-in-law,"), ("他不是赘婿，他是战神。", "he is the God of War.")]
+             ("他不是赘婿，他是战神。", "He is not a\nlive-in son-in-law,"),
+             ("他不是赘婿，他是战神。", "he is the God of War.")]
     assert flags_of(split, glossary=glossary) == {}
     wrong = [split[0], (split[1][0], "He is not a son-in-law,"), split[2]]
     assert flags_of(wrong, glossary=glossary) == {

@@ -37,7 +37,8 @@ def _counterpart(old: CueEdit, fresh: EditLayer, taken: set[str]) -> CueEdit | N
         return min(old.end, new.end) - max(old.start, new.start)
 
     same = next((c for c in fresh.cues if c.id == old.id), None)
-    if same is not None and same.id not in taken and shared(same) * 2 >= min(old.end - old.start, same.end - same.start):
+    if same is not None and same.id not in taken and shared(same) * 2 >= min(old.end - old.start,
+                                                                              same.end - same.start):
         return same
     best = max((c for c in fresh.cues if c.id not in taken), key=shared, default=None)
     return best if best is not None and shared(best) > 0 else None
