@@ -152,3 +152,14 @@ def test_cue_edit_properties():
     assert (edit.current, edit.times, edit.edited) == ("machine text", (0, 1000), False)
     edit.new_speaker = "S3"
     assert edit.edited
+
+
+def test_a_fresh_layer_skips_delivered_files_a_person_changed(tmp_path):
+    episode = delivered_episode(tmp_path, formats=("json", "srt"))
+    json_file = episode / "en-US" / "ep01.en.json"
+    json_file.write_text(json_file.read_text(encoding="utf-8").replace("The CEO", "The boss"), encoding="utf-8")
+    layer = load_edits(episode, "en-US")
+    assert layer.cue("2").machine == ENGLISH[1] and layer.cue("2").source == SOURCE[1]  # from the intact SRT
+    (episode / "en-US" / "ep01.en.srt").unlink()
+    with pytest.raises(InputError, match="every delivered subtitle file was changed or removed since the run"):
+        load_edits(episode, "en-US")

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from localize.errors import InputError
-from localize.fileio import write_text_atomic
+from localize.fileio import sha256_file, write_text_atomic
 from localize.model import Cue, Track, format_ms, require_track
 from localize.paths import inside, safe_name
 
@@ -253,18 +253,31 @@ def delivered_subtitles(episode_dir: Path, market: str, manifest: dict[str, Any]
 
 
 def machine_track(episode_dir: Path, market: str, manifest: dict[str, Any] | None = None) -> Track:
-    """The machine track the run delivered for ``market``, with source lines filled in when the file lacks them."""
+    """The machine track the run delivered for ``market``, with source lines filled in when the file lacks them.
+
+    Read from the first delivered subtitle file (JSON first) that is still as delivered (its
+    sha256 is the manifest's): an edited file is a person's version, not the machine's.
+    """
     from localize.formats import load
 
     manifest = manifest if manifest is not None else read_manifest(episode_dir)
     outputs = delivered_subtitles(episode_dir, market, manifest)
     if not outputs:
         raise InputError(f"{episode_dir.name}/{market}: the manifest lists no subtitle file")
-    track = load(inside(episode_dir, outputs[0]["path"]))
+    intact = next((o for o in outputs if _intact(episode_dir, o)), None)
+    if intact is None:
+        raise InputError(f"{episode_dir.name}/{market}: every delivered subtitle file was changed or removed since "
+                         "the run; run it again to rebuild the machine track")
+    track = load(inside(episode_dir, intact["path"]))
     track.language = track.language or manifest["markets"][market].get("language")
     if any(c.source is None for c in track.cues):
         _fill_sources(track, _source_track(episode_dir, manifest))
     return track
+
+
+def _intact(episode_dir: Path, output: dict[str, Any]) -> bool:
+    path = inside(episode_dir, output["path"])
+    return path.is_file() and sha256_file(path) == output.get("sha256")
 
 
 def _source_track(episode_dir: Path, manifest: dict[str, Any]) -> Track | None:
