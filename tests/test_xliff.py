@@ -280,3 +280,29 @@ def test_an_import_never_reverts_an_edit_made_after_the_export(episode):
     path.write_text(path.read_text(encoding="utf-8").replace(ENGLISH[2], "Home tomorrow."), encoding="utf-8")
     assert import_xliff(path, episode).changed == ["1"]  # the file agrees on cue 3: the rest is applied
     assert "Home tomorrow." in layer_json(episode) and "Welcome back, Lin Wan." in layer_json(episode)
+
+
+XLIFF2 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" xmlns:acme="urn:example:acme" version="2.1" srcLang="zh-CN"
+       trgLang="en-US">
+ <file id="f9" original="ep01/en-US" acme:project="drama">
+  <acme:settings mode="strict"/>
+  <unit id="3" acme:reviewer="kim"><segment state="reviewed"><source>明天</source>
+    <target>We go <pc id="1">home</pc></target></segment>
+   <ignorable><source>我们回家。</source><target><ph id="2"/>&#160;tomorrow<cp hex="0021"/></target></ignorable>
+  </unit>
+  <unit id="2"><segment state="translated"><source>{s2}</source></segment></unit>
+  <unit id="1"><segment state="final"><source>{s1}</source><target>{t1}</target></segment></unit>
+ </file>
+</xliff>"""
+
+
+def test_an_xliff_2_file_is_read_through_segments_markers_and_codes(tmp_path):
+    episode = delivered_episode(tmp_path)
+    path = tmp_path / "back.xlf"
+    path.write_text(XLIFF2.format(s1=SOURCE[0], s2=SOURCE[1], t1=ENGLISH[0]), encoding="utf-8")
+    result = import_xliff(path, tmp_path)
+    assert sorted(result.changed) == ["1", "2", "3"]
+    layer = load_edits(episode, "en-US")
+    assert [(c.text, c.status) for c in layer.cues] == [
+        (None, "approved"), (None, "reviewed"), ("We go home\u00a0tomorrow!", "reviewed")]  # no target: text kept
