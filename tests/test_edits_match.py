@@ -146,3 +146,17 @@ def test_a_report_applied_to_a_layer_marks_the_cues_reviewed():
     assert (three.text, three.new_start, three.status) == (None, 7100, "reviewed")  # machine text: no reviewed text
     assert two.by == "edited en-US/ep01.en.srt" and two.updated and two.updated.endswith("Z")
     assert result.cue("1") == layer.cue("1") and layer.cue("2").text is None  # the input layer is unchanged
+
+
+def test_the_time_index_finds_exactly_the_overlapping_cues():
+    import random
+
+    from localize.review.spans import Spans
+
+    rng = random.Random(7)
+    cues = [Cue(start, start + rng.randint(1, 3000), "x") for start in (rng.randint(0, 60000) for _ in range(300))]
+    spans = Spans(cues)
+    for _ in range(300):
+        start = rng.randint(0, 62000)
+        end = start + rng.randint(1, 4000)
+        assert spans.overlapping(start, end) == [i for i, c in enumerate(cues) if c.start < end and c.end > start]

@@ -293,9 +293,13 @@ def _fill_sources(track: Track, source: Track | None) -> None:
     """Each cue without a source gets the source cues it overlaps most (joined), by time."""
     if source is None:
         return
+    from localize.review.spans import Spans
+
+    spans = Spans(source.cues)
     for cue in track.cues:
         if cue.source is None:
-            lines = [s.plain_text for s in source.cues if _overlap(cue, s) * 2 > min(s.duration, cue.duration)]
+            near = [source.cues[i] for i in spans.overlapping(cue.start, cue.end)]
+            lines = [s.plain_text for s in near if _overlap(cue, s) * 2 > min(s.duration, cue.duration)]
             cue.source = "\n".join(lines) or None
 
 

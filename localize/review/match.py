@@ -20,6 +20,7 @@ from localize.errors import InputError, LocalizeError
 from localize.model import Cue, Track, format_ms, require_track
 from localize.paths import inside
 from localize.review.edits import EditLayer, now_iso
+from localize.review.spans import Spans
 from localize.text import edit_distance
 
 SAME_TEXT = 0.35  # normalized edit distance under which a displaced cue is taken as the same line
@@ -116,8 +117,12 @@ def _overlaps(a: Cue, b: Cue) -> bool:
 
 def _match(machine: list[Cue], edited: list[Cue], report: EditReport) -> dict[int, Cue]:
     """Machine index -> the edited cue standing for it; what cannot be matched goes into ``report.notes``."""
-    back = [_linked(machine, e) for e in edited]
-    links = [[j for j, found in enumerate(back) if i in found] for i in range(len(machine))]
+    spans = Spans(machine)
+    back = [_linked(machine, spans, e) for e in edited]
+    links: list[list[int]] = [[] for _ in machine]
+    for j, found in enumerate(back):
+        for i in found:
+            links[i].append(j)
     pairs: dict[int, Cue] = {}
     used: set[int] = set()
     for i, found in enumerate(links):
@@ -135,9 +140,9 @@ def _match(machine: list[Cue], edited: list[Cue], report: EditReport) -> dict[in
     return pairs
 
 
-def _linked(machine: list[Cue], cue: Cue) -> list[int]:
+def _linked(machine: list[Cue], spans: Spans, cue: Cue) -> list[int]:
     """The machine cues ``cue`` overlaps, unless its text is a nearby other machine cue's (it was moved there)."""
-    found = [i for i, m in enumerate(machine) if _overlaps(m, cue)]
+    found = [i for i in spans.overlapping(cue.start, cue.end) if _overlaps(machine[i], cue)]
     if not found or any(_distance(machine[i].text, cue.text) <= SAME_TEXT for i in found):
         return found
     near = set(range(max(0, found[0] - 2), min(len(machine), found[-1] + 3))) - set(found)
