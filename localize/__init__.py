@@ -46,6 +46,10 @@ _LAZY = {
     "run_episode": "localize.pipeline",
     "RunOptions": "localize.pipeline",
     "batch": "localize.pipeline",
+    "load_edits": "localize.review",
+    "apply_edits": "localize.review",
+    "export_xliff": "localize.review.xliff",
+    "import_xliff": "localize.review.xliff_import",
 }
 
 
