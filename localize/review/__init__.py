@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from localize.review.edits import (EDIT_STATUSES, CueEdit, EditConflict, EditLayer, apply_edits, edits_path,
                                    layer_from_track, load_edits, save_edits)
+from localize.review.render import rerender
 
 __all__ = ["EDIT_STATUSES", "CueEdit", "EditConflict", "EditLayer", "apply_edits", "edits_path", "layer_from_track",
-           "load_edits", "save_edits"]
+           "load_edits", "rerender", "save_edits"]

@@ -246,13 +246,13 @@ def selection(catalog: Catalog, episode: str | None, market: str | None) -> tupl
     found = next((name for name in candidates if market is None or market in listing[name]), None)
     if found is None:
         markets = ", ".join(sorted({m for name in candidates for m in listing[name]}))
-        where = f"episode {episode!r} has" if episode is not None else "no episode has"
-        raise NotFound(f"{where} no market {market!r} (markets: {markets})")
+        where = f"episode {episode!r} has no market" if episode is not None else "no episode has market"
+        raise NotFound(f"{where} {market!r} (markets: {markets})")
     return found, market or listing[found][0]
 
 
 def open_socket(host: str, port: int) -> socket.socket:
-    """A listening-ready socket bound to ``host``:``port`` (0: a free port); :class:`InputError` when taken."""
+    """A listening socket bound to ``host``:``port`` (0: a free port); :class:`InputError` when taken."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
         sock.bind((host, port))
@@ -261,6 +261,7 @@ def open_socket(host: str, port: int) -> socket.socket:
         if error.errno == errno.EADDRINUSE:
             raise InputError(f"port {port} on {host} is in use; give another with --port, or none for a free one") from None
         raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+    sock.listen(128)  # connections made as soon as the URL is out wait for the server
     return sock
 
 
