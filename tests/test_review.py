@@ -22,13 +22,14 @@ SECRET = "TOP-SECRET-NOT-IN-OUT"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """A finished run made by the real CLI: 3 cues (one hostile source line), en-US with dub and burn, es-419 with dub."""
+    """A run made by the real CLI: 3 source lines (one hostile), en-US with dub and burn, es-419 with dub."""
     root = tmp_path_factory.mktemp("review")
     env = isolated_env(root)
     install_argos(env)
     media = make_episode(root / "in", "ep01", 1, seconds=10, lines=[ZH_LINES[0], ZH_LINES[1], HOSTILE_SOURCE])
     market = root / "en-US-burn.toml"
-    market.write_text((FIXTURES / "markets" / "en-US-burn.toml").read_text().replace('cover = "blur"', 'cover = "none"'))
+    burn = (FIXTURES / "markets" / "en-US-burn.toml").read_text()
+    market.write_text(burn.replace('cover = "blur"', 'cover = "none"'))  # no burned-in source subtitles to cover
     out = root / "out"
     result = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "--markets", f"{market},es-419",
                       "--dub", "-g", ROOT / "glossaries" / "examples" / "title_names.csv", "-o", out], env, timeout=600)
@@ -188,18 +189,22 @@ def test_links_leading_out_of_out_are_not_followed(server, run):
     assert server.request("GET", "/media/ep01/es-419/dub/1.wav")[0] == 200
 
 
+def hostile_cue(data: dict) -> int:
+    """The index of the first cue made from the hostile source line (shown unchanged)."""
+    return next(n for n, cue in enumerate(data["cues"]) if cue["source"] == HOSTILE_SOURCE)
+
+
 def test_hostile_text_is_stored_and_served_as_text(server, run):
     data = view(server)
-    third = data["cues"][2]
-    assert third["source"] == HOSTILE_SOURCE  # the source line, unchanged
+    index = hostile_cue(data)
     saved = server.json("PUT", "/api/review/ep01/en-US/edits",
-                        {"revision": data["revision"], "edits": [{"id": "3", "text": HOSTILE}]})
-    assert saved["cues"][2]["text"] == HOSTILE
+                        {"revision": data["revision"], "edits": [{"id": str(index + 1), "text": HOSTILE}]})
+    assert saved["cues"][index]["text"] == HOSTILE
     status, headers, vtt = server.request("GET", "/media/ep01/en-US/track.vtt")
     assert status == 200 and headers["content-type"].startswith("text/vtt")
     assert "&lt;script&gt;window.pwned=2&lt;/script&gt;" in vtt.decode() and "<script" not in vtt.decode()
     layer = json.loads((episode_dir(run) / "en-US" / "edits.json").read_text())
-    assert layer["cues"][2]["text"] == HOSTILE and layer["cues"][2]["by"] == "review page"
+    assert layer["cues"][index]["text"] == HOSTILE and layer["cues"][index]["by"] == "review page"
 
 
 def test_a_stale_save_is_refused_and_writes_nothing(server, run):
@@ -217,7 +222,7 @@ def test_a_stale_save_is_refused_and_writes_nothing(server, run):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"id": "1", "start": 3000, "end": 2000}, "cue 1: reviewed timing 00:00:03.000 -> 00:00:02.000 ends before it starts"),
+    ({"id": "1", "start": 3000, "end": 2000}, "reviewed timing 00:00:03.000 -> 00:00:02.000 ends before it starts"),
     ({"id": "99", "text": "x"}, "no cue with id '99'"),
     ({"id": "1", "text": "  "}, "cue 1: text is empty"),
     ({"id": "1", "status": "done"}, "cue 1: status: unknown value 'done'"),
@@ -243,9 +248,9 @@ def test_checks_are_the_librarys_and_run_on_unsaved_text(server, run):
                          {"edits": [{"id": "1", "text": long_text}, {"id": "2", "start": 3500, "end": 3800}]})
     assert not path.exists()  # checking writes nothing
     first = {f["kind"]: f["text"] for f in result["cues"]["1"]["flags"]}
-    assert first["budget"].startswith(f"budget: {len(long_text)} characters > ")
-    assert first["glossary"] == "glossary: '林晚' should be 'Lin Wan'"  # the name is gone from the line
-    assert "dub: made from the machine text" in first["dub"]
+    assert first["budget"].startswith(f"{len(long_text)} characters > ")
+    assert first["glossary"] == "'林晚' should be 'Lin Wan'"  # the name is gone from the line
+    assert first["dub"].startswith("made from the machine text")
     texts = [f["text"] for f in result["cues"]["1"]["flags"] if f["kind"] == "qc"]
     assert any(t.startswith("reading speed: ") for t in texts) and any(t.startswith("line length: ") for t in texts)
     second = [f["text"] for f in result["cues"]["2"]["flags"] if f["kind"] == "qc"]
@@ -317,11 +322,13 @@ def test_browser_clicking_a_cue_seeks_the_video_and_highlights_it(server, driver
 
 def test_browser_shows_hostile_text_as_text(server, driver, run):
     data = view(server)
-    server.json("PUT", "/api/review/ep01/en-US/edits", {"revision": data["revision"], "edits": [{"id": "3", "text": HOSTILE}]})
+    index = hostile_cue(data)
+    server.json("PUT", "/api/review/ep01/en-US/edits",
+                {"revision": data["revision"], "edits": [{"id": str(index + 1), "text": HOSTILE}]})
     open_page(driver, server.url)
-    rows = driver.find_elements("css selector", ".cue")
-    assert driver.execute_script("return arguments[0].querySelector('.target').value", rows[2]) == HOSTILE
-    assert driver.execute_script("return arguments[0].querySelector('.source').textContent", rows[2]) == HOSTILE_SOURCE
+    row = driver.find_elements("css selector", ".cue")[index]
+    assert driver.execute_script("return arguments[0].querySelector('.target').value", row) == HOSTILE
+    assert driver.execute_script("return arguments[0].querySelector('.source').textContent", row) == HOSTILE_SOURCE
     assert driver.execute_script("return window.pwned === undefined && document.scripts.length === 1 &&"
                                  "document.querySelectorAll('#cue-list b, #cue-list script').length === 0")
     errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]

@@ -141,7 +141,8 @@ class Catalog:
         """The ``code`` market of ``episode`` (:class:`NotFound` naming what exists otherwise)."""
         manifest = self._manifest(episode)
         if code not in manifest.get("markets", {}):
-            raise NotFound(f"episode {episode!r} has no market {code!r} (it has {', '.join(sorted(manifest['markets']))})")
+            known = ", ".join(sorted(manifest["markets"]))
+            raise NotFound(f"episode {episode!r} has no market {code!r} (it has {known})")
         return Market(self.out_dir, episode, code, manifest)
 
     def _manifest(self, episode: str) -> dict[str, Any]:

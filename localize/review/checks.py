@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localize.errors import LocalizeError
-from localize.model import Cue, Track
+from localize.model import Cue, Track, join_lines
 from localize.review.catalog import Market
 from localize.review.edits import CueEdit, EditLayer
 from localize.timing import Profile, check, load_profile
@@ -55,9 +55,10 @@ class Checker:
         track = Track([self._cue(edit) for edit in layer.cues], language=layer.language, fps=self.market.fps)
         qc = check(track, self.profile, self.market.shots)
         found: dict[str, dict[str, Any]] = {}
-        dub = self.market.dub_lines()
-        for edit, cue in zip(layer.cues, track.cues):
-            found[edit.id] = self._measures(cue) | {"flags": self._flags(edit, cue, dub.get(edit.id))}
+        dub, glossary = self.market.dub_lines(), self._glossary(track.cues)
+        for number, (edit, cue) in enumerate(zip(layer.cues, track.cues)):
+            flags = glossary[number] + self._flags(edit, cue, dub.get(edit.id))
+            found[edit.id] = self._measures(cue) | {"flags": flags}
         for violation in qc.violations:
             kind = "ocr" if violation.rule == "ocr" else "qc"
             text = violation.message if kind == "ocr" else f"{violation.rule.replace('_', ' ')}: {violation.message}"
@@ -80,36 +81,52 @@ class Checker:
                 "lines": [text_length(line) for line in cue.lines]}
 
     def _flags(self, edit: CueEdit, cue: Cue, dub: dict[str, Any] | None) -> list[dict[str, str]]:
-        found = [flag(_kind(f), "warning", f) for f in edit.flags if f.split(":", 1)[0].strip() not in RECOMPUTED
+        found = [_layer_flag(f) for f in edit.flags if f.split(":", 1)[0].strip() not in RECOMPUTED
                  and not f.startswith("ocr:")]
-        found += self._glossary(cue)
         chars, budget = reading_length(cue.text), self.profile.char_budget(cue.duration)
         if chars > budget:
-            found.append(flag("budget", "warning", f"budget: {chars} characters > {budget} for {cue.duration} ms"))
+            found.append(flag("budget", "warning", f"{chars} characters > {budget} for {cue.duration} ms"))
         if dub is not None:
             found += _dub_flags(edit, dub)
         return found
 
-    def _glossary(self, cue: Cue) -> list[dict[str, str]]:
-        if self.glossary is None or not cue.source:
-            return []
+    def _glossary(self, cues: list[Cue]) -> list[list[dict[str, str]]]:
+        """Glossary flags per cue. Neighbours made from one source line (a sentence split over
+        cues) are verified together, as the translator does, and share its flags."""
+        found: list[list[dict[str, str]]] = [[] for _ in cues]
+        if self.glossary is None:
+            return found
         from localize.translation.enforce import verify
 
-        return [flag(GLOSSARY, "error", f"glossary: '{v.term.source}' should be '{v.term.rendering}'")
-                for v in verify(cue.source, cue.text, self.glossary.for_line(cue.speaker, None))]
+        start = 0
+        for end in range(1, len(cues) + 1):
+            if end < len(cues) and cues[end].source == cues[start].source:
+                continue
+            group, source = cues[start:end], cues[start].source
+            if source:
+                text = join_lines([cue.text for cue in group])
+                flags = [flag(GLOSSARY, "error", f"'{v.term.source}' should be '{v.term.rendering}'")
+                         for v in verify(source, text, self.glossary.for_line(group[0].speaker, None))]
+                for number in range(start, end):
+                    found[number] = list(flags)
+            start = end
+        return found
 
 
-def _kind(text: str) -> str:
-    head = text.split(":", 1)[0].strip().lower()
-    return "suspect" if head == "suspect" else "edit"
+def _layer_flag(text: str) -> dict[str, str]:
+    """A flag the edit layer carries: "suspect: ..." (a machine translation) or another note."""
+    head, _, rest = text.partition(":")
+    if head.strip().lower() == "suspect" and rest.strip():
+        return flag("suspect", "warning", rest.strip())
+    return flag("edit", "warning", text)
 
 
 def _dub_flags(edit: CueEdit, dub: dict[str, Any]) -> list[dict[str, str]]:
     found = []
     if dub["fit"] == "overflow":
-        found.append(flag("dub", "error", f"dub: line runs over its slot even at {dub['speed']:.2f}x"))
+        found.append(flag("dub", "error", f"line runs over its slot even at {dub['speed']:.2f}x"))
     elif dub["speed"] > 1.0:
-        found.append(flag("dub", "warning", f"dub: line sped up to {dub['speed']:.2f}x"))
+        found.append(flag("dub", "warning", f"line sped up to {dub['speed']:.2f}x"))
     if edit.text is not None:
-        found.append(flag("dub", "warning", "dub: made from the machine text; re-run the episode to re-dub this line"))
+        found.append(flag("dub", "warning", "made from the machine text; run the episode again to re-dub this line"))
     return found

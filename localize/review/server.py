@@ -34,7 +34,7 @@ from localize.errors import InputError, LocalizeError
 from localize.review.catalog import DUB, Catalog, Market, NotFound
 from localize.review.changes import apply_changes
 from localize.review.checks import Checker
-from localize.review.edits import EditConflict, EditLayer, load_edits, save_edits
+from localize.review.edits import EditConflict, EditLayer, edits_path, load_edits, save_edits
 from localize.review.guard import Guard, new_token
 from localize.review.jobs import Jobs
 
@@ -49,14 +49,28 @@ class Review:
 
     def __init__(self, catalog: Catalog, default: tuple[str, str] | None = None) -> None:
         self.catalog, self.default, self.jobs = catalog, default, Jobs()
+        self._cache: dict[tuple[str, str], tuple[Any, EditLayer, Checker]] = {}
 
     def market(self, request: Request) -> Market:
         return self.catalog.market(request.path_params["episode"], request.path_params["market"])
 
+    def loaded(self, market: Market) -> tuple[EditLayer, Checker]:
+        """The market's edit layer and checker, read again only when its edits.json or manifest changed.
+
+        The layer returned is shared: callers change a copy (:func:`apply_changes` makes one).
+        """
+        stamp = tuple(_stamp(p) for p in (edits_path(market.episode_dir, market.code),
+                                          market.episode_dir / "manifest.json"))
+        cached = self._cache.get((market.episode, market.code))
+        if cached is None or cached[0] != stamp:
+            cached = stamp, load_edits(market.episode_dir, market.code), Checker.for_market(market)
+            self._cache[(market.episode, market.code)] = cached
+        return cached[1], cached[2]
+
     def view(self, market: Market, layer: EditLayer | None = None) -> dict[str, Any]:
         """Everything the page shows for one market: cues with edits, flags and dub lines; video; profile."""
-        layer = layer or load_edits(market.episode_dir, market.code)
-        checker = Checker.for_market(market)
+        saved, checker = self.loaded(market)
+        layer = layer or saved
         checks, dub = checker.review(layer), market.dub_lines()
         video = market.video()
         base = f"/media/{_quote(market.episode)}/{_quote(market.code)}"
@@ -78,6 +92,14 @@ def _cue(edit: Any, checks: dict[str, Any], dub: dict[str, Any] | None) -> dict[
             "source": edit.source, "machine": edit.machine, "text": edit.current,
             "speaker": edit.new_speaker or edit.speaker, "machine_speaker": edit.speaker, "status": edit.status,
             "edited": edit.edited, "updated": edit.updated, "by": edit.by, "dub": dub, **checks}
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _quote(name: str) -> str:
@@ -123,9 +145,8 @@ async def check_changes(request: Request) -> Response:
     review, data = _state(request), await _json_body(request)
 
     def run() -> dict[str, Any]:
-        market = review.market(request)
-        layer = apply_changes(load_edits(market.episode_dir, market.code), data.get("edits", []))
-        return {"cues": Checker.for_market(market).review(layer)}
+        layer, checker = review.loaded(review.market(request))
+        return {"cues": checker.review(apply_changes(layer, data.get("edits", [])))}
 
     return JSONResponse(await run_in_threadpool(run), headers=NO_STORE)
 
@@ -139,7 +160,7 @@ async def save(request: Request) -> Response:
 
     def run() -> dict[str, Any]:
         market = review.market(request)
-        layer = apply_changes(load_edits(market.episode_dir, market.code), data.get("edits", []))
+        layer = apply_changes(load_edits(market.episode_dir, market.code), data.get("edits", []))  # as on disk
         return review.view(market, save_edits(layer, market.episode_dir, expected_revision=revision))
 
     return JSONResponse(await run_in_threadpool(run), headers=NO_STORE)
@@ -187,10 +208,11 @@ async def dub_line(request: Request) -> Response:
     def run() -> bytes:
         import soundfile
 
-        market = _state(request).market(request)
+        review = _state(request)
+        market = review.market(request)
         line = market.dub_lines().get(cue_id)
         if line is None:
-            edit = load_edits(market.episode_dir, market.code).cue(cue_id)
+            edit = review.loaded(market)[0].cue(cue_id)
             line = {"start": edit.start, "end": edit.end}
         with soundfile.SoundFile(market.file(DUB)) as wav:
             wav.seek(min(wav.frames, line["start"] * wav.samplerate // 1000))
@@ -238,7 +260,7 @@ def create_app(catalog: Catalog, token: str, port: int, default: tuple[str, str]
 
 
 def selection(catalog: Catalog, episode: str | None, market: str | None) -> tuple[str, str]:
-    """The episode and market to open first: as given, else the first that fits (:class:`NotFound` naming what exists)."""
+    """The episode and market to open first: as given, else the first that fits (:class:`NotFound` otherwise)."""
     listing = {e["episode"]: e["markets"] for e in catalog.listing()}
     if episode is not None and episode not in listing:
         raise NotFound(f"no finished episode {episode!r} in {catalog.out_dir} (episodes: {', '.join(listing)})")
@@ -258,9 +280,9 @@ def open_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as error:
         sock.close()
-        if error.errno == errno.EADDRINUSE:
-            raise InputError(f"port {port} on {host} is in use; give another with --port, or none for a free one") from None
-        raise InputError(f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+        taken = f"port {port} on {host} is in use; give another with --port, or none for a free one"
+        raise InputError(taken if error.errno == errno.EADDRINUSE
+                         else f"cannot listen on {host}:{port} ({error.strerror or error})") from None
     sock.listen(128)  # connections made as soon as the URL is out wait for the server
     return sock
 

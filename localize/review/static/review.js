@@ -87,6 +87,7 @@
     api("GET", base("api/review")).then(function (data) {
       state.changes = {};
       show(data, true);
+      void document.body.offsetHeight;  // include the layout in the measured time
       document.body.setAttribute("data-load-ms", (performance.now() - t0).toFixed(1));
       document.body.setAttribute("data-ready", "yes");
     }).catch(function (error) { alarm(error.message); });
@@ -225,7 +226,7 @@
     row.flags.textContent = "";
     cue.flags.forEach(function (found) {
       var item = el("li", "flag severity-" + found.severity);
-      item.appendChild(el("span", "kind", found.kind));
+      item.appendChild(el("span", "kind", found.kind === "qc" ? "QC" : found.kind));
       item.appendChild(document.createTextNode(found.text));
       row.flags.appendChild(item);
     });
@@ -279,7 +280,7 @@
   }
 
   function runChecks() {
-    var ticket = ++state.checking;
+    var ticket = ++state.checking, t0 = performance.now();
     document.body.setAttribute("data-checking", "yes");
     api("POST", base("api/review") + "/check", {edits: Object.values(state.changes)}).then(function (result) {
       if (ticket !== state.checking) return;
@@ -289,6 +290,7 @@
       });
       summarize();
       alarm("");
+      document.body.setAttribute("data-check-ms", (performance.now() - t0).toFixed(1));
       document.body.removeAttribute("data-checking");
     }).catch(function (error) {
       if (ticket === state.checking) { alarm(error.message); document.body.removeAttribute("data-checking"); }
