@@ -101,6 +101,7 @@ def screenshots(work: Path, env: dict[str, str], folder: Path) -> None:
         open_page(driver, server.url)
         wait_for(driver, "return document.getElementById('video').readyState >= 2")
         driver.find_elements("css selector", ".cue .source")[2].click()
+        driver.execute_script("document.getElementById('video').currentTime += 0.6")  # mid-line: the burned text shows
         wait_for(driver, "return document.getElementById('video').seeking === false")
         time.sleep(0.5)
         folder.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     work = args.out.resolve()
     env = isolated_env(work)
-    install_argos(env, ("zh_en",))
+    install_argos(env)
     media, srt = long_episode(work / "in", args.cues)
     started = time.perf_counter()
     localize(env, ["run", media, "--source-subs", srt, "--language", "zh", "--markets", "en-US", "-g", GLOSSARY,
