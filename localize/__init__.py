@@ -41,6 +41,8 @@ _LAZY = {
     "batch": "localize.pipeline",
     "load_edits": "localize.review",
     "apply_edits": "localize.review",
+    "export_xliff": "localize.review.xliff",
+    "import_xliff": "localize.review.xliff_import",
 }
 
 

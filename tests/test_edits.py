@@ -3,41 +3,16 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 
 import pytest
 
 import localize
 from localize.errors import InputError
-from localize.fileio import sha256_file
-from localize.model import Cue, Track
+from localize.model import Track
 from localize.review import (CueEdit, EditConflict, EditLayer, apply_edits, edits_path, layer_from_track, load_edits,
                              save_edits)
 
-SOURCE = ["林晚，你终于回来了。", "总裁在楼上等你。", "明天我们回家。"]
-ENGLISH = ["Lin Wan, you're finally back.", "The CEO is waiting for you upstairs.", "Tomorrow we go home."]
-
-
-def machine(with_source: bool = True) -> Track:
-    cues = [Cue(500 + 2000 * n, 2300 + 2000 * n, text, source=SOURCE[n] if with_source else None, speaker=f"S{n % 2 + 1}")
-            for n, text in enumerate(ENGLISH)]
-    return Track(cues, language="en")
-
-
-def delivered_episode(root: Path, formats: tuple[str, ...] = ("srt", "vtt")) -> Path:
-    """An episode folder as `localize run` leaves it: source transcript, market subtitles, manifest."""
-    episode = root / "ep01"
-    source = Track([Cue(c.start, c.end, SOURCE[n]) for n, c in enumerate(machine())], language="zh")
-    localize.save(source, episode / "ep01.zh.json")
-    outputs = []
-    for fmt in formats:
-        path = episode / "en-US" / f"ep01.en.{fmt}"
-        localize.save(machine(with_source=fmt == "json"), path)
-        outputs.append({"path": f"en-US/ep01.en.{fmt}", "sha256": sha256_file(path), "bytes": path.stat().st_size})
-    manifest = {"episode": "ep01", "source": {"language": "zh", "outputs": [{"path": "ep01.zh.json"}]},
-                "markets": {"en-US": {"language": "en", "outputs": outputs}}}
-    (episode / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return episode
+from edits_support import ENGLISH, SOURCE, delivered_episode, machine
 
 
 def test_a_fresh_layer_comes_from_the_delivered_track_with_sources_by_overlap(tmp_path):
@@ -177,3 +152,14 @@ def test_cue_edit_properties():
     assert (edit.current, edit.times, edit.edited) == ("machine text", (0, 1000), False)
     edit.new_speaker = "S3"
     assert edit.edited
+
+
+def test_a_fresh_layer_skips_delivered_files_a_person_changed(tmp_path):
+    episode = delivered_episode(tmp_path, formats=("json", "srt"))
+    json_file = episode / "en-US" / "ep01.en.json"
+    json_file.write_text(json_file.read_text(encoding="utf-8").replace("The CEO", "The boss"), encoding="utf-8")
+    layer = load_edits(episode, "en-US")
+    assert layer.cue("2").machine == ENGLISH[1] and layer.cue("2").source == SOURCE[1]  # from the intact SRT
+    (episode / "en-US" / "ep01.en.srt").unlink()
+    with pytest.raises(InputError, match="every delivered subtitle file was changed or removed since the run"):
+        load_edits(episode, "en-US")

@@ -17,13 +17,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from localize.errors import InputError
-from localize.fileio import write_text_atomic
+from localize.fileio import sha256_file, write_text_atomic
 from localize.model import Cue, Track, format_ms, require_track
 from localize.paths import inside, safe_name
 
 EDIT_STATUSES = ("machine", "reviewed", "needs-work", "approved")
 EDITS_VERSION = 1
 EDITS_FILE = "edits.json"
+SOURCE_CHANGED = "source changed since review"  # the cue's edit waits for a person (apply_edits skips it)
 SUBTITLE_SUFFIXES = (".json", ".srt", ".vtt", ".ttml", ".ass")
 
 
@@ -87,7 +88,8 @@ class CueEdit:
             raise InputError(f"{where}: status {self.status!r} is not one of {', '.join(EDIT_STATUSES)}")
         for label, (start, end) in (("machine", (self.start, self.end)), ("reviewed", self.times)):
             if start < 0 or end <= start:
-                raise InputError(f"{where}: {label} timing {format_ms(start)} -> {format_ms(end)} ends before it starts")
+                raise InputError(f"{where}: {label} timing {format_ms(start)} -> {format_ms(end)} "
+                                 "ends before it starts")
 
 
 _CUE_FIELDS: dict[str, tuple[type, bool]] = {  # name: (type, required)
@@ -180,12 +182,29 @@ def edits_path(episode_dir: str | Path, market: str) -> Path:
 
 
 def layer_from_track(track: Track, episode: str, market: str, source_language: str | None = None) -> EditLayer:
-    """A fresh layer for a machine track: one ``machine`` cue edit per cue, ids ``"1".."N"``."""
+    """A fresh layer for a machine track: one ``machine`` cue edit per cue, ids ``"1".."N"``, suspect lines flagged."""
     require_track(track)
     cues = [CueEdit(str(n), c.start, c.end, c.source, c.text, speaker=c.speaker, flags=list(c.flags))
             for n, c in enumerate(track.cues, 1)]
     language = track.language or ""
-    return EditLayer(episode, market, language, source_language or track.source_language, 0, cues)
+    layer = EditLayer(episode, market, language, source_language or track.source_language, 0, cues)
+    refresh_suspect_flags(layer)
+    return layer
+
+
+def current_track(layer: EditLayer) -> Track:
+    """The layer as a track: reviewed text, timing and speaker where set, machine otherwise (cues in id order)."""
+    cues = [Cue(*c.times, c.current, source=c.source, speaker=c.new_speaker or c.speaker) for c in layer.cues]
+    return Track(cues, language=layer.language or None)
+
+
+def refresh_suspect_flags(layer: EditLayer) -> None:
+    """Replace each cue's ``suspect: ...`` flags with the checks run on the current texts (in place)."""
+    from localize.review.suspect import SUSPECT, suspect_flags
+
+    found = suspect_flags(current_track(layer))
+    for number, edit in enumerate(layer.cues, 1):
+        edit.flags = [f for f in edit.flags if not f.startswith(SUSPECT)] + found.get(number, [])
 
 
 def load_edits(episode_dir: str | Path, market: str) -> EditLayer:
@@ -234,18 +253,31 @@ def delivered_subtitles(episode_dir: Path, market: str, manifest: dict[str, Any]
 
 
 def machine_track(episode_dir: Path, market: str, manifest: dict[str, Any] | None = None) -> Track:
-    """The machine track the run delivered for ``market``, with source lines filled in when the file lacks them."""
+    """The machine track the run delivered for ``market``, with source lines filled in when the file lacks them.
+
+    Read from the first delivered subtitle file (JSON first) that is still as delivered (its
+    sha256 is the manifest's): an edited file is a person's version, not the machine's.
+    """
     from localize.formats import load
 
     manifest = manifest if manifest is not None else read_manifest(episode_dir)
     outputs = delivered_subtitles(episode_dir, market, manifest)
     if not outputs:
         raise InputError(f"{episode_dir.name}/{market}: the manifest lists no subtitle file")
-    track = load(inside(episode_dir, outputs[0]["path"]))
+    intact = next((o for o in outputs if _intact(episode_dir, o)), None)
+    if intact is None:
+        raise InputError(f"{episode_dir.name}/{market}: every delivered subtitle file was changed or removed since "
+                         "the run; run it again to rebuild the machine track")
+    track = load(inside(episode_dir, intact["path"]))
     track.language = track.language or manifest["markets"][market].get("language")
     if any(c.source is None for c in track.cues):
         _fill_sources(track, _source_track(episode_dir, manifest))
     return track
+
+
+def _intact(episode_dir: Path, output: dict[str, Any]) -> bool:
+    path = inside(episode_dir, output["path"])
+    return path.is_file() and sha256_file(path) == output.get("sha256")
 
 
 def _source_track(episode_dir: Path, manifest: dict[str, Any]) -> Track | None:
@@ -261,9 +293,13 @@ def _fill_sources(track: Track, source: Track | None) -> None:
     """Each cue without a source gets the source cues it overlaps most (joined), by time."""
     if source is None:
         return
+    from localize.review.spans import Spans
+
+    spans = Spans(source.cues)
     for cue in track.cues:
         if cue.source is None:
-            lines = [s.plain_text for s in source.cues if _overlap(cue, s) * 2 > min(s.duration, cue.duration)]
+            near = [source.cues[i] for i in spans.overlapping(cue.start, cue.end)]
+            lines = [s.plain_text for s in near if _overlap(cue, s) * 2 > min(s.duration, cue.duration)]
             cue.source = "\n".join(lines) or None
 
 
@@ -284,7 +320,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 
 def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int | None = None) -> EditLayer:
-    """Write ``layer`` atomically as the next revision; the saved layer (revision + 1).
+    """Write ``layer`` atomically as the next revision; the saved layer (revision + 1, suspect flags refreshed).
 
     Raises :class:`EditConflict` when the file on disk is at another revision than
     ``expected_revision`` (``None``: no check).
@@ -301,6 +337,7 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
                                "reload and edit again")
         saved = EditLayer(layer.episode, layer.market, layer.language, layer.source_language, on_disk + 1,
                           [CueEdit(**c.to_dict()) for c in layer.cues])
+        refresh_suspect_flags(saved)
         write_text_atomic(path, saved.to_json())
     return saved
 
@@ -308,7 +345,8 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
 def apply_edits(track: Track, layer: EditLayer) -> Track:
     """The machine ``track`` with the layer's reviewed text, timing and speakers applied (ids = cue numbers).
 
-    Raises :class:`InputError` when the layer names a cue the track does not have.
+    A cue flagged ``source changed since review`` keeps the machine's version (its edit waits for
+    a person). Raises :class:`InputError` when the layer names a cue the track does not have.
     """
     require_track(track)
     extra = [e.id for e in layer.cues if not (e.id.isdigit() and 1 <= int(e.id) <= len(track.cues))]
@@ -317,7 +355,11 @@ def apply_edits(track: Track, layer: EditLayer) -> Track:
                          f"({len(track.cues)} cues)")
     result = track.replace()
     for edit in layer.cues:
-        _apply(result.cues[int(edit.id) - 1], edit)
+        cue = result.cues[int(edit.id) - 1]
+        if SOURCE_CHANGED in edit.flags:
+            cue.flags = list(dict.fromkeys([*cue.flags, SOURCE_CHANGED]))
+        else:
+            _apply(cue, edit)
     return result.validate()
 
 
