@@ -34,7 +34,8 @@ from localize.errors import InputError, LocalizeError
 from localize.review.catalog import DUB, Catalog, Market, NotFound
 from localize.review.changes import apply_changes
 from localize.review.checks import Checker
-from localize.review.edits import EditConflict, EditLayer, edits_path, load_edits, save_edits
+from localize.review.edits import (EditConflict, EditLayer, edits_path, load_edits, refresh_suspect_flags,
+                                   save_edits)
 from localize.review.guard import Guard, new_token
 from localize.review.jobs import Jobs
 
@@ -145,8 +146,10 @@ async def check_changes(request: Request) -> Response:
     review, data = _state(request), await _json_body(request)
 
     def run() -> dict[str, Any]:
-        layer, checker = review.loaded(review.market(request))
-        return {"cues": checker.review(apply_changes(layer, data.get("edits", [])))}
+        saved, checker = review.loaded(review.market(request))
+        layer = apply_changes(saved, data.get("edits", []))
+        refresh_suspect_flags(layer)
+        return {"cues": checker.review(layer)}
 
     return JSONResponse(await run_in_threadpool(run), headers=NO_STORE)
 

@@ -38,7 +38,13 @@
   }
 
   function say(text) { $("status").textContent = text; }
-  function alarm(text) { $("banner").textContent = text; $("banner").classList.toggle("hidden", !text); }
+  // the banner shows one problem; clearing it with a topic clears only that topic's message
+  function alarm(text, topic) {
+    if (!text && topic && state.alarmTopic !== topic) return;
+    state.alarmTopic = topic || "";
+    $("banner").textContent = text;
+    $("banner").classList.toggle("hidden", !text);
+  }
 
   // --- times and frames -------------------------------------------------------------------
   function clock(ms) {
@@ -273,6 +279,7 @@
       values.status = status === "needs-work" ? status : "reviewed";
     }
     state.changes[id] = Object.assign(current, values);
+    alarm("", "edit");
     fill(state.rows[index], cue);
     say("revision " + state.data.revision + pending());
     clearTimeout(state.checkTimer);
@@ -289,11 +296,11 @@
         showChecks(state.rows[index], cue, view(index).status);
       });
       summarize();
-      alarm("");
+      alarm("", "check");
       document.body.setAttribute("data-check-ms", (performance.now() - t0).toFixed(1));
       document.body.removeAttribute("data-checking");
     }).catch(function (error) {
-      if (ticket === state.checking) { alarm(error.message); document.body.removeAttribute("data-checking"); }
+      if (ticket === state.checking) { alarm(error.message, "check"); document.body.removeAttribute("data-checking"); }
     });
   }
 
@@ -303,10 +310,10 @@
 
   function retime(which, frames) {
     var shown = view(state.current), value = frames ? nudge(shown[which], frames) : nearestCut(shown[which]);
-    if (value === null) { alarm("This episode has no cuts to snap to."); return; }
+    if (value === null) { alarm("This episode has no cuts to snap to.", "edit"); return; }
     var values = {start: shown.start, end: shown.end};
     values[which] = value;
-    if (values.end <= values.start) { alarm("Cue " + shown.id + ": the out-time must stay after the in-time."); return; }
+    if (values.end <= values.start) { alarm("Cue " + shown.id + ": the out-time must stay after the in-time.", "edit"); return; }
     change(shown.id, values);
   }
 
@@ -318,13 +325,13 @@
       state.changes = {};
       show(data, false);
       refreshTrack();
-      alarm("");
+      alarm("", "save");
       say("saved revision " + data.revision + " · " + data.cues.length + " cues");
       return true;
     }).catch(function (error) {
       alarm(error.status === 409
         ? "Not saved: " + error.message + "\nSomeone saved this episode since you loaded it. Your changes are still here; note them, then reload the page (their work is kept)."
-        : "Not saved: " + error.message);
+        : "Not saved: " + error.message, "save");
       say("revision " + state.data.revision + pending());
       return false;
     });
