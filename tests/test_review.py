@@ -135,7 +135,8 @@ def test_security_headers_on_every_answer_and_no_inline_script(server):
         assert "unsafe-inline" not in policy and "http" not in policy
         assert headers["x-content-type-options"] == "nosniff"
     page = (ROOT / "localize" / "review" / "static" / "index.html").read_text()
-    assert page.count("<script") == 1 and '<script src="/static/review.js" defer></script>' in page
+    assert page.count("<script") == 2 and '<script src="/static/review.js" defer></script>' in page
+    assert '<script src="/static/keys.js" defer></script>' in page
     assert "http://" not in page and "https://" not in page and not re.search(r"\son\w+=", page)  # no inline handlers
 
 
@@ -329,7 +330,7 @@ def test_browser_shows_hostile_text_as_text(server, driver, run):
     row = driver.find_elements("css selector", ".cue")[index]
     assert driver.execute_script("return arguments[0].querySelector('.target').value", row) == HOSTILE
     assert driver.execute_script("return arguments[0].querySelector('.source').textContent", row) == HOSTILE_SOURCE
-    assert driver.execute_script("return window.pwned === undefined && document.scripts.length === 1 &&"
+    assert driver.execute_script("return window.pwned === undefined && document.scripts.length === 2 &&"
                                  "document.querySelectorAll('#cue-list b, #cue-list script').length === 0")
     errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
@@ -350,3 +351,20 @@ def test_browser_a_save_from_a_stale_tab_is_refused_with_a_message(server, drive
                               "return b.classList.contains('hidden') ? null : b.textContent")
     assert banner.startswith("Not saved: ") and "changed since revision" in banner
     assert path.read_bytes() == before
+
+
+def test_browser_nudges_and_snaps_times_with_the_keyboard(server, driver, run):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    data = view(server, "es-419")
+    cue = data["cues"][0]
+    assert (cue["start"], cue["end"]) == (500, 2400) and 2000 in data["shots"]
+    open_page(driver, server.url + "#ep01/es-419")
+    ActionChains(driver).send_keys("]").send_keys("]").send_keys("S").perform()  # +2 frames in; out onto the cut
+    shown = driver.execute_script("return document.querySelector('.cue .times').textContent")
+    assert shown == "00:00:00.567 → 00:00:02.000"
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys("s").key_up(Keys.CONTROL).perform()
+    wait_for(driver, "return document.getElementById('status').textContent.startsWith('saved revision')")
+    saved = json.loads((episode_dir(run) / "es-419" / "edits.json").read_text())["cues"][0]
+    assert (saved["new_start"], saved["new_end"], saved["status"]) == (567, 2000, "reviewed")
