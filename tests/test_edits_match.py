@@ -160,3 +160,24 @@ def test_the_time_index_finds_exactly_the_overlapping_cues():
         start = rng.randint(0, 62000)
         end = start + rng.randint(1, 4000)
         assert spans.overlapping(start, end) == [i for i, c in enumerate(cues) if c.start < end and c.end > start]
+
+
+def test_delivered_edits_reads_every_changed_format_of_a_market(tmp_path):
+    from edits_support import delivered_episode
+
+    from localize.review import delivered_edits, load_edits, save_edits
+
+    episode = delivered_episode(tmp_path, formats=("srt", "vtt", "ass"))
+    assert delivered_edits(episode, "en-US") is None
+    for fmt in ("srt", "vtt"):
+        path = episode / "en-US" / f"ep01.en.{fmt}"
+        path.write_text(path.read_text(encoding="utf-8").replace("The CEO", "The boss"), encoding="utf-8")
+    report = delivered_edits(episode, "en-US")  # the machine track comes from the intact .ass
+    assert report is not None and report.file == "en-US/ep01.en.srt, en-US/ep01.en.vtt"
+    assert report.changes == [CueChange("2", "The boss is waiting for you upstairs.")]
+    saved = save_edits(report.apply(load_edits(episode, "en-US")), episode)
+    assert saved.cue("2").current == "The boss is waiting for you upstairs." and saved.cue("2").status == "reviewed"
+    vtt = episode / "en-US" / "ep01.en.vtt"
+    vtt.write_text(vtt.read_text(encoding="utf-8").replace("The boss", "The chief"), encoding="utf-8")
+    with pytest.raises(InputError, match="en-US/ep01.en.srt and en-US/ep01.en.vtt change cue 2 differently"):
+        delivered_edits(episode, "en-US")

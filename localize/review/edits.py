@@ -211,8 +211,8 @@ def load_edits(episode_dir: str | Path, market: str) -> EditLayer:
     """The saved edit layer of one episode and market; a fresh all-``machine`` one when none is saved.
 
     A fresh layer is built from the delivered machine track: ``<market>/<episode>.<lang>.json``
-    when the market delivers JSON, else the first subtitle file the manifest lists (source lines
-    then come from the source transcript, by time overlap).
+    when the market delivers JSON, else the first subtitle file the manifest lists, skipping files
+    changed since the run (source lines then come from the source transcript, by time overlap).
     """
     episode_dir = Path(episode_dir)
     path = edits_path(episode_dir, market)

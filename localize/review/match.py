@@ -231,3 +231,23 @@ def edits_from_delivered(episode_dir: str | Path, output: dict[str, Any], machin
     if not path.is_file() or sha256_file(path) == output["sha256"]:
         return None
     return edits_from_file(machine, load(path), output["path"], format_for(path).name)
+
+
+def delivered_edits(episode_dir: str | Path, market: str, machine: Track | None = None) -> EditReport | None:
+    """Every delivered subtitle file of ``market`` that a person changed, read back as one report; None if none.
+
+    ``machine`` is the track the run delivered (default: read from a delivered file still
+    intact). The report's ``file`` names the changed files; two of them changing one cue
+    differently are refused (:class:`InputError` naming both). Call it before a run rewrites
+    the manifest.
+    """
+    from localize.review.edits import delivered_subtitles, machine_track, read_manifest
+
+    episode_dir = Path(episode_dir)
+    manifest = read_manifest(episode_dir)
+    track = machine if machine is not None else machine_track(episode_dir, market, manifest)
+    reports = [r for o in delivered_subtitles(episode_dir, market, manifest)
+               if (r := edits_from_delivered(episode_dir, o, track)) is not None]
+    if not reports:
+        return None
+    return EditReport(", ".join(r.file for r in reports), merge_reports(reports), [n for r in reports for n in r.notes])
