@@ -34,7 +34,7 @@ from localize.errors import InputError, LocalizeError
 from localize.review.catalog import DUB, Catalog, Market, NotFound
 from localize.review.changes import apply_changes
 from localize.review.checks import Checker
-from localize.review.edits import (EditConflict, EditLayer, edits_path, load_edits, refresh_suspect_flags,
+from localize.review.edits import (CueEdit, EditConflict, EditLayer, edits_path, load_edits, refresh_suspect_flags,
                                    save_edits)
 from localize.review.guard import Guard, new_token
 from localize.review.jobs import Jobs
@@ -87,7 +87,7 @@ class Review:
         }
 
 
-def _cue(edit: Any, checks: dict[str, Any], dub: dict[str, Any] | None) -> dict[str, Any]:
+def _cue(edit: CueEdit, checks: dict[str, Any], dub: dict[str, Any] | None) -> dict[str, Any]:
     start, end = edit.times
     return {"id": edit.id, "start": start, "end": end, "machine_start": edit.start, "machine_end": edit.end,
             "source": edit.source, "machine": edit.machine, "text": edit.current,
