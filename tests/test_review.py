@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import socket
 from pathlib import Path
@@ -31,7 +32,8 @@ def run(tmp_path_factory):
     burn = (FIXTURES / "markets" / "en-US-burn.toml").read_text()
     market.write_text(burn.replace('cover = "blur"', 'cover = "none"'))  # no burned-in source subtitles to cover
     out = root / "out"
-    result = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "--markets", f"{market},es-419",
+    result = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "--language", "zh",
+                      "--markets", f"{market},es-419",
                       "--dub", "-g", ROOT / "glossaries" / "examples" / "title_names.csv", "-o", out], env, timeout=600)
     assert result.returncode == 0, result.stderr
     (root / "secret.txt").write_text(SECRET)
@@ -260,6 +262,23 @@ def test_checks_are_the_librarys_and_run_on_unsaved_text(server, run):
     assert result["cues"]["1"]["lines"] == [len(long_text)]
     layer = load_edits(episode_dir(run), "es-419")  # what is saved is still the machine's
     assert layer.revision == 0 and not any(c.edited for c in layer.cues)
+
+
+def test_low_confidence_ocr_of_the_source_line_is_flagged(server, run):
+    from localize.formats import save
+
+    source, manifest = episode_dir(run) / "ep01.zh.json", episode_dir(run) / "manifest.json"
+    original = source.read_bytes()
+    track = load(source)
+    track.cues[0].flags.append("ocr: low confidence (0.41)")
+    save(track, source)
+    os.utime(manifest)  # a run writes its manifest after the transcript
+    try:
+        flags = view(server, "es-419")["cues"][0]["flags"]
+        assert {"kind": "ocr", "severity": "warning", "text": "low confidence (0.41)"} in flags
+    finally:
+        source.write_bytes(original)
+        os.utime(manifest)
 
 
 def test_each_dub_line_plays_alone(server, run):
