@@ -110,6 +110,9 @@ def _quote(name: str) -> str:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
+    stated = request.headers.get("content-length", "0")
+    if not stated.isdigit() or int(stated) > MAX_BODY:
+        raise InputError(f"request body over {MAX_BODY >> 20} MiB")
     body = await request.body()
     if len(body) > MAX_BODY:
         raise InputError(f"request body over {MAX_BODY >> 20} MiB")
