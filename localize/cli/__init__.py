@@ -16,7 +16,7 @@ from localize.cli.common import LocalizeGroup
 from localize.processes import Interrupted, catch_signals
 
 COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "burn", "timing", "translate", "speakers",
-                   "review_io"]
+                   "review_io", "review"]
 
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})
