@@ -16,7 +16,7 @@ from localize.fingerprint import Factory, Fingerprinted
 from localize.formats import FORMATS, Format, load, register
 from localize.hardsub import ENGINES as OCR_ENGINES, load_ocr, ocr_fingerprint, register_ocr
 from localize.model import Cue, Track, Word
-from localize.pipeline import load_market, run_episode
+from localize.pipeline import RunOptions, load_market, run_episode
 from localize.speakers import ENCODERS, encoder_fingerprint, register_encoder
 from localize.transcription import ENGINES as ASR_ENGINES, engine_fingerprint, register_engine
 from localize.transcription.engines import _load as loaded_asr
@@ -180,10 +180,10 @@ def test_fingerprints_come_from_the_registry(toys):
 def _run(tmp_path: Path, name: str, market: Path) -> dict[str, bool]:
     """One pipeline run into a fresh output folder over the shared cache; stage -> cached (a given shot
     list is read, never cached)."""
-    manifest = run_episode(EPISODE / "episode.mp4", [str(market)], tmp_path / name, dub=True, language="en",
-                           model="toy-model", engine="toy-asr", shots=EPISODE / "shots.csv",
-                           cache_dir=tmp_path / "cache")
-    return {stage: info["cached"] for stage, info in manifest.run["stages"].items() if stage != "shots"}
+    options = RunOptions(language="en", model="toy-model", engine="toy-asr", shots=EPISODE / "shots.csv",
+                         cache_dir=tmp_path / "cache")
+    manifest = run_episode(EPISODE / "episode.mp4", [str(market)], tmp_path / name, dub=True, options=options)
+    return {stage: info.cached for stage, info in manifest.run.stages.items() if stage != "shots"}
 
 
 def test_each_engines_fingerprint_is_in_its_stage_key(toys, tmp_path):
@@ -223,8 +223,8 @@ def test_market_delivers_sbv(tmp_path):
     market.write_text('[market]\ncode = "en-SBV"\nlanguage = "en"\n[subtitles]\nformats = ["sbv", "srt"]\n',
                       encoding="utf-8")
     manifest = run_episode(EPISODE / "episode.mp4", [str(market)], tmp_path / "out",
-                           source_subs=EPISODE / "reference.srt", shots=EPISODE / "shots.csv")
-    paths = [o["path"] for o in manifest.markets["en-SBV"]["outputs"]]
+                           source_subs=EPISODE / "reference.srt", options=RunOptions(shots=EPISODE / "shots.csv"))
+    paths = [o.path for o in manifest.markets["en-SBV"].outputs]
     assert paths == ["en-SBV/episode.en.sbv", "en-SBV/episode.en.srt"]
     folder = tmp_path / "out" / "episode" / "en-SBV"
     sbv, srt = load(folder / "episode.en.sbv"), load(folder / "episode.en.srt")
