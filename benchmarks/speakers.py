@@ -173,7 +173,7 @@ def shipped_table(encoders: list[str]) -> None:
 def speed_table(encoders: list[str], repeat: int) -> None:
     from localize.speakers.diarization import embed_speech, label_units
     from localize.transcription import transcribe
-    from localize.transcription.engines import speech_regions
+    from localize.vad import speech_regions
 
     print("\n## 3. What diarization adds to transcription (faster-whisper base, beam 5; best of %d runs)\n" % repeat)
     print("Transcription as the toolkit runs it (speakers off); diarization as transcribe adds it: embedding")

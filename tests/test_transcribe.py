@@ -15,7 +15,7 @@ from localize.errors import LocalizeError
 from localize.model import Word, is_cjk
 from localize.transcription import BASE_SHA256, assemble_base, resolve_model, to_script, transcribe
 from localize.media import load_audio
-from localize.transcription.chinese import restore_terms
+from localize.transcription.terms import restore_terms
 from localize.transcription.core import decode_options, fill_skipped
 from localize.transcription.engines import load_engine
 from localize.fileio import sha256_file

@@ -7,8 +7,10 @@ import pytest
 from localize.errors import LocalizeError
 from localize.model import Word
 from localize.transcription import CueRules, words_to_cues
-from localize.transcription.chinese import chinese_text, restore_terms, sounds_like
-from localize.transcription.core import _snap, audio_windows, decode_options, echoes_hotwords, looks_looped, parse_language
+from localize.chinese import chinese_text
+from localize.transcription.terms import restore_terms, sounds_like
+from localize.language import parse_language
+from localize.transcription.core import _snap, audio_windows, decode_options, echoes_hotwords, looks_looped
 from localize.transcription.engines import _words
 
 

@@ -136,7 +136,7 @@ def voice_command(title: Path, label: str, market: str, voice: str) -> None:
 def merge_command(title: Path, source: str, target: str) -> None:
     """Fold speaker SOURCE into TARGET (one character heard as two voices)."""
     from localize.speakers import SPEAKERS_FILE
-    from localize.speakers.registry import refuse_link
+    from localize.speakers import refuse_link
 
     registry = _registry(title)
     refuse_link(registry.path)  # both files are written: refuse before either is

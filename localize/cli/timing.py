@@ -12,7 +12,8 @@ from localize.errors import LocalizeError
 from localize.fileio import refuse_overwrite
 from localize.formats import load, save
 from localize.media import probe
-from localize.model import Track, frame_rate, is_cjk
+from localize.language import looks_chinese
+from localize.model import Track, frame_rate
 from localize.timing import (
     DETECTORS, Profile, QCReport, check, default_profile_name, detect_shots, load_profile, read_shots, retime,
 )
@@ -68,11 +69,8 @@ def _fps(value: str | None):
 
 
 def _language(track: Track) -> str | None:
-    """The track's language, else ``zh`` when most of its letters are CJK."""
-    if track.language:
-        return track.language
-    letters = [c for c in track.text() if c.isalpha()]
-    return "zh" if letters and sum(map(is_cjk, letters)) * 2 > len(letters) else None
+    """The track's language, else ``zh`` when its text looks Chinese."""
+    return track.language or ("zh" if looks_chinese(track.text()) else None)
 
 
 def _print_report(report: QCReport) -> None:

@@ -327,7 +327,7 @@ def _preferred(plan: Cover | None, placing: bool, style: pysubs2.SSAStyle, scale
 
 def _profile(language: str | None):  # noqa: ANN202 - localize.timing.profiles.Profile
     """The vertical line rules of ``language`` (its own profile when there is one)."""
-    from localize.timing.profiles import default_profile_name, load_profile
+    from localize.timing import default_profile_name, load_profile
 
     try:
         return load_profile(f"{_base(language)}-vertical")

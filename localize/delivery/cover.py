@@ -14,9 +14,8 @@ from typing import Sequence
 import numpy as np
 
 from localize.errors import InputError
-from localize.hardsub import Event
-from localize.hardsub.band import text_mask
-from localize.hardsub.frames import display_info, upright
+from localize.hardsub import Event, display_info, upright
+from localize.imaging import text_mask
 from localize.media import media_arg
 
 COVERS = ("auto", "blur", "box", "inpaint", "none")

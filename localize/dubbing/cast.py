@@ -49,7 +49,7 @@ def cast_speakers(cues: Sequence[Cue], language: str | None, voice: str | None, 
     (``auto=False``: ``voice`` or the language default)."""
     explicit, genders, names, aliases, order = dict(voices or {}), {}, {}, {}, []
     if title is not None:
-        from localize.speakers.registry import SpeakerRegistry
+        from localize.speakers import SpeakerRegistry
 
         registry = SpeakerRegistry(title)
         aliases = dict(registry.merged)

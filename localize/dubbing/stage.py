@@ -13,6 +13,7 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from localize.dubbing import fit as fitting
+from localize import delivery
 from localize.dubbing import mix, output as out
 from localize.dubbing.cast import cast_speakers
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
@@ -150,7 +151,7 @@ def dub(
         if mux:
             original = original_language or track.source_language
             with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
-                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
+                delivery.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
 
     unused = sorted(set(voices or {}) - {cue.speaker for cue in cues})
     return DubReport(
@@ -259,7 +260,7 @@ def _check_levels(loudness: float, true_peak: float) -> None:
 
 def _check_video(video: str | Path | None, mux: str | Path | None) -> MediaInfo | None:
     if mux is not None:
-        out.check_mux_output(Path(mux))
+        delivery.check_mux_output(Path(mux))
         if video is None:
             raise LocalizeError("muxing needs the video (--video)")
     if video is None:
@@ -314,7 +315,7 @@ def _muxable(subtitles: Sequence[tuple[Path, str]]) -> Iterator[list[tuple[Path,
     with tempfile.TemporaryDirectory(prefix="localize-mux-") as tmp:
         result = []
         for number, (path, language) in enumerate(subtitles):
-            if path.suffix.lower() not in out.FFMPEG_SUBTITLES:
+            if path.suffix.lower() not in delivery.FFMPEG_SUBTITLES:
                 converted = Path(tmp) / f"{number}.srt"
                 save(load(path), converted)
                 path = converted

@@ -6,8 +6,9 @@
 """
 from localize.hardsub.band import Band, band_from_fractions, find_band
 from localize.hardsub.changes import Event, find_events
+from localize.hardsub.frames import display_info, upright, video_size
 from localize.hardsub.ocr import ENGINES, OcrEngine, load_ocr
 from localize.hardsub.reader import NoSubtitlesFound, locate, read_hardsubs
 
-__all__ = ["ENGINES", "Band", "Event", "NoSubtitlesFound", "OcrEngine", "band_from_fractions", "find_band",
-           "find_events", "load_ocr", "locate", "read_hardsubs"]
+__all__ = ["ENGINES", "Band", "Event", "NoSubtitlesFound", "OcrEngine", "band_from_fractions", "display_info",
+           "find_band", "find_events", "load_ocr", "locate", "read_hardsubs", "upright", "video_size"]

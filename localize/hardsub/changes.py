@@ -17,7 +17,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from localize.hardsub.band import BRIGHT, Band, row_runs, text_mask
+from localize.hardsub.band import Band
+from localize.imaging import BRIGHT, row_runs, text_mask
 from localize.hardsub.frames import Frame
 
 MIN_FRAMES = 2        # events on screen for fewer frames are fades or glitches

@@ -207,7 +207,7 @@ def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> Episo
         manifest = run_episode(episode.media, markets, output_dir, dub=dub, source_subs=episode.source_subs,
                                episode=episode.name, **options)
     except LocalizeError as error:
-        from localize.translation.llm_endpoint import EndpointError
+        from localize.translation import EndpointError
 
         return EpisodeResult(episode.name, False, _since(started), " ".join(str(error).split()),
                              endpoint_failed=isinstance(error, EndpointError))

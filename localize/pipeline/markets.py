@@ -38,7 +38,7 @@ def _is_str_map(value: Any) -> bool:
 
 
 def _is_cover(value: Any) -> bool:
-    from localize.delivery.cover import COVERS
+    from localize.delivery import COVERS
 
     return isinstance(value, str) and value in COVERS
 

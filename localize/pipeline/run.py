@@ -183,7 +183,7 @@ def _with_engine(market: MarketProfile, engine: str | None, model: str | None) -
     engine = engine or market.translate_engine
     if engine != "llm":
         return replace(market, translate_engine=engine, translate_model=None)
-    from localize.translation.llm_endpoint import load_settings
+    from localize.translation import load_settings
 
     return replace(market, translate_engine=engine, translate_model=load_settings(model or market.translate_model).model)
 
@@ -215,7 +215,7 @@ def _synopsis(path: str | Path | None) -> str:
     """The text of the ``llm`` engine's context file, or "" without one."""
     if path is None:
         return ""
-    from localize.translation.core import read_context
+    from localize.translation import read_context
 
     return read_context(path)
 
@@ -485,7 +485,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
         # source text is no translation: nothing is timed, dubbed or burned; the next run asks
         # again only for these lines (the others are in the memory)
         ctx.cache.discard(stage, hash_value(key))
-        from localize.translation.llm import untranslated_error
+        from localize.translation import untranslated_error
 
         raise untranslated_error(track.translation.usage.lines_untranslated, track.translation.budget.cues,
                                  "nothing timed, dubbed or burned; run again to ask for those lines only")
@@ -540,7 +540,7 @@ def _output_entry(ctx: _Context, path: Path) -> dict[str, Any]:
 
 def _cast(ctx: _Context, market: MarketProfile, timed: Track) -> dict[str, Any]:
     """The voices the title's speakers get in this market (part of the dub's cache key)."""
-    from localize.dubbing.cast import cast_speakers
+    from localize.dubbing import cast_speakers
 
     cast = cast_speakers(timed.cues, timed.language, market.voice, market.voices, ctx.episode_dir.parent, market.code)
     return {"voices": cast.voices, "names": cast.names, "aliases": cast.aliases}

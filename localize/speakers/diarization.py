@@ -99,7 +99,7 @@ def embed_speech(audio: np.ndarray, backend: SpeakerEncoder, regions: Sequence[S
                  offset_ms: int = 0, max_unit_ms: int = MAX_UNIT_MS) -> tuple[list[Span], np.ndarray]:
     """Speech units of ``audio`` (ms, shifted by ``offset_ms``; at most ``max_unit_ms`` long) and their voice vectors."""
     if regions is None:
-        from localize.transcription.engines import speech_regions
+        from localize.vad import speech_regions
 
         regions = speech_regions(audio)
     units = split_units(regions, max_unit_ms)

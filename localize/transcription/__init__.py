@@ -3,8 +3,9 @@
 >>> from localize.transcription import transcribe
 >>> track = transcribe("episode.mp4", language="zh", glossary=["林晚", "陆景琛"])
 """
-from localize.transcription.chinese import to_script
-from localize.transcription.core import AUTO_LANGUAGES, transcribe
+from localize.chinese import to_script
+from localize.language import AUTO_LANGUAGES
+from localize.transcription.core import transcribe
 from localize.transcription.engines import ENGINES, DecodeOptions, Engine, load_engine
 from localize.transcription.models import (
     BASE_SHA256,

@@ -6,16 +6,17 @@ and a translation memory.
 >>> english.translation.glossary.violations
 []
 """
-from localize.translation.backends import (
-    BACKENDS, ArgosTranslator, LineTranslator, PivotTranslator, Translator, get_translator,
-)
-from localize.translation.core import translate
+from localize.translation.backends import BACKENDS, ArgosTranslator, PivotTranslator, get_translator
+from localize.translation.core import read_context, translate
 from localize.translation.glossary import Glossary, Term, check_glossary, load_glossaries, load_glossary
+from localize.translation.llm import untranslated_error
+from localize.translation.llm_endpoint import EndpointError, load_settings
 from localize.translation.memory import TranslationMemory
 from localize.translation.packages import install_file, install_pair, installed_pairs
+from localize.translation.protocols import LineTranslator, Translator
 
 __all__ = [
-    "BACKENDS", "ArgosTranslator", "Glossary", "LineTranslator", "PivotTranslator", "Term", "TranslationMemory", "Translator",
-    "check_glossary", "get_translator", "install_file", "install_pair", "installed_pairs", "load_glossaries",
-    "load_glossary", "translate",
+    "BACKENDS", "ArgosTranslator", "EndpointError", "Glossary", "LineTranslator", "PivotTranslator", "Term",
+    "TranslationMemory", "Translator", "check_glossary", "get_translator", "install_file", "install_pair", "installed_pairs",
+    "load_glossaries", "load_glossary", "load_settings", "read_context", "translate", "untranslated_error",
 ]

@@ -8,33 +8,15 @@ The model loads on the first call that needs it: a fully cached run never loads 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Callable, Sequence
 
 from localize.errors import InputError, LocalizeError
-from localize.translation.languages import base_language, is_unspaced
+from localize.language import base_language, is_unspaced
 from localize.translation.packages import InstalledPackage, find_package
+from localize.translation.protocols import Translator
 from localize.translation.sentences import split_sentences
 
 PIVOT = "en"
-
-
-class Translator(Protocol):
-    """Translates batches of plain text from ``source`` to ``target``."""
-
-    engine: str
-    model_version: str
-    source: str
-    target: str
-
-    def translate(self, texts: Sequence[str]) -> list[str]: ...
-
-
-@runtime_checkable
-class LineTranslator(Translator, Protocol):
-    """A translator that takes timed cues whole (one line per cue, with context and budgets)."""
-
-    def translate_lines(self, lines: list[Any], glossary: Any, memory: Any = None,
-                        glossary_digest: str = "") -> list[Any]: ...
 
 
 class ArgosTranslator:

@@ -8,22 +8,20 @@ from pathlib import Path
 from typing import Sequence
 
 from localize.errors import InputError, LocalizeError
-from localize.language import detect_language
+from localize.language import base_language, detect_language, is_unspaced
 from localize.model import (
     BudgetReport, Cue, EngineUsage, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track,
 )
-from localize.timing.profiles import Profile, default_profile_name, load_profile
-from localize.translation.backends import LineTranslator, Translator, get_translator
+from localize.timing import Profile, default_profile_name, load_profile
+from localize.translation.backends import get_translator
 from localize.translation.enforce import Protected, Violation, protect, repair, restore, verify
 from localize.translation.glossary import Glossary, load_glossaries, with_variants
-from localize.translation.languages import base_language, is_unspaced
 from localize.translation.memory import CachedTranslator, TranslationMemory
+from localize.translation.protocols import LineTranslator, Translator
 from localize.translation.sentences import Sentence, group_sentences, spread
 
 FLAG = "glossary"
 UNTRANSLATED_FLAG = "llm: no usable translation; source text kept"
-HAN = re.compile(r"[\u3400-\u9fff]")
-KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 ARTICLE = re.compile(r"^(the|a|an|el|la|los|las|un|una|le|les|der|die|das)\s+", re.IGNORECASE)
 
 
@@ -115,7 +113,7 @@ def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossar
     number of lines over budget before the engine's re-ask. ``glossary`` may hold
     per-character terms of address: each line is held to the rows for its speaker and
     likely addressee (:func:`localize.speakers.context.line_context`)."""
-    from localize.speakers.context import line_context
+    from localize.speakers import line_context
     from localize.translation.llm import Line
 
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
@@ -180,8 +178,6 @@ def _source_language(track: Track, source: str | None) -> str:
     if track.language:
         return base_language(track.language)
     text = track.text()
-    if len(HAN.findall(text)) > 0.3 * len("".join(text.split())) and not KANA_HANGUL.search(text):
-        return "zh"  # Han without kana or hangul: skip the slower statistical detector
     detected = detect_language(text)
     if detected is None:
         raise LocalizeError("cannot tell the source language; pass it with --from")

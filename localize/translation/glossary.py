@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 from localize.errors import ConfigError, LocalizeError
 from localize.model import is_cjk
-from localize.translation.languages import base_language
+from localize.language import base_language
 from localize.validate import PATH_TYPES, as_items
 
 COLUMNS = ("source", "target", "language", "market", "case", "dnt", "variants", "note")

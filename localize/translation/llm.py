@@ -25,7 +25,7 @@ from localize.errors import ModelError
 from localize.model import EngineUsage, format_ms
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
-from localize.translation.languages import is_unspaced
+from localize.language import HAN, is_unspaced
 from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings, is_secret
 from localize.translation.memory import MemoryKey, TranslationMemory
 
@@ -34,7 +34,6 @@ CONTEXT_LINES = 3
 UNUSABLE_LIMIT = 10  # answers without a usable line, before any had one, that give the endpoint up
 LONGEST = 3  # an answer longer than this many times the line's budget is no subtitle
 UNBUDGETED = 84  # characters assumed for a line without a budget (two lines of 42)
-HAN = re.compile(r"[\u3400-\u9fff]")
 #: Prompt, JSON or chat wrapper in an answer: such a line is rejected and asked again.
 LEAK = re.compile(
     r"[{}→]|```|\"\s*(?:id|text|lines|source|speaker|to|time|max_chars|must_use|translation|problems)\s*\"\s*:"

@@ -13,7 +13,7 @@ from typing import Sequence
 
 from localize.errors import LocalizeError
 from localize.paths import cache_dir
-from localize.translation.backends import Translator
+from localize.translation.protocols import Translator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS memory (

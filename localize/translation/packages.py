@@ -22,7 +22,7 @@ from typing import Any, Callable
 from localize.errors import InputError, LocalizeError, ModelError
 from localize.fileio import write_bytes_atomic
 from localize.paths import safe_name
-from localize.translation.languages import base_language
+from localize.language import base_language
 
 log = logging.getLogger("localize.translation")
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"
