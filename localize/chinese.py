@@ -6,7 +6,7 @@ the hardsub reader puts its OCR text through the same conversion.
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 from localize.errors import LocalizeError
 
@@ -14,7 +14,7 @@ from localize.errors import LocalizeError
 SCRIPTS = {"simplified": "t2s", "traditional": "s2t"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def converter(script: str) -> Callable[[str], str]:
     """A function converting text into ``script`` ("simplified" or "traditional")."""
     if script not in SCRIPTS:

@@ -5,8 +5,8 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from localize.errors import InputError
 from localize.processes import shielded

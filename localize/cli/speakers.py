@@ -135,8 +135,7 @@ def voice_command(title: Path, label: str, market: str, voice: str) -> None:
 @click.argument("target")
 def merge_command(title: Path, source: str, target: str) -> None:
     """Fold speaker SOURCE into TARGET (one character heard as two voices)."""
-    from localize.speakers import SPEAKERS_FILE
-    from localize.speakers import refuse_link
+    from localize.speakers import SPEAKERS_FILE, refuse_link
 
     registry = _registry(title)
     refuse_link(registry.path)  # both files are written: refuse before either is

@@ -11,11 +11,19 @@ from localize.cli.common import echo_json
 from localize.errors import LocalizeError
 from localize.fileio import refuse_overwrite
 from localize.formats import load, save
-from localize.media import probe
 from localize.language import looks_chinese
+from localize.media import probe
 from localize.model import Track, frame_rate
 from localize.timing import (
-    DETECTORS, Profile, QCReport, check, default_profile_name, detect_shots, load_profile, read_shots, retime,
+    DETECTORS,
+    Profile,
+    QCReport,
+    check,
+    default_profile_name,
+    detect_shots,
+    load_profile,
+    read_shots,
+    retime,
 )
 
 _PATH = click.Path(dir_okay=False, path_type=Path)

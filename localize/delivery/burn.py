@@ -20,8 +20,8 @@ from typing import Any
 
 import pysubs2
 
-from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize import processes
+from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize.delivery.layout import Box, line_count, place, static_text, wrap
 from localize.errors import ConfigError, InputError
 from localize.fileio import atomic_path, refuse_overwrite

@@ -21,13 +21,14 @@ import ctypes.util
 import functools
 import math
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
-from localize.formats.markup import Look, compose, lines as markup_lines, runs
+from localize.formats.markup import Look, compose, runs
+from localize.formats.markup import lines as markup_lines
 from localize.model import is_cjk
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom

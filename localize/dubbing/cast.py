@@ -11,9 +11,9 @@ that, voices repeat (a warning says so).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from localize.dubbing.voices import ESPEAK_LANGUAGE, default_voice
 from localize.model import Cue

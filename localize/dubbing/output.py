@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from localize.errors import LocalizeError
 from localize.delivery import AAC_BITRATE
+from localize.errors import LocalizeError
 from localize.media import media_arg, run_ffmpeg
 
 AUDIO_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".m4a": "AAC"}

@@ -4,26 +4,28 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from math import gcd
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.signal import resample_poly
 
-from localize.dubbing import fit as fitting
 from localize import delivery
-from localize.dubbing import mix, output as out
+from localize.dubbing import fit as fitting
+from localize.dubbing import mix
+from localize.dubbing import output as out
 from localize.dubbing.cast import cast_speakers
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
 from localize.errors import InputError, LocalizeError
-from localize.validate import as_optional_text, as_path
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.formats import load, save
 from localize.language import detect_language
 from localize.media import MediaInfo, load_audio, probe
 from localize.model import Cue, Track, format_ms, require_track
+from localize.validate import as_optional_text, as_path
 
 SR = mix.SAMPLE_RATE
 BED_TOLERANCE_MS = 40  # a bed may be this much shorter than the video (codec framing); padded with silence

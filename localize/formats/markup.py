@@ -13,8 +13,8 @@ marked-up text into (text, :class:`Look`) pieces; :func:`compose` joins them aga
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
 
 TAG = re.compile(r'<(/?)([ibu])>|<font color="(#[0-9A-F]{6})">|(</font>)')
 ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|nbsp|lrm|rlm);|&#(\d{1,7});|&#[xX]([0-9a-fA-F]{1,6});")

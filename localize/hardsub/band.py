@@ -13,8 +13,8 @@ band (found or given) is masked out, with a margin for the background it sits on
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 

@@ -12,14 +12,14 @@ next to it. So a cut or a fade behind a line does not split it. Events shorter t
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import numpy as np
 
 from localize.hardsub.band import Band
-from localize.imaging import BRIGHT, row_runs, text_mask
 from localize.hardsub.frames import Frame
+from localize.imaging import BRIGHT, row_runs, text_mask
 
 MIN_FRAMES = 2        # events on screen for fewer frames are fades or glitches
 SAME_SHARE = 0.7      # mask overlap that still counts as the same text

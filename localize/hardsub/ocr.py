@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 import numpy as np
 
@@ -27,7 +28,7 @@ ENGINE_MODULES = {"rapidocr": "localize.hardsub.rapid"}
 ENGINES: dict[str, Callable[[], OcrEngine]] = {}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_ocr(name: str = "rapidocr") -> OcrEngine:
     """The OCR engine ``name``, loaded once per process."""
     if name not in ENGINE_MODULES:

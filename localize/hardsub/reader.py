@@ -23,8 +23,8 @@ from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find
 from localize.hardsub.changes import Event, find_events
 from localize.hardsub.frames import frames, video_size
 from localize.hardsub.ocr import OcrEngine, load_ocr
-from localize.media import TruncatedMedia, check_input, probe
 from localize.language import detect_language, parse_language
+from localize.media import TruncatedMedia, check_input, probe
 from localize.model import DEFAULT_FPS, Cue, Track
 from localize.text import edit_distance
 

@@ -19,16 +19,17 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from localize.errors import LocalizeError
-from localize.validate import PATH_TYPES, as_items, as_path
 from localize.pipeline.cache import process_alive
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
 from localize.processes import STOP_SIGNALS, catch_signals, check_interrupted
+from localize.validate import PATH_TYPES, as_items, as_path
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")

@@ -17,9 +17,10 @@ import shutil
 import socket
 import tempfile
 import time
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from localize.processes import shielded
 
@@ -35,7 +36,7 @@ def hash_value(value: Any) -> str:
     return hashlib.sha256(canonical(value)).hexdigest()
 
 
-@lru_cache(maxsize=None)
+@cache
 def code_version(module_name: str) -> str:
     """SHA-256 (16 hex) of a package's ``.py`` sources: results go stale when code changes."""
     import importlib.util

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localize.errors import ConfigError, LocalizeError
 from localize.paths import language_tag

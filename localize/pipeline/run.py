@@ -22,20 +22,21 @@ import platform
 import shutil
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from localize import processes
 from localize.errors import LocalizeError
-from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
 from localize.fileio import atomic_path, refuse_overwrite, sha256_file, write_text_atomic
 from localize.media import MediaInfo, check_input, probe
 from localize.model import Track
 from localize.paths import inside, safe_name
 from localize.pipeline.cache import StageCache, canonical, code_version, hash_value
 from localize.pipeline.markets import MarketProfile, load_markets
+from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
 
 MANIFEST_VERSION = 1
 STAGE_PACKAGES = ("localize.transcription", "localize.translation", "localize.timing", "localize.dubbing", "localize.formats",
@@ -66,7 +67,7 @@ class Manifest:
         write_text_atomic(path, json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n")
 
     @classmethod
-    def load(cls, path: str | Path) -> "Manifest":
+    def load(cls, path: str | Path) -> Manifest:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         data.pop("manifest_version", None)
         return cls(**data)
@@ -276,7 +277,7 @@ def _package_version(name: str) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ffmpeg_version() -> str | None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
@@ -300,7 +301,7 @@ def _argos_packages() -> list[dict[str, Any]]:
     return found
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _model_digest(path: str, size: int, mtime_ns: int) -> str:
     return sha256_file(path)
 

@@ -11,7 +11,14 @@ across episodes; :func:`diarization_error_rate` scores turns against a reference
 from localize.speakers.context import LineContext, line_context
 from localize.speakers.der import DERResult, diarization_error_rate
 from localize.speakers.diarization import (
-    MIN_CLUSTER_MS, Diarization, Turn, assign_words, diarize, embed_speech, label_units, parse_speakers,
+    MIN_CLUSTER_MS,
+    Diarization,
+    Turn,
+    assign_words,
+    diarize,
+    embed_speech,
+    label_units,
+    parse_speakers,
 )
 from localize.speakers.encoders import DEFAULT_ENCODER, ENCODERS, SpeakerEncoder, load_encoder
 from localize.speakers.registry import (

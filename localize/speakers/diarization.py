@@ -12,14 +12,14 @@ minimum speaker); they are off by default because they did not help on held-out 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 import numpy as np
 
 from localize.errors import InputError
 from localize.model import Word
-from localize.speakers.encoders import DEFAULT_ENCODER, SpeakerEncoder, Span, load_encoder
+from localize.speakers.encoders import DEFAULT_ENCODER, Span, SpeakerEncoder, load_encoder
 
 log = logging.getLogger("localize.speakers")
 
@@ -69,7 +69,7 @@ class Diarization:
     def speakers(self) -> list[str]:
         return list(self.centroids)
 
-    def relabel(self, mapping: dict[str, str]) -> "Diarization":
+    def relabel(self, mapping: dict[str, str]) -> Diarization:
         """The same diarization with labels renamed through ``mapping``."""
         return Diarization([Turn(t.start, t.end, mapping[t.speaker]) for t in self.turns],
                            {mapping[k]: v for k, v in self.centroids.items()},

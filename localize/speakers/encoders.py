@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
-from typing import Callable, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 

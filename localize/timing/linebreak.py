@@ -14,7 +14,7 @@ in its length (a megabyte-long line is split in seconds, not hours).
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from localize.formats.markup import plain
 from localize.model import is_cjk, join_lines
@@ -120,9 +120,7 @@ def break_points(text: str, start: int = 1, end: int | None = None) -> list[int]
         before, after = text[i - 1], text[i]
         if after == " ":
             continue
-        if before == " ":
-            points.append(i)
-        elif (is_cjk(before) or is_cjk(after)) and after not in NO_LINE_START and before not in NO_LINE_END:
+        if before == " " or (is_cjk(before) or is_cjk(after)) and after not in NO_LINE_START and before not in NO_LINE_END:
             points.append(i)
     return points
 

@@ -29,14 +29,18 @@ import bisect
 import copy
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Sequence
 
 from localize.formats.markup import plain
 from localize.model import Cue, Track, Word, format_ms, join_lines, require_track
 from localize.timing.linebreak import (
-    allowed_breaks, break_cost, break_lines, fits, text_length,
+    allowed_breaks,
+    break_cost,
+    break_lines,
+    fits,
+    text_length,
 )
 from localize.timing.profiles import Profile, load_profile
 from localize.validate import as_items, as_times
@@ -76,7 +80,7 @@ class Grid:
     cps: Fraction
 
     @classmethod
-    def of(cls, profile: Profile, fps: Fraction) -> "Grid":
+    def of(cls, profile: Profile, fps: Fraction) -> Grid:
         return cls(
             fps=fps,
             min_frames=math.ceil(Fraction(profile.min_duration_ms) * fps / 1000),

@@ -3,24 +3,24 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from localize.chinese import chinese_text, converter
 from localize.errors import InputError
-from localize.validate import as_band, as_int, as_optional_text, as_path, as_text
+from localize.language import parse_language
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
-from localize.chinese import chinese_text, converter
-from localize.language import parse_language
-from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only, speech_regions
-from localize.transcription.terms import restore_terms
 from localize.transcription.engines import DecodeOptions, Engine, load_engine
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
 from localize.transcription.speakers import SpeakerVoices
+from localize.transcription.terms import restore_terms
+from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only, speech_regions
+from localize.validate import as_band, as_int, as_optional_text, as_path, as_text
 
 log = logging.getLogger("localize.transcription")
 

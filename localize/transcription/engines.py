@@ -9,17 +9,18 @@ from __future__ import annotations
 import functools
 import logging
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Protocol
 
 import numpy as np
 
 from localize.errors import InputError, LocalizeError, ModelError
 from localize.model import Word, is_cjk
 from localize.paths import cache_dir
-from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only
 from localize.transcription.models import INSTALL_HINT, ResolvedModel, resolve_model
+from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only
 
 log = logging.getLogger("localize.transcription")
 #: speech chunks faster-whisper decodes together

@@ -25,7 +25,7 @@ class CueRules:
     max_chars: int = 84
 
     @classmethod
-    def for_language(cls, language: str | None) -> "CueRules":
+    def for_language(cls, language: str | None) -> CueRules:
         return cls(max_chars=16) if language in CJK_LANGUAGES else cls()
 
 

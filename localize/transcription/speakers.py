@@ -9,7 +9,13 @@ import numpy as np
 
 from localize.model import Track
 from localize.speakers import (
-    DEFAULT_ENCODER, MIN_CLUSTER_MS, assign_words, embed_speech, label_units, load_encoder, parse_speakers,
+    DEFAULT_ENCODER,
+    MIN_CLUSTER_MS,
+    assign_words,
+    embed_speech,
+    label_units,
+    load_encoder,
+    parse_speakers,
 )
 
 log = logging.getLogger("localize.transcription")

@@ -7,8 +7,8 @@ pinyin, or nearly) is replaced by the term.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from difflib import SequenceMatcher
-from typing import Sequence
 
 from localize.chinese import is_han
 from localize.model import Word

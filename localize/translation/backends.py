@@ -8,7 +8,8 @@ The model loads on the first call that needs it: a fully cached run never loads 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from localize.errors import InputError, LocalizeError
 from localize.language import base_language, is_unspaced

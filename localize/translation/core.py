@@ -3,14 +3,21 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from localize.errors import InputError, LocalizeError
 from localize.language import base_language, detect_language, is_unspaced
 from localize.model import (
-    BudgetReport, Cue, EngineUsage, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track,
+    BudgetReport,
+    Cue,
+    EngineUsage,
+    GlossaryReport,
+    GlossaryViolation,
+    Track,
+    TranslationInfo,
+    require_track,
 )
 from localize.timing import Profile, default_profile_name, load_profile
 from localize.translation.backends import get_translator

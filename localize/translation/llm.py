@@ -17,15 +17,16 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from localize.errors import ModelError
+from localize.language import HAN, is_unspaced
 from localize.model import EngineUsage, format_ms
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
-from localize.language import HAN, is_unspaced
 from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings, is_secret
 from localize.translation.memory import MemoryKey, TranslationMemory
 
@@ -232,7 +233,7 @@ class LLMTranslator:
                 if retry else "")
         user = self._context(window, speakers) + ["Lines to translate:"] + [
             json.dumps(self._line_entry(line, window.terms[line.id]), ensure_ascii=False) for line in lines]
-        reply = self.endpoint.chat(self._messages(user, note), schema=_schema([l.id for l in lines]),
+        reply = self.endpoint.chat(self._messages(user, note), schema=_schema([item.id for item in lines]),
                                    max_tokens=_token_allowance(lines))
         return self._judge(reply, self._parse(reply, lines))
 
@@ -271,9 +272,9 @@ class LLMTranslator:
             {**self._line_entry(line, window.terms[line.id]), "translation": results[line.id].text,
              "problems": problems[line.id]}, ensure_ascii=False) for line in lines]
         reply = self.endpoint.chat(self._messages(user, "Return a corrected translation for each of these ids."),
-                                   schema=_schema([l.id for l in lines]), max_tokens=_token_allowance(lines))
+                                   schema=_schema([item.id for item in lines]), max_tokens=_token_allowance(lines))
         for line_id, text in self._judge(reply, self._parse(reply, lines)).items():
-            line = next(l for l in lines if l.id == line_id)
+            line = next(item for item in lines if item.id == line_id)
             terms = line.terms(glossary)
             if _score(line, text, terms) < _score(line, results[line_id].text, terms):
                 results[line_id].text = text

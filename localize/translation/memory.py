@@ -7,9 +7,9 @@ changed model or glossary never reuses stale output.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from localize.errors import LocalizeError
 from localize.paths import cache_dir

@@ -1,7 +1,8 @@
 """What a translation engine is: the interfaces the registry, the memory and ``translate()`` share."""
 from __future__ import annotations
 
-from typing import Any, Protocol, Sequence, runtime_checkable
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
 
 
 class Translator(Protocol):
