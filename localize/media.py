@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -54,7 +55,7 @@ class MediaInfo:
     mirrored: bool = False
 
 
-def check_input(path: str | Path) -> Path:
+def check_input(path: str | os.PathLike[str]) -> Path:
     """A readable regular file, or a one-line error."""
     path = Path(path)
     if not path.exists():

@@ -77,9 +77,10 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
         raise click.UsageError("SUBS and -o/--output are required")
     refuse_overwrite([output, mux, report_file], [subs, video, bed, shots_file, *(parse_subtitle(s)[0] for s in extra_subtitles)])
     track = load(subs)
-    track = track.replace(language=language or track.language or detect_language(track.text()) or "en")
+    language = language or track.language or detect_language(track.text()) or "en"
+    track = track.replace(language=language)
     shots = _read_shots(shots_file, video) if shots_file else []
-    subtitles = [(subs, track.language)] if mux else []
+    subtitles = [(subs, language)] if mux else []
     subtitles += [parse_subtitle(item) for item in extra_subtitles]
     report = dub(
         track, output, video=video, voice=voice, voices=parse_voices(voices_text), bed=bed, loudness=loudness,

@@ -137,7 +137,7 @@ def _inpaint(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     region = np.ascontiguousarray(image[top:bottom, left:right])
     luma = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
     text = text_mask(luma, width=image.shape[1]).astype(np.uint8)
-    text |= (cv2.dilate((luma <= 80).astype(np.uint8), np.ones((3, 3), np.uint8)) & cv2.dilate(text, np.ones((9, 9), np.uint8)))
+    text |= (cv2.dilate((luma <= 80).astype(np.uint8), np.ones((3, 3), np.uint8)) & cv2.dilate(text, np.ones((9, 9), np.uint8)))  # type: ignore[operator]  # cv2 types results int-or-float; these are uint8
     mask = cv2.dilate(text, np.ones((5, 5), np.uint8))
     image[top:bottom, left:right] = cv2.inpaint(region, mask * 255, 5, cv2.INPAINT_TELEA)
     return image

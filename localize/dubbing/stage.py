@@ -152,6 +152,7 @@ def dub(
         measured = _write(audio_tmp, output.suffix, mixed, measured, true_peak, gate)
         if mux:
             original = original_language or track.source_language
+            assert video is not None  # _check_video: muxing needs the video
             with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
                 delivery.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
 

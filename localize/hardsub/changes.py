@@ -142,6 +142,7 @@ def _fill_and_ring(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
 
 def _still_there(crop: np.ndarray, mask: np.ndarray, event: _Open) -> bool:
     """Is the event's text still drawn (its fill kept, contrast to its ring, nothing new beside it)?"""
+    assert event.fill is not None and event.ring is not None  # set when the event opened
     if _kept(crop, event) < STILL_SHARE or not event.ring.any():
         return False
     if np.median(crop[event.fill]) - np.median(crop[event.ring]) < MIN_CONTRAST:

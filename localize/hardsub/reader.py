@@ -87,16 +87,16 @@ def read_hardsubs(
     cues = _cues([_read(ocr, event, min_confidence) for event in events], min_confidence)
     if not cues:
         raise NoSubtitlesFound(f"{path}: no subtitle text could be read in the band {found.fractions}")
-    language = _language(cues, language)
-    if language == "zh":
+    detected = _language(cues, language)
+    if detected == "zh":
         from localize.chinese import chinese_text
 
         cues = [replace(c, text=chinese_text(c.text, script)) for c in cues]
     meta = {"from": "hardsub", "engine": ocr.name, "model": ocr.model, "source": str(path),
             "band": list(found.fractions), "ocr_calls": len(events)}
-    if language == "zh":
+    if detected == "zh":
         meta["script"] = script
-    return Track(cues=cues, language=language, fps=info.fps or DEFAULT_FPS, meta=meta)
+    return Track(cues=cues, language=detected, fps=info.fps or DEFAULT_FPS, meta=meta)
 
 
 def locate(video: str | Path, band: tuple[float, float] | None = None) -> tuple[Band, tuple[Event, ...]]:

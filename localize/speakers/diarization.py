@@ -219,7 +219,7 @@ def _groups(vectors: np.ndarray, count: int | str, distance: float) -> np.ndarra
     if count == "auto":
         return estimated - 1
     found = int(estimated.max())
-    if count > found:
+    if isinstance(count, int) and count > found:
         log.warning("asked for %d speakers but only %d distinct voices were heard; splitting voices to reach %d", count, found, count)
     return fcluster(tree, count, criterion="maxclust") - 1
 

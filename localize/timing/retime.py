@@ -264,7 +264,7 @@ def _dialogue(a: Slot, b: Slot, dash: str) -> Slot:
     lines = [dash + join_lines(slot.text.split("\n")) for slot in (a, b)]
     source = "\n".join(s for s in (a.cue.source, b.cue.source) if s) or None
     flags = a.cue.flags + [f for f in b.cue.flags if f not in a.cue.flags]
-    cue = replace(a.cue, source=source, flags=flags, line_speakers=[a.cue.speaker, b.cue.speaker])
+    cue = replace(a.cue, source=source, flags=flags, line_speakers=[a.cue.speaker or "", b.cue.speaker or ""])  # both set: a speaker change
     return replace(a, cue=cue, text="\n".join(lines), speech_end=max(a.speech_end, b.speech_end), words=a.words + b.words)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -252,7 +253,7 @@ def _track(words: list[Word], language: str | None, script: str, glossary: Seque
     if language == "zh":
         words = restore_terms([Word(w.start, w.end, chinese_text(w.text, script), w.probability) for w in words], glossary)
     cues = words_to_cues(words, CueRules.for_language(language))
-    meta = {"from": "audio", "engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
+    meta: dict[str, Any] = {"from": "audio", "engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
     if backend.model.sha256:
         meta["model_sha256"] = backend.model.sha256
     if language == "zh":

@@ -43,7 +43,7 @@ class SpeakerVoices:
 
     def label(self, track: Track, episode: str) -> Track:
         """``track`` with a speaker on every word and cue (cues re-cut at speaker changes)."""
-        if self.encoder is None or not track.cues:
+        if self.encoder is None or self.count is None or not track.cues:
             return track
         if not any(b - a >= MIN_CLUSTER_MS for a, b in self.units):
             log.warning("speech too short to tell voices apart; no speaker labels")

@@ -86,7 +86,7 @@ class Glossary:
         A market row beats a language row beats a generic row; among equals the later wins.
         """
         language = base_language(language)
-        chosen: dict[str, Term] = {}
+        chosen: dict[tuple[str, str | None, str | None], Term] = {}
         for term in self.terms:
             if term.language and base_language(term.language) != language:
                 continue

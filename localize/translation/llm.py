@@ -17,7 +17,7 @@ import hashlib
 import json
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -207,7 +207,7 @@ class LLMTranslator:
         self._fix(window, results, glossary, speakers)
         return results
 
-    def _judge(self, reply: str, found: dict[int, str | None]) -> dict[int, str]:
+    def _judge(self, reply: str, found: Mapping[int, str | None]) -> dict[int, str]:
         """The usable texts of one answer. An endpoint whose first ``UNUSABLE_LIMIT`` answers had
         none only chats, refuses or echoes junk: it is given up on (a weak model that translates
         now and then goes on, bounded by the ladder)."""

@@ -191,8 +191,8 @@ class Endpoint:
 
         def send(timeout: Any) -> Any:
             return self._client.chat.completions.with_raw_response.create(
-                model=self.settings.model, messages=messages, temperature=self.settings.temperature,
-                max_tokens=max_tokens, timeout=timeout, **extra)  # type: ignore[arg-type]
+                model=self.settings.model, messages=messages,  # type: ignore[arg-type]  # openai wants its TypedDicts; same shape
+                temperature=self.settings.temperature, max_tokens=max_tokens, timeout=timeout, **extra)
 
         body = self._send("the chat request", send, self.settings.timeout)
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
