@@ -8,6 +8,7 @@ import re
 
 from langdetect import DetectorFactory, LangDetectException, detect_langs
 
+from localize.chinese import is_han
 from localize.errors import InputError
 
 DetectorFactory.seed = 0
@@ -82,13 +83,12 @@ def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
     return (codes[0], codes) if len(codes) == 1 else (None, codes)
 
 
-HAN = re.compile(r"[\u3400-\u9fff]")
 KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 
 
 def looks_chinese(text: str) -> bool:
     """True when Han characters are over 30% of ``text``'s non-space characters and it has no kana or hangul."""
-    return len(HAN.findall(text)) > 0.3 * len("".join(text.split())) and not KANA_HANGUL.search(text)
+    return sum(map(is_han, text)) > 0.3 * len("".join(text.split())) and not KANA_HANGUL.search(text)
 
 
 #: langdetect's Chinese codes folded to the toolkit's codes.

@@ -13,7 +13,6 @@ in its length (a megabyte-long line is split in seconds, not hours).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from localize.formats.markup import plain
@@ -42,7 +41,6 @@ CLAUSE_END = ".!?;:…"
 PAUSE = ",，、；：。！？…—"
 NO_LINE_START = "，。！？、；：」』）》〉】,.!?;:)]}…·"
 NO_LINE_END = "「『（《〈【([{"
-CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
 
 
 def text_length(text: str) -> int:
@@ -113,7 +111,7 @@ def break_points(text: str, start: int = 1, end: int | None = None) -> list[int]
     """Indexes in [``start``, ``end``) where a line may break: after a space (English) or
     between CJK characters."""
     indexes = range(max(start, 1), min(len(text) if end is None else end, len(text)))
-    if not CJK.search(text):
+    if not any(map(is_cjk, text)):
         return [i for i in indexes if text[i - 1] == " " and text[i] != " "]
     points = []
     for i in indexes:

@@ -22,8 +22,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from localize.chinese import is_han
 from localize.errors import ModelError
-from localize.language import HAN, is_unspaced
+from localize.language import is_unspaced
 from localize.model import EngineUsage, format_ms
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
@@ -347,7 +348,7 @@ class LLMTranslator:
             return None
         if is_secret(self.settings.api_key) and self.settings.api_key in text:
             return None  # an echoing or compromised endpoint: never into subtitles or the memory
-        if not is_unspaced(self.target) and HAN.search(text):
+        if not is_unspaced(self.target) and any(map(is_han, text)):
             return None  # source script left in a target written without it
         return text
 
