@@ -142,12 +142,13 @@ def _fill_and_ring(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
 
 def _still_there(crop: np.ndarray, mask: np.ndarray, event: _Open) -> bool:
     """Is the event's text still drawn (its fill kept, contrast to its ring, nothing new beside it)?"""
-    assert event.fill is not None and event.ring is not None  # set when the event opened
-    if _kept(crop, event) < STILL_SHARE or not event.ring.any():
+    if _kept(crop, event) < STILL_SHARE:
         return False
-    if np.median(crop[event.fill]) - np.median(crop[event.ring]) < MIN_CONTRAST:
+    fill, ring = event.fill, event.ring
+    assert fill is not None and ring is not None  # _kept set them
+    if not ring.any() or np.median(crop[fill]) - np.median(crop[ring]) < MIN_CONTRAST:
         return False
-    return _new_text(_fill_and_ring(crop, mask)[0], event.fill) < NEW_SHARE
+    return _new_text(_fill_and_ring(crop, mask)[0], fill) < NEW_SHARE
 
 
 def _new_text(mask: np.ndarray, reference: np.ndarray) -> float:
