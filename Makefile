@@ -49,6 +49,11 @@ demo: setup
 	@echo "demo report:  $(CURDIR)/out/demo/report.html"
 
 test: setup
+	@# The habits before the tests: lint, format, types (localize ships py.typed), import contracts (docs/architecture.md).
+	$(VENV)/bin/ruff check localize tests benchmarks
+	$(VENV)/bin/ruff format --check localize tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: setup

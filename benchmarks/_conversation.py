@@ -80,7 +80,7 @@ def leveled(clip: np.ndarray, level_db: float) -> np.ndarray:
     return (clip * (10 ** (level_db / 20) / rms)).astype(np.float32)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def turns(speaker: str, clips: tuple[str, ...]) -> list[np.ndarray]:
     """A speaker's clips cut at pauses into pieces of at least :data:`TURN_MS` (a short rest joins the last)."""
     from localize.media import load_audio

@@ -1,7 +1,7 @@
 """One way for the benchmark scripts to print a table: columns padded to their widest cell."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:

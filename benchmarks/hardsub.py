@@ -30,13 +30,13 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from localize.text import edit_distance
 from localize import load
 from localize.delivery import burn
 from localize.errors import LocalizeError
 from localize.hardsub import load_ocr, locate, read_hardsubs
 from localize.hardsub.frames import frames
 from localize.media import probe
+from localize.text import edit_distance
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "episode_zh_hardsub"

@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from _table import print_table  # noqa: E402
-from llm_fake import FakeLLM, free_port  # noqa: E402
 
+from llm_fake import FakeLLM, free_port  # noqa: E402
 from localize.formats import load, save  # noqa: E402
 from localize.model import Cue, Track  # noqa: E402
 

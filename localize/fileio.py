@@ -15,8 +15,9 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Generic, Hashable, Iterable, Iterator, TypeVar
+from typing import Any, Generic, TypeVar
 
 from localize.errors import InputError
 from localize.processes import shielded

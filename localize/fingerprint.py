@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any, Callable, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from localize.fileio import sha256_file
 
@@ -35,7 +36,7 @@ def file_digest(path: str | os.PathLike[str]) -> str:
     return _digest(os.fspath(path), stat.st_size, stat.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _digest(path: str, size: int, mtime_ns: int) -> str:
     return sha256_file(path)
 

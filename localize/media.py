@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -58,7 +59,7 @@ class MediaInfo:
     audio_codec: str | None = None  # of the first audio stream ("aac", "pcm_s24le"...)
 
 
-def check_input(path: str | Path) -> Path:
+def check_input(path: str | os.PathLike[str]) -> Path:
     """A readable regular file, or a one-line error."""
     path = Path(path)
     if not path.exists():

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import copy
 import numbers
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from localize.errors import InputError
 
@@ -137,7 +138,7 @@ class Cue:
         return data
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "cue") -> "Cue":
+    def from_dict(cls, data: Any, where: str = "cue") -> Cue:
         """A cue from plain data, every field type-checked (:class:`InputError` naming the key)."""
         data = _typed(data, dict, where, "an object")
         words = _typed(data.get("words", []), list, f"{where}: 'words'", "a list")
@@ -242,7 +243,7 @@ class GlossaryReport:
                 **{name: getattr(self, name) for name in LINE_COUNTS}}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "GlossaryReport":
+    def from_dict(cls, data: dict[str, Any]) -> GlossaryReport:
         return cls(data.get("terms_checked", 0), data.get("repaired", 0),
                    [GlossaryViolation(**v) for v in data.get("violations", [])],
                    **{name: data.get(name, 0) for name in LINE_COUNTS})
@@ -293,7 +294,7 @@ class TranslationInfo:
                     usage=dict(self.usage.__dict__))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TranslationInfo":
+    def from_dict(cls, data: dict[str, Any]) -> TranslationInfo:
         values = dict(data)
         values["glossary"] = GlossaryReport.from_dict(values.get("glossary") or {})
         values["budget"] = BudgetReport(**(values.get("budget") or {}))
@@ -344,7 +345,7 @@ class Track:
         """End of the last cue, in ms (0 for an empty track)."""
         return max((c.end for c in self.cues), default=0)
 
-    def validate(self, allow_overlap: bool = True) -> "Track":
+    def validate(self, allow_overlap: bool = True) -> Track:
         """Raise :class:`InputError` on negative or inverted times (and overlaps if asked)."""
         for number, cue in enumerate(self.cues, 1):
             cue.validate(number)
@@ -356,10 +357,10 @@ class Track:
                     )
         return self
 
-    def sorted(self) -> "Track":
+    def sorted(self) -> Track:
         return self.replace(cues=sorted(self.cues, key=lambda c: (c.start, c.end)))
 
-    def replace(self, **changes: Any) -> "Track":
+    def replace(self, **changes: Any) -> Track:
         """A deep copy with some fields changed; stages never mutate their input."""
         clone = copy.deepcopy(self)
         for name, value in changes.items():
@@ -378,7 +379,7 @@ class Track:
         return data | {"cues": [c.to_dict() for c in self.cues]}
 
     @classmethod
-    def from_dict(cls, data: Any) -> "Track":
+    def from_dict(cls, data: Any) -> Track:
         """A track from plain data (JSON, the stage cache), every field type-checked.
 
         Raises :class:`InputError` naming the cue and key for a wrong type.
@@ -402,7 +403,7 @@ class Track:
         )
 
     @classmethod
-    def from_cues(cls, cues: Iterable[Cue], **kwargs: Any) -> "Track":
+    def from_cues(cls, cues: Iterable[Cue], **kwargs: Any) -> Track:
         return cls(cues=list(cues), **kwargs)
 
 
@@ -430,7 +431,7 @@ def is_cjk(char: str) -> bool:
 def join_lines(lines: list[str]) -> str:
     """Join subtitle lines: no space between CJK lines, one space otherwise."""
     out = ""
-    for line in (l.strip() for l in lines):
+    for line in (text.strip() for text in lines):
         if not line:
             continue
         if out and not (is_cjk(out[-1]) or is_cjk(line[0])):

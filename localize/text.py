@@ -1,7 +1,7 @@
 """Plain text measures shared by the stages, the tests and the benchmarks."""
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def edit_distance(a: Sequence, b: Sequence) -> int:

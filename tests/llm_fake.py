@@ -17,6 +17,7 @@ careless gateway does; ``delay`` makes every chat answer take that many seconds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import socket
 import threading
@@ -150,10 +151,8 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             if fake.echo or fake.mode == "refused":
                 self.send_header("X-Echo", self.headers.get("Authorization", ""))
             self.end_headers()
-            try:
+            with contextlib.suppress(OSError):
                 self.wfile.write(data)
-            except OSError:
-                pass
 
     return Handler
 

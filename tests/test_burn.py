@@ -18,8 +18,8 @@ from localize import burn
 from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.hardsub import load_ocr
-from localize.hardsub.band import text_mask
 from localize.hardsub.frames import frames
+from localize.imaging import text_mask
 from localize.model import Cue, Track, is_cjk
 from localize.pipeline import load_market
 from test_pipeline_support import install_argos, isolated_env, run_cli

@@ -21,8 +21,8 @@ from localize import burn
 from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.hardsub import load_ocr
-from localize.hardsub.band import row_runs, text_mask
 from localize.hardsub.frames import frames
+from localize.imaging import row_runs, text_mask
 from localize.model import Cue, Track
 from test_pipeline_support import edit_distance
 

@@ -11,7 +11,7 @@ import pytest
 
 from localize import burn
 from localize.formats import dumps, load, loads, save
-from localize.hardsub.band import text_mask
+from localize.imaging import text_mask
 from localize.model import Cue, Track
 from test_burn_layout import HEIGHT, cer, luma_at, plain_clip, read_lines, text_lines  # noqa: F401 - fixture
 

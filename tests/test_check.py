@@ -109,10 +109,10 @@ def test_fixture_reference_timed_then_clean(lang, tmp_path):
     assert summary["profile"] == f"{lang}-vertical" and summary["shots"] == data["cuts_ms"]
     assert summary["after"]["ok"] is True
     timed = load(out)
-    assert "".join(c.plain_text.replace(" ", "") for c in timed) == "".join(l["text"].replace(" ", "") for l in data["lines"])
+    assert "".join(c.plain_text.replace(" ", "") for c in timed) == "".join(line["text"].replace(" ", "") for line in data["lines"])
     for cue in timed:  # every cue starts at or after the speech of the line its text comes from,
         head = cue.plain_text.replace(" ", "")[:6]  # or on a cut less than 12 frames before it
-        line = next(l for l in data["lines"] if head in l["text"].replace(" ", ""))
+        line = next(item for item in data["lines"] if head in item["text"].replace(" ", ""))
         assert cue.start >= line["start"] or (cue.start in data["cuts_ms"] and line["start"] - cue.start < 12 * 1000 / 30)
     checked = invoke("check", out, "--shots", episode(lang) / "shots.csv", "--profile", f"{lang}-vertical", "--strict")
     assert checked.exit_code == 0 and checked.output.startswith(f"OK: {len(timed)} cues pass profile {lang}-vertical")

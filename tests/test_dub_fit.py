@@ -1,7 +1,8 @@
 """The fitting ladder and slot windows, as pure functions."""
 from __future__ import annotations
 
-from hypothesis import example, given, strategies as st
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from localize.dubbing.fit import MAX_BORROW_MS, SAFETY_MS, Slot, plan, slots
 from localize.model import Cue

@@ -7,12 +7,19 @@ import threading
 import pytest
 
 import localize
+from edits_support import ENGLISH, SOURCE, delivered_episode, machine
 from localize.errors import InputError
 from localize.model import Track
-from localize.review import (CueEdit, EditConflict, EditLayer, apply_edits, edits_path, layer_from_track, load_edits,
-                             save_edits)
-
-from edits_support import ENGLISH, SOURCE, delivered_episode, machine
+from localize.review import (
+    CueEdit,
+    EditConflict,
+    EditLayer,
+    apply_edits,
+    edits_path,
+    layer_from_track,
+    load_edits,
+    save_edits,
+)
 
 
 def test_a_fresh_layer_comes_from_the_delivered_track_with_sources_by_overlap(tmp_path):

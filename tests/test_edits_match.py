@@ -164,7 +164,6 @@ def test_the_time_index_finds_exactly_the_overlapping_cues():
 
 def test_delivered_edits_reads_every_changed_format_of_a_market(tmp_path):
     from edits_support import delivered_episode
-
     from localize.review import delivered_edits, load_edits, save_edits
 
     episode = delivered_episode(tmp_path, formats=("srt", "vtt", "ass"))

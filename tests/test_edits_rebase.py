@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from edits_support import ENGLISH, SOURCE, machine
-
 from localize.model import Cue, Track
 from localize.review import apply_edits, layer_from_track, rebase_edits
 

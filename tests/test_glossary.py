@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 
 from localize.cli import cli
 from localize.errors import LocalizeError
@@ -15,7 +15,7 @@ from localize.formats import load
 from localize.model import Cue, Track
 from localize.translation import Glossary, Term, load_glossaries, load_glossary
 from localize.translation.enforce import protect, repair, restore, verify
-from localize.translation.sentences import group_sentences, spread, split_sentences
+from localize.translation.sentences import group_sentences, split_sentences, spread
 from localize.translation.suggest import romanize_name, suggest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -37,7 +37,7 @@ def env(tmp_path, monkeypatch):
     return tmp_path
 
 
-def invoke(*args) -> "click.testing.Result":  # noqa: F821
+def invoke(*args) -> click.testing.Result:  # noqa: F821
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 

@@ -14,13 +14,16 @@ from localize.dubbing.voices import BACKENDS as TTS_BACKENDS
 from localize.errors import LocalizeError
 from localize.fingerprint import Factory, Fingerprinted
 from localize.formats import FORMATS, Format, load, register
-from localize.hardsub import ENGINES as OCR_ENGINES, load_ocr, ocr_fingerprint, register_ocr
+from localize.hardsub import ENGINES as OCR_ENGINES
+from localize.hardsub import load_ocr, ocr_fingerprint, register_ocr
 from localize.model import Cue, Track, Word
 from localize.pipeline import RunOptions, load_market, run_episode
 from localize.speakers import ENCODERS, encoder_fingerprint, register_encoder
-from localize.transcription import ENGINES as ASR_ENGINES, engine_fingerprint, register_engine
+from localize.transcription import ENGINES as ASR_ENGINES
+from localize.transcription import engine_fingerprint, register_engine
 from localize.transcription.engines import _load as loaded_asr
-from localize.translation import BACKENDS as MT_BACKENDS, backend_fingerprint, register_backend
+from localize.translation import BACKENDS as MT_BACKENDS
+from localize.translation import backend_fingerprint, register_backend
 from test_pipeline_support import FIXTURES
 
 EPISODE = FIXTURES / "episode_en"

@@ -15,13 +15,18 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from test_pipeline_support import (
-    LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli,
+    LOCALIZE,
+    assert_same_outputs,
+    install_argos,
+    isolated_env,
+    make_episode,
+    run_cli,
 )
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -302,7 +302,7 @@ def test_dub_splits_a_dialogue_event_between_its_voices(tmp_path):
 
     report = dub(Track([Cue(500, 2500, "-Where?\n-Here.", speaker="S1", line_speakers=["S1", "S2"])], language="en"),
                  tmp_path / "d.wav")
-    assert [(l.speaker, l.text) for l in report.lines] == [("S1", "Where?"), ("S2", "Here.")]
+    assert [(line.speaker, line.text) for line in report.lines] == [("S1", "Where?"), ("S2", "Here.")]
     assert report.lines[0].voice != report.lines[1].voice
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from edits_support import delivered_episode
-
 from localize.model import Cue, Track
 from localize.review import load_edits, save_edits
 from localize.review.context import episode_context

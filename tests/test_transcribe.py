@@ -12,16 +12,21 @@ from click.testing import CliRunner
 
 from localize.cli import cli
 from localize.errors import LocalizeError
+from localize.fileio import sha256_file
+from localize.media import load_audio
 from localize.model import Word, is_cjk
 from localize.transcription import (
-    BASE_SHA256, TranscriptionOptions, assemble_base, resolve_model, to_script, transcribe,
+    BASE_SHA256,
+    TranscriptionOptions,
+    assemble_base,
+    resolve_model,
+    to_script,
+    transcribe,
 )
-from localize.media import load_audio
-from localize.transcription.chinese import restore_terms
 from localize.transcription.core import decode_options, fill_skipped
 from localize.transcription.engines import load_engine
-from localize.fileio import sha256_file
 from localize.transcription.models import BASE_SIZE, bundled_files
+from localize.transcription.terms import restore_terms
 from test_pipeline_support import edit_distance
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

@@ -4,12 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from localize.chinese import chinese_text
 from localize.errors import LocalizeError
+from localize.language import parse_language
 from localize.model import Word
 from localize.transcription import CueRules, words_to_cues
-from localize.transcription.chinese import chinese_text, restore_terms, sounds_like
-from localize.transcription.core import _snap, audio_windows, decode_options, echoes_hotwords, looks_looped, parse_language
+from localize.transcription.core import _snap, audio_windows, decode_options, echoes_hotwords, looks_looped
 from localize.transcription.engines import _words
+from localize.transcription.terms import restore_terms, sounds_like
 
 
 def words(*spec: tuple[int, int, str]) -> list[Word]:

@@ -8,14 +8,16 @@ The 135M model cannot translate Chinese: no test asserts on its wording.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -85,10 +87,8 @@ class Peer:
         for name, value in headers.items():
             handler.send_header(name, value)
         handler.end_headers()
-        try:
+        with contextlib.suppress(OSError):
             handler.wfile.write(data)
-        except OSError:
-            pass
 
     def close(self) -> None:
         self.server.shutdown()

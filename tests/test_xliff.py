@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from edits_support import ENGLISH, SOURCE, delivered_episode
 from lxml import etree
 
+from edits_support import ENGLISH, SOURCE, delivered_episode
 from localize.errors import InputError
 from localize.review import edits_path, load_edits, save_edits
 from localize.review.edits import now_iso

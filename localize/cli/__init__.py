@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import sys
 
 import click
 
@@ -48,4 +47,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,6 +1,7 @@
 """``localize run``, ``localize batch`` and ``localize markets``: the whole chain per market."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -124,7 +125,7 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
     load_markets(markets)  # bad arguments fail before any work
     check_executor(executor, address)
     episodes = find_episodes(inputs, sidecar_subs, exclude=output_dir)
-    with click.progressbar(length=len(episodes), label="episodes", file=click.get_text_stream("stderr"),
+    with click.progressbar(length=len(episodes), label="episodes", file=sys.stderr,
                            show_pos=True) as bar:
         result = batch(episodes, markets, output_dir, jobs=jobs, executor=executor, address=address, dub=dub,
                        on_done=lambda r: bar.update(1),

@@ -4,8 +4,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import click
 
@@ -112,7 +112,7 @@ def _progress_bar(media: Path) -> Iterator:
     if not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=1000, label=f"Transcribing {media.name}", file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=1000, label=f"Transcribing {media.name}", file=sys.stderr) as bar:
         def update(done_ms: int, total_ms: int) -> None:
             bar.update(done_ms * 1000 // max(total_ms, 1) - bar.pos)
 

@@ -48,6 +48,7 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
     result = translate(track, target, source=source, glossaries=glossaries, market=market,
                        options=TranslationOptions(engine, model, context, profile), cache=not no_cache)
     info = result.translation
+    assert info is not None  # translate() always records how it translated
     summary = info.glossary.to_dict()
     if report:
         details = {"engine": info.engine, "model": info.model, "budget": dict(info.budget.__dict__),
@@ -68,7 +69,7 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
         echo_json(summary)
     else:
         click.echo(
-            f"{output}: {len(result)} cues {result.translation.source_language}->{target}; "
+            f"{output}: {len(result)} cues {info.source_language}->{target}; "
             f"{summary['terms_checked']} term(s) checked, {summary['repaired']} repaired, {len(summary['violations'])} violation(s)",
             err=True,
         )

@@ -1,9 +1,10 @@
-"""Delivery: burned-in target subtitles, with the source's burned-in ones covered.
+"""Delivery: burned-in target subtitles, with the source's burned-in ones covered, and the dub muxed into the video.
 
 >>> from localize.delivery import burn
 >>> burn("ep01.mp4", "ep01.en.srt", "ep01.en.burned.mp4", cover="blur")
 """
 from localize.delivery.burn import FONTS, BurnReport, burn
 from localize.delivery.cover import COVERS, Cover
+from localize.delivery.muxing import AAC_BITRATE, FFMPEG_SUBTITLES, MUX_FORMATS, check_mux_output, mux
 
-__all__ = ["COVERS", "FONTS", "BurnReport", "Cover", "burn"]
+__all__ = ["AAC_BITRATE", "COVERS", "FFMPEG_SUBTITLES", "FONTS", "MUX_FORMATS", "BurnReport", "Cover", "burn", "check_mux_output", "mux"]

@@ -7,16 +7,15 @@ file that keeps every frame's timestamp.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from localize.errors import InputError
-from localize.hardsub import Event
-from localize.hardsub.band import text_mask
-from localize.hardsub.frames import display_info, upright
+from localize.hardsub import Event, display_info, upright
+from localize.imaging import text_mask
 from localize.media import media_arg
 
 COVERS = ("auto", "blur", "box", "inpaint", "none")
@@ -138,7 +137,7 @@ def _inpaint(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     region = np.ascontiguousarray(image[top:bottom, left:right])
     luma = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
     text = text_mask(luma, width=image.shape[1]).astype(np.uint8)
-    text |= (cv2.dilate((luma <= 80).astype(np.uint8), np.ones((3, 3), np.uint8)) & cv2.dilate(text, np.ones((9, 9), np.uint8)))
+    text |= (cv2.dilate((luma <= 80).astype(np.uint8), np.ones((3, 3), np.uint8)) & cv2.dilate(text, np.ones((9, 9), np.uint8)))  # type: ignore[operator]  # cv2 types results int-or-float; these are uint8
     mask = cv2.dilate(text, np.ones((5, 5), np.uint8))
     image[top:bottom, left:right] = cv2.inpaint(region, mask * 255, 5, cv2.INPAINT_TELEA)
     return image

@@ -21,13 +21,14 @@ import ctypes.util
 import functools
 import math
 import unicodedata
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
 
 import numpy as np
 
-from localize.formats.markup import Look, compose, lines as markup_lines, runs
+from localize.formats.markup import Look, compose, runs
+from localize.formats.markup import lines as markup_lines
 from localize.model import is_cjk
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom
@@ -68,7 +69,7 @@ def line_count(text: str, limit: float, size: float) -> tuple[int, float]:
 
 def _breaks(text: str, limit: float, size: float, max_chars: int) -> list[int]:
     """Indexes where ``text`` breaks into lines of even width, each within ``limit`` px and ``max_chars``."""
-    from localize.timing.linebreak import break_points
+    from localize.timing import break_points
 
     edges = np.cumsum([0.0] + [char_width(ch, size) for ch in text])
     candidates = sorted(set(break_points(text)) | set(thai_breaks(text))) or _clusters(text)
@@ -150,7 +151,7 @@ def static_text(video: Path, duration_ms: int) -> list[Box]:
     """Boxes (video px) of text that stays on screen: text pixels in >= 90% of sampled frames."""
     import cv2
 
-    from localize.hardsub.band import text_mask, text_rows
+    from localize.imaging import text_mask, text_rows
 
     counts, samples = None, 0
     for luma in _samples(video, duration_ms):

@@ -11,9 +11,9 @@ that, voices repeat (a warning says so).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from localize.dubbing.voices import ESPEAK_LANGUAGE, default_voice
 from localize.model import Cue
@@ -49,7 +49,7 @@ def cast_speakers(cues: Sequence[Cue], language: str | None, voice: str | None, 
     (``auto=False``: ``voice`` or the language default)."""
     explicit, genders, names, aliases, order = dict(voices or {}), {}, {}, {}, []
     if title is not None:
-        from localize.speakers.registry import SpeakerRegistry
+        from localize.speakers import SpeakerRegistry
 
         registry = SpeakerRegistry(title)
         aliases = dict(registry.merged)

@@ -7,8 +7,8 @@ pass the ceiling, and repeats until both hold.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import pyloudnorm

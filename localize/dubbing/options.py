@@ -1,9 +1,9 @@
 """What :func:`localize.dubbing.dub` is told: voices, fit and loudness, and the muxed video."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Sequence
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,16 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from math import gcd
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.signal import resample_poly
 
+from localize import delivery
 from localize.dubbing import fit as fitting
 from localize.dubbing import mix as mixing
 from localize.dubbing import output as out
@@ -19,12 +21,12 @@ from localize.dubbing.cast import cast_speakers
 from localize.dubbing.options import MixOptions, MuxOptions, VoiceOptions
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
 from localize.errors import InputError, LocalizeError
-from localize.validate import PATH_TYPES, as_optional_text, as_options, as_path
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.formats import load, save
 from localize.language import detect_language
 from localize.media import MediaInfo, load_audio, probe
 from localize.model import Cue, Track, format_ms, require_track
+from localize.validate import PATH_TYPES, as_optional_text, as_options, as_path
 
 SR = mixing.SAMPLE_RATE
 BED_TOLERANCE_MS = 40  # a bed may be this much shorter than the video (codec framing); padded with silence
@@ -147,7 +149,7 @@ def dub(
         if mux_path is not None and video is not None:
             original = muxing.original_language if muxing and muxing.original_language else track.source_language
             with atomic_path(mux_path) as mux_tmp, _muxable(subtitle_paths) as muxable:
-                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, mux_path)
+                delivery.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, mux_path)
 
     unused = sorted(set(cast_options.voices) - {cue.speaker for cue in cues})
     return DubReport(
@@ -275,7 +277,7 @@ def _check_levels(loudness: float, true_peak: float) -> None:
 
 def _check_video(video: str | Path | None, mux: str | Path | None) -> MediaInfo | None:
     if mux is not None:
-        out.check_mux_output(Path(mux))
+        delivery.check_mux_output(Path(mux))
         if video is None:
             raise LocalizeError("muxing needs the video (--video)")
     if video is None:
@@ -330,7 +332,7 @@ def _muxable(subtitles: Sequence[tuple[Path, str]]) -> Iterator[list[tuple[Path,
     with tempfile.TemporaryDirectory(prefix="localize-mux-") as tmp:
         result = []
         for number, (path, language) in enumerate(subtitles):
-            if path.suffix.lower() not in out.FFMPEG_SUBTITLES:
+            if path.suffix.lower() not in delivery.FFMPEG_SUBTITLES:
                 converted = Path(tmp) / f"{number}.srt"
                 save(load(path), converted)
                 path = converted

@@ -10,14 +10,14 @@ writer (Track -> text). Readers raise :class:`ParseError` with the line number;
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from localize.errors import InputError, LocalizeError
 from localize.fileio import write_bytes_atomic
-from localize.media import check_input
 from localize.formats.encoding import decode
+from localize.media import check_input
 from localize.model import Track, require_track
 from localize.validate import as_path
 
@@ -119,7 +119,7 @@ def save(track: Track, path: str | os.PathLike[str], fmt: str | None = None) -> 
     return Path(path)
 
 
-# Importing the modules registers the built-in formats.
-from localize.formats import srt, vtt, sbv, ass, ttml, jsonfmt  # noqa: E402,F401
+# Importing the modules registers the built-in formats, in this order (the order error messages list them).
+from localize.formats import srt, vtt, sbv, ass, ttml, jsonfmt  # noqa: E402,F401  # isort: skip
 
 __all__ = ["FORMATS", "Format", "ParseError", "dumps", "format_for", "load", "loads", "register", "save"]

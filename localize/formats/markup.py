@@ -13,8 +13,9 @@ marked-up text into (text, :class:`Look`) pieces; :func:`compose` joins them aga
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable
+from typing import Any
 
 TAG = re.compile(r'<(/?)([ibu])>|<font color="(#[0-9A-F]{6})">|(</font>)')
 ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|nbsp|lrm|rlm);|&#(\d{1,7});|&#[xX]([0-9a-fA-F]{1,6});")
@@ -111,7 +112,8 @@ def lines(pieces: list[tuple[str, Look]]) -> list[list[tuple[str, Look]]]:
 
 def with_flag(look: Look, tag: str, on: bool = True) -> Look:
     """``look`` with italic ("i"), bold ("b") or underline ("u") set or cleared."""
-    return replace(look, **{_FLAGS[tag]: on})
+    flag: dict[str, Any] = {_FLAGS[tag]: on}
+    return replace(look, **flag)
 
 
 def from_html(text: str, every_tag: bool = False) -> str:

@@ -17,7 +17,8 @@ import xml.etree.ElementTree as ET
 from fractions import Fraction
 
 from localize.formats import Format, ParseError, register
-from localize.formats.markup import PLAIN, Look, compose, lines as markup_lines, runs
+from localize.formats.markup import PLAIN, Look, compose, runs
+from localize.formats.markup import lines as markup_lines
 from localize.model import Cue, Track, format_ms
 
 TT = "http://www.w3.org/ns/ttml"
@@ -58,11 +59,11 @@ class _Timing:
         if not offset:
             raise ValueError(f"unsupported time expression '{value}'")
         number, unit = Fraction(offset.group(1)), offset.group(2)
-        scale = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1, "f": 1000 / self.fps, "t": Fraction(1000, self.tick_rate)}
+        scale: dict[str, int | Fraction] = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1, "f": 1000 / self.fps, "t": Fraction(1000, self.tick_rate)}
         return round(number * Fraction(scale[unit]))
 
 
-def _runs(element: ET.Element, look: Look, styles: dict[str, dict[str, str]]) -> list[tuple[str, Look]]:
+def _runs(element: ET.Element, look: Look, styles: dict[str | None, dict[str, str]]) -> list[tuple[str, Look]]:
     """The element's text as (text, look) runs, its styling applied over ``look``."""
     look = _styled(element, look, styles)
     pieces = [(element.text or "", look)]
@@ -72,7 +73,7 @@ def _runs(element: ET.Element, look: Look, styles: dict[str, dict[str, str]]) ->
     return pieces
 
 
-def _styled(element: ET.Element, look: Look, styles: dict[str, dict[str, str]]) -> Look:
+def _styled(element: ET.Element, look: Look, styles: dict[str | None, dict[str, str]]) -> Look:
     values: dict[str, str] = {}
     for reference in (element.get("style") or "").split():
         values.update(styles.get(reference, {}))
@@ -214,7 +215,7 @@ def _fill(parent: ET.Element, pieces: list[tuple[str, Look]]) -> None:
             continue
         attributes = {f"{{{TTS}}}{name}": value for name, value, on in (
             ("fontStyle", "italic", look.italic), ("fontWeight", "bold", look.bold),
-            ("textDecoration", "underline", look.underline), ("color", look.color, look.color)) if on}
+            ("textDecoration", "underline", look.underline), ("color", look.color, look.color)) if on and value}
         ET.SubElement(parent, f"{{{TT}}}span", attributes).text = text
 
 

@@ -6,6 +6,7 @@
 """
 from localize.hardsub.band import Band, band_from_fractions, find_band
 from localize.hardsub.changes import Event, find_events
+from localize.hardsub.frames import display_info, upright, video_size
 from localize.hardsub.ocr import (
     DEFAULT_OCR,
     ENGINES,
@@ -18,5 +19,5 @@ from localize.hardsub.ocr import (
 from localize.hardsub.reader import NoSubtitlesFound, locate, read_hardsubs
 
 __all__ = ["DEFAULT_OCR", "ENGINES", "Band", "Event", "NoSubtitlesFound", "OcrEngine", "band_from_fractions",
-           "find_band", "find_events", "load_ocr", "locate", "ocr_fingerprint", "ocr_names", "read_hardsubs",
-           "register_ocr"]
+           "display_info", "find_band", "find_events", "load_ocr", "locate", "ocr_fingerprint", "ocr_names",
+           "read_hardsubs", "register_ocr", "upright", "video_size"]

@@ -13,24 +13,20 @@ band (found or given) is masked out, with a margin for the background it sits on
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
 from localize.errors import InputError
 from localize.hardsub.frames import Frame
+from localize.imaging import OUTLINE_REACH, row_runs, text_mask, text_rows
 
-BRIGHT = 180            # luma of subtitle fill (white, yellow)
-DARK = 80               # luma of its outline or shadow
-OUTLINE_REACH = 2       # px between fill and outline
-MIN_STROKES = 4         # separate runs of text pixels for a row to count as text
 SAMPLE_MS = 250         # band detection looks at one frame per this many ms
 MIN_SCORE = 0.25        # on/off variation p(1-p)*4 a band row needs (1.0 = on half the time)
 STATIC_SHARE = 0.9      # text pixels present in this share of samples are static (logos)
 ROW_GAP = 0.02          # rows of a band may be this share of the height apart (two-line events)
 SEARCH_FROM = 0.6       # a band is centred below this share of the height (else give --band)
-SOLID_SHARE = 1 / 24    # a bright area holding a square this share of the width wide is a surface, not a stroke
 STATIC_MARGIN = 1 / 72  # static text's mask reaches this share of the width further (outline, background)
 
 
@@ -50,45 +46,6 @@ class Band:
     @property
     def fractions(self) -> tuple[float, float]:
         return round(float(self.top) / self.height, 4), round(float(self.bottom) / self.height, 4)
-
-
-def text_mask(luma: np.ndarray, width: int | None = None) -> np.ndarray:
-    """Bright pixels within ``OUTLINE_REACH`` of a dark one, outside solid bright areas.
-
-    ``width``: the frame's, when ``luma`` is a crop narrower than the frame.
-    """
-    import cv2
-
-    size = 2 * OUTLINE_REACH + 1
-    bright = (luma >= BRIGHT).astype(np.uint8)
-    near_dark = cv2.dilate((luma <= DARK).astype(np.uint8), np.ones((size, size), np.uint8))
-    side = max(size + 2, round((width or luma.shape[1]) * SOLID_SHARE))
-    return (bright > _solid(bright, side)) & near_dark.astype(bool)
-
-
-def _solid(bright: np.ndarray, side: int, cell: int = 4) -> np.ndarray:
-    """The pixels of ``bright`` (0/1) inside a fully bright ``side`` x ``side`` square within the image.
-
-    Most frames have none: a look at ``cell`` x ``cell`` blocks rules them out cheaply
-    (such a square holds at least ``side // cell - 2`` fully bright blocks each way).
-    """
-    import cv2
-
-    height, width = bright.shape[0] // cell * cell, bright.shape[1] // cell * cell
-    if not height or not width:
-        return np.zeros_like(bright)
-    blocks = cv2.erode(bright[:height, :width], np.ones((cell, cell), np.uint8), anchor=(0, 0))[::cell, ::cell]
-    reach = max(1, side // cell - 2)
-    if not cv2.erode(blocks, np.ones((reach, reach), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0).any():
-        return np.zeros_like(bright)
-    return cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((side, side), np.uint8),
-                            borderType=cv2.BORDER_CONSTANT, borderValue=0)
-
-
-def text_rows(mask: np.ndarray) -> np.ndarray:
-    """Per row: True when it holds at least ``MIN_STROKES`` separate runs of text pixels."""
-    starts = mask[:, 1:] & ~mask[:, :-1]
-    return starts.sum(axis=1) >= MIN_STROKES
 
 
 def band_from_fractions(top: float, bottom: float, height: int) -> Band:
@@ -156,17 +113,6 @@ def find_band(frames: Iterable[Frame], name: str = "video", min_samples: int = 4
                          "use --source audio, or give --band TOP,BOTTOM if they are there")
     top, bottom = map(int, found)
     return Band(top, bottom, len(presence), samples.static(top, bottom))
-
-
-def row_runs(rows: np.ndarray, gap: int) -> list[tuple[int, int]]:
-    """(first, end) ranges of the sorted, non-empty row indexes ``rows``, bridging gaps of up to ``gap`` rows."""
-    runs, start = [], rows[0]
-    for a, b in zip(rows, rows[1:]):
-        if b - a > gap:
-            runs.append((start, a + 1))
-            start = b
-    runs.append((start, rows[-1] + 1))
-    return runs
 
 
 def _best_run(score: np.ndarray, height: int) -> tuple[int, int] | None:

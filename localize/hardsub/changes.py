@@ -12,13 +12,14 @@ next to it. So a cut or a fade behind a line does not split it. Events shorter t
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 import numpy as np
 
-from localize.hardsub.band import BRIGHT, Band, row_runs, text_mask
+from localize.hardsub.band import Band
 from localize.hardsub.frames import Frame
+from localize.imaging import BRIGHT, row_runs, text_mask
 
 MIN_FRAMES = 2        # events on screen for fewer frames are fades or glitches
 SAME_SHARE = 0.7      # mask overlap that still counts as the same text
@@ -141,11 +142,13 @@ def _fill_and_ring(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
 
 def _still_there(crop: np.ndarray, mask: np.ndarray, event: _Open) -> bool:
     """Is the event's text still drawn (its fill kept, contrast to its ring, nothing new beside it)?"""
-    if _kept(crop, event) < STILL_SHARE or not event.ring.any():
+    if _kept(crop, event) < STILL_SHARE:
         return False
-    if np.median(crop[event.fill]) - np.median(crop[event.ring]) < MIN_CONTRAST:
+    fill, ring = event.fill, event.ring
+    assert fill is not None and ring is not None  # _kept set them
+    if not ring.any() or np.median(crop[fill]) - np.median(crop[ring]) < MIN_CONTRAST:
         return False
-    return _new_text(_fill_and_ring(crop, mask)[0], event.fill) < NEW_SHARE
+    return _new_text(_fill_and_ring(crop, mask)[0], fill) < NEW_SHARE
 
 
 def _new_text(mask: np.ndarray, reference: np.ndarray) -> float:

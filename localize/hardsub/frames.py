@@ -7,9 +7,9 @@ ffmpeg's auto-rotation shows them, so every position is in displayed pixels.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 

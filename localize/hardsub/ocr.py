@@ -65,7 +65,7 @@ def ocr_fingerprint(name: str = DEFAULT_OCR) -> Fingerprint:
     return _factory(name).fingerprint()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_ocr(name: str = DEFAULT_OCR) -> OcrEngine:
     """The OCR engine ``name``, loaded once per process."""
     return _factory(name)()

@@ -33,7 +33,8 @@ class RapidOcr(Fingerprinted):
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         result = self._engine(image, use_det=False, use_cls=False, use_rec=True)
-        texts, scores = result.txts or (), result.scores or ()
+        # with use_rec alone RapidOCR returns a TextRecOutput (its call is typed as the union of all outputs)
+        texts, scores = result.txts or (), result.scores or ()  # type: ignore[union-attr]
         if not texts:
             return "", 0.0
         return "".join(texts).strip(), float(min(scores))

@@ -23,8 +23,9 @@ from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find
 from localize.hardsub.changes import Event, find_events
 from localize.hardsub.frames import frames, video_size
 from localize.hardsub.ocr import DEFAULT_OCR, OcrEngine, load_ocr
+from localize.language import detect_language, parse_language
 from localize.media import TruncatedMedia, check_input, probe
-from localize.model import DEFAULT_FPS, Cue, Track, is_cjk
+from localize.model import DEFAULT_FPS, Cue, Track
 from localize.text import edit_distance
 
 log = logging.getLogger("localize.hardsub")
@@ -76,8 +77,6 @@ def read_hardsubs(
     ``band``: (top, bottom) fractions of the height to read, else found automatically.
     ``language``: the subtitles' language code, or "auto" to detect it from the text.
     """
-    from localize.transcription.core import parse_language
-
     language = parse_language(language)[0] or "auto"  # the codes speech recognition takes; a list: detect
     path = check_input(video)
     info = probe(path)
@@ -88,16 +87,16 @@ def read_hardsubs(
     cues = _cues([_read(ocr, event, min_confidence) for event in events], min_confidence)
     if not cues:
         raise NoSubtitlesFound(f"{path}: no subtitle text could be read in the band {found.fractions}")
-    language = _language(cues, language)
-    if language == "zh":
-        from localize.transcription.chinese import chinese_text
+    detected = _language(cues, language)
+    if detected == "zh":
+        from localize.chinese import chinese_text
 
         cues = [replace(c, text=chinese_text(c.text, script)) for c in cues]
     meta = {"from": "hardsub", "engine": ocr.name, "model": ocr.model, "source": str(path),
             "band": list(found.fractions), "ocr_calls": len(events)}
-    if language == "zh":
+    if detected == "zh":
         meta["script"] = script
-    return Track(cues=cues, language=language, fps=info.fps or DEFAULT_FPS, meta=meta)
+    return Track(cues=cues, language=detected, fps=info.fps or DEFAULT_FPS, meta=meta)
 
 
 def locate(video: str | Path, band: tuple[float, float] | None = None) -> tuple[Band, tuple[Event, ...]]:
@@ -238,9 +237,4 @@ def _part_of(part: str, whole: str) -> bool:
 def _language(cues: list[Cue], language: str) -> str | None:
     if language != "auto":
         return language
-    from localize.language import detect_language
-
-    text = "\n".join(c.text for c in cues)
-    if sum(map(is_cjk, text)) > len(text) / 3 and not any("\u3040" <= ch <= "\u30ff" or "\uac00" <= ch <= "\ud7af" for ch in text):
-        return "zh"
-    return detect_language(text)
+    return detect_language("\n".join(c.text for c in cues))

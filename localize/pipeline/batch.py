@@ -19,17 +19,18 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from localize.errors import LocalizeError
-from localize.validate import PATH_TYPES, as_items, as_path
 from localize.pipeline.cache import process_alive
 from localize.pipeline.keys import RunOptions, _checked
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
 from localize.processes import STOP_SIGNALS, catch_signals, check_interrupted
+from localize.validate import PATH_TYPES, as_items, as_path
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")
@@ -209,7 +210,7 @@ def run_one(task: tuple[Episode, list[str], str, bool, RunOptions | None]) -> Ep
         manifest = run_episode(episode.media, markets, output_dir, dub=dub, source_subs=episode.source_subs,
                                episode=episode.name, options=options)
     except LocalizeError as error:
-        from localize.translation.llm_endpoint import EndpointError
+        from localize.translation import EndpointError
 
         return EpisodeResult(episode.name, False, _since(started), " ".join(str(error).split()),
                              endpoint_failed=isinstance(error, EndpointError))

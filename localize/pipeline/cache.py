@@ -17,9 +17,10 @@ import shutil
 import socket
 import tempfile
 import time
-from functools import lru_cache
+from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from localize.processes import shielded
 
@@ -35,20 +36,23 @@ def hash_value(value: Any) -> str:
     return hashlib.sha256(canonical(value)).hexdigest()
 
 
-@lru_cache(maxsize=None)
-def code_version(module_name: str) -> str:
-    """SHA-256 (16 hex) of a package's ``.py`` sources: results go stale when code changes."""
+@cache
+def code_version(*module_names: str) -> str:
+    """SHA-256 (16 hex) of the ``.py`` sources of packages or modules: results go stale when code changes.
+
+    A stage names its package and the shared modules below it that it runs (``localize.vad``...).
+    """
     import importlib.util
 
-    spec = importlib.util.find_spec(module_name)
-    if spec is None or spec.origin is None:
-        return "missing"
-    origin = Path(spec.origin)
-    files = sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]
     digest = hashlib.sha256()
-    for file in files:
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes())
+    for module_name in module_names:
+        spec = importlib.util.find_spec(module_name)
+        if spec is None or spec.origin is None:
+            return "missing"
+        origin = Path(spec.origin)
+        for file in sorted(origin.parent.rglob("*.py")) if origin.name == "__init__.py" else [origin]:
+            digest.update(file.name.encode())
+            digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localize.fileio import atomic_path, refuse_overwrite, sha256_file
 from localize.media import MediaInfo
@@ -65,8 +66,7 @@ def _output_entry(ctx: _Context, path: Path) -> OutputFile:
 
 def _cast(ctx: _Context, market: MarketProfile, timed: Track) -> dict[str, Any]:
     """The voices the title's speakers get in this market and their fingerprints (part of the dub's cache key)."""
-    from localize.dubbing import default_voice, voice_fingerprint
-    from localize.dubbing.cast import cast_speakers
+    from localize.dubbing import cast_speakers, default_voice, voice_fingerprint
 
     cast = cast_speakers(timed.cues, timed.language, market.voice, market.voices, ctx.episode_dir.parent, market.code)
     specs = sorted({*cast.voices.values(), market.voice or default_voice(timed.language)})
@@ -82,7 +82,8 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
            "voices": market.voices, "loudness": market.loudness, "true_peak": market.true_peak,
            "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles, "shots": cuts,
            "original_language": source_language, "cast": _cast(ctx, market, timed),
-           "code": [code_version("localize.dubbing"), code_version("localize.formats")]}
+           "code": [code_version("localize.dubbing", "localize.delivery.muxing", "localize.language"),
+                    code_version("localize.formats")]}
 
     def build(entry: Path) -> None:
         from localize.dubbing import MuxOptions, dub
@@ -115,7 +116,8 @@ def _burn(ctx: _Context, market: MarketProfile, timed: Track, folder: Path,
     """The market's subtitles burned into the video (over the dub when there is one), via the cache."""
     key = {"track": hash_value(timed.to_dict()), "media": ctx.media_sha256, "cover": market.burn_cover,
            "style": market.burn_style, "dub": dubbed and (folder / "dub.wav").is_file(),
-           "code": [code_version("localize.delivery"), code_version("localize.hardsub"), code_version("localize.formats")]}
+           "code": [code_version("localize.delivery", "localize.imaging"), code_version("localize.hardsub"),
+                    code_version("localize.formats")]}
     dub_wav = folder / "dub.wav" if key["dub"] else None
 
     def build(entry: Path) -> None:

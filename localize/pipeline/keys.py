@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import platform
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from localize import processes
 from localize.errors import InputError
@@ -25,7 +26,8 @@ from localize.pipeline.markets import MarketProfile
 from localize.validate import PATH_TYPES, as_items, shown
 
 STAGE_PACKAGES = ("localize.transcription", "localize.translation", "localize.timing", "localize.dubbing", "localize.formats",
-                  "localize.hardsub", "localize.delivery")
+                  "localize.hardsub", "localize.delivery", "localize.language", "localize.chinese", "localize.vad",
+                  "localize.imaging")
 TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm",
                  "rapidocr")
 
@@ -127,7 +129,7 @@ def _package_version(name: str) -> str | None:
         return None
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _ffmpeg_version() -> str | None:
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from localize.errors import InputError
 from localize.fileio import write_text_atomic
 from localize.model import BudgetReport, EngineUsage, GlossaryReport
 
 if TYPE_CHECKING:  # the stages are imported when a report is read (the dub stage takes seconds to import)
+    from typing_extensions import Self  # typing.Self is Python 3.11+
+
     from localize.delivery.burn import BurnReport
     from localize.dubbing.stage import DubReport
     from localize.timing.check import QCReport

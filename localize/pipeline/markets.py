@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from localize.errors import ConfigError, LocalizeError
 from localize.paths import language_tag
@@ -57,7 +58,7 @@ def _voice_backends() -> list[str]:
 
 
 def _covers() -> tuple[str, ...]:
-    from localize.delivery.cover import COVERS
+    from localize.delivery import COVERS
 
     return COVERS
 

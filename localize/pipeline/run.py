@@ -23,24 +23,32 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from localize.errors import InputError, LocalizeError
-from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
 from localize.fileio import sha256_file
 from localize.media import check_input, probe
 from localize.model import GlossaryReport, Track
 from localize.paths import inside, safe_name
 from localize.pipeline.cache import StageCache, code_version, hash_value
 from localize.pipeline.deliver import Log, _burn, _cached_track, _Context, _dub, _write_subs
-from localize.pipeline.keys import (RunOptions, _checked, _episode_key, _file_entry, _inputs, _settings,
-                                    _versions)
-from localize.pipeline.manifest import (GlossaryResult, Manifest, MarketResult, RunInfo, TermUsage, TranslationResult,
-                                        burn_report, dub_report)
+from localize.pipeline.keys import RunOptions, _checked, _episode_key, _file_entry, _inputs, _settings, _versions
+from localize.pipeline.manifest import (
+    GlossaryResult,
+    Manifest,
+    MarketResult,
+    RunInfo,
+    TermUsage,
+    TranslationResult,
+    burn_report,
+    dub_report,
+)
 from localize.pipeline.markets import MarketProfile, load_markets
 from localize.pipeline.source import _shots, _source
+from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
 
 
 def run_episode(
@@ -108,7 +116,7 @@ def _with_engine(market: MarketProfile, engine: str | None, model: str | None) -
     engine = engine or market.translate_engine
     if engine != "llm":
         return replace(market, translate_engine=engine, translate_model=None)
-    from localize.translation.llm_endpoint import load_settings
+    from localize.translation import load_settings
 
     return replace(market, translate_engine=engine, translate_model=load_settings(model or market.translate_model).model)
 
@@ -140,7 +148,7 @@ def _synopsis(path: str | Path | None) -> str:
     """The text of the ``llm`` engine's context file, or "" without one."""
     if path is None:
         return ""
-    from localize.translation.core import read_context
+    from localize.translation import read_context
 
     return read_context(path)
 
@@ -211,7 +219,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
            "glossaries": layer_hashes, "market": market.code, "engine": engine,
            "engine_model": backend_fingerprint(engine, llm_model), "budgets": asdict(profile),
            "synopsis": hash_value(ctx.synopsis) if engine == "llm" else None,
-           "code": code_version("localize.translation")}
+           "code": code_version("localize.translation", "localize.language", "localize.chinese")}
     # The LLM's answers go to a memory beside the stage cache, window by window: an
     # interrupted run asks again only for the lines it lacks.
     memory = ctx.cache.root / "llm-memory.sqlite3" if engine == "llm" else False
@@ -229,7 +237,7 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
         # source text is no translation: nothing is timed, dubbed or burned; the next run asks
         # again only for these lines (the others are in the memory)
         ctx.cache.discard(stage, hash_value(key))
-        from localize.translation.llm import untranslated_error
+        from localize.translation import untranslated_error
 
         raise untranslated_error(track.translation.usage.lines_untranslated, track.translation.budget.cues,
                                  "nothing timed, dubbed or burned; run again to ask for those lines only")

@@ -3,8 +3,9 @@ of the audio, or the burned-in subtitles read by OCR) and the shot changes, each
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from localize.errors import LocalizeError
 from localize.model import Track
@@ -15,6 +16,8 @@ from localize.pipeline.manifest import Inputs, SourceResult
 from localize.pipeline.markets import MarketProfile
 
 PATH_META = ("source", "model_path")
+#: shared modules transcription runs (voice activity, Chinese script, language codes): part of its cache key
+TRANSCRIPTION_SHARED = ("localize.vad", "localize.chinese", "localize.language")
 
 
 def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: RunOptions,
@@ -33,12 +36,12 @@ def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: Run
 
         terms = _bias_terms(profiles, glossaries)
         key = {"media": inputs.media.sha256, "language": language, "model": model, "engine": engine,
-               "terms": terms, "code": code_version("localize.transcription"), "lib": engine_fingerprint(engine, model)}
+               "terms": terms, "code": code_version("localize.transcription", *TRANSCRIPTION_SHARED), "lib": engine_fingerprint(engine, model)}
         if str(speakers) != "off":
             key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers"),
                     "encoder": encoder_fingerprint()}
         if source != "audio":
-            key |= {"source": source, "ocr": code_version("localize.hardsub"), "ocr_lib": ocr_fingerprint()}
+            key |= {"source": source, "ocr": code_version("localize.hardsub", "localize.imaging"), "ocr_lib": ocr_fingerprint()}
         title = ctx.episode_dir.parent
         track = _cached_track(ctx, "transcribe", key,
                               lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source))

@@ -9,10 +9,25 @@ No stage imports this package; the pipeline may.
 """
 from __future__ import annotations
 
-from localize.review.edits import (EDIT_STATUSES, CueEdit, EditConflict, EditLayer, apply_edits, edits_path,
-                                   layer_from_track, load_edits, save_edits)
-from localize.review.match import (CueChange, EditReport, delivered_edits, edits_from_delivered, edits_from_file,
-                                   merge_reports)
+from localize.review.edits import (
+                                   EDIT_STATUSES,
+                                   CueEdit,
+                                   EditConflict,
+                                   EditLayer,
+                                   apply_edits,
+                                   edits_path,
+                                   layer_from_track,
+                                   load_edits,
+                                   save_edits,
+)
+from localize.review.match import (
+                                   CueChange,
+                                   EditReport,
+                                   delivered_edits,
+                                   edits_from_delivered,
+                                   edits_from_file,
+                                   merge_reports,
+)
 from localize.review.rebase import rebase_edits
 from localize.review.render import rerender
 

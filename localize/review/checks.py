@@ -38,7 +38,7 @@ class Checker:
     notes: list[str] = field(default_factory=list)
 
     @classmethod
-    def for_market(cls, market: Market) -> "Checker":
+    def for_market(cls, market: Market) -> Checker:
         checker = cls(market, load_profile(market.profile), source_flags=market.source_cues_with_flags())
         layers = market.glossary_layers
         if layers:

@@ -11,10 +11,11 @@ import contextlib
 import fcntl
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from localize.errors import InputError
 from localize.fileio import sha256_file, write_text_atomic
@@ -70,7 +71,7 @@ class CueEdit:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: Any, where: str) -> "CueEdit":
+    def from_dict(cls, data: Any, where: str) -> CueEdit:
         """A cue edit from plain data, every field checked (:class:`InputError` naming the key)."""
         if not isinstance(data, dict):
             raise InputError(f"{where} must be an object")
@@ -135,7 +136,7 @@ class EditLayer:
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
-    def from_json(cls, text: str, where: str = EDITS_FILE) -> "EditLayer":
+    def from_json(cls, text: str, where: str = EDITS_FILE) -> EditLayer:
         """Parse and validate an edit layer; :class:`InputError` naming ``where`` and the cue on bad data."""
         try:
             data = json.loads(text)

@@ -9,7 +9,8 @@ needs the header: a cookie alone never suffices, so another site cannot post to 
 from __future__ import annotations
 
 import secrets
-from typing import Any, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse

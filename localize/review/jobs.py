@@ -4,8 +4,9 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from localize.errors import InputError, LocalizeError
 from localize.review.catalog import NotFound

@@ -1,8 +1,9 @@
 """Re-render a market's deliverables from its edit layer."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localize.errors import InputError
 from localize.model import Track

@@ -20,8 +20,9 @@ import errno
 import io
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -34,8 +35,15 @@ from localize.errors import InputError, LocalizeError
 from localize.review.catalog import DUB, Catalog, Market, NotFound
 from localize.review.changes import apply_changes
 from localize.review.checks import Checker
-from localize.review.edits import (CueEdit, EditConflict, EditLayer, edits_path, load_edits, refresh_suspect_flags,
-                                   save_edits)
+from localize.review.edits import (
+    CueEdit,
+    EditConflict,
+    EditLayer,
+    edits_path,
+    load_edits,
+    refresh_suspect_flags,
+    save_edits,
+)
 from localize.review.guard import Guard, new_token
 from localize.review.jobs import Jobs
 

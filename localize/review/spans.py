@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from typing import Sequence
+from collections.abc import Sequence
 
 from localize.model import Cue
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from lxml import etree  # type: ignore[import-untyped]
 

@@ -10,8 +10,8 @@ per-character terms of address (:meth:`Glossary.for_line`).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from localize.model import Cue
 

@@ -13,8 +13,8 @@ within 0.1 points on our benchmark data (docs/speakers.md).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 

@@ -12,14 +12,14 @@ minimum speaker); they are off by default because they did not help on held-out 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Sequence
 
 import numpy as np
 
 from localize.errors import InputError
 from localize.model import Word
-from localize.speakers.encoders import DEFAULT_ENCODER, SpeakerEncoder, Span, load_encoder
+from localize.speakers.encoders import DEFAULT_ENCODER, Span, SpeakerEncoder, load_encoder
 
 log = logging.getLogger("localize.speakers")
 
@@ -69,7 +69,7 @@ class Diarization:
     def speakers(self) -> list[str]:
         return list(self.centroids)
 
-    def relabel(self, mapping: dict[str, str]) -> "Diarization":
+    def relabel(self, mapping: dict[str, str]) -> Diarization:
         """The same diarization with labels renamed through ``mapping``."""
         return Diarization([Turn(t.start, t.end, mapping[t.speaker]) for t in self.turns],
                            {mapping[k]: v for k, v in self.centroids.items()},
@@ -99,7 +99,7 @@ def embed_speech(audio: np.ndarray, backend: SpeakerEncoder, regions: Sequence[S
                  offset_ms: int = 0, max_unit_ms: int = MAX_UNIT_MS) -> tuple[list[Span], np.ndarray]:
     """Speech units of ``audio`` (ms, shifted by ``offset_ms``; at most ``max_unit_ms`` long) and their voice vectors."""
     if regions is None:
-        from localize.transcription.engines import speech_regions
+        from localize.vad import speech_regions
 
         regions = speech_regions(audio)
     units = split_units(regions, max_unit_ms)
@@ -219,7 +219,7 @@ def _groups(vectors: np.ndarray, count: int | str, distance: float) -> np.ndarra
     if count == "auto":
         return estimated - 1
     found = int(estimated.max())
-    if count > found:
+    if isinstance(count, int) and count > found:
         log.warning("asked for %d speakers but only %d distinct voices were heard; splitting voices to reach %d", count, found, count)
     return fcluster(tree, count, criterion="maxclust") - 1
 

@@ -19,9 +19,10 @@ import logging
 import math
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ class RegisteredSpeaker:
     episodes: list[str] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
 
-    def copy(self) -> "RegisteredSpeaker":
+    def copy(self) -> RegisteredSpeaker:
         return RegisteredSpeaker(self.label, self.centroid.copy(), self.speech_ms, list(self.episodes),
                                  [dict(sample) for sample in self.samples])
 
@@ -130,7 +131,7 @@ class SpeakerRegistry:
         local = list(diarization.centroids)
         known = list(self.speakers)
         mapping = self._assign(diarization, local, known, similarity)
-        next_number = 1 + max((_number(l) for l in known + list(self.merged)), default=0)
+        next_number = 1 + max((_number(name) for name in known + list(self.merged)), default=0)
         for label in local:
             if label not in mapping:
                 mapping[label], next_number = f"S{next_number}", next_number + 1
@@ -143,7 +144,7 @@ class SpeakerRegistry:
             return {}
         from scipy.optimize import linear_sum_assignment
 
-        scores = np.array([diarization.centroids[l] for l in local]) @ np.array([self.speakers[k].centroid for k in known]).T
+        scores = np.array([diarization.centroids[name] for name in local]) @ np.array([self.speakers[k].centroid for k in known]).T
         rows, cols = linear_sum_assignment(-scores)
         return {local[r]: known[c] for r, c in zip(rows, cols) if scores[r, c] >= similarity}
 
@@ -164,9 +165,9 @@ class SpeakerRegistry:
         """Keep up to :data:`MAX_SAMPLES` lines per speaker (the longest of each episode first)."""
         for cue in sorted(cues, key=lambda c: -c.duration):
             entry = self.speakers.get(cue.speaker or "")
-            if entry is not None and len(entry.samples) < MAX_SAMPLES and not any(s["episode"] == episode and s["start"] == cue.start for s in entry.samples):
-                if sum(s["episode"] == episode for s in entry.samples) < 2:
-                    entry.samples.append({"episode": episode, "start": cue.start, "end": cue.end, "text": cue.plain_text})
+            if entry is not None and len(entry.samples) < MAX_SAMPLES and not any(s["episode"] == episode and s["start"] == cue.start for s in entry.samples) \
+                    and sum(s["episode"] == episode for s in entry.samples) < 2:
+                entry.samples.append({"episode": episode, "start": cue.start, "end": cue.end, "text": cue.plain_text})
 
     def merge(self, source: str, target: str) -> None:
         """Fold ``source`` into ``target`` (same character heard as two voices)."""

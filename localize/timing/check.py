@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 from localize.model import Cue, Track, format_ms, frames_to_ms, require_track
 from localize.timing.linebreak import text_length

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from localize.errors import LocalizeError
 from localize.formats import load
+from localize.language import looks_chinese
 from localize.media import probe
-from localize.model import Track, is_cjk
+from localize.model import Track
 from localize.timing.profiles import Profile, default_profile_name, load_profile
 from localize.timing.shots import detect_shots, read_shots
 
@@ -54,8 +55,5 @@ def video_cuts(path: str | Path, video: str | Path | None = None) -> list[int]:
 
 
 def track_language(track: Track) -> str | None:
-    """The track's language, else ``zh`` when most of its letters are CJK."""
-    if track.language:
-        return track.language
-    letters = [c for c in track.text() if c.isalpha()]
-    return "zh" if letters and sum(map(is_cjk, letters)) * 2 > len(letters) else None
+    """The track's language, else ``zh`` when its text looks Chinese."""
+    return track.language or ("zh" if looks_chinese(track.text()) else None)

@@ -13,8 +13,7 @@ in its length (a megabyte-long line is split in seconds, not hours).
 """
 from __future__ import annotations
 
-import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from localize.formats.markup import plain
 from localize.model import is_cjk, join_lines
@@ -42,7 +41,6 @@ CLAUSE_END = ".!?;:…"
 PAUSE = ",，、；：。！？…—"
 NO_LINE_START = "，。！？、；：」』）》〉】,.!?;:)]}…·"
 NO_LINE_END = "「『（《〈【([{"
-CJK = re.compile("[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
 
 
 def text_length(text: str) -> int:
@@ -113,16 +111,14 @@ def break_points(text: str, start: int = 1, end: int | None = None) -> list[int]
     """Indexes in [``start``, ``end``) where a line may break: after a space (English) or
     between CJK characters."""
     indexes = range(max(start, 1), min(len(text) if end is None else end, len(text)))
-    if not CJK.search(text):
+    if not any(map(is_cjk, text)):
         return [i for i in indexes if text[i - 1] == " " and text[i] != " "]
     points = []
     for i in indexes:
         before, after = text[i - 1], text[i]
         if after == " ":
             continue
-        if before == " ":
-            points.append(i)
-        elif (is_cjk(before) or is_cjk(after)) and after not in NO_LINE_START and before not in NO_LINE_END:
+        if before == " " or (is_cjk(before) or is_cjk(after)) and after not in NO_LINE_START and before not in NO_LINE_END:
             points.append(i)
     return points
 

@@ -29,14 +29,18 @@ import bisect
 import copy
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Sequence
 
 from localize.formats.markup import plain
 from localize.model import Cue, Track, Word, format_ms, join_lines, require_track
 from localize.timing.linebreak import (
-    allowed_breaks, break_cost, break_lines, fits, text_length,
+    allowed_breaks,
+    break_cost,
+    break_lines,
+    fits,
+    text_length,
 )
 from localize.timing.profiles import Profile, load_profile
 from localize.validate import as_items, as_times
@@ -76,7 +80,7 @@ class Grid:
     cps: Fraction
 
     @classmethod
-    def of(cls, profile: Profile, fps: Fraction) -> "Grid":
+    def of(cls, profile: Profile, fps: Fraction) -> Grid:
         return cls(
             fps=fps,
             min_frames=math.ceil(Fraction(profile.min_duration_ms) * fps / 1000),
@@ -260,7 +264,7 @@ def _dialogue(a: Slot, b: Slot, dash: str) -> Slot:
     lines = [dash + join_lines(slot.text.split("\n")) for slot in (a, b)]
     source = "\n".join(s for s in (a.cue.source, b.cue.source) if s) or None
     flags = a.cue.flags + [f for f in b.cue.flags if f not in a.cue.flags]
-    cue = replace(a.cue, source=source, flags=flags, line_speakers=[a.cue.speaker, b.cue.speaker])
+    cue = replace(a.cue, source=source, flags=flags, line_speakers=[a.cue.speaker or "", b.cue.speaker or ""])  # both set: a speaker change
     return replace(a, cue=cue, text="\n".join(lines), speech_end=max(a.speech_end, b.speech_end), words=a.words + b.words)
 
 

@@ -21,10 +21,10 @@ import json
 import logging
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Sequence
 
 from localize import processes
 from localize.errors import InputError, LocalizeError

@@ -5,8 +5,9 @@
 >>> track = transcribe("episode.mp4", options=TranscriptionOptions(model="small", beam_size=1),
 ...                    speakers=SpeakerOptions("auto", title="my-title"))
 """
-from localize.transcription.chinese import to_script
-from localize.transcription.core import AUTO_LANGUAGES, transcribe
+from localize.chinese import to_script
+from localize.language import AUTO_LANGUAGES
+from localize.transcription.core import transcribe
 from localize.transcription.engines import (
     ENGINES,
     DecodeOptions,

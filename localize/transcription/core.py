@@ -3,27 +3,29 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
+from localize.chinese import chinese_text, converter
 from localize.errors import InputError
-from localize.validate import as_band, as_int, as_optional_text, as_options, as_path, as_text
+from localize.language import parse_language
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
-from localize.transcription.chinese import chinese_text, converter, restore_terms
-from localize.transcription.engines import SAMPLES_PER_MS, DecodeOptions, Engine, load_engine, speech_clips, speech_only, speech_regions
+from localize.transcription.engines import DecodeOptions, Engine, load_engine
 from localize.transcription.options import SpeakerOptions, TranscriptionOptions
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
 from localize.transcription.speakers import SpeakerVoices
+from localize.transcription.terms import restore_terms
+from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only, speech_regions
+from localize.validate import as_band, as_int, as_optional_text, as_options, as_path, as_text
 
 log = logging.getLogger("localize.transcription")
 
-#: languages ``language="auto"`` chooses between
-AUTO_LANGUAGES = ("zh", "en")
 #: audio is decoded and recognized in windows of this length, so memory stays bounded
 WINDOW_SECONDS = 600
 #: a window ends at the quietest 50 ms within this many seconds of its nominal end
@@ -84,7 +86,7 @@ def transcribe(
     detected, words = fixed, []
     for offset, audio in audio_windows(path, info=info):
         if detected is None:
-            detected = detect_language(backend, audio, allowed)
+            detected = detect_spoken_language(backend, audio, allowed)
         if detected is not None:
             regions = speech_regions(audio)
             decoding = decode_options(detected, glossary, options.vad, options.beam_size)
@@ -120,20 +122,7 @@ def _hardsub(path: Path, info: MediaInfo, source: str, band: tuple[float, float]
     return track
 
 
-def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
-    """(fixed language or None, languages auto-detection may choose)."""
-    text = (language or "auto").strip().lower()
-    if text == "auto":
-        return None, AUTO_LANGUAGES
-    from faster_whisper.tokenizer import _LANGUAGE_CODES  # Whisper's languages
-
-    codes = tuple(c.strip() for c in text.split(",") if c.strip())
-    if not codes or not set(codes) <= set(_LANGUAGE_CODES):
-        raise InputError(f"bad language '{language}': use a Whisper language code like zh or en, 'auto', or a list like zh,en,ja")
-    return (codes[0], codes) if len(codes) == 1 else (None, codes)
-
-
-def detect_language(backend: Engine, audio: np.ndarray, allowed: Sequence[str]) -> str | None:
+def detect_spoken_language(backend: Engine, audio: np.ndarray, allowed: Sequence[str]) -> str | None:
     """The likeliest of ``allowed`` languages for the speech in ``audio``; None if no speech."""
     speech, _ = speech_only(audio)
     if speech.size < MIN_SPEECH_SECONDS * SAMPLE_RATE:
@@ -263,7 +252,7 @@ def _track(words: list[Word], language: str | None, script: str, glossary: Seque
     if language == "zh":
         words = restore_terms([Word(w.start, w.end, chinese_text(w.text, script), w.probability) for w in words], glossary)
     cues = words_to_cues(words, CueRules.for_language(language))
-    meta = {"from": "audio", "engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
+    meta: dict[str, Any] = {"from": "audio", "engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
     if backend.model.sha256:
         meta["model_sha256"] = backend.model.sha256
     if language == "zh":

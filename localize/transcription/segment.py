@@ -25,13 +25,13 @@ class CueRules:
     max_chars: int = 84
 
     @classmethod
-    def for_language(cls, language: str | None) -> "CueRules":
+    def for_language(cls, language: str | None) -> CueRules:
         return cls(max_chars=16) if language in CJK_LANGUAGES else cls()
 
 
 def words_to_cues(words: list[Word], rules: CueRules = CueRules()) -> list[Cue]:
     """Cues made of consecutive ``words``; each cue keeps its words."""
-    cues = []
+    cues: list[Cue] = []
     for group in _split_at_breaks([w for w in words if w.text], rules):
         cues.extend(_cue(part) for part in _split_long(group, rules))
     return cues

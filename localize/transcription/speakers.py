@@ -8,8 +8,15 @@ from pathlib import Path
 import numpy as np
 
 from localize.model import Track
-from localize.speakers.diarization import MIN_CLUSTER_MS, assign_words, embed_speech, label_units, parse_speakers
-from localize.speakers.encoders import DEFAULT_ENCODER, load_encoder
+from localize.speakers import (
+    DEFAULT_ENCODER,
+    MIN_CLUSTER_MS,
+    assign_words,
+    embed_speech,
+    label_units,
+    load_encoder,
+    parse_speakers,
+)
 
 log = logging.getLogger("localize.transcription")
 
@@ -22,7 +29,7 @@ class SpeakerVoices:
         self.encoder = load_encoder(encoder) if self.count is not None else None
         self.registry = None
         if self.encoder is not None and title is not None:
-            from localize.speakers.registry import SpeakerRegistry
+            from localize.speakers import SpeakerRegistry
 
             self.registry = SpeakerRegistry(title, self.encoder.name)
         self.units: list[tuple[int, int]] = []
@@ -36,7 +43,7 @@ class SpeakerVoices:
 
     def label(self, track: Track, episode: str) -> Track:
         """``track`` with a speaker on every word and cue (cues re-cut at speaker changes)."""
-        if self.encoder is None or not track.cues:
+        if self.encoder is None or self.count is None or not track.cues:
             return track
         if not any(b - a >= MIN_CLUSTER_MS for a, b in self.units):
             log.warning("speech too short to tell voices apart; no speaker labels")

@@ -8,19 +8,26 @@ and a translation memory.
 >>> spanish = translate(track, "es", options=TranslationOptions(engine="llm", context="A CEO's runaway wife..."))
 """
 from localize.translation.backends import (
-    BACKENDS, ArgosTranslator, PivotTranslator, Translator, TranslatorFactory, backend_fingerprint, get_translator,
+    BACKENDS,
+    ArgosTranslator,
+    PivotTranslator,
+    backend_fingerprint,
+    get_translator,
     register_backend,
 )
-from localize.translation.core import translate
+from localize.translation.core import read_context, translate
 from localize.translation.glossary import Glossary, Term, check_glossary, load_glossaries, load_glossary
-from localize.translation.lines import Line, LineResult, LineTranslator
+from localize.translation.llm import untranslated_error
+from localize.translation.llm_endpoint import EndpointError, load_settings
 from localize.translation.memory import TranslationMemory
 from localize.translation.options import TranslationOptions
 from localize.translation.packages import install_file, install_pair, installed_models, installed_pairs
+from localize.translation.protocols import Line, LineResult, LineTranslator, Translator, TranslatorFactory
 
 __all__ = [
-    "BACKENDS", "ArgosTranslator", "Glossary", "Line", "LineResult", "LineTranslator", "PivotTranslator", "Term",
-    "TranslationMemory", "TranslationOptions", "Translator", "TranslatorFactory", "backend_fingerprint",
-    "check_glossary", "get_translator", "install_file", "install_pair", "installed_models", "installed_pairs",
-    "load_glossaries", "load_glossary", "register_backend", "translate",
+    "BACKENDS", "ArgosTranslator", "EndpointError", "Glossary", "Line", "LineResult",
+    "LineTranslator", "PivotTranslator", "Term", "TranslationMemory", "TranslationOptions", "Translator",
+    "TranslatorFactory", "backend_fingerprint", "check_glossary", "get_translator", "install_file", "install_pair",
+    "installed_models", "installed_pairs", "load_glossaries", "load_glossary", "load_settings", "read_context",
+    "register_backend", "translate", "untranslated_error",
 ]

@@ -12,32 +12,18 @@ schema's ``[translate] engine`` and the pipeline's cache keys follow.
 from __future__ import annotations
 
 import threading
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from localize.errors import InputError, LocalizeError
 from localize.fingerprint import Factory, Fingerprint
-from localize.translation.languages import base_language, is_unspaced
+from localize.language import base_language, is_unspaced
+from localize.translation.memory import MemoryKey, TranslationMemory
 from localize.translation.packages import InstalledPackage, find_package, installed_models
+from localize.translation.protocols import Translator
 from localize.translation.sentences import split_sentences
 
 PIVOT = "en"
-
-
-class Translator(Protocol):
-    """Translates batches of plain text from ``source`` to ``target``."""
-
-    engine: str
-    model_version: str
-    source: str
-    target: str
-
-    def translate(self, texts: Sequence[str]) -> list[str]: ...
-
-
-class TranslatorFactory(Protocol):
-    """A registered engine: the translator for a language pair (ISO 639-1 codes)."""
-
-    def __call__(self, source: str, target: str, model: str | None = None, context: str = "") -> Translator: ...
 
 
 class ArgosTranslator:
@@ -101,6 +87,30 @@ class PivotTranslator:
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         return self.second.translate(self.first.translate(texts))
+
+
+class CachedTranslator:
+    """A :class:`Translator` that asks the memory first and the engine only for misses."""
+
+    def __init__(self, inner: Translator, memory: TranslationMemory, glossary_hash: str) -> None:
+        self.inner = inner
+        self.memory = memory
+        self.engine, self.model_version = inner.engine, inner.model_version
+        self.source, self.target = inner.source, inner.target
+        self.key = MemoryKey(inner.engine, inner.model_version, glossary_hash, inner.source, inner.target)
+        self.hits = 0
+        self.misses = 0
+
+    def translate(self, texts: Sequence[str]) -> list[str]:
+        known = self.memory.lookup(self.key, texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        self.hits += sum(t in known for t in texts)
+        self.misses += len(missing)
+        if missing:
+            fresh = dict(zip(missing, self.inner.translate(missing)))
+            self.memory.store(self.key, fresh)
+            known.update(fresh)
+        return [known[t] for t in texts]
 
 
 def _fix_hint(source: str, target: str) -> str:

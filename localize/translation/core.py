@@ -3,30 +3,34 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from localize.errors import InputError, LocalizeError
-from localize.language import detect_language
+from localize.language import base_language, detect_language, is_unspaced
 from localize.model import (
-    BudgetReport, Cue, EngineUsage, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track,
+    BudgetReport,
+    Cue,
+    EngineUsage,
+    GlossaryReport,
+    GlossaryViolation,
+    Track,
+    TranslationInfo,
+    require_track,
 )
-from localize.timing.profiles import Profile, default_profile_name, load_profile
-from localize.validate import as_options
-from localize.translation.backends import Translator, get_translator
+from localize.timing import Profile, default_profile_name, load_profile
+from localize.translation.backends import CachedTranslator, get_translator
 from localize.translation.enforce import Protected, Violation, protect, repair, restore, verify
 from localize.translation.glossary import Glossary, load_glossaries, with_variants
-from localize.translation.languages import base_language, is_unspaced
-from localize.translation.lines import Line, LineTranslator
-from localize.translation.memory import CachedTranslator, TranslationMemory
+from localize.translation.memory import TranslationMemory
 from localize.translation.options import TranslationOptions
+from localize.translation.protocols import Line, LineTranslator, Translator
 from localize.translation.sentences import Sentence, group_sentences, spread
+from localize.validate import as_options
 
 FLAG = "glossary"
 UNTRANSLATED_FLAG = "llm: no usable translation; source text kept"
-HAN = re.compile(r"[\u3400-\u9fff]")
-KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 ARTICLE = re.compile(r"^(the|a|an|el|la|los|las|un|una|le|les|der|die|das)\s+", re.IGNORECASE)
 
 
@@ -117,7 +121,7 @@ def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossar
     number of lines over budget before the engine's re-ask. ``glossary`` may hold
     per-character terms of address: each line is held to the rows for its speaker and
     likely addressee (:func:`localize.speakers.context.line_context`)."""
-    from localize.speakers.context import line_context
+    from localize.speakers import line_context
 
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
     lines = [Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration), who.addressee)
@@ -181,8 +185,6 @@ def _source_language(track: Track, source: str | None) -> str:
     if track.language:
         return base_language(track.language)
     text = track.text()
-    if len(HAN.findall(text)) > 0.3 * len("".join(text.split())) and not KANA_HANGUL.search(text):
-        return "zh"  # Han without kana or hangul: skip the slower statistical detector
     detected = detect_language(text)
     if detected is None:
         raise LocalizeError("cannot tell the source language; pass it with --from")

@@ -39,7 +39,9 @@ class Violation:
 def protect(text: str, glossary: Glossary) -> Protected:
     """Swap each term occurrence (longest first, at most :data:`MAX_SLOTS`) for a placeholder."""
     matches = glossary.find(text)[:MAX_SLOTS]
-    out, last, terms = [], 0, []
+    out: list[str] = []
+    terms: list[Term] = []
+    last = 0
     for start, end, term in matches:
         out.append(text[last:start])
         out.append(PLACEHOLDER.format(len(terms)))

@@ -19,14 +19,14 @@ import json
 import logging
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from localize.errors import ConfigError, LocalizeError
 from localize.fileio import FileMemo
+from localize.language import base_language
 from localize.model import is_cjk
-from localize.translation.languages import base_language
 from localize.validate import PATH_TYPES, as_items
 
 COLUMNS = ("source", "target", "language", "market", "case", "dnt", "variants", "note")
@@ -83,13 +83,13 @@ class Glossary:
         """Protected target strings (for line breaking that must not split them)."""
         return sorted({t.rendering for t in self.terms}, key=lambda s: (-len(s), s))
 
-    def for_target(self, language: str, market: str | None = None) -> "Glossary":
+    def for_target(self, language: str, market: str | None = None) -> Glossary:
         """The terms that apply to one target language/market, one per source.
 
         A market row beats a language row beats a generic row; among equals the later wins.
         """
         language = base_language(language)
-        chosen: dict[str, Term] = {}
+        chosen: dict[tuple[str, str | None, str | None], Term] = {}
         for term in self.terms:
             if term.language and base_language(term.language) != language:
                 continue
@@ -101,7 +101,7 @@ class Glossary:
                 chosen[key] = term
         return Glossary(list(chosen.values()))
 
-    def for_line(self, speaker: str | None, addressee: str | None) -> "Glossary":
+    def for_line(self, speaker: str | None, addressee: str | None) -> Glossary:
         """The terms for one line said by ``speaker`` to ``addressee`` (labels or names).
 
         Rows without ``speaker``/``addressee`` always apply; a per-character row applies

@@ -17,25 +17,26 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
+from localize.chinese import is_han
 from localize.errors import ModelError
+from localize.language import is_unspaced
 from localize.model import EngineUsage, format_ms
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
-from localize.translation.languages import is_unspaced
-from localize.translation.lines import Line, LineResult
 from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings, is_secret
 from localize.translation.memory import MemoryKey, TranslationMemory
+from localize.translation.protocols import Line, LineResult
 
 PROMPT_VERSION = "subtitle-v2"
 CONTEXT_LINES = 3
 UNUSABLE_LIMIT = 10  # answers without a usable line, before any had one, that give the endpoint up
 LONGEST = 3  # an answer longer than this many times the line's budget is no subtitle
 UNBUDGETED = 84  # characters assumed for a line without a budget (two lines of 42)
-HAN = re.compile(r"[\u3400-\u9fff]")
 #: Prompt, JSON or chat wrapper in an answer: such a line is rejected and asked again.
 LEAK = re.compile(
     r"[{}→]|```|\"\s*(?:id|text|lines|source|speaker|to|time|max_chars|must_use|translation|problems)\s*\"\s*:"
@@ -174,7 +175,7 @@ class LLMTranslator:
         self._fix(window, results, glossary, speakers)
         return results
 
-    def _judge(self, reply: str, found: dict[int, str | None]) -> dict[int, str]:
+    def _judge(self, reply: str, found: Mapping[int, str | None]) -> dict[int, str]:
         """The usable texts of one answer. An endpoint whose first ``UNUSABLE_LIMIT`` answers had
         none only chats, refuses or echoes junk: it is given up on (a weak model that translates
         now and then goes on, bounded by the ladder)."""
@@ -200,7 +201,7 @@ class LLMTranslator:
                 if retry else "")
         user = self._context(window, speakers) + ["Lines to translate:"] + [
             json.dumps(self._line_entry(line, window.terms[line.id]), ensure_ascii=False) for line in lines]
-        reply = self.endpoint.chat(self._messages(user, note), schema=_schema([l.id for l in lines]),
+        reply = self.endpoint.chat(self._messages(user, note), schema=_schema([item.id for item in lines]),
                                    max_tokens=_token_allowance(lines))
         return self._judge(reply, self._parse(reply, lines))
 
@@ -239,9 +240,9 @@ class LLMTranslator:
             {**self._line_entry(line, window.terms[line.id]), "translation": results[line.id].text,
              "problems": problems[line.id]}, ensure_ascii=False) for line in lines]
         reply = self.endpoint.chat(self._messages(user, "Return a corrected translation for each of these ids."),
-                                   schema=_schema([l.id for l in lines]), max_tokens=_token_allowance(lines))
+                                   schema=_schema([item.id for item in lines]), max_tokens=_token_allowance(lines))
         for line_id, text in self._judge(reply, self._parse(reply, lines)).items():
-            line = next(l for l in lines if l.id == line_id)
+            line = next(item for item in lines if item.id == line_id)
             terms = line.terms(glossary)
             if _score(line, text, terms) < _score(line, results[line_id].text, terms):
                 results[line_id].text = text
@@ -314,7 +315,7 @@ class LLMTranslator:
             return None
         if is_secret(self.settings.api_key) and self.settings.api_key in text:
             return None  # an echoing or compromised endpoint: never into subtitles or the memory
-        if not is_unspaced(self.target) and HAN.search(text):
+        if not is_unspaced(self.target) and any(map(is_han, text)):
             return None  # source script left in a target written without it
         return text
 

@@ -23,9 +23,10 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 if sys.version_info >= (3, 11):
@@ -190,8 +191,8 @@ class Endpoint:
 
         def send(timeout: Any) -> Any:
             return self._client.chat.completions.with_raw_response.create(
-                model=self.settings.model, messages=messages, temperature=self.settings.temperature,
-                max_tokens=max_tokens, timeout=timeout, **extra)  # type: ignore[arg-type]
+                model=self.settings.model, messages=messages,  # type: ignore[arg-type]  # openai wants its TypedDicts; same shape
+                temperature=self.settings.temperature, max_tokens=max_tokens, timeout=timeout, **extra)
 
         body = self._send("the chat request", send, self.settings.timeout)
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):

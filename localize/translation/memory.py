@@ -7,13 +7,12 @@ changed model or glossary never reuses stale output.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from localize.errors import LocalizeError
 from localize.paths import cache_dir
-from localize.translation.backends import Translator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS memory (
@@ -70,26 +69,3 @@ class TranslationMemory:
     def close(self) -> None:
         self._db.close()
 
-
-class CachedTranslator:
-    """A :class:`Translator` that asks the memory first and the engine only for misses."""
-
-    def __init__(self, inner: Translator, memory: TranslationMemory, glossary_hash: str) -> None:
-        self.inner = inner
-        self.memory = memory
-        self.engine, self.model_version = inner.engine, inner.model_version
-        self.source, self.target = inner.source, inner.target
-        self.key = MemoryKey(inner.engine, inner.model_version, glossary_hash, inner.source, inner.target)
-        self.hits = 0
-        self.misses = 0
-
-    def translate(self, texts: Sequence[str]) -> list[str]:
-        known = self.memory.lookup(self.key, texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in known]
-        self.hits += sum(t in known for t in texts)
-        self.misses += len(missing)
-        if missing:
-            fresh = dict(zip(missing, self.inner.translate(missing)))
-            self.memory.store(self.key, fresh)
-            known.update(fresh)
-        return [known[t] for t in texts]

@@ -15,15 +15,16 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from localize.errors import InputError, LocalizeError, ModelError
 from localize.fileio import write_bytes_atomic
 from localize.fingerprint import file_digest
+from localize.language import base_language
 from localize.paths import safe_name
-from localize.translation.languages import base_language
 
 log = logging.getLogger("localize.translation")
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/index.json"

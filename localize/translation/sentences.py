@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from localize.model import Cue, is_cjk, join_lines
 
@@ -80,7 +80,8 @@ def spread(text: str, cues: Sequence[Cue], unspaced: bool, keep: Sequence[str] =
     pieces = _merge_kept(units(text, unspaced), keep, unspaced)
     total = sum(max(c.duration, 1) for c in cues)
     size = sum(len(p) for p in pieces)
-    cuts, elapsed = [], 0
+    cuts: list[int] = []
+    elapsed = 0
     for number, cue in enumerate(cues[:-1], 1):
         elapsed += max(cue.duration, 1)
         floor = cuts[-1] if cuts else 0

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 from localize.model import Track
 from localize.translation.glossary import COLUMNS, Glossary

@@ -1,12 +1,34 @@
-"""Engines that translate timed cues whole: the line they are given, what they return, their protocol."""
+"""What a translation engine is: the interfaces the registry, the memory and ``translate()`` share.
+
+A :class:`Translator` takes batches of plain text; a :class:`LineTranslator` takes timed cues
+whole (:class:`Line`) and returns a :class:`LineResult` per line; a :class:`TranslatorFactory`
+is what :func:`localize.translation.backends.register_backend` keeps for an engine.
+"""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from localize.translation.backends import Translator
 from localize.translation.glossary import Glossary
 from localize.translation.memory import TranslationMemory
+
+
+class Translator(Protocol):
+    """Translates batches of plain text from ``source`` to ``target``."""
+
+    engine: str
+    model_version: str
+    source: str
+    target: str
+
+    def translate(self, texts: Sequence[str]) -> list[str]: ...
+
+
+class TranslatorFactory(Protocol):
+    """A registered engine: the translator for a language pair (ISO 639-1 codes)."""
+
+    def __call__(self, source: str, target: str, model: str | None = None, context: str = "") -> Translator: ...
 
 
 @dataclass

@@ -1,52 +1,20 @@
-"""Chinese text: script normalization with OpenCC and glossary names restored by pinyin.
+"""Chinese glossary names restored by pinyin (script conversion: :mod:`localize.chinese`).
 
-Whisper base mixes Traditional characters into Mandarin output, so every zh transcript
-goes through OpenCC. Glossary names go to the decoder as hotwords, but on unclear speech
+Glossary names go to the decoder as hotwords, but on unclear speech
 base may still mishear them (or loop on them, and is then decoded again without them),
 so afterwards a run of characters that sounds like a glossary term (same toneless
 pinyin, or nearly) is replaced by the term.
 """
 from __future__ import annotations
 
-import functools
+from collections.abc import Sequence
 from difflib import SequenceMatcher
-from typing import Callable, Sequence
 
-from localize.errors import LocalizeError
+from localize.chinese import is_han
 from localize.model import Word
 
-#: script name -> OpenCC conversion that produces it
-SCRIPTS = {"simplified": "t2s", "traditional": "s2t"}
 #: how alike (0-1, mean over syllables) a run of characters must sound to a glossary term
 PINYIN_MATCH = 0.8
-
-
-@functools.lru_cache(maxsize=None)
-def converter(script: str) -> Callable[[str], str]:
-    """A function converting text into ``script`` ("simplified" or "traditional")."""
-    if script not in SCRIPTS:
-        raise LocalizeError(f"unknown script '{script}' (choose simplified or traditional)")
-    import opencc
-
-    return opencc.OpenCC(SCRIPTS[script]).convert
-
-
-def to_script(text: str, script: str = "simplified") -> str:
-    return converter(script)(text)
-
-
-#: ASCII punctuation Whisper prints in Chinese text -> the full-width form
-FULL_WIDTH = str.maketrans({",": "，", "?": "？", "!": "！", ":": "：", ";": "；"})
-
-
-def chinese_text(text: str, script: str = "simplified") -> str:
-    """Text in ``script`` with full-width punctuation after Han characters."""
-    text = to_script(text, script)
-    return "".join(c.translate(FULL_WIDTH) if i and _is_han(text[i - 1]) else c for i, c in enumerate(text))
-
-
-def _is_han(char: str) -> bool:
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
 def _pinyin(text: str) -> list[str]:
@@ -71,13 +39,13 @@ def restore_terms(words: list[Word], terms: Sequence[str]) -> list[Word]:
     """
     chars = [(i, c) for i, w in enumerate(words) for c in w.text]
     text = [c for _, c in chars]
-    pinyin = [_pinyin(c)[0] if _is_han(c) else c for c in text]
-    for term in sorted({t for t in terms if t and all(_is_han(c) for c in t)}, key=len, reverse=True):
+    pinyin = [_pinyin(c)[0] if is_han(c) else c for c in text]
+    for term in sorted({t for t in terms if t and all(is_han(c) for c in t)}, key=len, reverse=True):
         target, n = _pinyin(term), len(term)
         start = 0
         while start + n <= len(text):
             window = text[start:start + n]
-            if all(_is_han(c) for c in window) and "".join(window) != term and sounds_like(pinyin[start:start + n], target):
+            if all(is_han(c) for c in window) and "".join(window) != term and sounds_like(pinyin[start:start + n], target):
                 text[start:start + n] = list(term)
                 pinyin[start:start + n] = target
                 start += n
