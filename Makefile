@@ -49,10 +49,10 @@ demo: setup
 	@echo "demo report:  $(CURDIR)/out/demo/report.html"
 
 test: setup
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q --durations=15
 
 bench: setup
-	for script in benchmarks/[!_]*.py; do $(PY) $$script || exit 1; done
+	for script in benchmarks/[!_]*.py; do $(PY) -m benchmarks.$$(basename $$script .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) out build *.egg-info

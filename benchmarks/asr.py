@@ -20,7 +20,7 @@
 Both engines use the toolkit defaults (beam 5, VAD on, language forced per set, no
 prompt; faster-whisper decodes VAD chunks in batches). Models load once before timing. Skips a part cleanly when its data is absent.
 
-    .venv/bin/python benchmarks/asr.py [--no-openai] [--ablation-only]
+    .venv/bin/python -m benchmarks.asr [--no-openai] [--ablation-only]
 """
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ import csv
 import json
 import os
 import re
-import sys
 import tempfile
 import time
 import unicodedata
@@ -39,6 +38,7 @@ from typing import Callable
 
 import numpy as np
 
+from benchmarks._scripts import load_script
 from localize.text import edit_distance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,9 +243,8 @@ def print_speed(per_set: dict[str, dict[str, dict]]) -> None:
 
 
 def long_episode(tmp: Path) -> None:
-    sys.path.insert(0, str(FIXTURES))
     try:
-        from make_fixtures import build_episode
+        build_episode = load_script("fixtures/make_fixtures.py").build_episode
     except ImportError as error:
         print(f"\n(long episode skipped: {error})")
         return

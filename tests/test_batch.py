@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from localize.pipeline import find_episodes, glossary_consistency
-from test_pipeline_support import LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli
+from support import LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli
 
 EPISODES = 3
 

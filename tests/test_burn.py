@@ -22,7 +22,7 @@ from localize.hardsub.band import text_mask
 from localize.hardsub.frames import frames
 from localize.model import Cue, Track, is_cjk
 from localize.pipeline import load_market
-from test_pipeline_support import install_argos, isolated_env, run_cli
+from support import install_argos, isolated_env, run_cli
 
 pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install rapidocr==3.10.0)")
 

@@ -14,7 +14,7 @@ from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.pipeline import StageCache, builtin_codes, load_market, load_markets
 from localize.fileio import sha256_file
-from test_pipeline_support import FIXTURES, install_argos, isolated_env, make_episode, run_cli
+from support import FIXTURES, install_argos, isolated_env, make_episode, run_cli
 
 BUILTINS = {"en-US", "es-419", "pt-BR", "id-ID", "th-TH", "vi-VN", "ja-JP", "ko-KR"}
 USER_MARKET = """

@@ -20,7 +20,7 @@ from typing import Callable
 
 import pytest
 
-from test_pipeline_support import (
+from support import (
     LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli,
 )
 

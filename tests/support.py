@@ -1,4 +1,4 @@
-"""Helpers shared by the pipeline, batch and report tests (no tests here).
+"""Plain helpers shared by the test modules (fixtures are in ``conftest.py``; no tests here).
 
 Short real episodes are made with ffmpeg (solid-colour shots with hard cuts, a tone
 track) with a sidecar Chinese subtitle file of fixture lines, so the chain can start
@@ -15,8 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from localize.text import edit_distance  # noqa: F401 - the tests' error rates
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -70,6 +68,13 @@ def make_episode(folder: Path, name: str, index: int, seconds: int = 6, lines: l
     return media
 
 
+def invoke(*args: object):
+    """The CLI run in this process (click's test runner) with ``args`` as strings."""
+    from click.testing import CliRunner
+
+    from localize.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def run_cli(args: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
@@ -94,3 +99,13 @@ def assert_same_outputs(left: Path, right: Path) -> None:
     a, b = tree_digest(left), tree_digest(right)
     differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
     assert not differing, f"outputs differ: {differing}"
+
+
+def assert_one_line_error(result, *fragments: str) -> None:
+    """A click result that failed with exit code 1 and one line, ``Error: ...`` naming each of ``fragments``."""
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert "Traceback" not in result.output, result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
