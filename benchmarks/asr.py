@@ -255,14 +255,14 @@ def long_episode(tmp: Path) -> None:
     print("\n## Both engines on a 2-minute English episode (fixtures/make_fixtures.py --long), the real workload\n")
     print("| engine | audio s | cores | processing s | x real time | RTF | WER | cues | language |")
     print("|---|---|---|---|---|---|---|---|---|")
-    from localize.transcription.engines import cpu_threads
+    from localize.processes import cpu_count
 
     took_by_engine = {}
     for engine in ("faster-whisper", "openai-whisper"):
         track, took = timed_transcribe(media, language="auto", engine=engine)
         took_by_engine[engine] = took
         wer = edit_distance(ref, units(track.text(), "en")) / len(ref)
-        print(f"| {engine} | {seconds:.1f} | {cpu_threads()} | {took:.1f} | {seconds / took:.1f}x | {took / seconds:.3f} | {wer:.1%} | {len(track)} | {track.language} |")
+        print(f"| {engine} | {seconds:.1f} | {cpu_count()} | {took:.1f} | {seconds / took:.1f}x | {took / seconds:.3f} | {wer:.1%} | {len(track)} | {track.language} |")
     print(f"\nfaster-whisper speed-up over openai-whisper on the episode: "
           f"{took_by_engine['openai-whisper'] / took_by_engine['faster-whisper']:.1f}x")
 

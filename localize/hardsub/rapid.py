@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from localize import processes
 from localize.errors import ModelError
 from localize.hardsub.ocr import ENGINES
 
@@ -22,7 +23,8 @@ class RapidOcr:
         except ImportError:
             raise ModelError("rapidocr is not installed (pip install rapidocr==3.10.0)") from None
         self.model = f"rapidocr {version('rapidocr')} PP-OCRv6 small rec (bundled)"
-        self._engine = RapidOCR(params={"Global.log_level": "error"})
+        self._engine = RapidOCR(params={"Global.log_level": "error",
+                                         "EngineConfig.onnxruntime.intra_op_num_threads": processes.cpu_count()})
 
     def read_line(self, image: np.ndarray) -> tuple[str, float]:
         import cv2

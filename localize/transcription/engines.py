@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Protocol
@@ -19,6 +18,7 @@ from localize.errors import InputError, LocalizeError, ModelError
 from localize.media import SAMPLE_RATE
 from localize.model import Word, is_cjk
 from localize.paths import cache_dir
+from localize.processes import cpu_count
 from localize.transcription.models import INSTALL_HINT, ResolvedModel, resolve_model
 
 log = logging.getLogger("localize.transcription")
@@ -61,14 +61,6 @@ class Engine(Protocol):
         """Recognized words with times in ms from the start of ``audio``."""
 
 
-def cpu_threads() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _words(raw: Iterable[tuple[float, float, str, float | None]]) -> list[Word]:
     """Words in ms; a piece Whisper glued on without a space ("son" "-in" "-law") joins the word before."""
     words: list[Word] = []
@@ -108,7 +100,7 @@ class FasterWhisperEngine:
         try:
             self._model = WhisperModel(
                 str(model.path), device=self.device, compute_type=compute_type or ("float16" if cuda else "float32"),
-                cpu_threads=cpu_threads(), download_root=str(_download_root("faster-whisper")),
+                cpu_threads=cpu_count(), download_root=str(_download_root("faster-whisper")),
             )
         except Exception as error:  # offline download or unreadable weights
             raise _load_error(model, error) from None
@@ -161,7 +153,7 @@ class OpenAIWhisperEngine:
             raise ModelError("the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'") from None
         self.model = model
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        torch.set_num_threads(cpu_threads())
+        torch.set_num_threads(cpu_count())
         try:
             self._model = _load_openai(model.path, self.device)
         except Exception as error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable, Protocol, Sequence, runtime_checkable
 
+from localize import processes
 from localize.errors import InputError, LocalizeError
 from localize.translation.languages import base_language, is_unspaced
 from localize.translation.packages import InstalledPackage, find_package
@@ -62,7 +63,8 @@ class ArgosTranslator:
             import sentencepiece
 
             self._tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(self.package.path / "sentencepiece.model"))
-            self._model = ctranslate2.Translator(str(self.package.path / "model"), device="cpu", intra_threads=self.threads)
+            self._model = ctranslate2.Translator(str(self.package.path / "model"), device="cpu",
+                                                intra_threads=self.threads or min(4, processes.cpu_count()))
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         if not texts:
