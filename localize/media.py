@@ -17,12 +17,6 @@ from localize.errors import InputError, LocalizeError, ModelError
 
 SAMPLE_RATE = 16_000  # what Whisper and the VAD expect
 TRUNCATION_TOLERANCE_MS = 1000  # decoded audio or video may fall this much (or 2%) short of the stated length
-#: x264 options for encodes that must come out the same on every run and every machine (docs/burn.md):
-#: its output depends on its thread count (1, 2, 3, 4 give four different streams), so the count is
-#: fixed; and its threaded lookahead made a busy machine's encode differ now and then (3 of 17 runs),
-#: so the lookahead runs in step with the encoder (48 of 48 runs identical)
-X264_THREADS = 4
-X264_PARAMS = "sync-lookahead=0"
 
 
 def require_tool(name: str) -> str:

@@ -1,4 +1,5 @@
-"""How many threads the stages and their tools use: affinity, a container's CPU quota, LOCALIZE_THREADS.
+"""How many threads the stages and their tools use: affinity, a container's CPU quota, LOCALIZE_THREADS;
+and that the number never shows in an output.
 
 The cgroup files are fakes in a temporary folder laid out as /sys/fs/cgroup is (v2 ``cpu.max``,
 v1 ``cpu/cpu.cfs_quota_us``); ``cpu_count`` takes that folder as its root.
@@ -6,11 +7,15 @@ v1 ``cpu/cpu.cfs_quota_us``); ``cpu_count`` takes that folder as its root.
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
+from localize.delivery import burn
 from localize.errors import ConfigError
+from localize.model import Cue, Track
 from localize.processes import THREADS_ENV, cgroup_cpu_quota, cpu_count
+from support import FIXTURES, assert_same_media
 
 AFFINITY = len(os.sched_getaffinity(0))
 
@@ -66,3 +71,24 @@ def test_localize_threads_overrides_and_is_checked(tmp_path, monkeypatch):
 def test_this_machine():
     """On the real /sys/fs/cgroup: at least one thread, never more than the cores we may run on."""
     assert 1 <= cpu_count() <= AFFINITY
+
+
+def test_a_burn_is_the_same_file_whatever_the_thread_count(tmp_path, monkeypatch):
+    """x264 runs with a fixed thread count (decoding and filtering with ours): one file on every machine,
+    here a 1-core one (affinity and LOCALIZE_THREADS 1) and a 3-thread one."""
+    if AFFINITY < 2:
+        pytest.skip("needs 2 cores to compare with 1")
+    clip = tmp_path / "clip.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(FIXTURES / "episode_zh_hardsub" / "episode.mp4"),
+                    "-t", "4", "-c", "copy", str(clip)], check=True)
+    subs = Track(cues=[Cue(400, 2300, "Lin Wan, you are finally back.")], language="en")
+    cores = os.sched_getaffinity(0)
+    monkeypatch.setenv(THREADS_ENV, "1")
+    os.sched_setaffinity(0, {min(cores)})
+    try:
+        burn(clip, subs, tmp_path / "one.mp4", cover="none")
+    finally:
+        os.sched_setaffinity(0, cores)
+    monkeypatch.setenv(THREADS_ENV, "3")
+    burn(clip, subs, tmp_path / "three.mp4", cover="none")
+    assert_same_media(tmp_path / "one.mp4", tmp_path / "three.mp4")

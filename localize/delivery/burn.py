@@ -22,10 +22,11 @@ import pysubs2
 
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize import processes
+from localize.delivery import x264
 from localize.delivery.layout import Box, line_count, place, static_text, wrap
 from localize.errors import ConfigError, InputError
 from localize.fileio import atomic_path, refuse_overwrite
-from localize.media import X264_PARAMS, X264_THREADS, MediaInfo, check_input, media_arg, probe, require_tool, run_ffmpeg
+from localize.media import MediaInfo, check_input, media_arg, probe, require_tool, run_ffmpeg
 from localize.model import Cue, Track, format_ms
 from localize.validate import as_band, as_optional_text, as_path
 
@@ -356,7 +357,7 @@ def _render(picture: Path, audio_from: Path, info: MediaInfo, document: pysubs2.
     threads = str(processes.cpu_count())  # decoding and filtering: any number gives the same frames
     args = ["-threads", threads, "-i", media_arg(picture), "-i", media_arg(audio_from), "-filter_complex_threads", threads,
             "-filter_complex_script", media_arg(tmp / "graph.txt"), "-map", "[out]", "-c:v", "libx264",
-            "-threads", str(X264_THREADS), "-x264-params", X264_PARAMS, "-preset", PRESET, "-crf", str(CRF),
+            "-threads", str(x264.THREADS), "-x264-params", x264.PARAMS, "-preset", PRESET, "-crf", str(CRF),
             "-pix_fmt", "yuv420p", "-fps_mode", "passthrough", "-map_metadata", "-1", "-movflags", "+faststart"]
     if has_audio:
         copy = _audio_codec(audio_from) in ("aac", "mp3") and target.suffix.lower() != ".mkv"

@@ -13,11 +13,12 @@ from typing import Sequence
 
 import numpy as np
 
+from localize.delivery import x264
 from localize.errors import InputError
 from localize.hardsub import Event
 from localize.hardsub.band import text_mask
 from localize.hardsub.frames import display_info, upright
-from localize.media import X264_PARAMS, X264_THREADS, media_arg
+from localize.media import media_arg
 
 COVERS = ("auto", "blur", "box", "inpaint", "none")
 
@@ -116,8 +117,8 @@ def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
         out = sink.add_stream("libx264", rate=stream.average_rate or 30)
         out.width, out.height, out.pix_fmt = info.width, info.height, "yuv420p"
         out.time_base = stream.time_base
-        out.options = {"crf": "10", "preset": "ultrafast", "x264-params": X264_PARAMS}
-        out.codec_context.thread_count = X264_THREADS
+        out.options = {"crf": "10", "preset": "ultrafast", "x264-params": x264.PARAMS}
+        out.codec_context.thread_count = x264.THREADS
         for frame in source.decode(stream):
             image = np.ascontiguousarray(upright(frame.to_ndarray(format="bgr24"), info.rotation))
             if frame.time is not None and _covered(cover, round(frame.time * 1000)):
