@@ -5,13 +5,12 @@ swapped in, seeded); every episode opens with the same recap lines, as real ones
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import random
-import sys
 import tempfile
 from pathlib import Path
 
+from benchmarks._scripts import load_script
 from localize.model import Cue, Track
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,16 +21,8 @@ ES_419 = ROOT / "glossaries" / "markets" / "es-419.csv"
 REFERENCE_ZH = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 
 
-def _builder():
-    spec = importlib.util.spec_from_file_location("build_argos_model", ARGOS / "build_argos_model.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 def season(episodes: int = 20, lines: int = 12, recap: int = 3, seed: int = 7) -> list[Track]:
-    builder = _builder()
+    builder = load_script("fixtures/argos/build_argos_model.py")
     rng = random.Random(seed)
     names = [n for n in builder.NAMES if n.zh in ("林晚", "陆景琛", "苏念", "顾北辰", "少爷", "夫人", "老夫人", "大小姐")]
     roles = [r for r in builder.ROLES if r.zh in ("总裁", "管家", "战神", "赘婿", "王妃", "千金")]

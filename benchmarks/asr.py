@@ -20,7 +20,7 @@
 Both engines use the toolkit defaults (beam 5, VAD on, language forced per set, no
 prompt; faster-whisper decodes VAD chunks in batches). Models load once before timing. Skips a part cleanly when its data is absent.
 
-    .venv/bin/python benchmarks/asr.py [--no-openai] [--ablation-only]
+    .venv/bin/python -m benchmarks.asr [--no-openai] [--ablation-only]
 """
 from __future__ import annotations
 
@@ -29,7 +29,6 @@ import csv
 import json
 import os
 import re
-import sys
 import tempfile
 import time
 import unicodedata
@@ -39,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._scripts import load_script
 from localize.text import edit_distance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -243,9 +243,8 @@ def print_speed(per_set: dict[str, dict[str, dict]]) -> None:
 
 
 def long_episode(tmp: Path) -> None:
-    sys.path.insert(0, str(FIXTURES))
     try:
-        from make_fixtures import build_episode
+        build_episode = load_script("fixtures/make_fixtures.py").build_episode
     except ImportError as error:
         print(f"\n(long episode skipped: {error})")
         return
@@ -256,14 +255,14 @@ def long_episode(tmp: Path) -> None:
     print("\n## Both engines on a 2-minute English episode (fixtures/make_fixtures.py --long), the real workload\n")
     print("| engine | audio s | cores | processing s | x real time | RTF | WER | cues | language |")
     print("|---|---|---|---|---|---|---|---|---|")
-    from localize.transcription.engines import cpu_threads
+    from localize.processes import cpu_count
 
     took_by_engine = {}
     for engine in ("faster-whisper", "openai-whisper"):
         track, took = timed_transcribe(media, language="auto", engine=engine)
         took_by_engine[engine] = took
         wer = edit_distance(ref, units(track.text(), "en")) / len(ref)
-        print(f"| {engine} | {seconds:.1f} | {cpu_threads()} | {took:.1f} | {seconds / took:.1f}x | {took / seconds:.3f} | {wer:.1%} | {len(track)} | {track.language} |")
+        print(f"| {engine} | {seconds:.1f} | {cpu_count()} | {took:.1f} | {seconds / took:.1f}x | {took / seconds:.3f} | {wer:.1%} | {len(track)} | {track.language} |")
     print(f"\nfaster-whisper speed-up over openai-whisper on the episode: "
           f"{took_by_engine['openai-whisper'] / took_by_engine['faster-whisper']:.1f}x")
 

@@ -9,19 +9,18 @@ Runs ``localize.dubbing.dub`` (synthesis + fit + mix + loudness + write) on:
 - the 2-minute English episode with every cue and cut time squeezed to 80%, 65% and 50%,
   stress cases standing in for translations 25%, 54% and 100% longer than the original.
 
-Usage: ``.venv/bin/python benchmarks/dub.py [--minutes 2]``. Prints one table.
+Usage: ``.venv/bin/python -m benchmarks.dub [--minutes 2]``. Prints one table.
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks._scripts import load_script
 from localize.dubbing import dub, resolve_voice
 from localize.model import Cue, Track
 
@@ -39,11 +38,7 @@ def english_track(folder: Path, scale: float = 1.0) -> Track:
 
 
 def build_long(out: Path, language: str, minutes: float) -> Path:
-    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_fixtures"] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    module.build_episode(out, language, minutes)
+    load_script("fixtures/make_fixtures.py").build_episode(out, language, minutes)
     return out
 
 

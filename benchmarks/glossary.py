@@ -1,6 +1,6 @@
 """Glossary adherence with and without enforcement, on the tiny real Argos packages.
 
-    python benchmarks/glossary.py
+    python -m benchmarks.glossary
 
 Counts every source term occurrence (house termbase + title names) on the fixture
 episode and a synthetic 20-episode season, zh->en and zh->es-419 (pivot through en):
@@ -9,17 +9,13 @@ protected, repaired, or flagged. Adherence = (correct + flagged) / occurrences.
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _season import ES_419, HOUSE, NAMES, REFERENCE_ZH, isolated_argos, season  # noqa: E402
-
-from localize.formats import load  # noqa: E402
-from localize.model import Track  # noqa: E402
-from localize.translation import TranslationOptions, translate  # noqa: E402
+from benchmarks._season import ES_419, HOUSE, NAMES, REFERENCE_ZH, isolated_argos, season
+from localize.formats import load
+from localize.model import Track
+from localize.translation import TranslationOptions, translate
 
 
 def measure(tracks: list[Track], target: str, glossaries: list[Path], enforce: bool) -> dict[str, float]:

@@ -15,8 +15,8 @@ across the 9:16 frame), yellow serif on a translucent box and white on an opaque
 over cuts, a white fade and a title card. The reader was tuned on clips from the
 ``tune`` text pool (seeds 1-5); these rows use the disjoint ``report`` pool and other seeds.
 
-    .venv/bin/python benchmarks/hardsub.py [--minutes 2] [--out out/bench/hardsub]
-    .venv/bin/python benchmarks/hardsub.py --styles-only --size 360x640 --seconds 20
+    .venv/bin/python -m benchmarks.hardsub [--minutes 2] [--out out/bench/hardsub]
+    .venv/bin/python -m benchmarks.hardsub --styles-only --size 360x640 --seconds 20
 """
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 error (or its end) against an endpoint that is dead, slow, rate-limiting, refusing or
 answering junk, with the default settings (no llm.toml).
 
-    python benchmarks/llm_failures.py            # every case, about 2 minutes (mostly waiting)
-    python benchmarks/llm_failures.py slow html  # the cases whose name starts with these
+    python -m benchmarks.llm_failures            # every case, about 2 minutes (mostly waiting)
+    python -m benchmarks.llm_failures slow html  # the cases whose name starts with these
 
 Each case starts tests/llm_fake.py's server on a free 127.0.0.1 port (a dead endpoint is a
 port nobody listens on) and runs the real command line in its own process: "elapsed" is its
@@ -23,15 +23,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from benchmarks._scripts import ROOT, load_script
+from benchmarks._table import print_table
+from localize.formats import load, save
+from localize.model import Cue, Track
 
-from _table import print_table  # noqa: E402
-
-from llm_fake import FakeLLM, free_port  # noqa: E402
-from localize.formats import load, save  # noqa: E402
-from localize.model import Cue, Track  # noqa: E402
+llm_fake = load_script("tests/llm_fake.py")  # the fake server of the llm tests
 
 EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 KEY = "sk-benchmark-SECRET-0001"
@@ -93,8 +90,8 @@ def command(count: int, extra: tuple[str, ...], work: Path, case: str) -> list[s
 
 
 def measure(case: str, mode: str, options: dict[str, Any], count: int, extra: tuple[str, ...], work: Path) -> list[str]:
-    server = None if mode == "dead" else FakeLLM(mode, lifetime=300, **options)
-    url = server.url if server else f"http://127.0.0.1:{free_port()}/v1"
+    server = None if mode == "dead" else llm_fake.FakeLLM(mode, lifetime=300, **options)
+    url = server.url if server else f"http://127.0.0.1:{llm_fake.free_port()}/v1"
     env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": KEY, "XDG_CACHE_HOME": str(work / case),
            "LOCALIZE_LLM_CONFIG": str(work / "absent.toml"), "PYTHONPATH": str(ROOT)}
     started = time.monotonic()

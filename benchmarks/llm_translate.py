@@ -1,8 +1,8 @@
 """The llm engine on the fixture episode: requests, tokens, seconds, the re-ask ladder,
 budget overruns and glossary outcomes; a cold run, then a warm re-run from the memory.
 
-    python benchmarks/llm_translate.py                       # starts llama-server + SmolLM2-135M on 127.0.0.1
-    OPENAI_BASE_URL=... OPENAI_API_KEY=... python benchmarks/llm_translate.py --model NAME
+    python -m benchmarks.llm_translate                       # starts llama-server + SmolLM2-135M on 127.0.0.1
+    OPENAI_BASE_URL=... OPENAI_API_KEY=... python -m benchmarks.llm_translate --model NAME
 
 Data: fixtures/episode_zh/reference.srt (6 cues, 6 glossary terms in 5 cues; house and
 title glossaries). Budgets from the en-vertical profile. With the bundled 135M model the
@@ -13,21 +13,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "fixtures"))
-sys.path.insert(0, str(ROOT))
+from benchmarks._scripts import ROOT, load_script
+from benchmarks._table import print_table
+from localize.formats import load
+from localize.model import Track
+from localize.translation import TranslationOptions, install_file, translate
 
-import llm_server  # noqa: E402
-from _table import print_table  # noqa: E402
-
-from localize.formats import load  # noqa: E402
-from localize.model import Track  # noqa: E402
-from localize.translation import TranslationOptions, install_file, translate  # noqa: E402
+llm_server = load_script("fixtures/llm_server.py")
 
 EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 GLOSSARIES = [ROOT / "glossaries" / "zh_en_microdrama.csv", ROOT / "glossaries" / "examples" / "title_names.csv"]

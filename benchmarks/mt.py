@@ -1,8 +1,8 @@
 """Score translation engines on real zh->en dialogue: chrF++, BLEU, glossary and budget adherence.
 
-    python benchmarks/mt.py                                  # argos (tiny fixture package) + llm (local SmolLM2 server)
-    python benchmarks/mt.py --engines llm --model NAME       # your endpoint: OPENAI_BASE_URL / OPENAI_API_KEY
-    python benchmarks/mt.py --limit 300                      # every sentence for the llm too
+    python -m benchmarks.mt                                  # argos (tiny fixture package) + llm (local SmolLM2 server)
+    python -m benchmarks.mt --engines llm --model NAME       # your endpoint: OPENAI_BASE_URL / OPENAI_API_KEY
+    python -m benchmarks.mt --limit 300                      # every sentence for the llm too
 
 Data: ../shared/eval/parallel_zh_en/tatoeba_dialogue_300.jsonl (Tatoeba, CC-BY 2.0 FR; 300
 sentences, several references where a sentence has them); skipped cleanly when absent.
@@ -16,23 +16,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import sacrebleu
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "fixtures"))
-sys.path.insert(0, str(ROOT))
+from benchmarks._scripts import ROOT, load_script
+from benchmarks._table import print_table
+from localize.model import Cue, Track
+from localize.timing import load_profile
+from localize.translation import TranslationOptions, install_file, translate
 
-import llm_server  # noqa: E402
-from _table import print_table  # noqa: E402
-
-from localize.model import Cue, Track  # noqa: E402
-from localize.timing import load_profile  # noqa: E402
-from localize.translation import TranslationOptions, install_file, translate  # noqa: E402
+llm_server = load_script("fixtures/llm_server.py")
 
 DATA = ROOT.parent / "shared" / "eval" / "parallel_zh_en" / "tatoeba_dialogue_300.jsonl"
 HOUSE = ROOT / "glossaries" / "zh_en_microdrama.csv"

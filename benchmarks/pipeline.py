@@ -1,6 +1,6 @@
 """Pipeline benchmark: wall time per stage on a 2-minute episode, batch throughput, re-run cost.
 
-    .venv/bin/python benchmarks/pipeline.py [--minutes 2] [--episodes 4] [--out out/bench/pipeline]
+    .venv/bin/python -m benchmarks.pipeline [--minutes 2] [--episodes 4] [--out out/bench/pipeline]
 
 1. Builds a Mandarin episode of ``--minutes`` with ``fixtures/make_fixtures.py --long``
    (kept under the output folder and reused) and runs the whole chain on it: Whisper base,

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _table import print_table  # noqa: E402
 
 from review_support import chrome, open_page, start_server, wait_for  # noqa: E402
-from test_pipeline_support import FIXTURES, ZH_LINES, install_argos, isolated_env, run_cli  # noqa: E402
+from support import FIXTURES, ZH_LINES, install_argos, isolated_env, run_cli  # noqa: E402
 
 GLOSSARY = ROOT / "glossaries" / "examples" / "title_names.csv"
 

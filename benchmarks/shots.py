@@ -8,16 +8,16 @@ index in the copy; PySceneDetect's own frame numbers count at the nominal rate.
 Rows: the toolkit's two methods (no cache) and, for comparison, PySceneDetect's stock
 detectors at their default settings.
 
-    .venv/bin/python benchmarks/shots.py
+    .venv/bin/python -m benchmarks.shots
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import tempfile
 import time
 from pathlib import Path
 
+from benchmarks._scripts import load_script
 from localize.timing import DETECTORS, detect_shot_frames
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,11 +45,8 @@ def vfr_copy() -> tuple[str, Path, list[int]] | None:
     episode = ROOT / "fixtures" / "episode_zh"
     if not (episode / "episode.mp4").exists():
         return None
-    spec = importlib.util.spec_from_file_location("make_vfr", ROOT / "fixtures" / "make_vfr.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     out = Path(TMP.name) / "episode_zh_vfr.mp4"
-    return "episode_zh VFR", out, module.build_vfr(episode, out)["cuts"]
+    return "episode_zh VFR", out, load_script("fixtures/make_vfr.py").build_vfr(episode, out)["cuts"]
 
 
 def stock_detector(name: str):

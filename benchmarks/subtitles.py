@@ -2,7 +2,7 @@
 
 Each file must either read with the cue count and text its README gives, or be rejected
 with a one-line error naming the file and the line. Prints a table; exits 1 on a miss.
-Run: .venv/bin/python benchmarks/subtitles.py
+Run: .venv/bin/python -m benchmarks.subtitles
 """
 from __future__ import annotations
 

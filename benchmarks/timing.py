@@ -12,7 +12,7 @@
    (every candidate break sliced the whole text) 100 KB took 11 s, 200 KB 42-71 s and
    1.1 MB over 5 minutes.
 
-    .venv/bin/python benchmarks/timing.py
+    .venv/bin/python -m benchmarks.timing
 """
 from __future__ import annotations
 

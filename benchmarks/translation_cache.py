@@ -1,6 +1,6 @@
 """Translation memory: a season translated twice, cold cache then warm.
 
-    python benchmarks/translation_cache.py
+    python -m benchmarks.translation_cache
 
 Run 1 starts with an empty memory (the model loads, every new sentence is translated);
 run 2 repeats the season with fresh translators: every sentence comes from SQLite and the
@@ -8,15 +8,11 @@ model is never loaded. Output must be identical; the goal is a >= 10x speed-up.
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _season import HOUSE, NAMES, isolated_argos, season  # noqa: E402
-
-from localize.translation import get_translator, translate  # noqa: E402
+from benchmarks._season import HOUSE, NAMES, isolated_argos, season
+from localize.translation import get_translator, translate
 
 
 def run(tracks, memory: Path, target: str) -> tuple[float, list[list[str]], bool]:

@@ -5,19 +5,28 @@ cancel), SIGHUP (a closed SSH session) or SIGINT (Ctrl-C). :func:`catch_signals`
 each into :class:`Interrupted`, so every ``finally`` runs: children are killed and reaped
 before partial outputs and temporary folders are removed. Children started with
 :func:`child` never read our stdin and, on Linux, are killed when we die, even by SIGKILL.
+:func:`cpu_count` says how many threads the stages and their tools may keep busy.
 """
 from __future__ import annotations
 
 import contextlib
 import functools
+import math
+import os
 import shutil
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path, PurePosixPath
 from typing import Any
 
+from localize.errors import ConfigError
+
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+THREADS_ENV = "LOCALIZE_THREADS"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 _received: list[int] = []  # the stop signal that arrived, once one has
 _shield = [0]  # how many :func:`shielded` blocks are open
@@ -118,3 +127,63 @@ def _die_with_us() -> tuple[str, ...]:
     except OSError:
         works = False
     return prefix if works else ()
+
+
+def cpu_count(cgroup_root: Path = CGROUP_ROOT) -> int:
+    """How many threads this process should keep busy (Whisper, ONNX, CTranslate2, ffmpeg).
+
+    ``LOCALIZE_THREADS`` when set; else the cores it may run on (affinity), capped by its
+    cgroup's CPU quota rounded up: a container started with ``--cpus 2`` on a 64-core host
+    lists 64 cores but gets the time of 2, and 64 threads would only fight over it.
+    """
+    override = os.environ.get(THREADS_ENV, "").strip()
+    if override:
+        if not override.isdigit() or int(override) < 1:
+            raise ConfigError(f"{THREADS_ENV}={override!r}: a whole number of threads, 1 or more")
+        return int(override)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = cgroup_cpu_quota(cgroup_root)
+    return max(1, min(cores, math.ceil(quota))) if quota else cores
+
+
+def cgroup_cpu_quota(root: Path = CGROUP_ROOT) -> float | None:
+    """CPUs' worth of time this process's cgroups allow (v2 ``cpu.max``, v1 ``cpu.cfs_quota_us``);
+    the tightest of its own cgroup and those above it, None where none is limited."""
+    limits = [limit for folder in _cgroup_folders(root) for limit in (_quota_v2(folder), _quota_v1(folder)) if limit]
+    return min(limits, default=None)
+
+
+def _cgroup_folders(root: Path) -> list[Path]:
+    """The folders under ``root`` of this process's cgroup (v2 and v1 ``cpu``) and every one above it."""
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        lines = []
+    own = {"": "/", "cpu": "/"}  # in a container's cgroup namespace its own group is the root
+    for line in lines:
+        _, controllers, path = line.split(":", 2)
+        own["cpu" if "cpu" in controllers.split(",") else controllers] = path
+    folders = []
+    for base, path in ((root, own[""]), (root / "cpu", own["cpu"]), (root / "cpu,cpuacct", own["cpu"])):
+        parts = PurePosixPath(path).parts[1:]
+        folders += [base.joinpath(*parts[:depth]) for depth in range(len(parts), -1, -1)]
+    return folders
+
+
+def _quota_v2(folder: Path) -> float | None:
+    """``cpu.max``: "QUOTA PERIOD" in microseconds, or "max PERIOD" (no limit)."""
+    try:
+        quota, period = (folder / "cpu.max").read_text().split()[:2]
+        return int(quota) / int(period) if quota != "max" and int(period) > 0 else None
+    except (OSError, ValueError):
+        return None
+
+
+def _quota_v1(folder: Path) -> float | None:
+    """``cpu.cfs_quota_us`` (-1: no limit) over ``cpu.cfs_period_us``."""
+    try:
+        quota = int((folder / "cpu.cfs_quota_us").read_text())
+        period = int((folder / "cpu.cfs_period_us").read_text())
+        return quota / period if quota > 0 and period > 0 else None
+    except (OSError, ValueError):
+        return None

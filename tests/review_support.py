@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from test_pipeline_support import LOCALIZE
+from support import LOCALIZE
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -11,17 +11,15 @@ from pathlib import Path
 import pytest
 
 from localize.pipeline import Manifest, find_episodes, glossary_consistency
-from test_pipeline_support import LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli
+from support import LOCALIZE, assert_same_outputs, isolated_env, make_episode, run_cli
 
 EPISODES = 3
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, argos_packages):
     root = tmp_path_factory.mktemp("batch-env")
-    environment = isolated_env(root)
-    install_argos(environment)
-    return environment
+    return isolated_env(root, argos_packages)
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from localize.hardsub.frames import frames
 from localize.imaging import text_mask
 from localize.model import Cue, Track, is_cjk
 from localize.pipeline import load_market
-from test_pipeline_support import install_argos, isolated_env, run_cli
+from support import isolated_env, run_cli
 
 pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install rapidocr==3.10.0)")
 
@@ -158,9 +158,8 @@ def test_market_burn_settings_are_type_checked(tmp_path, burn_table, key):
 
 
 @pytest.mark.slow
-def test_run_from_hardsub_matches_run_from_true_script(tmp_path):
-    env = isolated_env(tmp_path / "env")
-    install_argos(env, ("zh_en",))
+def test_run_from_hardsub_matches_run_from_true_script(tmp_path, argos_packages):
+    env = isolated_env(tmp_path / "env", argos_packages)
     market = tmp_path / "en-XB.toml"
     market.write_text("[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nprofile = 'en-vertical'\n"
                       "formats = ['srt']\n[burn]\nenabled = true\ncover = 'box'\n", encoding="utf-8")
@@ -196,9 +195,8 @@ def test_two_line_chinese_target_renders_with_a_cjk_font_and_reads_back(tmp_path
     assert cue.text == two_lines and abs(cue.start - 500) <= 34 and abs(cue.end - 3500) <= 34
 
 
-def test_batch_reads_burned_in_subtitles_too(tmp_path):
-    env = isolated_env(tmp_path / "env")
-    install_argos(env, ("zh_en",))
+def test_batch_reads_burned_in_subtitles_too(tmp_path, argos_packages):
+    env = isolated_env(tmp_path / "env", argos_packages)
     season = tmp_path / "season"
     season.mkdir()
     (season / "ep01.mp4").write_bytes((HARDSUB / "episode.mp4").read_bytes())

@@ -24,7 +24,7 @@ from localize.hardsub import load_ocr
 from localize.hardsub.frames import frames
 from localize.imaging import row_runs, text_mask
 from localize.model import Cue, Track
-from test_pipeline_support import edit_distance
+from localize.text import edit_distance
 
 pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install rapidocr==3.10.0)")
 

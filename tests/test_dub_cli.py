@@ -11,6 +11,7 @@ import soundfile
 from click.testing import CliRunner
 
 from localize.cli import cli
+from support import assert_one_line_error
 
 EPISODE = Path(__file__).resolve().parent.parent / "fixtures" / "episode_en"
 pytestmark = pytest.mark.skipif(not (EPISODE / "episode.mp4").exists(), reason="fixture episode not generated")
@@ -18,14 +19,6 @@ pytestmark = pytest.mark.skipif(not (EPISODE / "episode.mp4").exists(), reason="
 
 def run(*args: str):
     return CliRunner().invoke(cli, ["dub", *map(str, args)])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0]
 
 
 def assert_nothing_written(folder: Path, *before: str) -> None:

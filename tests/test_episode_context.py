@@ -22,7 +22,7 @@ from localize.media import frame_times, probe
 from localize.speakers import REGISTRY_FILE, SPEAKERS_FILE, SpeakerRegistry
 from localize.speakers.registry import load_profiles
 from localize.translation.glossary import load_glossary
-from test_pipeline_support import FIXTURES, ROOT, install_argos, isolated_env, run_cli
+from support import FIXTURES, ROOT, install_argos, isolated_env, run_cli
 
 HARDSUB = FIXTURES / "episode_zh_hardsub" / "episode.mp4"
 GLOSSARIES = [ROOT / "glossaries" / "zh_en_microdrama.csv", ROOT / "glossaries" / "examples" / "title_names.csv",

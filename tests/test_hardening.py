@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from localize.cli import cli
 from localize.errors import ConfigError, InputError, LocalizeError, ModelError
 from localize.fileio import sha256_file
-from test_pipeline_support import FIXTURES, LOCALIZE, isolated_env, make_episode
+from support import FIXTURES, LOCALIZE, assert_one_line_error, isolated_env, make_episode
 
 ARGOS = FIXTURES / "argos"
 EPISODE = FIXTURES / "episode_zh" / "episode.mp4"
@@ -39,14 +39,6 @@ def env(tmp_path, monkeypatch):
 
 def invoke(*args) -> click.testing.Result:  # noqa: F821
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    assert result.output.startswith("Error: ") and result.output.count("\n") == 1, result.output
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in result.output, result.output
 
 
 # --- F1, F2: translation packages are validated whole before anything changes ----------------

@@ -17,8 +17,8 @@ from localize.cli import cli
 from localize.errors import InputError
 from localize.hardsub import NoSubtitlesFound, read_hardsubs
 from localize.model import is_cjk
+from localize.text import edit_distance
 from localize.transcription import transcribe
-from test_pipeline_support import edit_distance
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HARDSUB = FIXTURES / "episode_zh_hardsub" / "episode.mp4"

@@ -17,8 +17,8 @@ from localize import load
 from localize.hardsub import read_hardsubs
 from localize.model import Cue, Track
 from localize.pipeline.report import render_html
+from localize.text import edit_distance
 from localize.timing import check
-from test_pipeline_support import edit_distance
 
 ROOT = Path(__file__).resolve().parent.parent
 HARDSUB = ROOT / "fixtures" / "episode_zh_hardsub" / "episode.mp4"

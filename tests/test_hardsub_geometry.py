@@ -21,7 +21,7 @@ from localize.hardsub import NoSubtitlesFound, load_ocr, read_hardsubs
 from localize.hardsub.frames import frames
 from localize.media import probe
 from localize.model import Cue, Track, is_cjk
-from test_pipeline_support import edit_distance
+from localize.text import edit_distance
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 HARDSUB = FIXTURES / "episode_zh_hardsub" / "episode.mp4"

@@ -12,7 +12,7 @@ from localize.fileio import sha256_file
 from localize.pipeline import Manifest, MarketResult, OutputFile, load_manifests
 from localize.pipeline.report import title_summary
 from localize.timing.check import QCReport
-from test_pipeline_support import install_argos, isolated_env, make_episode, run_cli
+from support import install_argos, isolated_env, make_episode, run_cli
 
 BURN_MARKET = ("[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nformats = ['srt', 'vtt']\n"
                "[burn]\nenabled = true\ncover = 'none'\n")

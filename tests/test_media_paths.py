@@ -17,7 +17,7 @@ import pytest
 
 from localize.formats import load
 from localize.media import media_arg, probe
-from test_pipeline_support import LOCALIZE, isolated_env
+from support import LOCALIZE, isolated_env
 
 pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install rapidocr==3.10.0)")
 

@@ -14,7 +14,7 @@ from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.fileio import sha256_file
 from localize.pipeline import StageCache, builtin_codes, load_market, load_markets
-from test_pipeline_support import FIXTURES, install_argos, isolated_env, make_episode, run_cli
+from support import FIXTURES, isolated_env, make_episode, run_cli
 
 BUILTINS = {"en-US", "es-419", "pt-BR", "id-ID", "th-TH", "vi-VN", "ja-JP", "ko-KR"}
 USER_MARKET = """
@@ -138,11 +138,9 @@ def test_run_rejects_bad_input_without_writing(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory):
+def env(tmp_path_factory, argos_packages):
     root = tmp_path_factory.mktemp("pipeline-env")
-    environment = isolated_env(root)
-    install_argos(environment)
-    return environment
+    return isolated_env(root, argos_packages)
 
 
 def test_run_from_source_subtitles_writes_the_documented_layout(tmp_path, env):

@@ -24,7 +24,7 @@ from localize.transcription import engine_fingerprint, register_engine
 from localize.transcription.engines import _load as loaded_asr
 from localize.translation import BACKENDS as MT_BACKENDS
 from localize.translation import backend_fingerprint, register_backend
-from test_pipeline_support import FIXTURES
+from support import FIXTURES
 
 EPISODE = FIXTURES / "episode_en"
 #: what each throwaway engine reports as its version; a test bumps one to see its stage rebuilt

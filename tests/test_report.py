@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_pipeline_support import FIXTURES, isolated_env, make_episode, run_cli
+from support import FIXTURES, isolated_env, make_episode, run_cli
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -14,7 +14,7 @@ import soundfile
 from localize.fileio import sha256_file
 from localize.formats import load
 from review_support import Server, chrome, open_page, start_server, wait_for
-from test_pipeline_support import FIXTURES, ROOT, ZH_LINES, install_argos, isolated_env, make_episode, run_cli
+from support import FIXTURES, ROOT, ZH_LINES, install_argos, isolated_env, make_episode, run_cli
 
 HOSTILE_SOURCE = "<script>window.pwned=1</script></textarea>{\\p1}m 0 0 l 9 0\u202e林晚，你终于回来了。"
 HOSTILE = "<script>window.pwned=2</script></textarea><b>bold</b>{\\p1}m 0 0 l 9 0\u202eevil\u202c"

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from localize.review.xliff import NS12
-from test_pipeline_support import ROOT, ZH_LINES, install_argos, isolated_env, make_episode, run_cli
+from support import ROOT, ZH_LINES, install_argos, isolated_env, make_episode, run_cli
 
 N12 = {"x": NS12}
 GLOSSARY = ROOT / "glossaries" / "examples" / "title_names.csv"

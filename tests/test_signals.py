@@ -20,12 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from test_pipeline_support import (
+from support import (
     LOCALIZE,
+    assert_same_media,
     assert_same_outputs,
-    install_argos,
     isolated_env,
     make_episode,
+    media_difference,
     run_cli,
 )
 
@@ -58,12 +59,10 @@ def synthesizing(commands: list[list[str]], out: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory) -> dict[str, str]:
+def env(tmp_path_factory, argos_packages) -> dict[str, str]:
     root = tmp_path_factory.mktemp("signals-env")
-    environment = isolated_env(root) | {"TMPDIR": str(root / "tmp")}
     (root / "tmp").mkdir()
-    install_argos(environment, ("zh_en",))
-    return environment
+    return isolated_env(root, argos_packages) | {"TMPDIR": str(root / "tmp")}
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +128,28 @@ def test_burn_stops_cleanly_at_any_moment_and_reruns_identically(tmp_path, env):
         assert not out.exists()
     result = run_cli(args, env, timeout=240)
     assert result.returncode == 0, result.stderr
-    assert out.read_bytes() == reference.read_bytes()
+    assert_same_media(out, reference)  # byte for byte; else the message says which stream and packets differ
+
+
+def test_a_media_mismatch_says_what_differs(tmp_path):
+    """What the byte comparisons above report when they fail: the stream and packets, or the container."""
+    def encode(name: str, *options: str) -> Path:
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x64:r=10:d=2", "-f",
+                        "lavfi", "-i", "sine=duration=2", "-c:v", "libx264", *options, "-c:a", "aac",
+                        str(tmp_path / name)], check=True)
+        return tmp_path / name
+
+    one, other = encode("one.mp4", "-crf", "20"), encode("other.mp4", "-crf", "30")
+    tagged = tmp_path / "tagged.mp4"
+    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(one), "-map", "0", "-c", "copy", "-metadata",
+                    "title=x", str(tagged)], check=True)
+    assert_same_media(one, one)
+    sizes = f"({one.stat().st_size} vs {tagged.stat().st_size} bytes)"
+    assert media_difference(one, tagged).endswith(f"so the container only {sizes}")
+    described = media_difference(one, other)
+    assert described.startswith("video 20 of 20 packets differ, first #0") and "audio packets identical" in described
+    with pytest.raises(AssertionError, match="differ: video 20 of 20 packets differ"):
+        assert_same_media(one, other)
 
 
 def test_run_dub_stops_cleanly_and_resumes_identically(tmp_path, env, season):

@@ -20,6 +20,7 @@ from localize.media import load_audio
 from localize.model import Cue, Track
 from localize.speakers import REGISTRY_FILE, SPEAKERS_FILE, diarization_error_rate, diarize
 from localize.transcription import SpeakerOptions, transcribe
+from support import assert_one_line_error
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CAST = FIXTURES / "title_cast"
@@ -36,14 +37,6 @@ def reference(episode: str) -> list[tuple[int, int, str]]:
 
 def run(*args: object):
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def assert_one_line_error(result, *fragments: str) -> None:
-    assert result.exit_code == 1, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module", autouse=True)

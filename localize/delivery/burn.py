@@ -19,6 +19,8 @@ from typing import Any
 
 import pysubs2
 
+from localize import processes
+from localize.delivery import x264
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize.delivery.layout import Box, line_count, place, static_text, wrap
 from localize.errors import ConfigError, InputError
@@ -351,9 +353,11 @@ def _render(picture: Path, audio_from: MediaInfo, info: MediaInfo, document: pys
     chain = plan.filter("0:v", "covered") if plan is not None and plan.mode != "inpaint" else "[0:v]null[covered]"
     graph = f"{chain};[covered]subtitles=filename='{subs}'{_even(info)}[out]"
     (tmp / "graph.txt").write_text(graph, encoding="utf-8")
-    args = ["-i", media_arg(picture), "-i", media_arg(audio_from.path), "-filter_complex_script", media_arg(tmp / "graph.txt"),
-            "-map", "[out]", "-c:v", "libx264", "-preset", PRESET, "-crf", str(CRF), "-pix_fmt", "yuv420p",
-            "-fps_mode", "passthrough", "-map_metadata", "-1", "-movflags", "+faststart"]
+    threads = str(processes.cpu_count())  # decoding and filtering: any number gives the same frames
+    args = ["-threads", threads, "-i", media_arg(picture), "-i", media_arg(audio_from.path), "-filter_complex_threads", threads,
+            "-filter_complex_script", media_arg(tmp / "graph.txt"), "-map", "[out]", "-c:v", "libx264",
+            "-threads", str(x264.THREADS), "-x264-params", x264.PARAMS, "-preset", PRESET, "-crf", str(CRF),
+            "-pix_fmt", "yuv420p", "-fps_mode", "passthrough", "-map_metadata", "-1", "-movflags", "+faststart"]
     if has_audio:
         copy = audio_from.audio_codec in ("aac", "mp3") and target.suffix.lower() != ".mkv"
         args += ["-map", "1:a:0", *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from localize.delivery import x264
 from localize.errors import InputError
 from localize.hardsub import Event, display_info, upright
 from localize.imaging import text_mask
@@ -115,7 +116,8 @@ def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
         out = sink.add_stream("libx264", rate=stream.average_rate or 30)
         out.width, out.height, out.pix_fmt = info.width, info.height, "yuv420p"
         out.time_base = stream.time_base
-        out.options = {"crf": "10", "preset": "ultrafast"}
+        out.options = {"crf": "10", "preset": "ultrafast", "x264-params": x264.PARAMS}
+        out.codec_context.thread_count = x264.THREADS
         for frame in source.decode(stream):
             image = np.ascontiguousarray(upright(frame.to_ndarray(format="bgr24"), info.rotation))
             if frame.time is not None and _covered(cover, round(frame.time * 1000)):

@@ -54,11 +54,17 @@ class PiperTTS:
     """
 
     def __init__(self, spec: str, model: Path, config: Path) -> None:
-        from piper import PiperVoice
+        import json
+
+        import onnxruntime
+        from piper import PiperConfig, PiperVoice
 
         self.spec = spec
+        options = onnxruntime.SessionOptions()  # as PiperVoice.load makes it, with our thread count
+        options.intra_op_num_threads = processes.cpu_count()
         try:
-            self._voice = PiperVoice.load(model, config)
+            session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+            self._voice = PiperVoice(session=session, config=PiperConfig.from_dict(json.loads(config.read_text("utf-8"))))
         except Exception as error:  # onnxruntime and json errors name no file
             raise LocalizeError(f"{model}: not a usable Piper voice ({_first_line(error)})") from None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from localize import processes
 from localize.errors import ModelError
 from localize.fingerprint import Fingerprinted
 from localize.hardsub.ocr import register_ocr
@@ -25,7 +26,8 @@ class RapidOcr(Fingerprinted):
         except ImportError:
             raise ModelError("rapidocr is not installed (pip install rapidocr==3.10.0)") from None
         self.model = f"rapidocr {version('rapidocr')} PP-OCRv6 small rec (bundled)"
-        self._engine = RapidOCR(params={"Global.log_level": "error"})
+        self._engine = RapidOCR(params={"Global.log_level": "error",
+                                         "EngineConfig.onnxruntime.intra_op_num_threads": processes.cpu_count()})
 
     def read_line(self, image: np.ndarray) -> tuple[str, float]:
         import cv2

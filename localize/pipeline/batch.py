@@ -29,7 +29,7 @@ from localize.errors import LocalizeError
 from localize.pipeline.cache import process_alive
 from localize.pipeline.keys import RunOptions, _checked
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
-from localize.processes import STOP_SIGNALS, catch_signals, check_interrupted
+from localize.processes import STOP_SIGNALS, THREADS_ENV, catch_signals, check_interrupted, cpu_count
 from localize.validate import PATH_TYPES, as_items, as_path
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
@@ -249,7 +249,8 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
     for share in _core_shares(workers):
         shares.put(share)
     waiting = iter(tasks)  # handed out one per free worker, so a skipped episode never sits in a queue
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(shares, os.getpid())) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(shares, os.getpid(), max(1, cpu_count() // workers))) as pool:
         running = {pool.submit(run_one, t): t[0].name for t in itertools.islice(waiting, workers)}
         try:
             while running:
@@ -311,11 +312,13 @@ def _core_shares(workers: int) -> list[set[int]]:
     return [set(cores[i::workers]) or {cores[i % len(cores)]} for i in range(workers)]
 
 
-def _start_worker(shares: Any, batch_pid: int) -> None:
+def _start_worker(shares: Any, batch_pid: int, threads: int) -> None:
     """Pool initializer: die with the batch process, stop on its signals (as the CLI does), and
-    take a share of the cores (the stages size their thread pools by affinity)."""
+    take a share of the cores and of the threads (the stages size their thread pools by
+    :func:`~localize.processes.cpu_count`, which a CPU quota shared by all workers would not split)."""
     _die_with(batch_pid)
     catch_signals()
+    os.environ[THREADS_ENV] = str(threads)
     share = shares.get()
     if share and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, share)

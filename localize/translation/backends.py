@@ -15,6 +15,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from localize import processes
 from localize.errors import InputError, LocalizeError
 from localize.fingerprint import Factory, Fingerprint
 from localize.language import base_language, is_unspaced
@@ -51,7 +52,8 @@ class ArgosTranslator:
             import sentencepiece
 
             self._tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(self.package.path / "sentencepiece.model"))
-            self._model = ctranslate2.Translator(str(self.package.path / "model"), device="cpu", intra_threads=self.threads)
+            self._model = ctranslate2.Translator(str(self.package.path / "model"), device="cpu",
+                                                intra_threads=self.threads or min(4, processes.cpu_count()))
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         if not texts:
