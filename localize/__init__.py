@@ -39,6 +39,10 @@ _LAZY = {
     "burn": "localize.delivery",
     "run_episode": "localize.pipeline",
     "batch": "localize.pipeline",
+    "load_edits": "localize.review",
+    "apply_edits": "localize.review",
+    "export_xliff": "localize.review.xliff",
+    "import_xliff": "localize.review.xliff_import",
 }
 
 
