@@ -42,7 +42,9 @@ class RunOptions:
     subtitles, or "auto"); ``shots``: a cut list file (else cuts are detected in the video);
     ``translate_engine``/``llm_model``: override each market's ``[translate]`` engine and
     model; ``context``: a synopsis file for the ``llm`` engine's prompt; ``cache_dir``: the
-    stage cache (default ``OUT/.cache``).
+    stage cache (default ``OUT/.cache``); ``edits``: what a run does with delivered files a person
+    changed since the last run: ``"keep"`` them (into the edit layers, delivered in every output)
+    or ``"discard"`` them (moved into ``OUT/.edits-backup/``; see :mod:`localize.pipeline.edits`).
     """
 
     language: str = "auto"
@@ -56,6 +58,7 @@ class RunOptions:
     llm_model: str | None = None
     context: str | Path | None = None
     cache_dir: str | Path | None = None
+    edits: str = "keep"
 
 
 def _checked(options: Any) -> RunOptions:

@@ -190,6 +190,8 @@ class MarketResult:
     voice: str | None = None
     dub: DubReport | None = None
     burn: BurnReport | None = None
+    edited_lines: int = 0  # cues delivered as a person edited them (the edit layer)
+    approved_lines: int = 0  # cues given the title's approved translation from another episode
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -203,6 +205,9 @@ class MarketResult:
             data["dub"] = _sorted({**_without_paths(self.dub.to_dict()), "voice": self.voice})
         if self.burn is not None:
             data["burn"] = _sorted(_without_paths(self.burn.to_dict()))
+        for name in ("edited_lines", "approved_lines"):  # written when set: manifests without edits stay as they were
+            if getattr(self, name):
+                data[name] = getattr(self, name)
         return data
 
     @classmethod
@@ -217,6 +222,7 @@ class MarketResult:
             data.get("loudness_target"), (dub or {}).get("voice"),
             dub_report(dub, outputs) if dub is not None else None,
             burn_report(data["burn"], outputs) if data.get("burn") is not None else None,
+            int(data.get("edited_lines") or 0), int(data.get("approved_lines") or 0),
         )
 
 

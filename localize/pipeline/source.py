@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from localize.errors import LocalizeError
 from localize.model import Track
@@ -18,9 +18,10 @@ PATH_META = ("source", "model_path")
 
 
 def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: RunOptions,
-            profiles: list[MarketProfile]) -> tuple[Track, SourceResult, dict[str, Any] | None]:
-    """The source-language track: the given subtitles, or a (cached) transcription; its result
-    (without the shots) and the transcription model that made it."""
+            profiles: list[MarketProfile], edit: Callable[[Track], Track] | None = None,
+            ) -> tuple[Track, SourceResult, dict[str, Any] | None]:
+    """The source-language track: the given subtitles, or a (cached) transcription, with ``edit``
+    (a person's corrections) applied; its result (without the shots) and the transcription model."""
     language, model, engine, glossaries = options.language, options.model, options.engine, options.glossaries
     speakers, source = options.speakers, options.source
     if subs is not None and inputs.source_subs is not None:
@@ -40,6 +41,8 @@ def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: Run
                               lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source))
     if ctx.info.fps:
         track = track.replace(fps=ctx.info.fps)
+    if edit is not None:
+        track = edit(track)
     lang = (track.language or "und").lower()
     outputs = [_write_subs(ctx, track, ctx.episode_dir / f"{ctx.episode}.{lang}.{fmt}") for fmt in ("json", "srt")]
     origin = "subtitles" if subs is not None else ("hardsub" if track.meta.get("from") == "hardsub" else "transcription")

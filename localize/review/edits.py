@@ -339,6 +339,9 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
                           [CueEdit(**c.to_dict()) for c in layer.cues])
         refresh_suspect_flags(saved)
         write_text_atomic(path, saved.to_json())
+    from localize.translation.approved import remember_layer
+
+    remember_layer(saved, episode_dir.parent)  # approved lines: the title's memory for later episodes
     return saved
 
 
