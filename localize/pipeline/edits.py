@@ -203,8 +203,8 @@ def _discard(episode_dir: Path, markets: Sequence[str], manifest: dict[str, Any]
     from localize.review.edits import edits_path
 
     files = [episode_dir / SOURCE_EDITS, *(edits_path(episode_dir, m) for m in markets)]
-    for name in [SOURCE, *markets] if manifest is not None else []:
-        files += _changed(episode_dir, _subtitle_outputs(manifest, name))
+    for name in [SOURCE, *markets]:
+        files += _changed(episode_dir, _subtitle_outputs(manifest, name)) if manifest is not None else []
     files = [f for f in files if f.is_file()]
     if not files:
         return
