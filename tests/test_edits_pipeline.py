@@ -327,3 +327,48 @@ def test_llm_sees_approved_pairs_and_asks_only_for_changed_source_lines(env, tmp
         assert third.returncode == 0, third.stderr
         rows = [row for p in server.prompts()[asked:] for row in p.splitlines() if row.startswith('{"id"')]
         assert rows and all(json.loads(row)["source"] == "我不想见林晚。" for row in rows)  # only the changed line
+
+
+def test_rerender_runs_the_episode_again_with_its_recorded_settings(three, env, tmp_path):
+    import subprocess
+    import sys
+
+    _, _, out, srt = _copy(three, tmp_path)
+    _approve(out / "ep04", "2", EDITED)
+    code = f"from localize.review import rerender; m = rerender({str(out)!r}, 'ep04', 'en-XB'); print(m.key)"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert srt_cues(srt.read_text(encoding="utf-8"))[1][2:] == [EDITED]
+    result = manifest(out / "ep04")
+    assert result["key"] == done.stdout.strip() and result["markets"]["en-XB"]["edited_lines"] == 1
+    missing = subprocess.run([sys.executable, "-c", code.replace("'en-XB'", "'fr-FR'")], env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert missing.returncode == 1 and "no market 'fr-FR' in this episode" in missing.stderr
+
+
+def test_glossary_suggest_from_edits_proposes_corrections_made_in_several_places(tmp_path, env):
+    from localize.model import Cue, Track
+    from localize.review import layer_from_track, save_edits
+
+    lines = {"ep01": [("总裁在楼上等你。", "The president is upstairs."), ("明天我们回家。", "We go home tomorrow.")],
+             "ep02": [("总裁来了。", "The president is here."), ("总裁，你好。", "Hello, president.")]}
+    out = tmp_path / "out"
+    for episode, pairs in lines.items():
+        track = Track([Cue(1000 * n, 1000 * n + 900, target, source=source) for n, (source, target) in enumerate(pairs)],
+                      language="en")
+        layer = layer_from_track(track, episode, "en-XB", "zh")
+        for edit in layer.cues:
+            edit.text = edit.machine.replace("president", "CEO") if "president" in edit.machine else None
+        save_edits(layer, out / episode)
+    draft = tmp_path / "draft.csv"
+    result = run_cli(["glossary", "suggest", "--from-edits", out, "-o", draft], env)
+    assert result.returncode == 0, result.stderr
+    import csv
+
+    rows = list(csv.reader(draft.read_text(encoding="utf-8").splitlines()[1:]))
+    assert rows[0] == ["source", "target", "language", "market", "case", "dnt", "variants", "note"]
+    assert rows[1][:7] == ["总裁", "CEO", "en", "en-XB", "", "", "president"]
+    assert rows[1][7].startswith("corrected 'president' -> 'CEO' 3x in ep01, ep02")
+    assert len(rows) == 2  # the line corrected once proposes nothing
+    both = run_cli(["glossary", "suggest", "a.srt", "--from-edits", out, "-o", draft], env)
+    assert both.returncode == 1 and one_error(both.stderr).startswith("Error: give subtitle files or --from-edits")

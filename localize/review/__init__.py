@@ -14,8 +14,9 @@ from localize.review.edits import (EDIT_STATUSES, CueEdit, EditConflict, EditLay
 from localize.review.match import (CueChange, EditReport, delivered_edits, edits_from_delivered, edits_from_file,
                                    merge_reports)
 from localize.review.rebase import rebase_edits
+from localize.review.render import rerender
 
 __all__ = ["EDIT_STATUSES", "CueChange", "CueEdit", "EditConflict", "EditLayer", "EditReport", "apply_edits",
            "delivered_edits",
            "edits_from_delivered", "edits_from_file", "edits_path", "layer_from_track", "load_edits", "merge_reports",
-           "rebase_edits", "save_edits"]
+           "rebase_edits", "rerender", "save_edits"]
