@@ -121,7 +121,10 @@ def _keep(episode_dir: Path, markets: Sequence[str], manifest: dict[str, Any], c
             continue
         delivered = _delivered_track(episode_dir, name, outputs, cache)
         reports = [r for o in outputs if (r := edits_from_delivered(episode_dir, o, delivered)) is not None]
-        changes = merge_reports(reports)  # two files changing one cue differently: refused, naming both
+        try:
+            changes = merge_reports(reports)  # two files changing one cue differently: refused, naming both
+        except InputError as error:
+            raise InputError(f"{episode_dir.name}: {error}") from None
         for note in (n for r in reports for n in r.notes):
             log(f"{episode_dir.name}: {note}")
         updates.append((name, delivered, changes, ", ".join(r.file for r in reports)))
