@@ -15,6 +15,7 @@ lines go into the title's approved memory (:mod:`localize.translation.approved`)
 """
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import time
@@ -68,7 +69,12 @@ def take_edits(episode_dir: Path, markets: Sequence[str], mode: str, cache: Stag
         return EpisodeEdits(episode_dir)
     if manifest is not None:
         _keep(episode_dir, markets, manifest, cache, log)
-    return load_layers(episode_dir, markets)
+    found = load_layers(episode_dir, markets)
+    from localize.translation.approved import remember_layer
+
+    for layer in found.layers.values():  # approvals written by other tools reach the title's memory too
+        remember_layer(layer, episode_dir.parent)
+    return found
 
 
 def load_layers(episode_dir: Path, markets: Sequence[str]) -> EpisodeEdits:
@@ -138,9 +144,14 @@ def _keep(episode_dir: Path, markets: Sequence[str], manifest: dict[str, Any], c
 
 
 def _delivered_track(episode_dir: Path, name: str, outputs: list[dict[str, Any]], cache: StageCache) -> Track:
-    """The track the run delivered: from a file still as delivered, else from the stage cache."""
+    """The track the run delivered: from the stage cache (with its source lines and speakers), else
+    from a file still as delivered."""
     from localize.formats import load
 
+    for output in outputs:
+        entry = cache.get(DELIVERED, output.get("sha256", ""))
+        if entry is not None:
+            return Track.from_dict(json.loads((entry / "result.json").read_text(encoding="utf-8")))
     for output in outputs:
         path = inside(episode_dir, output["path"])
         if path.is_file() and sha256_file(path) == output.get("sha256"):
@@ -150,10 +161,6 @@ def _delivered_track(episode_dir: Path, name: str, outputs: list[dict[str, Any]]
 
                 return machine_track(episode_dir, name)  # source lines filled in from the transcript
             return track
-    for output in outputs:
-        entry = cache.get(DELIVERED, output.get("sha256", ""))
-        if entry is not None:
-            return Track.from_dict(json.loads((entry / "result.json").read_text(encoding="utf-8")))
     raise InputError(f"{episode_dir.name}/{name}: every delivered subtitle file was edited and the delivered track "
                      "is not in the cache; keep one file as delivered (or run with --edits discard)")
 
@@ -211,7 +218,12 @@ def _discard(episode_dir: Path, markets: Sequence[str], manifest: dict[str, Any]
     files = [f for f in files if f.is_file()]
     if not files:
         return
-    backup = episode_dir.parent / BACKUP_DIR / time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) / episode_dir.name
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    backup = episode_dir.parent / BACKUP_DIR / stamp / episode_dir.name
+    for n in itertools.count(2):  # a second discard within the same second gets its own folder
+        if not backup.exists():
+            break
+        backup = episode_dir.parent / BACKUP_DIR / f"{stamp}-{n}" / episode_dir.name
     for file in files:
         target = backup / file.relative_to(episode_dir)
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -99,6 +99,7 @@ def run_episode(
     (ctx.episode_dir / "manifest.json").unlink(missing_ok=True)  # present only while outputs match it
     source_track, source_result, source_model = _source(ctx, inputs, source_subs, options, profiles,
                                                         _source_edits(ctx) if ctx.edits.source else None)
+    remember_delivered(ctx.cache, source_result.outputs, source_track)
     cuts = _shots(ctx, inputs, shots)
     results = {m.code: _market_or_say_which(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
     versions["models"] = {"transcribe": source_model, "voices": {c: r.voice for c, r in results.items() if r.dub}}

@@ -31,8 +31,7 @@ def rerender(out_dir: str | Path, episode: str, market: str, log: Callable[[str]
     if market not in recorded.markets:
         raise InputError(f"{episode}: no market {market!r} in this episode (markets: {', '.join(recorded.markets)})")
     settings, inputs = recorded.settings, recorded.inputs
-    markets = [MarketProfile(**{k: tuple(v) if isinstance(v, list) else v for k, v in profile.items()})
-               for profile in settings["markets"].values()]
+    markets = [MarketProfile(**_profile(profile)) for profile in settings["markets"].values()]
     options = RunOptions(language=settings.get("language", "auto"), glossaries=[g.path for g in inputs.glossaries],
                          model=settings.get("model"), engine=settings.get("engine", "faster-whisper"),
                          speakers=settings.get("speakers", "off"), source=settings.get("source", "audio"),
@@ -41,3 +40,8 @@ def rerender(out_dir: str | Path, episode: str, market: str, log: Callable[[str]
     return run_episode(inputs.media.path, markets, out_dir, dub=bool(settings.get("dub")),
                        source_subs=inputs.source_subs.path if inputs.source_subs else None, options=options,
                        episode=episode, log=log)
+
+
+def _profile(recorded: dict[str, Any]) -> dict[str, Any]:
+    """A market profile's fields as the manifest recorded them (lists back to tuples)."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in recorded.items()}
