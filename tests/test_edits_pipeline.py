@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,9 @@ def test_an_edited_line_survives_and_reaches_every_output(demo, env):
     assert layer["cues"][0]["text"] == EDITED and layer["cues"][0]["status"] == "reviewed"
     assert layer["cues"][1]["text"] is None
     assert "1 line(s) taken from edits" in (out / "report.html").read_text(encoding="utf-8")
+    muxed = subprocess.run(["ffmpeg", "-v", "error", "-i", episode / "en-XB" / "muxed.mp4", "-map", "0:s:0", "-f", "srt",
+                            "-"], capture_output=True, text=True, check=True).stdout
+    assert EDITED in muxed  # the soft subtitles of the mux
     _assert_dub_changed_only_at_the_edit(before["dub.wav"], episode / "en-XB" / "dub.wav", (500, 2400), (3500, 5400))
     _assert_burned_text(episode / "en-XB" / "burned.mp4", 1500, {"boss", "waiting"})
 
@@ -330,7 +334,6 @@ def test_llm_sees_approved_pairs_and_asks_only_for_changed_source_lines(env, tmp
 
 
 def test_rerender_runs_the_episode_again_with_its_recorded_settings(three, env, tmp_path):
-    import subprocess
     import sys
 
     _, _, out, srt = _copy(three, tmp_path)
@@ -372,3 +375,23 @@ def test_glossary_suggest_from_edits_proposes_corrections_made_in_several_places
     assert len(rows) == 2  # the line corrected once proposes nothing
     both = run_cli(["glossary", "suggest", "a.srt", "--from-edits", out, "-o", draft], env)
     assert both.returncode == 1 and one_error(both.stderr).startswith("Error: give subtitle files or --from-edits")
+
+
+def test_edits_of_a_market_left_out_of_the_next_run_are_kept(env, tmp_path):
+    media = make_episode(tmp_path / "in", "ep05", 3)
+    first_market = market_file(tmp_path)
+    (tmp_path / "other").mkdir()
+    other = (tmp_path / "other" / "en-XC.toml")
+    other.write_text(MARKET.replace("en-XB", "en-XC"), encoding="utf-8")
+    out = tmp_path / "out"
+    both = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "-m", f"{first_market},{other}",
+                    "-o", out], env, timeout=600)
+    assert both.returncode == 0, both.stderr
+    srt = out / "ep05" / "en-XC" / "ep05.en.srt"
+    cues = srt_cues(srt.read_text(encoding="utf-8"))
+    edited = write_srt(srt, [cues[0][:2] + [EDITED], *cues[1:]])
+    alone = run(env, media, out, first_market)  # en-XC is not in this run: its record leaves the manifest
+    assert alone.returncode == 0, alone.stderr
+    layer = json.loads((srt.parent / "edits.json").read_text(encoding="utf-8"))
+    assert layer["cues"][0]["text"] == EDITED and srt.read_bytes() == edited
+    assert "en-XC" not in manifest(out / "ep05")["markets"]

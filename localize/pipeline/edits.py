@@ -121,7 +121,8 @@ def _keep(episode_dir: Path, markets: Sequence[str], manifest: dict[str, Any], c
     from localize.review.match import edits_from_delivered, merge_reports
 
     updates = []
-    for name in [SOURCE, *markets]:
+    # markets of the last run that this one leaves out too: the next manifest will not list their files
+    for name in dict.fromkeys([SOURCE, *markets, *manifest["markets"]]):
         outputs = _subtitle_outputs(manifest, name)
         if not _changed(episode_dir, outputs):
             continue
