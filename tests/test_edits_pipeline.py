@@ -103,8 +103,8 @@ def test_an_edited_line_survives_and_reaches_every_output(demo, env):
     assert layer["cues"][0]["text"] == EDITED and layer["cues"][0]["status"] == "reviewed"
     assert layer["cues"][1]["text"] is None
     assert "1 line(s) taken from edits" in (out / "report.html").read_text(encoding="utf-8")
-    muxed = subprocess.run(["ffmpeg", "-v", "error", "-i", episode / "en-XB" / "muxed.mp4", "-map", "0:s:0", "-f", "srt",
-                            "-"], capture_output=True, text=True, check=True).stdout
+    muxed = subprocess.run(["ffmpeg", "-v", "error", "-i", episode / "en-XB" / "muxed.mp4", "-map", "0:s:0",
+                            "-f", "srt", "-"], capture_output=True, text=True, check=True).stdout
     assert EDITED in muxed  # the soft subtitles of the mux
     _assert_dub_changed_only_at_the_edit(before["dub.wav"], episode / "en-XB" / "dub.wav", (500, 2400), (3500, 5400))
     _assert_burned_text(episode / "en-XB" / "burned.mp4", 1500, {"boss", "waiting"})
@@ -115,7 +115,8 @@ def test_an_edited_line_survives_and_reaches_every_output(demo, env):
     assert tree_digest(out) == state
 
 
-def _assert_dub_changed_only_at_the_edit(old: bytes, new: Path, edited: tuple[int, int], other: tuple[int, int]) -> None:
+def _assert_dub_changed_only_at_the_edit(old: bytes, new: Path, edited: tuple[int, int],
+                                         other: tuple[int, int]) -> None:
     """The other line's samples are the old ones (up to the mix's overall loudness gain); the edited span is not."""
     import io
 
@@ -279,7 +280,7 @@ def test_a_line_approved_in_episode_1_is_used_in_episode_2(env, tmp_path):
 
     batch = run_cli(["batch", season, "--sidecar-subs", "-m", market, "-o", out], env, timeout=600)
     assert batch.returncode == 0, batch.stderr + batch.stdout
-    assert re.search(r"ep01 .*from edits: en-XB 1 line\(s\)", batch.stdout)
+    assert re.search(r"ep01 .*; en-XB: 1 line\(s\) from edits", batch.stdout)
     second = srt_cues((out / "ep02" / "en-XB" / "ep02.en.srt").read_text(encoding="utf-8"))
     assert " ".join(second[1][2:]) == EDITED and EDITED not in " ".join(second[0][2:])
     result = manifest(out / "ep02")["markets"]["en-XB"]
@@ -357,8 +358,8 @@ def test_glossary_suggest_from_edits_proposes_corrections_made_in_several_places
              "ep02": [("总裁来了。", "The president is here."), ("总裁，你好。", "Hello, president.")]}
     out = tmp_path / "out"
     for episode, pairs in lines.items():
-        track = Track([Cue(1000 * n, 1000 * n + 900, target, source=source) for n, (source, target) in enumerate(pairs)],
-                      language="en")
+        cues = [Cue(1000 * n, 1000 * n + 900, target, source=source) for n, (source, target) in enumerate(pairs)]
+        track = Track(cues, language="en")
         layer = layer_from_track(track, episode, "en-XB", "zh")
         for edit in layer.cues:
             edit.text = edit.machine.replace("president", "CEO") if "president" in edit.machine else None

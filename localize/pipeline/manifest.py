@@ -317,6 +317,11 @@ class Manifest:
             found += market.outputs
         return found
 
+    def edits_note(self) -> str:
+        """``"; en-US: 2 line(s) from edits"`` for each market delivered from edits ("" for none)."""
+        return "".join(f"; {code}: {m.edited_lines} line(s) from edits" for code, m in self.markets.items()
+                       if m.edited_lines)
+
 
 def qc_report(data: dict[str, Any]) -> QCReport:
     """A QC report from its dict (``ok`` and ``summary`` follow from the violations)."""
