@@ -396,3 +396,16 @@ def test_edits_of_a_market_left_out_of_the_next_run_are_kept(env, tmp_path):
     layer = json.loads((srt.parent / "edits.json").read_text(encoding="utf-8"))
     assert layer["cues"][0]["text"] == EDITED and srt.read_bytes() == edited
     assert "en-XC" not in manifest(out / "ep05")["markets"]
+
+
+def test_a_timing_edit_is_kept_in_every_format(three, env, tmp_path):
+    media, market, out, srt = _copy(three, tmp_path)
+    cues = srt_cues(srt.read_text(encoding="utf-8"))
+    start = cues[2][1].split(" --> ")[0]
+    edited = write_srt(srt, [*cues[:2], [cues[2][0], f"{start} --> 00:00:07,900", *cues[2][2:]]])
+    result = run(env, media, out, market)
+    assert result.returncode == 0, result.stderr
+    assert srt.read_bytes() == edited
+    assert f"{start.replace(',', '.')} --> 00:00:07.900" in srt.with_suffix(".vtt").read_text(encoding="utf-8")
+    layer = json.loads((srt.parent / "edits.json").read_text(encoding="utf-8"))
+    assert layer["cues"][2]["new_end"] == 7900 and layer["cues"][2]["text"] is None
