@@ -45,6 +45,7 @@ _LAZY = {
     "burn": "localize.delivery",
     "run_episode": "localize.pipeline",
     "RunOptions": "localize.pipeline",
+    "rerender": "localize.pipeline",
     "batch": "localize.pipeline",
     "load_edits": "localize.review",
     "apply_edits": "localize.review",

@@ -37,6 +37,9 @@ def _chain_options(command):
                      help="Transcribe the audio, read burned-in subtitles (OCR), or 'auto' (burned-in when found)."),
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Stage cache (default: OUTPUT/.cache)."),
+        click.option("--edits", type=click.Choice(["keep", "discard"]), default="keep", show_default=True,
+                     help="Delivered subtitle files a person changed: keep the edits (delivered in every output) "
+                          "or discard them (moved to OUTPUT/.edits-backup/)."),
         click.option("--json", "as_json", is_flag=True, help="Print the result as JSON."),
     ]
     for option in reversed(options):
@@ -46,13 +49,13 @@ def _chain_options(command):
 
 def _run_options(language: str, glossaries: tuple[Path, ...], model: str | None, engine: str, source: str,
                  cache_dir: Path | None, translate_engine: str | None, llm_model: str | None,
-                 context: Path | None, **per_episode: Any) -> RunOptions:
+                 context: Path | None, edits: str, **per_episode: Any) -> RunOptions:
     """The options ``run`` and ``batch`` share, and ``run``'s own (``shots``, ``speakers``)."""
     from localize.pipeline import RunOptions
 
     return RunOptions(language=language, glossaries=glossaries, model=model, engine=engine, source=source,
                       cache_dir=cache_dir, translate_engine=translate_engine, llm_model=llm_model, context=context,
-                      **per_episode)
+                      edits=edits, **per_episode)
 
 
 @click.command("run")
@@ -67,7 +70,7 @@ def _run_options(language: str, glossaries: tuple[Path, ...], model: str | None,
 def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language: str, glossaries: tuple[Path, ...],
                 model: str | None, engine: str, translate_engine: str | None, llm_model: str | None,
                 context: Path | None, source: str,
-                cache_dir: Path | None, as_json: bool, source_subs: Path | None, shots: Path | None,
+                cache_dir: Path | None, edits: str, as_json: bool, source_subs: Path | None, shots: Path | None,
                 episode: str | None, speakers: str) -> None:
     """Localize one episode for each market: transcribe, translate, time, (dub).
 
@@ -81,7 +84,7 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
     parse_speakers(speakers)  # a bad value fails before any work
     log = (lambda message: None) if as_json else (lambda message: click.echo(message, err=True))
     options = _run_options(language, glossaries, model, engine, source, cache_dir, translate_engine, llm_model,
-                           context, shots=shots, speakers=speakers)
+                           context, edits, shots=shots, speakers=speakers)
     manifest = run_episode(media, markets, output_dir, dub=dub, source_subs=source_subs, episode=episode,
                            options=options, log=log)
     write_title(output_dir)
@@ -92,11 +95,18 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
     for code, market in manifest.markets.items():
         glossary = len(market.glossary.report.violations) if market.glossary.report else 0
         click.echo(f"{code}: {market.cues} cues, {len(market.qc.violations)} QC violations, "
-                   f"{glossary} glossary violations")
+                   f"{glossary} glossary violations{_from_edits(market)}")
         for output in market.outputs:
             click.echo(f"  {episode_dir / output.path}")
     click.echo(f"manifest: {episode_dir / 'manifest.json'}")
     click.echo(f"report:   {output_dir / 'report.html'}")
+
+
+def _from_edits(market: Any) -> str:
+    """", 2 line(s) from edits, 1 from the approved memory" (empty when neither)."""
+    parts = [f"{market.edited_lines} line(s) from edits"] if market.edited_lines else []
+    parts += [f"{market.approved_lines} from the approved memory"] if market.approved_lines else []
+    return "".join(", " + p for p in parts)
 
 
 @click.command("batch")
@@ -111,7 +121,7 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
 def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, output_dir: Path, dub: bool,
                   language: str, glossaries: tuple[Path, ...], model: str | None, engine: str,
                   translate_engine: str | None, llm_model: str | None, context: Path | None, source: str,
-                  cache_dir: Path | None,
+                  cache_dir: Path | None, edits: str,
                   as_json: bool, jobs: int, executor: str, address: str | None, sidecar_subs: bool) -> None:
     """Localize many episodes (files or folders of them); resumable, one failure never stops the rest.
 
@@ -130,7 +140,7 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
         result = batch(episodes, markets, output_dir, jobs=jobs, executor=executor, address=address, dub=dub,
                        on_done=lambda r: bar.update(1),
                        options=_run_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
-                                            llm_model, context))
+                                            llm_model, context, edits))
     if as_json:
         echo_json({"ok": result.ok, "seconds": result.seconds, "episodes": [r.__dict__ for r in result.results],
                    "title": result.title})

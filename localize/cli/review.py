@@ -28,6 +28,7 @@ def review_command(out: Path, episode: str | None, market: str | None, port: int
     Example:
       localize review out/demo --episode episode --market en-US
     """
+    from localize.pipeline import rerender
     from localize.review.server import serve
 
     if host != LOCALHOST:
@@ -38,7 +39,7 @@ def review_command(out: Path, episode: str | None, market: str | None, port: int
         click.echo("Stop with Ctrl+C.", err=True)
         sys.stdout.flush()
 
-    serve(out, episode, market, port, host, announce)
+    serve(out, rerender, episode, market, port, host, announce)
 
 
 COMMANDS = [review_command]

@@ -92,21 +92,43 @@ def glossary() -> None:
 
 
 @glossary.command("suggest")
-@click.argument("subs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("subs", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Draft CSV to write.")
 @click.option("--min-count", default=2, show_default=True, help="Times a name must recur (a name seen alone before punctuation counts at 1).")
 @click.option("--known", "known", multiple=True, type=click.Path(path_type=Path), help="Glossaries whose terms to leave out (e.g. the house termbase).")
-def suggest_command(subs: tuple[Path, ...], output: Path, min_count: int, known: tuple[Path, ...]) -> None:
-    """Draft a per-title glossary of recurring names from a season's Chinese subtitles."""
+@click.option("--from-edits", "from_edits", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Propose rows from the corrections in this output folder's edit layers instead.")
+def suggest_command(subs: tuple[Path, ...], output: Path, min_count: int, known: tuple[Path, ...],
+                    from_edits: Path | None) -> None:
+    """Draft a per-title glossary of recurring names from a season's Chinese subtitles, or (--from-edits OUT)
+    of renderings people corrected the same way in several places."""
     from localize.formats import load
     from localize.translation.glossary import load_glossaries
     from localize.translation.suggest import suggest, to_csv
 
+    if (from_edits is None) == (not subs):
+        raise InputError("give subtitle files or --from-edits OUT (one of them)")
+    if from_edits is not None:
+        _suggest_from_edits(from_edits, output, min_count)
+        return
     refuse_overwrite([output], [*subs, *known])
     tracks = [load(path) for path in subs]
     found = suggest(tracks, min_count, load_glossaries(known) if known else None)
     write_text_atomic(output, to_csv(found))
     click.echo(f"{output}: {len(found)} name(s) from {len(tracks)} file(s); review before use", err=True)
+
+
+def _suggest_from_edits(out_dir: Path, output: Path, min_count: int) -> None:
+    from localize.review.learn import suggest_from_edits
+    from localize.translation.suggest import to_csv
+
+    if not out_dir.is_dir():
+        raise InputError(f"{out_dir}: no such output folder")
+    refuse_overwrite([output], sorted(out_dir.glob("*/*/edits.json")))
+    found = suggest_from_edits(out_dir, min_count)
+    write_text_atomic(output, to_csv(found))
+    click.echo(f"{output}: {len(found)} correction(s) made the same way at least {min_count} times; review before use",
+               err=True)
 
 
 @glossary.command("check")

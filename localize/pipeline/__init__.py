@@ -11,10 +11,11 @@ from localize.pipeline.keys import RunOptions
 from localize.pipeline.manifest import Manifest, MarketResult, OutputFile, SourceResult
 from localize.pipeline.markets import MarketProfile, builtin_codes, load_market, load_markets
 from localize.pipeline.report import glossary_consistency, load_manifests, write_title
+from localize.pipeline.rerender import rerender
 from localize.pipeline.run import run_episode
 
 __all__ = [
     "BatchResult", "Episode", "EpisodeResult", "Manifest", "MarketProfile", "MarketResult", "OutputFile", "RunOptions",
     "SourceResult", "StageCache", "batch", "builtin_codes", "find_episodes", "glossary_consistency", "load_manifests",
-    "load_market", "load_markets", "run_episode", "write_title",
+    "load_market", "load_markets", "rerender", "run_episode", "write_title",
 ]

@@ -59,6 +59,7 @@ class EpisodeResult:
     cached: bool = False
     markets: list[str] = field(default_factory=list)
     endpoint_failed: bool = False  # the LLM endpoint failed it (it counts towards skipping the rest)
+    edited: str = ""  # "; en-US: 2 line(s) from edits" for each market delivered from edits
 
 
 @dataclass
@@ -81,7 +82,7 @@ class BatchResult:
         lines = [f"{'episode':<{width}}  status   seconds  detail", "-" * (width + 40)]
         for r in self.results:
             status = "ok" if r.ok else "FAILED"
-            detail = r.error or ("cached" if r.cached else ", ".join(r.markets))
+            detail = r.error or ("cached" if r.cached else ", ".join(r.markets)) + r.edited
             lines.append(f"{r.episode:<{width}}  {status:<7} {r.seconds:8.1f}  {detail}")
         done = len(self.results) - len(self.failed)
         lines.append(f"{done}/{len(self.results)} episodes ok, {len(self.failed)} failed, {self.seconds:.1f} s")
@@ -219,7 +220,8 @@ def run_one(task: tuple[Episode, list[str], str, bool, RunOptions | None]) -> Ep
         message = f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})"
         return EpisodeResult(episode.name, False, _since(started), " ".join(message.split()))
     cached = manifest.run.up_to_date or all(s.cached for s in manifest.run.stages.values())
-    return EpisodeResult(episode.name, True, _since(started), cached=cached, markets=list(manifest.markets))
+    return EpisodeResult(episode.name, True, _since(started), cached=cached, markets=list(manifest.markets),
+                         edited=manifest.edits_note())
 
 
 def _since(started: float) -> float:

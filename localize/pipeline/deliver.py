@@ -38,6 +38,7 @@ class _Context:
     media_sha256: str
     inputs: list[Path] = field(default_factory=list)
     synopsis: str = ""  # the llm engine's context file, read once
+    edits: Any = None  # the episode's edit layers (localize.pipeline.edits.EpisodeEdits)
     stages: dict[str, StageRun] = field(default_factory=dict)
 
     def stage(self, name: str, hit: bool, started: float) -> None:

@@ -44,7 +44,9 @@ class RunOptions:
     subtitles, or "auto"); ``shots``: a cut list file (else cuts are detected in the video);
     ``translate_engine``/``llm_model``: override each market's ``[translate]`` engine and
     model; ``context``: a synopsis file for the ``llm`` engine's prompt; ``cache_dir``: the
-    stage cache (default ``OUT/.cache``).
+    stage cache (default ``OUT/.cache``); ``edits``: what a run does with delivered files a person
+    changed since the last run: ``"keep"`` them (into the edit layers, delivered in every output)
+    or ``"discard"`` them (moved into ``OUT/.edits-backup/``; see :mod:`localize.pipeline.edits`).
     """
 
     language: str = "auto"
@@ -58,6 +60,7 @@ class RunOptions:
     llm_model: str | None = None
     context: str | Path | None = None
     cache_dir: str | Path | None = None
+    edits: str = "keep"
 
 
 def _checked(options: Any) -> RunOptions:
@@ -105,10 +108,11 @@ def _settings(dub: bool, options: RunOptions, profiles: list[MarketProfile]) -> 
     return settings
 
 
-def _episode_key(inputs: Inputs, settings: dict[str, Any], versions: dict[str, Any]) -> str:
-    """What an identical re-run finds in the manifest: then nothing is done again."""
+def _episode_key(inputs: Inputs, settings: dict[str, Any], versions: dict[str, Any], edits: Any = None) -> str:
+    """What an identical re-run finds in the manifest: then nothing is done again. ``edits``
+    (the reviewers' edit layers, when there are any) are part of it."""
     return hash_value({"inputs": _strip_paths(inputs.to_dict()), "settings": settings, "code": versions["code"],
-                       "argos": versions["argos_packages"]})
+                       "argos": versions["argos_packages"], **({"edits": edits} if edits else {})})
 
 
 def _versions() -> dict[str, Any]:

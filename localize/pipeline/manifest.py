@@ -192,6 +192,8 @@ class MarketResult:
     voice: str | None = None
     dub: DubReport | None = None
     burn: BurnReport | None = None
+    edited_lines: int = 0  # cues delivered as a person edited them (the edit layer)
+    approved_lines: int = 0  # cues given the title's approved translation from another episode
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -205,6 +207,9 @@ class MarketResult:
             data["dub"] = _sorted({**_without_paths(self.dub.to_dict()), "voice": self.voice})
         if self.burn is not None:
             data["burn"] = _sorted(_without_paths(self.burn.to_dict()))
+        for name in ("edited_lines", "approved_lines"):  # written when set: manifests without edits stay as they were
+            if getattr(self, name):
+                data[name] = getattr(self, name)
         return data
 
     @classmethod
@@ -218,6 +223,7 @@ class MarketResult:
             data.get("loudness_target"), (dub or {}).get("voice"),
             dub_report(dub, outputs) if dub is not None else None,
             burn_report(data["burn"], outputs) if data.get("burn") is not None else None,
+            int(data.get("edited_lines") or 0), int(data.get("approved_lines") or 0),
         )
 
 
@@ -311,6 +317,11 @@ class Manifest:
         for market in self.markets.values():
             found += market.outputs
         return found
+
+    def edits_note(self) -> str:
+        """``"; en-US: 2 line(s) from edits"`` for each market delivered from edits ("" for none)."""
+        return "".join(f"; {code}: {m.edited_lines} line(s) from edits" for code, m in self.markets.items()
+                       if m.edited_lines)
 
 
 def qc_report(data: dict[str, Any]) -> QCReport:

@@ -203,6 +203,7 @@ def _market_html(episode: str, code: str, market: MarketResult, shots: list[int]
         f"<div class='market' data-market='{_e(code)}' data-problems='{problems}'>",
         f"<h3>{_e(code)} ({_e(market.language)}, timing profile {_e(market.timing_profile)}): "
         f"{market.cues} cues, {_status(problems)}</h3>",
+        _edits_html(market),
         _timeline(cues, shots, lines, duration, flagged), LEGEND,
         _list("QC violations", [f"cue {v.cue}: {v.rule}: {v.message}" for v in violations]),
         _list("Glossary flags", [", ".join(f"{k}: {v}" for k, v in g.to_dict().items()) for g in glossary]),
@@ -211,6 +212,13 @@ def _market_html(episode: str, code: str, market: MarketResult, shots: list[int]
         "</div>",
     ]
     return "".join(parts)
+
+
+def _edits_html(market: MarketResult) -> str:
+    """How many lines came from a person: the edit layer, the title's approved memory (nothing when none)."""
+    parts = [f"{market.edited_lines} line(s) taken from edits"] if market.edited_lines else []
+    parts += [f"{market.approved_lines} from the title's approved memory"] if market.approved_lines else []
+    return f"<p class='edits' data-edited='{market.edited_lines}'>{_e(', '.join(parts))}</p>" if parts else ""
 
 
 def _status(problems: int) -> str:

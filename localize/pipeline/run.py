@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from localize.model import GlossaryReport, Track
 from localize.paths import inside, safe_name
 from localize.pipeline.cache import StageCache, code_version, hash_value
 from localize.pipeline.deliver import Log, _burn, _cached_track, _Context, _dub, _write_subs
+from localize.pipeline.edits import edited_track, edits_key, remember_delivered, take_edits, with_approved
 from localize.pipeline.keys import RunOptions, _checked, _episode_key, _file_entry, _inputs, _settings, _versions
 from localize.pipeline.manifest import (
     GlossaryResult,
@@ -89,14 +90,19 @@ def run_episode(
                    _synopsis(context))
     profiles = [_with_engine(m, options.translate_engine, options.llm_model) for m in profiles]
     settings, versions = _settings(dub, options, profiles), _versions()
-    key = _episode_key(inputs, settings, versions)
     ctx.cache.sweep()  # leftovers of killed runs
+    # a person's changes to the delivered files are read back before anything is rewritten
+    ctx.edits = take_edits(ctx.episode_dir, [m.code for m in profiles], options.edits, ctx.cache, ctx.log)
+    edited = edits_key(ctx.edits, [m.code for m in profiles])
+    key = _episode_key(inputs, settings, versions, edited)
     previous = _finished(ctx.episode_dir, key)
     if previous is not None:
         ctx.log(f"{name}: up to date")
         return replace(previous, run=replace(previous.run, up_to_date=True))  # this object only; the file keeps its run
     (ctx.episode_dir / "manifest.json").unlink(missing_ok=True)  # present only while outputs match it
-    source_track, source_result, source_model = _source(ctx, inputs, source_subs, options, profiles)
+    source_track, source_result, source_model = _source(ctx, inputs, source_subs, options, profiles,
+                                                        _source_edits(ctx) if ctx.edits.source else None)
+    remember_delivered(ctx.cache, source_result.outputs, source_track)
     cuts = _shots(ctx, inputs, shots)
     results = {m.code: _market_or_say_which(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
     versions["models"] = {"transcribe": source_model, "voices": {c: r.voice for c, r in results.items() if r.dub}}
@@ -119,6 +125,29 @@ def _with_engine(market: MarketProfile, engine: str | None, model: str | None) -
     from localize.translation import load_settings
 
     return replace(market, translate_engine=engine, translate_model=load_settings(model or market.translate_model).model)
+
+
+def _source_edits(ctx: _Context) -> Callable[[Track], Track]:
+    """The source transcript's edit layer put onto the machine's source track."""
+    def edit(track: Track) -> Track:
+        edited, taken, notes = edited_track(ctx.episode_dir, ctx.edits.source, track)
+        for note in notes:
+            ctx.log(note)
+        ctx.log(f"{ctx.episode}: {taken} source line(s) taken from edits")
+        return edited
+
+    return edit
+
+
+def _edited(ctx: _Context, code: str, machine: Track) -> tuple[Track, int]:
+    """The market's machine track with its edit layer applied (if any); how many lines it changed."""
+    layer = ctx.edits.layers.get(code) if ctx.edits is not None else None
+    if layer is None:
+        return machine, 0
+    track, taken, notes = edited_track(ctx.episode_dir, layer, machine)
+    for note in notes:
+        ctx.log(note)
+    return track, taken
 
 
 def _quiet(_: str) -> None:
@@ -169,21 +198,25 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     glossary = _load_glossary(layers, market.code)
     layer_files = [_file_entry(Path(p)) for p in layers]
     profile_name, profile = _timing_profile(market)
-    translated = _translate(ctx, market, source, glossary, [f.sha256 for f in layer_files], profile)
+    known = _approved(ctx, market, source)
+    translated = _translate(ctx, market, source, glossary, [f.sha256 for f in layer_files], profile, known)
+    translated, approved = with_approved(translated, known)
     applicable = glossary.for_target(market.language, market.code) if glossary else None
     protected = applicable.targets() if applicable else []
     key = {"track": hash_value(translated.to_dict()), "profile": asdict(profile), "shots": cuts,
            "protected": protected, "code": code_version("localize.timing")}
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
+    timed, edited = _edited(ctx, market.code, timed)
     qc = timing.check(timed, profile, cuts)
     report = translated.translation.glossary if translated.translation else None
     folder = ctx.episode_dir / market.code
     inside(ctx.episode_dir, market.code)  # a planted link must not lead the market's outputs elsewhere
     lang = market.language.lower()
     outputs = [_write_subs(ctx, timed, folder / f"{ctx.episode}.{lang}.{fmt}") for fmt in market.formats]
+    remember_delivered(ctx.cache, outputs, timed)
     result = MarketResult(market.language, profile_name, len(timed), qc,
                           GlossaryResult(layer_files, report, glossary_usage(translated, applicable, report)),
-                          _translation_entry(translated), outputs)
+                          _translation_entry(translated), outputs, edited_lines=edited, approved_lines=approved)
     if dub:
         dubbed, dub_outputs = _dub(ctx, market, timed, folder, cuts, source.language)
         outputs += dub_outputs
@@ -208,28 +241,44 @@ def _same_language(a: str | None, b: str) -> bool:
     return (a or "").lower().split("-")[0] == b.lower().split("-")[0]
 
 
+def _approved(ctx: _Context, market: MarketProfile, source: Track) -> dict[str, Any]:
+    """The title's approved lines for this market from other episodes (normalized source -> pair)."""
+    if _same_language(source.language, market.language):
+        return {}
+    from localize.translation.approved import ApprovedMemory
+
+    return ApprovedMemory(ctx.episode_dir.parent).lookup((source.language or "und").lower(), market.code, ctx.episode)
+
+
 def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layer_hashes: list[str],
-               profile: Any) -> Track:
+               profile: Any, approved: dict[str, Any]) -> Track:
     if _same_language(source.language, market.language):
         return source.replace(language=market.language)
     from localize.translation import backend_fingerprint
 
     engine, llm_model = market.translate_engine, market.translate_model
+    examples = _examples(approved, source) if engine == "llm" else []
     key = {"track": hash_value(source.to_dict()), "target": market.language,
            "glossaries": layer_hashes, "market": market.code, "engine": engine,
            "engine_model": backend_fingerprint(engine, llm_model), "budgets": asdict(profile),
            "synopsis": hash_value(ctx.synopsis) if engine == "llm" else None,
-           "code": code_version("localize.translation", "localize.language", "localize.chinese")}
-    # The LLM's answers go to a memory beside the stage cache, window by window: an
-    # interrupted run asks again only for the lines it lacks.
-    memory = ctx.cache.root / "llm-memory.sqlite3" if engine == "llm" else False
+           "code": code_version("localize.translation", "localize.language", "localize.chinese"),
+           **({"examples": examples} if examples else {})}
+    # The engines' answers go to a memory beside the stage cache (the LLM's window by window):
+    # an interrupted run, or one after a source line was corrected, asks only for the lines it lacks.
+    memory = ctx.cache.root / ("llm-memory.sqlite3" if engine == "llm" else "memory.sqlite3")
 
     def build() -> Track:
         from localize.translation import translate
+        from localize.translation.backends import get_translator
 
+        translator = None
+        if examples:  # approved pairs of earlier episodes, shown to the llm in its prompt
+            translator = get_translator(source.language or "auto", market.language, engine, llm_model, ctx.synopsis)
+            translator.examples = examples  # type: ignore[attr-defined]
         return translate(source, market.language, source=source.language,
                          glossaries=[glossary] if glossary else (), cache=memory, market=market.code,
-                         options=market.translation_options(profile, ctx.synopsis))
+                         options=market.translation_options(profile, ctx.synopsis), translator=translator)
 
     stage = f"translate-{market.code}"
     track = _cached_track(ctx, stage, key, build)
@@ -242,6 +291,12 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
         raise untranslated_error(track.translation.usage.lines_untranslated, track.translation.budget.cues,
                                  "nothing timed, dubbed or burned; run again to ask for those lines only")
     return track
+
+
+def _examples(approved: dict[str, Any], source: Track) -> list[tuple[str, str]]:
+    from localize.translation.approved import examples
+
+    return examples(approved, [c.plain_text for c in source.cues])
 
 
 def _translation_entry(track: Track) -> TranslationResult | None:

@@ -3,7 +3,7 @@ of the audio, or the burned-in subtitles read by OCR) and the shot changes, each
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,10 @@ TRANSCRIPTION_SHARED = ("localize.vad", "localize.chinese", "localize.language")
 
 
 def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: RunOptions,
-            profiles: list[MarketProfile]) -> tuple[Track, SourceResult, dict[str, Any] | None]:
-    """The source-language track: the given subtitles, or a (cached) transcription; its result
-    (without the shots) and the transcription model that made it."""
+            profiles: list[MarketProfile], edit: Callable[[Track], Track] | None = None,
+            ) -> tuple[Track, SourceResult, dict[str, Any] | None]:
+    """The source-language track: the given subtitles, or a (cached) transcription, with ``edit``
+    (a person's corrections) applied; its result (without the shots) and the transcription model."""
     language, model, engine, glossaries = options.language, options.model, options.engine, options.glossaries
     speakers, source = options.speakers, options.source
     if subs is not None and inputs.source_subs is not None:
@@ -47,6 +48,8 @@ def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: Run
                               lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source))
     if ctx.info.fps:
         track = track.replace(fps=ctx.info.fps)
+    if edit is not None:
+        track = edit(track)
     lang = (track.language or "und").lower()
     outputs = [_write_subs(ctx, track, ctx.episode_dir / f"{ctx.episode}.{lang}.{fmt}") for fmt in ("json", "srt")]
     origin = "subtitles" if subs is not None else ("hardsub" if track.meta.get("from") == "hardsub" else "transcription")

@@ -29,9 +29,8 @@ from localize.review.match import (
                                    merge_reports,
 )
 from localize.review.rebase import rebase_edits
-from localize.review.render import rerender
 
 __all__ = ["EDIT_STATUSES", "CueChange", "CueEdit", "EditConflict", "EditLayer", "EditReport", "apply_edits",
            "delivered_edits",
            "edits_from_delivered", "edits_from_file", "edits_path", "layer_from_track", "load_edits", "merge_reports",
-           "rebase_edits", "rerender", "save_edits"]
+           "rebase_edits", "save_edits"]

@@ -21,6 +21,7 @@ from localize.errors import InputError
 from localize.fileio import sha256_file, write_text_atomic
 from localize.model import Cue, Track, format_ms, require_track
 from localize.paths import inside, safe_name
+from localize.translation.approved import Approved, ApprovedMemory
 
 EDIT_STATUSES = ("machine", "reviewed", "needs-work", "approved")
 EDITS_VERSION = 1
@@ -340,6 +341,8 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
                           [CueEdit(**c.to_dict()) for c in layer.cues])
         refresh_suspect_flags(saved)
         write_text_atomic(path, saved.to_json())
+
+    remember_layer(saved, episode_dir.parent)  # approved lines: the title's memory for later episodes
     return saved
 
 
@@ -376,3 +379,13 @@ def _apply(cue: Cue, edit: CueEdit) -> None:
         cue.speaker = edit.new_speaker
         cue.line_speakers = []
     cue.flags = list(dict.fromkeys([*cue.flags, *edit.flags]))
+
+
+def remember_layer(layer: EditLayer, title_dir: str | Path) -> int:
+    """Put the approved cues of an edit layer into the title's
+    memory; cues waiting for a person (``source changed since review``) are left out. How many."""
+    if not layer.source_language:
+        return 0
+    pairs = [Approved(c.source, c.current, layer.episode, c.id, c.updated or "") for c in layer.cues
+             if c.status == "approved" and c.source and SOURCE_CHANGED not in c.flags]
+    return ApprovedMemory(title_dir).store(layer.source_language, layer.market, pairs) if pairs else 0

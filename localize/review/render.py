@@ -1,4 +1,5 @@
-"""Re-render a market's deliverables from its edit layer."""
+"""The market's track as a reviewer left it (the review page's text track). Re-rendering the outputs
+is :func:`localize.pipeline.rerender`: the episode run again, edits and all."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,32 +8,9 @@ from typing import Any
 
 from localize.errors import InputError
 from localize.model import Track
-from localize.paths import inside, safe_name
-from localize.review.edits import EditLayer, apply_edits, delivered_subtitles, load_edits, machine_track, read_manifest
+from localize.review.edits import EditLayer, apply_edits, load_edits, machine_track, read_manifest
 
 Log = Callable[[str], None]
-
-
-def rerender(out_dir: str | Path, episode: str, market: str, log: Log | None = None) -> list[Path]:
-    """Rewrite the market's subtitle files (every format the manifest lists) from the saved edit layer.
-
-    In this version only the subtitle files are re-rendered; the dub, muxed and burned
-    videos stay as the run made them. Each file is written atomically. Returns the files
-    written, in the manifest's order.
-    """
-    say = log or (lambda _: None)
-    episode_dir = inside(out_dir, safe_name(episode, "episode"))
-    manifest = read_manifest(episode_dir)
-    layer = load_edits(episode_dir, market)
-    track = reviewed_track(episode_dir, market, manifest, layer)
-    outputs = [inside(episode_dir, o["path"]) for o in delivered_subtitles(episode_dir, market, manifest)]
-    say(f"{episode}/{market}: {sum(c.edited for c in layer.cues)} edited cues, {len(outputs)} subtitle files")
-    from localize.formats import save
-
-    for number, path in enumerate(outputs, 1):
-        save(track, path)  # atomic
-        say(f"{episode}/{market}: wrote {path.name} ({number}/{len(outputs)})")
-    return outputs
 
 
 def reviewed_track(episode_dir: Path, market: str, manifest: dict[str, Any] | None = None,

@@ -53,11 +53,14 @@ NO_STORE = {"cache-control": "no-store"}
 LOCALHOST = "127.0.0.1"
 
 
+Renderer = Callable[[Path, str, str, Callable[[str], None]], Any]  # out_dir, episode, market, log
+
+
 class Review:
     """The app's state: the output folder, the default selection and the re-render jobs."""
 
-    def __init__(self, catalog: Catalog, default: tuple[str, str] | None = None) -> None:
-        self.catalog, self.default, self.jobs = catalog, default, Jobs()
+    def __init__(self, catalog: Catalog, render: Renderer, default: tuple[str, str] | None = None) -> None:
+        self.catalog, self.render, self.default, self.jobs = catalog, render, default, Jobs()
         self._cache: dict[tuple[str, str], tuple[Any, EditLayer, Checker]] = {}
 
     def market(self, request: Request) -> Market:
@@ -183,10 +186,8 @@ async def save(request: Request) -> Response:
 async def start_rerender(request: Request) -> Response:
     review = _state(request)
     market = await run_in_threadpool(review.market, request)
-    from localize.review.render import rerender
-
     job = review.jobs.start(f"{market.episode}/{market.code}",
-                            lambda log: rerender(review.catalog.out_dir, market.episode, market.code, log))
+                            lambda log: review.render(review.catalog.out_dir, market.episode, market.code, log))
     return JSONResponse(job.to_dict(), status_code=202, headers=NO_STORE)
 
 
@@ -249,9 +250,11 @@ def _error(status: int) -> Callable[[Request, Exception], Any]:
     return handler
 
 
-def create_app(catalog: Catalog, token: str, port: int, default: tuple[str, str] | None = None) -> Guard:
-    """The review app for a catalog of runs, behind the token gate (``port`` names the token's cookie)."""
-    review = Review(catalog, default)
+def create_app(catalog: Catalog, token: str, port: int, render: Renderer,
+               default: tuple[str, str] | None = None) -> Guard:
+    """The review app for a catalog of runs, behind the token gate (``port`` names the token's cookie);
+    ``render`` re-makes an episode's outputs after a review (:func:`localize.pipeline.rerender`)."""
+    review = Review(catalog, render, default)
     where = "{episode}/{market}"
     routes = [
         Route("/", index),
@@ -301,9 +304,13 @@ def open_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(out_dir: str | Path, episode: str | None = None, market: str | None = None, port: int = 0,
-          host: str = LOCALHOST, announce: Callable[[str], None] = print) -> None:
-    """Serve the review page for ``out_dir`` until stopped; ``announce`` gets the URL with the access token."""
+def serve(out_dir: str | Path, render: Renderer, episode: str | None = None, market: str | None = None,
+          port: int = 0, host: str = LOCALHOST, announce: Callable[[str], None] = print) -> None:
+    """Serve the review page for ``out_dir`` until stopped; ``announce`` gets the URL with the access token.
+
+    ``render(out_dir, episode, market, log)`` re-makes an episode's outputs from its edits: the
+    command line passes :func:`localize.pipeline.rerender` (the pipeline sits above this package).
+    """
     import uvicorn
 
     catalog = Catalog(out_dir)
@@ -311,7 +318,7 @@ def serve(out_dir: str | Path, episode: str | None = None, market: str | None = 
     sock = open_socket(host, port)
     port = sock.getsockname()[1]
     token = new_token()
-    app = create_app(catalog, token, port, default)
+    app = create_app(catalog, token, port, render, default)
     shown = f"[{host}]" if ":" in host else host
     announce(f"http://{shown}:{port}/?token={token}")
     # no access log: the page's URL carries the token

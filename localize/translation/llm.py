@@ -68,6 +68,7 @@ class LLMTranslator:
         self.source, self.target = source, target
         self.settings = settings
         self.context = context.strip()
+        self.examples: list[tuple[str, str]] = []  # approved pairs of earlier episodes (localize.translation.approved)
         self.model_version = settings.model
         self.usage = EngineUsage()
         self._lock = threading.Lock()
@@ -266,6 +267,9 @@ class LLMTranslator:
 
     def _context(self, window: _Window, speakers: list[str]) -> list[str]:
         block = [f"Synopsis: {self.context}"] if self.context else []
+        if self.examples:
+            block.append("Approved translations from earlier episodes (use the same wording for the same lines):")
+            block += [f"{source} → {target}" for source, target in self.examples]
         if speakers:
             block.append(f"Characters: {', '.join(speakers)}")
         terms = list(dict.fromkeys(t for found in window.terms.values() for t in found))

@@ -103,6 +103,25 @@ def to_csv(suggestions: Sequence[Suggestion]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for item in suggestions:
-        writer.writerow([item.source, item.target, "", "", "", "", "", item.note()])
+        writer.writerow([item.source, item.target, *_scope(item), item.note()])
     return out.getvalue()
 
+
+def _scope(item: Suggestion) -> list[str]:
+    """language, market, case, dnt, variants of a row (a correction names its market and the wrong rendering)."""
+    if isinstance(item, EditSuggestion):
+        return [item.language, item.market, "", "", item.wrong]
+    return ["", "", "", "", ""]
+
+
+@dataclass
+class EditSuggestion(Suggestion):
+    """A rendering people corrected the same way in several places: ``wrong`` became ``target``."""
+
+    language: str = ""
+    market: str = ""
+    wrong: str = ""
+    episodes: tuple[str, ...] = ()
+
+    def note(self) -> str:
+        return (f"corrected '{self.wrong}' -> '{self.target}' {self.count}x in {', '.join(self.episodes)}; review")
