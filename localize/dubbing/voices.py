@@ -51,7 +51,7 @@ class PiperTTS:
     def __init__(self, spec: str, model: Path, config: Path) -> None:
         from piper import PiperVoice
 
-        self.spec = spec
+        self.spec, self.model = spec, model
         try:
             self._voice = PiperVoice.load(model, config)
         except Exception as error:  # onnxruntime and json errors name no file
