@@ -17,6 +17,7 @@ import json
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -109,8 +110,9 @@ def frame_times(video: Path) -> list[float]:
     with av.open(media_arg(video)) as container:
         stream = container.streams.video[0]
         start = (container.start_time or 0) / 1_000_000
+        base = stream.time_base or Fraction(1, 1000)
         stamps = sorted(p.pts for p in container.demux(stream) if p.pts is not None and p.size)
-        return [(float(pts * stream.time_base) - start) * 1000 for pts in stamps]
+        return [(float(pts * base) - start) * 1000 for pts in stamps]
 
 
 def _encode(job: BurnJob, run: Run, times: Sequence[float], folder: Path) -> Path:

@@ -127,16 +127,19 @@ def _segment_packets(path: Path, run: Run, old: Layout) -> Iterator:
 
     with av.open(media_arg(path)) as container:
         stream = container.streams.video[0]
-        if Fraction(stream.time_base) != old.time_base:
+        if stream.time_base is None or Fraction(stream.time_base) != old.time_base:
             raise Mismatch(f"segment time base {stream.time_base} is not the output's {old.time_base}")
         if bytes(stream.codec_context.extradata or b"") != old.extradata:
             raise Mismatch("the re-encoded segment's H.264 parameter sets differ from the previous output's")
-        packets = [p for p in container.demux(stream) if p.pts is not None and p.size]
-        shift = old.pts[run[0]] - min(p.pts for p in packets)
-        if sorted(p.pts + shift for p in packets) != list(old.pts[run[0]:run[1]]):
+        packets = [(p.pts, p.dts, p) for p in container.demux(stream) if p.pts is not None and p.dts is not None
+                   and p.size]
+        if not packets:
+            raise Mismatch(f"nothing was encoded for frames {run[0]}-{run[1] - 1}")
+        shift = old.pts[run[0]] - min(pts for pts, _, _ in packets)
+        if sorted(pts + shift for pts, _, _ in packets) != list(old.pts[run[0]:run[1]]):
             raise Mismatch(f"the re-encoded frames {run[0]}-{run[1] - 1} do not fall on the previous output's frames")
-        for packet in packets:
-            packet.pts, packet.dts = packet.pts + shift, packet.dts + shift
+        for pts, dts, packet in packets:
+            packet.pts, packet.dts = pts + shift, dts + shift
             yield packet
 
 
