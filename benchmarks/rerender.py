@@ -39,7 +39,7 @@ LINES = ["Lin Wan, you are finally back.", "The CEO is waiting for you upstairs.
 
 
 def episode(work: Path, minutes: float) -> tuple[Path, Track]:
-    """The 1080x1920 episode (made once per ``work`` folder) and its English track."""
+    """The 1080x1920 episode (made once per ``work`` folder) and its English track (every line different)."""
     video = work / f"episode-{minutes:g}min.mp4"
     seconds = round(minutes * 60)
     if not video.exists():
@@ -49,7 +49,7 @@ def episode(work: Path, minutes: float) -> tuple[Path, Track]:
                         "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac",
                         str(video)], check=True)
     source = load(SOURCE / "reference.srt").cues
-    cues = [Cue(cue.start + loop * 24500, cue.end + loop * 24500, LINES[n % len(LINES)])
+    cues = [Cue(cue.start + loop * 24500, cue.end + loop * 24500, f"{LINES[n % len(LINES)]} ({loop + 1})")
             for loop in range(seconds * 1000 // 24500 + 1) for n, cue in enumerate(source)]
     return video, Track([cue for cue in cues if cue.end < seconds * 1000], language="en")
 

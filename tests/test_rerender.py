@@ -85,6 +85,14 @@ def frame_md5s(path: Path) -> list[str]:
     return [line.rsplit(",", 1)[1].strip() for line in out.splitlines() if not line.startswith("#")]
 
 
+def pitch(path: Path) -> float:
+    """The strongest frequency (Hz) of the decoded audio."""
+    raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", "0:a", "-ac", "1", "-ar", "48000",
+                          "-f", "f32le", "-"], capture_output=True, check=True).stdout
+    samples = np.frombuffer(raw, dtype=np.float32)
+    return float(np.argmax(np.abs(np.fft.rfft(samples))) * 48000 / len(samples))
+
+
 def probe_facts(path: Path) -> tuple[str, str]:
     """(stream and format facts, ffprobe's error output) with every frame counted."""
     result = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
@@ -94,11 +102,14 @@ def probe_facts(path: Path) -> tuple[str, str]:
 
 
 def test_smart_burn_reencodes_only_the_gop_of_the_edited_cue(clip, tmp_path):
-    state = tmp_path / "state"
-    cold = rerender_burn(clip, track(LINES), tmp_path / "a.mp4", state, cover="none")
+    state, first_dub, new_dub = tmp_path / "state", tmp_path / "dub1.wav", tmp_path / "dub2.wav"
+    for path, frequency in ((first_dub, 500), (new_dub, 700)):
+        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", f"sine=frequency={frequency}:duration=8",
+                        "-ar", "48000", str(path)], check=True)
+    cold = rerender_burn(clip, track(LINES), tmp_path / "a.mp4", state, cover="none", audio=first_dub)
     assert cold.mode == "full" and cold.reason == "no previous output given" and cold.frames == 240
     smart = rerender_burn(clip, track(EDITED_LINES), tmp_path / "b.mp4", state, previous=tmp_path / "a.mp4",
-                          cover="none")
+                          cover="none", audio=new_dub)
     assert smart.mode == "smart" and smart.runs == [(120, 180)] and smart.reencoded == 60, smart.reason
     old, new = frame_md5s(tmp_path / "a.mp4"), frame_md5s(tmp_path / "b.mp4")
     assert len(old) == len(new) == 240
@@ -111,7 +122,9 @@ def test_smart_burn_reencodes_only_the_gop_of_the_edited_cue(clip, tmp_path):
                             capture_output=True, text=True, check=False)
     assert decode.returncode == 0 and decode.stderr == ""
     # the smart result is itself a recorded previous output: an edit back touches the same GOP only
-    back = rerender_burn(clip, track(LINES), tmp_path / "b.mp4", state, previous=tmp_path / "b.mp4", cover="none")
+    assert abs(pitch(tmp_path / "a.mp4") - 500) < 2 and abs(pitch(tmp_path / "b.mp4") - 700) < 2  # the new dub
+    back = rerender_burn(clip, track(LINES), tmp_path / "b.mp4", state, previous=tmp_path / "b.mp4", cover="none",
+                         audio=new_dub)
     assert back.mode == "smart" and back.runs == [(120, 180)]
     assert frame_md5s(tmp_path / "b.mp4")[:120] == old[:120]
 

@@ -5,5 +5,6 @@
 """
 from localize.delivery.burn import FONTS, BurnReport, burn
 from localize.delivery.cover import COVERS, Cover
+from localize.delivery.smartburn import Rerender, rerender_burn
 
-__all__ = ["COVERS", "FONTS", "BurnReport", "Cover", "burn"]
+__all__ = ["COVERS", "FONTS", "BurnReport", "Cover", "Rerender", "burn", "rerender_burn"]

@@ -71,7 +71,7 @@ def rerender_burn(video: str | Path, subs: Track | str | Path, output: str | Pat
             reason = f"the previous output could not be spliced ({error})"
     if result is None:
         report = burn(video, subs, output, cover, style, band, audio, scene=job.scene)
-        frames = layout(job.output).frames
+        frames = len(frame_times(job.output))
         result = Rerender(report, "full", reason, frames, frames, [(0, frames)])
     _save_state(state_dir, job, video_sha, options)
     return result
@@ -147,7 +147,12 @@ def _previous_state(state_dir: Path, previous: str | Path | None, video_sha: str
     path = state_dir / f"{sha256_file(previous)}.json"
     if not path.is_file():
         return None, "no render state is recorded for the previous output (made elsewhere, or changed since)"
-    state = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return None, "the render state recorded for the previous output is unreadable"
+    if not isinstance(state, dict) or not {"scene", "document"} <= state.keys():
+        return None, "the render state recorded for the previous output is incomplete"
     if state.get("version") != STATE_VERSION or state.get("encoder") != [CRF, PRESET]:
         return None, "the previous output was made by another version"
     if state.get("video") != video_sha:
