@@ -2,7 +2,7 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-EXTRAS  ?= models,dev,ray,llm-test
+EXTRAS  ?= models,dev,ray,llm-test,review
 
 .PHONY: setup system-deps demo test bench clean
 
@@ -10,7 +10,7 @@ setup: system-deps $(STAMP)
 
 system-deps:
 	@missing=""; \
-	for tool in ffmpeg:ffmpeg espeak-ng:espeak-ng chromium:chromium; do \
+	for tool in ffmpeg:ffmpeg espeak-ng:espeak-ng chromium:chromium chromedriver:chromium-driver; do \
 	  command -v $${tool%%:*} >/dev/null 2>&1 || missing="$$missing $${tool##*:}"; \
 	done; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \

@@ -70,11 +70,11 @@ def eval_rows(language: str) -> list[dict]:
     return [r for r in rows if r["reference_quality"] in ("gold", "gold-likely")]
 
 
-def timed_transcribe(media: Path, **options) -> tuple[object, float]:
-    from localize.transcription import transcribe
+def timed_transcribe(media: Path, engine: str = "faster-whisper", **options) -> tuple[object, float]:
+    from localize.transcription import TranscriptionOptions, transcribe
 
     start = time.perf_counter()
-    track = transcribe(media, **options)
+    track = transcribe(media, options=TranscriptionOptions(engine), **options)
     return track, time.perf_counter() - start
 
 

@@ -19,14 +19,15 @@ from _season import ES_419, HOUSE, NAMES, REFERENCE_ZH, isolated_argos, season  
 
 from localize.formats import load  # noqa: E402
 from localize.model import Track  # noqa: E402
-from localize.translation import translate  # noqa: E402
+from localize.translation import TranslationOptions, translate  # noqa: E402
 
 
 def measure(tracks: list[Track], target: str, glossaries: list[Path], enforce: bool) -> dict[str, float]:
     occurrences = wrong = repaired = 0
     started = time.perf_counter()
     for track in tracks:
-        report = translate(track, target, glossaries=glossaries, cache=False, enforce=enforce).translation.glossary.to_dict()
+        options = TranslationOptions(enforce=enforce)
+        report = translate(track, target, glossaries=glossaries, options=options, cache=False).translation.glossary.to_dict()
         occurrences += report["terms_checked"]
         wrong += sum(v["occurrences"] - v["present"] for v in report["violations"])
         repaired += report["repaired"]

@@ -27,7 +27,7 @@ from _table import print_table  # noqa: E402
 
 from localize.formats import load  # noqa: E402
 from localize.model import Track  # noqa: E402
-from localize.translation import install_file, translate  # noqa: E402
+from localize.translation import TranslationOptions, install_file, translate  # noqa: E402
 
 EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 GLOSSARIES = [ROOT / "glossaries" / "zh_en_microdrama.csv", ROOT / "glossaries" / "examples" / "title_names.csv"]
@@ -46,9 +46,11 @@ def row(name: str, result: Track, seconds: float) -> list[str]:
             str(glossary.lines_flagged)]
 
 
-def timed(track: Track, **options: object) -> tuple[Track, float]:
+def timed(track: Track, engine: str = "argos", model: str | None = None,
+          cache: bool | Path = False) -> tuple[Track, float]:
     started = time.perf_counter()
-    result = translate(track, "en", source="zh", glossaries=GLOSSARIES, profile=PROFILE, **options)
+    result = translate(track, "en", source="zh", glossaries=GLOSSARIES,
+                       options=TranslationOptions(engine, model, profile=PROFILE), cache=cache)
     return result, time.perf_counter() - started
 
 

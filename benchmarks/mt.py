@@ -32,7 +32,7 @@ from _table import print_table  # noqa: E402
 
 from localize.model import Cue, Track  # noqa: E402
 from localize.timing import load_profile  # noqa: E402
-from localize.translation import install_file, translate  # noqa: E402
+from localize.translation import TranslationOptions, install_file, translate  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "eval" / "parallel_zh_en" / "tatoeba_dialogue_300.jsonl"
 HOUSE = ROOT / "glossaries" / "zh_en_microdrama.csv"
@@ -55,8 +55,8 @@ def as_track(items: list[dict]) -> Track:
 
 def score(engine: str, items: list[dict], model: str | None) -> list[str]:
     started = time.perf_counter()
-    options = {"engine": engine, "model": model} if engine == "llm" else {}
-    result = translate(as_track(items), "en", source="zh", glossaries=[HOUSE], cache=False, profile=BUDGETS, **options)
+    options = TranslationOptions(engine, model if engine == "llm" else None, profile=BUDGETS)
+    result = translate(as_track(items), "en", source="zh", glossaries=[HOUSE], options=options, cache=False)
     seconds = time.perf_counter() - started
     hypotheses = [c.text.replace("\n", " ") for c in result.cues]
     width = max(len(i["en"]) for i in items)

@@ -68,7 +68,7 @@ def split(media: Path, folder: Path, parts: int, duration_ms: int) -> list[Path]
 
 
 def stage_table(manifest) -> list[tuple[str, float]]:
-    return [(name, info["seconds"]) for name, info in manifest.run["stages"].items()]
+    return [(name, info.seconds) for name, info in manifest.run.stages.items()]
 
 
 def main() -> None:
@@ -81,14 +81,14 @@ def main() -> None:
     isolate(out)
     install_argos()
     from localize.media import probe
-    from localize.pipeline import batch, run_episode
+    from localize.pipeline import RunOptions, batch, run_episode
 
     media = long_episode(out / "long_zh", args.minutes)
     duration = probe(media).duration
     single = out / "single"
     shutil.rmtree(single, ignore_errors=True)
     started = time.perf_counter()
-    manifest = run_episode(media, MARKETS, single, dub=True, language="zh")
+    manifest = run_episode(media, MARKETS, single, dub=True, options=RunOptions(language="zh"))
     total = time.perf_counter() - started
 
     print(f"\n## One {duration / 60000:.1f}-minute Mandarin episode, markets {MARKETS}, with dub "
@@ -104,10 +104,10 @@ def main() -> None:
     for jobs in (1, 2):
         target = out / f"batch-j{jobs}"
         shutil.rmtree(target, ignore_errors=True)
-        result = batch(pieces, MARKETS, target, jobs=jobs, dub=True, language="zh")
+        result = batch(pieces, MARKETS, target, jobs=jobs, dub=True, options=RunOptions(language="zh"))
         assert result.ok, result.table()
         rows.append((f"first run, {jobs} worker(s)", result.seconds))
-    rerun = batch(pieces, MARKETS, out / "batch-j2", jobs=2, dub=True, language="zh")
+    rerun = batch(pieces, MARKETS, out / "batch-j2", jobs=2, dub=True, options=RunOptions(language="zh"))
     assert rerun.ok and all(r.cached for r in rerun.results), rerun.table()
     rows.append(("re-run of the finished batch, 2 workers", rerun.seconds))
 

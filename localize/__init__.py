@@ -27,7 +27,10 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "transcribe": "localize.transcription",
+    "TranscriptionOptions": "localize.transcription",
+    "SpeakerOptions": "localize.transcription",
     "translate": "localize.translation",
+    "TranslationOptions": "localize.translation",
     "load_glossaries": "localize.translation",
     "detect_shots": "localize.timing",
     "read_shots": "localize.timing",
@@ -35,10 +38,18 @@ _LAZY = {
     "retime": "localize.timing",
     "check": "localize.timing",
     "dub": "localize.dubbing",
+    "VoiceOptions": "localize.dubbing",
+    "MixOptions": "localize.dubbing",
+    "MuxOptions": "localize.dubbing",
     "diarize": "localize.speakers",
     "burn": "localize.delivery",
     "run_episode": "localize.pipeline",
+    "RunOptions": "localize.pipeline",
     "batch": "localize.pipeline",
+    "load_edits": "localize.review",
+    "apply_edits": "localize.review",
+    "export_xliff": "localize.review.xliff",
+    "import_xliff": "localize.review.xliff_import",
 }
 
 

@@ -1,15 +1,31 @@
-"""Safe file writing: every output lands whole or not at all."""
+"""Safe file writing (every output lands whole or not at all), and facts about a file's content read once.
+
+:class:`FileMemo` remembers what was computed from a file (its SHA-256 here, its ffprobe
+result in :mod:`localize.media`, a parsed glossary, the speaker registry) for as long as
+the file is unchanged, so the stages of one episode run (and the episodes of a batch
+worker) probe, hash and parse each file once.
+"""
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import tempfile
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Callable, Generic, Hashable, Iterable, Iterator, TypeVar
 
 from localize.errors import InputError
 from localize.processes import shielded
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: a file changed less than this long ago (ns) is not remembered: a change within the same
+#: file-system clock tick would keep its size and mtime (git's "racily clean" case)
+SETTLE_NS = 1_000_000_000
 
 
 @contextlib.contextmanager
@@ -48,13 +64,69 @@ def write_text_atomic(target: str | os.PathLike[str], text: str, encoding: str =
     write_bytes_atomic(target, text.encode(encoding))
 
 
+def file_key(path: str | os.PathLike[str]) -> tuple[str, int, int, int, int] | None:
+    """(resolved path, device, inode, size, mtime_ns): what changes when the file's content does.
+
+    None when the file cannot be read or changed within the last :data:`SETTLE_NS` (then
+    nothing about it is remembered). Atomic writes (:func:`atomic_path`) give a new inode.
+    """
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    if time.time_ns() - stat.st_mtime_ns < SETTLE_NS:
+        return None
+    return str(Path(path).resolve()), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+class FileMemo(Generic[T]):
+    """``compute(path)`` remembered per file content (:func:`file_key`), the ``maxsize`` latest (LRU).
+
+    ``named``: the result names the file as the caller spelled it (error origins), so the
+    spelling is part of the key. Values are shared between callers: make them immutable,
+    or copy them before handing them out. Failures are not remembered. ``computed`` counts
+    the calls of ``compute`` (what a test counts).
+    """
+
+    def __init__(self, compute: Callable[[Path], T], maxsize: int, named: bool = False) -> None:
+        self.compute, self.maxsize, self.named = compute, maxsize, named
+        self.computed = 0
+        self._entries: OrderedDict[Hashable, T] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __call__(self, path: str | os.PathLike[str]) -> T:
+        path = Path(path)
+        identity = file_key(path)
+        key: Any = (identity, str(path) if self.named else None)
+        with self._lock:
+            if identity is not None and key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        value = self.compute(path)
+        with self._lock:
+            self.computed += 1
+            if identity is not None and file_key(path) == identity:  # unchanged while computed
+                self._entries[key] = value
+                while len(self._entries) > self.maxsize:
+                    self._entries.popitem(last=False)
+        return value
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
-    """Hex SHA-256 of a file's contents, read in 4 MiB blocks."""
+    """Hex SHA-256 of a file's contents, read in 4 MiB blocks; once per file content (:class:`FileMemo`)."""
+    return _SHA256(path)
+
+
+def _sha256(path: Path) -> str:
+    log.debug("sha256 of %s", path)
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(1 << 22):
             digest.update(block)
     return digest.hexdigest()
+
+
+_SHA256: FileMemo[str] = FileMemo(_sha256, maxsize=512)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Iterator
@@ -14,7 +15,9 @@ import numpy as np
 
 from localize import processes
 from localize.errors import InputError, LocalizeError, ModelError
+from localize.fileio import FileMemo
 
+log = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000  # what Whisper and the VAD expect
 TRUNCATION_TOLERANCE_MS = 1000  # decoded audio or video may fall this much (or 2%) short of the stated length
 
@@ -52,6 +55,7 @@ class MediaInfo:
     #: picture, and whether it is mirrored; ``width`` and ``height`` are the displayed size
     rotation: int = 0
     mirrored: bool = False
+    audio_codec: str | None = None  # of the first audio stream ("aac", "pcm_s24le"...)
 
 
 def check_input(path: str | Path) -> Path:
@@ -67,8 +71,18 @@ def check_input(path: str | Path) -> Path:
 
 
 def probe(path: str | Path) -> MediaInfo:
-    """Probe a media file; raise :class:`LocalizeError` if ffmpeg cannot read it."""
+    """Probe a media file; raise :class:`LocalizeError` if ffmpeg cannot read it.
+
+    ffprobe runs once per file content (:class:`localize.fileio.FileMemo`): every stage of
+    an episode gets the same frozen :class:`MediaInfo` (its ``path`` as that caller gave it).
+    """
     path = check_input(path)
+    info = _PROBES(path)
+    return info if info.path == path else replace(info, path=path)
+
+
+def _probe(path: Path) -> MediaInfo:
+    log.debug("ffprobe %s", path)
     cmd = [require_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", media_arg(path)]
     result = processes.run(cmd, text=True)
     if result.returncode != 0:
@@ -97,7 +111,11 @@ def probe(path: str | Path) -> MediaInfo:
         video_duration=_stream_ms(video[0]) if video else None,
         rotation=rotation,
         mirrored=mirrored,
+        audio_codec=audio[0].get("codec_name") if audio else None,
     )
+
+
+_PROBES: FileMemo[MediaInfo] = FileMemo(_probe, maxsize=64)
 
 
 def _reason(stderr: str, path: str | Path) -> str:
@@ -133,26 +151,26 @@ def _video_fps(stream: dict) -> Fraction | None:
 def frame_times(path: str | Path) -> list[int]:
     """Presentation time (ms) of every frame of the first video stream, in display order.
 
-    Read from the packets' timestamps (no decoding), so variable frame rate video
-    (phone captures, app exports, frames dropped) is timed as it plays. Empty when the
+    Read from the packets' timestamps (PyAV demuxing, no decoding), so variable frame rate
+    video (phone captures, app exports, frames dropped) is timed as it plays. Empty when the
     container has no timestamps (raw streams): callers fall back to the nominal rate.
     """
-    cmd = [
-        require_tool("ffprobe"), "-v", "error", "-select_streams", "v:0",
-        "-show_entries", "stream=time_base:packet=pts", "-of", "json", media_arg(check_input(path)),
-    ]
-    result = processes.run(cmd, text=True)
-    if result.returncode != 0:
-        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({_reason(result.stderr, path)})")
-    data = json.loads(result.stdout or "{}")
-    streams, packets = data.get("streams") or [{}], data.get("packets") or []
+    import av
+
+    path = check_input(path)
     try:
-        base = Fraction(streams[0].get("time_base") or "0")
-    except (ValueError, ZeroDivisionError):
+        with av.open(media_arg(path)) as container:
+            if not container.streams.video:
+                return []
+            stream = container.streams.video[0]
+            base = Fraction(stream.time_base or 0)
+            found = [packet.pts for packet in container.demux(stream) if packet.size or packet.pts is not None]
+    except av.FFmpegError as error:
+        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({error})") from None
+    stamps = [pts for pts in found if isinstance(pts, int)]
+    if not base or not stamps or len(stamps) < len(found):  # a packet without a timestamp: none are trusted
         return []
-    if not base or not packets or any(not isinstance(p.get("pts"), int) for p in packets):
-        return []
-    return sorted(round(p["pts"] * base * 1000) for p in packets)
+    return sorted(round(pts * base * 1000) for pts in stamps)
 
 
 def stream_audio(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import numbers
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable, Iterator
 

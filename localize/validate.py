@@ -9,7 +9,7 @@ import math
 import numbers
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, TypeVar
 
 from localize.errors import InputError
 
@@ -95,3 +95,15 @@ def as_items(value: Any, what: str, kinds: tuple[type, ...], one: bool = True) -
         if not isinstance(item, kinds) or isinstance(item, (bool, bytes)):
             raise InputError(f"{what}: each item must be {' or '.join(k.__name__ for k in kinds)}, got {shown(item)}")
     return list(value)
+
+
+Options = TypeVar("Options")
+
+
+def as_options(value: Any, kind: type[Options], what: str = "options") -> Options:
+    """An options dataclass: ``None`` is its defaults; anything but a ``kind`` is an error."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise InputError(f"{what} must be a {kind.__name__}, got {shown(value)}")
+    return value

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from localize.pipeline import find_episodes, glossary_consistency
+from localize.pipeline import Manifest, find_episodes, glossary_consistency
 from test_pipeline_support import LOCALIZE, assert_same_outputs, install_argos, isolated_env, make_episode, run_cli
 
 EPISODES = 3
@@ -125,9 +125,9 @@ def test_episode_names_stay_unique(tmp_path):
 
 
 def test_title_glossary_consistency_flags_terms_rendered_differently():
-    def manifest(name: str, target: str, misses: list[str]) -> dict:
+    def manifest(name: str, target: str, misses: list[str]) -> Manifest:
         usage = {"战神": {"target": target, "occurrences": 2, "misses": misses}}
-        return {"episode": name, "markets": {"en-US": {"glossary": {"usage": usage}}}}
+        return Manifest.from_dict({"episode": name, "markets": {"en-US": {"glossary": {"usage": usage}}}})
 
     same = glossary_consistency([manifest("ep01", "God of War", []), manifest("ep02", "God of War", [])])
     assert same["inconsistent"] == [] and same["terms"][0]["consistent"]

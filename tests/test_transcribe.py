@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.model import Word, is_cjk
-from localize.transcription import BASE_SHA256, assemble_base, resolve_model, to_script, transcribe
+from localize.transcription import (
+    BASE_SHA256, TranscriptionOptions, assemble_base, resolve_model, to_script, transcribe,
+)
 from localize.media import load_audio
 from localize.transcription.chinese import restore_terms
 from localize.transcription.core import decode_options, fill_skipped
@@ -207,8 +209,8 @@ def test_openai_whisper_matches_faster_whisper_on_converted_weights(cache):
     assert result.exit_code == 0, result.output
     checkpoint = Path(json.loads(result.output)["checkpoint"])
     assert checkpoint.is_file() and checkpoint.parent.parent == cache / "models"
-    openai = transcribe(EN / "episode.mp4", language="en", engine="openai-whisper", beam_size=1)
-    faster = transcribe(EN / "episode.mp4", language="en", beam_size=1)
+    openai = transcribe(EN / "episode.mp4", language="en", options=TranscriptionOptions("openai-whisper", beam_size=1))
+    faster = transcribe(EN / "episode.mp4", language="en", options=TranscriptionOptions(beam_size=1))
     a = [w for c in openai for w in en_words(c.text)]
     b = [w for c in faster for w in en_words(c.text)]
     assert openai.meta["engine"] == "openai-whisper" and all(c.words for c in openai)

@@ -12,7 +12,7 @@ from localize.cli import cli
 from localize.errors import LocalizeError
 from localize.formats import load
 from localize.model import Cue, Track
-from localize.translation import get_translator, installed_pairs, translate
+from localize.translation import TranslationOptions, get_translator, installed_pairs, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 ARGOS = ROOT / "fixtures" / "argos"
@@ -73,7 +73,7 @@ def test_fixture_episode_every_term_enforced(argos):
 
 
 def test_without_enforcement_the_model_gets_terms_wrong(argos):
-    raw = translate(zh_track(), "en", glossaries=[HOUSE, NAMES], cache=False, enforce=False)
+    raw = translate(zh_track(), "en", glossaries=[HOUSE, NAMES], options=TranslationOptions(enforce=False), cache=False)
     wrong = {v["term"] for v in raw.translation.glossary.to_dict()["violations"]}
     assert wrong == {"林晚", "总裁", "陆景琛", "少爷", "赘婿", "战神"}
     assert raw.cues[4].text == "He is not a son-in-law, he is the war god."

@@ -25,7 +25,7 @@ from localize.errors import ConfigError, ModelError
 from localize.formats import load, save
 from localize.model import Cue, Track
 from localize.timing import load_profile
-from localize.translation import translate
+from localize.translation import TranslationOptions, translate
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
@@ -162,9 +162,10 @@ def episode() -> Track:
     return load(EPISODE)
 
 
-def llm(track: Track, **options: Any) -> Track:
+def llm(track: Track, context: str = "", **options: Any) -> Track:
     options.setdefault("cache", False)
-    return translate(track, "en", source="zh", engine="llm", model=options.pop("model", "peer-model"), **options)
+    engine = TranslationOptions("llm", options.pop("model", "peer-model"), context)
+    return translate(track, "en", source="zh", options=engine, **options)
 
 
 # --- protocol, against the scripted peer ---------------------------------------------------
@@ -318,7 +319,7 @@ def test_config_file_is_validated_and_never_holds_the_key(env):
         llm(episode())
     config.write_text("[llm]\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="no LLM model given"):
-        translate(episode(), "en", source="zh", engine="llm", cache=False)
+        translate(episode(), "en", source="zh", options=TranslationOptions("llm"), cache=False)
 
 
 # --- the real llama-server ----------------------------------------------------------------

@@ -15,7 +15,8 @@ import click
 from localize.cli.common import LocalizeGroup
 from localize.processes import Interrupted, catch_signals
 
-COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "burn", "timing", "translate", "speakers"]
+COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "burn", "timing", "translate", "speakers",
+                   "review_io", "review"]
 
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from localize.cli.common import echo_json
+from localize.cli.common import RegistryChoice, echo_json
 
 
 @click.command("burn")
@@ -13,7 +13,7 @@ from localize.cli.common import echo_json
 @click.argument("subs", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Video to write (.mp4, .mov or .mkv); never one of the inputs.")
-@click.option("--cover", type=click.Choice(["auto", "blur", "box", "inpaint", "none"]), default="auto",
+@click.option("--cover", type=RegistryChoice("localize.delivery.cover:COVERS"), default="auto",
               show_default=True, help="How to hide burned-in source subtitles (auto: blur them if found).")
 @click.option("--style", default=None, help="ASS style overrides, e.g. 'Fontsize=72,MarginV=300' (Alignment or MarginV place the "
                    "subtitles; else they go where the covered source ones were).")

@@ -1,8 +1,9 @@
 """What every command shares: one-line errors, JSON output, progress bars."""
 from __future__ import annotations
 
+import importlib
 import json
-from typing import Any
+from typing import Any, Sequence
 
 import click
 
@@ -35,3 +36,26 @@ def echo_json(data: Any) -> None:
 
 def warn(message: str) -> None:
     click.echo(f"Warning: {message}", err=True)
+
+
+class RegistryChoice(click.Choice):
+    """A choice among the names in a registry, read when the option is shown or parsed.
+
+    ``registry`` is ``"module:NAME"``: a dict (or tuple) of names, or a function returning
+    them. Engines and formats registered after the CLI is built are choices too, and the
+    registry's module is imported only when the option is used.
+    """
+
+    def __init__(self, registry: str) -> None:
+        self._registry = registry
+        super().__init__(())
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        module, _, name = self._registry.partition(":")
+        names = getattr(importlib.import_module(module), name)
+        return tuple(names() if callable(names) else names)
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:
+        """Set by click's constructor; the registry is the list."""

@@ -65,9 +65,8 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
     localize dub episode.en.srt -o dub.m4a --video episode.mp4 --mux episode.en.mp4
     localize dub episode.en.srt -o dub.wav --video ep.mp4 --bed mne.wav --loudness -23
     """
-    from localize.dubbing import available_voices, dub
-    from localize.formats import load
-    from localize.language import detect_language
+    from localize.dubbing import MixOptions, MuxOptions, VoiceOptions, available_voices, dub, load_subtitles
+    from localize.timing import video_cuts
 
     if list_voices:
         for spec in available_voices():
@@ -76,16 +75,14 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
     if not subs or not output:
         raise click.UsageError("SUBS and -o/--output are required")
     refuse_overwrite([output, mux, report_file], [subs, video, bed, shots_file, *(parse_subtitle(s)[0] for s in extra_subtitles)])
-    track = load(subs)
-    track = track.replace(language=language or track.language or detect_language(track.text()) or "en")
-    shots = _read_shots(shots_file, video) if shots_file else []
-    subtitles = [(subs, track.language)] if mux else []
-    subtitles += [parse_subtitle(item) for item in extra_subtitles]
+    track = load_subtitles(subs, language)
+    muxing = MuxOptions(mux, [(subs, track.language or ""), *map(parse_subtitle, extra_subtitles)],
+                        original_language) if mux else None
     report = dub(
-        track, output, video=video, voice=voice, voices=parse_voices(voices_text), bed=bed, loudness=loudness,
-        true_peak=true_peak, mux=mux, subtitles=subtitles, max_speed=max_speed, comfortable_speed=comfortable_speed,
-        shots=shots, original_language=original_language, progress=LineProgress(), title=title_dir, market=market,
-        auto_voices=not single_voice,
+        track, output, video=video,
+        voice=VoiceOptions(voice, parse_voices(voices_text), not single_voice, title_dir, market),
+        mix=MixOptions(loudness, true_peak, max_speed=max_speed, comfortable_speed=comfortable_speed),
+        mux=muxing, bed=bed, shots=video_cuts(shots_file, video) if shots_file else [], progress=LineProgress(),
     )
     if report_file:
         write_text_atomic(report_file, json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -117,14 +114,6 @@ class LineProgress:
         self.bar.update(1)
         if done == total:
             self.bar.__exit__(None, None, None)
-
-
-def _read_shots(path: str, video: str | None) -> list[int]:
-    """Cut times from a cut list; frame numbers count at the video's frame rate (else 30)."""
-    from localize.media import probe
-    from localize.timing import read_shots
-
-    return read_shots(path, fps=probe(video).fps if video else None)
 
 
 COMMANDS = [dub_command]

@@ -2,10 +2,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from localize.cli.common import echo_json
+from localize.cli.common import RegistryChoice, echo_json
+
+if TYPE_CHECKING:
+    from localize.pipeline import RunOptions
 
 FILE = click.Path(dir_okay=False, path_type=Path)
 
@@ -21,8 +25,9 @@ def _chain_options(command):
         click.option("--glossary", "-g", "glossaries", multiple=True, type=FILE,
                      help="Title glossary, added to each market's layers (repeatable)."),
         click.option("--model", default=None, help="Whisper model (name or folder)."),
-        click.option("--engine", default="faster-whisper", show_default=True, help="Transcription engine."),
-        click.option("--translate-engine", type=click.Choice(["argos", "llm"]), default=None,
+        click.option("--engine", type=RegistryChoice("localize.transcription.engines:ENGINES"),
+                     default="faster-whisper", show_default=True, help="Transcription engine."),
+        click.option("--translate-engine", type=RegistryChoice("localize.translation.backends:BACKENDS"), default=None,
                      help="Translation engine for every market (default: each market's [translate] engine, else argos)."),
         click.option("--llm-model", default=None, help="Model for --translate-engine llm (endpoint: OPENAI_BASE_URL)."),
         click.option("--context", "context", type=FILE, default=None,
@@ -38,11 +43,15 @@ def _chain_options(command):
     return command
 
 
-def _stage_options(language: str, glossaries: tuple[Path, ...], model: str | None, engine: str, source: str,
-                   cache_dir: Path | None, translate_engine: str | None, llm_model: str | None,
-                   context: Path | None) -> dict:
-    return {"language": language, "glossaries": list(glossaries), "model": model, "engine": engine, "source": source,
-            "cache_dir": cache_dir, "translate_engine": translate_engine, "llm_model": llm_model, "context": context}
+def _run_options(language: str, glossaries: tuple[Path, ...], model: str | None, engine: str, source: str,
+                 cache_dir: Path | None, translate_engine: str | None, llm_model: str | None,
+                 context: Path | None, **per_episode: Any) -> RunOptions:
+    """The options ``run`` and ``batch`` share, and ``run``'s own (``shots``, ``speakers``)."""
+    from localize.pipeline import RunOptions
+
+    return RunOptions(language=language, glossaries=glossaries, model=model, engine=engine, source=source,
+                      cache_dir=cache_dir, translate_engine=translate_engine, llm_model=llm_model, context=context,
+                      **per_episode)
 
 
 @click.command("run")
@@ -70,21 +79,21 @@ def run_command(media: Path, markets: str, output_dir: Path, dub: bool, language
 
     parse_speakers(speakers)  # a bad value fails before any work
     log = (lambda message: None) if as_json else (lambda message: click.echo(message, err=True))
+    options = _run_options(language, glossaries, model, engine, source, cache_dir, translate_engine, llm_model,
+                           context, shots=shots, speakers=speakers)
     manifest = run_episode(media, markets, output_dir, dub=dub, source_subs=source_subs, episode=episode,
-                           shots=shots, log=log, speakers=speakers,
-                           **_stage_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
-                                            llm_model, context))
+                           options=options, log=log)
     write_title(output_dir)
     if as_json:
         echo_json(manifest.to_dict())
         return
     episode_dir = output_dir / manifest.episode
     for code, market in manifest.markets.items():
-        qc = len(market["qc"].get("violations", []))
-        glossary = len((market["glossary"].get("report") or {}).get("violations", []))
-        click.echo(f"{code}: {market['cues']} cues, {qc} QC violations, {glossary} glossary violations")
-        for output in market["outputs"]:
-            click.echo(f"  {episode_dir / output['path']}")
+        glossary = len(market.glossary.report.violations) if market.glossary.report else 0
+        click.echo(f"{code}: {market.cues} cues, {len(market.qc.violations)} QC violations, "
+                   f"{glossary} glossary violations")
+        for output in market.outputs:
+            click.echo(f"  {episode_dir / output.path}")
     click.echo(f"manifest: {episode_dir / 'manifest.json'}")
     click.echo(f"report:   {output_dir / 'report.html'}")
 
@@ -119,8 +128,8 @@ def batch_command(ctx: click.Context, inputs: tuple[Path, ...], markets: str, ou
                            show_pos=True) as bar:
         result = batch(episodes, markets, output_dir, jobs=jobs, executor=executor, address=address, dub=dub,
                        on_done=lambda r: bar.update(1),
-                       **_stage_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
-                                        llm_model, context))
+                       options=_run_options(language, glossaries, model, engine, source, cache_dir, translate_engine,
+                                            llm_model, context))
     if as_json:
         echo_json({"ok": result.ok, "seconds": result.seconds, "episodes": [r.__dict__ for r in result.results],
                    "title": result.title})

@@ -48,12 +48,6 @@ def shown(text: object) -> str:
     return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in HIDDEN else c for c in str(text))
 
 
-def _save_profiles(registry) -> None:
-    from localize.speakers import SPEAKERS_FILE, save_profiles
-
-    save_profiles(registry.folder / SPEAKERS_FILE, registry.profiles)
-
-
 @speakers_group.command("list")
 @click.argument("title", type=TITLE)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -98,14 +92,9 @@ def show_command(title: Path, label: str) -> None:
 @click.option("--gender", type=click.Choice(["female", "male", "other"]), default=None)
 def rename_command(title: Path, label: str, name: str, gender: str | None) -> None:
     """Give speaker LABEL a NAME (and gender) in speakers.toml."""
-    from localize.speakers import SpeakerProfile
-
     registry = _registry(title)
     label = _known(registry, label)
-    profile = registry.profiles.setdefault(label, SpeakerProfile(label))
-    profile.name = name.strip() or None
-    profile.gender = gender or profile.gender
-    _save_profiles(registry)
+    registry.name_speaker(label, name, gender)
     click.echo(shown(f"{label} = {name}"))
 
 
@@ -118,14 +107,12 @@ def voice_command(title: Path, label: str, market: str, voice: str) -> None:
     """Dub speaker LABEL with VOICE (a voice spec) in MARKET (e.g. en-US)."""
     from localize.dubbing import resolve_voice
     from localize.paths import language_tag
-    from localize.speakers import SpeakerProfile
 
     market = language_tag(market, "market")
     registry = _registry(title)
     label = _known(registry, label)
     resolve_voice(voice)  # an unknown voice fails here, not at dub time
-    registry.profiles.setdefault(label, SpeakerProfile(label)).voices[market] = voice
-    _save_profiles(registry)
+    registry.set_voice(label, market, voice)
     click.echo(shown(f"{label}: {market} = {voice}"))
 
 
@@ -135,16 +122,8 @@ def voice_command(title: Path, label: str, market: str, voice: str) -> None:
 @click.argument("target")
 def merge_command(title: Path, source: str, target: str) -> None:
     """Fold speaker SOURCE into TARGET (one character heard as two voices)."""
-    from localize.speakers import SPEAKERS_FILE
-    from localize.speakers.registry import refuse_link
-
     registry = _registry(title)
-    refuse_link(registry.path)  # both files are written: refuse before either is
-    refuse_link(registry.folder / SPEAKERS_FILE)
-    registry.merge(source, target)
-    registry.profiles.pop(source, None)
-    registry.save()
-    _save_profiles(registry)
+    registry.fold(source, target)
     click.echo(shown(f"{source} -> {registry.resolve(target)}"))
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import click
@@ -10,23 +10,11 @@ import click
 from localize.cli.common import echo_json
 from localize.errors import LocalizeError
 from localize.fileio import refuse_overwrite
-from localize.formats import load, save
-from localize.media import probe
-from localize.model import Track, frame_rate, is_cjk
-from localize.timing import (
-    DETECTORS, Profile, QCReport, check, default_profile_name, detect_shots, load_profile, read_shots, retime,
-)
+from localize.formats import save
+from localize.model import frame_rate
+from localize.timing import DETECTORS, QCReport, TimingInputs, check, retime, timing_inputs
 
 _PATH = click.Path(dir_okay=False, path_type=Path)
-
-
-@dataclass
-class Setup:
-    """What both commands resolve from their options: track (at the right fps), profile, cuts."""
-
-    track: Track
-    profile: Profile
-    shots: list[int]
 
 
 def _shot_options(command):
@@ -38,41 +26,20 @@ def _shot_options(command):
     return click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")(command)
 
 
-def _setup(subs: Path, video: Path | None, shots_file: Path | None, profile: str | None, fps: str | None, method: str) -> Setup:
+def _setup(subs: Path, video: Path | None, shots_file: Path | None, profile: str | None, fps: str | None,
+           method: str) -> TimingInputs:
     if video and shots_file:
         raise LocalizeError("give --video or --shots, not both")
-    track = load(subs)
-    info = probe(video) if video else None
-    if info is not None and not info.has_video:
-        raise LocalizeError(f"{video}: has no video stream, so no shot changes to detect")
-    rate = _fps(fps) or (info.fps if info else None) or track.fps
-    track = track.replace(fps=rate)
-    vertical = bool(info and info.width and info.height and info.height > info.width)
-    chosen = load_profile(profile or default_profile_name(_language(track), vertical))
-    if video:
-        shots = detect_shots(video, method=method)
-    elif shots_file:
-        shots = read_shots(shots_file, fps=rate)
-    else:
-        shots = []
-    return Setup(track, chosen, shots)
+    return timing_inputs(subs, video, shots_file, profile, _fps(fps), method)
 
 
-def _fps(value: str | None):
+def _fps(value: str | None) -> Fraction | None:
     if value is None:
         return None
     try:
         return frame_rate(value)
     except LocalizeError:
         raise LocalizeError(f"--fps: not a frame rate: {value!r}") from None
-
-
-def _language(track: Track) -> str | None:
-    """The track's language, else ``zh`` when most of its letters are CJK."""
-    if track.language:
-        return track.language
-    letters = [c for c in track.text() if c.isalpha()]
-    return "zh" if letters and sum(map(is_cjk, letters)) * 2 > len(letters) else None
 
 
 def _print_report(report: QCReport) -> None:

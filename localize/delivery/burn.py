@@ -11,7 +11,6 @@ match the input; the audio is the input's (copied) or a given dub.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 import tempfile
@@ -24,11 +23,10 @@ import pysubs2
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize.delivery.job import BurnJob, Scene, video_args
 from localize.delivery.job import even_filters as _even
-from localize import processes
 from localize.delivery.layout import Box, line_count, place, static_text, wrap
 from localize.errors import ConfigError, InputError
 from localize.fileio import atomic_path, refuse_overwrite
-from localize.media import MediaInfo, check_input, media_arg, probe, require_tool, run_ffmpeg
+from localize.media import MediaInfo, check_input, media_arg, probe, run_ffmpeg
 from localize.model import Cue, Track, format_ms
 from localize.validate import as_band, as_optional_text, as_path
 
@@ -113,7 +111,7 @@ def burn(
         if plan is not None and plan.mode == "inpaint":
             picture = Path(tmp) / "covered.mkv"
             inpaint_video(job.video, plan, picture)
-        _render(picture, job.audio_from or job.video, job.info, job.document, plan, Path(tmp), part, job.has_audio)
+        _render(picture, job.audio_from or job.info, job.info, job.document, plan, Path(tmp), part, job.has_audio)
     return job.report
 
 
@@ -130,7 +128,7 @@ def prepare(video: str | Path, subs: Track | str | Path, output: str | Path, cov
     if output.suffix.lower() not in (".mp4", ".mov", ".mkv"):
         raise InputError(f"{output}: the burned video must be .mp4, .mov or .mkv")
     refuse_overwrite([output], [video, None if isinstance(subs, Track) else subs, audio])
-    audio_from = _audio_input(audio)
+    dub = _audio_input(audio)
     language = _language(track)
     play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
     ass_style, placing = _style(font_for(language), style, language, play_res)
@@ -146,7 +144,7 @@ def prepare(video: str | Path, subs: Track | str | Path, output: str | Path, cov
         report.notes.append(f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
                             "(4:2:0 video needs even sizes)")
     document = _layout(track, language, ass_style, play_res, found.plan, placing, found.static, info, report)
-    return BurnJob(video, output, info, document, found, report, audio_from, info.has_audio or audio is not None)
+    return BurnJob(video, output, info, document, found, report, dub, info.has_audio or audio is not None)
 
 
 def find_scene(video: Path, info: MediaInfo, cover: str, band: tuple[float, float] | None) -> Scene:
@@ -165,14 +163,14 @@ def _track(subs: Track | str | Path) -> Track:
     return load(check_input(subs))
 
 
-def _audio_input(audio: str | Path | None) -> Path | None:
-    """The dub file, checked to hold an audio stream."""
+def _audio_input(audio: str | Path | None) -> MediaInfo | None:
+    """The dub file's probe, checked to hold an audio stream."""
     if audio is None:
         return None
-    path = check_input(audio)
-    if not probe(path).has_audio:
-        raise InputError(f"{path}: has no audio stream to use as the dub")
-    return path
+    info = probe(check_input(audio))
+    if not info.has_audio:
+        raise InputError(f"{info.path}: has no audio stream to use as the dub")
+    return info
 
 
 def _language(track: Track) -> str | None:
@@ -363,24 +361,17 @@ def _inside(box: Box, cover: tuple[int, int, int, int]) -> bool:
     return width * height >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
 
 
-def _render(picture: Path, audio_from: Path, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None,
+def _render(picture: Path, audio_from: MediaInfo, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None,
             tmp: Path, target: Path, has_audio: bool) -> None:
     inputs, outputs = video_args(picture, info, document, plan, tmp)
-    args = [*inputs, "-i", media_arg(audio_from), *outputs, "-movflags", "+faststart"]
+    args = [*inputs, "-i", media_arg(audio_from.path), *outputs, "-movflags", "+faststart"]
     if has_audio:
         args += audio_args(audio_from, "1:a:0", info, target)
     run_ffmpeg([*args, media_arg(target)], "burning subtitles")
 
 
-def audio_args(audio_from: Path, stream: str, info: MediaInfo, target: Path) -> list[str]:
+def audio_args(audio_from: MediaInfo, stream: str, info: MediaInfo, target: Path) -> list[str]:
     """Output options for the burned file's audio: ``stream`` copied (AAC, MP3) or encoded, cut to the video."""
-    copy = _audio_codec(audio_from) in ("aac", "mp3") and target.suffix.lower() != ".mkv"
+    copy = audio_from.audio_codec in ("aac", "mp3") and target.suffix.lower() != ".mkv"
     return ["-map", stream, *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
             "-t", f"{info.duration / 1000:.3f}"]
-
-
-def _audio_codec(path: Path) -> str | None:
-    result = processes.run([require_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries",
-                            "stream=codec_name", "-of", "json", media_arg(path)], text=True)
-    streams = json.loads(result.stdout or "{}").get("streams") or [{}]
-    return streams[0].get("codec_name")

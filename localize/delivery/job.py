@@ -37,7 +37,7 @@ class BurnJob:
     document: pysubs2.SSAFile
     scene: Scene
     report: BurnReport
-    audio_from: Path | None
+    audio_from: MediaInfo | None  # the dub, probed
     has_audio: bool
 
 

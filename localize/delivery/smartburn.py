@@ -131,8 +131,8 @@ def _audio(job: BurnJob, folder: Path) -> Path | None:
     """The burned file's audio as :func:`burn` makes it (from the dub, else the video), in its own file."""
     if not job.has_audio:
         return None
-    source, target = job.audio_from or job.video, folder / "audio.m4a"
-    run_ffmpeg(["-i", media_arg(source), *audio_args(source, "0:a:0", job.info, job.output), "-vn",
+    source, target = job.audio_from or job.info, folder / "audio.m4a"
+    run_ffmpeg(["-i", media_arg(source.path), *audio_args(source, "0:a:0", job.info, job.output), "-vn",
                 media_arg(target)], "taking the audio")
     return target
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -95,7 +96,7 @@ def plan(natural: int, slot: Slot, comfortable: float = 1.15, max_speed: float =
         return fit(comfortable, borrowed=min(slot.borrowable, round(natural / comfortable) - window))
     if natural <= room * max_speed:
         return fit(natural / room, borrowed=slot.borrowable)
-    return fit(max_speed, borrowed=slot.borrowable, overflow=round(natural / max_speed) - room)
+    return fit(max_speed, borrowed=slot.borrowable, overflow=math.ceil(natural / max_speed) - room)  # >= 1 here
 
 
 def trim_silence(audio: np.ndarray, sample_rate: int, floor_db: float = SILENCE_DB) -> np.ndarray:

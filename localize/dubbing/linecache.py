@@ -3,8 +3,9 @@
 Two kinds of entry, each one float32 WAV (the samples exactly as computed), written atomically
 and named by a SHA-256 key:
 
-- a synthesized line: key of its text, the voice's fingerprint (spec plus what the voice is made
-  of: the espeak-ng version, the Piper model file's hash and piper's version) and the mix rate;
+- a synthesized line: key of its text, the voice's fingerprint (its spec and
+  :func:`~localize.dubbing.voices.voice_fingerprint`: backend, package version, the Piper
+  model file's hash or espeak-ng's version) and the mix rate;
 - a fitted line: key of the synthesized line and the speed it is stretched to (with the
   stretcher's name); lines played as is (speed 1.0) need none.
 
@@ -14,9 +15,7 @@ content-addressed) and may be deleted at any time.
 """
 from __future__ import annotations
 
-import functools
 import hashlib
-import importlib.metadata
 import json
 from pathlib import Path
 from typing import Callable
@@ -24,10 +23,8 @@ from typing import Callable
 import numpy as np
 import soundfile
 
-from localize import processes
-from localize.dubbing import voices
-from localize.dubbing.voices import EspeakTTS, PiperTTS, Voice
-from localize.fileio import atomic_path, sha256_file
+from localize.dubbing.voices import Voice, voice_fingerprint
+from localize.fileio import atomic_path
 
 CACHE_VERSION = 1
 
@@ -92,30 +89,9 @@ class LineCache:
             soundfile.write(tmp, audio, self.sample_rate, subtype="FLOAT", format="WAV")
 
 
-def fingerprint(voice: Voice) -> dict[str, str]:
-    """What a voice's samples depend on besides the text."""
-    if isinstance(voice, EspeakTTS):
-        return {"spec": voice.spec, "voice": voice.voice, "espeak": _espeak_version()}
-    if isinstance(voice, PiperTTS):
-        return {"spec": voice.spec, "model": _file_hash(str(voice.model)), "piper": _version("piper-tts")}
-    return {"spec": voice.spec, "backend": type(voice).__name__}
-
-
-@functools.lru_cache(maxsize=1)
-def _espeak_version() -> str:
-    return processes.run([voices._espeak(), "--version"], text=True).stdout.strip()
-
-
-@functools.lru_cache(maxsize=8)
-def _file_hash(path: str) -> str:
-    return sha256_file(path)
-
-
-def _version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "unknown"
+def fingerprint(voice: Voice) -> dict[str, object]:
+    """What a voice's samples depend on besides the text: its spec, backend, package version and model."""
+    return {"spec": voice.spec, **voice_fingerprint(voice.spec)}
 
 
 def _key(data: dict[str, object]) -> str:

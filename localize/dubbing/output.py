@@ -1,7 +1,6 @@
 """Write the dub: WAV, FLAC or AAC by extension, or a muxed MP4/MKV with language-tagged streams."""
 from __future__ import annotations
 
-import json
 import tempfile
 from pathlib import Path
 from typing import Sequence
@@ -9,9 +8,8 @@ from typing import Sequence
 import numpy as np
 import soundfile
 
-from localize import processes
 from localize.errors import LocalizeError
-from localize.media import media_arg, require_tool, run_ffmpeg
+from localize.media import media_arg, probe, run_ffmpeg
 
 AUDIO_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".m4a": "AAC"}
 LOSSY = {".m4a"}
@@ -77,7 +75,8 @@ def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, or
     """
     final = final or output
     container = final.suffix.lower()
-    has_original, original_codec = _first_audio_codec(video)
+    original = probe(video)
+    has_original, original_codec = original.has_audio, original.audio_codec
     inputs = ["-i", media_arg(video), "-i", media_arg(dub_audio)]
     maps = ["-map", "0:v:0", "-map", "1:a:0"] + (["-map", "0:a:0"] if has_original else [])
     codecs = ["-c:v", "copy", "-c:a:0", "copy" if dub_audio.suffix.lower() == ".m4a" else "aac", "-b:a:0", AAC_BITRATE]
@@ -109,10 +108,3 @@ def _subtitle_codec(path: Path, container: str) -> str:
         return "mov_text"
     return "ass" if path.suffix.lower() in {".ass", ".ssa"} else "srt"
 
-
-def _first_audio_codec(path: Path) -> tuple[bool, str | None]:
-    cmd = [require_tool("ffprobe"), "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name",
-           "-of", "json", media_arg(path)]
-    result = processes.run(cmd, text=True)
-    streams = json.loads(result.stdout or "{}").get("streams", [])
-    return bool(streams), (streams[0].get("codec_name") if streams else None)

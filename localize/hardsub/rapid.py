@@ -8,11 +8,14 @@ from __future__ import annotations
 import numpy as np
 
 from localize.errors import ModelError
-from localize.hardsub.ocr import ENGINES
+from localize.fingerprint import Fingerprinted
+from localize.hardsub.ocr import register_ocr
 
 
-class RapidOcr:
+@register_ocr
+class RapidOcr(Fingerprinted):
     name = "rapidocr"
+    package = "rapidocr"
 
     def __init__(self) -> None:
         try:
@@ -35,5 +38,3 @@ class RapidOcr:
             return "", 0.0
         return "".join(texts).strip(), float(min(scores))
 
-
-ENGINES["rapidocr"] = RapidOcr

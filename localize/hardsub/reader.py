@@ -22,7 +22,7 @@ from localize.errors import InputError
 from localize.hardsub.band import Band, TooFewSamples, band_from_fractions, find_band, with_static
 from localize.hardsub.changes import Event, find_events
 from localize.hardsub.frames import frames, video_size
-from localize.hardsub.ocr import OcrEngine, load_ocr
+from localize.hardsub.ocr import DEFAULT_OCR, OcrEngine, load_ocr
 from localize.media import TruncatedMedia, check_input, probe
 from localize.model import DEFAULT_FPS, Cue, Track, is_cjk
 from localize.text import edit_distance
@@ -68,7 +68,7 @@ def read_hardsubs(
     band: tuple[float, float] | None = None,
     language: str = "auto",
     script: str = "simplified",
-    engine: str = "rapidocr",
+    engine: str = DEFAULT_OCR,
     min_confidence: float = MIN_CONFIDENCE,
 ) -> Track:
     """The burned-in subtitles of ``video`` as cues.

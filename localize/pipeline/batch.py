@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Sequence
 from localize.errors import LocalizeError
 from localize.validate import PATH_TYPES, as_items, as_path
 from localize.pipeline.cache import process_alive
+from localize.pipeline.keys import RunOptions, _checked
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
 from localize.processes import STOP_SIGNALS, catch_signals, check_interrupted
 
@@ -155,18 +156,19 @@ def batch(
     dub: bool = False,
     sidecar_subs: bool = False,
     on_done: Callable[[EpisodeResult], None] | None = None,
-    **options: Any,
+    options: RunOptions | None = None,
 ) -> BatchResult:
     """Run every episode for every market; never stop at a broken one.
 
     ``executor`` is "local" (a pool of ``jobs`` processes) or "ray" (Ray tasks on a local
-    instance with ``jobs`` CPUs, or the cluster at ``address``). ``options`` go to
-    :func:`run_episode` (``language``, ``glossaries``, ``model``...). ``on_done`` is called
-    as each episode finishes (for progress bars).
+    instance with ``jobs`` CPUs, or the cluster at ``address``). ``options`` (a
+    :class:`RunOptions`: language, glossaries, models...) go to :func:`run_episode` for
+    every episode. ``on_done`` is called as each episode finishes (for progress bars).
     """
     started = time.perf_counter()
     inputs, output_dir = as_items(inputs, "inputs", (*PATH_TYPES, Episode)), as_path(output_dir, "output_dir")
     check_executor(executor, address)
+    options = _checked(options)
     runner = {"local": _run_local, "ray": _run_ray}[executor]
     profiles = load_markets(markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False))
     if all(isinstance(e, Episode) for e in inputs):
@@ -196,7 +198,7 @@ def check_executor(executor: str, address: str | None) -> None:
         _check_reachable(address)
 
 
-def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> EpisodeResult:
+def run_one(task: tuple[Episode, list[str], str, bool, RunOptions | None]) -> EpisodeResult:
     """Run one episode in a worker; any failure becomes a result, never an exception."""
     from localize.pipeline.run import run_episode
 
@@ -205,7 +207,7 @@ def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> Episo
     started = time.perf_counter()
     try:
         manifest = run_episode(episode.media, markets, output_dir, dub=dub, source_subs=episode.source_subs,
-                               episode=episode.name, **options)
+                               episode=episode.name, options=options)
     except LocalizeError as error:
         from localize.translation.llm_endpoint import EndpointError
 
@@ -215,7 +217,7 @@ def run_one(task: tuple[Episode, list[str], str, bool, dict[str, Any]]) -> Episo
         where = traceback.extract_tb(error.__traceback__)[-1]
         message = f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})"
         return EpisodeResult(episode.name, False, _since(started), " ".join(message.split()))
-    cached = manifest.run.get("up_to_date") or all(s["cached"] for s in manifest.run["stages"].values())
+    cached = manifest.run.up_to_date or all(s.cached for s in manifest.run.stages.values())
     return EpisodeResult(episode.name, True, _since(started), cached=cached, markets=list(manifest.markets))
 
 

@@ -11,10 +11,14 @@ import math
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from localize.errors import ConfigError, LocalizeError
 from localize.paths import language_tag
+
+if TYPE_CHECKING:
+    from localize.dubbing import MixOptions, VoiceOptions
+    from localize.translation import TranslationOptions
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,10 +41,43 @@ def _is_str_map(value: Any) -> bool:
     return isinstance(value, dict) and all(_is_str(k) and _is_str(v) for k, v in value.items())
 
 
-def _is_cover(value: Any) -> bool:
+def _is_voice(value: Any) -> bool:
+    """A voice spec whose prefix names a registered text-to-speech backend."""
+    return _is_str(value) and value.partition(":")[0] in _voice_backends() and bool(value.partition(":")[2])
+
+
+def _is_voice_map(value: Any) -> bool:
+    return _is_str_map(value) and all(_is_voice(v) for v in value.values())
+
+
+def _voice_backends() -> list[str]:
+    from localize.dubbing.voices import BACKENDS
+
+    return list(BACKENDS)
+
+
+def _covers() -> tuple[str, ...]:
     from localize.delivery.cover import COVERS
 
-    return isinstance(value, str) and value in COVERS
+    return COVERS
+
+
+def subtitle_formats() -> list[str]:
+    """The registered subtitle formats (:mod:`localize.formats`): what ``formats`` may name."""
+    from localize.formats import FORMATS
+
+    return list(FORMATS)
+
+
+def translate_engines() -> list[str]:
+    """The registered translation engines (:mod:`localize.translation.backends`)."""
+    from localize.translation.backends import BACKENDS
+
+    return list(BACKENDS)
+
+
+def _one_of(names: Callable[[], Sequence[str]]) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, str) and value in names()
 
 
 def _number(low: float, high: float) -> Callable[[Any], bool]:
@@ -51,8 +88,6 @@ def _number(low: float, high: float) -> Callable[[Any], bool]:
 
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "data" / "markets"
-SUBTITLE_FORMATS = ("srt", "vtt", "ttml", "ass", "json")
-TRANSLATE_ENGINES = ("argos", "llm")
 
 
 @dataclass(frozen=True)
@@ -85,6 +120,24 @@ class MarketProfile:
         data = asdict(self)
         data.pop("path")
         return data
+
+    def voice_options(self, title: str | Path | None = None) -> VoiceOptions:
+        """The dub's voices for this market; ``title``: the title folder (speaker registry, speakers.toml)."""
+        from localize.dubbing import VoiceOptions
+
+        return VoiceOptions(self.voice, dict(self.voices), title=title, market=self.code)
+
+    def mix_options(self) -> MixOptions:
+        """The dub's loudness, true-peak ceiling and speed cap for this market."""
+        from localize.dubbing import MixOptions
+
+        return MixOptions(self.loudness, self.true_peak, max_speed=self.max_speed)
+
+    def translation_options(self, profile: str | Path | None = None, context: str = "") -> TranslationOptions:
+        """This market's translation engine and model; ``profile`` sets the character budgets."""
+        from localize.translation import TranslationOptions
+
+        return TranslationOptions(self.translate_engine, self.translate_model, context, profile)
 
 
 def builtin_codes() -> list[str]:
@@ -127,24 +180,26 @@ def _parse(path: Path) -> MarketProfile:
     return _build(data, path)
 
 
-#: section -> key -> (type check, what the message says it must be); ``required`` keys below
-SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str]]] = {
+#: section -> key -> (type check, what the message says it must be); ``required`` keys below. Lists
+#: that come from a registry are read when checked, so an engine or format registered later counts.
+SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str | Callable[[], str]]]] = {
     "market": {"code": (_is_str, "a language tag such as es-419"), "name": (_is_str, "a string"),
                "language": (_is_str, "a language tag such as es"), "script": (_is_str, "a script code such as Latn")},
     "subtitles": {"profile": (_is_str, "a profile name or .toml path"),
                   "fallback_profile": (_is_str, "a profile name or .toml path"),
-                  "formats": (_is_str_list, f"a list of formats ({', '.join(SUBTITLE_FORMATS)})")},
+                  "formats": (_is_str_list, lambda: f"a list of formats ({', '.join(subtitle_formats())})")},
     "glossary": {"layers": (_is_str_list, "a list of glossary paths")},
-    "dub": {"voice": (_is_str, "a voice spec such as espeak:es"), "voices": (_is_str_map, "a table of speaker = voice"),
+    "dub": {"voice": (_is_voice, lambda: f"a voice spec such as espeak:es (backends: {', '.join(_voice_backends())})"),
+            "voices": (_is_voice_map, lambda: f"a table of speaker = voice (backends: {', '.join(_voice_backends())})"),
             "loudness": (_number(-70, -5), "a number of LUFS from -70 to -5"),
             "true_peak": (_number(-20, 0), "a number of dBTP from -20 to 0"),
             "max_speed": (_number(1, 4), "a number from 1 to 4")},
-    "translate": {"engine": (lambda v: v in TRANSLATE_ENGINES, f"one of {', '.join(TRANSLATE_ENGINES)}"),
+    "translate": {"engine": (_one_of(translate_engines), lambda: f"one of {', '.join(translate_engines())}"),
                   "model": (_is_str, "a model name")},
     "mux": {"enabled": (_is_bool, "true or false"),
-            "subtitles": (_is_str_list, f"a list of formats ({', '.join(SUBTITLE_FORMATS)})")},
+            "subtitles": (_is_str_list, lambda: f"a list of formats ({', '.join(subtitle_formats())})")},
     "burn": {"enabled": (_is_bool, "true or false"),
-             "cover": (_is_cover, "one of auto, blur, box, inpaint, none"),
+             "cover": (_one_of(_covers), lambda: f"one of {', '.join(_covers())}"),
              "style": (_is_str, "a string of ASS style overrides such as \"Fontsize=72,MarginV=300\"")},
 }
 REQUIRED = (("market", "code"), ("market", "language"))
@@ -162,7 +217,8 @@ def _check_schema(data: dict[str, Any], path: Path) -> None:
                 raise ConfigError(f"{path}: unknown key '{key}' in [{section}] (known: {', '.join(SCHEMA[section])})")
             check, expected = SCHEMA[section][key]
             if not check(value):
-                raise ConfigError(f"{path}: [{section}] {key} must be {expected}, got {value!r}")
+                wanted = expected() if callable(expected) else expected
+                raise ConfigError(f"{path}: [{section}] {key} must be {wanted}, got {value!r}")
     for section, key in REQUIRED:
         if key not in data.get(section, {}):
             raise ConfigError(f"{path}: [{section}] {key} is required")
@@ -173,10 +229,11 @@ def _check_schema(data: dict[str, Any], path: Path) -> None:
             raise ConfigError(f"{path}: [market] {key} must be a language tag such as es-419, got {data['market'][key]!r}") from None
     if "model" in data.get("translate", {}) and data["translate"].get("engine") != "llm":
         raise ConfigError(f'{path}: [translate] model is for engine = "llm"')
-    for key in ("formats",):
-        unknown = [f for f in data.get("subtitles", {}).get(key, []) if f not in SUBTITLE_FORMATS]
+    for section, key in (("subtitles", "formats"), ("mux", "subtitles")):
+        unknown = [f for f in data.get(section, {}).get(key, []) if f not in subtitle_formats()]
         if unknown:
-            raise ConfigError(f"{path}: [subtitles] formats: unknown format {unknown[0]!r}; use {', '.join(SUBTITLE_FORMATS)}")
+            known = ", ".join(subtitle_formats())
+            raise ConfigError(f"{path}: [{section}] {key}: unknown format {unknown[0]!r}; use {known}")
 
 
 def _build(data: dict[str, Any], path: Path) -> MarketProfile:

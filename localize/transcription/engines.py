@@ -2,7 +2,9 @@
 
 Each engine takes 16 kHz mono float32 audio and returns :class:`~localize.model.Word`
 objects with times in ms relative to the start of that audio. Add a backend by writing a
-class with the :class:`Engine` methods and registering it in :data:`ENGINES`.
+class with the :class:`Engine` methods, ``name`` and ``package`` (for its fingerprint, see
+:mod:`localize.fingerprint`) and passing it to :func:`register_engine`: the CLI's ``--engine``
+choices and the pipeline's cache keys follow.
 """
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Protocol
+from typing import Iterable, Protocol
 
 import numpy as np
 
 from localize.errors import InputError, LocalizeError, ModelError
+from localize.fingerprint import Fingerprint, Fingerprinted, HasFingerprint
 from localize.media import SAMPLE_RATE
 from localize.model import Word, is_cjk
 from localize.paths import cache_dir
@@ -89,13 +92,14 @@ def _continues(previous: str, piece: str) -> bool:
     return previous[-1].isalnum() and not is_cjk(previous[-1]) and not is_cjk(piece[0])
 
 
-class FasterWhisperEngine:
+class FasterWhisperEngine(Fingerprinted):
     """faster-whisper (CTranslate2): float32 on CPU, float16 on CUDA.
 
     float32, not int8: int8 cost 2-5 CER points on noisy Mandarin (benchmarks/asr.py).
     """
 
     name = "faster-whisper"
+    package = "faster-whisper"
 
     def __init__(self, model: ResolvedModel, compute_type: str | None = None) -> None:
         """``compute_type``: CTranslate2's (default float32 on CPU, float16 on CUDA)."""
@@ -144,7 +148,7 @@ class FasterWhisperEngine:
         return _words((w.start, w.end, w.word, w.probability) for s in segments for w in s.words or [])
 
 
-class OpenAIWhisperEngine:
+class OpenAIWhisperEngine(Fingerprinted):
     """openai-whisper (PyTorch): fp32 on CPU, fp16 on CUDA.
 
     It has no voice-activity filter of its own, so with ``vad`` on the audio is cut to
@@ -152,6 +156,7 @@ class OpenAIWhisperEngine:
     """
 
     name = "openai-whisper"
+    package = "openai-whisper"
 
     def __init__(self, model: ResolvedModel) -> None:
         try:
@@ -261,16 +266,41 @@ def _load_error(model: ResolvedModel, error: Exception) -> LocalizeError:
     return ModelError(f"{model.path}: cannot load Whisper model ({first})")
 
 
-ENGINES: dict[str, Callable[[ResolvedModel], Engine]] = {
-    FasterWhisperEngine.name: FasterWhisperEngine,
-    OpenAIWhisperEngine.name: OpenAIWhisperEngine,
-}
+class EngineFactory(HasFingerprint, Protocol):
+    """An engine class: ``name``, ``fingerprint(model)``, and called with the resolved model."""
+
+    name: str
+
+    def __call__(self, model: ResolvedModel) -> Engine: ...
+
+
+ENGINES: dict[str, EngineFactory] = {}
+
+
+def register_engine(factory: EngineFactory) -> EngineFactory:
+    """Add an engine under its ``name`` (usable as a class decorator)."""
+    ENGINES[factory.name] = factory
+    return factory
+
+
+register_engine(FasterWhisperEngine)
+register_engine(OpenAIWhisperEngine)
+
+
+def _known(engine: str) -> EngineFactory:
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    return ENGINES[engine]
+
+
+def engine_fingerprint(engine: str, model: str | Path | None = None) -> Fingerprint:
+    """What identifies ``engine``'s results with ``model`` (a name or path, None for the default)."""
+    return _known(engine).fingerprint(None if model is None else str(model))
 
 
 def load_engine(engine: str = "faster-whisper", model: str | Path | None = None) -> Engine:
     """A loaded engine; the same engine and weights are loaded once per process."""
-    if engine not in ENGINES:
-        raise InputError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    _known(engine)
     return _load(engine, resolve_model(model, engine))
 
 

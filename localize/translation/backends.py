@@ -4,15 +4,20 @@ The Argos backend runs the package's CTranslate2 model and SentencePiece tokeniz
 directly on sentences split by :func:`localize.translation.sentences.split_sentences`, so
 Argos's own sentence splitter (which downloads a MiniSBD model on first use) never runs.
 The model loads on the first call that needs it: a fully cached run never loads it.
+
+Add an engine with :func:`register_backend` and a :class:`~localize.fingerprint.Factory`
+(name, factory, package, model identity): the CLI's ``--engine`` choices, the market
+schema's ``[translate] engine`` and the pipeline's cache keys follow.
 """
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Protocol, Sequence, runtime_checkable
+from typing import Any, Protocol, Sequence
 
 from localize.errors import InputError, LocalizeError
+from localize.fingerprint import Factory, Fingerprint
 from localize.translation.languages import base_language, is_unspaced
-from localize.translation.packages import InstalledPackage, find_package
+from localize.translation.packages import InstalledPackage, find_package, installed_models
 from localize.translation.sentences import split_sentences
 
 PIVOT = "en"
@@ -29,12 +34,10 @@ class Translator(Protocol):
     def translate(self, texts: Sequence[str]) -> list[str]: ...
 
 
-@runtime_checkable
-class LineTranslator(Translator, Protocol):
-    """A translator that takes timed cues whole (one line per cue, with context and budgets)."""
+class TranslatorFactory(Protocol):
+    """A registered engine: the translator for a language pair (ISO 639-1 codes)."""
 
-    def translate_lines(self, lines: list[Any], glossary: Any, memory: Any = None,
-                        glossary_digest: str = "") -> list[Any]: ...
+    def __call__(self, source: str, target: str, model: str | None = None, context: str = "") -> Translator: ...
 
 
 class ArgosTranslator:
@@ -130,7 +133,28 @@ def llm_translator(source: str, target: str, model: str | None = None, context: 
 
 
 #: Engine name -> factory ``(source, target, model=None, context="") -> Translator``.
-BACKENDS: dict[str, Callable[..., Translator]] = {"argos": argos_translator, "llm": llm_translator}
+BACKENDS: dict[str, Factory[Translator]] = {}
+
+
+def register_backend(factory: Factory[Translator]) -> Factory[Translator]:
+    """Add a translation engine under its ``name``."""
+    BACKENDS[factory.name] = factory
+    return factory
+
+
+register_backend(Factory("argos", argos_translator, "ctranslate2", lambda _model: installed_models()))
+register_backend(Factory("llm", llm_translator))
+
+
+def _known(engine: str) -> Factory[Translator]:
+    if engine not in BACKENDS:
+        raise InputError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
+    return BACKENDS[engine]
+
+
+def backend_fingerprint(engine: str, model: str | None = None) -> Fingerprint:
+    """What identifies ``engine``'s translations with ``model`` (argos: every installed model's hash)."""
+    return _known(engine).fingerprint(model)
 
 
 def get_translator(source: str, target: str, engine: str = "argos", model: str | None = None,
@@ -141,6 +165,4 @@ def get_translator(source: str, target: str, engine: str = "argos", model: str |
     source, target = base_language(source), base_language(target)
     if source == target:
         raise InputError(f"source and target language are both {source!r}")
-    if engine not in BACKENDS:
-        raise InputError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
-    return BACKENDS[engine](source, target, model=model, context=context)
+    return _known(engine)(source, target, model=model, context=context)

@@ -13,11 +13,14 @@ from localize.model import (
     BudgetReport, Cue, EngineUsage, GlossaryReport, GlossaryViolation, Track, TranslationInfo, require_track,
 )
 from localize.timing.profiles import Profile, default_profile_name, load_profile
-from localize.translation.backends import LineTranslator, Translator, get_translator
+from localize.validate import as_options
+from localize.translation.backends import Translator, get_translator
 from localize.translation.enforce import Protected, Violation, protect, repair, restore, verify
 from localize.translation.glossary import Glossary, load_glossaries, with_variants
 from localize.translation.languages import base_language, is_unspaced
+from localize.translation.lines import Line, LineTranslator
 from localize.translation.memory import CachedTranslator, TranslationMemory
+from localize.translation.options import TranslationOptions
 from localize.translation.sentences import Sentence, group_sentences, spread
 
 FLAG = "glossary"
@@ -41,29 +44,26 @@ def translate(
     target: str,
     source: str | None = None,
     glossaries: Sequence[str | Path | Glossary] = (),
+    market: str | None = None,
+    options: TranslationOptions | None = None,
+    *,
     cache: bool | str | Path = True,
     strict: bool = False,
-    market: str | None = None,
-    engine: str = "argos",
-    enforce: bool = True,
     translator: Translator | None = None,
-    model: str | None = None,
-    context: str = "",
-    profile: str | Path | Profile | None = None,
 ) -> Track:
     """Translate ``track`` into ``target`` (an ISO 639-1 code or a tag such as ``es-419``).
 
-    Each cue keeps its original text in ``.source``. With ``engine="argos"`` sentences
-    spread over several cues are translated whole and spread back by time; with
-    ``engine="llm"`` (``model``, and ``context``: a synopsis) every cue gets one line,
-    asked in windows with a character budget from the timing ``profile`` (default: the
-    target language's). Glossary terms are enforced, verified and repaired; what stays
-    wrong is flagged on the cue and listed in ``result.translation.glossary``; with
-    ``strict`` that raises :class:`LocalizeError`, as do lines the LLM left untranslated.
-    ``cache`` is True (default memory), False, or a path to a memory file.
-    ``enforce=False`` translates without protection or repair but still verifies (for
-    measurement).
+    Each cue keeps its original text in ``.source``. ``options`` picks the engine
+    (:class:`TranslationOptions`, default Argos): with ``argos`` sentences spread over
+    several cues are translated whole and spread back by time; with ``llm`` every cue gets
+    one line, asked in windows with a character budget from the timing profile. Glossary
+    terms (``glossaries``, with the rows for ``market``) are enforced, verified and
+    repaired; what stays wrong is flagged on the cue and listed in
+    ``result.translation.glossary``; with ``strict`` that raises :class:`LocalizeError`, as
+    do lines the LLM left untranslated. ``cache`` is True (default memory), False, or a
+    path to a memory file. ``translator``: an engine object to use instead of ``options.engine``.
     """
+    options = as_options(options, TranslationOptions)
     if not require_track(track).cues or not any(c.plain_text.strip() for c in track.cues):
         raise InputError("nothing to translate: the subtitle track has no text")
     target_language = base_language(target)
@@ -74,19 +74,21 @@ def translate(
     # (localize.speakers.context); the general rows are enforced on every line
     terms = load_glossaries(glossaries, market).for_target(target_language, market)
     glossary = terms.for_line(None, None)
-    timing = load_profile(profile or default_profile_name(target_language))
-    translator = translator or get_translator(source_language, target_language, engine, model, context)
+    timing = load_profile(options.profile or default_profile_name(target_language))
+    translator = translator or get_translator(source_language, target_language, options.engine, options.model,
+                                             options.context)
     digest = terms.digest()
     memory = TranslationMemory(None if cache is True else cache) if cache else None
     over_before: int | None = None
     try:
         if isinstance(translator, LineTranslator):
-            result, report, over_before = _translate_lines(track, translator, terms, timing, memory, digest, enforce)
+            result, report, over_before = _translate_lines(track, translator, terms, timing, memory, digest,
+                                                           options.enforce)
             result.language = target
         else:
             cached = CachedTranslator(translator, memory, digest) if memory is not None else translator
             sentences = group_sentences(track.cues)
-            outcomes = _translate_sentences(sentences, glossary, cached, unspaced, enforce)
+            outcomes = _translate_sentences(sentences, glossary, cached, unspaced, options.enforce)
             result = _apply(track, sentences, outcomes, glossary, unspaced, target)
             report = _report(sentences, outcomes, glossary)
     finally:
@@ -116,7 +118,6 @@ def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossar
     per-character terms of address: each line is held to the rows for its speaker and
     likely addressee (:func:`localize.speakers.context.line_context`)."""
     from localize.speakers.context import line_context
-    from localize.translation.llm import Line
 
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
     lines = [Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration), who.addressee)

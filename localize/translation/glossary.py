@@ -16,6 +16,7 @@ import functools
 import hashlib
 import io
 import json
+import logging
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field, replace
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from localize.errors import ConfigError, LocalizeError
+from localize.fileio import FileMemo
 from localize.model import is_cjk
 from localize.translation.languages import base_language
 from localize.validate import PATH_TYPES, as_items
@@ -32,6 +34,7 @@ ADDRESS_COLUMNS = ("speaker", "addressee")  # optional: per-character terms of a
 TRUE = {"yes", "y", "true", "1", "x"}
 FALSE = {"no", "n", "false", "0", ""}
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,17 +152,20 @@ def term_pattern(text: str, case_sensitive: bool = True) -> re.Pattern[str]:
 
 
 def load_glossary(path: str | Path) -> Glossary:
-    """Load one CSV, TSV or TBX glossary; errors name the file and line."""
+    """Load one CSV, TSV or TBX glossary; errors name the file and line.
+
+    Each file is parsed once per content (:class:`localize.fileio.FileMemo`: an episode's
+    markets and a season's episodes share it); the returned :class:`Glossary` is the caller's own.
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: glossary file not found")
-    stat = path.stat()
-    return Glossary(list(_load_terms(path, stat.st_mtime_ns, stat.st_size)))
+    return Glossary(list(_TERMS(path)))
 
 
-@functools.lru_cache(maxsize=128)
-def _load_terms(path: Path, mtime_ns: int, size: int) -> tuple[Term, ...]:
-    """Parsed terms of one file, cached while the file is unchanged (a season reuses them)."""
+def _load_terms(path: Path) -> tuple[Term, ...]:
+    """Parsed terms of one file (frozen, shared by every caller)."""
+    log.debug("parsing glossary %s", path)
     suffix = path.suffix.lower()
     if suffix in (".tbx", ".xml"):
         return tuple(_read_tbx(path))
@@ -170,6 +176,9 @@ def _load_terms(path: Path, mtime_ns: int, size: int) -> tuple[Term, ...]:
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not UTF-8 text ({error.reason})") from None
     return tuple(_read_table(text, "\t" if suffix == ".tsv" else ",", str(path)))
+
+
+_TERMS: FileMemo[tuple[Term, ...]] = FileMemo(_load_terms, maxsize=128, named=True)  # origins name the file
 
 
 def load_glossaries(paths: Sequence[str | Path | Glossary], market: str | None = None) -> Glossary:

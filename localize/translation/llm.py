@@ -26,6 +26,7 @@ from localize.model import EngineUsage, format_ms
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
 from localize.translation.languages import is_unspaced
+from localize.translation.lines import Line, LineResult
 from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings, is_secret
 from localize.translation.memory import MemoryKey, TranslationMemory
 
@@ -46,40 +47,6 @@ LEAK = re.compile(
 )
 NAMES = {"zh": "Chinese", "en": "English", "es": "Spanish", "pt": "Portuguese", "ja": "Japanese", "ko": "Korean",
          "th": "Thai", "vi": "Vietnamese", "id": "Indonesian", "fr": "French", "de": "German"}
-
-
-@dataclass
-class Line:
-    """One cue to translate: ``id`` is its 1-based number in the track; ``budget`` 0 means none.
-
-    ``addressee`` is who the line is likely said to (:mod:`localize.speakers.context`): it
-    decides register and terms of address, and picks per-character glossary rows.
-    """
-
-    id: int
-    source: str
-    start: int = 0
-    end: int = 0
-    speaker: str | None = None
-    budget: int = 0
-    addressee: str | None = None
-
-    def terms(self, glossary: Glossary) -> Glossary:
-        """The glossary rows that apply to this line (general rows and its speaker's terms of address)."""
-        return glossary.for_line(self.speaker, self.addressee)
-
-    def over(self, text: str) -> bool:
-        return bool(self.budget) and len(text) > self.budget
-
-
-@dataclass
-class LineResult:
-    """A line's translation and how it was reached (stored whole in the translation memory)."""
-
-    text: str
-    glossary_reask: bool = False
-    over_before_reask: bool = False
-    untranslated: bool = False
 
 
 @dataclass

