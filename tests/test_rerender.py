@@ -15,7 +15,7 @@ import pytest
 import soundfile
 
 from localize.delivery.smartburn import rerender_burn
-from localize.dubbing import dub
+from localize.dubbing import dub, mix, remix
 from localize.model import Cue, Track
 
 SHOTS = ("testsrc2=s=360x640:r=30:d=2", "mandelbrot=s=360x640:r=30,trim=duration=2", "smptebars=s=360x640:r=30:d=2",
@@ -74,8 +74,11 @@ def test_redub_with_the_line_cache_synthesizes_only_the_edited_line(clip, tmp_pa
     assert len(a) == len(b) == 8 * rate
     assert np.array_equal(a[:start], b[:start]) and np.array_equal(a[next_start:], b[next_start:])
     assert np.count_nonzero(a[start:next_start] != b[start:next_start]) > rate // 10  # the new line sounds
+    dub(track(LINES), tmp_path / "plain.wav", video=clip, voice="espeak:en-us")  # no cache: what it always made
+    assert np.array_equal(soundfile.read(tmp_path / "plain.wav", dtype="int32")[0], a)
+    synthesized = calls(espeak_calls)
     again = dub(track(EDITED_LINES), tmp_path / "c.wav", video=clip, voice="espeak:en-us", line_cache=cache)
-    assert calls(espeak_calls) == len(LINES) + 1 and again.cache["synthesized"] == 0
+    assert calls(espeak_calls) == synthesized and again.cache["synthesized"] == 0
     assert np.array_equal(soundfile.read(tmp_path / "c.wav", dtype="int32")[0], b)
 
 
@@ -138,3 +141,23 @@ def test_smart_burn_falls_back_to_a_full_burn_when_the_previous_output_does_not_
     unknown = rerender_burn(clip, track(EDITED_LINES), tmp_path / "c.mp4", state, previous=clip, cover="none")
     assert unknown.mode == "full" and "no render state" in unknown.reason
     assert len(frame_md5s(tmp_path / "c.mp4")) == 240
+
+
+def test_remix_normalizes_again_when_the_spliced_mix_would_miss_the_loudness_target(tmp_path):
+    rate, length = mix.SAMPLE_RATE, 6 * mix.SAMPLE_RATE
+    tone = (0.1 * np.sin(2 * np.pi * 220 * np.arange(rate) / rate)).astype(np.float32)
+    lines = [(0, tone), (2 * rate, tone), (4 * rate, tone)]
+    memory = remix.MixMemory(tmp_path, {"episode": 1})
+
+    def render(placed):
+        regions = [(start, start + len(audio)) for start, audio in placed]
+        return remix.normalize(mix.place(placed, length), placed, regions, -16.0, -1.0, None, memory)
+
+    first, _, how = render(lines)
+    assert how == "normalized"
+    quiet, measured, how = render([*lines[:2], (4 * rate, tone * 0.9)])  # 0.9 dB quieter line: within 0.5 LU
+    assert how == "spliced" and np.array_equal(quiet[: 4 * rate], first[: 4 * rate])
+    assert abs(measured.integrated - -16.0) <= 0.5
+    loud, measured, how = render([*lines[:2], (4 * rate, tone * 4)])  # 12 dB louder: the whole mix again
+    assert how == "normalized" and abs(measured.integrated - -16.0) <= 0.1 and measured.true_peak <= -1.0
+    assert not np.array_equal(loud[: 2 * rate], quiet[: 2 * rate])
