@@ -90,6 +90,8 @@ def changed_spans(old: pysubs2.SSAFile, new: pysubs2.SSAFile) -> list[tuple[int,
 def _smart(job: BurnJob, previous: Path, document: str) -> Rerender:
     if job.scene.plan is not None and job.scene.plan.mode == "inpaint":
         raise Mismatch("an inpaint cover is rendered whole")
+    if job.output.suffix.lower() != ".mp4" or previous.suffix.lower() != ".mp4":
+        raise Mismatch("only MP4 files are spliced")
     spans = changed_spans(pysubs2.SSAFile.from_string(document), job.document)
     old = layout(previous)
     times = frame_times(job.video)
