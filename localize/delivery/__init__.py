@@ -6,5 +6,7 @@
 from localize.delivery.burn import FONTS, BurnReport, burn
 from localize.delivery.cover import COVERS, Cover
 from localize.delivery.muxing import AAC_BITRATE, FFMPEG_SUBTITLES, MUX_FORMATS, check_mux_output, mux
+from localize.delivery.smartburn import Rerender, rerender_burn
 
-__all__ = ["AAC_BITRATE", "COVERS", "FFMPEG_SUBTITLES", "FONTS", "MUX_FORMATS", "BurnReport", "Cover", "burn", "check_mux_output", "mux"]
+__all__ = ["AAC_BITRATE", "COVERS", "FFMPEG_SUBTITLES", "FONTS", "MUX_FORMATS", "BurnReport", "Cover", "Rerender", "burn",
+           "check_mux_output", "mux", "rerender_burn"]

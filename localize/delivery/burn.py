@@ -10,6 +10,7 @@ match the input; the audio is the input's (copied) or a given dub.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import tempfile
@@ -19,9 +20,9 @@ from typing import Any
 
 import pysubs2
 
-from localize import processes
-from localize.delivery import x264
 from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
+from localize.delivery.job import BurnJob, Scene, video_args
+from localize.delivery.job import even_filters as _even
 from localize.delivery.layout import Box, line_count, place, static_text, wrap
 from localize.errors import ConfigError, InputError
 from localize.fileio import atomic_path, refuse_overwrite
@@ -53,8 +54,6 @@ STYLE_FIELDS = tuple(RANGES)
 #: style keys that place the subtitles themselves (else they go where the source ones were)
 PLACING = ("Alignment", "MarginV")
 COLOUR = re.compile(r"&H([0-9A-Fa-f]{2})?([0-9A-Fa-f]{6})&?")
-CRF = 20
-PRESET = "veryfast"
 
 
 @dataclass
@@ -93,6 +92,7 @@ def burn(
     style: str | None = None,
     band: tuple[float, float] | None = None,
     audio: str | Path | None = None,
+    scene: Scene | None = None,
 ) -> BurnReport:
     """Render ``subs`` into ``video`` as ``output`` (MP4), covering burned-in source subtitles.
 
@@ -101,8 +101,24 @@ def burn(
     ``style``: ASS style overrides, "Fontsize=72,MarginV=300" (values checked; ``Alignment``
     or ``MarginV`` place the subtitles, else they go where the covered source ones were).
     ``band``: where the source subtitles are, as (top, bottom) fractions of the height,
-    else found automatically. ``audio``: a dub to use instead of the video's own audio.
+    else found automatically. ``audio``: a dub to use instead of the video's own audio. ``scene``: what
+    :func:`find_scene` found in this video with this ``cover`` and ``band`` (not looked for again).
     """
+    job = prepare(video, subs, output, cover, style, band, audio, scene)
+    plan = job.scene.plan
+    with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp, atomic_path(job.output) as part:
+        picture = job.video
+        if plan is not None and plan.mode == "inpaint":
+            picture = Path(tmp) / "covered.mkv"
+            inpaint_video(job.video, plan, picture)
+        _render(picture, job.audio_from or job.info, job.info, job.document, plan, Path(tmp), part, job.has_audio)
+    return job.report
+
+
+def prepare(video: str | Path, subs: Track | str | Path, output: str | Path, cover: str = "auto",
+            style: str | None = None, band: tuple[float, float] | None = None, audio: str | Path | None = None,
+            scene: Scene | None = None) -> BurnJob:
+    """Every input of :func:`burn` checked and the ASS document laid out; nothing rendered yet."""
     video, output = check_input(as_path(video, "video")), as_path(output, "output")
     band, style = as_band(band), as_optional_text(style, "style")
     info = probe(video)
@@ -119,23 +135,22 @@ def burn(
     if check_mode(cover) == "inpaint" and _even(info):
         raise InputError(f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
                          "use --cover blur or box")
-    plan, report = _plan_cover(cover, video, band, (info.width, info.height))
+    found = scene or find_scene(video, info, cover, band)
+    report = dataclasses.replace(found.report, notes=list(found.report.notes), overlapping=[])
     report.output, report.font, report.language = str(output), ass_style.fontname, language
     report.audio = "dub" if audio else ("original" if info.has_audio else "none")
     track = _within_video(track, info.duration, report)
     if _even(info):
         report.notes.append(f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
                             "(4:2:0 video needs even sizes)")
-    document = _layout(track, language, ass_style, play_res, plan, placing, _static_text(video, info, report), info,
-                       report)
-    with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp, atomic_path(output) as part:
-        picture = video
-        if plan is not None and plan.mode == "inpaint":
-            picture = Path(tmp) / "covered.mkv"
-            inpaint_video(video, plan, picture)
-        _render(picture, dub or info, info, document, plan, Path(tmp), part,
-                has_audio=info.has_audio or audio is not None)
-    return report
+    document = _layout(track, language, ass_style, play_res, found.plan, placing, found.static, info, report)
+    return BurnJob(video, output, info, document, found, report, dub, info.has_audio or audio is not None)
+
+
+def find_scene(video: Path, info: MediaInfo, cover: str, band: tuple[float, float] | None) -> Scene:
+    """What burn finds in ``video`` whatever the subtitles: the cover plan (and its report fields), static text."""
+    plan, report = _plan_cover(cover, video, band, (info.width or 0, info.height or 0))
+    return Scene(plan, report, _static_text(video, info, report))
 
 
 def _track(subs: Track | str | Path) -> Track:
@@ -348,27 +363,15 @@ def _inside(box: Box, cover: tuple[int, int, int, int]) -> bool:
 
 def _render(picture: Path, audio_from: MediaInfo, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None,
             tmp: Path, target: Path, has_audio: bool) -> None:
-    subs = tmp / "subs.ass"
-    subs.write_text(document.to_string("ass"), encoding="utf-8")
-    chain = plan.filter("0:v", "covered") if plan is not None and plan.mode != "inpaint" else "[0:v]null[covered]"
-    graph = f"{chain};[covered]subtitles=filename='{subs}'{_even(info)}[out]"
-    (tmp / "graph.txt").write_text(graph, encoding="utf-8")
-    threads = str(processes.cpu_count())  # decoding and filtering: any number gives the same frames
-    args = ["-threads", threads, "-i", media_arg(picture), "-i", media_arg(audio_from.path), "-filter_complex_threads", threads,
-            "-filter_complex_script", media_arg(tmp / "graph.txt"), "-map", "[out]", "-c:v", "libx264",
-            "-threads", str(x264.THREADS), "-x264-params", x264.PARAMS, "-preset", PRESET, "-crf", str(CRF),
-            "-pix_fmt", "yuv420p", "-fps_mode", "passthrough", "-map_metadata", "-1", "-movflags", "+faststart"]
+    inputs, outputs = video_args(picture, info, document, plan, tmp)
+    args = [*inputs, "-i", media_arg(audio_from.path), *outputs, "-movflags", "+faststart"]
     if has_audio:
-        copy = audio_from.audio_codec in ("aac", "mp3") and target.suffix.lower() != ".mkv"
-        args += ["-map", "1:a:0", *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
-                 "-t", f"{info.duration / 1000:.3f}"]
+        args += audio_args(audio_from, "1:a:0", info, target)
     run_ffmpeg([*args, media_arg(target)], "burning subtitles")
 
 
-def _even(info: MediaInfo) -> str:
-    """Filters that make an odd width or height even (4:2:0 needs it): one more column/row, copied from the edge."""
-    width, height = info.width or 0, info.height or 0
-    if width % 2 == 0 and height % 2 == 0:
-        return ""
-    return (f",pad={width + width % 2}:{height + height % 2}:0:0,"
-            f"fillborders=right={width % 2}:bottom={height % 2}:mode=smear")
+def audio_args(audio_from: MediaInfo, stream: str, info: MediaInfo, target: Path) -> list[str]:
+    """Output options for the burned file's audio: ``stream`` copied (AAC, MP3) or encoded, cut to the video."""
+    copy = audio_from.audio_codec in ("aac", "mp3") and target.suffix.lower() != ".mkv"
+    return ["-map", stream, *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
+            "-t", f"{info.duration / 1000:.3f}"]

@@ -116,11 +116,20 @@ def limit(audio: np.ndarray, ceiling_db: float, sample_rate: int = SAMPLE_RATE) 
 def normalize(audio: np.ndarray, target: float, ceiling: float, sample_rate: int = SAMPLE_RATE,
               regions: Sequence[Region] | None = None) -> tuple[np.ndarray, Loudness]:
     """Gain to ``target`` LUFS (gated on ``regions`` if given) with true peak at most ``ceiling`` dBTP."""
+    audio, measured, _ = normalize_gain(audio, target, ceiling, sample_rate, regions)
+    return audio, measured
+
+
+def normalize_gain(audio: np.ndarray, target: float, ceiling: float, sample_rate: int = SAMPLE_RATE,
+                   regions: Sequence[Region] | None = None) -> tuple[np.ndarray, Loudness, float]:
+    """:func:`normalize`, also giving the linear gain applied (the limiter aside)."""
     measured = integrated_loudness(audio, sample_rate, regions)
     if not np.isfinite(measured):
-        return audio, Loudness(None, None, None)
+        return audio, Loudness(None, None, None), 1.0
+    gain = 1.0
     for _ in range(8):
-        audio = (audio * 10 ** ((target - measured) / 20)).astype(np.float32)
+        step = 10 ** ((target - measured) / 20)
+        audio, gain = (audio * step).astype(np.float32), gain * step
         if true_peak(audio) > ceiling - 0.1:
             audio = limit(audio, ceiling - 0.3, sample_rate)
         measured = integrated_loudness(audio, sample_rate, regions)
@@ -128,8 +137,9 @@ def normalize(audio: np.ndarray, target: float, ceiling: float, sample_rate: int
             break
     peak = true_peak(audio)
     if peak > ceiling:  # did not converge: keep the peak promise, give up loudness
-        audio = (audio * 10 ** ((ceiling - 0.05 - peak) / 20)).astype(np.float32)
-    return audio, measure(audio, sample_rate, regions)
+        step = 10 ** ((ceiling - 0.05 - peak) / 20)
+        audio, gain = (audio * step).astype(np.float32), gain * step
+    return audio, measure(audio, sample_rate, regions), gain
 
 
 def measure(audio: np.ndarray, sample_rate: int = SAMPLE_RATE, regions: Sequence[Region] | None = None) -> Loudness:

@@ -17,7 +17,9 @@ from localize import delivery
 from localize.dubbing import fit as fitting
 from localize.dubbing import mix as mixing
 from localize.dubbing import output as out
+from localize.dubbing import remix
 from localize.dubbing.cast import cast_speakers
+from localize.dubbing.linecache import LineCache
 from localize.dubbing.options import MixOptions, MuxOptions, VoiceOptions
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
 from localize.errors import InputError, LocalizeError
@@ -77,6 +79,7 @@ class DubReport:
     mux: str | None = None
     warnings: list[str] = field(default_factory=list)
     cast: dict[str, str] = field(default_factory=dict)  # speaker -> voice spec
+    cache: dict[str, Any] = field(default_factory=dict)  # with a line cache: lines synthesized/reused, mix spliced?
 
     def fit_counts(self) -> dict[str, int]:
         """Lines per fit category: as_is, comfortable, capped, overflow."""
@@ -88,6 +91,8 @@ class DubReport:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["fit_counts"] = self.fit_counts()
+        if not self.cache:
+            del data["cache"]
         return data
 
 
@@ -102,6 +107,7 @@ def dub(
     bed: str | Path | None = None,
     shots: Sequence[int] = (),
     progress: Progress | None = None,
+    line_cache: str | Path | None = None,
 ) -> DubReport:
     """Dub ``track`` into ``output`` (.wav/.flac/.m4a), optionally muxed into a video (``mux``).
 
@@ -111,7 +117,9 @@ def dub(
     (:class:`MixOptions`); ``mux``: the .mp4/.mkv to write with the dub (a path, or
     :class:`MuxOptions` for more subtitle tracks and the original audio's language);
     ``bed``: a music-and-effects bed mixed instead of the original audio; ``shots``: cut
-    times (ms) bounding each line's window.
+    times (ms) bounding each line's window. ``line_cache``: a folder of synthesized lines and the
+    last mix (:mod:`localize.dubbing.linecache`, :mod:`localize.dubbing.remix`), so a re-dub
+    synthesizes only changed lines and leaves the other lines' samples as they were.
     """
     require_track(track)
     output, cast_options, mix = as_path(output, "output"), _voice_options(voice), as_options(mix, MixOptions, "mix")
@@ -135,7 +143,8 @@ def dub(
     fallback = cast_options.voice or default_voice(language)
     line_voices = [resolve_voice(cast.voice_for(cue.speaker, fallback)) for cue in cues]
 
-    lines, reports = _fit_lines(numbered, line_voices, end, shots, mix, progress)
+    cache = LineCache(line_cache, SR)
+    lines, reports = _fit_lines(numbered, line_voices, end, shots, mix, progress, cache)
     for report in reports:
         report.speaker_name = cast.name_for(report.speaker)
     length = round((end if end is not None else max(r.end for r in reports)) * SR / 1000)
@@ -143,7 +152,9 @@ def dub(
     mixed = mixing.place(lines, length) + _background(media, bed_path, regions, length)
     gated = (mix.loudness == NETFLIX_DIALOGUE_TARGET) if mix.dialogue_gated is None else mix.dialogue_gated
     gate = regions if gated else None
-    mixed, measured = mixing.normalize(mixed, mix.loudness, mix.true_peak, SR, gate)
+    memory = remix.MixMemory(line_cache, _mix_identity(media, bed_path, length, mix, gated, language)) \
+        if line_cache is not None else None
+    mixed, measured, how = remix.normalize(mixed, lines, regions, mix.loudness, mix.true_peak, gate, memory)
     with atomic_path(output) as audio_tmp:
         measured = _write(audio_tmp, output.suffix, mixed, measured, mix.true_peak, gate)
         if mux_path is not None and video is not None:
@@ -159,6 +170,7 @@ def dub(
         stretcher=fitting.stretcher(), mux=str(muxing.output) if muxing else None,
         warnings=_warnings(reports, end) + [f"no cue has speaker {name!r} (from voices)" for name in unused] + cast.warnings,
         cast={s: v for s, v in cast.voices.items() if s in {cue.speaker for cue in cues}},
+        cache={**cache.stats(), "mix": how} if line_cache is not None else {},
     )
 
 
@@ -225,15 +237,16 @@ def _speaker_parts(cue: Cue) -> list[Cue]:
 
 
 def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: int | None, shots: Sequence[int],
-               mix: MixOptions, progress: Progress | None) -> tuple[list[tuple[int, np.ndarray]], list[LineReport]]:
+               mix: MixOptions, progress: Progress | None,
+               cache: LineCache) -> tuple[list[tuple[int, np.ndarray]], list[LineReport]]:
     lines, reports = [], []
     cues = [cue for _, cue in numbered]
     slots = fitting.slots(cues, end or NO_VIDEO_END, shots)
     for done, ((number, cue), slot, voice) in enumerate(zip(numbered, slots, cast), 1):
-        audio = synthesize(voice, cue.text)
+        key, audio = cache.line(voice, cue.text, synthesize)
         natural = round(len(audio) * 1000 / SR)
         plan = fitting.plan(natural, slot, mix.comfortable_speed, mix.max_speed)
-        audio = fitting.trim_silence(fitting.stretch(audio, SR, plan.speed), SR)
+        audio = cache.fitted(key, audio, plan.speed, fitting.stretcher(), _stretched)
         start = round(cue.start * SR / 1000)
         lines.append((start, audio))
         reports.append(LineReport(
@@ -245,6 +258,18 @@ def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: 
         if progress:
             progress(done, len(cues))
     return lines, reports
+
+
+def _stretched(audio: np.ndarray, speed: float) -> np.ndarray:
+    return fitting.trim_silence(fitting.stretch(audio, SR, speed), SR)
+
+
+def _mix_identity(media: MediaInfo | None, bed: Path | None, length: int, mix: MixOptions, gated: bool,
+                  language: str) -> dict[str, Any]:
+    """What the background and the normalization of a mix depend on (besides its lines)."""
+    files = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in (media and media.path, bed) if p]
+    return {"files": files, "length": length, "loudness": mix.loudness, "true_peak": mix.true_peak, "gated": gated,
+            "language": language, "bed": bed is not None}
 
 
 def synthesize(voice: Voice, text: str) -> np.ndarray:

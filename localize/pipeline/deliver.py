@@ -95,7 +95,8 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
             subtitles.append((save(timed, entry / f"subtitles.{fmt}"), market.language))
         report = dub(timed, entry / "dub.wav", video=ctx.media if ctx.info.has_video else None,
                      voice=market.voice_options(ctx.episode_dir.parent), mix=market.mix_options(),
-                     mux=MuxOptions(entry / "muxed.mp4", subtitles, source_language) if mux else None, shots=cuts)
+                     mux=MuxOptions(entry / "muxed.mp4", subtitles, source_language) if mux else None, shots=cuts,
+                     line_cache=ctx.cache.root / "dub-lines")  # a re-dub synthesizes only changed lines
         data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux")}  # temp paths
         (entry / "report.json").write_bytes(canonical({**data, "voice": market.voice}))
 
@@ -120,13 +121,17 @@ def _burn(ctx: _Context, market: MarketProfile, timed: Track, folder: Path,
            "code": [code_version("localize.delivery", "localize.imaging"), code_version("localize.hardsub"),
                     code_version("localize.formats")]}
     dub_wav = folder / "dub.wav" if key["dub"] else None
+    previous = folder / "burned.mp4"
 
     def build(entry: Path) -> None:
-        from localize.delivery import burn
+        from localize.delivery import rerender_burn
 
-        report = burn(ctx.media, timed, entry / "burned.mp4", cover=market.burn_cover, style=market.burn_style,
-                      audio=dub_wav)
-        data = {k: v for k, v in report.to_dict().items() if k != "output"}  # a temp path
+        # after a correction only the keyframe intervals its cues touch are encoded again
+        result = rerender_burn(ctx.media, timed, entry / "burned.mp4", ctx.cache.root / "burn-state",
+                               previous=previous if previous.is_file() else None, cover=market.burn_cover,
+                               style=market.burn_style, audio=dub_wav)
+        ctx.log(f"{ctx.episode}: burn-{market.code} {result.mode}" + (f" ({result.reason})" if result.reason else ""))
+        data = {k: v for k, v in result.report.to_dict().items() if k != "output"}  # a temp path
         (entry / "report.json").write_bytes(canonical(data))
 
     started = time.perf_counter()
