@@ -10,6 +10,7 @@ pauses, so one speaker comes back several times, like a scene; turn levels vary 
 each turn's voiced frames (20 ms frames above 3% of the clip's peak RMS, gaps under
 300 ms bridged), labelled with its speaker.
 """
+
 from __future__ import annotations
 
 import functools
@@ -19,7 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-EVAL = Path(os.environ.get("LOCALIZE_EVAL", Path(__file__).resolve().parents[2] / "shared" / "eval"))  # env: a worktree elsewhere
+EVAL = Path(
+    os.environ.get("LOCALIZE_EVAL", Path(__file__).resolve().parents[2] / "shared" / "eval")
+)  # env: a worktree elsewhere
 RATE = 16000
 GAP_MS = 300
 TURN_MS = 2000
@@ -75,7 +78,7 @@ def assemble(speakers: list[str], part: dict[str, list[str]]) -> tuple[np.ndarra
 
 def leveled(clip: np.ndarray, level_db: float) -> np.ndarray:
     """``clip`` scaled so its voiced frames have RMS ``level_db`` dBFS."""
-    voiced_audio = np.concatenate([clip[a * RATE // 1000:b * RATE // 1000] for a, b in voiced(clip)])
+    voiced_audio = np.concatenate([clip[a * RATE // 1000 : b * RATE // 1000] for a, b in voiced(clip)])
     rms = float(np.sqrt(np.mean(voiced_audio**2))) + 1e-9
     return (clip * (10 ** (level_db / 20) / rms)).astype(np.float32)
 
@@ -93,9 +96,9 @@ def turns(speaker: str, clips: tuple[str, ...]) -> list[np.ndarray]:
         for (_, end), following in zip(spans, spans[1:] + [(None, None)]):
             if end - start >= TURN_MS and following[0] is not None:
                 cut = (end + following[0]) // 2
-                out.append(audio[start * RATE // 1000:cut * RATE // 1000])
+                out.append(audio[start * RATE // 1000 : cut * RATE // 1000])
                 start = cut
-        rest = audio[start * RATE // 1000:(spans[-1][1] + 100) * RATE // 1000]
+        rest = audio[start * RATE // 1000 : (spans[-1][1] + 100) * RATE // 1000]
         if out and len(rest) < RATE * TURN_MS // 2000:
             out[-1] = np.concatenate([out[-1], rest])
         else:

@@ -1,4 +1,5 @@
 """Scripts outside any package (fixture builders, the test LLM servers), loaded by their path."""
+
 from __future__ import annotations
 
 import functools

@@ -3,6 +3,7 @@
 Lines come from the templates of fixtures/argos/build_argos_model.py (names and terms
 swapped in, seeded); every episode opens with the same recap lines, as real ones do.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,12 +25,19 @@ REFERENCE_ZH = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 def season(episodes: int = 20, lines: int = 12, recap: int = 3, seed: int = 7) -> list[Track]:
     builder = load_script("fixtures/argos/build_argos_model.py")
     rng = random.Random(seed)
-    names = [n for n in builder.NAMES if n.zh in ("林晚", "陆景琛", "苏念", "顾北辰", "少爷", "夫人", "老夫人", "大小姐")]
+    names = [
+        n for n in builder.NAMES if n.zh in ("林晚", "陆景琛", "苏念", "顾北辰", "少爷", "夫人", "老夫人", "大小姐")
+    ]
     roles = [r for r in builder.ROLES if r.zh in ("总裁", "管家", "战神", "赘婿", "王妃", "千金")]
 
     def line() -> str:
         zh = rng.choice(builder.TEMPLATES)[0]
-        values = {"N": rng.choice(names).zh, "M": rng.choice(names).zh, "R": rng.choice(roles).zh, "S": rng.choice(roles).zh}
+        values = {
+            "N": rng.choice(names).zh,
+            "M": rng.choice(names).zh,
+            "R": rng.choice(roles).zh,
+            "S": rng.choice(roles).zh,
+        }
         return zh.format(**values)
 
     opening = [line() for _ in range(recap)]

@@ -1,4 +1,5 @@
 """One way for the benchmark scripts to print a table: columns padded to their widest cell."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

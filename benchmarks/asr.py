@@ -22,6 +22,7 @@ prompt; faster-whisper decodes VAD chunks in batches). Models load once before t
 
     .venv/bin/python -m benchmarks.asr [--no-openai] [--ablation-only]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,8 +44,10 @@ from localize.text import edit_distance
 
 ROOT = Path(__file__).resolve().parent.parent
 #: ../shared/eval beside the checkout (or beside its parent, for a git worktree one level down)
-EVAL = next((p for p in (ROOT.parent / "shared" / "eval", ROOT.parent.parent / "shared" / "eval") if p.is_dir()),
-            ROOT.parent / "shared" / "eval")
+EVAL = next(
+    (p for p in (ROOT.parent / "shared" / "eval", ROOT.parent.parent / "shared" / "eval") if p.is_dir()),
+    ROOT.parent / "shared" / "eval",
+)
 FIXTURES = ROOT / "fixtures"
 ENGINES = ("faster-whisper", "openai-whisper")
 #: single digits are spelled out so "1 2 3" and "one two three" compare equal
@@ -87,8 +90,21 @@ def eval_set(language: str, engines: tuple[str, ...]) -> dict[str, dict]:
             track, took = timed_transcribe(EVAL / f"audio_{language}" / row["file"], language=language, engine=engine)
             ref, hyp = units(row["reference_text"], language), units(track.text(), language)
             err = edit_distance(ref, hyp)
-            clips.append((row["file"], float(row["duration_s"]), len(ref), err, "".join(hyp) if language == "zh" else " ".join(hyp)))
-            errors, total, seconds, audio = errors + err, total + len(ref), seconds + took, audio + float(row["duration_s"])
+            clips.append(
+                (
+                    row["file"],
+                    float(row["duration_s"]),
+                    len(ref),
+                    err,
+                    "".join(hyp) if language == "zh" else " ".join(hyp),
+                )
+            )
+            errors, total, seconds, audio = (
+                errors + err,
+                total + len(ref),
+                seconds + took,
+                audio + float(row["duration_s"]),
+            )
         results[engine] = {"clips": clips, "rate": errors / max(total, 1), "seconds": seconds, "audio": audio}
     return results
 
@@ -114,7 +130,11 @@ CONFIGS = [
     ("default: float32, VAD chunks packed in 30 s, skipped speech decoded again", "float32", {}),
     ("int8 (the previous compute type)", "int8", {}),
     ("previous default: int8, no re-decode of skipped speech", "int8", {"fill_skipped": False}),
-    ("each stretch of speech decoded alone (no 30 s packing)", "float32", {"merge_chunks": False, "fill_skipped": False}),
+    (
+        "each stretch of speech decoded alone (no 30 s packing)",
+        "float32",
+        {"merge_chunks": False, "fill_skipped": False},
+    ),
     ("with timestamp tokens", "float32", {"without_timestamps": False}),
     ("beam 1", "float32", {"beam_size": 1}),
     ("no VAD: 30 s windows in sequence, temperature fallback, previous text", "float32", {"vad": False}),
@@ -194,14 +214,22 @@ def decoders(engines: tuple[str, ...]) -> list[tuple[str, Callable[[np.ndarray, 
     loaded = {"float32": load_engine("faster-whisper"), "int8": FasterWhisperEngine(model, compute_type="int8")}
     rows = []
     for name, compute, overrides in CONFIGS:
+
         def decode(audio, language, engine=loaded[compute], overrides=overrides):
             options = replace(decode_options(language, [], True), **overrides)
             return " ".join(w.text for w in recognize(engine, audio, options))
+
         rows.append((name, decode))
     if "openai-whisper" in engines:
         openai = load_engine("openai-whisper")
-        rows.append(("openai-whisper (reference: fp32, beam 5, VAD-cut audio)",
-                     lambda audio, language: " ".join(w.text for w in openai.words(audio, decode_options(language, [], True)))))
+        rows.append(
+            (
+                "openai-whisper (reference: fp32, beam 5, VAD-cut audio)",
+                lambda audio, language: " ".join(
+                    w.text for w in openai.words(audio, decode_options(language, [], True))
+                ),
+            )
+        )
     return rows
 
 
@@ -237,7 +265,9 @@ def print_speed(per_set: dict[str, dict[str, dict]]) -> None:
     print("| set | audio s | " + " | ".join(f"{e} s | {e} RTF" for e in engines) + " | speed-up |")
     print("|---|---|" + "---|---|" * len(engines) + "---|")
     for name, results in per_set.items():
-        cells = " | ".join(f"{results[e]['seconds']:.1f} | {results[e]['seconds'] / results[e]['audio']:.3f}" for e in engines)
+        cells = " | ".join(
+            f"{results[e]['seconds']:.1f} | {results[e]['seconds'] / results[e]['audio']:.3f}" for e in engines
+        )
         ratio = results[engines[-1]]["seconds"] / results[engines[0]]["seconds"] if len(engines) > 1 else float("nan")
         print(f"| {name} | {results[engines[0]]['audio']:.1f} | {cells} | {ratio:.1f}x |")
 
@@ -262,9 +292,13 @@ def long_episode(tmp: Path) -> None:
         track, took = timed_transcribe(media, language="auto", engine=engine)
         took_by_engine[engine] = took
         wer = edit_distance(ref, units(track.text(), "en")) / len(ref)
-        print(f"| {engine} | {seconds:.1f} | {cpu_count()} | {took:.1f} | {seconds / took:.1f}x | {took / seconds:.3f} | {wer:.1%} | {len(track)} | {track.language} |")
-    print(f"\nfaster-whisper speed-up over openai-whisper on the episode: "
-          f"{took_by_engine['openai-whisper'] / took_by_engine['faster-whisper']:.1f}x")
+        print(
+            f"| {engine} | {seconds:.1f} | {cpu_count()} | {took:.1f} | {seconds / took:.1f}x | {took / seconds:.3f} | {wer:.1%} | {len(track)} | {track.language} |"
+        )
+    print(
+        f"\nfaster-whisper speed-up over openai-whisper on the episode: "
+        f"{took_by_engine['openai-whisper'] / took_by_engine['faster-whisper']:.1f}x"
+    )
 
 
 def mandarin_fixture() -> None:

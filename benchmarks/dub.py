@@ -11,6 +11,7 @@ Runs ``localize.dubbing.dub`` (synthesis + fit + mix + loudness + write) on:
 
 Usage: ``.venv/bin/python -m benchmarks.dub [--minutes 2]``. Prints one table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,15 @@ VOICE = "piper:en_US-joe-medium"
 def english_track(folder: Path, scale: float = 1.0) -> Track:
     """The episode's subtitles with English text (the script's translation where it has one), times x ``scale``."""
     script = json.loads((folder / "script.json").read_text(encoding="utf-8"))
-    cues = [Cue(round(line["start"] * scale), round(line["end"] * scale), line.get("translation", line["text"]),
-                speaker=line.get("speaker")) for line in script["lines"]]
+    cues = [
+        Cue(
+            round(line["start"] * scale),
+            round(line["end"] * scale),
+            line.get("translation", line["text"]),
+            speaker=line.get("speaker"),
+        )
+        for line in script["lines"]
+    ]
     return Track(cues, language="en")
 
 
@@ -52,8 +60,13 @@ def run(name: str, folder: Path, work: Path, scale: float = 1.0) -> dict:
     counts = report.fit_counts()
     lines = len(report.lines)
     return {
-        "episode": name, "seconds": report.duration_ms / 1000, "lines": lines, "dub_s": elapsed,
-        "rtf": elapsed / (report.duration_ms / 1000), "lufs": report.loudness_lufs, "dbtp": report.true_peak_dbtp,
+        "episode": name,
+        "seconds": report.duration_ms / 1000,
+        "lines": lines,
+        "dub_s": elapsed,
+        "rtf": elapsed / (report.duration_ms / 1000),
+        "lufs": report.loudness_lufs,
+        "dbtp": report.true_peak_dbtp,
         **{key: 100 * value / lines for key, value in counts.items()},
         "max_speed": max(line.speed for line in report.lines),
     }
@@ -78,16 +91,22 @@ def main() -> None:
             rows.append(run(f"{args.minutes:g} min {language}, en dub", folder, work))
         for scale in (0.8, 0.65, 0.5):
             rows.append(run(f"{args.minutes:g} min en, times x{scale:g}", work / "long_en", work, scale=scale))
-    print(f"dub stage, voice {VOICE} (load {load_s:.2f} s, once), {os.cpu_count()} CPU cores; "
-          "RTF = dub seconds / episode seconds; fit shares in % of lines")
-    header = f"{'episode':<24} {'len s':>6} {'lines':>5} {'dub s':>6} {'RTF':>6} {'as is':>6} {'<=1.15x':>8} " \
-             f"{'<=1.3x':>7} {'overflow':>8} {'max x':>6} {'LUFS':>6} {'dBTP':>6}"
+    print(
+        f"dub stage, voice {VOICE} (load {load_s:.2f} s, once), {os.cpu_count()} CPU cores; "
+        "RTF = dub seconds / episode seconds; fit shares in % of lines"
+    )
+    header = (
+        f"{'episode':<24} {'len s':>6} {'lines':>5} {'dub s':>6} {'RTF':>6} {'as is':>6} {'<=1.15x':>8} "
+        f"{'<=1.3x':>7} {'overflow':>8} {'max x':>6} {'LUFS':>6} {'dBTP':>6}"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
-        print(f"{row['episode']:<24} {row['seconds']:>6.1f} {row['lines']:>5} {row['dub_s']:>6.2f} {row['rtf']:>6.3f} "
-              f"{row['as_is']:>6.0f} {row['comfortable']:>8.0f} {row['capped']:>7.0f} {row['overflow']:>8.0f} "
-              f"{row['max_speed']:>6.2f} {row['lufs']:>6.1f} {row['dbtp']:>6.1f}")
+        print(
+            f"{row['episode']:<24} {row['seconds']:>6.1f} {row['lines']:>5} {row['dub_s']:>6.2f} {row['rtf']:>6.3f} "
+            f"{row['as_is']:>6.0f} {row['comfortable']:>8.0f} {row['capped']:>7.0f} {row['overflow']:>8.0f} "
+            f"{row['max_speed']:>6.2f} {row['lufs']:>6.1f} {row['dbtp']:>6.1f}"
+        )
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ over cuts, a white fade and a title card. The reader was tuned on clips from the
     .venv/bin/python -m benchmarks.hardsub [--minutes 2] [--out out/bench/hardsub]
     .venv/bin/python -m benchmarks.hardsub --styles-only --size 360x640 --seconds 20
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,11 +48,37 @@ def long_hardsub(folder: Path, minutes: float) -> Path:
     media = folder / "hardsub" / "episode.mp4"
     if not media.is_file():
         plain = folder / "plain"
-        subprocess.run([sys.executable, str(ROOT / "fixtures" / "make_fixtures.py"), "--long", str(plain),
-                        "--minutes", str(minutes), "--language", "zh"], check=True, stdout=subprocess.DEVNULL)
-        subprocess.run([sys.executable, str(ROOT / "fixtures" / "make_hardsub.py"), "--input", str(plain / "episode.mp4"),
-                        "--subs", str(plain / "reference.srt"), "--size", "1080x1920", "--no-extra",
-                        "--out", str(media.parent)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "fixtures" / "make_fixtures.py"),
+                "--long",
+                str(plain),
+                "--minutes",
+                str(minutes),
+                "--language",
+                "zh",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "fixtures" / "make_hardsub.py"),
+                "--input",
+                str(plain / "episode.mp4"),
+                "--subs",
+                str(plain / "reference.srt"),
+                "--size",
+                "1080x1920",
+                "--no-extra",
+                "--out",
+                str(media.parent),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return media
 
 
@@ -68,8 +95,11 @@ def shown_from(ms: int, fps: Fraction) -> float:
 def timing_errors(track, reference, fps: Fraction) -> tuple[float, float]:
     """(mean, max) |error| in frames of on and off times, cues paired in order."""
     frame = 1000 / float(fps)
-    errors = [abs(got - shown_from(want, fps)) / frame for a, b in zip(track, reference)
-              for got, want in ((a.start, b.start), (a.end, b.end))]
+    errors = [
+        abs(got - shown_from(want, fps)) / frame
+        for a, b in zip(track, reference)
+        for got, want in ((a.start, b.start), (a.end, b.end))
+    ]
     return sum(errors) / max(len(errors), 1), max(errors, default=0.0)
 
 
@@ -81,7 +111,7 @@ def every_frame_seconds(video: Path, frame_count: int) -> float:
     decode = time.perf_counter() - started
     ocr, crops = load_ocr(), []
     for frame in frames(video):
-        crops.append(frame.luma[band.top:band.bottom].copy())
+        crops.append(frame.luma[band.top : band.bottom].copy())
         if len(crops) == 60:
             break
     ocr.read_line(crops[0])  # warm-up
@@ -100,11 +130,19 @@ def read_row(name: str, video: Path, reference_path: Path) -> dict:
     reference = load(reference_path)
     mean_err, max_err = timing_errors(track, reference, info.fps)
     naive = every_frame_seconds(video, frame_count)
-    return {"data": f"{name} ({info.width}x{info.height}, {info.duration / 1000:.1f} s)", "cues": f"{len(track)}/{len(reference)}",
-            "cer": cer("".join(c.text for c in reference), "".join(c.text for c in track)),
-            "timing_mean_frames": mean_err, "timing_max_frames": max_err, "ocr_calls": track.meta["ocr_calls"],
-            "frames": frame_count, "seconds": seconds, "s_per_min": seconds / (info.duration / 60000),
-            "every_frame_s": naive, "speedup": naive / seconds}
+    return {
+        "data": f"{name} ({info.width}x{info.height}, {info.duration / 1000:.1f} s)",
+        "cues": f"{len(track)}/{len(reference)}",
+        "cer": cer("".join(c.text for c in reference), "".join(c.text for c in track)),
+        "timing_mean_frames": mean_err,
+        "timing_max_frames": max_err,
+        "ocr_calls": track.meta["ocr_calls"],
+        "frames": frame_count,
+        "seconds": seconds,
+        "s_per_min": seconds / (info.duration / 60000),
+        "every_frame_s": naive,
+        "speedup": naive / seconds,
+    }
 
 
 def style_rows(out: Path, size: str, seconds: float, seeds: list[int]) -> list[dict]:
@@ -114,9 +152,25 @@ def style_rows(out: Path, size: str, seconds: float, seeds: list[int]) -> list[d
         for seed in seeds:
             folder = out / f"style-{style}-{seed}-{size}-{seconds:g}"
             if not (folder / "clip.json").is_file():  # written last: a finished clip
-                subprocess.run([sys.executable, str(ROOT / "fixtures" / "make_hardsub_styles.py"), style, "--seed", str(seed),
-                                "--size", size, "--seconds", str(seconds), "--texts", "report", "--out", str(folder)],
-                               check=True, stdout=subprocess.DEVNULL)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        str(ROOT / "fixtures" / "make_hardsub_styles.py"),
+                        style,
+                        "--seed",
+                        str(seed),
+                        "--size",
+                        size,
+                        "--seconds",
+                        str(seconds),
+                        "--texts",
+                        "report",
+                        "--out",
+                        str(folder),
+                    ],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                )
             reference = load(folder / "reference.srt")
             started = time.perf_counter()
             try:
@@ -125,24 +179,37 @@ def style_rows(out: Path, size: str, seconds: float, seeds: list[int]) -> list[d
                 rows.append({"data": f"{style} seed {seed}", "cues": f"0/{len(reference)}", "error": str(error)})
                 continue
             mean_err, max_err = timing_errors(track, reference, probe(folder / "episode.mp4").fps)
-            rows.append({"data": f"{style} seed {seed}", "cues": f"{len(track)}/{len(reference)}",
-                         "cer": cer("".join(c.text for c in reference), "".join(c.text for c in track)),
-                         "timing_mean_frames": mean_err, "timing_max_frames": max_err,
-                         "flagged": sum(bool(c.flags) for c in track), "seconds": time.perf_counter() - started})
+            rows.append(
+                {
+                    "data": f"{style} seed {seed}",
+                    "cues": f"{len(track)}/{len(reference)}",
+                    "cer": cer("".join(c.text for c in reference), "".join(c.text for c in track)),
+                    "timing_mean_frames": mean_err,
+                    "timing_max_frames": max_err,
+                    "flagged": sum(bool(c.flags) for c in track),
+                    "seconds": time.perf_counter() - started,
+                }
+            )
     return rows
 
 
 def print_styles(rows: list[dict], size: str, seconds: float) -> None:
-    print(f"\n## Subtitle styles over cuts and a white fade ({size}, {seconds:g} s clips; tuned on the 'tune' texts, "
-          "seeds 1-5; reported on the 'report' texts and these seeds)\n")
-    print("| clip | cues read / truth | CER | on/off error, frames (mean / max) | flagged ocr | wall s |\n"
-          "|---|---:|---:|---:|---:|---:|")
+    print(
+        f"\n## Subtitle styles over cuts and a white fade ({size}, {seconds:g} s clips; tuned on the 'tune' texts, "
+        "seeds 1-5; reported on the 'report' texts and these seeds)\n"
+    )
+    print(
+        "| clip | cues read / truth | CER | on/off error, frames (mean / max) | flagged ocr | wall s |\n"
+        "|---|---:|---:|---:|---:|---:|"
+    )
     for r in rows:
         if "error" in r:
             print(f"| {r['data']} | {r['cues']} | - | - | - | {r['error']} |")
             continue
-        print(f"| {r['data']} | {r['cues']} | {r['cer']:.2%} | {r['timing_mean_frames']:.2f} / "
-              f"{r['timing_max_frames']:.2f} | {r['flagged']} | {r['seconds']:.1f} |")
+        print(
+            f"| {r['data']} | {r['cues']} | {r['cer']:.2%} | {r['timing_mean_frames']:.2f} / "
+            f"{r['timing_max_frames']:.2f} | {r['flagged']} | {r['seconds']:.1f} |"
+        )
 
 
 def burn_rows(video: Path, reference_path: Path, out: Path, modes: list[str]) -> list[dict]:
@@ -154,8 +221,14 @@ def burn_rows(video: Path, reference_path: Path, out: Path, modes: list[str]) ->
         started = time.perf_counter()
         burn(video, english, out / f"burned-{mode}.mp4", cover=mode)
         seconds = time.perf_counter() - started
-        rows.append({"data": f"{info.width}x{info.height}, {info.duration / 1000:.1f} s", "cover": mode,
-                     "seconds": seconds, "x_real_time": info.duration / 1000 / seconds})
+        rows.append(
+            {
+                "data": f"{info.width}x{info.height}, {info.duration / 1000:.1f} s",
+                "cover": mode,
+                "seconds": seconds,
+                "x_real_time": info.duration / 1000 / seconds,
+            }
+        )
     return rows
 
 
@@ -175,16 +248,22 @@ def main() -> None:
         print(json.dumps({"styles": styles}, default=str))
         return
     long_video = long_hardsub(args.out, args.minutes)
-    datasets = [("fixture episode_zh_hardsub", FIXTURE / "episode.mp4", FIXTURE / "reference.srt"),
-                (f"{args.minutes:g}-min episode", long_video, long_video.parent / "reference.srt")]
+    datasets = [
+        ("fixture episode_zh_hardsub", FIXTURE / "episode.mp4", FIXTURE / "reference.srt"),
+        (f"{args.minutes:g}-min episode", long_video, long_video.parent / "reference.srt"),
+    ]
     reads = [read_row(*data) for data in datasets]
     print(f"\n## Reading burned-in subtitles ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f})\n")
-    print("| data | cues read | CER | on/off error, frames (mean / max) | OCR calls / frames | wall s | s per video min "
-          "| OCR every frame, est. s | speed-up |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| data | cues read | CER | on/off error, frames (mean / max) | OCR calls / frames | wall s | s per video min "
+        "| OCR every frame, est. s | speed-up |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for r in reads:
-        print(f"| {r['data']} | {r['cues']} | {r['cer']:.2%} | {r['timing_mean_frames']:.2f} / {r['timing_max_frames']:.2f} "
-              f"| {r['ocr_calls']} / {r['frames']} | {r['seconds']:.1f} | {r['s_per_min']:.1f} | {r['every_frame_s']:.0f} "
-              f"| {r['speedup']:.0f}x |")
+        print(
+            f"| {r['data']} | {r['cues']} | {r['cer']:.2%} | {r['timing_mean_frames']:.2f} / {r['timing_max_frames']:.2f} "
+            f"| {r['ocr_calls']} / {r['frames']} | {r['seconds']:.1f} | {r['s_per_min']:.1f} | {r['every_frame_s']:.0f} "
+            f"| {r['speedup']:.0f}x |"
+        )
     burns = burn_rows(FIXTURE / "episode.mp4", FIXTURE / "reference.srt", args.out, ["none", "blur", "box", "inpaint"])
     burns += burn_rows(long_video, long_video.parent / "reference.srt", args.out, ["none", "blur", "box"])
     print(f"\n## Burning subtitles in (x264 veryfast crf 20; load average {os.getloadavg()[0]:.1f})\n")

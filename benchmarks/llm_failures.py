@@ -12,6 +12,7 @@ whole wall-clock time, Python start-up included. Data: fixtures/episode_zh/refer
 ``localize batch`` on 8 copies of the fixture episode's audio with its subtitles beside
 them (``--sidecar-subs``, market en-US, one job).
 """
+
 from __future__ import annotations
 
 import os
@@ -72,7 +73,9 @@ def season(count: int, work: Path) -> Path:
     if not folder.is_dir():
         folder.mkdir()
         audio = folder / "ep01.wav"
-        subprocess.run(["ffmpeg", "-v", "error", "-i", str(EPISODE.with_name("episode.mp4")), "-vn", str(audio)], check=True)
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-i", str(EPISODE.with_name("episode.mp4")), "-vn", str(audio)], check=True
+        )
         for number in range(1, count + 1):
             if number > 1:
                 shutil.copy(audio, folder / f"ep{number:02d}.wav")
@@ -83,21 +86,54 @@ def season(count: int, work: Path) -> Path:
 def command(count: int, extra: tuple[str, ...], work: Path, case: str) -> list[str]:
     """The ``localize`` arguments of a case: translate, or batch for ``BATCH``."""
     if extra == BATCH:
-        return ["batch", str(season(count, work)), "-m", "en-US", "-o", str(work / case / "out"), "--sidecar-subs",
-                "--translate-engine", "llm", "--llm-model", "m"]
-    return ["translate", str(subtitles(count, work)), "--to", "en", "-o", str(work / "out.srt"), "--engine", "llm",
-            "--model", "m", *extra]
+        return [
+            "batch",
+            str(season(count, work)),
+            "-m",
+            "en-US",
+            "-o",
+            str(work / case / "out"),
+            "--sidecar-subs",
+            "--translate-engine",
+            "llm",
+            "--llm-model",
+            "m",
+        ]
+    return [
+        "translate",
+        str(subtitles(count, work)),
+        "--to",
+        "en",
+        "-o",
+        str(work / "out.srt"),
+        "--engine",
+        "llm",
+        "--model",
+        "m",
+        *extra,
+    ]
 
 
 def measure(case: str, mode: str, options: dict[str, Any], count: int, extra: tuple[str, ...], work: Path) -> list[str]:
     server = None if mode == "dead" else llm_fake.FakeLLM(mode, lifetime=300, **options)
     url = server.url if server else f"http://127.0.0.1:{llm_fake.free_port()}/v1"
-    env = {**os.environ, "OPENAI_BASE_URL": url, "OPENAI_API_KEY": KEY, "XDG_CACHE_HOME": str(work / case),
-           "LOCALIZE_LLM_CONFIG": str(work / "absent.toml"), "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "OPENAI_BASE_URL": url,
+        "OPENAI_API_KEY": KEY,
+        "XDG_CACHE_HOME": str(work / case),
+        "LOCALIZE_LLM_CONFIG": str(work / "absent.toml"),
+        "PYTHONPATH": str(ROOT),
+    }
     started = time.monotonic()
     try:
-        done = subprocess.run([sys.executable, "-m", "localize", *command(count, extra, work, case)],
-                              capture_output=True, text=True, env=env, timeout=600)
+        done = subprocess.run(
+            [sys.executable, "-m", "localize", *command(count, extra, work, case)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
     finally:
         if server is not None:
             server.close()
@@ -108,8 +144,13 @@ def measure(case: str, mode: str, options: dict[str, Any], count: int, extra: tu
     requests = str(len(server.requests)) if server else "-"
     message = message.replace(url, "URL").replace(str(work) + "/", "").replace(KEY, "<KEY>")
     leaked = "  [KEY LEAKED]" if KEY in done.stdout + done.stderr else ""
-    return [f"{case} ({count} {'episodes' if extra == BATCH else 'cues'})", f"{elapsed:.1f}", str(done.returncode),
-            requests, message + leaked]
+    return [
+        f"{case} ({count} {'episodes' if extra == BATCH else 'cues'})",
+        f"{elapsed:.1f}",
+        str(done.returncode),
+        requests,
+        message + leaked,
+    ]
 
 
 def main() -> None:

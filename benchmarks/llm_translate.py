@@ -9,6 +9,7 @@ title glossaries). Budgets from the en-vertical profile. With the bundled 135M m
 output is not a translation at all: the numbers measure the protocol (cost, ladder,
 checks), never quality. The argos row (tiny fixture package) is there for comparison.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,25 +29,63 @@ llm_server = load_script("fixtures/llm_server.py")
 EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
 GLOSSARIES = [ROOT / "glossaries" / "zh_en_microdrama.csv", ROOT / "glossaries" / "examples" / "title_names.csv"]
 PROFILE = "en-vertical"
-COLUMNS = ("run", "cues", "from memory", "requests", "prompt tok", "compl tok", "seconds", "s/line", "re-asked", "alone",
-           "untransl", "over before", "over after", "gl right 1st", "gl after re-ask", "gl repaired", "gl flagged")
+COLUMNS = (
+    "run",
+    "cues",
+    "from memory",
+    "requests",
+    "prompt tok",
+    "compl tok",
+    "seconds",
+    "s/line",
+    "re-asked",
+    "alone",
+    "untransl",
+    "over before",
+    "over after",
+    "gl right 1st",
+    "gl after re-ask",
+    "gl repaired",
+    "gl flagged",
+)
 
 
 def row(name: str, result: Track, seconds: float) -> list[str]:
     info = result.translation
     usage, budget, glossary = info.usage, info.budget, info.glossary
-    return [name, str(len(result)), str(usage.memory_hits), str(usage.requests), str(usage.prompt_tokens), str(usage.completion_tokens),
-            f"{seconds:.1f}", f"{seconds / len(result):.2f}", str(usage.lines_reasked), str(usage.lines_single),
-            str(usage.lines_untranslated), str(budget.over_before_reask), str(budget.over_after_reask),
-            str(glossary.right_first_time), str(glossary.right_after_reask), str(glossary.lines_repaired),
-            str(glossary.lines_flagged)]
+    return [
+        name,
+        str(len(result)),
+        str(usage.memory_hits),
+        str(usage.requests),
+        str(usage.prompt_tokens),
+        str(usage.completion_tokens),
+        f"{seconds:.1f}",
+        f"{seconds / len(result):.2f}",
+        str(usage.lines_reasked),
+        str(usage.lines_single),
+        str(usage.lines_untranslated),
+        str(budget.over_before_reask),
+        str(budget.over_after_reask),
+        str(glossary.right_first_time),
+        str(glossary.right_after_reask),
+        str(glossary.lines_repaired),
+        str(glossary.lines_flagged),
+    ]
 
 
-def timed(track: Track, engine: str = "argos", model: str | None = None,
-          cache: bool | Path = False) -> tuple[Track, float]:
+def timed(
+    track: Track, engine: str = "argos", model: str | None = None, cache: bool | Path = False
+) -> tuple[Track, float]:
     started = time.perf_counter()
-    result = translate(track, "en", source="zh", glossaries=GLOSSARIES,
-                       options=TranslationOptions(engine, model, profile=PROFILE), cache=cache)
+    result = translate(
+        track,
+        "en",
+        source="zh",
+        glossaries=GLOSSARIES,
+        options=TranslationOptions(engine, model, profile=PROFILE),
+        cache=cache,
+    )
     return result, time.perf_counter() - started
 
 
@@ -71,8 +110,10 @@ def main() -> None:
     finally:
         if server is not None:
             llm_server.stop(server)
-    print(f"data: {EPISODE.relative_to(ROOT)} ({len(track)} cues), budgets: {PROFILE}, model: {args.model} "
-          f"at {os.environ['OPENAI_BASE_URL']}")
+    print(
+        f"data: {EPISODE.relative_to(ROOT)} ({len(track)} cues), budgets: {PROFILE}, model: {args.model} "
+        f"at {os.environ['OPENAI_BASE_URL']}"
+    )
     print_table(COLUMNS, rows)
 
 

@@ -11,6 +11,7 @@ Each sentence is one cue on screen for as long as the zh profile's reading speed
 house termbase (only the terms that occur). With the tiny test models the scores are
 low by construction; the harness is what a user points at their own model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,8 +65,16 @@ def score(engine: str, items: list[dict], model: str | None) -> list[str]:
     handled = glossary.lines_with_terms - glossary.lines_flagged
     adherence = f"{handled}/{glossary.lines_with_terms}" if glossary.lines_with_terms else "-"
     within = f"{100 * (budget.cues - budget.over_after_reask) / budget.cues:.1f}%"
-    return [engine, info.model[:28], str(len(items)), f"{chrf:.1f}", f"{bleu:.1f}", adherence, within,
-            f"{seconds / len(items):.2f}"]
+    return [
+        engine,
+        info.model[:28],
+        str(len(items)),
+        f"{chrf:.1f}",
+        f"{bleu:.1f}",
+        adherence,
+        within,
+        f"{seconds / len(items):.2f}",
+    ]
 
 
 def main() -> None:
@@ -93,8 +102,19 @@ def main() -> None:
     finally:
         if server is not None:
             llm_server.stop(server)
-    columns = ["engine", "model", "sentences", "chrF++", "BLEU", "glossary lines ok", f"within budget ({BUDGETS})", "s/line"]
-    print(f"data: {DATA.name} (Tatoeba zh->en, CC-BY 2.0 FR), references per sentence: 1-{max(len(i['en']) for i in items)}")
+    columns = [
+        "engine",
+        "model",
+        "sentences",
+        "chrF++",
+        "BLEU",
+        "glossary lines ok",
+        f"within budget ({BUDGETS})",
+        "s/line",
+    ]
+    print(
+        f"data: {DATA.name} (Tatoeba zh->en, CC-BY 2.0 FR), references per sentence: 1-{max(len(i['en']) for i in items)}"
+    )
     print_table(columns, rows)
 
 

@@ -12,6 +12,7 @@
 
 Everything runs with HOME, LOCALIZE_CACHE and ARGOS_PACKAGES_DIR inside the output folder.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,20 @@ def install_argos() -> None:
 def long_episode(folder: Path, minutes: float) -> Path:
     media = folder / "episode.mp4"
     if not media.is_file():
-        subprocess.run([sys.executable, str(ROOT / "fixtures" / "make_fixtures.py"), "--long", str(folder),
-                        "--minutes", str(minutes), "--language", "zh"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "fixtures" / "make_fixtures.py"),
+                "--long",
+                str(folder),
+                "--minutes",
+                str(minutes),
+                "--language",
+                "zh",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return media
 
 
@@ -60,9 +73,29 @@ def split(media: Path, folder: Path, parts: int, duration_ms: int) -> list[Path]
     for index in range(parts):
         piece = folder / f"part{index + 1:02d}.mp4"
         if not piece.is_file():
-            subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-ss", f"{index * length:.3f}", "-i", str(media),
-                            "-t", f"{length:.3f}", "-c:v", "libx264", "-preset", "veryfast", "-c:a", "aac",
-                            str(piece)], check=True)
+            subprocess.run(
+                [
+                    "ffmpeg",
+                    "-nostdin",
+                    "-v",
+                    "error",
+                    "-y",
+                    "-ss",
+                    f"{index * length:.3f}",
+                    "-i",
+                    str(media),
+                    "-t",
+                    f"{length:.3f}",
+                    "-c:v",
+                    "libx264",
+                    "-preset",
+                    "veryfast",
+                    "-c:a",
+                    "aac",
+                    str(piece),
+                ],
+                check=True,
+            )
         pieces.append(piece)
     return pieces
 
@@ -91,8 +124,10 @@ def main() -> None:
     manifest = run_episode(media, MARKETS, single, dub=True, options=RunOptions(language="zh"))
     total = time.perf_counter() - started
 
-    print(f"\n## One {duration / 60000:.1f}-minute Mandarin episode, markets {MARKETS}, with dub "
-          f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} after the run)\n")
+    print(
+        f"\n## One {duration / 60000:.1f}-minute Mandarin episode, markets {MARKETS}, with dub "
+        f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} after the run)\n"
+    )
     print("| stage | wall s | x real time |\n|---|---:|---:|")
     for name, seconds in stage_table(manifest):
         speed = f"{duration / 1000 / seconds:.0f}" if seconds >= 0.01 else "-"
@@ -113,14 +148,18 @@ def main() -> None:
 
     media_minutes = duration / 60000
     load = f"load average {os.getloadavg()[0]:.1f} after the runs: other processes share these cores"
-    print(f"\n## Batch: {args.episodes} episodes of {duration / args.episodes / 1000:.0f} s "
-          f"({media_minutes:.1f} media minutes), markets {MARKETS}, with dub ({load})\n")
+    print(
+        f"\n## Batch: {args.episodes} episodes of {duration / args.episodes / 1000:.0f} s "
+        f"({media_minutes:.1f} media minutes), markets {MARKETS}, with dub ({load})\n"
+    )
     print("| run | wall s | episodes/min | media min per wall min |\n|---|---:|---:|---:|")
     for label, seconds in rows:
         print(f"| {label} | {seconds:.1f} | {args.episodes / seconds * 60:.1f} | {media_minutes / seconds * 60:.2f} |")
     ratio = rows[2][1] / rows[1][1]
-    print(f"\nre-run cost: {rows[2][1]:.2f} s = {ratio:.1%} of the first 2-worker run "
-          f"({'meets' if ratio < 0.05 else 'MISSES'} the under-5% goal)")
+    print(
+        f"\nre-run cost: {rows[2][1]:.2f} s = {ratio:.1%} of the first 2-worker run "
+        f"({'meets' if ratio < 0.05 else 'MISSES'} the under-5% goal)"
+    )
     print(json.dumps({"stages": dict(stage_table(manifest)), "batch": dict(rows), "rerun_ratio": round(ratio, 4)}))
 
 

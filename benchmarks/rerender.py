@@ -13,6 +13,7 @@ The episode: the hardsub fixture (burned-in Chinese subtitles, Mandarin speech) 
 Usage: ``.venv/bin/python benchmarks/rerender.py [--minutes 2] [--work DIR]`` (``--work`` keeps
 the generated episode between runs). Prints one table.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,9 +34,15 @@ from localize.model import Cue, Track  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "fixtures" / "episode_zh_hardsub"
 VOICE = "espeak:en-us"
-LINES = ["Lin Wan, you are finally back.", "The CEO is waiting for you upstairs.", "I don't want to see Lu Jingchen.",
-         "Young Master, she is your wife.", "He is not a live-in son-in-law, he is the God of War.",
-         "Tomorrow we go home.", "Give me the Joy-Con."]
+LINES = [
+    "Lin Wan, you are finally back.",
+    "The CEO is waiting for you upstairs.",
+    "I don't want to see Lu Jingchen.",
+    "Young Master, she is your wife.",
+    "He is not a live-in son-in-law, he is the God of War.",
+    "Tomorrow we go home.",
+    "Give me the Joy-Con.",
+]
 
 
 def episode(work: Path, minutes: float) -> tuple[Path, Track]:
@@ -44,13 +51,41 @@ def episode(work: Path, minutes: float) -> tuple[Path, Track]:
     seconds = round(minutes * 60)
     if not video.exists():
         loops = int(seconds * 1000 // 24500) + 1
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-stream_loop", str(loops), "-i",
-                        str(SOURCE / "episode.mp4"), "-t", str(seconds), "-vf", "scale=1080:1920:flags=lanczos",
-                        "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-pix_fmt", "yuv420p", "-c:a", "aac",
-                        str(video)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-stream_loop",
+                str(loops),
+                "-i",
+                str(SOURCE / "episode.mp4"),
+                "-t",
+                str(seconds),
+                "-vf",
+                "scale=1080:1920:flags=lanczos",
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-crf",
+                "18",
+                "-pix_fmt",
+                "yuv420p",
+                "-c:a",
+                "aac",
+                str(video),
+            ],
+            check=True,
+        )
     source = load(SOURCE / "reference.srt").cues
-    cues = [Cue(cue.start + loop * 24500, cue.end + loop * 24500, f"{LINES[n % len(LINES)]} ({loop + 1})")
-            for loop in range(seconds * 1000 // 24500 + 1) for n, cue in enumerate(source)]
+    cues = [
+        Cue(cue.start + loop * 24500, cue.end + loop * 24500, f"{LINES[n % len(LINES)]} ({loop + 1})")
+        for loop in range(seconds * 1000 // 24500 + 1)
+        for n, cue in enumerate(source)
+    ]
     return video, Track([cue for cue in cues if cue.end < seconds * 1000], language="en")
 
 
@@ -61,11 +96,20 @@ def render(video: Path, track: Track, out: Path, tag: str, previous: Path | None
     report = dub(track, out / f"dub-{tag}.wav", video=video, voice=VOICE, line_cache=out / "cache" / "dub-lines")
     times["dub"] = time.perf_counter() - started
     started = time.perf_counter()
-    burned = rerender_burn(video, track, out / f"burned-{tag}.mp4", out / "cache" / "burn", previous=previous,
-                           cover="blur", audio=out / f"dub-{tag}.wav")
+    burned = rerender_burn(
+        video,
+        track,
+        out / f"burned-{tag}.mp4",
+        out / "cache" / "burn",
+        previous=previous,
+        cover="blur",
+        audio=out / f"dub-{tag}.wav",
+    )
     times["burn"] = time.perf_counter() - started
-    what = (f"dub: {report.cache}; burn: {burned.mode}, {burned.reencoded}/{burned.frames} frames re-encoded "
-            f"{burned.runs}{' (' + burned.reason + ')' if burned.reason else ''}")
+    what = (
+        f"dub: {report.cache}; burn: {burned.mode}, {burned.reencoded}/{burned.frames} frames re-encoded "
+        f"{burned.runs}{' (' + burned.reason + ')' if burned.reason else ''}"
+    )
     return times, what
 
 
@@ -82,8 +126,12 @@ def main() -> None:
             out = Path(run)
             cold, cold_what = render(video, track, out, "cold", None)
             middle = len(track.cues) // 2
-            edited = track.replace(cues=[cue if n != middle else Cue(cue.start, cue.end, "The boss is waiting upstairs.")
-                                         for n, cue in enumerate(track.cues)])
+            edited = track.replace(
+                cues=[
+                    cue if n != middle else Cue(cue.start, cue.end, "The boss is waiting upstairs.")
+                    for n, cue in enumerate(track.cues)
+                ]
+            )
             warm, warm_what = render(video, edited, out, "edit", out / "burned-cold.mp4")
     rows = [[stage, f"{cold[stage]:.1f}", f"{warm[stage]:.1f}", f"{warm[stage] / cold[stage]:.1%}"] for stage in cold]
     total_cold, total_warm = sum(cold.values()), sum(warm.values())

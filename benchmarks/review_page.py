@@ -18,6 +18,7 @@
 Everything runs with HOME, LOCALIZE_CACHE and ARGOS_PACKAGES_DIR inside the output folder.
 No timing is asserted; the figures are printed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,23 @@ def long_episode(folder: Path, cues: int) -> tuple[Path, Path]:
     folder.mkdir(parents=True, exist_ok=True)
     media, srt = folder / "long.m4a", folder / "long.srt"
     if not media.is_file():
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-                        f"sine=frequency=330:duration={2 * cues}", "-c:a", "aac", str(media)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=330:duration={2 * cues}",
+                "-c:a",
+                "aac",
+                str(media),
+            ],
+            check=True,
+        )
     lines = []
     for n in range(cues):
         start = 2000 * n + 200
@@ -76,9 +92,11 @@ def measure(out: Path, env: dict[str, str], rounds: int, profile: Path) -> list[
             for label in ("filter on", "filter off"):
                 driver.execute_script("document.getElementById('problems-only').click()")
                 times[label].append(float(driver.execute_script("return document.body.dataset.filterMs")))
-            driver.execute_script("document.body.removeAttribute('data-check-ms');"
-                                  "var t = document.querySelectorAll('.target')[7]; t.focus();"
-                                  "t.value += ' again'; t.dispatchEvent(new Event('input'))")
+            driver.execute_script(
+                "document.body.removeAttribute('data-check-ms');"
+                "var t = document.querySelectorAll('.target')[7]; t.focus();"
+                "t.value += ' again'; t.dispatchEvent(new Event('input'))"
+            )
             times["check after an edit"].append(float(wait_for(driver, "return document.body.dataset.checkMs", 60)))
         shown = driver.execute_script("return document.querySelectorAll('.cue').length")
     finally:
@@ -92,9 +110,24 @@ def screenshots(work: Path, env: dict[str, str], folder: Path) -> None:
     """The review page on the fixture episode with burned-in subtitles, three views."""
     episode = FIXTURES / "episode_zh_hardsub"
     out = work / "demo"
-    localize(env, ["run", episode / "episode.mp4", "--source-subs", episode / "reference.srt", "--markets",
-                   f"{FIXTURES / 'markets' / 'en-US-burn.toml'},es-419", "--dub", "-o", out,
-                   "-g", ROOT / "glossaries" / "zh_en_microdrama.csv", "-g", GLOSSARY])
+    localize(
+        env,
+        [
+            "run",
+            episode / "episode.mp4",
+            "--source-subs",
+            episode / "reference.srt",
+            "--markets",
+            f"{FIXTURES / 'markets' / 'en-US-burn.toml'},es-419",
+            "--dub",
+            "-o",
+            out,
+            "-g",
+            ROOT / "glossaries" / "zh_en_microdrama.csv",
+            "-g",
+            GLOSSARY,
+        ],
+    )
     server = start_server(out, env)
     driver = chrome(work / "chrome-shots")
     try:
@@ -107,9 +140,11 @@ def screenshots(work: Path, env: dict[str, str], folder: Path) -> None:
         time.sleep(0.5)
         folder.mkdir(parents=True, exist_ok=True)
         driver.save_screenshot(str(folder / "review-page.png"))
-        driver.execute_script("var t = document.querySelectorAll('.target')[1]; t.focus();"
-                              "t.value = 'The big boss has been waiting upstairs for you for a very long time';"
-                              "t.dispatchEvent(new Event('input'))")
+        driver.execute_script(
+            "var t = document.querySelectorAll('.target')[1]; t.focus();"
+            "t.value = 'The big boss has been waiting upstairs for you for a very long time';"
+            "t.dispatchEvent(new Event('input'))"
+        )
         wait_for(driver, "return document.body.dataset.checkMs && !document.body.dataset.checking")
         driver.save_screenshot(str(folder / "review-editing.png"))
         driver.execute_script("document.activeElement.blur(); document.getElementById('problems-only').click()")
@@ -132,8 +167,23 @@ def main() -> None:
     install_argos(env)
     media, srt = long_episode(work / "in", args.cues)
     started = time.perf_counter()
-    localize(env, ["run", media, "--source-subs", srt, "--language", "zh", "--markets", "en-US", "-g", GLOSSARY,
-                   "-o", work / "out"])
+    localize(
+        env,
+        [
+            "run",
+            media,
+            "--source-subs",
+            srt,
+            "--language",
+            "zh",
+            "--markets",
+            "en-US",
+            "-g",
+            GLOSSARY,
+            "-o",
+            work / "out",
+        ],
+    )
     print(f"localize run, {args.cues} cues, en-US: {time.perf_counter() - started:.1f} s")
     print_table(["in the browser", "median ms", "max ms"], measure(work / "out", env, args.rounds, work / "chrome"))
     if args.screenshots:

@@ -10,6 +10,7 @@ detectors at their default settings.
 
     .venv/bin/python -m benchmarks.shots
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +32,13 @@ def videos() -> list[tuple[str, Path, list[int]]]:
     for lang in ("en", "zh"):
         folder = ROOT / "fixtures" / f"episode_{lang}"
         if (folder / "episode.mp4").exists():
-            found.append((f"fixture episode_{lang}", folder / "episode.mp4", json.loads((folder / "script.json").read_text())["cuts"]))
+            found.append(
+                (
+                    f"fixture episode_{lang}",
+                    folder / "episode.mp4",
+                    json.loads((folder / "script.json").read_text())["cuts"],
+                )
+            )
     vfr = vfr_copy()
     if vfr is not None:
         found.append(vfr)
@@ -81,7 +88,18 @@ def main() -> None:
             found = detect(video)
             seconds = time.perf_counter() - began
             hits = len(set(found) & set(truth))
-            rows.append((video_name, label, len(truth), hits, len(found) - hits, "yes" if found == truth else "no", seconds, found))
+            rows.append(
+                (
+                    video_name,
+                    label,
+                    len(truth),
+                    hits,
+                    len(found) - hits,
+                    "yes" if found == truth else "no",
+                    seconds,
+                    found,
+                )
+            )
     if not rows:
         print("no videos found (../shared/eval absent and fixtures not generated)")
         return

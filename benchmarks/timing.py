@@ -14,6 +14,7 @@
 
     .venv/bin/python -m benchmarks.timing
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,16 @@ from localize.timing.retime import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_SUBTITLES = ROOT.parent / "shared" / "eval" / "subtitles"
-SHORT = {"reading_speed": "cps", "line_length": "len", "line_count": "lines", "min_duration": "min",
-         "max_duration": "max", "gap": "gap", "shot_change": "shot", "overlap": "ovl"}
+SHORT = {
+    "reading_speed": "cps",
+    "line_length": "len",
+    "line_count": "lines",
+    "min_duration": "min",
+    "max_duration": "max",
+    "gap": "gap",
+    "shot_change": "shot",
+    "overlap": "ovl",
+}
 
 
 def fixture_cases() -> list[tuple[str, Track, str, list[int]]]:
@@ -46,13 +55,23 @@ def fixture_cases() -> list[tuple[str, Track, str, list[int]]]:
         cases.append((f"episode_{lang} reference.srt", track, f"{lang}-vertical", scripts[lang]["cuts_ms"]))
     if len(scripts) == 2:
         for stretch in (1.0, 0.4):
-            cases.append((f"English on zh speech x{stretch:g}", translated(scripts, stretch), "en-vertical", scripts["zh"]["cuts_ms"]))
+            cases.append(
+                (
+                    f"English on zh speech x{stretch:g}",
+                    translated(scripts, stretch),
+                    "en-vertical",
+                    scripts["zh"]["cuts_ms"],
+                )
+            )
     return cases
 
 
 def translated(scripts: dict, stretch: float) -> Track:
     zh, en = scripts["zh"]["lines"], scripts["en"]["lines"]
-    cues = [Cue(z["start"], z["start"] + round((z["end"] - z["start"]) * stretch), e["text"], source=z["text"]) for z, e in zip(zh, en)]
+    cues = [
+        Cue(z["start"], z["start"] + round((z["end"] - z["start"]) * stretch), e["text"], source=z["text"])
+        for z, e in zip(zh, en)
+    ]
     return Track(cues=cues, language="en", fps=Fraction(30))
 
 
@@ -73,7 +92,11 @@ def eval_cases() -> list[tuple[str, Track, str, list[int]]]:
 
 def compliance() -> None:
     print("Compliance: violations per rule, before -> after retime")
-    header = f"{'data':<44} {'profile':<12} {'cues':>9} " + " ".join(f"{SHORT[r]:>7}" for r in RULES) + f" {'total':>9} {'unexpl.':>7} {'ms':>6}"
+    header = (
+        f"{'data':<44} {'profile':<12} {'cues':>9} "
+        + " ".join(f"{SHORT[r]:>7}" for r in RULES)
+        + f" {'total':>9} {'unexpl.':>7} {'ms':>6}"
+    )
     print(header)
     print("-" * len(header))
     totals = [0, 0, 0]
@@ -85,7 +108,9 @@ def compliance() -> None:
         after = check(timed, profile, shots)
         cells = " ".join(f"{before.summary[r]:>3}>{after.summary[r]:<3}" for r in RULES)
         total = f"{len(before.violations)}>{len(after.violations)}"
-        print(f"{name[:44]:<44} {profile:<12} {len(track):>4}>{len(timed):<4} {cells} {total:>9} {len(after.unexplained()):>7} {elapsed:>6.0f}")
+        print(
+            f"{name[:44]:<44} {profile:<12} {len(track):>4}>{len(timed):<4} {cells} {total:>9} {len(after.unexplained()):>7} {elapsed:>6.0f}"
+        )
         totals[0] += len(before.violations)
         totals[1] += len(after.violations)
         totals[2] += len(after.unexplained())
@@ -120,7 +145,9 @@ def speed() -> None:
             report = check(timed, "en", shots)
             best_check = min(best_check, time.perf_counter() - began)
         per_cue = best_retime / count * 1e6
-        print(f"{count:>7} {len(shots):>7} {best_retime:>9.3f} {per_cue:>7.1f} {best_check:>8.3f} {len(timed):>9} {len(report.unexplained()):>8}")
+        print(
+            f"{count:>7} {len(shots):>7} {best_retime:>9.3f} {per_cue:>7.1f} {best_check:>8.3f} {len(timed):>9} {len(report.unexplained()):>8}"
+        )
 
 
 def long_lines() -> None:

@@ -14,6 +14,7 @@ mistake is a :class:`LocalizeError`: :class:`InputError` (an argument or file),
 :class:`ConfigError` (a profile, market, glossary or setting), :class:`ModelError` (a
 model or tool); a wrong argument type is an :class:`InputError` naming the argument.
 """
+
 from __future__ import annotations
 
 import importlib

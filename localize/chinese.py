@@ -3,6 +3,7 @@
 Whisper base mixes Traditional characters into Mandarin output, so every zh transcript goes through OpenCC;
 the hardsub reader puts its OCR text through the same conversion.
 """
+
 from __future__ import annotations
 
 import functools

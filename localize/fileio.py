@@ -5,6 +5,7 @@ result in :mod:`localize.media`, a parsed glossary, the speaker registry) for as
 the file is unchanged, so the stages of one episode run (and the episodes of a batch
 worker) probe, hash and parse each file once.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -139,8 +140,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def refuse_overwrite(outputs: Iterable[str | os.PathLike[str] | None],
-                     inputs: Iterable[str | os.PathLike[str] | None]) -> None:
+def refuse_overwrite(
+    outputs: Iterable[str | os.PathLike[str] | None], inputs: Iterable[str | os.PathLike[str] | None]
+) -> None:
     """Raise :class:`InputError` when an output is one of the inputs, or two outputs are one file.
 
     An input is never overwritten: ``translate a.srt -o a.srt`` is refused before any work.
@@ -150,6 +152,8 @@ def refuse_overwrite(outputs: Iterable[str | os.PathLike[str] | None],
     for index, output in enumerate(given_outputs):
         clash = next((i for i in given_inputs if _same_file(output, i)), None)
         if clash is not None:
-            raise InputError(f"{output}: is an input of this command; write the output elsewhere (inputs are never overwritten)")
-        if any(_same_file(output, other) for other in given_outputs[index + 1:]):
+            raise InputError(
+                f"{output}: is an input of this command; write the output elsewhere (inputs are never overwritten)"
+            )
+        if any(_same_file(output, other) for other in given_outputs[index + 1 :]):
             raise InputError(f"{output}: given for two different outputs")

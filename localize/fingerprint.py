@@ -5,6 +5,7 @@ holds entries with a ``fingerprint(model=None)``: classes get it from :class:`Fi
 factory functions from :class:`Factory`. The pipeline puts fingerprints in its stage cache
 keys, so a new engine, a new package version or a new model makes new results by itself.
 """
+
 from __future__ import annotations
 
 import functools

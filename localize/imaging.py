@@ -1,13 +1,14 @@
 """Image measures shared by the stages: where bright outlined subtitle text is in a luma frame."""
+
 from __future__ import annotations
 
 import numpy as np
 
-BRIGHT = 180            # luma of subtitle fill (white, yellow)
-DARK = 80               # luma of its outline or shadow
-OUTLINE_REACH = 2       # px between fill and outline
-MIN_STROKES = 4         # separate runs of text pixels for a row to count as text
-SOLID_SHARE = 1 / 24    # a bright area holding a square this share of the width wide is a surface, not a stroke
+BRIGHT = 180  # luma of subtitle fill (white, yellow)
+DARK = 80  # luma of its outline or shadow
+OUTLINE_REACH = 2  # px between fill and outline
+MIN_STROKES = 4  # separate runs of text pixels for a row to count as text
+SOLID_SHARE = 1 / 24  # a bright area holding a square this share of the width wide is a surface, not a stroke
 
 
 def text_mask(luma: np.ndarray, width: int | None = None) -> np.ndarray:
@@ -39,8 +40,9 @@ def _solid(bright: np.ndarray, side: int, cell: int = 4) -> np.ndarray:
     reach = max(1, side // cell - 2)
     if not cv2.erode(blocks, np.ones((reach, reach), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0).any():
         return np.zeros_like(bright)
-    return cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((side, side), np.uint8),
-                            borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    return cv2.morphologyEx(
+        bright, cv2.MORPH_OPEN, np.ones((side, side), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0
+    )
 
 
 def text_rows(mask: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 Detection is langdetect's (seeded, so the answer never changes), after a quick look for Chinese.
 """
+
 from __future__ import annotations
 
 import re
@@ -31,7 +32,9 @@ def base_language(tag: str) -> str:
     text = str(tag).strip()
     base = text.replace("_", "-").split("-")[0].lower()
     if base not in ISO_639_1:
-        raise InputError(f"unknown language code {tag!r} (use an ISO 639-1 code such as en, zh, es, or a tag such as es-419)")
+        raise InputError(
+            f"unknown language code {tag!r} (use an ISO 639-1 code such as en, zh, es, or a tag such as es-419)"
+        )
     return base
 
 
@@ -41,15 +44,40 @@ def is_unspaced(language: str) -> bool:
 
 #: ISO 639-1 -> (ISO 639-2/T, English name); 3-letter codes pass through.
 LANGUAGES = {
-    "ar": ("ara", "Arabic"), "bn": ("ben", "Bengali"), "cs": ("ces", "Czech"), "de": ("deu", "German"),
-    "el": ("ell", "Greek"), "en": ("eng", "English"), "es": ("spa", "Spanish"), "fa": ("fas", "Persian"),
-    "fi": ("fin", "Finnish"), "fr": ("fra", "French"), "he": ("heb", "Hebrew"), "hi": ("hin", "Hindi"),
-    "hu": ("hun", "Hungarian"), "id": ("ind", "Indonesian"), "it": ("ita", "Italian"), "ja": ("jpn", "Japanese"),
-    "ko": ("kor", "Korean"), "ms": ("msa", "Malay"), "nl": ("nld", "Dutch"), "no": ("nor", "Norwegian"),
-    "pl": ("pol", "Polish"), "pt": ("por", "Portuguese"), "ro": ("ron", "Romanian"), "ru": ("rus", "Russian"),
-    "sv": ("swe", "Swedish"), "sw": ("swa", "Swahili"), "ta": ("tam", "Tamil"), "th": ("tha", "Thai"),
-    "tl": ("tgl", "Tagalog"), "tr": ("tur", "Turkish"), "uk": ("ukr", "Ukrainian"), "ur": ("urd", "Urdu"),
-    "vi": ("vie", "Vietnamese"), "zh": ("zho", "Chinese"),
+    "ar": ("ara", "Arabic"),
+    "bn": ("ben", "Bengali"),
+    "cs": ("ces", "Czech"),
+    "de": ("deu", "German"),
+    "el": ("ell", "Greek"),
+    "en": ("eng", "English"),
+    "es": ("spa", "Spanish"),
+    "fa": ("fas", "Persian"),
+    "fi": ("fin", "Finnish"),
+    "fr": ("fra", "French"),
+    "he": ("heb", "Hebrew"),
+    "hi": ("hin", "Hindi"),
+    "hu": ("hun", "Hungarian"),
+    "id": ("ind", "Indonesian"),
+    "it": ("ita", "Italian"),
+    "ja": ("jpn", "Japanese"),
+    "ko": ("kor", "Korean"),
+    "ms": ("msa", "Malay"),
+    "nl": ("nld", "Dutch"),
+    "no": ("nor", "Norwegian"),
+    "pl": ("pol", "Polish"),
+    "pt": ("por", "Portuguese"),
+    "ro": ("ron", "Romanian"),
+    "ru": ("rus", "Russian"),
+    "sv": ("swe", "Swedish"),
+    "sw": ("swa", "Swahili"),
+    "ta": ("tam", "Tamil"),
+    "th": ("tha", "Thai"),
+    "tl": ("tgl", "Tagalog"),
+    "tr": ("tur", "Turkish"),
+    "uk": ("ukr", "Ukrainian"),
+    "ur": ("urd", "Urdu"),
+    "vi": ("vie", "Vietnamese"),
+    "zh": ("zho", "Chinese"),
 }
 
 
@@ -79,7 +107,9 @@ def parse_language(language: str | None) -> tuple[str | None, tuple[str, ...]]:
 
     codes = tuple(c.strip() for c in text.split(",") if c.strip())
     if not codes or not set(codes) <= set(_LANGUAGE_CODES):
-        raise InputError(f"bad language '{language}': use a Whisper language code like zh or en, 'auto', or a list like zh,en,ja")
+        raise InputError(
+            f"bad language '{language}': use a Whisper language code like zh or en, 'auto', or a list like zh,en,ja"
+        )
     return (codes[0], codes) if len(codes) == 1 else (None, codes)
 
 

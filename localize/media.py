@@ -1,4 +1,5 @@
 """ffmpeg and ffprobe at the edges: probing and decoding any audio or video container."""
+
 from __future__ import annotations
 
 import json
@@ -84,7 +85,16 @@ def probe(path: str | Path) -> MediaInfo:
 
 def _probe(path: Path) -> MediaInfo:
     log.debug("ffprobe %s", path)
-    cmd = [require_tool("ffprobe"), "-v", "error", "-print_format", "json", "-show_format", "-show_streams", media_arg(path)]
+    cmd = [
+        require_tool("ffprobe"),
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        media_arg(path),
+    ]
     result = processes.run(cmd, text=True)
     if result.returncode != 0:
         raise InputError(f"{path}: not a readable audio or video file ({_reason(result.stderr, path)})")
@@ -128,7 +138,9 @@ def _display_matrix(stream: dict) -> tuple[int, bool]:
     """(clockwise degrees in 0-359, mirrored) of the stream's display matrix, as ffmpeg auto-rotates."""
     for side in stream.get("side_data_list") or []:
         if side.get("side_data_type") == "Display Matrix":
-            cells = [int(n) for row in re.findall(r":((?:\s+-?\d+){3})", side.get("displaymatrix", "")) for n in row.split()]
+            cells = [
+                int(n) for row in re.findall(r":((?:\s+-?\d+){3})", side.get("displaymatrix", "")) for n in row.split()
+            ]
             mirrored = len(cells) == 9 and cells[0] * cells[4] - cells[1] * cells[3] < 0
             return round(-float(side.get("rotation") or 0)) % 360, mirrored
     return 0, False
@@ -187,8 +199,21 @@ def stream_audio(
     if not info.has_audio:
         raise InputError(f"{path}: has no audio stream")
     cmd = [
-        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", media_arg(path), "-map", "0:a:0",
-        "-ac", "1", "-ar", str(sample_rate), "-f", "f32le", "-",
+        require_tool("ffmpeg"),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        media_arg(path),
+        "-map",
+        "0:a:0",
+        "-ac",
+        "1",
+        "-ar",
+        str(sample_rate),
+        "-f",
+        "f32le",
+        "-",
     ]
     chunk_bytes = int(sample_rate * chunk_seconds) * 4
     decoded = 0

@@ -3,6 +3,7 @@
 Times are integer milliseconds everywhere inside the toolkit; formats convert at
 their edges. A :class:`Track` is what every stage takes and returns.
 """
+
 from __future__ import annotations
 
 import copy
@@ -185,12 +186,17 @@ def _shown(value: Any) -> str:
 def _word(data: Any, where: str) -> Word:
     data = _typed(data, dict, where, "an object")
     probability = data.get("probability")
-    if probability is not None and not (isinstance(probability, (int, float)) and not isinstance(probability, bool)
-                                        and 0 <= probability <= 1):
+    if probability is not None and not (
+        isinstance(probability, (int, float)) and not isinstance(probability, bool) and 0 <= probability <= 1
+    ):
         raise InputError(f"{where}: 'probability' must be a number from 0 to 1, got {_shown(probability)}")
-    return Word(_ms(data.get("start"), f"{where}: 'start'"), _ms(data.get("end"), f"{where}: 'end'"),
-                _typed(data.get("text"), str, f"{where}: 'text'", "a string"), probability,
-                _optional(data.get("speaker"), str, f"{where}: 'speaker'", "a string"))
+    return Word(
+        _ms(data.get("start"), f"{where}: 'start'"),
+        _ms(data.get("end"), f"{where}: 'end'"),
+        _typed(data.get("text"), str, f"{where}: 'text'", "a string"),
+        probability,
+        _optional(data.get("speaker"), str, f"{where}: 'speaker'", "a string"),
+    )
 
 
 def _word_dict(word: Word) -> dict[str, Any]:
@@ -238,15 +244,21 @@ class GlossaryReport:
     lines_flagged: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"terms_checked": self.terms_checked, "repaired": self.repaired,
-                "violations": [v.to_dict() for v in self.violations],
-                **{name: getattr(self, name) for name in LINE_COUNTS}}
+        return {
+            "terms_checked": self.terms_checked,
+            "repaired": self.repaired,
+            "violations": [v.to_dict() for v in self.violations],
+            **{name: getattr(self, name) for name in LINE_COUNTS},
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GlossaryReport:
-        return cls(data.get("terms_checked", 0), data.get("repaired", 0),
-                   [GlossaryViolation(**v) for v in data.get("violations", [])],
-                   **{name: data.get(name, 0) for name in LINE_COUNTS})
+        return cls(
+            data.get("terms_checked", 0),
+            data.get("repaired", 0),
+            [GlossaryViolation(**v) for v in data.get("violations", [])],
+            **{name: data.get(name, 0) for name in LINE_COUNTS},
+        )
 
 
 LINE_COUNTS = ("lines_with_terms", "right_first_time", "right_after_reask", "lines_repaired", "lines_flagged")
@@ -290,8 +302,12 @@ class TranslationInfo:
     usage: EngineUsage = field(default_factory=EngineUsage)
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__, glossary=self.glossary.to_dict(), budget=dict(self.budget.__dict__),
-                    usage=dict(self.usage.__dict__))
+        return dict(
+            self.__dict__,
+            glossary=self.glossary.to_dict(),
+            budget=dict(self.budget.__dict__),
+            usage=dict(self.usage.__dict__),
+        )
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TranslationInfo:

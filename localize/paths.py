@@ -1,4 +1,5 @@
 """Where the toolkit keeps its caches (models, translation memory, shot lists)."""
+
 from __future__ import annotations
 
 import os
@@ -37,11 +38,16 @@ def safe_name(name: str, what: str = "name") -> str:
     """
     text = str(name)
     problem = (
-        "is empty" if not text.strip()
-        else "contains a path separator" if "/" in text or "\\" in text or os.sep in text
-        else "contains a control character" if any(ord(c) < 32 or ord(c) == 127 for c in text)
-        else "starts with a dot" if text[0] == "."
-        else "is too long" if len(text.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES
+        "is empty"
+        if not text.strip()
+        else "contains a path separator"
+        if "/" in text or "\\" in text or os.sep in text
+        else "contains a control character"
+        if any(ord(c) < 32 or ord(c) == 127 for c in text)
+        else "starts with a dot"
+        if text[0] == "."
+        else "is too long"
+        if len(text.encode("utf-8", "surrogateescape")) > MAX_COMPONENT_BYTES
         else None
     )
     if problem:

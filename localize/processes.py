@@ -7,6 +7,7 @@ before partial outputs and temporary folders are removed. Children started with
 :func:`child` never read our stdin and, on Linux, are killed when we die, even by SIGKILL.
 :func:`cpu_count` says how many threads the stages and their tools may keep busy.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -122,8 +123,13 @@ def _die_with_us() -> tuple[str, ...]:
     setpriv = shutil.which("setpriv")
     prefix = (setpriv, "--pdeathsig", "KILL", "--") if setpriv else ()
     try:
-        works = bool(prefix) and subprocess.run([*prefix, sys.executable, "-I", "-S", "-c", ""],
-                                                stdin=subprocess.DEVNULL, capture_output=True).returncode == 0
+        works = (
+            bool(prefix)
+            and subprocess.run(
+                [*prefix, sys.executable, "-I", "-S", "-c", ""], stdin=subprocess.DEVNULL, capture_output=True
+            ).returncode
+            == 0
+        )
     except OSError:
         works = False
     return prefix if works else ()

@@ -1,4 +1,5 @@
 """Plain text measures shared by the stages, the tests and the benchmarks."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """Voice activity: where the speech is in 16 kHz mono audio (Silero VAD, as faster-whisper ships it)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -16,7 +17,7 @@ def speech_only(audio: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
     mapping, kept, pieces = [], 0, []
     for chunk in chunks:
         mapping.append((kept, chunk["start"]))
-        pieces.append(audio[chunk["start"]:chunk["end"]])
+        pieces.append(audio[chunk["start"] : chunk["end"]])
         kept += chunk["end"] - chunk["start"]
     return (np.concatenate(pieces) if pieces else np.zeros(0, np.float32)), mapping
 
@@ -25,7 +26,9 @@ def speech_clips(audio: np.ndarray, min_silence_ms: int = 700, pad_ms: int = 400
     """(start, end) in ms of stretches of speech split at pauses of ``min_silence_ms``, each under 30 s."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    vad = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms, max_speech_duration_s=30 - 2 * pad_ms / 1000)
+    vad = VadOptions(
+        min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms, max_speech_duration_s=30 - 2 * pad_ms / 1000
+    )
     return [(c["start"] // SAMPLES_PER_MS, c["end"] // SAMPLES_PER_MS) for c in get_speech_timestamps(audio, vad)]
 
 

@@ -3,6 +3,7 @@
 
 Each returns the value in the form the function works with (a ``Path``, an ``int``...).
 """
+
 from __future__ import annotations
 
 import math
@@ -65,7 +66,13 @@ def as_number(value: Any, what: str, low: float | None = None, high: float | Non
 
 def _in_range(value: Any, what: str, low: float | None, high: float | None) -> Any:
     if (low is not None and value < low) or (high is not None and value > high):
-        bounds = f"from {low} to {high}" if low is not None and high is not None else f"at least {low}" if low is not None else f"at most {high}"
+        bounds = (
+            f"from {low} to {high}"
+            if low is not None and high is not None
+            else f"at least {low}"
+            if low is not None
+            else f"at most {high}"
+        )
         raise InputError(f"{what} must be {bounds}, got {value}")
     return value
 

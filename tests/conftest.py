@@ -1,4 +1,5 @@
 """Fixtures shared by the test modules (pytest loads this file itself; plain helpers are in support.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path

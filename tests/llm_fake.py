@@ -14,6 +14,7 @@ key in its body); ``ratelimit`` (429 with ``Retry-After``) and ``error`` (500).
 ``echo=True`` adds the request's Authorization header to every answer's headers, as a
 careless gateway does; ``delay`` makes every chat answer take that many seconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,20 +26,50 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-MODES = ("ok", "slow", "slow_chat", "html", "nonjson", "empty", "chat_html", "chat_nonjson", "chat_empty",
-         "badshape", "nochoices", "nulltext", "chatty", "sparse", "huge", "echokey", "refused", "ratelimit", "error")
+MODES = (
+    "ok",
+    "slow",
+    "slow_chat",
+    "html",
+    "nonjson",
+    "empty",
+    "chat_html",
+    "chat_nonjson",
+    "chat_empty",
+    "badshape",
+    "nochoices",
+    "nulltext",
+    "chatty",
+    "sparse",
+    "huge",
+    "echokey",
+    "refused",
+    "ratelimit",
+    "error",
+)
 MODEL = "m"
 HTML = b"<html><body><h1>Welcome to the gateway</h1></body></html>"
 #: Junk bodies by mode: (content type, body); "chat_*" modes send them to chat requests only.
-JUNK = {"html": ("text/html", HTML), "nonjson": ("application/json", b"this is {not json"),
-        "empty": ("application/json", b"")}
+JUNK = {
+    "html": ("text/html", HTML),
+    "nonjson": ("application/json", b"this is {not json"),
+    "empty": ("application/json", b""),
+}
 
 
 class FakeLLM:
     """The server, serving in a daemon thread until :meth:`close` or ``lifetime`` seconds."""
 
-    def __init__(self, mode: str, retry_after: str = "2", hang: float = 400.0, echo: bool = False,
-                 delay: float = 0.0, lifetime: float = 120.0, port: int = 0) -> None:
+    def __init__(
+        self,
+        mode: str,
+        retry_after: str = "2",
+        hang: float = 400.0,
+        echo: bool = False,
+        delay: float = 0.0,
+        lifetime: float = 120.0,
+        port: int = 0,
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r} (known: {', '.join(MODES)})")
         self.mode, self.retry_after, self.echo = mode, retry_after, echo
@@ -75,7 +106,11 @@ class FakeLLM:
             return (200, *JUNK[self.mode])
         if self.mode == "refused":
             return self._refused(key)
-        return 200, "application/json", json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode()
+        return (
+            200,
+            "application/json",
+            json.dumps({"object": "list", "data": [{"id": MODEL, "object": "model"}]}).encode(),
+        )
 
     def answer_post(self, body: dict[str, Any], key: str) -> tuple[int, str, bytes]:
         ids = _asked_ids(body)
@@ -90,10 +125,14 @@ class FakeLLM:
             return 200, "application/json", b'{"foo": "bar"}'
         if self.mode == "nochoices":
             return 200, "application/json", json.dumps({"id": "c", "object": "chat.completion", "choices": []}).encode()
-        texts = {"ok": lambda i: f"Line {i}", "nulltext": lambda i: None,
-                 "chatty": lambda i: "As an AI language model, I cannot translate this.",
-                 "sparse": lambda i: "Line 1" if i == 1 else "As an AI language model, I cannot translate this.",
-                 "huge": lambda i: "x" * 3_000_000, "echokey": lambda i: f"Sure, my key is {key}"}[self.mode]
+        texts = {
+            "ok": lambda i: f"Line {i}",
+            "nulltext": lambda i: None,
+            "chatty": lambda i: "As an AI language model, I cannot translate this.",
+            "sparse": lambda i: "Line 1" if i == 1 else "As an AI language model, I cannot translate this.",
+            "huge": lambda i: "x" * 3_000_000,
+            "echokey": lambda i: f"Sure, my key is {key}",
+        }[self.mode]
         if not ids:  # a single line asked in plain text
             return 200, "application/json", _completion(texts(0))
         if self.mode == "nulltext":
@@ -103,8 +142,13 @@ class FakeLLM:
     @staticmethod
     def _refused(key: str) -> tuple[int, str, bytes]:
         """A 401 that echoes the key, as some servers do."""
-        return 401, "application/json", json.dumps({"error": {"message": f"Incorrect API key provided: {key}",
-                                                              "code": "invalid_api_key"}}).encode()
+        return (
+            401,
+            "application/json",
+            json.dumps(
+                {"error": {"message": f"Incorrect API key provided: {key}", "code": "invalid_api_key"}}
+            ).encode(),
+        )
 
 
 def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
@@ -165,10 +209,16 @@ def _asked_ids(body: dict[str, Any]) -> list[int]:
 
 
 def _completion(content: str | None) -> bytes:
-    return json.dumps({"id": "c", "object": "chat.completion", "created": 0, "model": MODEL,
-                       "choices": [{"index": 0, "finish_reason": "stop",
-                                    "message": {"role": "assistant", "content": content}}],
-                       "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}).encode()
+    return json.dumps(
+        {
+            "id": "c",
+            "object": "chat.completion",
+            "created": 0,
+            "model": MODEL,
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+        }
+    ).encode()
 
 
 def free_port() -> int:

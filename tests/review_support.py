@@ -3,6 +3,7 @@
 ``localize review`` runs as a real subprocess on a free port; the page is driven in
 Debian's headless Chromium through Selenium and ``/usr/bin/chromedriver``, offline.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -22,9 +23,18 @@ import pytest
 from support import LOCALIZE
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--mute-audio",
-                "--autoplay-policy=no-user-gesture-required", "--window-size=1400,1000")
+CHROME_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--mute-audio",
+    "--autoplay-policy=no-user-gesture-required",
+    "--window-size=1400,1000",
+)
 
 
 @dataclass
@@ -37,8 +47,9 @@ class Server:
     token: str
     log: Path
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-                token: bool = True) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None, token: bool = True
+    ) -> tuple[int, dict[str, str], bytes]:
         """One raw HTTP request (the path is sent exactly as given): status, headers, body."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = dict(headers or {})
@@ -75,8 +86,9 @@ class Server:
 def start_server(out: Path, env: dict[str, str], *args: str, log: Path | None = None) -> Server:
     """``localize review OUT`` on a free port; returns once it printed its URL."""
     log = log or Path(tempfile.mkdtemp()) / "review.log"
-    process = subprocess.Popen([*LOCALIZE, "review", str(out), *args], env=env, stdout=subprocess.PIPE,
-                               stderr=log.open("wb"), text=True)
+    process = subprocess.Popen(
+        [*LOCALIZE, "review", str(out), *args], env=env, stdout=subprocess.PIPE, stderr=log.open("wb"), text=True
+    )
     line = process.stdout.readline() if process.stdout else ""
     found = re.search(r"(http://127\.0\.0\.1:(\d+)/\?token=([\w-]+))", line)
     if not found:

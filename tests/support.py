@@ -5,6 +5,7 @@ track) with a sidecar Chinese subtitle file of fixture lines, so the chain can s
 from source subtitles; everything runs through the real CLI in a subprocess with HOME,
 LOCALIZE_CACHE and ARGOS_PACKAGES_DIR pointed into a temporary folder.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,8 +21,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 ARGOS = FIXTURES / "argos"
 LOCALIZE = [str(Path(sys.executable).with_name("localize"))]
-ZH_LINES = ["林晚，你终于回来了。", "总裁在楼上等你。", "我不想见陆景琛。", "少爷，她是你的妻子。",
-            "他不是赘婿，他是战神。", "明天我们回家。"]
+ZH_LINES = [
+    "林晚，你终于回来了。",
+    "总裁在楼上等你。",
+    "我不想见陆景琛。",
+    "少爷，她是你的妻子。",
+    "他不是赘婿，他是战神。",
+    "明天我们回家。",
+]
 MEDIA_SUFFIXES = (".mp4", ".mkv", ".mov", ".m4a", ".wav")
 COLOURS = ["red", "blue", "green", "yellow", "purple", "orange", "white", "cyan"]
 
@@ -30,8 +37,13 @@ def isolated_env(root: Path, argos: Path | None = None) -> dict[str, str]:
     """Environment for a subprocess that writes nothing outside ``root``; its Argos packages are
     ``argos`` (the session's, from the ``argos_packages`` fixture: read only) when given."""
     env = dict(os.environ)
-    for name, sub in (("HOME", "home"), ("LOCALIZE_CACHE", "cache"), ("ARGOS_PACKAGES_DIR", "argos"),
-                      ("XDG_CACHE_HOME", "xdg-cache"), ("XDG_DATA_HOME", "xdg-data")):
+    for name, sub in (
+        ("HOME", "home"),
+        ("LOCALIZE_CACHE", "cache"),
+        ("ARGOS_PACKAGES_DIR", "argos"),
+        ("XDG_CACHE_HOME", "xdg-cache"),
+        ("XDG_DATA_HOME", "xdg-data"),
+    ):
         env[name] = str(root / sub)
         (root / sub).mkdir(parents=True, exist_ok=True)
     if argos is not None:
@@ -63,9 +75,33 @@ def make_episode(folder: Path, name: str, index: int, seconds: int = 6, lines: l
         inputs += ["-f", "lavfi", "-i", f"color=c={colour}:s=360x640:r=30:d=2"]
     inputs += ["-f", "lavfi", "-i", f"sine=frequency={300 + 40 * index}:duration={seconds}"]
     concat = "".join(f"[{i}:v]" for i in range(shots)) + f"concat=n={shots}:v=1:a=0[v]"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex", concat, "-map", "[v]",
-                    "-map", f"{shots}:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-                    "-c:a", "aac", "-shortest", str(media)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            *inputs,
+            "-filter_complex",
+            concat,
+            "-map",
+            "[v]",
+            "-map",
+            f"{shots}:a",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-shortest",
+            str(media),
+        ],
+        check=True,
+    )
     lines = lines or [ZH_LINES[(index + k) % len(ZH_LINES)] for k in range(2)]
     srt = "".join(f"{k + 1}\n00:00:0{k * 3},500 --> 00:00:0{k * 3 + 2},400\n{text}\n\n" for k, text in enumerate(lines))
     (folder / f"{name}.srt").write_text(srt, encoding="utf-8")
@@ -102,8 +138,11 @@ def assert_same_outputs(left: Path, right: Path) -> None:
     """Byte-identical output trees (see :func:`tree_digest`), naming the files that differ."""
     a, b = tree_digest(left), tree_digest(right)
     differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
-    media = [f"{k}: {media_difference(left / k, right / k)}" for k in differing
-             if k in a and k in b and Path(k).suffix in MEDIA_SUFFIXES]
+    media = [
+        f"{k}: {media_difference(left / k, right / k)}"
+        for k in differing
+        if k in a and k in b and Path(k).suffix in MEDIA_SUFFIXES
+    ]
     assert not differing, f"outputs differ: {differing}" + "".join(f"; {m}" for m in media)
 
 
@@ -136,8 +175,10 @@ def media_difference(left: Path, right: Path) -> str:
             found.append(f"{kind} packets identical")
             continue
         frames = [_frame_md5(path, index, decode=True) for path in (left, right)]
-        found.append(f"{kind} {_first_change('packet', *packets)}; "
-                     + (f"decoded {kind} identical" if frames[0] == frames[1] else f"decoded {_first_change('frame', *frames)}"))
+        found.append(
+            f"{kind} {_first_change('packet', *packets)}; "
+            + (f"decoded {kind} identical" if frames[0] == frames[1] else f"decoded {_first_change('frame', *frames)}")
+        )
     if all(part.endswith("packets identical") for part in found):
         found.append(f"so the container only ({left.stat().st_size} vs {right.stat().st_size} bytes)")
     return "; ".join(found)
@@ -145,25 +186,35 @@ def media_difference(left: Path, right: Path) -> str:
 
 def _streams(path: Path) -> list[dict]:
     fields = "codec_type,codec_name,profile,width,height,pix_fmt,time_base,nb_frames,sample_rate,channels,duration"
-    result = subprocess.run(["ffprobe", "-v", "error", "-show_entries", f"stream={fields}", "-of", "json", str(path)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", f"stream={fields}", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return [{k: v for k, v in s.items() if k != "disposition"} for s in json.loads(result.stdout)["streams"]]
 
 
 def _frame_md5(path: Path, index: int, decode: bool) -> list[tuple[str, ...]]:
     """(pts, size, md5) of each packet (or decoded frame) of stream ``index``."""
     codec = [] if decode else ["-c", "copy"]
-    result = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", f"0:{index}", *codec,
-                             "-f", "framemd5", "-"], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-map", f"0:{index}", *codec, "-f", "framemd5", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     rows = [line.split(",") for line in result.stdout.splitlines() if line and not line.startswith("#")]
     return [(row[2].strip(), row[4].strip(), row[5].strip()) for row in rows]
 
 
 def _first_change(what: str, left: list[tuple[str, ...]], right: list[tuple[str, ...]]) -> str:
-    """"3 of 735 packets differ, first #75 (pts 39424, 3177 vs 3161 bytes)", or the counts when they differ."""
+    """ "3 of 735 packets differ, first #75 (pts 39424, 3177 vs 3161 bytes)", or the counts when they differ."""
     if len(left) != len(right):
         return f"{len(left)} vs {len(right)} {what}s"
     changed = [i for i, (a, b) in enumerate(zip(left, right)) if a != b]
     first = changed[0]
-    return (f"{len(changed)} of {len(left)} {what}s differ, first #{first} (pts {left[first][0]}, "
-            f"{left[first][1]} vs {right[first][1]} bytes)")
+    return (
+        f"{len(changed)} of {len(left)} {what}s differ, first #{first} (pts {left[first][0]}, "
+        f"{left[first][1]} vs {right[first][1]} bytes)"
+    )

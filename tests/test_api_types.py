@@ -1,5 +1,6 @@
 """Library calls with wrong argument types or values: an InputError naming the argument
 (review hardening-2, R8), never a raw TypeError/AttributeError/ValueError, nothing written."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,35 +24,77 @@ EN = Track([Cue(1000, 2500, "Lin Wan, you are back."), Cue(3000, 4500, "He is up
 CALLS = {
     "transcribe(None)": (lambda out: localize.transcribe(None), "media must be a file path"),
     "transcribe(5)": (lambda out: localize.transcribe(5), "media must be a file path (str or pathlib.Path), got int 5"),
-    "transcribe(track)": (lambda out: localize.transcribe(EN), "media must be a file path (str or pathlib.Path), got Track"),
+    "transcribe(track)": (
+        lambda out: localize.transcribe(EN),
+        "media must be a file path (str or pathlib.Path), got Track",
+    ),
     "transcribe(language=5)": (lambda out: localize.transcribe(EPISODE, language=5), "language must be a string"),
-    "transcribe(beam_size=0)": (lambda out: localize.transcribe(EPISODE, "zh", options=localize.TranscriptionOptions(beam_size=0)),
-                                "beam_size must be at least 1"),
-    "transcribe(band='x')": (lambda out: localize.transcribe(HARDSUB, source="hardsub", band="x"), "band must be (top, bottom)"),
-    "transcribe(band=(0.7,))": (lambda out: localize.transcribe(HARDSUB, source="hardsub", band=(0.7,)), "band must be (top, bottom)"),
+    "transcribe(beam_size=0)": (
+        lambda out: localize.transcribe(EPISODE, "zh", options=localize.TranscriptionOptions(beam_size=0)),
+        "beam_size must be at least 1",
+    ),
+    "transcribe(band='x')": (
+        lambda out: localize.transcribe(HARDSUB, source="hardsub", band="x"),
+        "band must be (top, bottom)",
+    ),
+    "transcribe(band=(0.7,))": (
+        lambda out: localize.transcribe(HARDSUB, source="hardsub", band=(0.7,)),
+        "band must be (top, bottom)",
+    ),
     "dub(track, None)": (lambda out: localize.dub(EN, None), "output must be a file path"),
     "dub(track, 5)": (lambda out: localize.dub(EN, 5), "output must be a file path"),
     "dub(voice=5)": (lambda out: localize.dub(EN, out / "d.wav", voice=5), "voice must be a string"),
-    "dub(VoiceOptions(5))": (lambda out: localize.dub(EN, out / "d.wav", voice=localize.VoiceOptions(5)), "voice must be a string"),
+    "dub(VoiceOptions(5))": (
+        lambda out: localize.dub(EN, out / "d.wav", voice=localize.VoiceOptions(5)),
+        "voice must be a string",
+    ),
     "dub(mix=-23)": (lambda out: localize.dub(EN, out / "d.wav", mix=-23), "mix must be a MixOptions, got int -23"),
     "dub(mux=5)": (lambda out: localize.dub(EN, out / "d.wav", mux=5), "mux must be a MuxOptions, got int 5"),
-    "transcribe(options='small')": (lambda out: localize.transcribe(EPISODE, options="small"),
-                                    "options must be a TranscriptionOptions, got str 'small'"),
-    "translate(options='llm')": (lambda out: localize.translate(EN, "es", options="llm"),
-                                 "options must be a TranslationOptions, got str 'llm'"),
+    "transcribe(options='small')": (
+        lambda out: localize.transcribe(EPISODE, options="small"),
+        "options must be a TranscriptionOptions, got str 'small'",
+    ),
+    "translate(options='llm')": (
+        lambda out: localize.translate(EN, "es", options="llm"),
+        "options must be a TranslationOptions, got str 'llm'",
+    ),
     "burn(5 video)": (lambda out: localize.burn(5, EN, out / "b.mp4"), "video must be a file path"),
     "burn(None video)": (lambda out: localize.burn(None, EN, out / "b.mp4"), "video must be a file path"),
     "burn(output None)": (lambda out: localize.burn(EPISODE, EN, None), "output must be a file path"),
-    "burn(band='0.7,0.9')": (lambda out: localize.burn(EPISODE, EN, out / "b.mp4", band="0.7,0.9"), "band must be (top, bottom)"),
-    "burn(band=(0.7,))": (lambda out: localize.burn(EPISODE, EN, out / "b.mp4", band=(0.7,)), "band must be (top, bottom)"),
-    "burn(band=('a','b'))": (lambda out: localize.burn(EPISODE, EN, out / "b.mp4", band=("a", "b")), "band must be a number"),
+    "burn(band='0.7,0.9')": (
+        lambda out: localize.burn(EPISODE, EN, out / "b.mp4", band="0.7,0.9"),
+        "band must be (top, bottom)",
+    ),
+    "burn(band=(0.7,))": (
+        lambda out: localize.burn(EPISODE, EN, out / "b.mp4", band=(0.7,)),
+        "band must be (top, bottom)",
+    ),
+    "burn(band=('a','b'))": (
+        lambda out: localize.burn(EPISODE, EN, out / "b.mp4", band=("a", "b")),
+        "band must be a number",
+    ),
     "burn(style=5)": (lambda out: localize.burn(EPISODE, EN, out / "b.mp4", style=5), "style must be a string"),
     "run_episode(None)": (lambda out: localize.run_episode(None, "en-US", out / "o"), "media must be a file path"),
-    "run_episode(markets=5)": (lambda out: localize.run_episode(EPISODE, 5, out / "o", source_subs=SOURCE_SUBS), "markets must be a list"),
-    "run_episode(output None)": (lambda out: localize.run_episode(EPISODE, "en-US", None, source_subs=SOURCE_SUBS), "output_dir must be a file path"),
-    "run_episode(source_subs=track)": (lambda out: localize.run_episode(EPISODE, "en-US", out / "o", source_subs=EN), "source_subs must be a file path"),
-    "run_episode(options=dict)": (lambda out: localize.run_episode(EPISODE, "en-US", out / "o", options={"language": "zh"}), "options must be a RunOptions, got dict"),
-    "batch(options=dict)": (lambda out: localize.batch([EPISODE], "en-US", out / "o", options={"language": "zh"}), "options must be a RunOptions, got dict"),
+    "run_episode(markets=5)": (
+        lambda out: localize.run_episode(EPISODE, 5, out / "o", source_subs=SOURCE_SUBS),
+        "markets must be a list",
+    ),
+    "run_episode(output None)": (
+        lambda out: localize.run_episode(EPISODE, "en-US", None, source_subs=SOURCE_SUBS),
+        "output_dir must be a file path",
+    ),
+    "run_episode(source_subs=track)": (
+        lambda out: localize.run_episode(EPISODE, "en-US", out / "o", source_subs=EN),
+        "source_subs must be a file path",
+    ),
+    "run_episode(options=dict)": (
+        lambda out: localize.run_episode(EPISODE, "en-US", out / "o", options={"language": "zh"}),
+        "options must be a RunOptions, got dict",
+    ),
+    "batch(options=dict)": (
+        lambda out: localize.batch([EPISODE], "en-US", out / "o", options={"language": "zh"}),
+        "options must be a RunOptions, got dict",
+    ),
     "batch(None)": (lambda out: localize.batch(None, "en-US", out / "o"), "inputs must be a list"),
     "batch(5)": (lambda out: localize.batch(5, "en-US", out / "o"), "inputs must be a list"),
     "batch([None])": (lambda out: localize.batch([None], "en-US", out / "o"), "inputs: each item must be"),
@@ -65,14 +108,20 @@ CALLS = {
     "Track(cues=[5])": (lambda out: Track(cues=[5]), "track cue 1 must be a Cue"),
     "Track(fps='fast')": (lambda out: Track(fps="fast"), "not a frame rate"),
     "retime(shots=None)": (lambda out: localize.retime(EN, "en", shots=None), "shots must be a list"),
-    "retime(shots=['a'])": (lambda out: localize.retime(EN, "en", shots=["a"]), "each of shots must be a number, got str 'a'"),
+    "retime(shots=['a'])": (
+        lambda out: localize.retime(EN, "en", shots=["a"]),
+        "each of shots must be a number, got str 'a'",
+    ),
     "retime(protected=5)": (lambda out: localize.retime(EN, "en", protected=5), "protected must be a list"),
     "check(shots='x')": (lambda out: localize.check(EN, "en", shots="x"), "shots must be a list"),
     "detect_shots(None)": (lambda out: localize.detect_shots(None), "video must be a file path"),
     "read_shots(5)": (lambda out: localize.read_shots(5), "path must be a file path"),
     # errors that were the base LocalizeError
     "translate(unknown language)": (lambda out: localize.translate(EN, "xx-bogus-code"), "unknown language code"),
-    "translate(engine='bogus')": (lambda out: localize.translate(EN, "es", options=localize.TranslationOptions(engine="bogus")), "unknown translation engine"),
+    "translate(engine='bogus')": (
+        lambda out: localize.translate(EN, "es", options=localize.TranslationOptions(engine="bogus")),
+        "unknown translation engine",
+    ),
     "translate(no text)": (lambda out: localize.translate(Track([], language="en"), "es"), "nothing to translate"),
 }
 
@@ -91,14 +140,31 @@ def test_one_glossary_path_given_as_a_string_is_one_file(tmp_path):
     with pytest.raises(ConfigError, match="nonexistent.csv: glossary file not found"):
         localize.translate(EN, "es", glossaries="nonexistent.csv")
     with pytest.raises(InputError, match="nonexistent.csv: no such file"):
-        localize.run_episode(EPISODE, "es-419", tmp_path / "o", source_subs=SOURCE_SUBS,
-                             options=RunOptions(glossaries="nonexistent.csv"))
+        localize.run_episode(
+            EPISODE, "es-419", tmp_path / "o", source_subs=SOURCE_SUBS, options=RunOptions(glossaries="nonexistent.csv")
+        )
 
 
 def test_media_without_audio_is_an_input_error(tmp_path):
     video = tmp_path / "silent.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s=64x64:r=10:d=1",
-                    "-c:v", "libx264", "-pix_fmt", "yuv420p", str(video)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=blue:s=64x64:r=10:d=1",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            str(video),
+        ],
+        check=True,
+    )
     with pytest.raises(InputError, match="has no audio stream"):
         localize.transcribe(video, language="zh")
 

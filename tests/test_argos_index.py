@@ -3,6 +3,7 @@
 The real download-and-install code runs: index.json and the fixture packages
 (fixtures/argos/*.argosmodel) come from http.server, ARGOS_PACKAGE_INDEX points at it.
 """
+
 from __future__ import annotations
 
 import functools
@@ -49,8 +50,14 @@ def index(tmp_path, monkeypatch):
 
 
 def write_index(folder: Path, links: list[str], pair: tuple[str, str] = ("zh", "en")) -> None:
-    entry = {"package_type": "translate", "from_code": pair[0], "to_code": pair[1], "package_version": "0.1",
-             "argos_version": "1.0", "links": links}
+    entry = {
+        "package_type": "translate",
+        "from_code": pair[0],
+        "to_code": pair[1],
+        "package_version": "0.1",
+        "argos_version": "1.0",
+        "links": links,
+    }
     (folder / "index.json").write_text(json.dumps([entry]), encoding="utf-8")
 
 
@@ -78,8 +85,10 @@ def test_pair_missing_from_the_index_names_the_pivot(index, monkeypatch):
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", f"{base}/index.json")
     result = CliRunner().invoke(cli, ["models", "install", "zh", "th"])
     assert result.exit_code == 1 and installed_pairs() == []
-    assert result.output == ("Error: the Argos index has no zh->th package; pivot through English with "
-                             "`localize models install zh en` and `localize models install en th`\n")
+    assert result.output == (
+        "Error: the Argos index has no zh->th package; pivot through English with "
+        "`localize models install zh en` and `localize models install en th`\n"
+    )
 
 
 def test_dead_links_and_dead_index_say_how_to_install_offline(index, monkeypatch):
@@ -88,8 +97,10 @@ def test_dead_links_and_dead_index_say_how_to_install_offline(index, monkeypatch
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", f"{base}/index.json")
     result = CliRunner().invoke(cli, ["models", "install", "zh", "en"])
     assert result.exit_code == 1 and installed_pairs() == []
-    assert result.output.endswith("could not download the zh->en package; fetch it elsewhere and run "
-                                  "`localize models install --file FILE.argosmodel`\n")
+    assert result.output.endswith(
+        "could not download the zh->en package; fetch it elsewhere and run "
+        "`localize models install --file FILE.argosmodel`\n"
+    )
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", f"{base}/nowhere/index.json")
     result = CliRunner().invoke(cli, ["models", "install", "zh", "en"])
     assert result.exit_code == 1 and result.output.count("\n") == 1

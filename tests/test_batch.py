@@ -1,4 +1,5 @@
 """``localize batch``: failures isolated, resumable after kill -9, Ray gives the same bytes."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,11 @@ def markets(tmp_path_factory) -> str:
     """es-419 and a user-defined British English market; both dub with espeak-ng, which is
     deterministic (Piper samples noise, so its bytes differ from run to run)."""
     path = tmp_path_factory.mktemp("markets") / "en-GB.toml"
-    path.write_text('[market]\ncode = "en-GB"\nlanguage = "en"\n[subtitles]\nprofile = "en-vertical"\n'
-                    'formats = ["srt", "ttml"]\n[dub]\nvoice = "espeak:en-gb"\nloudness = -23.0\n', encoding="utf-8")
+    path.write_text(
+        '[market]\ncode = "en-GB"\nlanguage = "en"\n[subtitles]\nprofile = "en-vertical"\n'
+        'formats = ["srt", "ttml"]\n[dub]\nvoice = "espeak:en-gb"\nloudness = -23.0\n',
+        encoding="utf-8",
+    )
     return f"es-419,{path}"
 
 
@@ -67,8 +71,13 @@ def test_batch_writes_every_episode_and_a_title_summary(uninterrupted):
 
 def test_kill_9_mid_batch_then_rerun_gives_identical_outputs(tmp_path, season, markets, env, uninterrupted):
     out = tmp_path / "b" / "out"
-    process = subprocess.Popen([*LOCALIZE, *map(str, batch_args(season, markets, out, "--jobs", "1"))], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [*LOCALIZE, *map(str, batch_args(season, markets, out, "--jobs", "1"))],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     first = out / "ep01" / "manifest.json"
     deadline = time.monotonic() + 240
     while not first.exists() and process.poll() is None and time.monotonic() < deadline:
@@ -94,8 +103,9 @@ def test_broken_episode_does_not_stop_the_batch(tmp_path, season, env):
     (folder / "ep00.mp4").write_bytes(b"\x00" * 4096)  # broken media, sorted first
     (folder / "ep00.srt").write_text("1\n00:00:00,500 --> 00:00:01,500\n你好\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = run_cli(["batch", folder, "--markets", "en-US", "--sidecar-subs", "-o", out, "--jobs", "2"], env,
-                     timeout=300)
+    result = run_cli(
+        ["batch", folder, "--markets", "en-US", "--sidecar-subs", "-o", out, "--jobs", "2"], env, timeout=300
+    )
     assert result.returncode == 1
     rows = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("ep0")}
     assert "FAILED" in rows["ep00"] and "not a readable audio or video file" in rows["ep00"]
@@ -144,8 +154,11 @@ def test_title_report_catches_a_term_rendered_differently_in_two_episodes(tmp_pa
         media = make_episode(tmp_path / "in", name, index)  # both episodes speak 他不是赘婿，他是战神。
         glossary = tmp_path / f"{name}.csv"
         glossary.write_text(f"source,target,language\n战神,{rendering},en\n", encoding="utf-8")
-        result = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "--markets", "en-US",
-                          "-g", glossary, "-o", out], env, timeout=300)
+        result = run_cli(
+            ["run", media, "--source-subs", media.with_suffix(".srt"), "--markets", "en-US", "-g", glossary, "-o", out],
+            env,
+            timeout=300,
+        )
         assert result.returncode == 0, result.stderr
         assert rendering in (out / name / "en-US" / f"{name}.en.srt").read_text(encoding="utf-8").replace("\n", " ")
     title = json.loads((out / "title.json").read_text(encoding="utf-8"))
@@ -168,8 +181,10 @@ def test_batch_bad_arguments_fail_before_any_work(tmp_path):
         ([tmp_path / "nope", "--markets", "en-US"], "no such file or folder"),
         ([season, "--markets", "en-US,xx"], "unknown market 'xx'"),
         ([season, "--markets", "en-US", "--address", "127.0.0.1:1"], "--address only applies to --executor ray"),
-        ([season, "--markets", "en-US", "--executor", "ray", "--address", "127.0.0.1:1"],
-         "cannot reach the Ray cluster at 127.0.0.1:1"),
+        (
+            [season, "--markets", "en-US", "--executor", "ray", "--address", "127.0.0.1:1"],
+            "cannot reach the Ray cluster at 127.0.0.1:1",
+        ),
     ]
     for args, message in cases:
         result = CliRunner().invoke(cli, ["batch", *map(str, args), "-o", str(out)])

@@ -3,6 +3,7 @@
 A 4 s clip of the hardsub fixture holds one burned-in Chinese line (on 0.7 s to ~3.13 s);
 the English line burned over it comes on later (2.5 s), so each can be measured alone.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,20 +36,58 @@ ENGLISH = Track(cues=[Cue(2500, 3600, "Hello there")], language="en")
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-ss", "3.9", "-i", str(HARDSUB / "episode.mp4"), "-t", "4",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-c:a", "aac", str(path)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-ss",
+            "3.9",
+            "-i",
+            str(HARDSUB / "episode.mp4"),
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-c:a",
+            "aac",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 def stream_facts(path: Path) -> dict[str, tuple]:
-    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
-                          "stream=codec_type,r_frame_rate,nb_read_frames:format=duration", "-of", "json", str(path)],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-show_entries",
+            "stream=codec_type,r_frame_rate,nb_read_frames:format=duration",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     data = json.loads(out)
     streams = {s["codec_type"]: s for s in data["streams"]}
     video = streams["video"]
-    return {"video": (video["r_frame_rate"], int(video["nb_read_frames"])), "audio": ("audio" in streams,),
-            "duration": (float(data["format"]["duration"]),)}
+    return {
+        "video": (video["r_frame_rate"], int(video["nb_read_frames"])),
+        "audio": ("audio" in streams,),
+        "duration": (float(data["format"]["duration"]),),
+    }
 
 
 def luma_at(path: Path, ms: int) -> np.ndarray:
@@ -82,20 +121,20 @@ def test_burn_covers_source_and_renders_target(clip, tmp_path, cover):
     else:
         assert left_text < 0.1 * source_text
         # before the line comes on, the picture in the box is untouched
-        assert np.abs(luma_at(out, OFF)[box[1]:box[3]] - luma_at(clip, OFF)[box[1]:box[3]]).mean() < 3
+        assert np.abs(luma_at(out, OFF)[box[1] : box[3]] - luma_at(clip, OFF)[box[1] : box[3]]).mean() < 3
     both = luma_at(out, BOTH)
     new_text = text_mask(both.astype(np.uint8)) & ~text_mask(after.astype(np.uint8))
     new_text[: box[1] - 60] = False  # the logo and picture text above flicker with compression
     rows = longest_run(np.flatnonzero(new_text.sum(axis=1) > 3))  # the disclaimer below flickers too
     assert rows.size > 5, "no target subtitle pixels near the source band"
     cols = np.flatnonzero(new_text[rows].sum(axis=0) > 1)
-    target = both[rows[0] - 6:rows[-1] + 6, cols[0] - 6:cols[-1] + 6].astype(np.uint8)
+    target = both[rows[0] - 6 : rows[-1] + 6, cols[0] - 6 : cols[-1] + 6].astype(np.uint8)
     if cover == "none":
         return  # drawn over the uncovered Chinese line: not cleanly readable, which is why we cover
     text, _ = load_ocr().read_line(target)
     assert "Hello" in text
     if cover in ("box", "inpaint"):
-        remains, confidence = load_ocr().read_line(after[box[1]:box[3], box[0]:box[2]].astype(np.uint8))
+        remains, confidence = load_ocr().read_line(after[box[1] : box[3], box[0] : box[2]].astype(np.uint8))
         assert not any(map(is_cjk, remains)) or confidence < 0.5
 
 
@@ -111,10 +150,13 @@ def test_output_that_is_an_input_is_refused(clip, tmp_path):
     assert clip.read_bytes() == before
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"cover": "smear"}, "unknown cover 'smear'"),
-    ({"style": "Fontsize=72,Colour=red"}, "bad style 'Colour=red'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"cover": "smear"}, "unknown cover 'smear'"),
+        ({"style": "Fontsize=72,Colour=red"}, "bad style 'Colour=red'"),
+    ],
+)
 def test_bad_options_are_refused_before_work(clip, tmp_path, kwargs, message):
     with pytest.raises(LocalizeError, match=message):
         burn(clip, ENGLISH, tmp_path / "x.mp4", **kwargs)
@@ -125,8 +167,16 @@ def test_failed_burn_leaves_no_partial_output(clip, tmp_path):
     not_audio = tmp_path / "dub.wav"  # an audio stream no decoder reads: ffmpeg fails mid-burn
     fmt = struct.pack("<HHIIHH", 0x7777, 1, 16000, 32000, 2, 16)
     data = bytes(8000)
-    not_audio.write_bytes(b"RIFF" + struct.pack("<I", 20 + len(fmt) + len(data)) + b"WAVEfmt " + struct.pack("<I", len(fmt))
-                          + fmt + b"data" + struct.pack("<I", len(data)) + data)
+    not_audio.write_bytes(
+        b"RIFF"
+        + struct.pack("<I", 20 + len(fmt) + len(data))
+        + b"WAVEfmt "
+        + struct.pack("<I", len(fmt))
+        + fmt
+        + b"data"
+        + struct.pack("<I", len(data))
+        + data
+    )
     with pytest.raises(LocalizeError, match="burning subtitles failed"):
         burn(clip, ENGLISH, tmp_path / "out.mp4", cover="box", audio=not_audio)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dub.wav"]
@@ -136,7 +186,9 @@ def test_cli_burn_and_its_errors(clip, tmp_path):
     subs = tmp_path / "en.srt"
     subs.write_text("1\n00:00:00,600 --> 00:00:03,100\nHello there\n", encoding="utf-8")
     runner = CliRunner()
-    result = runner.invoke(cli, ["burn", str(clip), str(subs), "-o", str(tmp_path / "o.mp4"), "--cover", "box", "--json"])
+    result = runner.invoke(
+        cli, ["burn", str(clip), str(subs), "-o", str(tmp_path / "o.mp4"), "--cover", "box", "--json"]
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["cover"] == "box"
     result = runner.invoke(cli, ["burn", str(clip), str(subs), "-o", str(tmp_path / "o2.mp4"), "--band", "0.9,0.2"])
@@ -144,11 +196,14 @@ def test_cli_burn_and_its_errors(clip, tmp_path):
     assert not (tmp_path / "o2.mp4").exists()
 
 
-@pytest.mark.parametrize("burn_table, key", [
-    ("enabled = 'yes'", "[burn] enabled"),
-    ("enabled = true\ncover = 3", "[burn] cover"),
-    ("enabled = true\nstyle = ['x']", "[burn] style"),
-])
+@pytest.mark.parametrize(
+    "burn_table, key",
+    [
+        ("enabled = 'yes'", "[burn] enabled"),
+        ("enabled = true\ncover = 3", "[burn] cover"),
+        ("enabled = true\nstyle = ['x']", "[burn] style"),
+    ],
+)
 def test_market_burn_settings_are_type_checked(tmp_path, burn_table, key):
     path = tmp_path / "m.toml"
     path.write_text(f"[market]\ncode = 'x'\nlanguage = 'en'\n[burn]\n{burn_table}\n", encoding="utf-8")
@@ -161,12 +216,17 @@ def test_market_burn_settings_are_type_checked(tmp_path, burn_table, key):
 def test_run_from_hardsub_matches_run_from_true_script(tmp_path, argos_packages):
     env = isolated_env(tmp_path / "env", argos_packages)
     market = tmp_path / "en-XB.toml"
-    market.write_text("[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nprofile = 'en-vertical'\n"
-                      "formats = ['srt']\n[burn]\nenabled = true\ncover = 'box'\n", encoding="utf-8")
+    market.write_text(
+        "[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nprofile = 'en-vertical'\n"
+        "formats = ['srt']\n[burn]\nenabled = true\ncover = 'box'\n",
+        encoding="utf-8",
+    )
     media = HARDSUB / "episode.mp4"
     ocr = run_cli(["run", media, "-m", market, "--source", "hardsub", "-o", tmp_path / "ocr"], env)
-    true = run_cli(["run", media, "-m", market, "--source-subs", HARDSUB / "reference.srt", "-l", "zh",
-                    "-o", tmp_path / "true"], env)
+    true = run_cli(
+        ["run", media, "-m", market, "--source-subs", HARDSUB / "reference.srt", "-l", "zh", "-o", tmp_path / "true"],
+        env,
+    )
     assert ocr.returncode == 0 and true.returncode == 0, ocr.stderr + true.stderr
     from localize import load
 
@@ -183,8 +243,26 @@ def test_run_from_hardsub_matches_run_from_true_script(tmp_path, argos_packages)
 
 def test_two_line_chinese_target_renders_with_a_cjk_font_and_reads_back(tmp_path):
     clip = tmp_path / "plain.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(FIXTURES / "episode_zh" / "episode.mp4"), "-t", "4",
-                    "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "copy", str(clip)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(FIXTURES / "episode_zh" / "episode.mp4"),
+            "-t",
+            "4",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-c:a",
+            "copy",
+            str(clip),
+        ],
+        check=True,
+    )
     two_lines = "林晚，你终于回来了。\n总裁在楼上等你。"
     chinese = Track(cues=[Cue(500, 3500, two_lines)], language="zh")
     report = burn(clip, chinese, tmp_path / "zh.mp4")

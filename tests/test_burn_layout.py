@@ -6,6 +6,7 @@ The placement clip (720x1280, 6 s) has three Chinese lines burned into a band an
 line just below it, the review's held-out case: the English must land on the blurred band, every
 frame readable, and never on the credit.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,11 @@ import make_hardsub  # noqa: E402
 WIDTH, HEIGHT = 720, 1280
 CHINESE = [(300, 2000, "林晚，你终于回来了。"), (2600, 4200, "总裁在楼上等你。"), (4600, 5800, "我不想见陆景琛。")]
 CREDIT = "出品 星光影业   监制 陆景琛"
-ENGLISH = [(400, 1900, "Lin Wan, you are finally back."),
-           (2700, 4100, "The president is waiting upstairs for you, and he is not patient today."),
-           (4700, 5700, "I do not want to see Lu Jingchen.")]
+ENGLISH = [
+    (400, 1900, "Lin Wan, you are finally back."),
+    (2700, 4100, "The president is waiting upstairs for you, and he is not patient today."),
+    (4700, 5700, "I do not want to see Lu Jingchen."),
+]
 
 
 def ffmpeg(*args: str) -> None:
@@ -50,14 +53,32 @@ def credit_clip(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("credit")
     script = make_hardsub.ass_script(CHINESE, 6000, HEIGHT)
     script = "\n".join(line for line in script.splitlines() if ",Static,," not in line) + "\n"
-    credit_style = ("Style: Credit,Noto Sans CJK SC,28,&H00FFFFFF,&H00FFFFFF,&H00000000,&H00000000,-1,0,0,0,"
-                    "100,100,0,0,1,2,0,2,10,10,170,1\n\n[Events]")
+    credit_style = (
+        "Style: Credit,Noto Sans CJK SC,28,&H00FFFFFF,&H00FFFFFF,&H00000000,&H00000000,-1,0,0,0,"
+        "100,100,0,0,1,2,0,2,10,10,170,1\n\n[Events]"
+    )
     script = script.replace("[Events]", credit_style) + f"Dialogue: 0,0:00:00.00,0:00:07.00,Credit,,0,0,0,,{CREDIT}\n"
     (folder / "b.ass").write_text(script, encoding="utf-8")
     path = folder / "credit.mp4"
-    ffmpeg("-i", str(FIXTURES / "episode_zh" / "episode.mp4"), "-t", "6", "-vf",
-           f"scale={WIDTH}:{HEIGHT},subtitles=filename={folder / 'b.ass'}", "-c:v", "libx264", "-preset", "veryfast",
-           "-crf", "20", "-pix_fmt", "yuv420p", "-c:a", "aac", str(path))
+    ffmpeg(
+        "-i",
+        str(FIXTURES / "episode_zh" / "episode.mp4"),
+        "-t",
+        "6",
+        "-vf",
+        f"scale={WIDTH}:{HEIGHT},subtitles=filename={folder / 'b.ass'}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        "-crf",
+        "20",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        str(path),
+    )
     return path
 
 
@@ -65,16 +86,31 @@ def credit_clip(tmp_path_factory) -> Path:
 def plain_clip(tmp_path_factory) -> Path:
     """4 s of the fixture episode at 720x1280, nothing burned in."""
     path = tmp_path_factory.mktemp("plain") / "plain.mp4"
-    ffmpeg("-i", str(FIXTURES / "episode_zh" / "episode.mp4"), "-t", "4", "-vf", f"scale={WIDTH}:{HEIGHT}",
-           "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac", str(path))
+    ffmpeg(
+        "-i",
+        str(FIXTURES / "episode_zh" / "episode.mp4"),
+        "-t",
+        "4",
+        "-vf",
+        f"scale={WIDTH}:{HEIGHT}",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-c:a",
+        "aac",
+        str(path),
+    )
     return path
 
 
 def srt(path: Path, cues: list[tuple[int, int, str]]) -> Path:
     def stamp(ms: int) -> str:
         return f"00:00:{ms // 1000:02d},{ms % 1000:03d}"
-    path.write_text("\n".join(f"{n}\n{stamp(a)} --> {stamp(b)}\n{t}\n" for n, (a, b, t) in enumerate(cues, 1)),
-                    encoding="utf-8")
+
+    path.write_text(
+        "\n".join(f"{n}\n{stamp(a)} --> {stamp(b)}\n{t}\n" for n, (a, b, t) in enumerate(cues, 1)), encoding="utf-8"
+    )
     return path
 
 
@@ -96,7 +132,7 @@ def read_lines(luma: np.ndarray, top: int, bottom: int) -> str:
     texts = []
     for a, b in text_lines(luma, top, bottom):
         pad = (b - a) // 2
-        text, _ = load_ocr().read_line(luma[max(0, a - pad):b + pad])
+        text, _ = load_ocr().read_line(luma[max(0, a - pad) : b + pad])
         texts.append(text)
     return " ".join(texts)
 
@@ -113,8 +149,9 @@ def credit_rows(clip: Path) -> tuple[int, int]:
 
 def test_target_lands_on_the_covered_band_and_never_on_the_credit(credit_clip, tmp_path):
     out = tmp_path / "en.mp4"
-    result = CliRunner().invoke(cli, ["burn", str(credit_clip), str(srt(tmp_path / "en.srt", ENGLISH)), "-o", str(out),
-                                      "--cover", "blur"])
+    result = CliRunner().invoke(
+        cli, ["burn", str(credit_clip), str(srt(tmp_path / "en.srt", ENGLISH)), "-o", str(out), "--cover", "blur"]
+    )
     assert result.exit_code == 0, result.output
     assert "source band" in result.output and "static text" not in result.output
     credit_top, credit_bottom = credit_rows(credit_clip)
@@ -124,9 +161,11 @@ def test_target_lands_on_the_covered_band_and_never_on_the_credit(credit_clip, t
             luma = luma_at(out, int(ms))
             found += cer(read_lines(luma, int(0.6 * HEIGHT), credit_top - 2), text) <= 0.15
             # every text line is above the credit or is the credit itself (one drawn into it would merge with it)
-            assert all(b <= credit_top or (a >= credit_top - 6 and b <= credit_bottom + 6)
-                       for a, b in text_lines(luma, int(0.6 * HEIGHT), HEIGHT))
-            credit, _ = load_ocr().read_line(luma[credit_top - 8:credit_bottom + 8])
+            assert all(
+                b <= credit_top or (a >= credit_top - 6 and b <= credit_bottom + 6)
+                for a, b in text_lines(luma, int(0.6 * HEIGHT), HEIGHT)
+            )
+            credit, _ = load_ocr().read_line(luma[credit_top - 8 : credit_bottom + 8])
             assert cer(credit, CREDIT) <= 0.2  # the credit is untouched and readable
     assert found == 9
     # centred on the band: a one-line cue's centre is where the Chinese line's centre was
@@ -138,8 +177,13 @@ def test_target_lands_on_the_covered_band_and_never_on_the_credit(credit_clip, t
 def test_a_style_that_puts_the_text_on_the_credit_is_reported(credit_clip, tmp_path):
     credit_top, credit_bottom = credit_rows(credit_clip)
     margin = round((HEIGHT - credit_bottom + 4) * 1920 / HEIGHT)  # the bottom edge of the text inside the credit
-    report = burn(credit_clip, Track(cues=[Cue(*ENGLISH[0][:2], "Hello there")], language="en"), tmp_path / "o.mp4",
-                  cover="blur", style=f"MarginV={margin}")
+    report = burn(
+        credit_clip,
+        Track(cues=[Cue(*ENGLISH[0][:2], "Hello there")], language="en"),
+        tmp_path / "o.mp4",
+        cover="blur",
+        style=f"MarginV={margin}",
+    )
     assert report.placement == "style" and report.overlapping == [1]
     assert any("could not be kept clear of static text" in note for note in report.notes)
     assert report.static_text and abs(report.static_text[0][1] - credit_top) <= 6
@@ -153,7 +197,7 @@ def test_long_chinese_line_from_a_subtitle_file_wraps_inside_the_frame(plain_cli
     luma = luma_at(out, 1500)
     lines = text_lines(luma, HEIGHT // 4, HEIGHT)
     assert len(lines) >= 5
-    mask = text_mask(luma[lines[0][0]:lines[-1][1]])
+    mask = text_mask(luma[lines[0][0] : lines[-1][1]])
     columns = np.flatnonzero(mask.sum(axis=0))
     assert columns[0] > 0.03 * WIDTH and columns[-1] < 0.97 * WIDTH  # inside both edges
     assert cer(read_lines(luma, HEIGHT // 4, HEIGHT), text) <= 0.1  # every character drawn, in order
@@ -167,7 +211,7 @@ def test_long_thai_line_wraps_inside_the_frame_in_the_thai_font(plain_clip, tmp_
     luma = luma_at(out, 1500)
     lines = text_lines(luma, HEIGHT // 4, HEIGHT)
     assert len(lines) >= 3
-    columns = np.flatnonzero(text_mask(luma[lines[0][0]:lines[-1][1]]).sum(axis=0))
+    columns = np.flatnonzero(text_mask(luma[lines[0][0] : lines[-1][1]]).sum(axis=0))
     assert columns[0] > 0.03 * WIDTH and columns[-1] < 0.97 * WIDTH
 
 
@@ -188,20 +232,33 @@ def test_hebrew_punctuation_ends_the_line_on_the_left(plain_clip, tmp_path):
     burn(plain_clip, Track(cues=[Cue(300, 3000, "שמש בכם!!!")], language="he"), out, cover="none")
     luma = luma_at(out, 1500)
     top, bottom = text_lines(luma, HEIGHT // 2, HEIGHT)[-1]
-    assert bars_left_and_right(luma[top - 4:bottom + 4]) == (3, 0)  # right to left: the sentence ends on the left
+    assert bars_left_and_right(luma[top - 4 : bottom + 4]) == (3, 0)  # right to left: the sentence ends on the left
 
 
-@pytest.mark.parametrize("style, message", [
-    ("Fontsize=99999", "bad style Fontsize=99999: Fontsize must be a number from 16 to 240"),
-    ("Fontsize=-5", "bad style Fontsize=-5: Fontsize must be a number from 16 to 240"),
-    ("MarginV=99999", "bad style MarginV=99999: MarginV must be a number from 0 to 960"),
-    ("Outline=thick", "bad style Outline=thick: Outline must be a number from 0 to 20"),
-    ("PrimaryColour=red", "bad style PrimaryColour=red: an ASS colour"),
-    ("MarginL=400,MarginR=400", "MarginL \\+ MarginR = 800 leaves too little width"),
-])
+@pytest.mark.parametrize(
+    "style, message",
+    [
+        ("Fontsize=99999", "bad style Fontsize=99999: Fontsize must be a number from 16 to 240"),
+        ("Fontsize=-5", "bad style Fontsize=-5: Fontsize must be a number from 16 to 240"),
+        ("MarginV=99999", "bad style MarginV=99999: MarginV must be a number from 0 to 960"),
+        ("Outline=thick", "bad style Outline=thick: Outline must be a number from 0 to 20"),
+        ("PrimaryColour=red", "bad style PrimaryColour=red: an ASS colour"),
+        ("MarginL=400,MarginR=400", "MarginL \\+ MarginR = 800 leaves too little width"),
+    ],
+)
 def test_style_values_are_checked_before_work(plain_clip, tmp_path, style, message):
-    result = CliRunner().invoke(cli, ["burn", str(plain_clip), str(srt(tmp_path / "en.srt", ENGLISH[:1])),
-                                      "-o", str(tmp_path / "o.mp4"), "--style", style])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "burn",
+            str(plain_clip),
+            str(srt(tmp_path / "en.srt", ENGLISH[:1])),
+            "-o",
+            str(tmp_path / "o.mp4"),
+            "--style",
+            style,
+        ],
+    )
     assert result.exit_code == 1 and len(result.output.strip().splitlines()) == 1
     assert result.output.startswith("Error: ") and __import__("re").search(message, result.output), result.output
     assert not (tmp_path / "o.mp4").exists()
@@ -209,18 +266,52 @@ def test_style_values_are_checked_before_work(plain_clip, tmp_path, style, messa
 
 def test_odd_frame_size_burns(tmp_path):
     odd = tmp_path / "odd.mp4"
-    ffmpeg("-i", str(FIXTURES / "episode_zh" / "episode.mp4"), "-t", "2", "-vf", "scale=721:1281", "-c:v", "libx264",
-           "-preset", "ultrafast", "-pix_fmt", "yuv444p", "-c:a", "aac", str(odd))
+    ffmpeg(
+        "-i",
+        str(FIXTURES / "episode_zh" / "episode.mp4"),
+        "-t",
+        "2",
+        "-vf",
+        "scale=721:1281",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv444p",
+        "-c:a",
+        "aac",
+        str(odd),
+    )
     out = tmp_path / "o.mp4"
     report = burn(odd, Track(cues=[Cue(200, 1800, "Hello there")], language="en"), out, cover="none")
     assert any("odd frame size 721x1281" in note for note in report.notes)
-    probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-show_entries",
-                                       "stream=width,height,pix_fmt,nb_read_frames", "-select_streams", "v", "-of",
-                                       "json", str(out)], capture_output=True, text=True, check=True).stdout)["streams"][0]
+    probe = json.loads(
+        subprocess.run(
+            [
+                "ffprobe",
+                "-v",
+                "error",
+                "-count_frames",
+                "-show_entries",
+                "stream=width,height,pix_fmt,nb_read_frames",
+                "-select_streams",
+                "v",
+                "-of",
+                "json",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )["streams"][0]
     assert (probe["width"], probe["height"], probe["pix_fmt"]) == (722, 1282, "yuv420p")
     assert cer(read_lines(luma_at(out, 1000), HEIGHT // 2, 1281), "Hello there") <= 0.1
     with pytest.raises(LocalizeError, match="cover 'inpaint' needs an even frame size, not 721x1281"):
-        burn(odd, Track(cues=[Cue(200, 1800, "Hi")], language="en"), tmp_path / "i.mp4", cover="inpaint", band=(0.7, 0.9))
+        burn(
+            odd, Track(cues=[Cue(200, 1800, "Hi")], language="en"), tmp_path / "i.mp4", cover="inpaint", band=(0.7, 0.9)
+        )
 
 
 def test_dub_without_an_audio_stream_is_named(plain_clip, tmp_path):
@@ -232,8 +323,18 @@ def test_dub_without_an_audio_stream_is_named(plain_clip, tmp_path):
 
 def test_cue_after_the_end_is_reported_not_counted(plain_clip, tmp_path):
     track = Track(cues=[Cue(200, 1800, "Hi"), Cue(9000, 10000, "Too late")], language="en")
-    result = CliRunner().invoke(cli, ["burn", str(plain_clip), str(srt(tmp_path / "en.srt", [(200, 1800, "Hi"),
-                                      (9000, 10000, "Too late")])), "-o", str(tmp_path / "o.mp4"), "--cover", "none"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "burn",
+            str(plain_clip),
+            str(srt(tmp_path / "en.srt", [(200, 1800, "Hi"), (9000, 10000, "Too late")])),
+            "-o",
+            str(tmp_path / "o.mp4"),
+            "--cover",
+            "none",
+        ],
+    )
     assert result.exit_code == 0 and "1 cues burned in" in result.output
     assert "1 cue(s) start after the video ends at 00:00:04.000 and are not burned in: 2" in result.output
     assert burn(plain_clip, track, tmp_path / "o2.mp4", cover="none").cues == 1

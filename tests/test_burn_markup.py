@@ -2,6 +2,7 @@
 from and written to every format, and burned as styling, never as commands. The burn checks
 look at real libass output with RapidOCR.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,14 +18,17 @@ from test_burn_layout import HEIGHT, cer, luma_at, plain_clip, read_lines, text_
 
 pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install rapidocr==3.10.0)")
 
-REVIEW_SRT = ("1\n00:00:00,400 --> 00:00:03,000\n{\\p1}m 0 0 l 1000 0 1000 1000 0 1000{\\p0}\n\n"
-              "2\n00:00:04,600 --> 00:00:07,000\n<i>Lin Wan</i> &amp; {\\fs300}me\n")
+REVIEW_SRT = (
+    "1\n00:00:00,400 --> 00:00:03,000\n{\\p1}m 0 0 l 1000 0 1000 1000 0 1000{\\p0}\n\n"
+    "2\n00:00:04,600 --> 00:00:07,000\n<i>Lin Wan</i> &amp; {\\fs300}me\n"
+)
 MARKED = '<i>Lin Wan</i> & {\\fs300}me\n<font color="#FF0000">C:\\new\\folder</font> a<b <b>bold</b>'
 
 
 def test_srt_tags_and_entities_become_the_markup(tmp_path):
-    (tmp_path / "t.srt").write_text(REVIEW_SRT.replace("&amp;", "&amp; <FONT COLOR=red>x</font> <font face=Arial>y</font>"),
-                                    encoding="utf-8")
+    (tmp_path / "t.srt").write_text(
+        REVIEW_SRT.replace("&amp;", "&amp; <FONT COLOR=red>x</font> <font face=Arial>y</font>"), encoding="utf-8"
+    )
     first, second = load(tmp_path / "t.srt").cues
     assert first.text == "{\\p1}m 0 0 l 1000 0 1000 1000 0 1000{\\p0}"  # literal text, not a drawing
     assert second.text == '<i>Lin Wan</i> & <font color="#FF0000">x</font> y {\\fs300}me'
@@ -40,7 +44,9 @@ def test_each_format_writes_markup_in_its_own_syntax():
     track = Track(cues=[Cue(1000, 2000, MARKED)], language="en")
     ttml, vtt, ass = dumps(track, "ttml"), dumps(track, "vtt"), dumps(track, "ass")
     assert '<span tts:fontStyle="italic">Lin Wan</span> &amp; {\\fs300}me' in ttml and "&lt;i&gt;" not in ttml
-    assert '<span tts:color="#FF0000">C:\\new\\folder</span>' in ttml and '<span tts:fontWeight="bold">bold</span>' in ttml
+    assert (
+        '<span tts:color="#FF0000">C:\\new\\folder</span>' in ttml and '<span tts:fontWeight="bold">bold</span>' in ttml
+    )
     assert "<i>Lin Wan</i> &amp; {\\fs300}me" in vtt and "&amp;amp;" not in vtt and "<c.red>C:\\new\\folder</c>" in vtt
     event = ass.splitlines()[-1]
     assert "{\\r\\i1}Lin Wan{\\r} & \\{\\fs300\\}me\\N" in event  # the braces escaped: shown, not executed
@@ -48,18 +54,22 @@ def test_each_format_writes_markup_in_its_own_syntax():
 
 
 def test_ass_overrides_other_than_styling_are_dropped_when_read():
-    text = ("[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
-            "Style: Default,Arial,20\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, "
-            "MarginV, Effect, Text\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,"
-            "{\\an8\\fs300\\i1}Hi{\\i0} {\\p1}m 0 0 l 10 10{\\p0}there{\\c&H0000FF&}red\\Nnext\n")
+    text = (
+        "[Script Info]\nScriptType: v4.00+\n\n[V4+ Styles]\nFormat: Name, Fontname, Fontsize\n"
+        "Style: Default,Arial,20\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, "
+        "MarginV, Effect, Text\nDialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,"
+        "{\\an8\\fs300\\i1}Hi{\\i0} {\\p1}m 0 0 l 10 10{\\p0}there{\\c&H0000FF&}red\\Nnext\n"
+    )
     assert loads(text, "ass").cues[0].text == '<i>Hi</i> there<font color="#FF0000">red\nnext</font>'
 
 
 def test_ttml_styles_are_read_as_markup():
-    doc = ('<tt xmlns="http://www.w3.org/ns/ttml" xmlns:tts="http://www.w3.org/ns/ttml#styling"><head><styling>'
-           '<style xml:id="it" tts:fontStyle="italic"/></styling></head><body><div>'
-           '<p begin="1s" end="2s"><span style="it">off</span> screen <span tts:fontWeight="bold">now</span></p>'
-           "</div></body></tt>")
+    doc = (
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:tts="http://www.w3.org/ns/ttml#styling"><head><styling>'
+        '<style xml:id="it" tts:fontStyle="italic"/></styling></head><body><div>'
+        '<p begin="1s" end="2s"><span style="it">off</span> screen <span tts:fontWeight="bold">now</span></p>'
+        "</div></body></tt>"
+    )
     assert loads(doc, "ttml").cues[0].text == "<i>off</i> screen <b>now</b>"
 
 
@@ -79,7 +89,9 @@ def test_markup_is_burned_as_styling_and_text_never_as_commands(plain_clip, tmp_
         "3\n00:00:01,700 --> 00:00:02,300\nC:\\new\\folder\n\n"
         "4\n00:00:02,400 --> 00:00:02,900\n{\\an8}Top\n\n"
         "5\n00:00:03,000 --> 00:00:03,400\n<i>Hello Hello</i>\n\n"
-        "6\n00:00:03,500 --> 00:00:03,900\nHello Hello\n", encoding="utf-8")
+        "6\n00:00:03,500 --> 00:00:03,900\nHello Hello\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "tags.mp4"
     assert burn(plain_clip, subs, out, cover="none").cues == 6
     changed = np.abs(luma_at(out, 550).astype(int) - luma_at(plain_clip, 550).astype(int)) > 40

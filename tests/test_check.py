@@ -1,4 +1,5 @@
 """QC check rules, the time/check commands, and the fixture episodes timed end to end."""
+
 from __future__ import annotations
 
 import json
@@ -40,26 +41,45 @@ def invoke(*args: str):
 
 # --- rules -------------------------------------------------------------------------------
 
+
 def test_every_rule_is_found_with_cue_numbers():
     cues = [
-        Cue(0, 500, "Short."),                                                   # 1: min_duration
+        Cue(0, 500, "Short."),  # 1: min_duration
         Cue(567, 1900, "Far too many characters for this short a time on screen."),  # 2: reading speed, line length
-        Cue(1800, 9000, "One\ntwo\nthree"),                                      # 3: overlap, lines, duration; gap 6 frames
-        Cue(9200, 10500, "One frame gap next."),              # 4: gap 1 frame
+        Cue(1800, 9000, "One\ntwo\nthree"),  # 3: overlap, lines, duration; gap 6 frames
+        Cue(9200, 10500, "One frame gap next."),  # 4: gap 1 frame
         Cue(10533, 11800, "Nothing wrong here."),
-        Cue(13800, 15000, "Nine frames early."),                  # 6: shot change in-time
+        Cue(13800, 15000, "Nine frames early."),  # 6: shot change in-time
     ]
     report = check(Track(cues=cues, language="en"), "en", shots=[14100])
     assert {(v.cue, v.rule) for v in report.violations} == {
-        (1, "min_duration"), (2, "reading_speed"), (2, "line_length"), (3, "overlap"), (3, "line_count"),
-        (3, "max_duration"), (3, "gap"), (4, "gap"), (6, "shot_change"),
+        (1, "min_duration"),
+        (2, "reading_speed"),
+        (2, "line_length"),
+        (3, "overlap"),
+        (3, "line_count"),
+        (3, "max_duration"),
+        (3, "gap"),
+        (4, "gap"),
+        (6, "shot_change"),
     }
-    assert report.summary == {"reading_speed": 1, "line_length": 1, "line_count": 1, "min_duration": 1,
-                              "max_duration": 1, "gap": 2, "shot_change": 1, "overlap": 1}
+    assert report.summary == {
+        "reading_speed": 1,
+        "line_length": 1,
+        "line_count": 1,
+        "min_duration": 1,
+        "max_duration": 1,
+        "gap": 2,
+        "shot_change": 1,
+        "overlap": 1,
+    }
     messages = [str(v) for v in report.violations]
     assert "cue 3: gap: gap to cue 4 is 6 frames: gaps up to 12 frames close to 2 (chaining)" in messages
     assert "cue 4: gap: gap to cue 5 is 1 frames < 2" in messages
-    assert "cue 6: shot_change: in-time 9 frames before the cut at 00:00:14.100: on the cut or at least 12 frames before it" in messages
+    assert (
+        "cue 6: shot_change: in-time 9 frames before the cut at 00:00:14.100: on the cut or at least 12 frames before it"
+        in messages
+    )
     data = report.to_dict()
     assert data["ok"] is False and data["summary"]["overlap"] == 1 and data["violations"][0]["cue"] == 1
 
@@ -74,7 +94,9 @@ def test_chaining_gap_and_out_time_near_cut():
     assert check(Track(cues=clean), "en", shots=[3500]).ok
 
 
-@pytest.mark.parametrize("name", ["zh_gbk.srt", "zh_utf16le_bom.srt", "en_utf8.vtt", "en_utf8.ass", "en_utf8.ttml", "en_cp1252.srt"])
+@pytest.mark.parametrize(
+    "name", ["zh_gbk.srt", "zh_utf16le_bom.srt", "en_utf8.vtt", "en_utf8.ass", "en_utf8.ttml", "en_cp1252.srt"]
+)
 def test_check_works_on_any_subtitle_file(name):
     path = SUBTITLES / name
     if not path.exists():
@@ -83,7 +105,16 @@ def test_check_works_on_any_subtitle_file(name):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["cues"] == 5 and data["profile"] == ("zh" if name.startswith("zh") else "en")
-    assert set(data["summary"]) == {"reading_speed", "line_length", "line_count", "min_duration", "max_duration", "gap", "shot_change", "overlap"}
+    assert set(data["summary"]) == {
+        "reading_speed",
+        "line_length",
+        "line_count",
+        "min_duration",
+        "max_duration",
+        "gap",
+        "shot_change",
+        "overlap",
+    }
 
 
 def test_check_overlapping_foreign_file_and_strict():
@@ -98,6 +129,7 @@ def test_check_overlapping_foreign_file_and_strict():
 
 # --- fixture episodes --------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_fixture_reference_timed_then_clean(lang, tmp_path):
     data = script(lang)
@@ -109,11 +141,15 @@ def test_fixture_reference_timed_then_clean(lang, tmp_path):
     assert summary["profile"] == f"{lang}-vertical" and summary["shots"] == data["cuts_ms"]
     assert summary["after"]["ok"] is True
     timed = load(out)
-    assert "".join(c.plain_text.replace(" ", "") for c in timed) == "".join(line["text"].replace(" ", "") for line in data["lines"])
+    assert "".join(c.plain_text.replace(" ", "") for c in timed) == "".join(
+        line["text"].replace(" ", "") for line in data["lines"]
+    )
     for cue in timed:  # every cue starts at or after the speech of the line its text comes from,
         head = cue.plain_text.replace(" ", "")[:6]  # or on a cut less than 12 frames before it
         line = next(item for item in data["lines"] if head in item["text"].replace(" ", ""))
-        assert cue.start >= line["start"] or (cue.start in data["cuts_ms"] and line["start"] - cue.start < 12 * 1000 / 30)
+        assert cue.start >= line["start"] or (
+            cue.start in data["cuts_ms"] and line["start"] - cue.start < 12 * 1000 / 30
+        )
     checked = invoke("check", out, "--shots", episode(lang) / "shots.csv", "--profile", f"{lang}-vertical", "--strict")
     assert checked.exit_code == 0 and checked.output.startswith(f"OK: {len(timed)} cues pass profile {lang}-vertical")
 
@@ -136,7 +172,9 @@ def test_translated_english_on_chinese_speech(profile):
     timed = retime(source, profile, shots, protected=["Lu Jingchen", "God of War"])
     after = check(timed, profile, shots)
     assert before.violations and after.ok, [str(v) for v in after.violations]
-    assert [c.source for c in timed if c.source] and all("Lu Jingchen" in line or "Lu" not in line for c in timed for line in c.lines)
+    assert [c.source for c in timed if c.source] and all(
+        "Lu Jingchen" in line or "Lu" not in line for c in timed for line in c.lines
+    )
 
 
 def test_translated_english_in_squeezed_slots_only_explained_flags():
@@ -155,6 +193,7 @@ def test_detected_shots_equal_the_cut_list():
 
 
 # --- commands and bad input --------------------------------------------------------------
+
 
 def test_time_writes_and_reports(tmp_path):
     subs = tmp_path / "in.srt"

@@ -1,4 +1,5 @@
 """The CLI's convert and info commands, and how they fail."""
+
 import json
 from pathlib import Path
 

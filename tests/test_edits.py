@@ -1,4 +1,5 @@
 """The edit layer (localize.review.edits): building, saving, loading and applying a person's corrections."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,13 @@ from localize.review import (
 def test_a_fresh_layer_comes_from_the_delivered_track_with_sources_by_overlap(tmp_path):
     episode = delivered_episode(tmp_path)
     layer = load_edits(episode, "en-US")
-    assert (layer.episode, layer.market, layer.language, layer.source_language, layer.revision) == \
-        ("ep01", "en-US", "en", "zh", 0)
+    assert (layer.episode, layer.market, layer.language, layer.source_language, layer.revision) == (
+        "ep01",
+        "en-US",
+        "en",
+        "zh",
+        0,
+    )
     assert [c.id for c in layer.cues] == ["1", "2", "3"]
     assert [c.machine for c in layer.cues] == ENGLISH
     assert [c.source for c in layer.cues] == SOURCE
@@ -111,17 +117,20 @@ def test_apply_edits_refuses_reviewed_timing_that_ends_before_it_starts():
         apply_edits(machine(), layer)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d.update(edits_version=9), "edits_version must be 1"),
-    (lambda d: d["cues"][0].update(status="done"), "cue 1: status 'done' is not one of machine, reviewed"),
-    (lambda d: d["cues"][1].update(start="0"), "cue 2: 'start' must be int"),
-    (lambda d: d["cues"][1].update(new_end=1), "cue 2: reviewed timing"),
-    (lambda d: d["cues"][2].update(id="1"), "cue id '1' appears twice"),
-    (lambda d: d["cues"][0].update(colour="red"), "cue 1: unknown key 'colour'"),
-    (lambda d: d["cues"][0].pop("machine"), "cue 1: 'machine' is required"),
-    (lambda d: d["cues"][0].update(flags=[1]), "'flags' must be a list of strings"),
-    (lambda d: d.update(revision=True), "'revision' must be int"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.update(edits_version=9), "edits_version must be 1"),
+        (lambda d: d["cues"][0].update(status="done"), "cue 1: status 'done' is not one of machine, reviewed"),
+        (lambda d: d["cues"][1].update(start="0"), "cue 2: 'start' must be int"),
+        (lambda d: d["cues"][1].update(new_end=1), "cue 2: reviewed timing"),
+        (lambda d: d["cues"][2].update(id="1"), "cue id '1' appears twice"),
+        (lambda d: d["cues"][0].update(colour="red"), "cue 1: unknown key 'colour'"),
+        (lambda d: d["cues"][0].pop("machine"), "cue 1: 'machine' is required"),
+        (lambda d: d["cues"][0].update(flags=[1]), "'flags' must be a list of strings"),
+        (lambda d: d.update(revision=True), "'revision' must be int"),
+    ],
+)
 def test_a_malformed_layer_is_one_line_naming_the_cue(change, message):
     data = json.loads(layer_from_track(machine(), "ep01", "en-US").to_json())
     change(data)

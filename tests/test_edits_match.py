@@ -1,4 +1,5 @@
 """An edited delivered subtitle file read back as edits (localize.review.match): matching, decisions, refusals."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,13 +11,19 @@ from localize.model import Cue, Track
 from localize.review import layer_from_track
 from localize.review.match import CueChange, EditReport, edits_from_delivered, edits_from_file, merge_reports
 
-LINES = ["Lin Wan, you're finally back.", "The CEO is waiting for you upstairs.", "I don't want to see Lu Jingchen.",
-         "Young master, she is your wife.", "Tomorrow we go home."]
+LINES = [
+    "Lin Wan, you're finally back.",
+    "The CEO is waiting for you upstairs.",
+    "I don't want to see Lu Jingchen.",
+    "Young master, she is your wife.",
+    "Tomorrow we go home.",
+]
 
 
 def machine() -> Track:
-    return Track([Cue(1000 + 3000 * n, 3000 + 3000 * n, text, source=f"源{n}") for n, text in enumerate(LINES)],
-                 language="en")
+    return Track(
+        [Cue(1000 + 3000 * n, 3000 + 3000 * n, text, source=f"源{n}") for n, text in enumerate(LINES)], language="en"
+    )
 
 
 def edited(*changes: tuple[int, Cue | None], extra: tuple[Cue, ...] = ()) -> Track:
@@ -31,10 +38,14 @@ def edited(*changes: tuple[int, Cue | None], extra: tuple[Cue, ...] = ()) -> Tra
 
 
 def test_text_and_timing_changes_are_kept_and_nothing_else():
-    report = edits_from_file(machine(), edited((2, Cue(4000, 6200, "The boss is waiting for you upstairs.")),
-                                               (4, Cue(10100, 11900, LINES[3]))))
-    assert report.changes == [CueChange("2", "The boss is waiting for you upstairs.", None, 6200),
-                              CueChange("4", None, 10100, 11900)]
+    report = edits_from_file(
+        machine(),
+        edited((2, Cue(4000, 6200, "The boss is waiting for you upstairs.")), (4, Cue(10100, 11900, LINES[3]))),
+    )
+    assert report.changes == [
+        CueChange("2", "The boss is waiting for you upstairs.", None, 6200),
+        CueChange("4", None, 10100, 11900),
+    ]
     assert report.notes == []
 
 
@@ -46,8 +57,9 @@ def test_an_unchanged_track_has_no_changes():
 def test_a_deleted_cue_is_reported_and_keeps_its_machine_text():
     report = edits_from_file(machine(), edited((3, None)), "ep01.en.srt")
     assert report.changes == []
-    assert report.notes == ["ep01.en.srt: cue 3 (00:00:07.000, \"I don't want to see Lu Jingchen.\") was deleted: "
-                            "kept with its machine text"]
+    assert report.notes == [
+        'ep01.en.srt: cue 3 (00:00:07.000, "I don\'t want to see Lu Jingchen.") was deleted: kept with its machine text'
+    ]
 
 
 def test_a_split_cue_is_taken_as_one_cue_and_reported():
@@ -62,7 +74,7 @@ def test_merged_cues_are_reported_and_not_taken():
     report = edits_from_file(machine(), edited((2, merged), (3, None)), "f.srt")
     assert report.changes == []
     assert len(report.notes) == 1
-    assert report.notes[0].startswith("f.srt: cues 2, 3 were merged into one (00:00:04.000, \"The boss is waiting")
+    assert report.notes[0].startswith('f.srt: cues 2, 3 were merged into one (00:00:04.000, "The boss is waiting')
     assert report.notes[0].endswith("not taken, they keep their text (edit them apart)")
 
 
@@ -70,8 +82,10 @@ def test_a_cue_moved_past_the_next_one_is_reported_and_not_taken():
     moved = Cue(13500, 14500, LINES[3])  # cue 4 moved after cue 5 starts
     report = edits_from_file(machine(), edited((4, moved)), "f.srt")
     assert report.changes == []
-    assert report.notes == ["f.srt: cue 4 was moved past a neighbouring cue (to 00:00:13.500): not taken, "
-                            "it keeps its machine text and timing"]
+    assert report.notes == [
+        "f.srt: cue 4 was moved past a neighbouring cue (to 00:00:13.500): not taken, "
+        "it keeps its machine text and timing"
+    ]
 
 
 def test_a_cue_moved_onto_its_neighbour_is_found_by_its_text():
@@ -90,7 +104,7 @@ def test_a_cue_retimed_clear_of_its_slot_but_in_order_is_taken():
 def test_an_added_cue_is_reported_and_not_taken():
     report = edits_from_file(machine(), edited(extra=(Cue(15500, 16500, "Where is everyone?"),)), "f.srt")
     assert report.changes == []
-    assert report.notes == ["f.srt: the cue at 00:00:15.500 (\"Where is everyone?\") matches no machine cue: not taken"]
+    assert report.notes == ['f.srt: the cue at 00:00:15.500 ("Where is everyone?") matches no machine cue: not taken']
 
 
 def test_invalid_timing_is_refused_with_one_line():
@@ -118,8 +132,10 @@ def test_a_delivered_file_with_invalid_timing_is_refused_naming_it(tmp_path):
     path = tmp_path / "en-US" / "ep01.en.srt"
     localize.save(machine(), path)
     output = {"path": "en-US/ep01.en.srt", "sha256": sha256_file(path)}
-    path.write_text(path.read_text(encoding="utf-8").replace("00:00:04,000 --> 00:00:06,000",
-                                                             "00:00:06,000 --> 00:00:04,000"), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("00:00:04,000 --> 00:00:06,000", "00:00:06,000 --> 00:00:04,000"),
+        encoding="utf-8",
+    )
     with pytest.raises(LocalizeError, match=r"ep01.en.srt:6: cue ends at or before its start \(00:00:06.000") as caught:
         edits_from_delivered(tmp_path, output, machine())
     assert "\n" not in str(caught.value)
@@ -137,12 +153,18 @@ def test_two_files_changing_one_cue_differently_are_refused_naming_both():
 
 def test_a_report_applied_to_a_layer_marks_the_cues_reviewed():
     layer = layer_from_track(machine(), "ep01", "en-US", "zh")
-    report = EditReport("en-US/ep01.en.srt", [CueChange("2", "The boss is waiting for you upstairs.", None, 6200),
-                                              CueChange("3", LINES[2], 7100, None)])
+    report = EditReport(
+        "en-US/ep01.en.srt",
+        [CueChange("2", "The boss is waiting for you upstairs.", None, 6200), CueChange("3", LINES[2], 7100, None)],
+    )
     result = report.apply(layer)
     two, three = result.cue("2"), result.cue("3")
-    assert (two.text, two.new_start, two.new_end, two.status) == ("The boss is waiting for you upstairs.", None, 6200,
-                                                                  "reviewed")
+    assert (two.text, two.new_start, two.new_end, two.status) == (
+        "The boss is waiting for you upstairs.",
+        None,
+        6200,
+        "reviewed",
+    )
     assert (three.text, three.new_start, three.status) == (None, 7100, "reviewed")  # machine text: no reviewed text
     assert two.by == "edited en-US/ep01.en.srt" and two.updated and two.updated.endswith("Z")
     assert result.cue("1") == layer.cue("1") and layer.cue("2").text is None  # the input layer is unchanged

@@ -5,6 +5,7 @@ it into every format, the dub, the mux and the burned video, and a second re-run
 date. Approved lines reach later episodes of the title (both engines; the llm is shown them
 in its prompt). Bad edits are one-line decisions or errors, and nothing is lost.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,10 @@ from test_pipeline_support import install_argos, isolated_env, make_episode, run
 
 from llm_fake import FakeLLM
 
-MARKET = ("[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nprofile = 'en-vertical'\n"
-          "formats = ['srt', 'vtt', 'ass']\n[dub]\nvoice = 'espeak:en'\n")
+MARKET = (
+    "[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nprofile = 'en-vertical'\n"
+    "formats = ['srt', 'vtt', 'ass']\n[dub]\nvoice = 'espeak:en'\n"
+)
 BURN = "[burn]\nenabled = true\ncover = 'none'\n"
 EDITED = "The boss is waiting upstairs."
 THREE = ["林晚，你终于回来了。", "总裁在楼上等你。", "我不想见陆景琛。"]
@@ -42,8 +45,9 @@ def market_file(folder: Path, burn: bool = False) -> Path:
 
 
 def run(env: dict[str, str], media: Path, out: Path, market: Path, *extra: Any) -> Any:
-    return run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "-m", market, "-o", out, *extra], env,
-                   timeout=600)
+    return run_cli(
+        ["run", media, "--source-subs", media.with_suffix(".srt"), "-m", market, "-o", out, *extra], env, timeout=600
+    )
 
 
 def srt_cues(text: str) -> list[list[str]]:
@@ -103,8 +107,12 @@ def test_an_edited_line_survives_and_reaches_every_output(demo, env):
     assert layer["cues"][0]["text"] == EDITED and layer["cues"][0]["status"] == "reviewed"
     assert layer["cues"][1]["text"] is None
     assert "1 line(s) taken from edits" in (out / "report.html").read_text(encoding="utf-8")
-    muxed = subprocess.run(["ffmpeg", "-v", "error", "-i", episode / "en-XB" / "muxed.mp4", "-map", "0:s:0",
-                            "-f", "srt", "-"], capture_output=True, text=True, check=True).stdout
+    muxed = subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", episode / "en-XB" / "muxed.mp4", "-map", "0:s:0", "-f", "srt", "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert EDITED in muxed  # the soft subtitles of the mux
     _assert_dub_changed_only_at_the_edit(before["dub.wav"], episode / "en-XB" / "dub.wav", (500, 2400), (3500, 5400))
     _assert_burned_text(episode / "en-XB" / "burned.mp4", 1500, {"boss", "waiting"})
@@ -115,8 +123,9 @@ def test_an_edited_line_survives_and_reaches_every_output(demo, env):
     assert tree_digest(out) == state
 
 
-def _assert_dub_changed_only_at_the_edit(old: bytes, new: Path, edited: tuple[int, int],
-                                         other: tuple[int, int]) -> None:
+def _assert_dub_changed_only_at_the_edit(
+    old: bytes, new: Path, edited: tuple[int, int], other: tuple[int, int]
+) -> None:
     """The other line's samples are the old ones (up to the mix's overall loudness gain); the edited span is not."""
     import io
 
@@ -125,7 +134,7 @@ def _assert_dub_changed_only_at_the_edit(old: bytes, new: Path, edited: tuple[in
     assert rate == rate_b and len(a) == len(b)
 
     def span(audio: np.ndarray, times: tuple[int, int]) -> np.ndarray:
-        return audio[times[0] * rate // 1000:times[1] * rate // 1000].ravel()
+        return audio[times[0] * rate // 1000 : times[1] * rate // 1000].ravel()
 
     def residual(x: np.ndarray, y: np.ndarray) -> float:
         gain = float(np.dot(x, y) / max(np.dot(x, x), 1e-12))
@@ -167,11 +176,14 @@ def _copy(three, tmp_path: Path) -> tuple[Path, Path, Path, Path]:
     return media, market, copy, copy / "ep04" / "en-XB" / "ep04.en.srt"
 
 
-@pytest.mark.parametrize("case, note", [
-    ("deleted", "cue 2 (00:00:03.500, "),
-    ("merged", "cues 2, 3 were merged into one"),
-    ("moved", "cue 2 was moved past a neighbouring cue"),
-])
+@pytest.mark.parametrize(
+    "case, note",
+    [
+        ("deleted", "cue 2 (00:00:03.500, "),
+        ("merged", "cues 2, 3 were merged into one"),
+        ("moved", "cue 2 was moved past a neighbouring cue"),
+    ],
+)
 def test_deleted_merged_and_moved_cues_are_reported_and_keep_their_text(three, env, tmp_path, case, note):
     media, market, out, srt = _copy(three, tmp_path)
     machine = srt_cues(srt.read_text(encoding="utf-8"))
@@ -345,8 +357,9 @@ def test_rerender_runs_the_episode_again_with_its_recorded_settings(three, env, 
     assert srt_cues(srt.read_text(encoding="utf-8"))[1][2:] == [EDITED]
     result = manifest(out / "ep04")
     assert result["key"] == done.stdout.strip() and result["markets"]["en-XB"]["edited_lines"] == 1
-    missing = subprocess.run([sys.executable, "-c", code.replace("'en-XB'", "'fr-FR'")], env=env,
-                             capture_output=True, text=True, timeout=600)
+    missing = subprocess.run(
+        [sys.executable, "-c", code.replace("'en-XB'", "'fr-FR'")], env=env, capture_output=True, text=True, timeout=600
+    )
     assert missing.returncode == 1 and "no market 'fr-FR' in this episode" in missing.stderr
 
 
@@ -354,8 +367,10 @@ def test_glossary_suggest_from_edits_proposes_corrections_made_in_several_places
     from localize.model import Cue, Track
     from localize.review import layer_from_track, save_edits
 
-    lines = {"ep01": [("总裁在楼上等你。", "The president is upstairs."), ("明天我们回家。", "We go home tomorrow.")],
-             "ep02": [("总裁来了。", "The president is here."), ("总裁，你好。", "Hello, president.")]}
+    lines = {
+        "ep01": [("总裁在楼上等你。", "The president is upstairs."), ("明天我们回家。", "We go home tomorrow.")],
+        "ep02": [("总裁来了。", "The president is here."), ("总裁，你好。", "Hello, president.")],
+    }
     out = tmp_path / "out"
     for episode, pairs in lines.items():
         cues = [Cue(1000 * n, 1000 * n + 900, target, source=source) for n, (source, target) in enumerate(pairs)]
@@ -382,11 +397,14 @@ def test_edits_of_a_market_left_out_of_the_next_run_are_kept(env, tmp_path):
     media = make_episode(tmp_path / "in", "ep05", 3)
     first_market = market_file(tmp_path)
     (tmp_path / "other").mkdir()
-    other = (tmp_path / "other" / "en-XC.toml")
+    other = tmp_path / "other" / "en-XC.toml"
     other.write_text(MARKET.replace("en-XB", "en-XC"), encoding="utf-8")
     out = tmp_path / "out"
-    both = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "-m", f"{first_market},{other}",
-                    "-o", out], env, timeout=600)
+    both = run_cli(
+        ["run", media, "--source-subs", media.with_suffix(".srt"), "-m", f"{first_market},{other}", "-o", out],
+        env,
+        timeout=600,
+    )
     assert both.returncode == 0, both.stderr
     srt = out / "ep05" / "en-XC" / "ep05.en.srt"
     cues = srt_cues(srt.read_text(encoding="utf-8"))

@@ -1,4 +1,5 @@
 """An edit layer carried onto a new machine track (localize.review.rebase): kept, flagged, reported."""
+
 from __future__ import annotations
 
 from edits_support import ENGLISH, SOURCE, machine
@@ -21,11 +22,16 @@ def test_edits_are_carried_onto_a_retranslated_track():
     rebased, notes = rebase_edits(reviewed_layer(), new)
     assert notes == [] and rebased.revision == 4
     assert [(c.machine, c.text, c.status) for c in rebased.cues] == [
-        (ENGLISH[0], "Lin Wan, you're back at last.", "approved"), (ENGLISH[1], None, "reviewed"),
-        ("We are going home tomorrow.", None, "needs-work")]
+        (ENGLISH[0], "Lin Wan, you're back at last.", "approved"),
+        (ENGLISH[1], None, "reviewed"),
+        ("We are going home tomorrow.", None, "needs-work"),
+    ]
     assert rebased.cue("2").new_end == 4500 and rebased.cue("3").by == "anna"
-    assert [c.text for c in apply_edits(new, rebased)] == ["Lin Wan, you're back at last.", ENGLISH[1],
-                                                           "We are going home tomorrow."]
+    assert [c.text for c in apply_edits(new, rebased)] == [
+        "Lin Wan, you're back at last.",
+        ENGLISH[1],
+        "We are going home tomorrow.",
+    ]
 
 
 def test_a_changed_source_under_an_edit_keeps_the_edit_flagged_and_unapplied():
@@ -42,12 +48,14 @@ def test_a_changed_source_under_an_edit_keeps_the_edit_flagged_and_unapplied():
 
 
 def test_an_edit_whose_cue_is_gone_is_reported():
-    new = Track([Cue(500, 2300, ENGLISH[0], source=SOURCE[0]), Cue(2500, 4300, ENGLISH[1], source=SOURCE[1])],
-                language="en")
+    new = Track(
+        [Cue(500, 2300, ENGLISH[0], source=SOURCE[0]), Cue(2500, 4300, ENGLISH[1], source=SOURCE[1])], language="en"
+    )
     rebased, notes = rebase_edits(reviewed_layer(), new)
     assert len(rebased.cues) == 2
-    assert notes == ["ep01/en-US: the edit of cue 3 (00:00:04.500, needs-work) has no machine cue any more: "
-                     "not carried over"]
+    assert notes == [
+        "ep01/en-US: the edit of cue 3 (00:00:04.500, needs-work) has no machine cue any more: not carried over"
+    ]
 
 
 def test_edits_follow_their_cue_when_a_cue_is_inserted_before_them():
@@ -56,5 +64,8 @@ def test_edits_follow_their_cue_when_a_cue_is_inserted_before_them():
     rebased, notes = rebase_edits(reviewed_layer(), new)
     assert notes == []
     assert [(c.id, c.text, c.status) for c in rebased.cues] == [
-        ("1", None, "machine"), ("2", "Lin Wan, you're back at last.", "approved"), ("3", None, "reviewed"),
-        ("4", None, "needs-work")]
+        ("1", None, "machine"),
+        ("2", "Lin Wan, you're back at last.", "approved"),
+        ("3", None, "reviewed"),
+        ("4", None, "needs-work"),
+    ]

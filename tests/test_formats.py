@@ -1,4 +1,5 @@
 """Reading and writing subtitle files: formats, encodings, bad input."""
+
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ def sample_track() -> Track:
     cues = [
         Cue(1033, 2967, "林晚，你终于回来了。", speaker="A"),
         Cue(3001, 5499, "Lin Wan, you are\nfinally back.", source="林晚，你终于回来了。"),
-        Cue(6006, 7007, "He said <i>\"no\"</i> & left > now"),
+        Cue(6006, 7007, 'He said <i>"no"</i> & left > now'),
     ]
     return Track(cues, language="en")
 
@@ -70,9 +71,17 @@ def test_ttml_reads_frames_and_offsets(tmp_path):
 
 def test_vtt_voice_tags_become_speakers_and_colour_classes_markup(tmp_path):
     path = tmp_path / "v.vtt"
-    path.write_text("WEBVTT\n\nNOTE hi\n\n1\n00:01.000 --> 00:02.000 align:start\n<v Lin Wan><c.red>Hello</c> <i>you</i>\n", encoding="utf-8")
+    path.write_text(
+        "WEBVTT\n\nNOTE hi\n\n1\n00:01.000 --> 00:02.000 align:start\n<v Lin Wan><c.red>Hello</c> <i>you</i>\n",
+        encoding="utf-8",
+    )
     cue = load(path).cues[0]
-    assert (cue.start, cue.end, cue.text, cue.speaker) == (1000, 2000, '<font color="#FF0000">Hello</font> <i>you</i>', "Lin Wan")
+    assert (cue.start, cue.end, cue.text, cue.speaker) == (
+        1000,
+        2000,
+        '<font color="#FF0000">Hello</font> <i>you</i>',
+        "Lin Wan",
+    )
 
 
 ENCODED = [  # file, encoding detected, cue count, first cue text

@@ -1,5 +1,6 @@
 """Glossaries without a model: loading (CSV/TSV/TBX), validation, layering, enforcement
 primitives, name suggestion, and the ``glossary`` commands."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,7 +24,14 @@ HOUSE = ROOT / "glossaries" / "zh_en_microdrama.csv"
 NAMES = ROOT / "glossaries" / "examples" / "title_names.csv"
 ES_419 = ROOT / "glossaries" / "markets" / "es-419.csv"
 REFERENCE_ZH = ROOT / "fixtures" / "episode_zh" / "reference.srt"
-FIXTURE_LINES = ["林晚，你终于回来了。", "总裁在楼上等你。", "我不想见陆景琛。", "少爷，她是你的妻子。", "他不是赘婿，他是战神。", "明天我们回家。"]
+FIXTURE_LINES = [
+    "林晚，你终于回来了。",
+    "总裁在楼上等你。",
+    "我不想见陆景琛。",
+    "少爷，她是你的妻子。",
+    "他不是赘婿，他是战神。",
+    "明天我们回家。",
+]
 
 TBX = """<?xml version="1.0" encoding="UTF-8"?>
 <tbx type="TBX-Basic" style="dca" xml:lang="zh" xmlns="urn:iso:std:iso:30042:ed-2">
@@ -80,14 +88,17 @@ def test_tsv_and_columns(tmp_path):
     assert term.origin.endswith("g.tsv:3")
 
 
-@pytest.mark.parametrize("text, where, words", [
-    ("source,target\n林晚,\n", ":2:", "no target"),
-    ("source,target,colour\n林晚,Lin Wan,red\n", ":1:", "unknown column"),
-    ("source,target,dnt\n林晚,Lin Wan,maybe\n", ":2:", "dnt must be yes or no"),
-    ("source,target,language\n林晚,Lin Wan,xx\n", ":2:", "unknown language code"),
-    ("source,target\n\n# note\n林晚,Lin Wan\n,Nobody\n", ":5:", "empty source"),
-    ("source,target\n林晚,Lin Wan,extra\n", ":2:", "3 fields"),
-])
+@pytest.mark.parametrize(
+    "text, where, words",
+    [
+        ("source,target\n林晚,\n", ":2:", "no target"),
+        ("source,target,colour\n林晚,Lin Wan,red\n", ":1:", "unknown column"),
+        ("source,target,dnt\n林晚,Lin Wan,maybe\n", ":2:", "dnt must be yes or no"),
+        ("source,target,language\n林晚,Lin Wan,xx\n", ":2:", "unknown language code"),
+        ("source,target\n\n# note\n林晚,Lin Wan\n,Nobody\n", ":5:", "empty source"),
+        ("source,target\n林晚,Lin Wan,extra\n", ":2:", "3 fields"),
+    ],
+)
 def test_bad_glossary_lines_name_file_and_line(tmp_path, text, where, words):
     path = write(tmp_path, "bad.csv", text)
     with pytest.raises(LocalizeError) as error:
@@ -151,7 +162,10 @@ def test_verify_counts_occurrences_and_repair_fixes_variants_and_case():
     fixed = repair(wrong, verify(source, wrong, g), g)
     assert fixed == "He is not a live-in son-in-law, he is the God of War."
     assert verify(source, fixed, g) == []
-    assert repair("Madam is here. madam!", verify("夫人，夫人！", "Madam is here. madam!", g), g) == "Madam is here. Madam!"
+    assert (
+        repair("Madam is here. madam!", verify("夫人，夫人！", "Madam is here. madam!", g), g)
+        == "Madam is here. Madam!"
+    )
     assert verify("林晚，林晚！", "Lin Wan, wait!", g)[0].found == 1
 
 
@@ -164,12 +178,23 @@ def test_sentences_merge_across_cues_and_spread_back_by_time():
     assert [(g.cues, g.text) for g in groups] == [([0, 1], "林晚，你终于回来了。"), ([2], "好。")]
     parts = spread("Lin Wan, you are finally back home tonight.", cues[:2], False, ["Lin Wan"])
     assert parts == ["Lin Wan,", "you are finally back home tonight."]
-    assert spread("Lin Wan you are finally back", [Cue(0, 100, ""), Cue(100, 3000, "")], False, ["Lin Wan"])[0] == "Lin Wan"
+    assert (
+        spread("Lin Wan you are finally back", [Cue(0, 100, ""), Cue(100, 3000, "")], False, ["Lin Wan"])[0]
+        == "Lin Wan"
+    )
     chinese = spread("林晚，你终于回来了。", [Cue(0, 1000, ""), Cue(1000, 2000, "")], True)
     assert chinese == ["林晚，你终", "于回来了。"] or chinese == ["林晚，", "你终于回来了。"]
     assert "".join(chinese) == "林晚，你终于回来了。"
-    assert [g.cues for g in group_sentences([Cue(0, 900, "你终于回来了，"), Cue(1700, 3000, "总裁在等你，")])] == [[0], [1]]
-    assert split_sentences("林晚，你回来了。总裁在楼上等你！Really? Yes.") == ["林晚，你回来了。", "总裁在楼上等你！", "Really?", "Yes."]
+    assert [g.cues for g in group_sentences([Cue(0, 900, "你终于回来了，"), Cue(1700, 3000, "总裁在等你，")])] == [
+        [0],
+        [1],
+    ]
+    assert split_sentences("林晚，你回来了。总裁在楼上等你！Really? Yes.") == [
+        "林晚，你回来了。",
+        "总裁在楼上等你！",
+        "Really?",
+        "Yes.",
+    ]
 
 
 # --- suggest ------------------------------------------------------------------------------
@@ -201,10 +226,15 @@ def test_glossary_suggest_and_check_commands(tmp_path):
     subs = REFERENCE_ZH if REFERENCE_ZH.is_file() else None
     if subs is None:
         subs = tmp_path / "zh.srt"
-        subs.write_text("".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},900\n{t}\n\n" for i, t in enumerate(FIXTURE_LINES, 1)), encoding="utf-8")
+        subs.write_text(
+            "".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},900\n{t}\n\n" for i, t in enumerate(FIXTURE_LINES, 1)),
+            encoding="utf-8",
+        )
     out = tmp_path / "names.csv"
     runner = CliRunner()
-    result = runner.invoke(cli, ["glossary", "suggest", str(subs), "--min-count", "1", "--known", str(HOUSE), "-o", str(out)])
+    result = runner.invoke(
+        cli, ["glossary", "suggest", str(subs), "--min-count", "1", "--known", str(HOUSE), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = out.read_text(encoding="utf-8").splitlines()
     assert rows[1] == "source,target,language,market,case,dnt,variants,note"
@@ -214,14 +244,20 @@ def test_glossary_suggest_and_check_commands(tmp_path):
     bad = write(tmp_path, "bad.csv", "source,target\n林晚,Lin Wan\n陆景琛,\n")
     failed = runner.invoke(cli, ["glossary", "check", str(bad)])
     assert failed.exit_code == 1
-    assert failed.output.strip().splitlines() == [f"Error: {bad}:3: '陆景琛' has no target (fill it in, or set dnt=yes)"]
+    assert failed.output.strip().splitlines() == [
+        f"Error: {bad}:3: '陆景琛' has no target (fill it in, or set dnt=yes)"
+    ]
     missing = runner.invoke(cli, ["glossary", "suggest", str(tmp_path / "nope.srt"), "-o", str(tmp_path / "x.csv")])
     assert missing.exit_code == 1 and missing.output.startswith("Error:") and not (tmp_path / "x.csv").exists()
 
 
 @settings(max_examples=60, deadline=None)
 @given(
-    words=st.lists(st.sampled_from(["Lin", "Wan,", "you", "are", "the", "God", "of", "War.", "CEO", "upstairs"]), min_size=1, max_size=14),
+    words=st.lists(
+        st.sampled_from(["Lin", "Wan,", "you", "are", "the", "God", "of", "War.", "CEO", "upstairs"]),
+        min_size=1,
+        max_size=14,
+    ),
     durations=st.lists(st.integers(200, 4000), min_size=1, max_size=4),
 )
 def test_spread_keeps_every_word_in_order_and_one_part_per_cue(words, durations):

@@ -3,6 +3,7 @@
 Everything runs on real parts: the fixture Argos packages, the bundled Whisper base, the
 fixture episode and ffmpeg. Each test states the promise it keeps.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,8 +63,13 @@ BAD_PACKAGES = {
     "dot-top": (lambda n, d: (n.replace("translate-zh_en", "."), d), "package folder '.'"),
     "root-top": (lambda n, d: (n.replace("translate-zh_en", ""), d), "package folder ''"),
     "metadata-list": (lambda n, d: (n, b"[1, 2]" if n.endswith("metadata.json") else d), "must be a JSON object"),
-    "metadata-types": (lambda n, d: (n, json.dumps({"from_code": ["zh"], "to_code": {"a": 1}}).encode()
-                                     if n.endswith("metadata.json") else d), "'from_code' has the wrong type"),
+    "metadata-types": (
+        lambda n, d: (
+            n,
+            json.dumps({"from_code": ["zh"], "to_code": {"a": 1}}).encode() if n.endswith("metadata.json") else d,
+        ),
+        "'from_code' has the wrong type",
+    ),
     "truncated-model": (lambda n, d: (n, d[:1000] if n.endswith("model.bin") else d), "the model does not load"),
     "no-tokenizer": (lambda n, d: (n.replace("sentencepiece.model", "other.bin"), d), "sentencepiece.model is missing"),
 }
@@ -71,7 +77,12 @@ BAD_PACKAGES = {
 
 @pytest.mark.parametrize("case", sorted(BAD_PACKAGES))
 def test_a_bad_package_changes_nothing_installed(env, tmp_path, case):
-    assert invoke("models", "install", "--file", ARGOS / "zh_en.argosmodel", "--file", ARGOS / "en_es.argosmodel").exit_code == 0
+    assert (
+        invoke(
+            "models", "install", "--file", ARGOS / "zh_en.argosmodel", "--file", ARGOS / "en_es.argosmodel"
+        ).exit_code
+        == 0
+    )
     before = installed(env)
     change, message = BAD_PACKAGES[case]
     bad = rewritten(ARGOS / "zh_en.argosmodel", tmp_path / f"{case}.argosmodel", change)
@@ -79,7 +90,9 @@ def test_a_bad_package_changes_nothing_installed(env, tmp_path, case):
     assert installed(env) == before
     listed = invoke("models", "list", "--json")
     assert {row["name"] for row in json.loads(listed.output) if row["engine"] == "argos"} == {
-        "translate en->es 0.1", "translate zh->en 0.1"}
+        "translate en->es 0.1",
+        "translate zh->en 0.1",
+    }
 
 
 def test_a_damaged_zip_is_refused(env, tmp_path):
@@ -141,7 +154,9 @@ def test_market_codes_must_be_language_tags(env, tmp_path, code):
 
 @pytest.mark.parametrize("name", ["../../escaped_ep", "a/b", "..", ".cache"])
 def test_episode_names_are_single_path_components(env, tmp_path, name):
-    result = invoke("run", EPISODE, "--source-subs", ZH_SRT, "--markets", "es-419", "--episode", name, "-o", tmp_path / "out")
+    result = invoke(
+        "run", EPISODE, "--source-subs", ZH_SRT, "--markets", "es-419", "--episode", name, "-o", tmp_path / "out"
+    )
     assert_one_line_error(result, "episode name")
     assert not (tmp_path / "out").exists()
 
@@ -232,27 +247,35 @@ def test_wrongly_typed_language_and_deep_json(env, tmp_path):
     assert_one_line_error(invoke("convert", tmp_path / "deep.json", tmp_path / "o.srt"), "nested too deeply")
 
 
-@pytest.mark.parametrize("line, message", [
-    ("cps = inf", "'cps' must be a number from 1 to 100"),
-    ("cps = nan", "'cps' must be a number"),
-    ("cps = 1e-300", "'cps' must be a number from 1 to 100"),
-    ("cps = 0", "'cps' must be a number"),
-    ("chars_per_line = 2.5", "'chars_per_line' must be a whole number"),
-    ("bottom_heavy = \"no\"", "'bottom_heavy' must be true or false"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("cps = inf", "'cps' must be a number from 1 to 100"),
+        ("cps = nan", "'cps' must be a number"),
+        ("cps = 1e-300", "'cps' must be a number from 1 to 100"),
+        ("cps = 0", "'cps' must be a number"),
+        ("chars_per_line = 2.5", "'chars_per_line' must be a whole number"),
+        ('bottom_heavy = "no"', "'bottom_heavy' must be true or false"),
+    ],
+)
 def test_profile_values_are_checked_on_load(env, tmp_path, line, message):
     (tmp_path / "p.toml").write_text(f'extends = "en"\n{line}\n', encoding="utf-8")
-    assert_one_line_error(invoke("time", EN_SRT, "-o", tmp_path / "o.srt", "--profile", tmp_path / "p.toml"), "p.toml", message)
+    assert_one_line_error(
+        invoke("time", EN_SRT, "-o", tmp_path / "o.srt", "--profile", tmp_path / "p.toml"), "p.toml", message
+    )
 
 
-@pytest.mark.parametrize("section, message", [
-    ('[dub]\nvoice = 5', "[dub] voice must be a voice spec"),
-    ('[mux]\nenabled = "no"', "[mux] enabled must be true or false"),
-    ('[dub]\nloudness = nan', "[dub] loudness must be a number"),
-    ('[subtitles]\nformats = "srt"', "[subtitles] formats must be a list"),
-    ('[dubb]\nvoice = "espeak:en"', "unknown section [dubb]"),
-    ('[dub]\nvoise = "espeak:en"', "unknown key 'voise' in [dub]"),
-])
+@pytest.mark.parametrize(
+    "section, message",
+    [
+        ("[dub]\nvoice = 5", "[dub] voice must be a voice spec"),
+        ('[mux]\nenabled = "no"', "[mux] enabled must be true or false"),
+        ("[dub]\nloudness = nan", "[dub] loudness must be a number"),
+        ('[subtitles]\nformats = "srt"', "[subtitles] formats must be a list"),
+        ('[dubb]\nvoice = "espeak:en"', "unknown section [dubb]"),
+        ('[dub]\nvoise = "espeak:en"', "unknown key 'voise' in [dub]"),
+    ],
+)
 def test_market_values_are_checked_on_load(env, tmp_path, section, message):
     market = tmp_path / "m.toml"
     market.write_text(f'[market]\ncode = "en-GB"\nlanguage = "en"\n{section}\n', encoding="utf-8")
@@ -263,7 +286,7 @@ def test_market_values_are_checked_on_load(env, tmp_path, section, message):
 
 def test_an_oversized_glossary_field_is_a_one_line_error(env, tmp_path):
     path = tmp_path / "big.csv"
-    path.write_text("source,target,note\n林晚,Lin Wan,\"" + "x" * 200_000 + "\"\n", encoding="utf-8")
+    path.write_text('source,target,note\n林晚,Lin Wan,"' + "x" * 200_000 + '"\n', encoding="utf-8")
     assert_one_line_error(invoke("glossary", "check", path), "big.csv:2: malformed row")
 
 
@@ -299,7 +322,11 @@ def descendants(pid: int) -> set[int]:
 
 
 def alive(pids: set[int]) -> set[int]:
-    return {p for p in pids if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1][:3]}
+    return {
+        p
+        for p in pids
+        if Path(f"/proc/{p}").exists() and "Z" not in Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1][:3]
+    }
 
 
 def test_kill_9_of_the_batch_process_kills_its_workers(tmp_path):
@@ -307,8 +334,24 @@ def test_kill_9_of_the_batch_process_kills_its_workers(tmp_path):
     season = tmp_path / "season"
     for index in range(2):
         make_episode(season, f"ep{index + 1:02d}", index, seconds=4)
-    process = subprocess.Popen([*LOCALIZE, "batch", str(season), "--markets", "en-US", "--language", "zh", "--jobs", "2",
-                                "-o", str(tmp_path / "out")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            *LOCALIZE,
+            "batch",
+            str(season),
+            "--markets",
+            "en-US",
+            "--language",
+            "zh",
+            "--jobs",
+            "2",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while len(descendants(process.pid)) < 4 and time.monotonic() < deadline:  # forkserver, tracker, 2 workers
         time.sleep(0.1)
@@ -348,8 +391,23 @@ def test_library_translate_then_dub_tags_the_original_audio_with_the_source_lang
     english = localize.translate(localize.load(FIXTURES / "episode_zh" / "reference.srt"), "en", cache=False)
     assert english.source_language == "zh"
     report = localize.dub(english, tmp_path / "d.wav", video=EPISODE, voice="espeak:en", mux=tmp_path / "m.mp4")
-    probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "stream_tags=language",
-                            "-of", "json", str(tmp_path / "m.mp4")], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "a",
+            "-show_entries",
+            "stream_tags=language",
+            "-of",
+            "json",
+            str(tmp_path / "m.mp4"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     languages = [s["tags"]["language"] for s in json.loads(probe.stdout)["streams"]]
     assert languages == ["eng", "zho"] and report.mux == str(tmp_path / "m.mp4")
 
@@ -358,8 +416,13 @@ def test_library_translate_then_dub_tags_the_original_audio_with_the_source_lang
 def test_library_stage_functions_refuse_a_non_track_with_input_error(tmp_path, call):
     import localize
 
-    args = {"translate": ("en",), "retime": ("en",), "check": ("en",), "save": (tmp_path / "x.srt",),
-            "dub": (tmp_path / "x.wav",)}[call]
+    args = {
+        "translate": ("en",),
+        "retime": ("en",),
+        "check": ("en",),
+        "save": (tmp_path / "x.srt",),
+        "dub": (tmp_path / "x.wav",),
+    }[call]
     with pytest.raises(InputError, match="must be a localize Track"):
         getattr(localize, call)("ep01.srt", *args)
     assert not list(tmp_path.iterdir())

@@ -3,6 +3,7 @@
 The fixture (fixtures/make_hardsub.py) has the zh reference lines plus "把Joy-Con给我。"
 burned in by libass, a logo at the top and a disclaimer under the band all the time.
 """
+
 from __future__ import annotations
 
 import math
@@ -65,12 +66,47 @@ def test_cue_times_within_one_frame_of_what_was_burned(track):
 def test_variable_frame_rate_times_come_from_each_frames_timestamp(tmp_path):
     """30 fps for 12 s, then 12 fps: frame number / nominal rate would put later cues seconds early."""
     vfr = tmp_path / "vfr.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(HARDSUB), "-filter_complex",
-                    "[0:v]trim=0:12,setpts=PTS-STARTPTS[a];[0:v]trim=12,setpts=PTS-STARTPTS,fps=12[b];"
-                    "[a][b]concat=n=2:v=1[v]", "-map", "[v]", "-fps_mode", "vfr", "-c:v", "libx264",
-                    "-preset", "ultrafast", "-crf", "18", str(vfr)], check=True)
-    probed = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "frame=pts_time",
-                             "-of", "csv=p=0", str(vfr)], capture_output=True, text=True, check=True).stdout
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(HARDSUB),
+            "-filter_complex",
+            "[0:v]trim=0:12,setpts=PTS-STARTPTS[a];[0:v]trim=12,setpts=PTS-STARTPTS,fps=12[b];[a][b]concat=n=2:v=1[v]",
+            "-map",
+            "[v]",
+            "-fps_mode",
+            "vfr",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            str(vfr),
+        ],
+        check=True,
+    )
+    probed = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-select_streams",
+            "v",
+            "-show_entries",
+            "frame=pts_time",
+            "-of",
+            "csv=p=0",
+            str(vfr),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     times = [float(t.strip(",")) * 1000 for t in probed.split()]
     track = read_hardsubs(vfr)
     reference = load(REFERENCE)
@@ -99,11 +135,14 @@ def test_band_override_reads_the_same_text(track, tmp_path):
     assert [c.text for c in load(out)] == [c.text for c in track]
 
 
-@pytest.mark.parametrize("band, message", [
-    ("1.2,0.5", "outside the frame"),
-    ("0.5", "give TOP,BOTTOM"),
-    ("0.05,0.15", "no text comes and goes in the band"),
-])
+@pytest.mark.parametrize(
+    "band, message",
+    [
+        ("1.2,0.5", "outside the frame"),
+        ("0.5", "give TOP,BOTTOM"),
+        ("0.05,0.15", "no text comes and goes in the band"),
+    ],
+)
 def test_bad_band_is_a_one_line_error_and_writes_nothing(tmp_path, band, message):
     out = tmp_path / "x.srt"
     result = cli_run("transcribe", HARDSUB, "-o", out, "--source", "hardsub", "--band", band)

@@ -5,6 +5,7 @@ object in a user band, static logos in a user band, truncated files, and options
 only speech recognition uses. Clips are cut from the hardsub fixture or burned with
 fixtures/make_hardsub.py's layout, by real ffmpeg; subtitles are read by real RapidOCR.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -180,8 +181,16 @@ def test_truncated_video_is_refused_not_read_in_part(tmp_path, source):
     assert result.output.count("\n") == 1 and "Traceback" not in result.output and not out.exists()
 
 
-@pytest.mark.parametrize("option", [["--speakers", "auto"], ["--model", "base"], ["--glossary", "GLOSSARY"],
-                                    ["--no-vad"], ["--engine", "openai-whisper"]])
+@pytest.mark.parametrize(
+    "option",
+    [
+        ["--speakers", "auto"],
+        ["--model", "base"],
+        ["--glossary", "GLOSSARY"],
+        ["--no-vad"],
+        ["--engine", "openai-whisper"],
+    ],
+)
 def test_speech_recognition_options_are_refused_under_hardsub(tmp_path, option):
     glossary = tmp_path / "g.csv"
     glossary.write_text("source,target\n林晚,Lin Wan\n", encoding="utf-8")

@@ -1,18 +1,22 @@
 """localize.language: the one place for language tags, names and the language of a text."""
+
 import pytest
 
 from localize.errors import InputError
 from localize.language import base_language, detect_language, iso639_2, language_name, looks_chinese, parse_language
 
 
-@pytest.mark.parametrize("text, chinese", [
-    ("你终于回来了，林婉。", True),
-    ("OK, 林婉你好", True),              # Han are over 30% of what is not space
-    ("He said 好 and left the room.", False),
-    ("おかえりなさい、林さん。", False),      # kana: Japanese
-    ("안녕하세요 林", False),                # hangul: Korean
-    ("", False),
-])
+@pytest.mark.parametrize(
+    "text, chinese",
+    [
+        ("你终于回来了，林婉。", True),
+        ("OK, 林婉你好", True),  # Han are over 30% of what is not space
+        ("He said 好 and left the room.", False),
+        ("おかえりなさい、林さん。", False),  # kana: Japanese
+        ("안녕하세요 林", False),  # hangul: Korean
+        ("", False),
+    ],
+)
 def test_looks_chinese_is_han_without_kana_or_hangul(text, chinese):
     assert looks_chinese(text) is chinese
 

@@ -4,6 +4,7 @@ key, answering junk or nothing usable (hardening review 2: R3, R4, R6, R13).
 The peer is tests/llm_fake.py, a real HTTP server on 127.0.0.1 serving one failure mode.
 Times are asserted as bounds; each error must state the time it really took.
 """
+
 from __future__ import annotations
 
 import io
@@ -74,15 +75,36 @@ def translate_cli(env: Path, *extra: str, subs: Path = EPISODE) -> tuple[Any, Pa
     """``localize translate SUBS --engine llm`` in this process: the result, the output path, seconds."""
     out = env / "out.srt"
     started = time.monotonic()
-    result = CliRunner().invoke(cli, ["translate", str(subs), "--to", "en", "-o", str(out), "--engine", "llm",
-                                      "--model", "m", "--report", str(env / "report.json"), *extra])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "translate",
+            str(subs),
+            "--to",
+            "en",
+            "-o",
+            str(out),
+            "--engine",
+            "llm",
+            "--model",
+            "m",
+            "--report",
+            str(env / "report.json"),
+            *extra,
+        ],
+    )
     return result, out, time.monotonic() - started
 
 
 def localize(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """The real command line in its own process (its own logging setup)."""
-    return subprocess.run([sys.executable, "-m", "localize", *args], capture_output=True, text=True, timeout=timeout,
-                          env=os.environ.copy())
+    return subprocess.run(
+        [sys.executable, "-m", "localize", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=os.environ.copy(),
+    )
 
 
 def one_error(output: str) -> str:
@@ -117,8 +139,19 @@ def cues(count: int) -> Path:
 def test_verbose_keeps_http_libraries_quiet_and_the_key_off_stderr(fake, env, mode):
     """R3.1: a gateway echoing the Authorization header; --verbose must not dump HTTP headers."""
     server = fake(mode, echo=True)
-    done = localize("--verbose", "translate", str(EPISODE), "--to", "en", "-o", str(env / "x.srt"),
-                    "--engine", "llm", "--model", "m")
+    done = localize(
+        "--verbose",
+        "translate",
+        str(EPISODE),
+        "--to",
+        "en",
+        "-o",
+        str(env / "x.srt"),
+        "--engine",
+        "llm",
+        "--model",
+        "m",
+    )
     assert done.returncode == 1 and not (env / "x.srt").exists()
     assert KEY not in done.stdout + done.stderr
     assert not re.search(r"^DEBUG: (receive_response|send_request|HTTP Request|Request options)", done.stderr, re.M)
@@ -127,9 +160,22 @@ def test_verbose_keeps_http_libraries_quiet_and_the_key_off_stderr(fake, env, mo
 
 def test_verbose_still_shows_localize_own_debug_lines(fake, env):
     server = fake("error")
-    done = localize("--verbose", "translate", str(EPISODE), "--to", "en", "-o", str(env / "x.srt"),
-                    "--engine", "llm", "--model", "m")
-    retries = re.findall(rf"^DEBUG: {re.escape(server.url)}: the chat request answered HTTP 500; attempt \d", done.stderr, re.M)
+    done = localize(
+        "--verbose",
+        "translate",
+        str(EPISODE),
+        "--to",
+        "en",
+        "-o",
+        str(env / "x.srt"),
+        "--engine",
+        "llm",
+        "--model",
+        "m",
+    )
+    retries = re.findall(
+        rf"^DEBUG: {re.escape(server.url)}: the chat request answered HTTP 500; attempt \d", done.stderr, re.M
+    )
     assert done.returncode == 1 and len(retries) == 2
     assert KEY not in done.stderr
 
@@ -184,10 +230,13 @@ def test_slow_chat_is_not_retried_past_the_deadline(fake, env):
     assert 2.5 <= stated_time(message)[1] <= took + ROUNDING < 5
 
 
-@pytest.mark.parametrize("retry_after, attempts, problem", [
-    ("1", 3, "is rate-limiting (429) (3 attempts, "),
-    ("120", 1, "is rate-limiting (429); it asks to wait 120 s, past the 40 s deadline (1 attempt, "),
-])
+@pytest.mark.parametrize(
+    "retry_after, attempts, problem",
+    [
+        ("1", 3, "is rate-limiting (429) (3 attempts, "),
+        ("120", 1, "is rate-limiting (429); it asks to wait 120 s, past the 40 s deadline (1 attempt, "),
+    ],
+)
 def test_rate_limit_is_honoured_only_within_the_deadline(fake, env, retry_after, attempts, problem):
     server = fake("ratelimit", retry_after=retry_after)
     result, _, took = translate_cli(env)
@@ -222,52 +271,75 @@ def test_batch_stops_asking_an_endpoint_that_failed_episodes_in_a_row(fake, env)
     season = env / "season"
     season.mkdir()
     audio = env / "audio.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(ROOT / "fixtures" / "episode_zh" / "episode.mp4"), "-vn",
-                    str(audio)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(ROOT / "fixtures" / "episode_zh" / "episode.mp4"), "-vn", str(audio)],
+        check=True,
+    )
     for number in range(1, 8):
         shutil.copy(audio, season / f"ep{number}.wav")
         shutil.copy(EPISODE, season / f"ep{number}.srt")
-    done = localize("batch", str(season), "-m", "en-US", "-o", str(env / "out"), "--sidecar-subs",
-                    "--translate-engine", "llm", "--llm-model", "m", timeout=300)
+    done = localize(
+        "batch",
+        str(season),
+        "-m",
+        "en-US",
+        "-o",
+        str(env / "out"),
+        "--sidecar-subs",
+        "--translate-engine",
+        "llm",
+        "--llm-model",
+        "m",
+        timeout=300,
+    )
     rows = [line.split(None, 2) for line in done.stdout.splitlines() if re.match(r"ep\d ", line)]
     failed = [row for row in rows if "answered HTTP 500" in row[2]]
     skipped = [row for row in rows if "skipped (the LLM endpoint is down)" in row[2]]
     assert done.returncode == 1 and len(rows) == 7 and len(failed) + len(skipped) == 7
     assert [row[0] for row in failed] == ["ep1", "ep2", "ep3"] and server.posts() == 9  # 3 attempts each
     notes = [line for line in done.stdout.splitlines() if line.startswith("LLM endpoint:")]
-    assert notes == [f"LLM endpoint: it failed 3 episodes in a row, so {len(skipped)} episode(s) were not started; "
-                     "run the batch again once it answers (finished work is kept)"]
+    assert notes == [
+        f"LLM endpoint: it failed 3 episodes in a row, so {len(skipped)} episode(s) were not started; "
+        "run the batch again once it answers (finished work is kept)"
+    ]
     assert KEY not in done.stdout + done.stderr
 
 
 # --- R6: junk answers and bad settings are one-line errors ------------------------------------
 
 
-@pytest.mark.parametrize("mode, what", [
-    ("html", "GET /models with an HTML page"),
-    ("nonjson", "GET /models with text that is not JSON (application/json, 17 bytes)"),
-    ("empty", "GET /models with an empty body"),
-    ("chat_html", "the chat request with an HTML page"),
-    ("chat_nonjson", "the chat request with text that is not JSON (application/json, 17 bytes)"),
-    ("chat_empty", "the chat request with an empty body"),
-])
+@pytest.mark.parametrize(
+    "mode, what",
+    [
+        ("html", "GET /models with an HTML page"),
+        ("nonjson", "GET /models with text that is not JSON (application/json, 17 bytes)"),
+        ("empty", "GET /models with an empty body"),
+        ("chat_html", "the chat request with an HTML page"),
+        ("chat_nonjson", "the chat request with text that is not JSON (application/json, 17 bytes)"),
+        ("chat_empty", "the chat request with an empty body"),
+    ],
+)
 def test_junk_answers_are_one_line_errors_at_once(fake, env, mode, what):
     server = fake(mode)
     result, out, _ = translate_cli(env)
-    assert one_error(result.output) == (f"Error: the LLM endpoint {server.url} answered {what}: "
-                                        "is this an OpenAI-compatible API?")
+    assert one_error(result.output) == (
+        f"Error: the LLM endpoint {server.url} answered {what}: is this an OpenAI-compatible API?"
+    )
     assert len(server.requests) == (1 if mode in ("html", "nonjson", "empty") else 2)  # never retried
     assert not out.exists()
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("http://[::1", "Invalid IPv6 URL"),
-    ("http://127.0.0.1:8080\n/v1", "it contains a space or a control character"),
-    ("http://127.0.0.1:99999/v1", "Port out of range 0-65535"),
-    ("localhost:8080/v1", "only http:// and https:// URLs are supported"),
-    ("file:///etc/passwd", "only http:// and https:// URLs are supported"),
-    ("http:///v1", "it names no host"),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("http://[::1", "Invalid IPv6 URL"),
+        ("http://127.0.0.1:8080\n/v1", "it contains a space or a control character"),
+        ("http://127.0.0.1:99999/v1", "Port out of range 0-65535"),
+        ("localhost:8080/v1", "only http:// and https:// URLs are supported"),
+        ("file:///etc/passwd", "only http:// and https:// URLs are supported"),
+        ("http:///v1", "it names no host"),
+    ],
+)
 def test_malformed_base_url_is_a_one_line_error(env, monkeypatch, url, problem):
     monkeypatch.setenv("OPENAI_BASE_URL", url)
     result, _, took = translate_cli(env)
@@ -281,18 +353,21 @@ def test_credentials_in_a_bad_url_are_not_shown(env, monkeypatch):
     assert "hunter2" not in result.output and "abc" not in result.output and "//***@[::1/v1?***" in result.output
 
 
-@pytest.mark.parametrize("setting, value, shown", [
-    ("timeout", "-1", "timeout must be from 0.1 to 3600, got -1"),
-    ("timeout", "nan", "timeout must be from 0.1 to 3600, got nan"),
-    ("timeout", "inf", "timeout must be from 0.1 to 3600, got inf"),
-    ("timeout", "0", "timeout must be from 0.1 to 3600, got 0"),
-    ("deadline", "-inf", "deadline must be from 0.1 to 86400, got -inf"),
-    ("max_retries", "-1", "max_retries must be from 0 to 10, got -1"),
-    ("max_retries", "1000", "max_retries must be from 0 to 10, got 1000"),
-    ("concurrency", "0", "concurrency must be from 1 to 64, got 0"),
-    ("window", "-5", "window must be from 1 to 500, got -5"),
-    ("temperature", "nan", "temperature must be from 0 to 2, got nan"),
-])
+@pytest.mark.parametrize(
+    "setting, value, shown",
+    [
+        ("timeout", "-1", "timeout must be from 0.1 to 3600, got -1"),
+        ("timeout", "nan", "timeout must be from 0.1 to 3600, got nan"),
+        ("timeout", "inf", "timeout must be from 0.1 to 3600, got inf"),
+        ("timeout", "0", "timeout must be from 0.1 to 3600, got 0"),
+        ("deadline", "-inf", "deadline must be from 0.1 to 86400, got -inf"),
+        ("max_retries", "-1", "max_retries must be from 0 to 10, got -1"),
+        ("max_retries", "1000", "max_retries must be from 0 to 10, got 1000"),
+        ("concurrency", "0", "concurrency must be from 1 to 64, got 0"),
+        ("window", "-5", "window must be from 1 to 500, got -5"),
+        ("temperature", "nan", "temperature must be from 0 to 2, got nan"),
+    ],
+)
 def test_out_of_range_settings_are_one_line_errors(fake, env, setting, value, shown):
     fake("ok")
     configure(env, **{setting: value})
@@ -307,8 +382,13 @@ def test_out_of_range_settings_are_one_line_errors(fake, env, setting, value, sh
 def test_lines_without_a_usable_answer_fail_strict_and_show_in_the_summary(fake, env, mode):
     fake(mode)
     result, out, _ = translate_cli(env, "--strict")
-    assert one_error(result.output.split("\n", 1)[1]) == f"Error: 6 untranslated line(s) remain (--strict); {out} not written"
-    assert result.output.startswith("Warning: 6 of 6 line(s) got no usable translation: source text kept, cue flagged\n")
+    assert (
+        one_error(result.output.split("\n", 1)[1])
+        == f"Error: 6 untranslated line(s) remain (--strict); {out} not written"
+    )
+    assert result.output.startswith(
+        "Warning: 6 of 6 line(s) got no usable translation: source text kept, cue flagged\n"
+    )
     assert not out.exists() and json.loads((env / "report.json").read_text())["usage"]["lines_untranslated"] == 6
     result, out, _ = translate_cli(env)
     assert result.exit_code == 0 and "6 re-asked, 6 alone, 6 untranslated;" in result.output
@@ -329,8 +409,9 @@ def test_badshape_answers_fail_even_without_strict(fake, env):
     """R13: {"foo": "bar"} to every chat request exited 0 with the source as "English"."""
     server = fake("badshape")
     result, out, _ = translate_cli(env, "--strict")
-    assert one_error(result.output) == (f"Error: the LLM endpoint {server.url} answered with JSON that is not a chat "
-                                        "completion (no 'choices' list)")
+    assert one_error(result.output) == (
+        f"Error: the LLM endpoint {server.url} answered with JSON that is not a chat completion (no 'choices' list)"
+    )
     assert not out.exists() and server.posts() == 1
 
 
@@ -341,7 +422,8 @@ def test_a_model_that_only_chats_is_given_up_on(fake, env):
     result, out, _ = translate_cli(env, subs=cues(30))
     assert one_error(result.output) == (
         f"Error: the LLM endpoint {server.url} gave nothing usable in 10 answers "
-        "(last: 'As an AI language model, I cannot translate this.'); stopped asking")
+        "(last: 'As an AI language model, I cannot translate this.'); stopped asking"
+    )
     assert 10 <= server.posts() <= 11 and not out.exists()  # the other window may have one answer in flight
 
 
@@ -364,11 +446,30 @@ def test_run_fails_a_market_left_untranslated_and_writes_nothing_for_it(fake, en
     fake("chatty")
     zh = ROOT / "fixtures" / "episode_zh"
     out = env / "out"
-    result = CliRunner().invoke(cli, ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(out), "--source-subs",
-                                      str(EPISODE), "--shots", str(zh / "shots.csv"), "--translate-engine", "llm",
-                                      "--llm-model", "m", "--dub"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "run",
+            str(zh / "episode.mp4"),
+            "-m",
+            "en-US",
+            "-o",
+            str(out),
+            "--source-subs",
+            str(EPISODE),
+            "--shots",
+            str(zh / "shots.csv"),
+            "--translate-engine",
+            "llm",
+            "--llm-model",
+            "m",
+            "--dub",
+        ],
+    )
     error = result.output.splitlines()[-1]
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert error == ("Error: en-US: 6 of 6 line(s) got no usable translation from the LLM (source text kept); "
-                     "nothing timed, dubbed or burned; run again to ask for those lines only")
+    assert error == (
+        "Error: en-US: 6 of 6 line(s) got no usable translation from the LLM (source text kept); "
+        "nothing timed, dubbed or burned; run again to ask for those lines only"
+    )
     assert not (out / "episode" / "en-US").exists() and not (out / "episode" / "manifest.json").exists()

@@ -1,5 +1,6 @@
 """The typed manifest (version 2): a real run's manifest round-trips through JSON, version 1
 files still read, and the title report, the summary and the CLI read its typed fields."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ from localize.pipeline.report import title_summary
 from localize.timing.check import QCReport
 from support import install_argos, isolated_env, make_episode, run_cli
 
-BURN_MARKET = ("[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nformats = ['srt', 'vtt']\n"
-               "[burn]\nenabled = true\ncover = 'none'\n")
+BURN_MARKET = (
+    "[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nformats = ['srt', 'vtt']\n"
+    "[burn]\nenabled = true\ncover = 'none'\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +30,17 @@ def episode(tmp_path_factory):
     media = make_episode(root / "in", "ep07", 1)
     market = root / "en-xb.toml"
     market.write_text(BURN_MARKET, encoding="utf-8")
-    args = ["run", media, "--source-subs", media.with_suffix(".srt"), "--markets", f"en-US,{market}", "--dub",
-            "-o", root / "out"]
+    args = [
+        "run",
+        media,
+        "--source-subs",
+        media.with_suffix(".srt"),
+        "--markets",
+        f"en-US,{market}",
+        "--dub",
+        "-o",
+        root / "out",
+    ]
     result = run_cli(args, env, timeout=600)
     assert result.returncode == 0, result.stderr
     return root / "out", env, args
@@ -71,17 +83,22 @@ def test_version_1_manifests_still_read_and_count_as_up_to_date(episode, tmp_pat
     path.write_text(copy.read_text(encoding="utf-8"), encoding="utf-8")  # an old OUT folder
     again = run_cli(args, env)
     assert again.returncode == 0 and "ep07: up to date" in again.stderr
-    lines = [f"{code}: {m.cues} cues, {len(m.qc.violations)} QC violations, 0 glossary violations"
-             for code, m in manifest.markets.items()]
+    lines = [
+        f"{code}: {m.cues} cues, {len(m.qc.violations)} QC violations, 0 glossary violations"
+        for code, m in manifest.markets.items()
+    ]
     assert all(line in again.stdout for line in lines)
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"manifest_version": 3, "episode": "x"}', "manifest version 3 is not one this localize reads"),
-    ("[1, 2]", "not a manifest"),
-    ('{"markets": {}}', r"not a manifest \(KeyError"),
-    ("{oops", "not a manifest"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"manifest_version": 3, "episode": "x"}', "manifest version 3 is not one this localize reads"),
+        ("[1, 2]", "not a manifest"),
+        ('{"markets": {}}', r"not a manifest \(KeyError"),
+        ("{oops", "not a manifest"),
+    ],
+)
 def test_unreadable_manifest_is_one_clear_error(tmp_path, text, message):
     path = tmp_path / "manifest.json"
     path.write_text(text, encoding="utf-8")

@@ -6,6 +6,7 @@ as ``burn``'s output, run from the file's own folder with a stdin that never end
 may read stdin (the run would hang until the timeout) and nothing may be written beside it
 (``-report`` makes ffprobe write a log into the working folder).
 """
+
 from __future__ import annotations
 
 import os
@@ -30,9 +31,28 @@ TIMEOUT = 240
 def clip(tmp_path_factory) -> Path:
     """The first 3.5 s of the hardsub fixture: one spoken and burned-in Chinese line."""
     path = tmp_path_factory.mktemp("clip") / "clip.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(FIXTURES / "episode_zh_hardsub" / "episode.mp4"),
-                    "-t", "3.5", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-c:a", "aac", str(path)],
-                   check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(FIXTURES / "episode_zh_hardsub" / "episode.mp4"),
+            "-t",
+            "3.5",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-crf",
+            "18",
+            "-c:a",
+            "aac",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -45,8 +65,15 @@ def run_in(folder: Path, args: list, env: dict[str, str]) -> subprocess.Complete
     """The CLI run from ``folder`` with a stdin that stays open: reading it would block."""
     read, write = os.pipe()
     try:
-        return subprocess.run([*LOCALIZE, *map(str, args)], cwd=folder, env=env, stdin=read, capture_output=True,
-                              text=True, timeout=TIMEOUT)
+        return subprocess.run(
+            [*LOCALIZE, *map(str, args)],
+            cwd=folder,
+            env=env,
+            stdin=read,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+        )
     finally:
         os.close(read)
         os.close(write)
@@ -60,9 +87,11 @@ def test_any_file_name_is_read_and_written_as_a_file(name, clip, env, tmp_path):
     subs = tmp_path / "en.srt"
     subs.write_text("1\n00:00:00,400 --> 00:00:02,300\nLin Wan, you are finally back.\n", encoding="utf-8")
     burned = out / f"{name.removesuffix('.mp4')}.mp4"
-    for args in (["transcribe", "-o", out / "audio.srt", "--language", "zh", "--", name],
-                 ["transcribe", "-o", out / "hardsub.srt", "--source", "hardsub", "--", name],
-                 ["burn", "-o", burned, "--cover", "box", "--", name, subs]):
+    for args in (
+        ["transcribe", "-o", out / "audio.srt", "--language", "zh", "--", name],
+        ["transcribe", "-o", out / "hardsub.srt", "--source", "hardsub", "--", name],
+        ["burn", "-o", burned, "--cover", "box", "--", name, subs],
+    ):
         result = run_in(work, args, env)
         assert result.returncode == 0, f"{args[0]}: {result.stderr}"
     assert len(load(out / "audio.srt")) >= 1

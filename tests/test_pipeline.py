@@ -1,4 +1,5 @@
 """The one-episode chain: market profiles, the stage cache, ``localize run`` and its manifest."""
+
 from __future__ import annotations
 
 import json
@@ -57,11 +58,14 @@ def test_user_market_from_toml_resolves_glossary_layers(tmp_path):
     assert [m.code for m in load_markets(f"en-US,{path}")] == ["en-US", "es-MX"]
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[market\ncode=", "not a valid market profile"),
-    ("[market]\nname = 'x'\n", r"\[market\] code is required"),
-    ("[market]\ncode='es-AR'\nlanguage='es'\n[subtitles]\nformats=['doc']\n", "unknown format 'doc'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[market\ncode=", "not a valid market profile"),
+        ("[market]\nname = 'x'\n", r"\[market\] code is required"),
+        ("[market]\ncode='es-AR'\nlanguage='es'\n[subtitles]\nformats=['doc']\n", "unknown format 'doc'"),
+    ],
+)
 def test_bad_market_file_is_one_clear_error(tmp_path, text, message):
     path = tmp_path / "bad.toml"
     path.write_text(text, encoding="utf-8")
@@ -181,8 +185,9 @@ def full_run(tmp_path_factory, env):
     """``localize run`` on the Mandarin fixture episode: Whisper base, Argos, timing, dub (en-US, es-419)."""
     media = FIXTURES / "episode_zh" / "episode.mp4"
     out = tmp_path_factory.mktemp("full") / "out"
-    result = run_cli(["run", media, "--markets", "en-US,es-419", "--dub", "--language", "zh", "-o", out, "--json"],
-                     env, timeout=600)
+    result = run_cli(
+        ["run", media, "--markets", "en-US,es-419", "--dub", "--language", "zh", "-o", out, "--json"], env, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     return out / "episode", json.loads(result.stdout)
 
@@ -210,8 +215,12 @@ def test_full_chain_transcribes_translates_times_and_dubs(full_run):
 
 
 def _streams(path: Path) -> list[dict]:
-    probe = subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", str(path)],
-                           capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(probe.stdout)["streams"]
 
 
@@ -219,11 +228,19 @@ def test_market_without_its_timing_profile_falls_back_and_says_so(tmp_path):
     from localize.pipeline import RunOptions, run_episode
 
     market = tmp_path / "en-tall.toml"
-    market.write_text('[market]\ncode = "en-TALL"\nlanguage = "en"\n[subtitles]\nprofile = "en-tall"\n'
-                      'fallback_profile = "en"\nformats = ["srt"]\n', encoding="utf-8")
+    market.write_text(
+        '[market]\ncode = "en-TALL"\nlanguage = "en"\n[subtitles]\nprofile = "en-tall"\n'
+        'fallback_profile = "en"\nformats = ["srt"]\n',
+        encoding="utf-8",
+    )
     fixture = FIXTURES / "episode_en"
-    manifest = run_episode(fixture / "episode.mp4", [str(market)], tmp_path / "out",
-                           source_subs=fixture / "reference.srt", options=RunOptions(shots=fixture / "shots.csv"))
+    manifest = run_episode(
+        fixture / "episode.mp4",
+        [str(market)],
+        tmp_path / "out",
+        source_subs=fixture / "reference.srt",
+        options=RunOptions(shots=fixture / "shots.csv"),
+    )
     entry = manifest.markets["en-TALL"]
     assert entry.timing_profile == "en" and entry.qc.profile == "en"
     assert [o.path for o in entry.outputs] == ["en-TALL/episode.en.srt"]

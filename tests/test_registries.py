@@ -1,5 +1,6 @@
 """The registries are the one list: an engine or format registered at run time shows up in the
 CLI's choices, the market schema and the stage cache keys, with nothing else changed."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -116,8 +117,14 @@ def toys():
     register_tts(Factory("toy-tts", ToneVoice, model_id=lambda name: f"{name}@{VERSIONS['tts']}"))
     register(Format("toyl", (".toyl",), _read_lines, _write_lines, "test only"))
     yield
-    for registry, name in ((ASR_ENGINES, "toy-asr"), (OCR_ENGINES, "toy-ocr"), (ENCODERS, "toy-encoder"),
-                           (MT_BACKENDS, "toy-mt"), (TTS_BACKENDS, "toy-tts"), (FORMATS, "toyl")):
+    for registry, name in (
+        (ASR_ENGINES, "toy-asr"),
+        (OCR_ENGINES, "toy-ocr"),
+        (ENCODERS, "toy-encoder"),
+        (MT_BACKENDS, "toy-mt"),
+        (TTS_BACKENDS, "toy-tts"),
+        (FORMATS, "toyl"),
+    ):
         registry.pop(name)
     for cache in (loaded_asr, load_ocr, resolve_voice):
         cache.cache_clear()
@@ -154,9 +161,12 @@ def test_help_without_the_toys_lists_only_the_builtins():
 
 def test_throwaway_engines_and_format_in_the_market_schema(toys, tmp_path):
     market = tmp_path / "xx.toml"
-    market.write_text('[market]\ncode = "es-XX"\nlanguage = "es"\n[subtitles]\nformats = ["srt", "toyl"]\n'
-                      '[translate]\nengine = "toy-mt"\n[dub]\nvoice = "toy-tts:one"\nvoices = { A = "toy-tts:two" }\n'
-                      '[mux]\nsubtitles = ["toyl"]\n', encoding="utf-8")
+    market.write_text(
+        '[market]\ncode = "es-XX"\nlanguage = "es"\n[subtitles]\nformats = ["srt", "toyl"]\n'
+        '[translate]\nengine = "toy-mt"\n[dub]\nvoice = "toy-tts:one"\nvoices = { A = "toy-tts:two" }\n'
+        '[mux]\nsubtitles = ["toyl"]\n',
+        encoding="utf-8",
+    )
     profile = load_market(market)
     assert (profile.formats, profile.translate_engine, profile.voice) == (("srt", "toyl"), "toy-mt", "toy-tts:one")
     for section, line, names in (
@@ -183,17 +193,20 @@ def test_fingerprints_come_from_the_registry(toys):
 def _run(tmp_path: Path, name: str, market: Path) -> dict[str, bool]:
     """One pipeline run into a fresh output folder over the shared cache; stage -> cached (a given shot
     list is read, never cached)."""
-    options = RunOptions(language="en", model="toy-model", engine="toy-asr", shots=EPISODE / "shots.csv",
-                         cache_dir=tmp_path / "cache")
+    options = RunOptions(
+        language="en", model="toy-model", engine="toy-asr", shots=EPISODE / "shots.csv", cache_dir=tmp_path / "cache"
+    )
     manifest = run_episode(EPISODE / "episode.mp4", [str(market)], tmp_path / name, dub=True, options=options)
     return {stage: info.cached for stage, info in manifest.run.stages.items() if stage != "shots"}
 
 
 def test_each_engines_fingerprint_is_in_its_stage_key(toys, tmp_path):
     market = tmp_path / "toy.toml"
-    market.write_text('[market]\ncode = "es-XX"\nlanguage = "es"\n[subtitles]\nformats = ["toyl"]\n'
-                      '[translate]\nengine = "toy-mt"\n[dub]\nvoice = "toy-tts:one"\n[mux]\nenabled = false\n',
-                      encoding="utf-8")
+    market.write_text(
+        '[market]\ncode = "es-XX"\nlanguage = "es"\n[subtitles]\nformats = ["toyl"]\n'
+        '[translate]\nengine = "toy-mt"\n[dub]\nvoice = "toy-tts:one"\n[mux]\nenabled = false\n',
+        encoding="utf-8",
+    )
     first = _run(tmp_path, "first", market)
     assert set(first) == {"transcribe", "translate-es-XX", "time-es-XX", "dub-es-XX"} and not any(first.values())
     delivered = load(tmp_path / "first" / "episode" / "es-XX" / "episode.es.toyl")
@@ -208,8 +221,18 @@ def test_each_engines_fingerprint_is_in_its_stage_key(toys, tmp_path):
 
 def test_ocr_engine_reads_hardsubs_from_the_cli(toys, tmp_path):
     output = tmp_path / "read.srt"
-    result = invoke("transcribe", FIXTURES / "episode_zh_hardsub" / "episode.mp4", "-o", output,
-                    "--source", "hardsub", "--ocr-engine", "toy-ocr", "--language", "en")
+    result = invoke(
+        "transcribe",
+        FIXTURES / "episode_zh_hardsub" / "episode.mp4",
+        "-o",
+        output,
+        "--source",
+        "hardsub",
+        "--ocr-engine",
+        "toy-ocr",
+        "--language",
+        "en",
+    )
     assert result.exit_code == 0, result.output
     assert {cue.text for cue in load(output).cues} == {"toy words"}
 
@@ -223,10 +246,16 @@ def test_ocr_engine_with_audio_source_is_one_error_line(tmp_path):
 
 def test_market_delivers_sbv(tmp_path):
     market = tmp_path / "sbv.toml"
-    market.write_text('[market]\ncode = "en-SBV"\nlanguage = "en"\n[subtitles]\nformats = ["sbv", "srt"]\n',
-                      encoding="utf-8")
-    manifest = run_episode(EPISODE / "episode.mp4", [str(market)], tmp_path / "out",
-                           source_subs=EPISODE / "reference.srt", options=RunOptions(shots=EPISODE / "shots.csv"))
+    market.write_text(
+        '[market]\ncode = "en-SBV"\nlanguage = "en"\n[subtitles]\nformats = ["sbv", "srt"]\n', encoding="utf-8"
+    )
+    manifest = run_episode(
+        EPISODE / "episode.mp4",
+        [str(market)],
+        tmp_path / "out",
+        source_subs=EPISODE / "reference.srt",
+        options=RunOptions(shots=EPISODE / "shots.csv"),
+    )
     paths = [o.path for o in manifest.markets["en-SBV"].outputs]
     assert paths == ["en-SBV/episode.en.sbv", "en-SBV/episode.en.srt"]
     folder = tmp_path / "out" / "episode" / "en-SBV"

@@ -1,4 +1,5 @@
 """``localize review``: the review page over a real run, its security, and the page itself in headless Chromium."""
+
 from __future__ import annotations
 
 import io
@@ -32,9 +33,25 @@ def run(tmp_path_factory):
     burn = (FIXTURES / "markets" / "en-US-burn.toml").read_text()
     market.write_text(burn.replace('cover = "blur"', 'cover = "none"'))  # no burned-in source subtitles to cover
     out = root / "out"
-    result = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "--language", "zh",
-                      "--markets", f"{market},es-419",
-                      "--dub", "-g", ROOT / "glossaries" / "examples" / "title_names.csv", "-o", out], env, timeout=600)
+    result = run_cli(
+        [
+            "run",
+            media,
+            "--source-subs",
+            media.with_suffix(".srt"),
+            "--language",
+            "zh",
+            "--markets",
+            f"{market},es-419",
+            "--dub",
+            "-g",
+            ROOT / "glossaries" / "examples" / "title_names.csv",
+            "-o",
+            out,
+        ],
+        env,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     (root / "secret.txt").write_text(SECRET)
     return root, out, env
@@ -74,9 +91,11 @@ def test_review_without_a_finished_run_port_taken_or_unknown_market_is_one_line(
     result = run_cli(["review", empty], env, timeout=60)
     assert result.returncode == 1 and result.stderr.startswith("Error: ") and "no finished run" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
-    for args, message in ((["--market", "xx-XX"], "no episode has market 'xx-XX' (markets: en-US, es-419)"),
-                          (["--episode", "ep99"], "no finished episode 'ep99'"),
-                          (["--episode", "ep01", "--market", "fr-FR"], "episode 'ep01' has no market 'fr-FR'")):
+    for args, message in (
+        (["--market", "xx-XX"], "no episode has market 'xx-XX' (markets: en-US, es-419)"),
+        (["--episode", "ep99"], "no finished episode 'ep99'"),
+        (["--episode", "ep01", "--market", "fr-FR"], "episode 'ep01' has no market 'fr-FR'"),
+    ):
         result = run_cli(["review", out, *args], env, timeout=60)
         assert result.returncode == 1 and message in result.stderr, result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
@@ -93,14 +112,27 @@ def test_review_without_a_finished_run_port_taken_or_unknown_market_is_one_line(
 
 # --- security -----------------------------------------------------------------------------------
 
-PAGES = ["/", "/api/episodes", "/api/review/ep01/en-US", "/media/ep01/en-US/video", "/media/ep01/en-US/track.vtt",
-         "/media/ep01/en-US/dub/1.wav", "/static/review.js", "/api/jobs/999", "/no/such/page"]
+PAGES = [
+    "/",
+    "/api/episodes",
+    "/api/review/ep01/en-US",
+    "/media/ep01/en-US/video",
+    "/media/ep01/en-US/track.vtt",
+    "/media/ep01/en-US/dub/1.wav",
+    "/static/review.js",
+    "/api/jobs/999",
+    "/no/such/page",
+]
 
 
 @pytest.mark.parametrize("path", PAGES)
 def test_every_request_needs_the_token(server, path):
-    for headers in ({}, {"X-Localize-Token": "wrong"}, {"X-Localize-Token": server.token[:-1]},
-                    {"Cookie": f"localize_review_{server.port}=wrong"}):
+    for headers in (
+        {},
+        {"X-Localize-Token": "wrong"},
+        {"X-Localize-Token": server.token[:-1]},
+        {"Cookie": f"localize_review_{server.port}=wrong"},
+    ):
         status, sent, body = server.request("GET", path, headers=headers, token=False)
         assert status == 403 and b"access token" in body and "set-cookie" not in sent
     wrong_query = server.request("GET", "/?token=" + "x" * len(server.token), token=False)
@@ -111,7 +143,7 @@ def test_every_request_needs_the_token(server, path):
 
 def test_token_in_the_url_opens_the_page_and_sets_a_strict_cookie_for_reads_only(server, run):
     status, headers, body = server.request("GET", f"/?token={server.token}", token=False)
-    assert status == 200 and b"<script src=\"/static/review.js\"" in body
+    assert status == 200 and b'<script src="/static/review.js"' in body
     assert headers["set-cookie"] == f"localize_review_{server.port}={server.token}; Path=/; HttpOnly; SameSite=Strict"
     cookie = {"Cookie": f"localize_review_{server.port}={server.token}"}
     assert server.request("GET", "/api/episodes", headers=cookie, token=False)[0] == 200
@@ -119,17 +151,24 @@ def test_token_in_the_url_opens_the_page_and_sets_a_strict_cookie_for_reads_only
     layer = episode_dir(run) / "en-US" / "edits.json"
     before = layer.read_bytes() if layer.exists() else None
     change = {"revision": view(server)["revision"], "edits": [{"id": "1", "text": "Cookie only"}]}
-    for method, path, body in (("PUT", "/api/review/ep01/en-US/edits", change),
-                               ("POST", "/api/review/ep01/en-US/rerender", None),
-                               ("POST", "/api/review/ep01/en-US/check", change)):
+    for method, path, body in (
+        ("PUT", "/api/review/ep01/en-US/edits", change),
+        ("POST", "/api/review/ep01/en-US/rerender", None),
+        ("POST", "/api/review/ep01/en-US/check", change),
+    ):
         assert server.request(method, path, body, headers=cookie, token=False)[0] == 403
         assert server.request(method, f"{path}?token={server.token}", body, token=False)[0] == 403
     assert (layer.read_bytes() if layer.exists() else None) == before
 
 
 def test_security_headers_on_every_answer_and_no_inline_script(server):
-    for path, token in (("/", True), ("/api/episodes", True), ("/static/review.css", True), ("/", False),
-                        ("/nowhere", True)):
+    for path, token in (
+        ("/", True),
+        ("/api/episodes", True),
+        ("/static/review.css", True),
+        ("/", False),
+        ("/nowhere", True),
+    ):
         _, headers, _ = server.request("GET", path, token=token)
         policy = headers["content-security-policy"]
         for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "frame-ancestors 'none'"):
@@ -150,12 +189,23 @@ def test_token_is_never_logged(server):
 
 
 TRAVERSALS = [
-    "/media/ep01/en-US/../../../secret.txt", "/media/ep01/en-US/..%2f..%2f..%2fsecret.txt",
-    "/media/%2e%2e/en-US/video", "/media/..%2f..%2f/en-US/video", "/media/ep01/%2e%2e%2f%2e%2e/video",
-    "/media/ep01/en-US/dub/..%2f..%2f..%2fsecret.wav", "/media/ep01/en-US/dub/%2e%2e%2fmanifest.wav",
-    "/static/../../../../secret.txt", "/static/%2e%2e/server.py", "/static/..%2fserver.py", "/static/%2e%2e%2fedits.py",
-    "/api/review/%2e%2e/en-US", "/api/review/ep01/%2e%2e", "/api/review/..%2fout%2fep01/en-US",
-    "/media/ep01%2fen-US/x/video", "/static//etc/passwd", "/static/%2fetc%2fpasswd",
+    "/media/ep01/en-US/../../../secret.txt",
+    "/media/ep01/en-US/..%2f..%2f..%2fsecret.txt",
+    "/media/%2e%2e/en-US/video",
+    "/media/..%2f..%2f/en-US/video",
+    "/media/ep01/%2e%2e%2f%2e%2e/video",
+    "/media/ep01/en-US/dub/..%2f..%2f..%2fsecret.wav",
+    "/media/ep01/en-US/dub/%2e%2e%2fmanifest.wav",
+    "/static/../../../../secret.txt",
+    "/static/%2e%2e/server.py",
+    "/static/..%2fserver.py",
+    "/static/%2e%2e%2fedits.py",
+    "/api/review/%2e%2e/en-US",
+    "/api/review/ep01/%2e%2e",
+    "/api/review/..%2fout%2fep01/en-US",
+    "/media/ep01%2fen-US/x/video",
+    "/static//etc/passwd",
+    "/static/%2fetc%2fpasswd",
 ]
 
 
@@ -181,8 +231,12 @@ def test_links_leading_out_of_out_are_not_followed(server, run):
     dub.symlink_to(secret)
     try:
         assert [e["episode"] for e in server.json("GET", "/api/episodes")["episodes"]] == ["ep01"]
-        for path in ("/api/review/evil/en-US", "/media/evil/en-US/video", "/media/evil/en-US/dub/1.wav",
-                     "/media/ep01/es-419/dub/1.wav"):
+        for path in (
+            "/api/review/evil/en-US",
+            "/media/evil/en-US/video",
+            "/media/evil/en-US/dub/1.wav",
+            "/media/ep01/es-419/dub/1.wav",
+        ):
             status, _, body = server.request("GET", path)
             assert status == 404 and SECRET.encode() not in body, (path, status)
     finally:
@@ -200,8 +254,11 @@ def hostile_cue(data: dict) -> int:
 def test_hostile_text_is_stored_and_served_as_text(server, run):
     data = view(server)
     index = hostile_cue(data)
-    saved = server.json("PUT", "/api/review/ep01/en-US/edits",
-                        {"revision": data["revision"], "edits": [{"id": str(index + 1), "text": HOSTILE}]})
+    saved = server.json(
+        "PUT",
+        "/api/review/ep01/en-US/edits",
+        {"revision": data["revision"], "edits": [{"id": str(index + 1), "text": HOSTILE}]},
+    )
     assert saved["cues"][index]["text"] == HOSTILE
     status, headers, vtt = server.request("GET", "/media/ep01/en-US/track.vtt")
     assert status == 200 and headers["content-type"].startswith("text/vtt")
@@ -212,32 +269,38 @@ def test_hostile_text_is_stored_and_served_as_text(server, run):
 
 def test_a_stale_save_is_refused_and_writes_nothing(server, run):
     revision = view(server)["revision"]
-    first = server.json("PUT", "/api/review/ep01/en-US/edits",
-                        {"revision": revision, "edits": [{"id": "2", "speaker": "Lin Wan"}]})
+    first = server.json(
+        "PUT", "/api/review/ep01/en-US/edits", {"revision": revision, "edits": [{"id": "2", "speaker": "Lin Wan"}]}
+    )
     assert first["revision"] == revision + 1 and first["cues"][1]["speaker"] == "Lin Wan"
     path = episode_dir(run) / "en-US" / "edits.json"
     before = path.read_bytes()
-    status, _, body = server.request("PUT", "/api/review/ep01/en-US/edits",
-                                     {"revision": revision, "edits": [{"id": "2", "text": "Overwrite them"}]})
+    status, _, body = server.request(
+        "PUT", "/api/review/ep01/en-US/edits", {"revision": revision, "edits": [{"id": "2", "text": "Overwrite them"}]}
+    )
     assert status == 409
     assert f"changed since revision {revision} (now at revision {revision + 1})" in json.loads(body)["error"]
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"id": "1", "start": 3000, "end": 2000}, "reviewed timing 00:00:03.000 -> 00:00:02.000 ends before it starts"),
-    ({"id": "99", "text": "x"}, "no cue with id '99'"),
-    ({"id": "1", "text": "  "}, "cue 1: text is empty"),
-    ({"id": "1", "status": "done"}, "cue 1: status: unknown value 'done'"),
-    ({"id": "1", "colour": "red"}, "cue 1: unknown field 'colour'"),
-    ({"id": "1", "text": "a\x00b"}, "cue 1: text contains a control character"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"id": "1", "start": 3000, "end": 2000}, "reviewed timing 00:00:03.000 -> 00:00:02.000 ends before it starts"),
+        ({"id": "99", "text": "x"}, "no cue with id '99'"),
+        ({"id": "1", "text": "  "}, "cue 1: text is empty"),
+        ({"id": "1", "status": "done"}, "cue 1: status: unknown value 'done'"),
+        ({"id": "1", "colour": "red"}, "cue 1: unknown field 'colour'"),
+        ({"id": "1", "text": "a\x00b"}, "cue 1: text contains a control character"),
+    ],
+)
 def test_bad_changes_are_refused_with_one_line_and_nothing_written(server, run, change, message):
     path = episode_dir(run) / "en-US" / "edits.json"
     before = path.read_bytes() if path.exists() else None
     for method, route in (("POST", "check"), ("PUT", "edits")):
-        status, _, body = server.request(method, f"/api/review/ep01/en-US/{route}",
-                                         {"revision": view(server)["revision"], "edits": [change]})
+        status, _, body = server.request(
+            method, f"/api/review/ep01/en-US/{route}", {"revision": view(server)["revision"], "edits": [change]}
+        )
         assert status == 400 and message in json.loads(body)["error"], body
     assert (path.read_bytes() if path.exists() else None) == before
 
@@ -247,8 +310,11 @@ def test_checks_are_the_librarys_and_run_on_unsaved_text(server, run):
 
     path = episode_dir(run) / "es-419" / "edits.json"
     long_text = "Esta línea es muchísimo más larga que lo que cabe en dos líneas de subtítulo vertical"
-    result = server.json("POST", "/api/review/ep01/es-419/check",
-                         {"edits": [{"id": "1", "text": long_text}, {"id": "2", "start": 3500, "end": 3800}]})
+    result = server.json(
+        "POST",
+        "/api/review/ep01/es-419/check",
+        {"edits": [{"id": "1", "text": long_text}, {"id": "2", "start": 3500, "end": 3800}]},
+    )
     assert not path.exists()  # checking writes nothing
     first = {f["kind"]: f["text"] for f in result["cues"]["1"]["flags"]}
     assert first["budget"].startswith(f"{len(long_text)} characters > ")
@@ -290,7 +356,7 @@ def test_each_dub_line_plays_alone(server, run):
     whole, whole_rate = soundfile.read(episode_dir(run) / "en-US" / "dub.wav", dtype="int16")
     start = line["placed_ms"] * rate // 1000
     assert rate == whole_rate and len(samples) == (line["end"] - line["placed_ms"]) * rate // 1000
-    assert (samples == whole[start:start + len(samples)]).all() and abs(samples).max() > 100
+    assert (samples == whole[start : start + len(samples)]).all() and abs(samples).max() > 100
     status, _, body = server.request("GET", "/media/ep01/en-US/video", headers={"Range": "bytes=0-99"})
     assert status == 206 and len(body) == 100
 
@@ -310,14 +376,21 @@ def test_browser_edit_approve_save_and_rerender_with_the_keyboard(server, driver
     keys = ActionChains(driver)
     keys.send_keys("e").key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL)
     keys.send_keys("The boss is waiting for you upstairs.").perform()
-    wait_for(driver, "return !document.body.dataset.checking && document.querySelector('.cue .badge').textContent"
-                     ".includes('unsaved')")
-    ActionChains(driver).send_keys(Keys.ESCAPE).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(Keys.CONTROL) \
-        .key_down(Keys.CONTROL).send_keys("s").key_up(Keys.CONTROL).perform()
+    wait_for(
+        driver,
+        "return !document.body.dataset.checking && document.querySelector('.cue .badge').textContent"
+        ".includes('unsaved')",
+    )
+    ActionChains(driver).send_keys(Keys.ESCAPE).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(
+        Keys.CONTROL
+    ).key_down(Keys.CONTROL).send_keys("s").key_up(Keys.CONTROL).perform()
     wait_for(driver, "return document.getElementById('status').textContent.startsWith('saved revision')")
     driver.find_element("id", "rerender").click()
-    state = wait_for(driver, "var s = document.getElementById('job').dataset.state;"
-                             "return s === 'done' || s === 'failed' ? s : null", 60)
+    state = wait_for(
+        driver,
+        "var s = document.getElementById('job').dataset.state;return s === 'done' || s === 'failed' ? s : null",
+        60,
+    )
     assert state == "done", driver.find_element("id", "job-log").text
     cue = json.loads((folder / "edits.json").read_text())["cues"][0]
     assert cue["text"] == "The boss is waiting for you upstairs." and cue["status"] == "approved"
@@ -343,14 +416,19 @@ def test_browser_clicking_a_cue_seeks_the_video_and_highlights_it(server, driver
 def test_browser_shows_hostile_text_as_text(server, driver, run):
     data = view(server)
     index = hostile_cue(data)
-    server.json("PUT", "/api/review/ep01/en-US/edits",
-                {"revision": data["revision"], "edits": [{"id": str(index + 1), "text": HOSTILE}]})
+    server.json(
+        "PUT",
+        "/api/review/ep01/en-US/edits",
+        {"revision": data["revision"], "edits": [{"id": str(index + 1), "text": HOSTILE}]},
+    )
     open_page(driver, server.url)
     row = driver.find_elements("css selector", ".cue")[index]
     assert driver.execute_script("return arguments[0].querySelector('.target').value", row) == HOSTILE
     assert driver.execute_script("return arguments[0].querySelector('.source').textContent", row) == HOSTILE_SOURCE
-    assert driver.execute_script("return window.pwned === undefined && document.scripts.length === 2 &&"
-                                 "document.querySelectorAll('#cue-list b, #cue-list script').length === 0")
+    assert driver.execute_script(
+        "return window.pwned === undefined && document.scripts.length === 2 &&"
+        "document.querySelectorAll('#cue-list b, #cue-list script').length === 0"
+    )
     errors = [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
 
@@ -360,14 +438,18 @@ def test_browser_a_save_from_a_stale_tab_is_refused_with_a_message(server, drive
 
     open_page(driver, server.url)
     data = view(server)
-    server.json("PUT", "/api/review/ep01/en-US/edits",
-                {"revision": data["revision"], "edits": [{"id": "1", "status": "needs-work"}]})
+    server.json(
+        "PUT",
+        "/api/review/ep01/en-US/edits",
+        {"revision": data["revision"], "edits": [{"id": "1", "status": "needs-work"}]},
+    )
     path = episode_dir(run) / "en-US" / "edits.json"
     before = path.read_bytes()
     ActionChains(driver).send_keys("j").send_keys("n").perform()
     driver.find_element("id", "save").click()
-    banner = wait_for(driver, "var b = document.getElementById('banner');"
-                              "return b.classList.contains('hidden') ? null : b.textContent")
+    banner = wait_for(
+        driver, "var b = document.getElementById('banner');return b.classList.contains('hidden') ? null : b.textContent"
+    )
     assert banner.startswith("Not saved: ") and "changed since revision" in banner
     assert path.read_bytes() == before
 

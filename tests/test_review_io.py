@@ -1,4 +1,5 @@
 """``localize export`` / ``localize import`` on episodes the real chain delivered (source subtitles, tiny Argos)."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,23 @@ def delivered(tmp_path_factory):
     for index, name in enumerate(("ep01", "ep02")):
         lines = [ZH_LINES[(index + k) % len(ZH_LINES)] for k in range(2)]
         media = make_episode(root / "in", name, index, lines=lines)
-        result = run_cli(["run", media, "--source-subs", media.with_suffix(".srt"), "--markets", "en-US", "-o", out,
-                          "-g", GLOSSARY, "--language", "zh"], env)
+        result = run_cli(
+            [
+                "run",
+                media,
+                "--source-subs",
+                media.with_suffix(".srt"),
+                "--markets",
+                "en-US",
+                "-o",
+                out,
+                "-g",
+                GLOSSARY,
+                "--language",
+                "zh",
+            ],
+            env,
+        )
         assert result.returncode == 0, result.stderr
     return out, env
 
@@ -65,18 +81,28 @@ def test_export_import_round_trip_applies_one_edit(out, delivered):
     imported = localize(["import", path, "--json"], delivered)  # the episode folder is found above the file
     assert imported.returncode == 0, imported.stderr
     result = json.loads(imported.stdout)
-    assert (result["episode"], result["market"], result["units"], result["changed"], result["revision"]) == \
-        ("ep01", "en-US", 2, ["2"], 1)
+    assert (result["episode"], result["market"], result["units"], result["changed"], result["revision"]) == (
+        "ep01",
+        "en-US",
+        2,
+        ["2"],
+        1,
+    )
     layer = json.loads((out / "ep01" / "en-US" / "edits.json").read_text(encoding="utf-8"))
     assert [(c["text"], c["status"]) for c in layer["cues"]] == [
-        (None, "machine"), ("The boss is waiting for you upstairs.", "reviewed")]
+        (None, "machine"),
+        ("The boss is waiting for you upstairs.", "reviewed"),
+    ]
     again = localize(["import", path, "--out", out], delivered)
     assert again.returncode == 0 and again.stdout.strip().endswith("2 units, 0 changed, revision 1")
 
 
 def test_export_writes_xliff2_tmx_and_tbx(out, delivered):
-    for args, name in ((["--to", "xliff2", "--xliff-version", "2.1"], "ep01/en-US/ep01.en.xliff2.xlf"),
-                       (["--to", "tmx"], "memory.en-US.tmx"), (["--to", "tbx"], "ep01/en-US/glossary.tbx")):
+    for args, name in (
+        (["--to", "xliff2", "--xliff-version", "2.1"], "ep01/en-US/ep01.en.xliff2.xlf"),
+        (["--to", "tmx"], "memory.en-US.tmx"),
+        (["--to", "tbx"], "ep01/en-US/glossary.tbx"),
+    ):
         result = localize(["export", out / "ep01", "-m", "en-US", *args], delivered)
         assert result.returncode == 0, result.stderr
         assert (out / name).is_file() and result.stdout.strip() == f"Wrote {out / name}"
@@ -97,18 +123,25 @@ def test_an_xliff_for_another_episode_or_language_is_refused(out, delivered):
     path = out / "ep02.xlf"
     assert localize(["export", out / "ep02", "-m", "en-US", "-o", path], delivered).returncode == 0
     one_line_error(localize(["import", path, "--out", out / "ep01"], delivered), "is for episode ep02, not ep01")
-    path.write_text(path.read_text(encoding="utf-8").replace('target-language="en"', 'target-language="es"'),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace('target-language="en"', 'target-language="es"'), encoding="utf-8"
+    )
     one_line_error(localize(["import", path, "--out", out], delivered), "is in es, ep02/en-US is in en")
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ("<xliff", "malformed XML"),
-    ('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xliff version="1.2"/>', "DOCTYPE"),
-    ("<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file original='ep01/en-US' "
-     "source-language='zh' target-language='en' datatype='plaintext'><body><trans-unit id='9'><source>x</source>"
-     "</trans-unit></body></file></xliff>", "unit '9' is no cue of ep01/en-US (ids 1..2)"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("<xliff", "malformed XML"),
+        ('<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xliff version="1.2"/>', "DOCTYPE"),
+        (
+            "<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file original='ep01/en-US' "
+            "source-language='zh' target-language='en' datatype='plaintext'><body><trans-unit id='9'><source>x</source>"
+            "</trans-unit></body></file></xliff>",
+            "unit '9' is no cue of ep01/en-US (ids 1..2)",
+        ),
+    ],
+)
 def test_bad_xliff_is_one_line(out, delivered, text, fragment):
     path = out / "bad.xlf"
     path.write_text(text, encoding="utf-8")

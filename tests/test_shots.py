@@ -1,4 +1,5 @@
 """Shot-change detection (PySceneDetect and ffmpeg, on real video) and cut-list reading."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -44,9 +45,31 @@ def _cache(tmp_path_factory, monkeypatch):
 def lavfi_video(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("video") / "cuts.mp4"
     inputs = [arg for source in LAVFI_SHOTS for arg in ("-f", "lavfi", "-i", source)]
-    graph = "".join(f"[{i}]" for i in range(len(LAVFI_SHOTS))) + f"concat=n={len(LAVFI_SHOTS)}:v=1:a=0,format=yuv420p[v]"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *inputs, "-filter_complex", graph, "-map", "[v]",
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", str(path)], check=True)
+    graph = (
+        "".join(f"[{i}]" for i in range(len(LAVFI_SHOTS))) + f"concat=n={len(LAVFI_SHOTS)}:v=1:a=0,format=yuv420p[v]"
+    )
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            *inputs,
+            "-filter_complex",
+            graph,
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
@@ -81,7 +104,9 @@ def test_cache_reused_and_keyed_by_content(lavfi_video, tmp_path, monkeypatch):
     monkeypatch.setenv("LOCALIZE_CACHE", str(cache))
     first = detect_shots(lavfi_video, method="ffmpeg")
     entries = list((cache / "shots").glob("*.json"))
-    assert len(entries) == 1 and json.loads(entries[0].read_text())["cuts"] == [[f, frames_to_ms(f, 30)] for f in LAVFI_CUTS]
+    assert len(entries) == 1 and json.loads(entries[0].read_text())["cuts"] == [
+        [f, frames_to_ms(f, 30)] for f in LAVFI_CUTS
+    ]
     # A planted entry proves the second call reads the cache instead of decoding.
     entries[0].write_text(json.dumps({"cuts": [[10, 333]]}))
     assert detect_shots(lavfi_video, method="ffmpeg") == [333]
@@ -101,7 +126,11 @@ def test_video_without_video_stream(tmp_path):
     out = tmp_path / "out.srt"
     result = CliRunner().invoke(cli, ["time", str(subs), "-o", str(out), "--video", str(audio)])
     assert result.exit_code == 1
-    assert result.output.strip().count("\n") == 0 and result.output.startswith("Error:") and "no video stream" in result.output
+    assert (
+        result.output.strip().count("\n") == 0
+        and result.output.startswith("Error:")
+        and "no video stream" in result.output
+    )
     assert not out.exists()
 
 
@@ -111,6 +140,7 @@ def test_unknown_method(lavfi_video):
 
 
 # --- cut lists ---------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("episode", EPISODES, ids=lambda p: p.name)
 def test_fixture_shots_csv(episode):
@@ -138,10 +168,12 @@ def test_simple_lists(tmp_path):
     assert read_shots(frames, fps=30) == [2100, 3600, 6500]
     assert read_shots(frames, fps=25) == [2520, 4320, 7800]
     timecodes = tmp_path / "timecodes.csv"
-    timecodes.write_text("00:00:02:03\n00:00:03.600\n\"00:00:06,500\"\n")
+    timecodes.write_text('00:00:02:03\n00:00:03.600\n"00:00:06,500"\n')
     assert read_shots(timecodes, fps=30) == [2100, 3600, 6500]
     table = tmp_path / "table.csv"
-    table.write_text("scene,timecode,frame,time (ms)\n0,00:00:00.0,0,0\n1,00:00:06.706,201,6706\n\nnotes after a blank line\n")
+    table.write_text(
+        "scene,timecode,frame,time (ms)\n0,00:00:00.0,0,0\n1,00:00:06.706,201,6706\n\nnotes after a blank line\n"
+    )
     assert read_shots(table) == [6706]
     as_json = tmp_path / "cuts.json"
     as_json.write_text(json.dumps({"cuts": [30, 180], "fps": "29.97"}))
@@ -228,7 +260,9 @@ def test_vfr_retimed_in_and_out_times_land_on_the_cuts(vfr_episode):
     on_vfr = retime(track, "zh-vertical", detect_shots(video, method="ffmpeg", cache=False))
     on_cfr = retime(track, "zh-vertical", detect_shots(EPISODE_ZH / "episode.mp4", method="ffmpeg", cache=False))
     assert [(c.start, c.end) for c in on_vfr] == [(c.start, c.end) for c in on_cfr]
-    assert [(c.start, c.end) for c in on_vfr] == [(frames_to_ms(a, 30), frames_to_ms(b - 2, 30)) for a, b in zip(cuts, cuts[1:])]
+    assert [(c.start, c.end) for c in on_vfr] == [
+        (frames_to_ms(a, 30), frames_to_ms(b - 2, 30)) for a, b in zip(cuts, cuts[1:])
+    ]
 
 
 # --- in-times just after a cut, on real clips (23.976 fps) ---------------------------------
@@ -253,9 +287,35 @@ def two_shot_clips(tmp_path_factory) -> dict[str, Path]:
     clips = {}
     for name, (filters, _) in CLIPS.items():
         out = folder / f"{name}.mp4"
-        vfr = ["-vf", filters, "-fps_mode", "passthrough", "-enc_time_base", "1/1000", "-video_track_timescale", "1000"] if filters else []
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", TWO_SHOTS, *vfr,
-                        "-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-pix_fmt", "yuv420p", str(out)], check=True)
+        vfr = (
+            ["-vf", filters, "-fps_mode", "passthrough", "-enc_time_base", "1/1000", "-video_track_timescale", "1000"]
+            if filters
+            else []
+        )
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                TWO_SHOTS,
+                *vfr,
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-bf",
+                "0",
+                "-pix_fmt",
+                "yuv420p",
+                str(out),
+            ],
+            check=True,
+        )
         clips[name] = out
     return clips
 
@@ -270,7 +330,9 @@ def test_in_time_just_after_a_cut_starts_on_the_cuts_first_frame(two_shot_clips,
     video, cut = two_shot_clips[clip], CLIPS[clip][1]
     shots = detect_shots(video, method=method, cache=False)
     assert shots == [cut]
-    source = Track([Cue(1000, 3300, "The first shot's line."), Cue(3800, 5500, "He is back.")], language="en", fps=NTSC_FILM)
+    source = Track(
+        [Cue(1000, 3300, "The first shot's line."), Cue(3800, 5500, "He is back.")], language="en", fps=NTSC_FILM
+    )
     out = retime(source, "en-vertical", shots)
     assert (out[0].end, out[1].start) == (frames_to_ms(88, NTSC_FILM), cut)
     times = frame_times(video)

@@ -6,6 +6,7 @@ partial output, no temporary folder and no child process (checked in /proc: ever
 started from the test carries a marker in its environment, so orphans are found too), and
 the next run must finish byte-identical to an uninterrupted one.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,9 +33,11 @@ from support import (
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MARK = "LOCALIZE_SIGNAL_TEST"
-MARKET = ('[market]\ncode = "en-GB"\nlanguage = "en"\n[subtitles]\nprofile = "en-vertical"\nformats = ["srt"]\n'
-          '[dub]\nvoice = "espeak:en-gb"\n[mux]\nenabled = true\nsubtitles = ["srt"]\n[burn]\nenabled = true\n'
-          'cover = "none"\n')  # espeak-ng: deterministic bytes
+MARKET = (
+    '[market]\ncode = "en-GB"\nlanguage = "en"\n[subtitles]\nprofile = "en-vertical"\nformats = ["srt"]\n'
+    '[dub]\nvoice = "espeak:en-gb"\n[mux]\nenabled = true\nsubtitles = ["srt"]\n[burn]\nenabled = true\n'
+    'cover = "none"\n'
+)  # espeak-ng: deterministic bytes
 Moment = Callable[[list[list[str]], Path], bool]  # (command lines of our processes, output folder) -> now?
 
 
@@ -93,8 +96,14 @@ def ours(mark: str) -> list[list[str]]:
 def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum: int, group: bool = False) -> None:
     """Start the CLI, send ``signum`` (to it, or to its process group) at ``moment``, check what is left."""
     mark = uuid.uuid4().hex
-    process = subprocess.Popen([*LOCALIZE, *map(str, args)], env=env | {MARK: mark}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = subprocess.Popen(
+        [*LOCALIZE, *map(str, args)],
+        env=env | {MARK: mark},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 240
     while not moment(ours(mark), out):
         assert process.poll() is None, f"finished before {moment.__name__}: {process.stderr.read()}"
@@ -112,7 +121,9 @@ def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum
     assert not ours(mark), f"{name} at {moment.__name__} left processes running: {ours(mark)}"
     assert not part_files(out), f"{name} at {moment.__name__} left partial files"
     assert not list(out.rglob(".tmp-*")), f"{name} at {moment.__name__} left cache build folders"
-    temporary = [p.name for p in Path(env["TMPDIR"]).iterdir() if not p.name.startswith("pulse-")]  # libpulse's, via espeak
+    temporary = [
+        p.name for p in Path(env["TMPDIR"]).iterdir() if not p.name.startswith("pulse-")
+    ]  # libpulse's, via espeak
     assert not temporary, f"{name} at {moment.__name__} left temporary folders: {temporary}"
 
 
@@ -121,9 +132,13 @@ def test_burn_stops_cleanly_at_any_moment_and_reruns_identically(tmp_path, env):
     reference, out = tmp_path / "reference" / "burned.mp4", tmp_path / "out" / "burned.mp4"
     assert run_cli(["burn", video, subs, "-o", reference, "--cover", "none"], env, timeout=240).returncode == 0
     args = ["burn", video, subs, "-o", out, "--cover", "none"]
-    for moment, signum, group in [(started, signal.SIGTERM, False), (encoding, signal.SIGTERM, False),
-                                  (encoding, signal.SIGHUP, False), (encoding, signal.SIGTERM, True),
-                                  (encoding, signal.SIGINT, True)]:
+    for moment, signum, group in [
+        (started, signal.SIGTERM, False),
+        (encoding, signal.SIGTERM, False),
+        (encoding, signal.SIGHUP, False),
+        (encoding, signal.SIGTERM, True),
+        (encoding, signal.SIGINT, True),
+    ]:
         interrupt(args, env, out.parent, moment, signum, group)
         assert not out.exists()
     result = run_cli(args, env, timeout=240)
@@ -133,16 +148,53 @@ def test_burn_stops_cleanly_at_any_moment_and_reruns_identically(tmp_path, env):
 
 def test_a_media_mismatch_says_what_differs(tmp_path):
     """What the byte comparisons above report when they fail: the stream and packets, or the container."""
+
     def encode(name: str, *options: str) -> Path:
-        subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "testsrc2=s=64x64:r=10:d=2", "-f",
-                        "lavfi", "-i", "sine=duration=2", "-c:v", "libx264", *options, "-c:a", "aac",
-                        str(tmp_path / name)], check=True)
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                "testsrc2=s=64x64:r=10:d=2",
+                "-f",
+                "lavfi",
+                "-i",
+                "sine=duration=2",
+                "-c:v",
+                "libx264",
+                *options,
+                "-c:a",
+                "aac",
+                str(tmp_path / name),
+            ],
+            check=True,
+        )
         return tmp_path / name
 
     one, other = encode("one.mp4", "-crf", "20"), encode("other.mp4", "-crf", "30")
     tagged = tmp_path / "tagged.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(one), "-map", "0", "-c", "copy", "-metadata",
-                    "title=x", str(tagged)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(one),
+            "-map",
+            "0",
+            "-c",
+            "copy",
+            "-metadata",
+            "title=x",
+            str(tagged),
+        ],
+        check=True,
+    )
     assert_same_media(one, one)
     sizes = f"({one.stat().st_size} vs {tagged.stat().st_size} bytes)"
     assert media_difference(one, tagged).endswith(f"so the container only {sizes}")
@@ -154,8 +206,17 @@ def test_a_media_mismatch_says_what_differs(tmp_path):
 
 def test_run_dub_stops_cleanly_and_resumes_identically(tmp_path, env, season):
     def args(out: Path) -> list:
-        return ["run", season / "ep01.mp4", "--source-subs", season / "ep01.srt", "--markets", market(season),
-                "--dub", "-o", out]
+        return [
+            "run",
+            season / "ep01.mp4",
+            "--source-subs",
+            season / "ep01.srt",
+            "--markets",
+            market(season),
+            "--dub",
+            "-o",
+            out,
+        ]
 
     reference = tmp_path / "reference" / "out"
     result = run_cli(args(reference), env, timeout=300)
@@ -190,8 +251,12 @@ def test_children_die_with_a_killed_process(tmp_path, env):
     video, subs = FIXTURES / "episode_zh_hardsub" / "episode.mp4", FIXTURES / "episode_en" / "reference.srt"
     out = tmp_path / "out"
     mark = uuid.uuid4().hex
-    process = subprocess.Popen([*LOCALIZE, "burn", str(video), str(subs), "-o", str(out / "b.mp4"), "--cover", "none"],
-                               env=env | {MARK: mark}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*LOCALIZE, "burn", str(video), str(subs), "-o", str(out / "b.mp4"), "--cover", "none"],
+        env=env | {MARK: mark},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 240
     while not encoding(ours(mark), out):
         assert process.poll() is None and time.monotonic() < deadline
@@ -209,17 +274,19 @@ def test_children_die_with_a_killed_process(tmp_path, env):
 def test_a_stop_signal_during_cleanup_is_raised_after_it():
     """A signal that lands while a partial file or build folder is being removed must not cut
     the removal short (it left a cache build folder under load); it is raised right after."""
-    script = ("import os, signal, sys\n"
-              "from localize.processes import catch_signals, shielded\n"
-              "catch_signals()\n"
-              "try:\n"
-              "    with shielded():\n"
-              "        os.kill(os.getpid(), signal.SIGTERM)\n"
-              "        print('cleanup finished', flush=True)\n"
-              "    print('after the block', flush=True)\n"
-              "except SystemExit as stop:\n"
-              "    print(stop, flush=True)\n"
-              "    raise\n")
+    script = (
+        "import os, signal, sys\n"
+        "from localize.processes import catch_signals, shielded\n"
+        "catch_signals()\n"
+        "try:\n"
+        "    with shielded():\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        print('cleanup finished', flush=True)\n"
+        "    print('after the block', flush=True)\n"
+        "except SystemExit as stop:\n"
+        "    print(stop, flush=True)\n"
+        "    raise\n"
+    )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert result.stdout.splitlines() == ["cleanup finished", "Aborted (SIGTERM)"]

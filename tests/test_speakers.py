@@ -1,5 +1,6 @@
 """Speakers: diarization with the real bundled encoder on real audio, the title registry,
 speakers in subtitle formats, dialogue events, and a distinct dub voice per speaker."""
+
 from __future__ import annotations
 
 import json
@@ -82,12 +83,20 @@ def test_a_scene_assembled_from_both_episodes_finds_three_speakers_and_labels_mo
     levels vary over 15 dB, one change of speaker has no pause. The threshold was never tuned on it."""
     turns = {episode: script(episode)["turns"] for episode in EPISODES}
     audio = {episode: load_audio(CAST / f"{episode}.opus") for episode in EPISODES}
-    plan = [("ep01", 2, -22), ("ep02", 1, -34), ("ep01", 0, -26), ("ep02", 0, -30), ("ep01", 1, -37),
-            ("ep02", 2, -24), ("ep01", 5, -28), ("ep02", 4, -22)]
+    plan = [
+        ("ep01", 2, -22),
+        ("ep02", 1, -34),
+        ("ep01", 0, -26),
+        ("ep02", 0, -30),
+        ("ep01", 1, -37),
+        ("ep02", 2, -24),
+        ("ep01", 5, -28),
+        ("ep02", 4, -22),
+    ]
     pieces, ref, at = [], [], 0
     for number, (episode, index, level_db) in enumerate(plan):
         turn = turns[episode][index]
-        clip = audio[episode][turn["start"] * 16:turn["end"] * 16]
+        clip = audio[episode][turn["start"] * 16 : turn["end"] * 16]
         clip = clip * (10 ** (level_db / 20) / (np.sqrt(np.mean(clip**2)) + 1e-9))
         gap = 0 if number == 4 else 300  # a change of speaker without a pause
         ref.append((at, at + len(clip) // 16, turn["speaker"]))
@@ -177,10 +186,14 @@ def test_registry_holds_the_cast_with_samples(title):
 
 
 def test_cli_bad_speaker_counts_and_silence(tmp_path):
-    assert_one_line_error(run("transcribe", CAST / "ep01.opus", "-o", tmp_path / "a.vtt", "--speakers", "0"),
-                          "speakers must be auto, off or a number")
-    assert_one_line_error(run("run", CAST / "ep01.opus", "-m", "en-US", "-o", tmp_path / "out", "--speakers", "many"),
-                          "speakers must be auto")
+    assert_one_line_error(
+        run("transcribe", CAST / "ep01.opus", "-o", tmp_path / "a.vtt", "--speakers", "0"),
+        "speakers must be auto, off or a number",
+    )
+    assert_one_line_error(
+        run("run", CAST / "ep01.opus", "-m", "en-US", "-o", tmp_path / "out", "--speakers", "many"),
+        "speakers must be auto",
+    )
     assert not (tmp_path / "a.vtt").exists() and not (tmp_path / "out").exists()
     silence = tmp_path / "silence.wav"
     soundfile.write(silence, np.zeros(16000 * 2, np.float32), 16000)
@@ -206,13 +219,16 @@ def test_speakers_command_lists_renames_merges(title, tmp_path):
     assert_one_line_error(run("speakers", "show", folder, "S9"), "no speaker S9")
 
 
-@pytest.mark.parametrize("toml, fragment", [
-    ('[S1]\nname = 3\n', "S1.name must be a string, got int"),
-    ('[S1]\ngender = "robot"\n', "S1.gender must be one of female, male, other"),
-    ('[S1]\nvoice = "espeak:en"\n', "S1.voice must be a table"),
-    ('[S1]\nage = 40\n', "unknown key 'age'"),
-    ('[S1\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "toml, fragment",
+    [
+        ("[S1]\nname = 3\n", "S1.name must be a string, got int"),
+        ('[S1]\ngender = "robot"\n', "S1.gender must be one of female, male, other"),
+        ('[S1]\nvoice = "espeak:en"\n', "S1.voice must be a table"),
+        ("[S1]\nage = 40\n", "unknown key 'age'"),
+        ("[S1\n", "not valid TOML"),
+    ],
+)
 def test_bad_speakers_toml_is_a_one_line_error_naming_file_and_key(title, tmp_path, toml, fragment):
     folder = tmp_path / "title"
     shutil.copytree(title[0], folder)
@@ -223,17 +239,22 @@ def test_bad_speakers_toml_is_a_one_line_error_naming_file_and_key(title, tmp_pa
 # ------------------------------------------------------------ subtitles
 
 
-DIALOGUE = Track([
-    Cue(0, 1000, "Hello there", speaker="Lin Wan"),
-    Cue(1000, 2000, "-Where?\n-Here.", speaker="S1", line_speakers=["S1", "S2"]),
-    Cue(2000, 3000, "nobody"),
-], language="en")
+DIALOGUE = Track(
+    [
+        Cue(0, 1000, "Hello there", speaker="Lin Wan"),
+        Cue(1000, 2000, "-Where?\n-Here.", speaker="S1", line_speakers=["S1", "S2"]),
+        Cue(2000, 3000, "nobody"),
+    ],
+    language="en",
+)
 
 
 @pytest.mark.parametrize("fmt", ["vtt", "ttml", "json"])
 def test_speakers_round_trip(fmt):
     back = loads(dumps(DIALOGUE, fmt), fmt)
-    assert [(c.speaker, c.line_speakers, c.text) for c in back] == [(c.speaker, c.line_speakers, c.text) for c in DIALOGUE]
+    assert [(c.speaker, c.line_speakers, c.text) for c in back] == [
+        (c.speaker, c.line_speakers, c.text) for c in DIALOGUE
+    ]
 
 
 def test_vtt_and_ttml_markup():
@@ -247,16 +268,29 @@ def test_vtt_and_ttml_markup():
 def test_dialogue_dash_keeps_one_speaker_per_line():
     from localize.timing import retime
 
-    track = Track([Cue(1000, 1400, "Where?", speaker="S1"), Cue(1500, 1900, "Here.", speaker="S2"),
-                   Cue(5000, 7000, "A line long enough to stand on its own.", speaker="S1")], language="en")
+    track = Track(
+        [
+            Cue(1000, 1400, "Where?", speaker="S1"),
+            Cue(1500, 1900, "Here.", speaker="S2"),
+            Cue(5000, 7000, "A line long enough to stand on its own.", speaker="S1"),
+        ],
+        language="en",
+    )
     timed = retime(track, "en")
     assert timed[0].text == "-Where?\n-Here." and timed[0].line_speakers == ["S1", "S2"]
     assert timed[1].line_speakers == [] and timed[1].speaker == "S1"
-    zh = retime(Track([Cue(1000, 1400, "在哪？", speaker="S1"), Cue(1500, 1900, "这里。", speaker="S2")], language="zh"), "zh")
+    zh = retime(
+        Track([Cue(1000, 1400, "在哪？", speaker="S1"), Cue(1500, 1900, "这里。", speaker="S2")], language="zh"), "zh"
+    )
     assert zh[0].text == "-在哪？\n-这里。"
     # two speakers never share a line: too long for one line each, they stay apart
-    long = Track([Cue(1000, 1500, "This is a line far too long to share a cue", speaker="S1"),
-                  Cue(1550, 1900, "Yes.", speaker="S2")], language="en")
+    long = Track(
+        [
+            Cue(1000, 1500, "This is a line far too long to share a cue", speaker="S1"),
+            Cue(1550, 1900, "Yes.", speaker="S2"),
+        ],
+        language="en",
+    )
     assert [c.speaker for c in retime(long, "en")] == ["S1", "S2"]
 
 
@@ -281,10 +315,15 @@ def test_dub_gives_each_speaker_its_own_voice_for_the_whole_title(title, tmp_pat
     only_s3 = Track([Cue(500, 2000, "Do not lie to my son.", speaker="S3")], language="en")
     assert dub(only_s3, tmp_path / "s3.wav", voice=VoiceOptions(title=folder)).cast == {"S3": casts["ep01"]["S3"]}
     # speakers.toml overrides for its market
-    (folder / SPEAKERS_FILE).write_text('[S2]\nname = "Lin"\ngender = "female"\n[S2.voice]\nen-US = "espeak:en-us+f4"\n')
+    (folder / SPEAKERS_FILE).write_text(
+        '[S2]\nname = "Lin"\ngender = "female"\n[S2.voice]\nen-US = "espeak:en-us+f4"\n'
+    )
     try:
-        report = dub(Track([Cue(500, 2000, "Fine.", speaker="S2")], language="en"), tmp_path / "s2.wav",
-                     voice=VoiceOptions(title=folder, market="en-US"))
+        report = dub(
+            Track([Cue(500, 2000, "Fine.", speaker="S2")], language="en"),
+            tmp_path / "s2.wav",
+            voice=VoiceOptions(title=folder, market="en-US"),
+        )
     finally:
         (folder / SPEAKERS_FILE).unlink()
     assert report.cast == {"S2": "espeak:en-us+f4"} and report.lines[0].speaker_name == "Lin"
@@ -293,8 +332,10 @@ def test_dub_gives_each_speaker_its_own_voice_for_the_whole_title(title, tmp_pat
 def test_dub_splits_a_dialogue_event_between_its_voices(tmp_path):
     from localize.dubbing import dub
 
-    report = dub(Track([Cue(500, 2500, "-Where?\n-Here.", speaker="S1", line_speakers=["S1", "S2"])], language="en"),
-                 tmp_path / "d.wav")
+    report = dub(
+        Track([Cue(500, 2500, "-Where?\n-Here.", speaker="S1", line_speakers=["S1", "S2"])], language="en"),
+        tmp_path / "d.wav",
+    )
     assert [(line.speaker, line.text) for line in report.lines] == [("S1", "Where?"), ("S2", "Here.")]
     assert report.lines[0].voice != report.lines[1].voice
 
@@ -313,10 +354,19 @@ def test_line_context_and_per_character_terms_of_address(tmp_path):
     from localize.speakers.context import line_context
     from localize.translation import load_glossaries
 
-    cues = [Cue(0, 1000, "妈，你来了。", speaker="S1"), Cue(1200, 2000, "你怎么还不回家？", speaker="S3"),
-            Cue(9000, 9500, "走吧。", speaker="S1"), Cue(9600, 9900, "好。", speaker="S2")]
+    cues = [
+        Cue(0, 1000, "妈，你来了。", speaker="S1"),
+        Cue(1200, 2000, "你怎么还不回家？", speaker="S3"),
+        Cue(9000, 9500, "走吧。", speaker="S1"),
+        Cue(9600, 9900, "好。", speaker="S2"),
+    ]
     contexts = line_context(cues, names={"S1": "Jack"})
-    assert [(c.speaker, c.addressee) for c in contexts] == [("Jack", "S3"), ("S3", "Jack"), ("Jack", "S2"), ("S2", "Jack")]
+    assert [(c.speaker, c.addressee) for c in contexts] == [
+        ("Jack", "S3"),
+        ("S3", "Jack"),
+        ("Jack", "S2"),
+        ("S2", "Jack"),
+    ]
     glossary_file = tmp_path / "address.csv"
     glossary_file.write_text("source,target,speaker,addressee\n你,you,,\n你,Mother,S1,S3\n你,my son,S3,S1\n妈,Mom,,\n")
     glossary = load_glossaries([glossary_file]).for_target("en")
@@ -332,7 +382,9 @@ def test_line_context_and_per_character_terms_of_address(tmp_path):
 
 def test_run_with_speakers_dubs_each_character_in_its_voice(tmp_path):
     out = tmp_path / "out"
-    result = run("run", CAST / "ep01.opus", "--markets", "en-US", "--language", "en", "--dub", "--speakers", "auto", "-o", out)
+    result = run(
+        "run", CAST / "ep01.opus", "--markets", "en-US", "--language", "en", "--dub", "--speakers", "auto", "-o", out
+    )
     assert result.exit_code == 0, result.output
     assert (out / REGISTRY_FILE).is_file()
     market = json.loads((out / "ep01" / "manifest.json").read_text())["markets"]["en-US"]
@@ -384,8 +436,16 @@ def test_missing_optional_encoder_is_a_one_line_error(tmp_path):
 
     if importlib.util.find_spec("resemblyzer") is not None:
         pytest.skip("resemblyzer is installed here, so it cannot be missing")
-    result = run("transcribe", CAST / "ep01.opus", "-o", tmp_path / "a.vtt", "--speakers", "auto",
-                 "--speaker-encoder", "resemblyzer")
+    result = run(
+        "transcribe",
+        CAST / "ep01.opus",
+        "-o",
+        tmp_path / "a.vtt",
+        "--speakers",
+        "auto",
+        "--speaker-encoder",
+        "resemblyzer",
+    )
     assert_one_line_error(result, "speaker encoder resemblyzer is not installed", "pip install resemblyzer")
     assert not (tmp_path / "a.vtt").exists()
 

@@ -1,5 +1,6 @@
 """A title's speaker files written by hand or damaged: one line naming the file and key, never a
 traceback; market keys checked; names shown with control characters escaped; links refused."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,13 @@ CAST = Path(__file__).resolve().parent.parent / "fixtures" / "title_cast"
 
 
 def speaker(**changes) -> dict:
-    return {"centroid": [0.0625] * 256, "speech_ms": 5000, "episodes": ["ep01"],
-            "samples": [{"episode": "ep01", "start": 0, "end": 900, "text": "hi"}], **changes}
+    return {
+        "centroid": [0.0625] * 256,
+        "speech_ms": 5000,
+        "episodes": ["ep01"],
+        "samples": [{"episode": "ep01", "start": 0, "end": 900, "text": "hi"}],
+        **changes,
+    }
 
 
 def title(folder: Path, **changes) -> Path:
@@ -29,16 +35,22 @@ def title(folder: Path, **changes) -> Path:
     return folder
 
 
-@pytest.mark.parametrize("changes, fragment", [
-    ({"centroid": [1, 2]}, "speakers.S1.centroid has 2 numbers; the encoder's voices have 256"),
-    ({"centroid": ["a"] * 256}, "speakers.S1.centroid must be a non-empty list of finite numbers"),
-    ({"speech_ms": "1e400"}, "speakers.S1.speech_ms must be a whole number of milliseconds"),
-    ({"speech_ms": -5}, "speakers.S1.speech_ms must be a whole number of milliseconds"),
-    ({"episodes": "abc"}, "speakers.S1.episodes must be a list of episode names, got 'abc'"),
-    ({"episodes": [3]}, "speakers.S1.episodes[0] must be an episode name"),
-    ({"samples": ["x", 5]}, "speakers.S1.samples[0] must be an object"),
-    ({"samples": [{"episode": "e", "start": "x", "end": 2, "text": "t"}]}, "speakers.S1.samples[0].start must be a whole number"),
-])
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"centroid": [1, 2]}, "speakers.S1.centroid has 2 numbers; the encoder's voices have 256"),
+        ({"centroid": ["a"] * 256}, "speakers.S1.centroid must be a non-empty list of finite numbers"),
+        ({"speech_ms": "1e400"}, "speakers.S1.speech_ms must be a whole number of milliseconds"),
+        ({"speech_ms": -5}, "speakers.S1.speech_ms must be a whole number of milliseconds"),
+        ({"episodes": "abc"}, "speakers.S1.episodes must be a list of episode names, got 'abc'"),
+        ({"episodes": [3]}, "speakers.S1.episodes[0] must be an episode name"),
+        ({"samples": ["x", 5]}, "speakers.S1.samples[0] must be an object"),
+        (
+            {"samples": [{"episode": "e", "start": "x", "end": 2, "text": "t"}]},
+            "speakers.S1.samples[0].start must be a whole number",
+        ),
+    ],
+)
 def test_damaged_speaker_entry_is_one_line_naming_file_and_key(tmp_path, changes, fragment):
     folder = title(tmp_path / "t", **changes)
     for command in (("list",), ("show",)):
@@ -46,14 +58,19 @@ def test_damaged_speaker_entry_is_one_line_naming_file_and_key(tmp_path, changes
         assert_one_line_error(result, REGISTRY_FILE, fragment)
 
 
-@pytest.mark.parametrize("text, fragment", [
-    ('{"encoder":"x","speakers":{"S1":{"centroid":[1],"speech_ms":1e400,"episodes":["a"]}}}',
-     "speakers.S1.speech_ms must be a whole number of milliseconds from 0 to"),
-    ('{"encoder":5,"speakers":{}}', "encoder must be a speaker encoder name, got 5"),
-    ('{"encoder":"voicefilter-lite","speakers":[]}', "speakers must be an object of speakers by label"),
-    ('{"encoder":"voicefilter-lite","speakers":{},"merged":{"S2":7}}', "merged.S2 must be a speaker label"),
-    ("[" * 100000 + "]" * 100000, "not valid JSON (nested too deeply)"),
-])
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        (
+            '{"encoder":"x","speakers":{"S1":{"centroid":[1],"speech_ms":1e400,"episodes":["a"]}}}',
+            "speakers.S1.speech_ms must be a whole number of milliseconds from 0 to",
+        ),
+        ('{"encoder":5,"speakers":{}}', "encoder must be a speaker encoder name, got 5"),
+        ('{"encoder":"voicefilter-lite","speakers":[]}', "speakers must be an object of speakers by label"),
+        ('{"encoder":"voicefilter-lite","speakers":{},"merged":{"S2":7}}', "merged.S2 must be a speaker label"),
+        ("[" * 100000 + "]" * 100000, "not valid JSON (nested too deeply)"),
+    ],
+)
 def test_damaged_registry_is_one_line_naming_file_and_key(tmp_path, text, fragment):
     (tmp_path / REGISTRY_FILE).write_text(text)
     assert_one_line_error(run("speakers", "list", tmp_path), REGISTRY_FILE, fragment)
@@ -74,7 +91,9 @@ def test_registry_of_the_wrong_dimension_fails_before_recognition(tmp_path):
 
 def test_market_of_a_voice_must_be_a_language_tag(tmp_path):
     folder = title(tmp_path / "t")
-    assert_one_line_error(run("speakers", "voice", folder, "S1", "../../x", "espeak:en"), "market '../../x' is not a language tag")
+    assert_one_line_error(
+        run("speakers", "voice", folder, "S1", "../../x", "espeak:en"), "market '../../x' is not a language tag"
+    )
     assert not (folder / SPEAKERS_FILE).exists()
     result = run("speakers", "voice", folder, "S1", "es-419", "espeak:es")
     assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ and that the number never shows in an output.
 The cgroup files are fakes in a temporary folder laid out as /sys/fs/cgroup is (v2 ``cpu.max``,
 v1 ``cpu/cpu.cfs_quota_us``); ``cpu_count`` takes that folder as its root.
 """
+
 from __future__ import annotations
 
 import os
@@ -79,8 +80,22 @@ def test_a_burn_is_the_same_file_whatever_the_thread_count(tmp_path, monkeypatch
     if AFFINITY < 2:
         pytest.skip("needs 2 cores to compare with 1")
     clip = tmp_path / "clip.mp4"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(FIXTURES / "episode_zh_hardsub" / "episode.mp4"),
-                    "-t", "4", "-c", "copy", str(clip)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(FIXTURES / "episode_zh_hardsub" / "episode.mp4"),
+            "-t",
+            "4",
+            "-c",
+            "copy",
+            str(clip),
+        ],
+        check=True,
+    )
     subs = Track(cues=[Cue(400, 2300, "Lin Wan, you are finally back.")], language="en")
     cores = os.sched_getaffinity(0)
     monkeypatch.setenv(THREADS_ENV, "1")

@@ -1,4 +1,5 @@
 """Profiles, line breaking and retiming: rules on hand-made tracks, and properties."""
+
 from __future__ import annotations
 
 import copy
@@ -23,9 +24,19 @@ def track(*cues: Cue, fps: Fraction = Fraction(30), language: str = "en") -> Tra
 
 # --- profiles ----------------------------------------------------------------------------
 
+
 def test_builtin_profiles():
     assert builtin_profiles() == [
-        "en", "en-vertical", "ja", "ja-vertical", "ko", "ko-vertical", "th", "th-vertical", "zh", "zh-vertical",
+        "en",
+        "en-vertical",
+        "ja",
+        "ja-vertical",
+        "ko",
+        "ko-vertical",
+        "th",
+        "th-vertical",
+        "zh",
+        "zh-vertical",
     ]
     en, zh = load_profile("en"), load_profile("zh")
     assert (en.chars_per_line, en.max_lines, en.cps, en.min_duration_ms, en.max_duration_ms) == (42, 2, 20.0, 833, 7000)
@@ -34,7 +45,12 @@ def test_builtin_profiles():
     vertical = load_profile("en-vertical")
     assert (vertical.chars_per_line, vertical.line_limit, vertical.cps) == (25, 29, 20.0)
     zh_vertical = load_profile("zh-vertical")
-    assert (zh_vertical.chars_per_line, zh_vertical.line_limit, zh_vertical.cps, zh_vertical.name) == (12, 14, 9.0, "zh-vertical")
+    assert (zh_vertical.chars_per_line, zh_vertical.line_limit, zh_vertical.cps, zh_vertical.name) == (
+        12,
+        14,
+        9.0,
+        "zh-vertical",
+    )
     ja, ko, th = load_profile("ja-vertical"), load_profile("ko-vertical"), load_profile("th-vertical")
     assert (ja.language, ja.chars_per_line, ja.cps) == ("ja", 11, 4.0)
     assert (ko.language, ko.chars_per_line, ko.cps) == ("ko", 13, 12.0)
@@ -45,10 +61,20 @@ def test_user_profile_extends_builtin(tmp_path):
     path = tmp_path / "kids.toml"
     path.write_text('extends = "en-vertical"\ncps = 17\nshot_zone_frames = 15\n')
     profile = load_profile(str(path))
-    assert (profile.name, profile.cps, profile.chars_per_line, profile.line_limit, profile.shot_zone_frames) == ("kids", 17, 25, 29, 15)
+    assert (profile.name, profile.cps, profile.chars_per_line, profile.line_limit, profile.shot_zone_frames) == (
+        "kids",
+        17,
+        25,
+        29,
+        15,
+    )
     child = tmp_path / "child.toml"
     child.write_text('extends = "kids.toml"\nname = "child"\nmax_lines = 1\n')
-    assert (load_profile(str(child)).cps, load_profile(str(child)).max_lines, load_profile(str(child)).name) == (17, 1, "child")
+    assert (load_profile(str(child)).cps, load_profile(str(child)).max_lines, load_profile(str(child)).name) == (
+        17,
+        1,
+        "child",
+    )
 
 
 @pytest.mark.parametrize(
@@ -69,7 +95,9 @@ def test_bad_profiles(tmp_path, content, message):
 
 
 def test_unknown_profile_name():
-    with pytest.raises(LocalizeError, match=r"unknown profile 'fr' \(built-in: en, en-vertical, ja, .*, zh, zh-vertical"):
+    with pytest.raises(
+        LocalizeError, match=r"unknown profile 'fr' \(built-in: en, en-vertical, ja, .*, zh, zh-vertical"
+    ):
         load_profile("fr")
 
 
@@ -130,6 +158,7 @@ def test_chinese_breaks_after_punctuation_never_before():
 
 # --- retiming rules (30 fps: a frame is 33.3 ms) -----------------------------------------
 
+
 def test_extends_out_time_to_reading_speed_and_minimum():
     text = "This line has forty characters in total."  # 40 characters: 2 s at 20 cps
     out = retime(track(Cue(1000, 1500, text), Cue(9000, 9200, "Hi.")), EN)
@@ -138,7 +167,9 @@ def test_extends_out_time_to_reading_speed_and_minimum():
 
 
 def test_chaining_closes_short_gaps_to_two_frames():
-    out = retime(track(Cue(1000, 2000, "Hello there."), Cue(2300, 3300, "Who are you?"), Cue(3800, 4800, "Nobody.")), EN)
+    out = retime(
+        track(Cue(1000, 2000, "Hello there."), Cue(2300, 3300, "Who are you?"), Cue(3800, 4800, "Nobody.")), EN
+    )
     assert [(c.start, c.end) for c in out] == [(1000, 2233), (2300, 3300), (3800, 4800)]  # 9 frames closed, 15 kept
 
 
@@ -180,11 +211,16 @@ def test_in_time_after_a_cut_stays_when_the_previous_cue_needs_the_time():
     """The previous cue starts on the cut: the next cannot start there too. Or its speech
     runs past the cut from just before it: moving would cut it under the minimum. (Two
     speakers whose lines are too long to share a dialogue event, so they stay apart.)"""
-    first, second = "Wait, who is standing there at the door tonight?", "It is only me, your brother, back from the city."
+    first, second = (
+        "Wait, who is standing there at the door tonight?",
+        "It is only me, your brother, back from the city.",
+    )
     pair = [Cue(2000, 2100, first, speaker="A"), Cue(2200, 4000, second, speaker="B")]
     on_cut = retime(track(*pair), EN, shots=[2000])
     assert [c.start for c in on_cut] == [2000, 2200]
-    assert on_cut[1].flags[0].startswith("shot_change: in-time 6 frames after the cut at 00:00:02.000: the previous cue")
+    assert (
+        on_cut[1].flags[0].startswith("shot_change: in-time 6 frames after the cut at 00:00:02.000: the previous cue")
+    )
     squeezed = retime(track(dataclasses.replace(pair[0], start=1700, end=2150), pair[1]), EN, shots=[2000])
     assert squeezed[1].start == 2200  # starting at 2000 would leave the first line 233 ms
     for out in (on_cut, squeezed):
@@ -248,7 +284,10 @@ def test_split_parts_share_the_time_by_their_text():
     speeds = [len(c.text.replace("\n", "")) / (c.duration / 1000) for c in (first, second)]
     assert (first.start, first.end, second.start, second.end) == (1000, 1933, 2000, 3133)
     assert abs(speeds[0] - speeds[1]) < 1.5  # both about 32 cps instead of 36 and 29
-    assert all(f.startswith("reading_speed:") for f in first.flags[:1]) and "the next part at 00:00:02.000" in first.flags[0]
+    assert (
+        all(f.startswith("reading_speed:") for f in first.flags[:1])
+        and "the next part at 00:00:02.000" in first.flags[0]
+    )
 
 
 def test_merges_fragments_but_not_across_a_cut():
@@ -272,7 +311,9 @@ def test_unfixable_reading_speed_is_flagged_with_its_reason():
     flag = next(f for f in out[0].flags if f.startswith("reading_speed:"))
     assert "speech slot 1.13 s up to the next cue at 00:00:02.200, text needs 2.60 s at 20 cps" in flag
     report = check(out, EN)
-    assert [v.rule for v in report.violations] == ["reading_speed"] and "text needs 2.60 s" in report.violations[0].reason
+    assert [v.rule for v in report.violations] == ["reading_speed"] and "text needs 2.60 s" in report.violations[
+        0
+    ].reason
     assert report.unexplained() == []
 
 
@@ -287,7 +328,9 @@ def test_times_land_on_the_frame_grid(fps):
 
 
 def test_input_is_not_changed_and_other_flags_are_kept():
-    original = track(Cue(1000, 1200, "Hi.", flags=["glossary: kept"]), Cue(1250, 1300, "Yo.", flags=["min_duration: stale"]))
+    original = track(
+        Cue(1000, 1200, "Hi.", flags=["glossary: kept"]), Cue(1250, 1300, "Yo.", flags=["min_duration: stale"])
+    )
     snapshot = copy.deepcopy(original)
     out = retime(original, EN)
     assert original == snapshot
@@ -364,7 +407,9 @@ def test_gap_the_maximum_duration_keeps_open_is_explained():
     assert [(c.start, c.end) for c in out] == [(0, 6625), (7125, 7958)]  # 159 frames; 171 to 191
     report = check(out, EN)
     assert [(v.rule, v.cue) for v in report.violations] == [("gap", 1)]
-    assert report.violations[0].reason == "12 frames to the next cue: closing it to 2 would run past the maximum duration"
+    assert (
+        report.violations[0].reason == "12 frames to the next cue: closing it to 2 would run past the maximum duration"
+    )
     assert report.unexplained() == []
 
 

@@ -1,4 +1,5 @@
 """TMX (the title's approved memory) and TBX (a market's glossary) export (localize.review.tmx)."""
+
 from __future__ import annotations
 
 import pytest
@@ -45,8 +46,10 @@ def test_tmx_holds_each_approved_pair_of_the_title_once(title):
     units = root.findall("body/tu")
     assert [u.get("tuid") for u in units] == ["ep01/en-US/1", "ep01/en-US/2"]
     pairs = [[(v.get(XML_LANG), v.findtext("seg")) for v in u.findall("tuv")] for u in units]
-    assert pairs == [[("zh", SOURCE[0]), ("en", ENGLISH[0])],
-                     [("zh", SOURCE[1]), ("en", "The boss is waiting for you upstairs.")]]
+    assert pairs == [
+        [("zh", SOURCE[0]), ("en", ENGLISH[0])],
+        [("zh", SOURCE[1]), ("en", "The boss is waiting for you upstairs.")],
+    ]
     assert [p.text for p in units[1].findall("prop")] == ["ep01", "en-US", "2"]
     assert all(len(u.get("changedate")) == 16 and u.get("changedate").endswith("Z") for u in units)
 
@@ -54,8 +57,10 @@ def test_tmx_holds_each_approved_pair_of_the_title_once(title):
 def test_translate_toolkit_reads_our_tmx(title):
     tmx = pytest.importorskip("translate.storage.tmx")
     store = tmx.tmxfile.parsestring(export_tmx(title, "en-US").read_bytes())
-    assert [(u.source, u.target) for u in store.units] == [(SOURCE[0], ENGLISH[0]),
-                                                          (SOURCE[1], "The boss is waiting for you upstairs.")]
+    assert [(u.source, u.target) for u in store.units] == [
+        (SOURCE[0], ENGLISH[0]),
+        (SOURCE[1], "The boss is waiting for you upstairs."),
+    ]
 
 
 def test_an_empty_memory_is_still_a_valid_tmx(tmp_path):
@@ -69,7 +74,9 @@ def test_tbx_round_trips_through_the_glossary_reader(title):
     assert path == title / "ep01" / "en-US" / "glossary.tbx"
     terms = load_glossary(path).terms
     assert [(t.source, t.target, t.language, t.variants) for t in terms] == [
-        ("总裁", "CEO", "en", ("President",)), ("林晚", "Lin Wan", "en", ())]
+        ("总裁", "CEO", "en", ("President",)),
+        ("林晚", "Lin Wan", "en", ()),
+    ]
     root = etree.parse(str(path)).getroot()
     assert root.tag == "martif" and root.get("type") == "TBX-Basic" and root.get(XML_LANG) == "zh"
 

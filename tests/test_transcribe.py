@@ -1,4 +1,5 @@
 """The transcribe stage on the fixture episodes with the real Whisper base model and ffmpeg."""
+
 from __future__ import annotations
 
 import json
@@ -32,9 +33,17 @@ from support import assert_one_line_error
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 #: ../shared/eval/audio_zh beside the checkout (or beside its parent, for a git worktree)
-EVAL_ZH = next((p for p in (Path(__file__).parents[2] / "shared" / "eval" / "audio_zh",
-                            Path(__file__).parents[3] / "shared" / "eval" / "audio_zh") if p.is_dir()),
-               Path(__file__).parents[2] / "shared" / "eval" / "audio_zh")
+EVAL_ZH = next(
+    (
+        p
+        for p in (
+            Path(__file__).parents[2] / "shared" / "eval" / "audio_zh",
+            Path(__file__).parents[3] / "shared" / "eval" / "audio_zh",
+        )
+        if p.is_dir()
+    ),
+    Path(__file__).parents[2] / "shared" / "eval" / "audio_zh",
+)
 EN, ZH = FIXTURES / "episode_en", FIXTURES / "episode_zh"
 EN_NAMES = ["Lin Wan", "Lu Jingchen"]
 
@@ -166,7 +175,11 @@ def test_default_engine_keeps_every_sentence_of_real_speakers_in_a_row(tmp_path)
     import soundfile
 
     names = ["aishell1_BAC009S0764W0122.wav", "paddlespeech_zh.wav", "funasr_asr_example.wav"]
-    refs = ["一二线城市虽然也处于调整中", "我认为跑步最重要的就是给我带来了身体健康", "欢迎大家来体验达摩院推出的语音识别模型"]
+    refs = [
+        "一二线城市虽然也处于调整中",
+        "我认为跑步最重要的就是给我带来了身体健康",
+        "欢迎大家来体验达摩院推出的语音识别模型",
+    ]
     pauses = [np.zeros(int(16_000 * s), np.float32) for s in (0.32, 1.276, 1.395)]
     audio = np.concatenate([p for name, pause in zip(names, pauses) for p in (load_audio(EVAL_ZH / name), pause)])
     soundfile.write(tmp_path / "joined.wav", audio, 16_000)
@@ -175,13 +188,16 @@ def test_default_engine_keeps_every_sentence_of_real_speakers_in_a_row(tmp_path)
     assert edit_distance(reference, zh_chars(text)) / len(reference) <= 0.2, text
 
 
-@pytest.mark.parametrize("heard, restored", [
-    ("林万，你终于回来了。", "林晚，你终于回来了。"),   # same toneless pinyin: lin wan
-    ("领完，你终于回来了。", "林晚，你终于回来了。"),   # ling wan: one syllable near, one exact
-    ("我不想见路景尘。", "我不想见陆景琛。"),          # lu jing chen
-    ("灵魂，你终于回来了。", "灵魂，你终于回来了。"),   # ling hun: a real word, too far to be the name
-    ("我不想见路天真。", "我不想见路天真。"),          # lu tian zhen: too far from lu jing chen
-])
+@pytest.mark.parametrize(
+    "heard, restored",
+    [
+        ("林万，你终于回来了。", "林晚，你终于回来了。"),  # same toneless pinyin: lin wan
+        ("领完，你终于回来了。", "林晚，你终于回来了。"),  # ling wan: one syllable near, one exact
+        ("我不想见路景尘。", "我不想见陆景琛。"),  # lu jing chen
+        ("灵魂，你终于回来了。", "灵魂，你终于回来了。"),  # ling hun: a real word, too far to be the name
+        ("我不想见路天真。", "我不想见路天真。"),  # lu tian zhen: too far from lu jing chen
+    ],
+)
 def test_mandarin_glossary_restores_misheard_names_by_sound(heard, restored):
     """The mishearings Whisper base makes of the espeak-ng names, on the real pypinyin:
     the outcome does not depend on what a CPU's kernels hear."""
@@ -301,11 +317,16 @@ def test_cli_glossary_file(tmp_path, zh_track):
 
 def _no_audio_video(folder: Path) -> Path:
     path = folder / "silent.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=64x64:d=1", "-c:v", "libx264", str(path)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=64x64:d=1", "-c:v", "libx264", str(path)],
+        check=True,
+    )
     return path
 
 
-@pytest.mark.parametrize("kind", ["missing", "directory", "text", "corrupt", "no-audio", "bad-language", "bad-extension"])
+@pytest.mark.parametrize(
+    "kind", ["missing", "directory", "text", "corrupt", "no-audio", "bad-language", "bad-extension"]
+)
 def test_cli_bad_input_is_one_line_error(tmp_path, kind):
     media = {"missing": tmp_path / "missing.mp4", "directory": tmp_path}.get(kind, EN / "episode.mp4")
     args: list[object] = []
@@ -326,7 +347,9 @@ def test_cli_bad_input_is_one_line_error(tmp_path, kind):
 
 def test_silence_gives_empty_track_and_warning(tmp_path):
     wav = tmp_path / "silence.wav"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "5", str(wav)], check=True)
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "5", str(wav)], check=True
+    )
     out = tmp_path / "silence.json"
     result = run("transcribe", wav, "-o", out)
     assert result.exit_code == 0, result.output

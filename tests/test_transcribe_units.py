@@ -1,4 +1,5 @@
 """Cue cutting, Chinese normalization, glossary restoration and timing helpers (no model)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,9 @@ def words(*spec: tuple[int, int, str]) -> list[Word]:
 
 
 def test_cues_break_at_sentence_end_and_at_pauses():
-    cues = words_to_cues(words((0, 300, "Hello"), (320, 600, "there."), (650, 900, "Come"), (920, 1200, "here"),
-                               (1700, 2000, "now")))
+    cues = words_to_cues(
+        words((0, 300, "Hello"), (320, 600, "there."), (650, 900, "Come"), (920, 1200, "here"), (1700, 2000, "now"))
+    )
     assert [c.text for c in cues] == ["Hello there.", "Come here", "now"]
     assert [(c.start, c.end) for c in cues] == [(0, 600), (650, 1200), (1700, 2000)]
     assert [len(c.words) for c in cues] == [2, 2, 1]
@@ -35,14 +37,28 @@ def test_chinese_cues_join_without_spaces_and_respect_the_length_cap():
 
 
 def test_long_cue_splits_at_the_comma_not_mid_clause():
-    spec = [(0, "He"), (1, "is"), (2, "not"), (3, "a"), (4, "live-in"), (5, "son-in-law,"), (6, "he"), (7, "is"),
-            (8, "the"), (9, "God"), (10, "of"), (11, "War.")]
+    spec = [
+        (0, "He"),
+        (1, "is"),
+        (2, "not"),
+        (3, "a"),
+        (4, "live-in"),
+        (5, "son-in-law,"),
+        (6, "he"),
+        (7, "is"),
+        (8, "the"),
+        (9, "God"),
+        (10, "of"),
+        (11, "War."),
+    ]
     cues = words_to_cues(words(*[(i * 700, i * 700 + 650, t) for i, t in spec]))  # 8.4 s: over the 7 s cap
     assert [c.text for c in cues] == ["He is not a live-in son-in-law,", "he is the God of War."]
 
 
 def test_glued_pieces_join_the_word_before():
-    merged = _words([(0.0, 0.3, " son", 0.9), (0.3, 0.4, "-in", 0.8), (0.4, 0.6, "-law,", 0.95), (0.7, 0.9, " he", 0.9)])
+    merged = _words(
+        [(0.0, 0.3, " son", 0.9), (0.3, 0.4, "-in", 0.8), (0.4, 0.6, "-law,", 0.95), (0.7, 0.9, " he", 0.9)]
+    )
     assert [(w.text, w.start, w.end) for w in merged] == [("son-in-law,", 0, 600), ("he", 700, 900)]
     assert merged[0].probability == 0.8
     chinese = _words([(0.0, 0.2, "林", 0.9), (0.2, 0.4, "晚,", 0.9)])
@@ -59,7 +75,9 @@ def test_glossary_names_are_restored_by_sound_only():
     fixed = restore_terms(heard, ["林晚", "陆景琛", "Lin Wan"])
     assert "".join(w.text for w in fixed) == "林晚，我不想见路天真"  # lu tian zhen is too far from lu jing chen
     assert [(w.start, w.end) for w in fixed] == [(w.start, w.end) for w in heard]
-    assert sounds_like(["lin", "wan"], ["lin", "wan"]) and not sounds_like(["lu", "tian", "zhen"], ["lu", "jing", "chen"])
+    assert sounds_like(["lin", "wan"], ["lin", "wan"]) and not sounds_like(
+        ["lu", "tian", "zhen"], ["lu", "jing", "chen"]
+    )
 
 
 def test_word_edges_in_silence_snap_to_the_voice():
@@ -81,7 +99,9 @@ def test_language_options():
 
 
 def test_decoder_loops_are_recognized():
-    assert looks_looped("林晚 陆景琛琛琛琛琛琛") and looks_looped("林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。")
+    assert looks_looped("林晚 陆景琛琛琛琛琛琛") and looks_looped(
+        "林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。林晚，陆景琛。"
+    )
     assert not looks_looped("林晚，你终于回来了。哈哈，明天我们回家。") and not looks_looped("one two three")
 
 
@@ -99,7 +119,7 @@ def test_long_audio_is_cut_into_windows_at_quiet_points(tmp_path):
 
     rate = 16_000
     tone = 0.3 * np.sin(np.arange(rate * 35) * 2 * np.pi * 220 / rate).astype(np.float32)
-    tone[rate * 17: rate * 17 + rate // 5] = 0  # a 200 ms gap at 17 s
+    tone[rate * 17 : rate * 17 + rate // 5] = 0  # a 200 ms gap at 17 s
     path = tmp_path / "tone.wav"
     soundfile.write(path, tone, rate)
     windows = list(audio_windows(path, seconds=20))

@@ -1,5 +1,6 @@
 """The translate stage on the tiny real Argos packages (fixtures/argos/*.argosmodel),
 installed once per session into a temporary ARGOS_PACKAGES_DIR via `models install --file`."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,14 @@ def argos(tmp_path_factory):
         pytest.skip("fixtures/argos/*.argosmodel not built (python fixtures/argos/build_argos_model.py)")
     root = tmp_path_factory.mktemp("argos-env")
     with pytest.MonkeyPatch.context() as patch:
-        for name in ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "ARGOS_PACKAGES_DIR", "LOCALIZE_CACHE"):
+        for name in (
+            "HOME",
+            "XDG_DATA_HOME",
+            "XDG_CACHE_HOME",
+            "XDG_CONFIG_HOME",
+            "ARGOS_PACKAGES_DIR",
+            "LOCALIZE_CACHE",
+        ):
             (root / name).mkdir()
             patch.setenv(name, str(root / name))
         result = CliRunner().invoke(cli, ["models", "install", *sum((["--file", str(p)] for p in packages), [])])
@@ -67,8 +75,16 @@ def test_fixture_episode_every_term_enforced(argos):
     assert [(c.start, c.end) for c in english.cues] == [(c.start, c.end) for c in track.cues]
     report = english.translation.glossary.to_dict()
     # The tiny model drops the second of two placeholders in cue 5; repair puts it right.
-    assert report == {"terms_checked": 6, "violations": [], "repaired": 1, "lines_with_terms": 5, "right_first_time": 4,
-                      "right_after_reask": 0, "lines_repaired": 1, "lines_flagged": 0}
+    assert report == {
+        "terms_checked": 6,
+        "violations": [],
+        "repaired": 1,
+        "lines_with_terms": 5,
+        "right_first_time": 4,
+        "right_after_reask": 0,
+        "lines_repaired": 1,
+        "lines_flagged": 0,
+    }
     assert english.language == "en" and not any(c.flags for c in english.cues)
 
 
@@ -94,7 +110,9 @@ def test_pivot_through_english_for_a_spanish_market(argos):
 def test_english_source_word_boundaries(argos):
     track = Track([Cue(0, 2000, EN[4]), Cue(2000, 4000, EN[0])], language="en")
     glossary = Path(argos / "en_es.csv")
-    glossary.write_text("source,target,language\nGod of War,Dios de la Guerra,es\nLin Wan,Lin Wan,es\n", encoding="utf-8")
+    glossary.write_text(
+        "source,target,language\nGod of War,Dios de la Guerra,es\nLin Wan,Lin Wan,es\n", encoding="utf-8"
+    )
     spanish = translate(track, "es", glossaries=[glossary], cache=False)
     assert "Dios de la Guerra" in spanish.cues[0].text
     report = spanish.translation.glossary.to_dict()
@@ -143,9 +161,25 @@ def run(*args: str):
 
 def test_cli_translate_writes_subtitles_and_report(argos, tmp_path):
     source = tmp_path / "zh.srt"
-    source.write_text("".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},900\n{t}\n\n" for i, t in enumerate(ZH, 1)), encoding="utf-8")
+    source.write_text(
+        "".join(f"{i}\n00:00:0{i},000 --> 00:00:0{i},900\n{t}\n\n" for i, t in enumerate(ZH, 1)), encoding="utf-8"
+    )
     out, report = tmp_path / "en.srt", tmp_path / "report.json"
-    result = run("translate", source, "--to", "en", "-o", out, "--glossary", HOUSE, "--glossary", NAMES, "--report", report, "--strict")
+    result = run(
+        "translate",
+        source,
+        "--to",
+        "en",
+        "-o",
+        out,
+        "--glossary",
+        HOUSE,
+        "--glossary",
+        NAMES,
+        "--report",
+        report,
+        "--strict",
+    )
     assert result.exit_code == 0, result.output
     assert texts(load(out)) == EN
     data = json.loads(report.read_text(encoding="utf-8"))
@@ -187,7 +221,10 @@ def test_models_install_errors_name_the_fix(argos, tmp_path, monkeypatch):
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", "http://127.0.0.1:9/index.json")
     result = run("models", "install", "zh", "fr")
     assert result.exit_code == 1 and result.output.startswith("Error: cannot reach http://127.0.0.1:9/index.json")
-    assert "localize models install --file zh_fr.argosmodel" in result.output and len(result.output.strip().splitlines()) == 1
+    assert (
+        "localize models install --file zh_fr.argosmodel" in result.output
+        and len(result.output.strip().splitlines()) == 1
+    )
     junk = tmp_path / "junk.argosmodel"
     junk.write_bytes(b"not a zip")
     result = run("models", "install", "--file", junk)

@@ -6,6 +6,7 @@ chat-completions server written here on http.server with scripted answers for wh
 tiny model cannot produce on demand (malformed JSON, missing lines, 429/500, slowness).
 The 135M model cannot translate Chinese: no test asserts on its wording.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,7 +61,9 @@ class Peer:
                 pass
 
             def do_GET(self) -> None:
-                peer._send(self, 200, {}, json.dumps({"object": "list", "data": [{"id": peer.model, "object": "model"}]}))
+                peer._send(
+                    self, 200, {}, json.dumps({"object": "list", "data": [{"id": peer.model, "object": "model"}]})
+                )
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -105,10 +108,22 @@ def asked_lines(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def completion(content: str) -> tuple[int, dict[str, str], str]:
-    return 200, {}, json.dumps({
-        "id": "c1", "object": "chat.completion", "created": 0, "model": "peer-model",
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}})
+    return (
+        200,
+        {},
+        json.dumps(
+            {
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 0,
+                "model": "peer-model",
+                "choices": [
+                    {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
+                ],
+                "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+            }
+        ),
+    )
 
 
 def lines_answer(texts: dict[int, str]) -> tuple[int, dict[str, str], str]:
@@ -196,14 +211,24 @@ def test_one_request_keyed_by_line_id_with_budgets_speakers_and_schema(peer):
 
 
 def test_malformed_answer_is_reasked_then_line_by_line_and_nothing_leaks(peer):
-    reask = lines_answer({1: "One", 2: "Two", 3: "As a language model, I cannot translate this.",
-                          4: '{"id": 5, "text": "x"}', 5: "", 99: "Extra"})
+    reask = lines_answer(
+        {
+            1: "One",
+            2: "Two",
+            3: "As a language model, I cannot translate this.",
+            4: '{"id": 5, "text": "x"}',
+            5: "",
+            99: "Extra",
+        }
+    )
     singles = [lambda body, n=n: completion(f'"Alone {n}"\nnote: a second line is ignored') for n in (3, 4, 5, 6)]
     server = peer(lambda body: completion("Sure! Here is the JSON: {lines: [1, 2"), lambda body: reask, *singles)
     result = llm(episode())
     assert [c.text for c in result.cues] == ["One", "Two", "Alone 3", "Alone 4", "Alone 5", "Alone 6"]
     assert len(server.requests) == 6
-    assert server.asked_ids(1) == [1, 2, 3, 4, 5, 6] and "previous answer" in server.requests[1]["messages"][1]["content"]
+    assert (
+        server.asked_ids(1) == [1, 2, 3, 4, 5, 6] and "previous answer" in server.requests[1]["messages"][1]["content"]
+    )
     assert all("response_format" not in r for r in server.requests[2:])  # the last rung asks for plain text
     usage = result.translation.usage
     assert (usage.lines_reasked, usage.lines_single, usage.lines_untranslated) == (6, 4, 0)
@@ -228,23 +253,35 @@ def test_glossary_terms_in_prompt_then_one_reask_naming_the_missing_ones(peer):
     assert "Fix these lines:" in fix and "must contain 'Lin Wan' (for 林晚)" in fix
     report = result.translation.glossary
     assert report.violations == [] and report.lines_with_terms == 5
-    assert (report.right_first_time, report.right_after_reask, report.lines_repaired, report.lines_flagged) == (0, 5, 0, 0)
+    assert (report.right_first_time, report.right_after_reask, report.lines_repaired, report.lines_flagged) == (
+        0,
+        5,
+        0,
+        0,
+    )
     assert "Lin Wan" in result.cues[0].text and len(server.requests) == 2
 
 
 def test_glossary_still_wrong_after_the_reask_is_repaired_or_flagged(peer):
-    stubborn = lines_answer({1: "Lin wan, you are back.", 2: "The boss waits.", 3: "No.", 4: "Hi.", 5: "No.", 6: "Home."})
+    stubborn = lines_answer(
+        {1: "Lin wan, you are back.", 2: "The boss waits.", 3: "No.", 4: "Hi.", 5: "No.", 6: "Home."}
+    )
     peer(lambda body: stubborn)
     report = llm(episode(), glossaries=[HOUSE, NAMES]).translation.glossary
     assert report.lines_repaired == 1  # wrong case put right by the existing repair
     assert report.lines_flagged == 4 and len({v.cue for v in report.violations}) == 4
-    assert report.lines_with_terms == report.right_first_time + report.right_after_reask + report.lines_repaired + report.lines_flagged
+    assert (
+        report.lines_with_terms
+        == report.right_first_time + report.right_after_reask + report.lines_repaired + report.lines_flagged
+    )
 
 
 def test_line_over_budget_gets_one_targeted_reask(peer):
     long = "This is a very long and entirely literal rendering that no viewer could ever read in time at all"
-    server = peer(lambda body: lines_answer({n: long if n == 1 else f"Line {n}" for n in range(1, 7)}),
-                  lambda body: lines_answer({1: "Lin Wan, you're back."}))
+    server = peer(
+        lambda body: lines_answer({n: long if n == 1 else f"Line {n}" for n in range(1, 7)}),
+        lambda body: lines_answer({1: "Lin Wan, you're back."}),
+    )
     result = llm(episode())
     budget = result.translation.budget
     assert (budget.profile, budget.cues, budget.over_before_reask, budget.over_after_reask) == ("en", 6, 1, 0)
@@ -263,18 +300,24 @@ def test_slow_server_past_the_timeout_is_one_line_error_without_the_key(peer, en
     (env / "llm.toml").write_text("[llm]\ntimeout = 0.5\nmax_retries = 0\n", encoding="utf-8")
     server = peer(echo, delay=2.0)
     out = tmp_path / "out.srt"
-    result = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", "peer-model",
-                                      "-o", str(out)])
+    result = CliRunner().invoke(
+        cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", "peer-model", "-o", str(out)]
+    )
     assert result.exit_code == 1 and not out.exists()
-    assert re.fullmatch(rf"Error: the LLM endpoint {re.escape(server.url)} did not answer within 0\.5 s "
-                        r"\(1 attempt, 0\.[5-9] s\)\n", result.output)
+    assert re.fullmatch(
+        rf"Error: the LLM endpoint {re.escape(server.url)} did not answer within 0\.5 s "
+        r"\(1 attempt, 0\.[5-9] s\)\n",
+        result.output,
+    )
 
 
 def test_dead_endpoint_names_the_url_not_the_key(env, monkeypatch, tmp_path):
     dead = f"http://127.0.0.1:{llm_server.free_port()}/v1"
     monkeypatch.setenv("OPENAI_BASE_URL", dead)
     out = tmp_path / "out.srt"
-    result = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", "m", "-o", str(out)])
+    result = CliRunner().invoke(
+        cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", "m", "-o", str(out)]
+    )
     assert result.exit_code == 1 and not out.exists()
     assert result.output.startswith(f"Error: the LLM endpoint {dead} could not be reached: ")
     assert "(3 attempts, " in result.output
@@ -302,8 +345,23 @@ def test_interrupted_episode_asks_only_for_what_it_lacks(peer, env, tmp_path, fa
 
 def test_cli_context_file_and_argos_options_are_checked(env, tmp_path):
     out = tmp_path / "out.srt"
-    missing = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", "m",
-                                       "--context", str(tmp_path / "nope.txt"), "-o", str(out)])
+    missing = CliRunner().invoke(
+        cli,
+        [
+            "translate",
+            str(EPISODE),
+            "--to",
+            "en",
+            "--engine",
+            "llm",
+            "--model",
+            "m",
+            "--context",
+            str(tmp_path / "nope.txt"),
+            "-o",
+            str(out),
+        ],
+    )
     assert missing.output == f"Error: {tmp_path / 'nope.txt'}: context file not found\n" and not out.exists()
     argos = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--model", "m", "-o", str(out)])
     assert argos.exit_code == 1 and "a model name and a context file are for --engine llm" in argos.output
@@ -343,8 +401,24 @@ def test_real_server_translates_the_fixture_episode_then_memory_costs_nothing(ll
     (env / "llm.toml").write_text("[llm]\ntemperature = 0\ntimeout = 120\n", encoding="utf-8")
     excerpt, out, report_path = tmp_path / "zh.srt", tmp_path / "en.srt", tmp_path / "report.json"
     save(episode().replace(cues=[episode().cues[i] for i in (0, 3, 4)]), excerpt)  # 3 cues keep the tiny model quick
-    command = ["translate", str(excerpt), "--to", "en", "--engine", "llm", "--model", llm_server.MODEL_NAME,
-               "--glossary", str(HOUSE), "--glossary", str(NAMES), "-o", str(out), "--report", str(report_path)]
+    command = [
+        "translate",
+        str(excerpt),
+        "--to",
+        "en",
+        "--engine",
+        "llm",
+        "--model",
+        llm_server.MODEL_NAME,
+        "--glossary",
+        str(HOUSE),
+        "--glossary",
+        str(NAMES),
+        "-o",
+        str(out),
+        "--report",
+        str(report_path),
+    ]
     first = CliRunner().invoke(cli, command)
     assert first.exit_code == 0, first.output
     source, english = load(excerpt), load(out)
@@ -355,10 +429,16 @@ def test_real_server_translates_the_fixture_episode_then_memory_costs_nothing(ll
     assert len(kept) == json.loads(report_path.read_text(encoding="utf-8"))["usage"]["lines_untranslated"]
     report = json.loads(report_path.read_text(encoding="utf-8"))
     assert report["model"] == "smollm2" and report["engine"] == "llm"
-    assert report["usage"]["requests"] >= 1 and report["usage"]["prompt_tokens"] > 0 and report["usage"]["completion_tokens"] > 0
+    assert (
+        report["usage"]["requests"] >= 1
+        and report["usage"]["prompt_tokens"] > 0
+        and report["usage"]["completion_tokens"] > 0
+    )
     counted = sum(report[k] for k in ("right_first_time", "right_after_reask", "lines_repaired", "lines_flagged"))
     assert counted == report["lines_with_terms"] == 3  # every glossary line handled: right, repaired or flagged
-    assert report["budget"]["cues"] == 3 and report["budget"]["over_after_reask"] <= report["budget"]["over_before_reask"]
+    assert (
+        report["budget"]["cues"] == 3 and report["budget"]["over_after_reask"] <= report["budget"]["over_before_reask"]
+    )
     assert KEY not in first.output + report_path.read_text(encoding="utf-8")
     translated = {i: c.text for i, (c, z) in enumerate(zip(english.cues, source.cues)) if c.text != z.text}
     second = CliRunner().invoke(cli, command)
@@ -377,11 +457,16 @@ def test_real_server_refusals_are_one_line_errors(llama, env, monkeypatch, tmp_p
         monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-key-77")
     model = "qwen-72b" if case == "missing model" else llm_server.MODEL_NAME
     out = tmp_path / "en.srt"
-    result = CliRunner().invoke(cli, ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", model,
-                                      "-o", str(out), "--no-cache"])
+    result = CliRunner().invoke(
+        cli,
+        ["translate", str(EPISODE), "--to", "en", "--engine", "llm", "--model", model, "-o", str(out), "--no-cache"],
+    )
     assert result.exit_code == 1 and not out.exists() and result.output.count("\n") == 1
-    expected = ("refused the API key (401)" if case == "wrong key"
-                else f"has no model 'qwen-72b' (it serves: {llm_server.MODEL_NAME})")
+    expected = (
+        "refused the API key (401)"
+        if case == "wrong key"
+        else f"has no model 'qwen-72b' (it serves: {llm_server.MODEL_NAME})"
+    )
     assert result.output.startswith(f"Error: the LLM endpoint {llama} ") and expected in result.output
     assert KEY not in result.output and "sk-wrong-key-77" not in result.output
 
@@ -393,8 +478,22 @@ def test_run_with_the_llm_engine_records_model_and_tokens_in_the_manifest(peer, 
     server = peer(echo)
     zh = ROOT / "fixtures" / "episode_zh"
     out = tmp_path / "out"
-    command = ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(out), "--source-subs", str(EPISODE),
-               "--shots", str(zh / "shots.csv"), "--translate-engine", "llm", "--llm-model", "peer-model"]
+    command = [
+        "run",
+        str(zh / "episode.mp4"),
+        "-m",
+        "en-US",
+        "-o",
+        str(out),
+        "--source-subs",
+        str(EPISODE),
+        "--shots",
+        str(zh / "shots.csv"),
+        "--translate-engine",
+        "llm",
+        "--llm-model",
+        "peer-model",
+    ]
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "episode" / "manifest.json").read_text(encoding="utf-8"))
@@ -409,12 +508,15 @@ def test_run_with_the_llm_engine_records_model_and_tokens_in_the_manifest(peer, 
     assert KEY not in (out / "episode" / "manifest.json").read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize("section, problem", [
-    ('engine = 3', "[translate] engine must be one of argos, llm, got 3"),
-    ('engine = "gpt"', "[translate] engine must be one of argos, llm, got 'gpt'"),
-    ('engine = "llm"\nmodel = ["a"]', "[translate] model must be a model name, got ['a']"),
-    ('model = "qwen"', '[translate] model is for engine = "llm"'),
-])
+@pytest.mark.parametrize(
+    "section, problem",
+    [
+        ("engine = 3", "[translate] engine must be one of argos, llm, got 3"),
+        ('engine = "gpt"', "[translate] engine must be one of argos, llm, got 'gpt'"),
+        ('engine = "llm"\nmodel = ["a"]', "[translate] model must be a model name, got ['a']"),
+        ('model = "qwen"', '[translate] model is for engine = "llm"'),
+    ],
+)
 def test_market_translate_section_is_validated(tmp_path, section, problem):
     market = tmp_path / "xx.toml"
     market.write_text(f'[market]\ncode = "xx"\nlanguage = "en"\n[translate]\n{section}\n', encoding="utf-8")
@@ -427,8 +529,9 @@ def test_market_translate_section_is_read(tmp_path):
     from localize.pipeline import load_market
 
     market = tmp_path / "xx.toml"
-    market.write_text('[market]\ncode = "xx"\nlanguage = "en"\n[translate]\nengine = "llm"\nmodel = "qwen2.5-7b"\n',
-                      encoding="utf-8")
+    market.write_text(
+        '[market]\ncode = "xx"\nlanguage = "en"\n[translate]\nengine = "llm"\nmodel = "qwen2.5-7b"\n', encoding="utf-8"
+    )
     loaded = load_market(market)
     assert (loaded.translate_engine, loaded.translate_model) == ("llm", "qwen2.5-7b")
 
@@ -439,8 +542,14 @@ def test_speaker_and_addressee_pick_per_character_terms_of_address(peer, tmp_pat
     glossary = tmp_path / "address.csv"
     glossary.write_text("source,target,speaker,addressee\n少爷,Young Master,,\n少爷,Sir,MAID,LU\n", encoding="utf-8")
     server = peer(lambda body: lines_answer({line["id"]: "Line" for line in asked_lines(body)}))
-    track = Track([Cue(0, 2000, "少爷，你回来了。", speaker="MAID"), Cue(2200, 4000, "嗯。", speaker="LU"),
-                   Cue(9000, 11000, "少爷在哪？", speaker="GUEST")], language="zh")
+    track = Track(
+        [
+            Cue(0, 2000, "少爷，你回来了。", speaker="MAID"),
+            Cue(2200, 4000, "嗯。", speaker="LU"),
+            Cue(9000, 11000, "少爷在哪？", speaker="GUEST"),
+        ],
+        language="zh",
+    )
     result = llm(track, glossaries=[glossary])
     entries = {line["id"]: line for line in asked_lines(server.requests[0])}
     assert (entries[1]["speaker"], entries[1]["to"], entries[2]["to"]) == ("MAID", "LU", "MAID")
@@ -454,14 +563,29 @@ def test_run_asks_again_only_for_lines_left_untranslated(peer, tmp_path):
     """A bad moment of the endpoint never sticks: a market with lines left untranslated fails
     (its source text is never timed, dubbed or burned as the translation); the next run of the
     episode asks only for those lines, the others come from memory."""
+
     def half(body):  # answers only the odd lines, whatever is asked
         return lines_answer({line["id"]: f"Line {line['id']}" for line in asked_lines(body) if line["id"] % 2})
 
     server = peer(half)
     zh = ROOT / "fixtures" / "episode_zh"
     out = tmp_path / "out"
-    command = ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(out), "--source-subs", str(EPISODE),
-               "--shots", str(zh / "shots.csv"), "--translate-engine", "llm", "--llm-model", "peer-model"]
+    command = [
+        "run",
+        str(zh / "episode.mp4"),
+        "-m",
+        "en-US",
+        "-o",
+        str(out),
+        "--source-subs",
+        str(EPISODE),
+        "--shots",
+        str(zh / "shots.csv"),
+        "--translate-engine",
+        "llm",
+        "--llm-model",
+        "peer-model",
+    ]
     first = CliRunner().invoke(cli, command)
     error = first.output.splitlines()[-1]
     assert first.exit_code == 1 and "Traceback" not in first.output
@@ -481,11 +605,27 @@ def test_run_sends_the_synopsis_file_and_refuses_a_missing_one(peer, tmp_path):
     zh = ROOT / "fixtures" / "episode_zh"
     synopsis = tmp_path / "synopsis.txt"
     synopsis.write_text("Lin Wan, a runaway wife, comes home to the CEO Lu Jingchen.", encoding="utf-8")
-    command = ["run", str(zh / "episode.mp4"), "-m", "en-US", "-o", str(tmp_path / "out"), "--source-subs",
-               str(EPISODE), "--shots", str(zh / "shots.csv"), "--translate-engine", "llm", "--llm-model", "peer-model"]
+    command = [
+        "run",
+        str(zh / "episode.mp4"),
+        "-m",
+        "en-US",
+        "-o",
+        str(tmp_path / "out"),
+        "--source-subs",
+        str(EPISODE),
+        "--shots",
+        str(zh / "shots.csv"),
+        "--translate-engine",
+        "llm",
+        "--llm-model",
+        "peer-model",
+    ]
     result = CliRunner().invoke(cli, [*command, "--context", str(synopsis)])
     assert result.exit_code == 0, result.output
-    assert server.requests[0]["messages"][1]["content"].startswith(f"Synopsis: {synopsis.read_text(encoding='utf-8')}\n")
+    assert server.requests[0]["messages"][1]["content"].startswith(
+        f"Synopsis: {synopsis.read_text(encoding='utf-8')}\n"
+    )
     missing = CliRunner().invoke(cli, [*command, "--context", str(tmp_path / "nope.txt"), "-o", str(tmp_path / "o2")])
     assert missing.exit_code == 1 and missing.output.count("\n") == 1 and "nope.txt" in missing.output
     assert not (tmp_path / "o2").exists()

@@ -1,4 +1,5 @@
 """XLIFF export and import (localize.review.xliff, xliff_import): schema, translate-toolkit, CAT files, refusals."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,8 +15,14 @@ from localize.review.xliff import NS12, NS20, export_xliff
 from localize.review.xliff_import import import_xliff
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMAS = next((p for p in (ROOT.parent / "shared" / "schemas" / "xliff-1.2", Path("/work/shared/schemas/xliff-1.2"))
-                if p.is_dir()), Path("/work/shared/schemas/xliff-1.2"))
+SCHEMAS = next(
+    (
+        p
+        for p in (ROOT.parent / "shared" / "schemas" / "xliff-1.2", Path("/work/shared/schemas/xliff-1.2"))
+        if p.is_dir()
+    ),
+    Path("/work/shared/schemas/xliff-1.2"),
+)
 N12 = {"x": NS12}
 N20 = {"x": NS20, "slr": "urn:oasis:names:tc:xliff:sizerestriction:2.0"}
 
@@ -60,8 +67,10 @@ def test_xliff_12_is_valid_strict_and_carries_state_notes_budget_and_terms(episo
     targets = [u.find("x:target", N12) for u in units]
     assert ["".join(t.itertext()) for t in targets] == [ENGLISH[0], "The CEO waits for you upstairs.", ENGLISH[2]]
     assert [(t.get("state"), t.get("state-qualifier")) for t in targets] == [
-        ("needs-review-translation", "mt-suggestion"), ("signed-off", None),
-        ("needs-review-translation", "rejected-inaccurate")]
+        ("needs-review-translation", "mt-suggestion"),
+        ("signed-off", None),
+        ("needs-review-translation", "rejected-inaccurate"),
+    ]
     assert [u.get("approved") for u in units] == [None, "yes", None]
     assert all(u.get("size-unit") == "char" and int(u.get("maxwidth")) == 36 for u in units)  # 20 cps x 1.8 s
     notes = [n.text for n in units[1].findall("x:note", N12)]
@@ -78,7 +87,10 @@ def test_xliff_2_carries_states_size_restriction_and_terms(episode):
         assert (root.get("version"), root.get("srcLang"), root.get("trgLang")) == (version, "zh", "en")
         segments = root.findall(".//x:segment", N20)
         assert [(s.get("state"), s.get("subState")) for s in segments] == [
-            ("initial", None), ("final", None), ("initial", "localize:needs-work")]
+            ("initial", None),
+            ("final", None),
+            ("initial", "localize:needs-work"),
+        ]
         units = root.findall(".//x:unit", N20)
         assert [u.get(f"{{{N20['slr']}}}sizeRestriction") for u in units] == ["36", "36", "36"]
         assert [(m.text, m.get("type")) for m in units[0].iter(f"{{{NS20}}}mrk")] == [("林晚", "term")]
@@ -93,7 +105,8 @@ def test_a_translate_toolkit_round_trip_applies_exactly_the_edited_target(episod
     store = getattr(storage, cls).parsestring(path.read_bytes())
     units = {u.getid().split("\x04")[-1]: u for u in store.units if u.getid()}
     assert {k: (u.source, u.target) for k, u in units.items()} == {
-        c.id: (c.source, c.current) for c in before.cues}  # it reads what we write
+        c.id: (c.source, c.current) for c in before.cues
+    }  # it reads what we write
     units["1"].target = "Lin Wan, you are back at last."
     edited = episode / "edited.xlf"
     edited.write_bytes(bytes(store))
@@ -119,7 +132,10 @@ def test_we_read_what_translate_toolkit_writes(tmp_path):
     assert result.changed == ["1", "2", "3"]  # it marks every unit with a target approved="yes"
     layer = load_edits(episode, "en-US")
     assert [(c.text, c.status) for c in layer.cues] == [
-        (None, "approved"), ("The boss is waiting for you upstairs.", "approved"), (None, "approved")]
+        (None, "approved"),
+        ("The boss is waiting for you upstairs.", "approved"),
+        (None, "approved"),
+    ]
 
 
 def test_units_may_come_back_reordered(episode):
@@ -173,14 +189,18 @@ SDLXLIFF = """<?xml version="1.0" encoding="utf-8"?>
 def test_a_trados_sdlxliff_is_read_through_its_segment_markers_and_confirmation_levels(tmp_path):
     episode = delivered_episode(tmp_path)
     path = tmp_path / "ep01.en-US.sdlxliff"
-    path.write_text(SDLXLIFF.format(s1=SOURCE[0], s2=SOURCE[1], s2a=SOURCE[1][:4], s2b=SOURCE[1][4:], s3=SOURCE[2],
-                                    t3=ENGLISH[2]), encoding="utf-8")
+    path.write_text(
+        SDLXLIFF.format(s1=SOURCE[0], s2=SOURCE[1], s2a=SOURCE[1][:4], s2b=SOURCE[1][4:], s3=SOURCE[2], t3=ENGLISH[2]),
+        encoding="utf-8",
+    )
     result = import_xliff(path, tmp_path)
     assert sorted(result.changed) == ["1", "2", "3"]
     layer = load_edits(episode, "en-US")
     assert [(c.text, c.status) for c in layer.cues] == [
-        ("Lin Wan, you're finally home.", "reviewed"), ("The boss is waiting for you upstairs.", "approved"),
-        (None, "needs-work")]
+        ("Lin Wan, you're finally home.", "reviewed"),
+        ("The boss is waiting for you upstairs.", "approved"),
+        (None, "needs-work"),
+    ]
 
 
 MEMOQ = """<?xml version="1.0" encoding="utf-8"?>
@@ -205,8 +225,11 @@ def test_a_memoq_style_file_is_read_with_its_statuses_and_extras_ignored(tmp_pat
     path.write_text(MEMOQ.format(s1=SOURCE[0], s3=SOURCE[2], t1=ENGLISH[0]), encoding="utf-8")
     assert sorted(import_xliff(path, tmp_path).changed) == ["1", "3"]
     layer = load_edits(episode, "en-US")
-    assert [(c.text, c.status) for c in layer.cues] == [(None, "approved"), (None, "machine"),
-                                                        ("We go home tomorrow.", "reviewed")]
+    assert [(c.text, c.status) for c in layer.cues] == [
+        (None, "approved"),
+        (None, "machine"),
+        ("We go home tomorrow.", "reviewed"),
+    ]
 
 
 def refused(path: Path, out: Path, match: str) -> None:
@@ -230,9 +253,13 @@ def test_a_changed_source_is_refused_naming_the_unit_and_nothing_is_half_applied
     def change(text: str) -> str:
         text = text.replace(ENGLISH[0], "Lin Wan, welcome home.")  # a valid edit in unit 1 ...
         return text.replace(SOURCE[2], "明天我们不回家。")  # ... and an altered source in unit 3
+
     path = edited_export(episode, change)
-    refused(path, episode.parent,
-            r"unit '3': the source was changed \('明天我们不回家。', ep01/en-US has '明天我们回家。'\)")
+    refused(
+        path,
+        episode.parent,
+        r"unit '3': the source was changed \('明天我们不回家。', ep01/en-US has '明天我们回家。'\)",
+    )
     assert load_edits(episode, "en-US").cue("1").text is None
 
 
@@ -247,22 +274,32 @@ def test_a_file_for_another_episode_or_language_is_refused(tmp_path):
     path = export_xliff(other, "en-US")
     refused(path, first, "is for episode ep02, not ep01")
     french = path.with_name("fr.xlf")
-    french.write_text(path.read_text(encoding="utf-8").replace('target-language="en"', 'target-language="fr"'),
-                      encoding="utf-8")
+    french.write_text(
+        path.read_text(encoding="utf-8").replace('target-language="en"', 'target-language="fr"'), encoding="utf-8"
+    )
     refused(french, other, r"is in fr, ep02/en-US is in en")
 
 
-@pytest.mark.parametrize("text, match", [
-    ("<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file>", "malformed XML"),
-    ("<tmx version='1.4'/>", "not XLIFF"),
-    ('<?xml version="1.0"?><!DOCTYPE xliff [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-     "<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file><body>"
-     "<trans-unit id='1'><source>&x;</source></trans-unit></body></file></xliff>", "DOCTYPE"),
-    ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
-     '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
-     "<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file><body><trans-unit id='1'>"
-     "<source>&d;&d;&d;</source></trans-unit></body></file></xliff>", "DOCTYPE|malformed"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file>", "malformed XML"),
+        ("<tmx version='1.4'/>", "not XLIFF"),
+        (
+            '<?xml version="1.0"?><!DOCTYPE xliff [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            "<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file><body>"
+            "<trans-unit id='1'><source>&x;</source></trans-unit></body></file></xliff>",
+            "DOCTYPE",
+        ),
+        (
+            '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+            "<xliff version='1.2' xmlns='urn:oasis:names:tc:xliff:document:1.2'><file><body><trans-unit id='1'>"
+            "<source>&d;&d;&d;</source></trans-unit></body></file></xliff>",
+            "DOCTYPE|malformed",
+        ),
+    ],
+)
 def test_malformed_and_hostile_xml_is_refused_with_one_line(tmp_path, text, match):
     episode = delivered_episode(tmp_path)
     path = tmp_path / "bad.xlf"
@@ -275,8 +312,12 @@ def test_an_import_never_reverts_an_edit_made_after_the_export(episode):
     layer = load_edits(episode, "en-US")
     layer.cue("3").text, layer.cue("3").updated = "Home tomorrow.", now_iso()
     save_edits(layer, episode)  # edited after the export: the file still has the old target for cue 3
-    refused(path, episode, r"unit '3': cue 3 of ep01/en-US was edited at .*, after this file was exported .*; "
-                           "export again")
+    refused(
+        path,
+        episode,
+        r"unit '3': cue 3 of ep01/en-US was edited at .*, after this file was exported .*; "
+        "export again",
+    )
     path.write_text(path.read_text(encoding="utf-8").replace(ENGLISH[2], "Home tomorrow."), encoding="utf-8")
     assert import_xliff(path, episode).changed == ["1"]  # the file agrees on cue 3: the rest is applied
     assert "Home tomorrow." in layer_json(episode) and "Welcome back, Lin Wan." in layer_json(episode)
@@ -305,4 +346,7 @@ def test_an_xliff_2_file_is_read_through_segments_markers_and_codes(tmp_path):
     assert sorted(result.changed) == ["1", "2", "3"]
     layer = load_edits(episode, "en-US")
     assert [(c.text, c.status) for c in layer.cues] == [
-        (None, "approved"), (None, "reviewed"), ("We go home\u00a0tomorrow!", "reviewed")]  # no target: text kept
+        (None, "approved"),
+        (None, "reviewed"),
+        ("We go home\u00a0tomorrow!", "reviewed"),
+    ]  # no target: text kept

@@ -3,6 +3,7 @@
 Each stage keeps its commands in a module of this package; :data:`COMMAND_MODULES`
 lists them in the order ``localize --help`` shows them.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -14,8 +15,19 @@ import click
 from localize.cli.common import LocalizeGroup
 from localize.processes import Interrupted, catch_signals
 
-COMMAND_MODULES = ["formats", "transcribe", "models", "pipeline", "dub", "burn", "timing", "translate", "speakers",
-                   "review_io", "review"]
+COMMAND_MODULES = [
+    "formats",
+    "transcribe",
+    "models",
+    "pipeline",
+    "dub",
+    "burn",
+    "timing",
+    "translate",
+    "speakers",
+    "review_io",
+    "review",
+]
 
 
 @click.group(cls=LocalizeGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,4 +1,5 @@
 """What every command shares: one-line errors, JSON output, progress bars."""
+
 from __future__ import annotations
 
 import importlib

@@ -1,4 +1,5 @@
 """``localize dub``: synthesize translated subtitles into a dubbed track (and a muxed video)."""
+
 from __future__ import annotations
 
 import json
@@ -34,30 +35,81 @@ def parse_subtitle(text: str) -> tuple[str, str]:
 @click.command("dub")
 @click.argument("subs", type=click.Path(dir_okay=False), required=False)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Dubbed audio: .wav, .flac or .m4a (AAC).")
-@click.option("--video", type=click.Path(dir_okay=False), help="The episode: sets the duration, supplies the original audio.")
-@click.option("--voice", help="Voice for lines without a speaker and the first automatic speaker voice (with --single-voice: every line not in --voices), e.g. piper:en_US-joe-medium, piper:/path/v.onnx, espeak:es.")
-@click.option("--single-voice", is_flag=True, help="Speakers not in --voices all get --voice (no automatic distinct voices).")
+@click.option(
+    "--video", type=click.Path(dir_okay=False), help="The episode: sets the duration, supplies the original audio."
+)
+@click.option(
+    "--voice",
+    help="Voice for lines without a speaker and the first automatic speaker voice (with --single-voice: every line not in --voices), e.g. piper:en_US-joe-medium, piper:/path/v.onnx, espeak:es.",
+)
+@click.option(
+    "--single-voice", is_flag=True, help="Speakers not in --voices all get --voice (no automatic distinct voices)."
+)
 @click.option("--voices", "voices_text", help="Voice per speaker: A=piper:en_US-joe-medium,B=espeak:en-us.")
-@click.option("--bed", type=click.Path(dir_okay=False), help="Music-and-effects bed to mix under the dub instead of the original.")
-@click.option("--loudness", type=float, default=-16.0, show_default=True, help="Target LUFS (-16 mobile, -23 EBU R128, -27 dialogue-gated).")
+@click.option(
+    "--bed", type=click.Path(dir_okay=False), help="Music-and-effects bed to mix under the dub instead of the original."
+)
+@click.option(
+    "--loudness",
+    type=float,
+    default=-16.0,
+    show_default=True,
+    help="Target LUFS (-16 mobile, -23 EBU R128, -27 dialogue-gated).",
+)
 @click.option("--true-peak", type=float, default=-1.0, show_default=True, help="True-peak ceiling in dBTP.")
 @click.option("--language", help="Language of SUBS (ISO 639-1); default: from the file, else detected.")
 @click.option("--original-language", help="Language of the video's original audio, for its track tag.")
-@click.option("--shots", "shots_file", type=click.Path(dir_okay=False), help="Shot list (CSV, EDL or JSON) bounding each line's window.")
+@click.option(
+    "--shots",
+    "shots_file",
+    type=click.Path(dir_okay=False),
+    help="Shot list (CSV, EDL or JSON) bounding each line's window.",
+)
 @click.option("--max-speed", type=float, default=1.3, show_default=True, help="Never speed a line up past this.")
-@click.option("--comfortable-speed", type=float, default=1.15, show_default=True, help="Speed-up tried before borrowing silence.")
+@click.option(
+    "--comfortable-speed", type=float, default=1.15, show_default=True, help="Speed-up tried before borrowing silence."
+)
 @click.option("--mux", type=click.Path(dir_okay=False), help="Also write the video with the dub: .mp4 or .mkv.")
-@click.option("--subtitle", "extra_subtitles", multiple=True, metavar="FILE:LANG", help="More subtitle tracks to mux (SUBS is always muxed).")
+@click.option(
+    "--subtitle",
+    "extra_subtitles",
+    multiple=True,
+    metavar="FILE:LANG",
+    help="More subtitle tracks to mux (SUBS is always muxed).",
+)
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), help="Write the dub report as JSON.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--list-voices", is_flag=True, help="List the voices available here and exit.")
-@click.option("--title", "title_dir", type=click.Path(file_okay=False), help="Title folder (speaker registry, speakers.toml): voices stay per character across episodes.")
+@click.option(
+    "--title",
+    "title_dir",
+    type=click.Path(file_okay=False),
+    help="Title folder (speaker registry, speakers.toml): voices stay per character across episodes.",
+)
 @click.option("--market", help="Market code whose voices speakers.toml gives (e.g. en-US).")
-def dub_command(subs: str | None, output: str | None, video: str | None, voice: str | None, voices_text: str | None,
-                bed: str | None, loudness: float, true_peak: float, language: str | None,
-                original_language: str | None, shots_file: str | None, max_speed: float, comfortable_speed: float,
-                mux: str | None, extra_subtitles: tuple[str, ...], report_file: str | None, as_json: bool,
-                list_voices: bool, title_dir: str | None, market: str | None, single_voice: bool) -> None:
+def dub_command(
+    subs: str | None,
+    output: str | None,
+    video: str | None,
+    voice: str | None,
+    voices_text: str | None,
+    bed: str | None,
+    loudness: float,
+    true_peak: float,
+    language: str | None,
+    original_language: str | None,
+    shots_file: str | None,
+    max_speed: float,
+    comfortable_speed: float,
+    mux: str | None,
+    extra_subtitles: tuple[str, ...],
+    report_file: str | None,
+    as_json: bool,
+    list_voices: bool,
+    title_dir: str | None,
+    market: str | None,
+    single_voice: bool,
+) -> None:
     """Dub the subtitles SUBS: one synthesized line per cue, fitted to its slot, mixed at LOUDNESS.
 
     \b
@@ -74,15 +126,25 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
         return
     if not subs or not output:
         raise click.UsageError("SUBS and -o/--output are required")
-    refuse_overwrite([output, mux, report_file], [subs, video, bed, shots_file, *(parse_subtitle(s)[0] for s in extra_subtitles)])
+    refuse_overwrite(
+        [output, mux, report_file], [subs, video, bed, shots_file, *(parse_subtitle(s)[0] for s in extra_subtitles)]
+    )
     track = load_subtitles(subs, language)
-    muxing = MuxOptions(mux, [(subs, track.language or ""), *map(parse_subtitle, extra_subtitles)],
-                        original_language) if mux else None
+    muxing = (
+        MuxOptions(mux, [(subs, track.language or ""), *map(parse_subtitle, extra_subtitles)], original_language)
+        if mux
+        else None
+    )
     report = dub(
-        track, output, video=video,
+        track,
+        output,
+        video=video,
         voice=VoiceOptions(voice, parse_voices(voices_text), not single_voice, title_dir, market),
         mix=MixOptions(loudness, true_peak, max_speed=max_speed, comfortable_speed=comfortable_speed),
-        mux=muxing, bed=bed, shots=video_cuts(shots_file, video) if shots_file else [], progress=LineProgress(),
+        mux=muxing,
+        bed=bed,
+        shots=video_cuts(shots_file, video) if shots_file else [],
+        progress=LineProgress(),
     )
     if report_file:
         write_text_atomic(report_file, json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -96,8 +158,7 @@ def dub_command(subs: str | None, output: str | None, video: str | None, voice: 
             f"{output}: {len(report.lines)} lines, {report.duration_ms / 1000:.2f} s, "
             f"{report.loudness_lufs} LUFS ({report.gating}), true peak {report.true_peak_dbtp} dBTP; "
             f"as is {counts['as_is']}, <= {comfortable_speed}x {counts['comfortable']}, "
-            f"<= {max_speed}x {counts['capped']}, overflow {counts['overflow']}"
-            + (f"; muxed {mux}" if mux else "")
+            f"<= {max_speed}x {counts['capped']}, overflow {counts['overflow']}" + (f"; muxed {mux}" if mux else "")
         )
 
 

@@ -1,4 +1,5 @@
 """``localize convert`` and ``localize info``: subtitle files in, subtitle files out."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 ``list`` lives here because it spans the stages: Whisper models and translation pairs.
 """
+
 from __future__ import annotations
 
 import click

@@ -1,4 +1,5 @@
 """``localize review``: the review page for a finished run, served on this machine."""
+
 from __future__ import annotations
 
 import sys
@@ -16,8 +17,12 @@ LOCALHOST = "127.0.0.1"
 @click.option("--episode", "-e", help="Episode to open first (default: the first).")
 @click.option("--market", "-m", help="Market to open first (default: the episode's first).")
 @click.option("--port", "-p", type=click.IntRange(0, 65535), default=0, help="Port (default: a free one).")
-@click.option("--host", default=LOCALHOST, show_default=True,
-              help="Address to listen on. Anything but 127.0.0.1 lets other machines reach the page.")
+@click.option(
+    "--host",
+    default=LOCALHOST,
+    show_default=True,
+    help="Address to listen on. Anything but 127.0.0.1 lets other machines reach the page.",
+)
 def review_command(out: Path, episode: str | None, market: str | None, port: int, host: str) -> None:
     """Review a run in the browser: watch, fix lines, approve, re-render.
 

@@ -1,4 +1,5 @@
 """``localize export`` and ``localize import``: an episode's edit layer to and from CAT tools (XLIFF, TMX, TBX)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -15,13 +16,29 @@ TARGETS = ("xliff", "xliff2", "tmx", "tbx")
 @click.command("export")
 @click.argument("episode_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--market", "-m", required=True, help="Market code (a folder of the episode, e.g. en-US).")
-@click.option("--to", "target", type=click.Choice(TARGETS), default="xliff", show_default=True,
-              help="xliff: XLIFF 1.2; xliff2: XLIFF 2.0 (2.1 with --xliff-version); tmx: the title's approved "
-                   "memory (every episode under the output folder); tbx: the market's glossary.")
-@click.option("--xliff-version", type=click.Choice(["2.0", "2.1"]), default="2.0", show_default=True,
-              help="Version written by --to xliff2.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: beside the market's outputs; TMX: OUT/memory.<market>.tmx).")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(TARGETS),
+    default="xliff",
+    show_default=True,
+    help="xliff: XLIFF 1.2; xliff2: XLIFF 2.0 (2.1 with --xliff-version); tmx: the title's approved "
+    "memory (every episode under the output folder); tbx: the market's glossary.",
+)
+@click.option(
+    "--xliff-version",
+    type=click.Choice(["2.0", "2.1"]),
+    default="2.0",
+    show_default=True,
+    help="Version written by --to xliff2.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: beside the market's outputs; TMX: OUT/memory.<market>.tmx).",
+)
 def export_command(episode_dir: Path, market: str, target: str, xliff_version: str, output: Path | None) -> None:
     """Export EPISODE_DIR's reviewed track (the edit layer) for a CAT tool."""
     from localize.fileio import refuse_overwrite
@@ -50,8 +67,13 @@ def _export(episode_dir: Path, market: str, target: str, xliff_version: str, out
 
 @click.command("import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder (or the episode folder); default: the episode folder the file lies in, else '.'.")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder (or the episode folder); default: the episode folder the file lies in, else '.'.",
+)
 @click.option("--market", "-m", default=None, help="Market, for files that do not name theirs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def import_command(file: Path, out_dir: Path | None, market: str | None, as_json: bool) -> None:
@@ -65,8 +87,10 @@ def import_command(file: Path, out_dir: Path | None, market: str | None, as_json
         echo_json(asdict(result))
         return
     changed = f" ({', '.join(result.changed)})" if result.changed else ""
-    click.echo(f"Imported {file} into {result.episode}/{result.market}: {result.units} units, "
-               f"{len(result.changed)} changed{changed}, revision {result.revision}")
+    click.echo(
+        f"Imported {file} into {result.episode}/{result.market}: {result.units} units, "
+        f"{len(result.changed)} changed{changed}, revision {result.revision}"
+    )
 
 
 def _episode_folder(file: Path) -> Path:

@@ -1,4 +1,5 @@
 """``localize speakers``: the title's cast: list, show sample lines, rename, merge, set a voice."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -38,14 +39,18 @@ def _registry(title: Path):
 def _known(registry, label: str) -> str:
     resolved = registry.resolve(label)
     if resolved not in registry.speakers:
-        raise InputError(shown(f"no speaker {label} in {registry.path} (known: {', '.join(registry.speakers) or 'none'})"))
+        raise InputError(
+            shown(f"no speaker {label} in {registry.path} (known: {', '.join(registry.speakers) or 'none'})")
+        )
     return resolved
 
 
 def shown(text: object) -> str:
     """``text`` for the terminal: control and format characters (ANSI escapes, newlines, bidi
     overrides) escaped, not obeyed; other characters, CJK spaces included, as they are."""
-    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in HIDDEN else c for c in str(text))
+    return "".join(
+        c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in HIDDEN else c for c in str(text)
+    )
 
 
 @speakers_group.command("list")
@@ -57,17 +62,29 @@ def list_command(title: Path, as_json: bool) -> None:
     rows = []
     for label, entry in registry.speakers.items():
         profile = registry.profile(label)
-        rows.append({"label": label, "name": profile.name, "gender": profile.gender, "speech_s": round(entry.speech_ms / 1000, 1),
-                     "episodes": entry.episodes, "voices": profile.voices,
-                     "merged": sorted(k for k, v in registry.merged.items() if registry.resolve(k) == label)})
+        rows.append(
+            {
+                "label": label,
+                "name": profile.name,
+                "gender": profile.gender,
+                "speech_s": round(entry.speech_ms / 1000, 1),
+                "episodes": entry.episodes,
+                "voices": profile.voices,
+                "merged": sorted(k for k, v in registry.merged.items() if registry.resolve(k) == label),
+            }
+        )
     if as_json:
         echo_json(rows)
         return
     for row in rows:
         extra = f" (merged: {', '.join(row['merged'])})" if row["merged"] else ""
         voices = ", ".join(f"{m}={v}" for m, v in row["voices"].items()) or "automatic"
-        click.echo(shown(f"{row['label']:<4} {row['name'] or '-':<16} {row['gender'] or '-':<7} {row['speech_s']:>6.1f} s  "
-                         f"{len(row['episodes'])} episode(s)  voice: {voices}{extra}"))
+        click.echo(
+            shown(
+                f"{row['label']:<4} {row['name'] or '-':<16} {row['gender'] or '-':<7} {row['speech_s']:>6.1f} s  "
+                f"{len(row['episodes'])} episode(s)  voice: {voices}{extra}"
+            )
+        )
 
 
 @speakers_group.command("show")
@@ -80,9 +97,18 @@ def show_command(title: Path, label: str) -> None:
     registry = _registry(title)
     label = _known(registry, label)
     entry, profile = registry.speakers[label], registry.profile(label)
-    click.echo(shown(f"{label} {profile.name or ''}".rstrip() + f": {entry.speech_ms / 1000:.1f} s in {', '.join(entry.episodes)}"))
+    click.echo(
+        shown(
+            f"{label} {profile.name or ''}".rstrip()
+            + f": {entry.speech_ms / 1000:.1f} s in {', '.join(entry.episodes)}"
+        )
+    )
     for sample in entry.samples:
-        click.echo(shown(f"  {sample['episode']} {format_ms(sample['start'])} --> {format_ms(sample['end'])}  {sample['text']}"))
+        click.echo(
+            shown(
+                f"  {sample['episode']} {format_ms(sample['start'])} --> {format_ms(sample['end'])}  {sample['text']}"
+            )
+        )
 
 
 @speakers_group.command("rename")

@@ -1,4 +1,5 @@
 """``localize translate``, ``localize glossary suggest|check``, ``localize models install``."""
+
 from __future__ import annotations
 
 import json
@@ -15,25 +16,64 @@ from localize.fileio import refuse_overwrite, write_text_atomic
 @click.command("translate")
 @click.argument("subs", type=click.Path(path_type=Path))
 @click.option("--to", "target", required=True, help="Target language or market tag: en, es, es-419.")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Output subtitles (format by extension).")
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Output subtitles (format by extension).",
+)
 @click.option("--from", "source", default=None, help="Source language (default: the file's, else detected).")
-@click.option("--glossary", "glossaries", multiple=True, type=click.Path(path_type=Path), help="CSV/TSV/TBX glossary; repeat to layer (later wins).")
+@click.option(
+    "--glossary",
+    "glossaries",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="CSV/TSV/TBX glossary; repeat to layer (later wins).",
+)
 @click.option("--market", default=None, help="Market whose glossary rows apply (e.g. es-419).")
-@click.option("--strict", is_flag=True,
-              help="Exit 1 and write no subtitles while any glossary violation or untranslated line remains.")
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 and write no subtitles while any glossary violation or untranslated line remains.",
+)
 @click.option("--report", type=click.Path(dir_okay=False, path_type=Path), help="Write the glossary report as JSON.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the translation memory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the glossary report as JSON.")
-@click.option("--engine", type=RegistryChoice("localize.translation.backends:BACKENDS"), default="argos",
-              show_default=True,
-              help="argos (offline MT) or llm (an OpenAI-compatible chat endpoint: OPENAI_BASE_URL, OPENAI_API_KEY).")
-@click.option("--model", default=None, help="LLM model name (--engine llm; default: LOCALIZE_LLM_MODEL or the config file).")
-@click.option("--context", "context_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A synopsis (text file) the LLM reads before the lines.")
+@click.option(
+    "--engine",
+    type=RegistryChoice("localize.translation.backends:BACKENDS"),
+    default="argos",
+    show_default=True,
+    help="argos (offline MT) or llm (an OpenAI-compatible chat endpoint: OPENAI_BASE_URL, OPENAI_API_KEY).",
+)
+@click.option(
+    "--model", default=None, help="LLM model name (--engine llm; default: LOCALIZE_LLM_MODEL or the config file)."
+)
+@click.option(
+    "--context",
+    "context_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A synopsis (text file) the LLM reads before the lines.",
+)
 @click.option("--profile", default=None, help="Timing profile for character budgets (default: by target language).")
-def translate_command(subs: Path, target: str, output: Path, source: str | None, glossaries: tuple[Path, ...],
-                      market: str | None, strict: bool, report: Path | None, no_cache: bool, as_json: bool,
-                      engine: str, model: str | None, context_file: Path | None, profile: str | None) -> None:
+def translate_command(
+    subs: Path,
+    target: str,
+    output: Path,
+    source: str | None,
+    glossaries: tuple[Path, ...],
+    market: str | None,
+    strict: bool,
+    report: Path | None,
+    no_cache: bool,
+    as_json: bool,
+    engine: str,
+    model: str | None,
+    context_file: Path | None,
+    profile: str | None,
+) -> None:
     """Translate SUBS into another language, enforcing glossary terms."""
     from localize.formats import load, save
     from localize.translation import TranslationOptions, translate
@@ -45,23 +85,39 @@ def translate_command(subs: Path, target: str, output: Path, source: str | None,
         if path is not None and path.resolve() == subs.resolve():
             raise InputError(f"{path}: would overwrite the input; choose another output")
     context = read_context(context_file) if context_file else ""
-    result = translate(track, target, source=source, glossaries=glossaries, market=market,
-                       options=TranslationOptions(engine, model, context, profile), cache=not no_cache)
+    result = translate(
+        track,
+        target,
+        source=source,
+        glossaries=glossaries,
+        market=market,
+        options=TranslationOptions(engine, model, context, profile),
+        cache=not no_cache,
+    )
     info = result.translation
     assert info is not None  # translate() always records how it translated
     summary = info.glossary.to_dict()
     if report:
-        details = {"engine": info.engine, "model": info.model, "budget": dict(info.budget.__dict__),
-                   "usage": dict(info.usage.__dict__)}
-        write_text_atomic(report, json.dumps(summary | details | {"input": str(subs), "output": str(output)},
-                                             ensure_ascii=False, indent=2) + "\n")
+        details = {
+            "engine": info.engine,
+            "model": info.model,
+            "budget": dict(info.budget.__dict__),
+            "usage": dict(info.usage.__dict__),
+        }
+        write_text_atomic(
+            report,
+            json.dumps(summary | details | {"input": str(subs), "output": str(output)}, ensure_ascii=False, indent=2)
+            + "\n",
+        )
     for violation in summary["violations"]:
         warn(f"cue {violation['cue']}: '{violation['term']}' should be '{violation['expected']}': {violation['found']}")
     untranslated = info.usage.lines_untranslated
     if untranslated:
         warn(f"{untranslated} of {info.budget.cues} line(s) got no usable translation: source text kept, cue flagged")
-    problems = [f"{len(summary['violations'])} glossary violation(s)" if summary["violations"] else "",
-                f"{untranslated} untranslated line(s)" if untranslated else ""]
+    problems = [
+        f"{len(summary['violations'])} glossary violation(s)" if summary["violations"] else "",
+        f"{untranslated} untranslated line(s)" if untranslated else "",
+    ]
     if strict and any(problems):
         raise LocalizeError(f"{' and '.join(p for p in problems if p)} remain (--strict); {output} not written")
     save(result, output)
@@ -93,13 +149,32 @@ def glossary() -> None:
 
 @glossary.command("suggest")
 @click.argument("subs", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Draft CSV to write.")
-@click.option("--min-count", default=2, show_default=True, help="Times a name must recur (a name seen alone before punctuation counts at 1).")
-@click.option("--known", "known", multiple=True, type=click.Path(path_type=Path), help="Glossaries whose terms to leave out (e.g. the house termbase).")
-@click.option("--from-edits", "from_edits", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Propose rows from the corrections in this output folder's edit layers instead.")
-def suggest_command(subs: tuple[Path, ...], output: Path, min_count: int, known: tuple[Path, ...],
-                    from_edits: Path | None) -> None:
+@click.option(
+    "-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Draft CSV to write."
+)
+@click.option(
+    "--min-count",
+    default=2,
+    show_default=True,
+    help="Times a name must recur (a name seen alone before punctuation counts at 1).",
+)
+@click.option(
+    "--known",
+    "known",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Glossaries whose terms to leave out (e.g. the house termbase).",
+)
+@click.option(
+    "--from-edits",
+    "from_edits",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Propose rows from the corrections in this output folder's edit layers instead.",
+)
+def suggest_command(
+    subs: tuple[Path, ...], output: Path, min_count: int, known: tuple[Path, ...], from_edits: Path | None
+) -> None:
     """Draft a per-title glossary of recurring names from a season's Chinese subtitles, or (--from-edits OUT)
     of renderings people corrected the same way in several places."""
     from localize.formats import load
@@ -127,8 +202,10 @@ def _suggest_from_edits(out_dir: Path, output: Path, min_count: int) -> None:
     refuse_overwrite([output], sorted(out_dir.glob("*/*/edits.json")))
     found = suggest_from_edits(out_dir, min_count)
     write_text_atomic(output, to_csv(found))
-    click.echo(f"{output}: {len(found)} correction(s) made the same way at least {min_count} times; review before use",
-               err=True)
+    click.echo(
+        f"{output}: {len(found)} correction(s) made the same way at least {min_count} times; review before use",
+        err=True,
+    )
 
 
 @glossary.command("check")
@@ -150,7 +227,9 @@ def check_command(path: Path, as_json: bool) -> None:
 
 @models.command("install")
 @click.argument("pair", nargs=-1)
-@click.option("--file", "files", multiple=True, type=click.Path(path_type=Path), help="Install a .argosmodel file (offline).")
+@click.option(
+    "--file", "files", multiple=True, type=click.Path(path_type=Path), help="Install a .argosmodel file (offline)."
+)
 def install_command(pair: tuple[str, ...], files: tuple[Path, ...]) -> None:
     """Install translation models: FROM TO from the Argos index, or --file X.argosmodel."""
     from localize.translation.packages import install_file, install_pair

@@ -8,6 +8,7 @@ and no cue is drawn over static text it found (:mod:`localize.delivery.layout`).
 frame keeps its timestamp (``-fps_mode passthrough``), so frame count, rate and length
 match the input; the audio is the input's (copied) or a given dub.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -33,9 +34,17 @@ from localize.validate import as_band, as_optional_text, as_path
 log = logging.getLogger("localize.delivery")
 
 #: Noto families (Debian fonts-noto-cjk, fonts-noto-core) by target language
-FONTS = {"zh": "Noto Sans CJK SC", "ja": "Noto Sans CJK JP", "ko": "Noto Sans CJK KR", "th": "Noto Sans Thai",
-         "ar": "Noto Sans Arabic", "fa": "Noto Sans Arabic", "ur": "Noto Sans Arabic", "he": "Noto Sans Hebrew",
-         "yi": "Noto Sans Hebrew"}
+FONTS = {
+    "zh": "Noto Sans CJK SC",
+    "ja": "Noto Sans CJK JP",
+    "ko": "Noto Sans CJK KR",
+    "th": "Noto Sans Thai",
+    "ar": "Noto Sans Arabic",
+    "fa": "Noto Sans Arabic",
+    "ur": "Noto Sans Arabic",
+    "he": "Noto Sans Hebrew",
+    "yi": "Noto Sans Hebrew",
+}
 DEFAULT_FONT = "Noto Sans"
 #: languages written right to left: libass gets an automatic base direction, each line an RLM
 RTL = ("ar", "fa", "ur", "he", "yi")
@@ -44,11 +53,27 @@ PLAY_HEIGHT = 1920
 #: ASS style fields ``style`` may set, with the values each accepts: a range (in px of the
 #: 1920-px play height where it is a size; None: relative to the play width), a set, or a kind
 RANGES: dict[str, Any] = {
-    "Fontname": "font", "Fontsize": (16, PLAY_HEIGHT // 8), "PrimaryColour": "colour", "SecondaryColour": "colour",
-    "OutlineColour": "colour", "BackColour": "colour", "Bold": {0, 1, -1}, "Italic": {0, 1, -1},
-    "Underline": {0, 1, -1}, "StrikeOut": {0, 1, -1}, "ScaleX": (50, 200), "ScaleY": (50, 200), "Spacing": (-5, 20),
-    "Angle": (-45, 45), "BorderStyle": {1, 3}, "Outline": (0, 20), "Shadow": (0, 20), "Alignment": set(range(1, 10)),
-    "MarginL": None, "MarginR": None, "MarginV": (0, PLAY_HEIGHT // 2),
+    "Fontname": "font",
+    "Fontsize": (16, PLAY_HEIGHT // 8),
+    "PrimaryColour": "colour",
+    "SecondaryColour": "colour",
+    "OutlineColour": "colour",
+    "BackColour": "colour",
+    "Bold": {0, 1, -1},
+    "Italic": {0, 1, -1},
+    "Underline": {0, 1, -1},
+    "StrikeOut": {0, 1, -1},
+    "ScaleX": (50, 200),
+    "ScaleY": (50, 200),
+    "Spacing": (-5, 20),
+    "Angle": (-45, 45),
+    "BorderStyle": {1, 3},
+    "Outline": (0, 20),
+    "Shadow": (0, 20),
+    "Alignment": set(range(1, 10)),
+    "MarginL": None,
+    "MarginR": None,
+    "MarginV": (0, PLAY_HEIGHT // 2),
 }
 STYLE_FIELDS = tuple(RANGES)
 #: style keys that place the subtitles themselves (else they go where the source ones were)
@@ -115,9 +140,16 @@ def burn(
     return job.report
 
 
-def prepare(video: str | Path, subs: Track | str | Path, output: str | Path, cover: str = "auto",
-            style: str | None = None, band: tuple[float, float] | None = None, audio: str | Path | None = None,
-            scene: Scene | None = None) -> BurnJob:
+def prepare(
+    video: str | Path,
+    subs: Track | str | Path,
+    output: str | Path,
+    cover: str = "auto",
+    style: str | None = None,
+    band: tuple[float, float] | None = None,
+    audio: str | Path | None = None,
+    scene: Scene | None = None,
+) -> BurnJob:
     """Every input of :func:`burn` checked and the ASS document laid out; nothing rendered yet."""
     video, output = check_input(as_path(video, "video")), as_path(output, "output")
     band, style = as_band(band), as_optional_text(style, "style")
@@ -133,16 +165,20 @@ def prepare(video: str | Path, subs: Track | str | Path, output: str | Path, cov
     play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
     ass_style, placing = _style(font_for(language), style, language, play_res)
     if check_mode(cover) == "inpaint" and _even(info):
-        raise InputError(f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
-                         "use --cover blur or box")
+        raise InputError(
+            f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
+            "use --cover blur or box"
+        )
     found = scene or find_scene(video, info, cover, band)
     report = dataclasses.replace(found.report, notes=list(found.report.notes), overlapping=[])
     report.output, report.font, report.language = str(output), ass_style.fontname, language
     report.audio = "dub" if audio else ("original" if info.has_audio else "none")
     track = _within_video(track, info.duration, report)
     if _even(info):
-        report.notes.append(f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
-                            "(4:2:0 video needs even sizes)")
+        report.notes.append(
+            f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
+            "(4:2:0 video needs even sizes)"
+        )
     document = _layout(track, language, ass_style, play_res, found.plan, placing, found.static, info, report)
     return BurnJob(video, output, info, document, found, report, dub, info.has_audio or audio is not None)
 
@@ -192,8 +228,9 @@ def _base(language: str | None) -> str:
     return (language or "").lower().split("-")[0]
 
 
-def _style(font: str, style: str | None, language: str | None,
-           play_res: tuple[int, int]) -> tuple[pysubs2.SSAStyle, bool]:
+def _style(
+    font: str, style: str | None, language: str | None, play_res: tuple[int, int]
+) -> tuple[pysubs2.SSAStyle, bool]:
     """The vertical ASS style in ``font`` with the caller's checked overrides; whether they place the text."""
     from localize.formats.ass import vertical_style
 
@@ -210,8 +247,10 @@ def _style(font: str, style: str | None, language: str | None,
         _set(result, key, _checked(key, value, play_res))
         keys.add(key)
     if result.marginl + result.marginr > play_res[0] // 2:
-        raise InputError(f"bad style: MarginL + MarginR = {result.marginl + result.marginr} leaves too little width; "
-                         f"keep them within half the {play_res[0]}-px play width")
+        raise InputError(
+            f"bad style: MarginL + MarginR = {result.marginl + result.marginr} leaves too little width; "
+            f"keep them within half the {play_res[0]}-px play width"
+        )
     return result, bool(keys & set(PLACING))
 
 
@@ -242,8 +281,14 @@ def _checked(key: str, value: str, play_res: tuple[int, int]) -> Any:
 
 
 def _set(result: pysubs2.SSAStyle, key: str, value: Any) -> None:
-    names = {"PrimaryColour": "primarycolor", "SecondaryColour": "secondarycolor", "OutlineColour": "outlinecolor",
-             "BackColour": "backcolor", "StrikeOut": "strikeout", "BorderStyle": "borderstyle"}
+    names = {
+        "PrimaryColour": "primarycolor",
+        "SecondaryColour": "secondarycolor",
+        "OutlineColour": "outlinecolor",
+        "BackColour": "backcolor",
+        "StrikeOut": "strikeout",
+        "BorderStyle": "borderstyle",
+    }
     name = names.get(key, key.lower())
     if key in ("Bold", "Italic", "Underline", "StrikeOut"):
         value = bool(value)
@@ -258,15 +303,18 @@ def _within_video(track: Track, duration_ms: int, report: BurnReport) -> Track:
     """The cues that start before the video ends; the others are noted, not burned."""
     after = [n for n, cue in enumerate(track.cues, 1) if cue.start >= duration_ms]
     if after:
-        report.notes.append(f"{len(after)} cue(s) start after the video ends at {format_ms(duration_ms)} and are not "
-                            f"burned in: {', '.join(map(str, after[:10]))}{' ...' if len(after) > 10 else ''}")
+        report.notes.append(
+            f"{len(after)} cue(s) start after the video ends at {format_ms(duration_ms)} and are not "
+            f"burned in: {', '.join(map(str, after[:10]))}{' ...' if len(after) > 10 else ''}"
+        )
     kept = [cue for cue in track.cues if cue.start < duration_ms]
     report.cues = len(kept)
     return track.replace(cues=kept)
 
 
-def _plan_cover(mode: str, video: Path, band: tuple[float, float] | None,
-                size: tuple[int, int]) -> tuple[Cover | None, BurnReport]:
+def _plan_cover(
+    mode: str, video: Path, band: tuple[float, float] | None, size: tuple[int, int]
+) -> tuple[Cover | None, BurnReport]:
     report = BurnReport(output="", cover=mode)
     if mode == "none":
         return None, report
@@ -281,7 +329,12 @@ def _plan_cover(mode: str, video: Path, band: tuple[float, float] | None,
         log.info("%s", report.notes[0])
         return None, report
     plan = plan_cover("blur" if mode == "auto" else mode, events, size, video)
-    report.cover, report.band, report.cover_box, report.covered_events = plan.mode, list(found.fractions), list(plan.box), len(events)
+    report.cover, report.band, report.cover_box, report.covered_events = (
+        plan.mode,
+        list(found.fractions),
+        list(plan.box),
+        len(events),
+    )
     return plan, report
 
 
@@ -294,8 +347,17 @@ def _static_text(video: Path, info: MediaInfo, report: BurnReport) -> list[Box]:
         return []
 
 
-def _layout(track: Track, language: str | None, style: pysubs2.SSAStyle, play_res: tuple[int, int],
-            plan: Cover | None, placing: bool, found: list[Box], info: MediaInfo, report: BurnReport) -> pysubs2.SSAFile:
+def _layout(
+    track: Track,
+    language: str | None,
+    style: pysubs2.SSAStyle,
+    play_res: tuple[int, int],
+    plan: Cover | None,
+    placing: bool,
+    found: list[Box],
+    info: MediaInfo,
+    report: BurnReport,
+) -> pysubs2.SSAFile:
     """The ASS document: lines broken to fit, each cue placed clear of static text (or noted)."""
     from localize.formats.ass import document
 
@@ -312,17 +374,26 @@ def _layout(track: Track, language: str | None, style: pysubs2.SSAStyle, play_re
     for number, cue in enumerate(track.cues, 1):
         text = wrap(cue.text, width, glyph, max_chars)
         lines, widest = line_count(text, width, glyph)
-        spot = place(preferred, lines, widest, style.marginl + width / 2, size, obstacles, play_res[1],
-                     movable=not placing)
+        spot = place(
+            preferred, lines, widest, style.marginl + width / 2, size, obstacles, play_res[1], movable=not placing
+        )
         if not spot.clear:
             report.overlapping.append(number)
-        cues.append(Cue(cue.start, cue.end, "\n".join(RLM + line for line in text.split("\n")) if rtl else text,
-                        speaker=cue.speaker))
+        cues.append(
+            Cue(
+                cue.start,
+                cue.end,
+                "\n".join(RLM + line for line in text.split("\n")) if rtl else text,
+                speaker=cue.speaker,
+            )
+        )
         margins.append(round(play_res[1] - spot.bottom))
     if report.overlapping:
-        report.notes.append(f"{len(report.overlapping)} cue(s) could not be kept clear of static text "
-                            f"{report.static_text} and are drawn over it: "
-                            f"{', '.join(map(str, report.overlapping[:10]))}")
+        report.notes.append(
+            f"{len(report.overlapping)} cue(s) could not be kept clear of static text "
+            f"{report.static_text} and are drawn over it: "
+            f"{', '.join(map(str, report.overlapping[:10]))}"
+        )
     subs = document(track.replace(cues=cues), style, play_res)
     bottom_aligned = style.alignment.value in (1, 2, 3)
     for event, margin in zip(subs.events, margins):
@@ -330,8 +401,9 @@ def _layout(track: Track, language: str | None, style: pysubs2.SSAStyle, play_re
     return subs
 
 
-def _preferred(plan: Cover | None, placing: bool, style: pysubs2.SSAStyle, scale: float, size: float,
-               play_res: tuple[int, int]) -> tuple[float, str]:
+def _preferred(
+    plan: Cover | None, placing: bool, style: pysubs2.SSAStyle, scale: float, size: float, play_res: tuple[int, int]
+) -> tuple[float, str]:
     """The bottom edge (play px) a one-line cue wants: centred on the covered band, else the style's."""
     if plan is not None and not placing:
         return (plan.box[1] + plan.box[3]) / 2 * scale + size / 2, "source band"
@@ -361,8 +433,16 @@ def _inside(box: Box, cover: tuple[int, int, int, int]) -> bool:
     return width * height >= 0.5 * (box[2] - box[0]) * (box[3] - box[1])
 
 
-def _render(picture: Path, audio_from: MediaInfo, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None,
-            tmp: Path, target: Path, has_audio: bool) -> None:
+def _render(
+    picture: Path,
+    audio_from: MediaInfo,
+    info: MediaInfo,
+    document: pysubs2.SSAFile,
+    plan: Cover | None,
+    tmp: Path,
+    target: Path,
+    has_audio: bool,
+) -> None:
     inputs, outputs = video_args(picture, info, document, plan, tmp)
     args = [*inputs, "-i", media_arg(audio_from.path), *outputs, "-movflags", "+faststart"]
     if has_audio:
@@ -373,5 +453,10 @@ def _render(picture: Path, audio_from: MediaInfo, info: MediaInfo, document: pys
 def audio_args(audio_from: MediaInfo, stream: str, info: MediaInfo, target: Path) -> list[str]:
     """Output options for the burned file's audio: ``stream`` copied (AAC, MP3) or encoded, cut to the video."""
     copy = audio_from.audio_codec in ("aac", "mp3") and target.suffix.lower() != ".mkv"
-    return ["-map", stream, *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
-            "-t", f"{info.duration / 1000:.3f}"]
+    return [
+        "-map",
+        stream,
+        *(["-c:a", "copy"] if copy else ["-c:a", "aac", "-b:a", "160k"]),
+        "-t",
+        f"{info.duration / 1000:.3f}",
+    ]

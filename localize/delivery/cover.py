@@ -5,6 +5,7 @@ events. ``blur`` and ``box`` are ffmpeg filters in the burn pass; ``inpaint`` fi
 text pixels from their surroundings with OpenCV, frame by frame, into an intermediate
 file that keeps every frame's timestamp.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -45,11 +46,15 @@ class Cover:
         width, height = right - left, bottom - top
         if self.mode == "blur":
             sigma = max(6, height // 2)
-            return (f"[{source}]split[base][region];[region]crop={width}:{height}:{left}:{top},gblur=sigma={sigma},"
-                    f"gblur=sigma={sigma}[blurred];[base][blurred]overlay={left}:{top}:enable='{self.enable}'[{target}]")
+            return (
+                f"[{source}]split[base][region];[region]crop={width}:{height}:{left}:{top},gblur=sigma={sigma},"
+                f"gblur=sigma={sigma}[blurred];[base][blurred]overlay={left}:{top}:enable='{self.enable}'[{target}]"
+            )
         if self.mode == "box":
-            boxes = ",".join(f"drawbox=x={left}:y={top}:w={width}:h={height}:color={colour}:t=fill:"
-                             f"enable='{_between(window)}'" for window, colour in zip(self.windows, self.colours))
+            boxes = ",".join(
+                f"drawbox=x={left}:y={top}:w={width}:h={height}:color={colour}:t=fill:enable='{_between(window)}'"
+                for window, colour in zip(self.windows, self.colours)
+            )
             return f"[{source}]{boxes}[{target}]"
         return f"[{source}]null[{target}]"
 
@@ -82,8 +87,9 @@ def _padded_union(boxes: Sequence[tuple[int, int, int, int]], size: tuple[int, i
     return box[0] // 2 * 2, box[1] // 2 * 2, box[2] // 2 * 2, box[3] // 2 * 2
 
 
-def _surrounding_colours(video: Path, box: tuple[int, int, int, int],
-                         windows: Sequence[tuple[int, int]]) -> tuple[str, ...]:
+def _surrounding_colours(
+    video: Path, box: tuple[int, int, int, int], windows: Sequence[tuple[int, int]]
+) -> tuple[str, ...]:
     """Per window: the median colour of the strip just above the box, in the window's middle frame."""
     import av
 
@@ -139,7 +145,9 @@ def _inpaint(image: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
     region = np.ascontiguousarray(image[top:bottom, left:right])
     luma = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY)
     text = text_mask(luma, width=image.shape[1]).astype(np.uint8)
-    text |= (cv2.dilate((luma <= 80).astype(np.uint8), np.ones((3, 3), np.uint8)) & cv2.dilate(text, np.ones((9, 9), np.uint8)))  # type: ignore[operator]  # cv2 types results int-or-float; these are uint8
+    text |= cv2.dilate((luma <= 80).astype(np.uint8), np.ones((3, 3), np.uint8)) & cv2.dilate(
+        text, np.ones((9, 9), np.uint8)
+    )  # type: ignore[operator]  # cv2 types results int-or-float; these are uint8
     mask = cv2.dilate(text, np.ones((5, 5), np.uint8))
     image[top:bottom, left:right] = cv2.inpaint(region, mask * 255, 5, cv2.INPAINT_TELEA)
     return image

@@ -1,4 +1,5 @@
 """A burn between finding and rendering, and its video pass (shared by :mod:`burn` and :mod:`smartburn`)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -44,8 +45,9 @@ class BurnJob:
     has_audio: bool
 
 
-def video_args(picture: Path, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None, tmp: Path,
-               seek: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+def video_args(
+    picture: Path, info: MediaInfo, document: pysubs2.SSAFile, plan: Cover | None, tmp: Path, seek: Sequence[str] = ()
+) -> tuple[list[str], list[str]]:
     """Input (after ``seek``) and output options of the burn pass (cover -> subtitles -> x264); files go in ``tmp``."""
     subs = tmp / "subs.ass"
     subs.write_text(document.to_string("ass"), encoding="utf-8")
@@ -53,11 +55,36 @@ def video_args(picture: Path, info: MediaInfo, document: pysubs2.SSAFile, plan: 
     graph = f"{chain};[covered]subtitles=filename='{subs}'{even_filters(info)}[out]"
     (tmp / "graph.txt").write_text(graph, encoding="utf-8")
     threads = str(processes.cpu_count())  # decoding and filtering: any number gives the same frames
-    encode = ["-c:v", "libx264", "-threads", str(x264.THREADS), "-x264-params", x264.PARAMS, "-preset", PRESET,
-              "-crf", str(CRF), "-pix_fmt", "yuv420p", "-fps_mode", "passthrough", "-map_metadata", "-1"]
-    return ([*seek, "-threads", threads, "-i", media_arg(picture)],
-            ["-filter_complex_threads", threads, "-filter_complex_script", media_arg(tmp / "graph.txt"), "-map", "[out]",
-             *encode])
+    encode = [
+        "-c:v",
+        "libx264",
+        "-threads",
+        str(x264.THREADS),
+        "-x264-params",
+        x264.PARAMS,
+        "-preset",
+        PRESET,
+        "-crf",
+        str(CRF),
+        "-pix_fmt",
+        "yuv420p",
+        "-fps_mode",
+        "passthrough",
+        "-map_metadata",
+        "-1",
+    ]
+    return (
+        [*seek, "-threads", threads, "-i", media_arg(picture)],
+        [
+            "-filter_complex_threads",
+            threads,
+            "-filter_complex_script",
+            media_arg(tmp / "graph.txt"),
+            "-map",
+            "[out]",
+            *encode,
+        ],
+    )
 
 
 def even_filters(info: MediaInfo) -> str:
@@ -65,5 +92,7 @@ def even_filters(info: MediaInfo) -> str:
     width, height = info.width or 0, info.height or 0
     if width % 2 == 0 and height % 2 == 0:
         return ""
-    return (f",pad={width + width % 2}:{height + height % 2}:0:0,"
-            f"fillborders=right={width % 2}:bottom={height % 2}:mode=smear")
+    return (
+        f",pad={width + width % 2}:{height + height % 2}:0:0,"
+        f"fillborders=right={width % 2}:bottom={height % 2}:mode=smear"
+    )

@@ -14,6 +14,7 @@ longer than the vertical profile's line limit.
 Static text in the picture (credits, logos: text pixels present in >= 90% of sampled
 frames) is found once per burn; each cue is placed where it overlaps none of it.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -32,12 +33,12 @@ from localize.formats.markup import lines as markup_lines
 from localize.model import is_cjk
 
 Box = tuple[int, int, int, int]  # left, top, right, bottom
-CJK_WIDTH = 0.70     # advance of a CJK glyph, share of Fontsize (Noto Sans CJK: em = 0.68 Fontsize)
-OTHER_WIDTH = 0.42   # average advance of a Latin/Thai glyph, share of Fontsize (bold Noto Sans: ~0.37)
-STATIC_SHARE = 0.9   # text present in this share of sampled frames is static
+CJK_WIDTH = 0.70  # advance of a CJK glyph, share of Fontsize (Noto Sans CJK: em = 0.68 Fontsize)
+OTHER_WIDTH = 0.42  # average advance of a Latin/Thai glyph, share of Fontsize (bold Noto Sans: ~0.37)
+STATIC_SHARE = 0.9  # text present in this share of sampled frames is static
 STATIC_SAMPLES = 24  # frames sampled for static text (keyframes when there are this many)
 MIN_STATIC_SAMPLES = 6
-GAP = 0.2            # clearance around static text, share of Fontsize
+GAP = 0.2  # clearance around static text, share of Fontsize
 
 
 def char_width(char: str, size: float) -> float:
@@ -89,7 +90,9 @@ def _breaks(text: str, limit: float, size: float, max_chars: int) -> list[int]:
 
 def _clusters(text: str) -> list[int]:
     """Every index not before a combining mark: the last resort for a text with no break opportunity."""
-    return [i for i in range(1, len(text)) if not unicodedata.combining(text[i]) and unicodedata.category(text[i]) != "Mn"]
+    return [
+        i for i in range(1, len(text)) if not unicodedata.combining(text[i]) and unicodedata.category(text[i]) != "Mn"
+    ]
 
 
 def _split(line: list[tuple[str, Look]], plain: str, breaks: Sequence[int]) -> list[tuple[str, Look]]:
@@ -141,8 +144,12 @@ def _libthai() -> tuple[ctypes.CDLL, int] | None:
         return None
     library.th_brk_new.restype = ctypes.c_void_p
     library.th_brk_new.argtypes = [ctypes.c_char_p]
-    library.th_brk_wc_find_breaks.argtypes = [ctypes.c_void_p, ctypes.c_wchar_p, ctypes.POINTER(ctypes.c_int),
-                                              ctypes.c_size_t]
+    library.th_brk_wc_find_breaks.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_wchar_p,
+        ctypes.POINTER(ctypes.c_int),
+        ctypes.c_size_t,
+    ]
     breaker = library.th_brk_new(None)
     return (library, breaker) if breaker else None
 
@@ -166,7 +173,7 @@ def static_text(video: Path, duration_ms: int) -> list[Box]:
     _, _, stats, _ = cv2.connectedComponentsWithStats(joined)
     boxes = []
     for left, top, w, h, _ in stats[1:]:
-        region = static[top:top + h, left:left + w]
+        region = static[top : top + h, left : left + w]
         if h >= 4 and region.sum() >= 20 and text_rows(region).any():
             boxes.append((int(left), int(top), int(left + w), int(top + h)))
     return boxes
@@ -195,15 +202,25 @@ class Placement:
     clear: bool
 
 
-def place(preferred: float, lines: int, width: float, centre_x: float, size: float, obstacles: Sequence[Box],
-          frame_height: float, movable: bool) -> Placement:
+def place(
+    preferred: float,
+    lines: int,
+    width: float,
+    centre_x: float,
+    size: float,
+    obstacles: Sequence[Box],
+    frame_height: float,
+    movable: bool,
+) -> Placement:
     """The bottom edge nearest ``preferred`` where a ``lines`` x ``width`` block overlaps no obstacle."""
     gap = GAP * size
     height = lines * size
 
     def clear(bottom: float) -> bool:
         left, right, top = centre_x - width / 2, centre_x + width / 2, bottom - height
-        return all(right + gap <= b[0] or left - gap >= b[2] or bottom + gap <= b[1] or top - gap >= b[3] for b in obstacles)
+        return all(
+            right + gap <= b[0] or left - gap >= b[2] or bottom + gap <= b[1] or top - gap >= b[3] for b in obstacles
+        )
 
     if clear(preferred) or not movable:
         return Placement(preferred, clear(preferred))

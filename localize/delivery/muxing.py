@@ -1,4 +1,5 @@
 """Mux a dub into the video: MP4 or MKV with the dub first (default), the original audio, and subtitle tracks."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,8 +20,15 @@ def check_mux_output(path: Path) -> None:
         raise LocalizeError(f"{path}: unsupported mux output; use one of {', '.join(MUX_FORMATS)}")
 
 
-def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, original_language: str | None,
-        subtitles: Sequence[tuple[Path, str]] = (), final: Path | None = None) -> None:
+def mux(
+    video: Path,
+    dub_audio: Path,
+    output: Path,
+    dub_language: str | None,
+    original_language: str | None,
+    subtitles: Sequence[tuple[Path, str]] = (),
+    final: Path | None = None,
+) -> None:
     """Copy the video stream; dub track first (default), original audio second, then subtitle tracks.
 
     ``final`` is the path ``output`` becomes (it names the container and the errors).
@@ -36,7 +44,10 @@ def mux(video: Path, dub_audio: Path, output: Path, dub_language: str | None, or
         keep = container == ".mkv" or original_codec in MP4_AUDIO_CODECS
         codecs += ["-c:a:1", "copy" if keep else "aac"]
     tags = _tags("v:0", original_language, "Video", container)
-    tags += _tags("a:0", dub_language, f"{language_name(dub_language)} dub", container) + ["-disposition:a:0", "default"]
+    tags += _tags("a:0", dub_language, f"{language_name(dub_language)} dub", container) + [
+        "-disposition:a:0",
+        "default",
+    ]
     if has_original:
         tags += _tags("a:1", original_language, f"Original audio ({language_name(original_language)})", container)
         tags += ["-disposition:a:1", "0"]
@@ -59,4 +70,3 @@ def _subtitle_codec(path: Path, container: str) -> str:
     if container == ".mp4":
         return "mov_text"
     return "ass" if path.suffix.lower() in {".ass", ".ssa"} else "srt"
-

@@ -10,6 +10,7 @@ packet for packet, so its frames decode bit-identically. The audio is taken agai
 dub (or the video). Anything that does not match (no state, another video or options, an
 inpaint cover, a segment that does not fit) burns the whole video instead and says why.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,13 +52,27 @@ class Rerender:
     runs: list[Run] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "reason": self.reason, "frames": self.frames, "reencoded_frames": self.reencoded,
-                "runs": [list(run) for run in self.runs], "report": self.report.to_dict()}
+        return {
+            "mode": self.mode,
+            "reason": self.reason,
+            "frames": self.frames,
+            "reencoded_frames": self.reencoded,
+            "runs": [list(run) for run in self.runs],
+            "report": self.report.to_dict(),
+        }
 
 
-def rerender_burn(video: str | Path, subs: Track | str | Path, output: str | Path, state_dir: str | Path,
-                  previous: str | Path | None = None, cover: str = "auto", style: str | None = None,
-                  band: tuple[float, float] | None = None, audio: str | Path | None = None) -> Rerender:
+def rerender_burn(
+    video: str | Path,
+    subs: Track | str | Path,
+    output: str | Path,
+    state_dir: str | Path,
+    previous: str | Path | None = None,
+    cover: str = "auto",
+    style: str | None = None,
+    band: tuple[float, float] | None = None,
+    audio: str | Path | None = None,
+) -> Rerender:
     """Burn ``subs`` into ``video`` as ``output`` like :func:`~localize.delivery.burn`, re-encoding only what
     changed since ``previous`` (an earlier output of this function for the same video and options; it may be
     ``output`` itself). Records the new output's render state in ``state_dir`` either way."""
@@ -127,8 +142,10 @@ def _encode(job: BurnJob, run: Run, times: Sequence[float], folder: Path) -> Pat
     seek = ["-ss", f"{(times[first] - (times[first] - times[first - 1]) / 2) / 1000:.6f}"] if first else []
     inputs, outputs = video_args(job.video, job.info, job.document, job.scene.plan, folder, seek)
     target = folder / "video.mp4"
-    run_ffmpeg(["-copyts", "-start_at_zero", *inputs, *outputs, "-frames:v", str(end - first), "-an",
-                media_arg(target)], f"re-encoding frames {first}-{end - 1}")
+    run_ffmpeg(
+        ["-copyts", "-start_at_zero", *inputs, *outputs, "-frames:v", str(end - first), "-an", media_arg(target)],
+        f"re-encoding frames {first}-{end - 1}",
+    )
     return target
 
 
@@ -137,13 +154,16 @@ def _audio(job: BurnJob, folder: Path) -> Path | None:
     if not job.has_audio:
         return None
     source, target = job.audio_from or job.info, folder / "audio.m4a"
-    run_ffmpeg(["-i", media_arg(source.path), *audio_args(source, "0:a:0", job.info, job.output), "-vn",
-                media_arg(target)], "taking the audio")
+    run_ffmpeg(
+        ["-i", media_arg(source.path), *audio_args(source, "0:a:0", job.info, job.output), "-vn", media_arg(target)],
+        "taking the audio",
+    )
     return target
 
 
-def _previous_state(state_dir: Path, previous: str | Path | None, video_sha: str,
-                    options: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
+def _previous_state(
+    state_dir: Path, previous: str | Path | None, video_sha: str, options: dict[str, Any]
+) -> tuple[dict[str, Any] | None, str]:
     """The render state recorded for ``previous`` if it matches this video and these options, else why not."""
     if previous is None:
         return None, "no previous output given"
@@ -169,17 +189,28 @@ def _previous_state(state_dir: Path, previous: str | Path | None, video_sha: str
 
 def _save_state(state_dir: Path, job: BurnJob, video_sha: str, options: dict[str, Any]) -> None:
     scene = job.scene
-    state = {"version": STATE_VERSION, "encoder": ENCODER, "video": video_sha, "options": options,
-             "scene": {"plan": dataclasses.asdict(scene.plan) if scene.plan else None,
-                       "report": scene.report.to_dict(), "static": [list(box) for box in scene.static]},
-             "document": job.document.to_string("ass")}
+    state = {
+        "version": STATE_VERSION,
+        "encoder": ENCODER,
+        "video": video_sha,
+        "options": options,
+        "scene": {
+            "plan": dataclasses.asdict(scene.plan) if scene.plan else None,
+            "report": scene.report.to_dict(),
+            "static": [list(box) for box in scene.static],
+        },
+        "document": job.document.to_string("ass"),
+    }
     write_text_atomic(state_dir / f"{sha256_file(job.output)}.json", json.dumps(state, ensure_ascii=False))
 
 
 def _scene(data: dict[str, Any]) -> Scene:
     plan = data["plan"]
-    cover = None if plan is None else Cover(plan["mode"], tuple(plan["box"]), tuple(map(tuple, plan["windows"])),
-                                            tuple(plan["colours"]))
+    cover = (
+        None
+        if plan is None
+        else Cover(plan["mode"], tuple(plan["box"]), tuple(map(tuple, plan["windows"])), tuple(plan["colours"]))
+    )
     report = BurnReport(**data["report"])
     return Scene(cover, report, [tuple(box) for box in data["static"]])
 
@@ -190,8 +221,19 @@ def _head(doc: pysubs2.SSAFile) -> str:
 
 
 def _signature(event: pysubs2.SSAEvent) -> tuple[Any, ...]:
-    return (event.start, event.end, event.type, event.layer, event.style, event.name, event.marginl, event.marginr,
-            event.marginv, event.effect, event.text)
+    return (
+        event.start,
+        event.end,
+        event.type,
+        event.layer,
+        event.style,
+        event.name,
+        event.marginl,
+        event.marginr,
+        event.marginv,
+        event.effect,
+        event.text,
+    )
 
 
 __all__ = ["Layout", "Rerender", "changed_spans", "frame_times", "rerender_burn"]

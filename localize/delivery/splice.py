@@ -4,6 +4,7 @@ Every keyframe x264 writes in a burn is an IDR that starts a closed GOP (x264's 
 ``open-gop=0``), so a run of whole GOPs can be re-encoded on its own and the packets of
 every other GOP copied as they are: those frames decode bit-identically.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -75,15 +76,16 @@ def layout(path: Path) -> Layout:
     return Layout(tuple(order), tuple(gops), Fraction(time_base), extradata)
 
 
-def splice(previous: Path, old: Layout, segments: Sequence[tuple[Run, Path]], audio: Path | None,
-           target: Path) -> None:
+def splice(previous: Path, old: Layout, segments: Sequence[tuple[Run, Path]], audio: Path | None, target: Path) -> None:
     """Write ``target``: ``previous``'s video with each run's packets taken from its segment file (re-timed
     onto the run's frames), and the audio of ``audio`` (if any) copied."""
     import av
 
     replaced = {run[0]: (run, path) for run, path in segments}
-    with av.open(media_arg(previous)) as source, av.open(media_arg(target), "w", format="mp4",
-                                                         options={"movflags": "+faststart"}) as sink:
+    with (
+        av.open(media_arg(previous)) as source,
+        av.open(media_arg(target), "w", format="mp4", options={"movflags": "+faststart"}) as sink,
+    ):
         video_in = source.streams.video[0]
         video_out = sink.add_stream_from_template(video_in)
         streams = [_video_packets(source, video_in, old, replaced)]
@@ -131,12 +133,13 @@ def _segment_packets(path: Path, run: Run, old: Layout) -> Iterator:
             raise Mismatch(f"segment time base {stream.time_base} is not the output's {old.time_base}")
         if bytes(stream.codec_context.extradata or b"") != old.extradata:
             raise Mismatch("the re-encoded segment's H.264 parameter sets differ from the previous output's")
-        packets = [(p.pts, p.dts, p) for p in container.demux(stream) if p.pts is not None and p.dts is not None
-                   and p.size]
+        packets = [
+            (p.pts, p.dts, p) for p in container.demux(stream) if p.pts is not None and p.dts is not None and p.size
+        ]
         if not packets:
             raise Mismatch(f"nothing was encoded for frames {run[0]}-{run[1] - 1}")
         shift = old.pts[run[0]] - min(pts for pts, _, _ in packets)
-        if sorted(pts + shift for pts, _, _ in packets) != list(old.pts[run[0]:run[1]]):
+        if sorted(pts + shift for pts, _, _ in packets) != list(old.pts[run[0] : run[1]]):
             raise Mismatch(f"the re-encoded frames {run[0]}-{run[1] - 1} do not fall on the previous output's frames")
         for pts, dts, packet in packets:
             packet.pts, packet.dts = pts + shift, dts + shift

@@ -5,6 +5,7 @@ one clip), so the count is fixed, not taken from the machine; and its threaded l
 encode on a busy machine differ now and then (6 of 60 runs), so the lookahead runs in step with
 the encoder (0 of 54). CPU time is the same either way (docs/hardsub.md).
 """
+
 from __future__ import annotations
 
 THREADS = 4

@@ -5,6 +5,7 @@
 >>> dub(track, "ep01.en.m4a", video="ep01.mp4", voice=VoiceOptions(voices={"S1": "espeak:en-us"}),
 ...     mix=MixOptions(loudness=-23.0), mux="ep01.en.mp4")
 """
+
 from localize.dubbing.cast import cast_speakers
 from localize.dubbing.options import MixOptions, MuxOptions, VoiceOptions
 from localize.dubbing.stage import DubReport, LineReport, dub, load_subtitles
@@ -19,6 +20,19 @@ from localize.dubbing.voices import (
 )
 
 __all__ = [
-    "BACKENDS", "DubReport", "LineReport", "MixOptions", "MuxOptions", "Voice", "VoiceOptions", "available_voices",
-    "cast_speakers", "default_voice", "dub", "load_subtitles", "register_tts", "resolve_voice", "voice_fingerprint",
+    "BACKENDS",
+    "DubReport",
+    "LineReport",
+    "MixOptions",
+    "MuxOptions",
+    "Voice",
+    "VoiceOptions",
+    "available_voices",
+    "cast_speakers",
+    "default_voice",
+    "dub",
+    "load_subtitles",
+    "register_tts",
+    "resolve_voice",
+    "voice_fingerprint",
 ]

@@ -8,6 +8,7 @@ then espeak-ng variants of the language, female or male to match the speaker's g
 when ``speakers.toml`` gives one. espeak-ng has 4 female and 7 male variants; past
 that, voices repeat (a warning says so).
 """
+
 from __future__ import annotations
 
 import re
@@ -43,8 +44,15 @@ class Cast:
         return self.names.get(self.aliases.get(speaker, speaker), speaker)
 
 
-def cast_speakers(cues: Sequence[Cue], language: str | None, voice: str | None, voices: dict[str, str] | None,
-                  title: str | Path | None = None, market: str | None = None, auto: bool = True) -> Cast:
+def cast_speakers(
+    cues: Sequence[Cue],
+    language: str | None,
+    voice: str | None,
+    voices: dict[str, str] | None,
+    title: str | Path | None = None,
+    market: str | None = None,
+    auto: bool = True,
+) -> Cast:
     """The cast of a track: explicit voices kept, every other speaker a distinct automatic voice
     (``auto=False``: ``voice`` or the language default)."""
     explicit, genders, names, aliases, order = dict(voices or {}), {}, {}, {}, []
@@ -74,15 +82,21 @@ def cast_speakers(cues: Sequence[Cue], language: str | None, voice: str | None, 
     return cast
 
 
-def _assign(speakers: list[str], explicit: dict[str, str], genders: dict[str, str], base: str,
-            language: str | None) -> tuple[dict[str, str], list[str]]:
+def _assign(
+    speakers: list[str], explicit: dict[str, str], genders: dict[str, str], base: str, language: str | None
+) -> tuple[dict[str, str], list[str]]:
     voices = {s: explicit[s] for s in speakers if s in explicit}
     used = set(voices.values())
     pools = {"female": _variants(language, FEMALE_VARIANTS), "male": _variants(language, MALE_VARIANTS)}
     warnings = []
     for number, speaker in enumerate(s for s in speakers if s not in voices):
         gender = genders.get(speaker) or ("male" if number % 2 == 0 else "female")
-        candidates = ([base] if gender == DEFAULT_VOICE_GENDER else []) + pools.get(gender, pools["male"]) + pools["female"] + pools["male"]
+        candidates = (
+            ([base] if gender == DEFAULT_VOICE_GENDER else [])
+            + pools.get(gender, pools["male"])
+            + pools["female"]
+            + pools["male"]
+        )
         free = [c for c in candidates if c not in used]
         if not free:
             warnings.append(f"more speakers than distinct voices: {speaker} shares a voice")

@@ -12,6 +12,7 @@ after the cue ends if that comes sooner, or to the end of the video. The ladder:
 
 Every line starts at its own cue start, so an overflow never pushes later lines (no drift).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -118,8 +119,23 @@ def stretch(audio: np.ndarray, sample_rate: int, speed: float) -> np.ndarray:
         return audio
     name = stretcher()
     cmd = [
-        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-f", "f32le", "-ar", str(sample_rate), "-ac", "1",
-        "-i", "-", "-af", f"{name}=tempo={speed:.4f}", "-f", "f32le", "-",
+        require_tool("ffmpeg"),
+        "-nostdin",
+        "-v",
+        "error",
+        "-f",
+        "f32le",
+        "-ar",
+        str(sample_rate),
+        "-ac",
+        "1",
+        "-i",
+        "-",
+        "-af",
+        f"{name}=tempo={speed:.4f}",
+        "-f",
+        "f32le",
+        "-",
     ]
     result = processes.run(cmd, input=audio.astype(np.float32).tobytes())
     if result.returncode != 0:

@@ -13,6 +13,7 @@ A slot that changes without changing the line's speed costs nothing; a new speed
 stretch, no synthesis. The folder is shared safely by episodes and markets (entries are
 content-addressed) and may be deleted at any time.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,8 +54,9 @@ class LineCache:
         self._write(key, audio)
         return key, audio
 
-    def fitted(self, key: str, audio: np.ndarray, speed: float, stretcher: str,
-               fit: Callable[[np.ndarray, float], np.ndarray]) -> np.ndarray:
+    def fitted(
+        self, key: str, audio: np.ndarray, speed: float, stretcher: str, fit: Callable[[np.ndarray, float], np.ndarray]
+    ) -> np.ndarray:
         """Line ``key`` (``audio``) at ``speed``: from the folder, else ``fit(audio, speed)``."""
         if speed == 1.0:
             return fit(audio, speed)

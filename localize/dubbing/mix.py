@@ -5,6 +5,7 @@ Loudness is ITU-R BS.1770-4 integrated loudness (pyloudnorm). True peak is measu
 applies gain to the target, then a look-ahead peak limiter whenever the true peak would
 pass the ceiling, and repeats until both hold.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -54,8 +55,13 @@ def merge(regions: Sequence[Region], gap: int) -> list[Region]:
     return merged
 
 
-def duck_gain(regions: Sequence[Region], length: int, sample_rate: int = SAMPLE_RATE,
-              depth_db: float = DUCK_DB, ramp_ms: int = RAMP_MS) -> np.ndarray:
+def duck_gain(
+    regions: Sequence[Region],
+    length: int,
+    sample_rate: int = SAMPLE_RATE,
+    depth_db: float = DUCK_DB,
+    ramp_ms: int = RAMP_MS,
+) -> np.ndarray:
     """Gain curve: ``-depth_db`` inside dialogue regions, 0 dB elsewhere, raised-cosine ramps outside them."""
     ramp = max(1, sample_rate * ramp_ms // 1000)
     shape = 0.5 - 0.5 * np.cos(np.pi * np.arange(1, ramp + 1) / (ramp + 1))  # rises from 0 towards 1
@@ -65,7 +71,7 @@ def duck_gain(regions: Sequence[Region], length: int, sample_rate: int = SAMPLE_
         amount[start:end] = 1.0
         before = slice(max(0, start - ramp), start)
         after = slice(end, min(length, end + ramp))
-        amount[before] = np.maximum(amount[before], shape[ramp - (before.stop - before.start):])
+        amount[before] = np.maximum(amount[before], shape[ramp - (before.stop - before.start) :])
         amount[after] = np.maximum(amount[after], shape[::-1][: after.stop - after.start])
     return (10 ** (-depth_db * amount / 20)).astype(np.float32)
 
@@ -86,8 +92,9 @@ def true_peak(audio: np.ndarray) -> float:
     return float(20 * np.log10(peak)) if peak > 0 else float("-inf")
 
 
-def integrated_loudness(audio: np.ndarray, sample_rate: int = SAMPLE_RATE,
-                        regions: Sequence[Region] | None = None) -> float:
+def integrated_loudness(
+    audio: np.ndarray, sample_rate: int = SAMPLE_RATE, regions: Sequence[Region] | None = None
+) -> float:
     """BS.1770-4 integrated loudness in LUFS; with ``regions``, measured on those spans only (dialogue gate)."""
     if regions is not None:
         parts = [audio[max(0, s) : e] for s, e in merge(regions, 1)]
@@ -113,15 +120,25 @@ def limit(audio: np.ndarray, ceiling_db: float, sample_rate: int = SAMPLE_RATE) 
     return (audio * gain).astype(np.float32)
 
 
-def normalize(audio: np.ndarray, target: float, ceiling: float, sample_rate: int = SAMPLE_RATE,
-              regions: Sequence[Region] | None = None) -> tuple[np.ndarray, Loudness]:
+def normalize(
+    audio: np.ndarray,
+    target: float,
+    ceiling: float,
+    sample_rate: int = SAMPLE_RATE,
+    regions: Sequence[Region] | None = None,
+) -> tuple[np.ndarray, Loudness]:
     """Gain to ``target`` LUFS (gated on ``regions`` if given) with true peak at most ``ceiling`` dBTP."""
     audio, measured, _ = normalize_gain(audio, target, ceiling, sample_rate, regions)
     return audio, measured
 
 
-def normalize_gain(audio: np.ndarray, target: float, ceiling: float, sample_rate: int = SAMPLE_RATE,
-                   regions: Sequence[Region] | None = None) -> tuple[np.ndarray, Loudness, float]:
+def normalize_gain(
+    audio: np.ndarray,
+    target: float,
+    ceiling: float,
+    sample_rate: int = SAMPLE_RATE,
+    regions: Sequence[Region] | None = None,
+) -> tuple[np.ndarray, Loudness, float]:
     """:func:`normalize`, also giving the linear gain applied (the limiter aside)."""
     measured = integrated_loudness(audio, sample_rate, regions)
     if not np.isfinite(measured):

@@ -1,4 +1,5 @@
 """What :func:`localize.dubbing.dub` is told: voices, fit and loudness, and the muxed video."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence

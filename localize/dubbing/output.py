@@ -1,4 +1,5 @@
 """Write the dub: WAV, FLAC or AAC by extension (muxing into MP4/MKV: :mod:`localize.delivery.muxing`)."""
+
 from __future__ import annotations
 
 import tempfile
@@ -29,4 +30,7 @@ def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str | N
         with tempfile.TemporaryDirectory(prefix="localize-aac-") as tmp:
             wav = Path(tmp) / "dub.wav"
             soundfile.write(wav, audio, sample_rate, subtype="FLOAT")
-            run_ffmpeg(["-i", media_arg(wav), "-c:a", "aac", "-b:a", AAC_BITRATE, "-f", "ipod", media_arg(path)], "AAC encoding")
+            run_ffmpeg(
+                ["-i", media_arg(wav), "-c:a", "aac", "-b:a", AAC_BITRATE, "-f", "ipod", media_arg(path)],
+                "AAC encoding",
+            )

@@ -9,6 +9,7 @@ if its loudness is within :data:`TOLERANCE_LU` of the target (EBU R128's toleran
 file-based programmes) and its true peak under the ceiling; else the whole mix is normalized
 again (every sample changes a little) and the report says so.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,20 +55,31 @@ class MixMemory:
         audio, _ = soundfile.read(self.wav, dtype="float32")
         if _digest(audio) != state["digest"]:
             return None  # written by an interrupted run: not the mix the state describes
-        return Previous(audio, state["gain"], {tuple(line) for line in state["lines"]},
-                        [tuple(r) for r in state["regions"]])
+        return Previous(
+            audio, state["gain"], {tuple(line) for line in state["lines"]}, [tuple(r) for r in state["regions"]]
+        )
 
     def save(self, audio: np.ndarray, gain: float, lines: Sequence[LineId], regions: Sequence[mix.Region]) -> None:
         with atomic_path(self.wav) as tmp:
             soundfile.write(tmp, audio, mix.SAMPLE_RATE, subtype="FLOAT", format="WAV")
-        state = {"gain": gain, "digest": _digest(audio), "lines": [list(line) for line in lines],
-                 "regions": [list(map(int, r)) for r in regions]}
+        state = {
+            "gain": gain,
+            "digest": _digest(audio),
+            "lines": [list(line) for line in lines],
+            "regions": [list(map(int, r)) for r in regions],
+        }
         write_text_atomic(self.state, json.dumps(state))
 
 
-def normalize(raw: np.ndarray, lines: Sequence[tuple[int, np.ndarray]], regions: Sequence[mix.Region],
-              target: float, ceiling: float, gate: Sequence[mix.Region] | None,
-              memory: MixMemory | None) -> tuple[np.ndarray, mix.Loudness, str]:
+def normalize(
+    raw: np.ndarray,
+    lines: Sequence[tuple[int, np.ndarray]],
+    regions: Sequence[mix.Region],
+    target: float,
+    ceiling: float,
+    gate: Sequence[mix.Region] | None,
+    memory: MixMemory | None,
+) -> tuple[np.ndarray, mix.Loudness, str]:
     """:func:`mix.normalize` of ``raw`` (the placed ``lines`` over the background ducked under ``regions``),
     spliced into the remembered mix when it can be; the third value says which: "spliced" or "normalized"."""
     ids = [line_id(start, audio) for start, audio in lines]
@@ -75,8 +87,11 @@ def normalize(raw: np.ndarray, lines: Sequence[tuple[int, np.ndarray]], regions:
     if previous is not None and len(previous.audio) == len(raw):
         spliced = _splice(raw, ids, regions, previous, ceiling)
         measured = mix.measure(spliced, mix.SAMPLE_RATE, gate)
-        if measured.integrated is not None and abs(measured.integrated - target) <= TOLERANCE_LU \
-                and (measured.true_peak or 0.0) <= ceiling:
+        if (
+            measured.integrated is not None
+            and abs(measured.integrated - target) <= TOLERANCE_LU
+            and (measured.true_peak or 0.0) <= ceiling
+        ):
             if memory is not None:
                 memory.save(spliced, previous.gain, ids, regions)
             return spliced, measured, "spliced"
@@ -86,8 +101,9 @@ def normalize(raw: np.ndarray, lines: Sequence[tuple[int, np.ndarray]], regions:
     return audio, measured, "normalized"
 
 
-def changed_samples(ids: Sequence[LineId], regions: Sequence[mix.Region], previous: Previous,
-                    length: int) -> np.ndarray:
+def changed_samples(
+    ids: Sequence[LineId], regions: Sequence[mix.Region], previous: Previous, length: int
+) -> np.ndarray:
     """Where the unnormalized mix differs from the previous one: lines in one and not the other, other ducking."""
     changed = np.zeros(length, dtype=bool)
     for start, size, _ in previous.lines.symmetric_difference(ids):
@@ -101,8 +117,9 @@ def line_id(start: int, audio: np.ndarray) -> LineId:
     return start, len(audio), hashlib.sha1(np.ascontiguousarray(audio, dtype=np.float32).tobytes()).hexdigest()
 
 
-def _splice(raw: np.ndarray, ids: Sequence[LineId], regions: Sequence[mix.Region], previous: Previous,
-            ceiling: float) -> np.ndarray:
+def _splice(
+    raw: np.ndarray, ids: Sequence[LineId], regions: Sequence[mix.Region], previous: Previous, ceiling: float
+) -> np.ndarray:
     changed = changed_samples(ids, regions, previous, len(raw))
     result = previous.audio.copy()
     for start, end in _spans(changed):

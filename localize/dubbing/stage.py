@@ -1,4 +1,5 @@
 """The dub stage: synthesize each cue, fit it to its slot, mix, normalize, write."""
+
 from __future__ import annotations
 
 import contextlib
@@ -138,8 +139,15 @@ def dub(
     bed_path = _check_bed(bed, end)
     subtitle_paths = [(_check_subtitles(Path(path)), lang) for path, lang in subtitles]
     language = track.language or detect_language(" ".join(cue.text for cue in cues)) or "en"
-    cast = cast_speakers(cues, language, cast_options.voice, dict(cast_options.voices), cast_options.title,
-                         cast_options.market, cast_options.auto_voices)
+    cast = cast_speakers(
+        cues,
+        language,
+        cast_options.voice,
+        dict(cast_options.voices),
+        cast_options.title,
+        cast_options.market,
+        cast_options.auto_voices,
+    )
     fallback = cast_options.voice or default_voice(language)
     line_voices = [resolve_voice(cast.voice_for(cue.speaker, fallback)) for cue in cues]
 
@@ -152,8 +160,11 @@ def dub(
     mixed = mixing.place(lines, length) + _background(media, bed_path, regions, length)
     gated = (mix.loudness == NETFLIX_DIALOGUE_TARGET) if mix.dialogue_gated is None else mix.dialogue_gated
     gate = regions if gated else None
-    memory = remix.MixMemory(line_cache, _mix_identity(media, bed_path, length, mix, gated, language)) \
-        if line_cache is not None else None
+    memory = (
+        remix.MixMemory(line_cache, _mix_identity(media, bed_path, length, mix, gated, language))
+        if line_cache is not None
+        else None
+    )
     mixed, measured, how = remix.normalize(mixed, lines, regions, mix.loudness, mix.true_peak, gate, memory)
     with atomic_path(output) as audio_tmp:
         measured = _write(audio_tmp, output.suffix, mixed, measured, mix.true_peak, gate)
@@ -164,11 +175,21 @@ def dub(
 
     unused = sorted(set(cast_options.voices) - {cue.speaker for cue in cues})
     return DubReport(
-        output=str(output), lines=reports, duration_ms=round(length * 1000 / SR), sample_rate=SR,
-        loudness_lufs=measured.integrated, program_loudness_lufs=measured.program, true_peak_dbtp=measured.true_peak,
-        target_lufs=mix.loudness, target_true_peak_dbtp=mix.true_peak, gating="dialogue" if gated else "program",
-        stretcher=fitting.stretcher(), mux=str(muxing.output) if muxing else None,
-        warnings=_warnings(reports, end) + [f"no cue has speaker {name!r} (from voices)" for name in unused] + cast.warnings,
+        output=str(output),
+        lines=reports,
+        duration_ms=round(length * 1000 / SR),
+        sample_rate=SR,
+        loudness_lufs=measured.integrated,
+        program_loudness_lufs=measured.program,
+        true_peak_dbtp=measured.true_peak,
+        target_lufs=mix.loudness,
+        target_true_peak_dbtp=mix.true_peak,
+        gating="dialogue" if gated else "program",
+        stretcher=fitting.stretcher(),
+        mux=str(muxing.output) if muxing else None,
+        warnings=_warnings(reports, end)
+        + [f"no cue has speaker {name!r} (from voices)" for name in unused]
+        + cast.warnings,
         cast={s: v for s, v in cast.voices.items() if s in {cue.speaker for cue in cues}},
         cache={**cache.stats(), "mix": how} if line_cache is not None else {},
     )
@@ -194,8 +215,14 @@ def _voice_options(voice: VoiceOptions | str | None) -> VoiceOptions:
     return VoiceOptions(voice=as_optional_text(voice, "voice"))
 
 
-def _write(path: Path, suffix: str, audio: np.ndarray, measured: mixing.Loudness, ceiling: float,
-           regions: list[mixing.Region] | None) -> mixing.Loudness:
+def _write(
+    path: Path,
+    suffix: str,
+    audio: np.ndarray,
+    measured: mixing.Loudness,
+    ceiling: float,
+    regions: list[mixing.Region] | None,
+) -> mixing.Loudness:
     """Write the mix; a lossy (AAC) file is measured as decoded and, if coding pushed its true
     peak past the ceiling, written once more that much quieter."""
     out.write_audio(path, audio, SR, suffix)
@@ -233,12 +260,20 @@ def _speaker_parts(cue: Cue) -> list[Cue]:
     texts = [line.lstrip("-‐‑–—－ ").strip() for line in cue.lines]
     weights = [max(len(t), 1) for t in texts]
     edges = [cue.start + (cue.end - cue.start) * sum(weights[:i]) // sum(weights) for i in range(len(texts) + 1)]
-    return [Cue(a, max(b, a + 1), t, cue.source, who) for a, b, t, who in zip(edges, edges[1:], texts, cue.line_speakers)]
+    return [
+        Cue(a, max(b, a + 1), t, cue.source, who) for a, b, t, who in zip(edges, edges[1:], texts, cue.line_speakers)
+    ]
 
 
-def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: int | None, shots: Sequence[int],
-               mix: MixOptions, progress: Progress | None,
-               cache: LineCache) -> tuple[list[tuple[int, np.ndarray]], list[LineReport]]:
+def _fit_lines(
+    numbered: Sequence[tuple[int, Cue]],
+    cast: Sequence[Voice],
+    end: int | None,
+    shots: Sequence[int],
+    mix: MixOptions,
+    progress: Progress | None,
+    cache: LineCache,
+) -> tuple[list[tuple[int, np.ndarray]], list[LineReport]]:
     lines, reports = [], []
     cues = [cue for _, cue in numbered]
     slots = fitting.slots(cues, end or NO_VIDEO_END, shots)
@@ -249,12 +284,23 @@ def _fit_lines(numbered: Sequence[tuple[int, Cue]], cast: Sequence[Voice], end: 
         audio = cache.fitted(key, audio, plan.speed, fitting.stretcher(), _stretched)
         start = round(cue.start * SR / 1000)
         lines.append((start, audio))
-        reports.append(LineReport(
-            number=number, text=cue.text, speaker=cue.speaker, voice=voice.spec, cue_start=cue.start,
-            placed_ms=cue.start, end=cue.start + round(len(audio) * 1000 / SR), natural_ms=natural,
-            window_ms=slot.window, speed=plan.speed, borrowed_ms=plan.borrowed, overflow_ms=plan.overflow,
-            fit=plan.category,
-        ))
+        reports.append(
+            LineReport(
+                number=number,
+                text=cue.text,
+                speaker=cue.speaker,
+                voice=voice.spec,
+                cue_start=cue.start,
+                placed_ms=cue.start,
+                end=cue.start + round(len(audio) * 1000 / SR),
+                natural_ms=natural,
+                window_ms=slot.window,
+                speed=plan.speed,
+                borrowed_ms=plan.borrowed,
+                overflow_ms=plan.overflow,
+                fit=plan.category,
+            )
+        )
         if progress:
             progress(done, len(cues))
     return lines, reports
@@ -264,12 +310,20 @@ def _stretched(audio: np.ndarray, speed: float) -> np.ndarray:
     return fitting.trim_silence(fitting.stretch(audio, SR, speed), SR)
 
 
-def _mix_identity(media: MediaInfo | None, bed: Path | None, length: int, mix: MixOptions, gated: bool,
-                  language: str) -> dict[str, Any]:
+def _mix_identity(
+    media: MediaInfo | None, bed: Path | None, length: int, mix: MixOptions, gated: bool, language: str
+) -> dict[str, Any]:
     """What the background and the normalization of a mix depend on (besides its lines)."""
     files = [(str(p.resolve()), p.stat().st_size, p.stat().st_mtime_ns) for p in (media and media.path, bed) if p]
-    return {"files": files, "length": length, "loudness": mix.loudness, "true_peak": mix.true_peak, "gated": gated,
-            "language": language, "bed": bed is not None}
+    return {
+        "files": files,
+        "length": length,
+        "loudness": mix.loudness,
+        "true_peak": mix.true_peak,
+        "gated": gated,
+        "language": language,
+        "bed": bed is not None,
+    }
 
 
 def synthesize(voice: Voice, text: str) -> np.ndarray:

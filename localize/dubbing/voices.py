@@ -8,6 +8,7 @@ Add a backend with :func:`register_tts` and a :class:`~localize.fingerprint.Fact
 by its spec prefix, made with ``(spec, name)``: market profiles accept its prefix and the
 pipeline's dub cache keys carry its fingerprint.
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,8 +33,7 @@ DEFAULT_PIPER = "piper:en_US-joe-medium"
 #: Track languages whose espeak-ng voice has another name.
 ESPEAK_LANGUAGE = {"zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-tw": "cmn", "zh-hant": "cmn"}
 COQUI_UNAVAILABLE = (
-    "the torchaudio on PyPI is CUDA-linked and fails to import with CPU torch, "
-    "and its weights come from model hubs"
+    "the torchaudio on PyPI is CUDA-linked and fails to import with CPU torch, and its weights come from model hubs"
 )
 
 
@@ -64,7 +64,9 @@ class PiperTTS:
         options.intra_op_num_threads = processes.cpu_count()
         try:
             session = onnxruntime.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
-            self._voice = PiperVoice(session=session, config=PiperConfig.from_dict(json.loads(config.read_text("utf-8"))))
+            self._voice = PiperVoice(
+                session=session, config=PiperConfig.from_dict(json.loads(config.read_text("utf-8")))
+            )
         except Exception as error:  # onnxruntime and json errors name no file
             raise LocalizeError(f"{model}: not a usable Piper voice ({_first_line(error)})") from None
 
@@ -138,7 +140,9 @@ def _piper(spec: str, name: str) -> Voice:
 def _espeak_voice(spec: str, name: str) -> Voice:
     base = name.split("+", 1)[0]
     if base.lower() not in {v.lower() for v in espeak_voices()}:
-        raise LocalizeError(f"unknown espeak-ng voice {name!r}; e.g. espeak:es, espeak:en-us (all: localize dub --list-voices)")
+        raise LocalizeError(
+            f"unknown espeak-ng voice {name!r}; e.g. espeak:es, espeak:en-us (all: localize dub --list-voices)"
+        )
     return EspeakTTS(spec, name)
 
 

@@ -7,6 +7,7 @@ Each format module registers a :class:`Format` with a reader (text -> Track) and
 writer (Track -> text). Readers raise :class:`ParseError` with the line number;
 :func:`load` adds the file name, so users get ``file.srt:12: malformed timing line``.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """A line cursor shared by the line-based readers (SRT, WebVTT, SBV)."""
+
 from __future__ import annotations
 
 

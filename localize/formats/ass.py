@@ -18,6 +18,7 @@ the event's own time, so edits made in another tool always win.
 ASS timestamps have one hour digit, so 9:59:59.99 is the latest time a file can hold.
 The writer refuses a track with a later time (naming the cue) rather than clamp it.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,7 +31,7 @@ from localize.formats.markup import PLAIN, Look, compose, flags, runs, with_flag
 from localize.model import Cue, Track, format_ms, is_cjk
 
 PLAY_RES = (1080, 1920)
-MARGIN_SIDE = 90     # ~8% of the width each side
+MARGIN_SIDE = 90  # ~8% of the width each side
 MARGIN_BOTTOM = 260  # ~13.5% of the height: above the app's own controls
 LATEST_MS = 35_999_990  # 9:59:59.99
 EXACT = re.compile(r"^; localize-ms: ([\d,-]+)$", re.MULTILINE)
@@ -65,8 +66,12 @@ def read(text: str) -> Track:
     events = [event for event in subs.events if not event.is_comment]
     exact = _exact_times(text, len(events))
     cues = [
-        Cue(start=_pick(event.start, precise[0]), end=_pick(event.end, precise[1]), text=from_ass(event.text).strip(),
-            speaker=event.name or None)
+        Cue(
+            start=_pick(event.start, precise[0]),
+            end=_pick(event.end, precise[1]),
+            text=from_ass(event.text).strip(),
+            speaker=event.name or None,
+        )
         for event, precise in zip(events, exact)
     ]
     return Track(cues=cues)
@@ -77,7 +82,7 @@ def from_ass(text: str) -> str:
     look, drawing, pieces, position = PLAIN, False, [], 0
     for block in BLOCK.finditer(text):
         if not drawing:
-            pieces.append((_unescape(text[position:block.start()]), look))
+            pieces.append((_unescape(text[position : block.start()]), look))
         look, drawing = _override(block.group(1), look, drawing)
         position = block.end()
     if not drawing:
@@ -141,16 +146,20 @@ def _check_range(track: Track) -> None:
             )
 
 
-def document(track: Track, style: pysubs2.SSAStyle | None = None,
-             play_res: tuple[int, int] = PLAY_RES) -> pysubs2.SSAFile:
+def document(
+    track: Track, style: pysubs2.SSAStyle | None = None, play_res: tuple[int, int] = PLAY_RES
+) -> pysubs2.SSAFile:
     """``track`` as an ASS document in ``style`` (else the vertical style) at ``play_res``."""
     _check_range(track)
     subs = pysubs2.SSAFile()
-    subs.info.update({"PlayResX": str(play_res[0]), "PlayResY": str(play_res[1]), "WrapStyle": "0",
-                      "ScaledBorderAndShadow": "yes"})
+    subs.info.update(
+        {"PlayResX": str(play_res[0]), "PlayResY": str(play_res[1]), "WrapStyle": "0", "ScaledBorderAndShadow": "yes"}
+    )
     subs.styles = {"Default": style or vertical_style(any(is_cjk(ch) for cue in track.cues for ch in cue.text))}
     for cue in track.cues:
-        subs.events.append(pysubs2.SSAEvent(start=cue.start, end=cue.end, name=cue.speaker or "", text=to_ass(cue.text)))
+        subs.events.append(
+            pysubs2.SSAEvent(start=cue.start, end=cue.end, name=cue.speaker or "", text=to_ass(cue.text))
+        )
     return subs
 
 

@@ -5,6 +5,7 @@ guesses decode as GB18030 (a superset of both). ``charset-normalizer`` does the
 guessing, limited to the encodings subtitle files really use so that short files
 are not mistaken for something exotic.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -31,7 +32,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return _decode_as(data, encoding), encoding
     for bom, name in BOMS:
         if data.startswith(bom):
-            return _decode_as(data[len(bom):], name), f"{name} (BOM)"
+            return _decode_as(data[len(bom) :], name), f"{name} (BOM)"
     try:
         return _checked(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:

@@ -1,4 +1,5 @@
 """The toolkit's lossless JSON: everything in a track, words, source text and flags included."""
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ def read(text: str) -> Track:
     except RecursionError:
         raise ParseError("malformed JSON (nested too deeply)", 1) from None
     if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise ParseError(f"not a localize track (expected \"kind\": \"{KIND}\")", 1)
+        raise ParseError(f'not a localize track (expected "kind": "{KIND}")', 1)
     try:
         return Track.from_dict(data)
     except LocalizeError as error:

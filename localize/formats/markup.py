@@ -10,6 +10,7 @@ Every other character is literal: ``&`` is an ampersand, ``<3`` is a heart, ``{\
 them back into their format's syntax and escape everything else. :func:`runs` splits
 marked-up text into (text, :class:`Look`) pieces; :func:`compose` joins them again.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,9 +24,20 @@ HTML_TAG = re.compile(r"<(/?)\s*([^\s<>./]*)((?:\.[^\s<>.]+)*)([^<>]*)>")
 FONT_COLOUR = re.compile(r"""color\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
 NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "nbsp": "\u00a0", "lrm": "\u200e", "rlm": "\u200f"}
 #: colour names that SRT ``<font color>`` and WebVTT's default ``<c.name>`` classes use
-COLOURS = {"white": "#FFFFFF", "lime": "#00FF00", "cyan": "#00FFFF", "red": "#FF0000", "yellow": "#FFFF00",
-           "magenta": "#FF00FF", "blue": "#0000FF", "black": "#000000", "green": "#008000", "gray": "#808080",
-           "grey": "#808080", "orange": "#FFA500"}
+COLOURS = {
+    "white": "#FFFFFF",
+    "lime": "#00FF00",
+    "cyan": "#00FFFF",
+    "red": "#FF0000",
+    "yellow": "#FFFF00",
+    "magenta": "#FF00FF",
+    "blue": "#0000FF",
+    "black": "#000000",
+    "green": "#008000",
+    "gray": "#808080",
+    "grey": "#808080",
+    "orange": "#FFA500",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,7 @@ def runs(text: str) -> list[tuple[str, Look]]:
     pieces: list[tuple[str, Look]] = []
     position = 0
     for match in TAG.finditer(text):
-        pieces.append((text[position:match.start()], _look(depth, colours)))
+        pieces.append((text[position : match.start()], _look(depth, colours)))
         closing, name, colour, font_end = match.groups()
         if name:
             depth[name] = max(0, depth[name] + (-1 if closing else 1))
@@ -127,7 +139,7 @@ def from_html(text: str, every_tag: bool = False) -> str:
         closing, name, classes, attributes = match.group(1), match.group(2).lower(), match.group(3), match.group(4)
         if not every_tag and name not in ("i", "b", "u", "s", "font"):
             continue
-        pieces.append((decode_entities(text[position:match.start()]), _look(depth, _known(colours))))
+        pieces.append((decode_entities(text[position : match.start()]), _look(depth, _known(colours))))
         position = match.end()
         if name in depth:
             depth[name] = max(0, depth[name] + (-1 if closing else 1))
@@ -147,17 +159,19 @@ def _known(colours: list[str | None]) -> list[str]:
 
 def decode_entities(text: str) -> str:
     """HTML character references that subtitle files use (``&amp;``, ``&lt;``, ``&#233;``) as characters."""
+
     def character(match: re.Match[str]) -> str:
         name, decimal, hexadecimal = match.groups()
         code = int(decimal) if decimal else int(hexadecimal, 16) if hexadecimal else None
         if code is None:
             return NAMED[name]
         return chr(code) if 0 < code < 0x110000 and not 0xD800 <= code < 0xE000 else match.group()
+
     return ENTITY.sub(character, text)
 
 
 def colour(value: str) -> str | None:
-    """"#RRGGBB" for a colour written as a name, ``#RGB``, ``#RRGGBB`` or ``RRGGBB``; None if unknown."""
+    """ "#RRGGBB" for a colour written as a name, ``#RGB``, ``#RRGGBB`` or ``RRGGBB``; None if unknown."""
     value = value.strip().strip("'\"").lower()
     if value in COLOURS:
         return COLOURS[value]

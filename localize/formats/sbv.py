@@ -1,4 +1,5 @@
 """YouTube SubViewer (.sbv): ``H:MM:SS.mmm,H:MM:SS.mmm`` then text, blank-line separated."""
+
 from __future__ import annotations
 
 import re

@@ -6,6 +6,7 @@ numeric index before each, cue text up to the next blank line. Anything else is 
 toolkit's markup (:mod:`localize.formats.markup`), other ``<font>`` attributes and ``<s>`` are
 dropped, entities (``&amp;``) are decoded; any other text is literal.
 """
+
 from __future__ import annotations
 
 import re

@@ -10,6 +10,7 @@ its own agent. Italic, bold, underline and colour (``tts:fontStyle``, ``tts:font
 ``tts:textDecoration``, ``tts:color``, on an element or a style it references) are read into
 the toolkit's markup and written as ``<span>``s with those attributes.
 """
+
 from __future__ import annotations
 
 import re
@@ -59,7 +60,14 @@ class _Timing:
         if not offset:
             raise ValueError(f"unsupported time expression '{value}'")
         number, unit = Fraction(offset.group(1)), offset.group(2)
-        scale: dict[str, int | Fraction] = {"h": 3_600_000, "m": 60_000, "s": 1000, "ms": 1, "f": 1000 / self.fps, "t": Fraction(1000, self.tick_rate)}
+        scale: dict[str, int | Fraction] = {
+            "h": 3_600_000,
+            "m": 60_000,
+            "s": 1000,
+            "ms": 1,
+            "f": 1000 / self.fps,
+            "t": Fraction(1000, self.tick_rate),
+        }
         return round(number * Fraction(scale[unit]))
 
 
@@ -80,10 +88,12 @@ def _styled(element: ET.Element, look: Look, styles: dict[str | None, dict[str, 
     values.update(element.attrib)
     get = lambda name: values.get(f"{{{TTS}}}{name}", "")  # noqa: E731
     colour = get("color").strip()
-    return Look(get("fontStyle") == "italic" if get("fontStyle") else look.italic,
-                get("fontWeight") == "bold" if get("fontWeight") else look.bold,
-                "underline" in get("textDecoration") if get("textDecoration") else look.underline,
-                f"#{colour[1:7].upper()}" if re.fullmatch(r"#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?", colour) else look.color)
+    return Look(
+        get("fontStyle") == "italic" if get("fontStyle") else look.italic,
+        get("fontWeight") == "bold" if get("fontWeight") else look.bold,
+        "underline" in get("textDecoration") if get("textDecoration") else look.underline,
+        f"#{colour[1:7].upper()}" if re.fullmatch(r"#[0-9A-Fa-f]{6}(?:[0-9A-Fa-f]{2})?", colour) else look.color,
+    )
 
 
 def read(text: str) -> Track:
@@ -105,8 +115,15 @@ def read(text: str) -> Track:
         lines = [" ".join(line.split()) for line in compose(_runs(p, PLAIN, styles)).split("\n")]
         speaker = _agent(p.get(f"{{{TTM}}}agent"), agents)
         line_speakers = _line_agents(p, agents)
-        cues.append(Cue(start=start, end=end, text="\n".join(lines).strip(), speaker=speaker,
-                        line_speakers=line_speakers if len(line_speakers) == len(lines) else []))
+        cues.append(
+            Cue(
+                start=start,
+                end=end,
+                text="\n".join(lines).strip(),
+                speaker=speaker,
+                line_speakers=line_speakers if len(line_speakers) == len(lines) else [],
+            )
+        )
     language = root.get(f"{{{XML}}}lang") or None
     return Track(cues=cues, language=language, fps=timing.fps)
 
@@ -144,31 +161,49 @@ def _declare_agents(head: ET.Element, track: Track) -> dict[str, str]:
 def write(track: Track) -> str:
     fps = Fraction(track.fps)
     base, multiplier = (round(fps * Fraction(1001, 1000)), "1000 1001") if fps.denominator == 1001 else (fps, None)
-    root = ET.Element(f"{{{TT}}}tt", {
-        f"{{{XML}}}lang": track.language or "",
-        f"{{{TTP}}}profile": IMSC1_TEXT,
-        f"{{{TTP}}}timeBase": "media",
-        f"{{{TTP}}}frameRate": str(int(base)),
-        f"{{{TTS}}}extent": "1080px 1920px",
-    })
+    root = ET.Element(
+        f"{{{TT}}}tt",
+        {
+            f"{{{XML}}}lang": track.language or "",
+            f"{{{TTP}}}profile": IMSC1_TEXT,
+            f"{{{TTP}}}timeBase": "media",
+            f"{{{TTP}}}frameRate": str(int(base)),
+            f"{{{TTS}}}extent": "1080px 1920px",
+        },
+    )
     if multiplier:
         root.set(f"{{{TTP}}}frameRateMultiplier", multiplier)
     head = ET.SubElement(root, f"{{{TT}}}head")
     agents = _declare_agents(head, track)
     styling = ET.SubElement(head, f"{{{TT}}}styling")
-    ET.SubElement(styling, f"{{{TT}}}style", {
-        f"{{{XML}}}id": "s1", f"{{{TTS}}}color": "#FFFFFF", f"{{{TTS}}}fontFamily": "proportionalSansSerif",
-        f"{{{TTS}}}fontSize": "100%", f"{{{TTS}}}textAlign": "center",
-        f"{{{TTS}}}textOutline": "#000000 5%",
-    })
+    ET.SubElement(
+        styling,
+        f"{{{TT}}}style",
+        {
+            f"{{{XML}}}id": "s1",
+            f"{{{TTS}}}color": "#FFFFFF",
+            f"{{{TTS}}}fontFamily": "proportionalSansSerif",
+            f"{{{TTS}}}fontSize": "100%",
+            f"{{{TTS}}}textAlign": "center",
+            f"{{{TTS}}}textOutline": "#000000 5%",
+        },
+    )
     layout = ET.SubElement(head, f"{{{TT}}}layout")
-    ET.SubElement(layout, f"{{{TT}}}region", {
-        f"{{{XML}}}id": "bottom", f"{{{TTS}}}origin": "8% 10%", f"{{{TTS}}}extent": "84% 76%",
-        f"{{{TTS}}}displayAlign": "after",
-    })
+    ET.SubElement(
+        layout,
+        f"{{{TT}}}region",
+        {
+            f"{{{XML}}}id": "bottom",
+            f"{{{TTS}}}origin": "8% 10%",
+            f"{{{TTS}}}extent": "84% 76%",
+            f"{{{TTS}}}displayAlign": "after",
+        },
+    )
     div = ET.SubElement(ET.SubElement(root, f"{{{TT}}}body", {"region": "bottom", "style": "s1"}), f"{{{TT}}}div")
     for number, cue in enumerate(track.cues, 1):
-        p = ET.SubElement(div, f"{{{TT}}}p", {f"{{{XML}}}id": f"c{number}", "begin": format_ms(cue.start), "end": format_ms(cue.end)})
+        p = ET.SubElement(
+            div, f"{{{TT}}}p", {f"{{{XML}}}id": f"c{number}", "begin": format_ms(cue.start), "end": format_ms(cue.end)}
+        )
         if cue.speaker:
             p.set(f"{{{TTM}}}agent", " ".join(agents[name] for name in cue.speakers))
         lines = cue.text.split("\n")
@@ -213,9 +248,16 @@ def _fill(parent: ET.Element, pieces: list[tuple[str, Look]]) -> None:
             else:
                 last.tail = (last.tail or "") + text
             continue
-        attributes = {f"{{{TTS}}}{name}": value for name, value, on in (
-            ("fontStyle", "italic", look.italic), ("fontWeight", "bold", look.bold),
-            ("textDecoration", "underline", look.underline), ("color", look.color, look.color)) if on and value}
+        attributes = {
+            f"{{{TTS}}}{name}": value
+            for name, value, on in (
+                ("fontStyle", "italic", look.italic),
+                ("fontWeight", "bold", look.bold),
+                ("textDecoration", "underline", look.underline),
+                ("color", look.color, look.color),
+            )
+            if on and value
+        }
         ET.SubElement(parent, f"{{{TT}}}span", attributes).text = text
 
 

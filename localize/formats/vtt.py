@@ -6,6 +6,7 @@
 is a dialogue event (``Cue.line_speakers``, one ``<v>`` per line when written).
 Settings (``align:start``) are not kept.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,6 +4,7 @@
 >>> track = read_hardsubs("episode.mp4")            # band found automatically
 >>> track = read_hardsubs("episode.mp4", band=(0.7, 0.9))
 """
+
 from localize.hardsub.band import Band, band_from_fractions, find_band
 from localize.hardsub.changes import Event, find_events
 from localize.hardsub.frames import display_info, upright, video_size
@@ -18,6 +19,23 @@ from localize.hardsub.ocr import (
 )
 from localize.hardsub.reader import NoSubtitlesFound, locate, read_hardsubs
 
-__all__ = ["DEFAULT_OCR", "ENGINES", "Band", "Event", "NoSubtitlesFound", "OcrEngine", "band_from_fractions",
-           "display_info", "find_band", "find_events", "load_ocr", "locate", "ocr_fingerprint", "ocr_names",
-           "read_hardsubs", "register_ocr", "upright", "video_size"]
+__all__ = [
+    "DEFAULT_OCR",
+    "ENGINES",
+    "Band",
+    "Event",
+    "NoSubtitlesFound",
+    "OcrEngine",
+    "band_from_fractions",
+    "display_info",
+    "find_band",
+    "find_events",
+    "load_ocr",
+    "locate",
+    "ocr_fingerprint",
+    "ocr_names",
+    "read_hardsubs",
+    "register_ocr",
+    "upright",
+    "video_size",
+]

@@ -11,6 +11,7 @@ the frame (where dialogue subtitles sit; titles and text in the picture itself s
 higher). Subtitles placed elsewhere are read with an explicit band. Static text in a
 band (found or given) is masked out, with a margin for the background it sits on.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -22,11 +23,11 @@ from localize.errors import InputError
 from localize.hardsub.frames import Frame
 from localize.imaging import OUTLINE_REACH, row_runs, text_mask, text_rows
 
-SAMPLE_MS = 250         # band detection looks at one frame per this many ms
-MIN_SCORE = 0.25        # on/off variation p(1-p)*4 a band row needs (1.0 = on half the time)
-STATIC_SHARE = 0.9      # text pixels present in this share of samples are static (logos)
-ROW_GAP = 0.02          # rows of a band may be this share of the height apart (two-line events)
-SEARCH_FROM = 0.6       # a band is centred below this share of the height (else give --band)
+SAMPLE_MS = 250  # band detection looks at one frame per this many ms
+MIN_SCORE = 0.25  # on/off variation p(1-p)*4 a band row needs (1.0 = on half the time)
+STATIC_SHARE = 0.9  # text pixels present in this share of samples are static (logos)
+ROW_GAP = 0.02  # rows of a band may be this share of the height apart (two-line events)
+SEARCH_FROM = 0.6  # a band is centred below this share of the height (else give --band)
 STATIC_MARGIN = 1 / 72  # static text's mask reaches this share of the width further (outline, background)
 
 
@@ -51,8 +52,10 @@ class Band:
 def band_from_fractions(top: float, bottom: float, height: int) -> Band:
     """A user-given band (fractions of the height), checked; see :func:`with_static` for its static text."""
     if not (0.0 <= top < bottom <= 1.0):
-        raise InputError(f"band {top},{bottom} is outside the frame: give TOP,BOTTOM as fractions "
-                         "of the height with 0 <= TOP < BOTTOM <= 1 (e.g. 0.7,0.9)")
+        raise InputError(
+            f"band {top},{bottom} is outside the frame: give TOP,BOTTOM as fractions "
+            "of the height with 0 <= TOP < BOTTOM <= 1 (e.g. 0.7,0.9)"
+        )
     first, last = int(top * height), int(round(bottom * height))
     if last - first < 8:
         raise InputError(f"band {top},{bottom} is only {last - first} px tall; give a wider band")
@@ -81,8 +84,9 @@ class _Samples:
             found.rows.append(text_rows(mask))
             found.counts = mask.astype(np.uint16) if found.counts is None else found.counts + mask
         if len(found.rows) < min_samples:
-            raise TooFewSamples(f"{name}: too short to find a subtitle band ({len(found.rows)} sampled frames); "
-                                "give --band")
+            raise TooFewSamples(
+                f"{name}: too short to find a subtitle band ({len(found.rows)} sampled frames); give --band"
+            )
         return found
 
     def static(self, top: int, bottom: int) -> np.ndarray | None:
@@ -109,8 +113,10 @@ def find_band(frames: Iterable[Frame], name: str = "video", min_samples: int = 4
     presence = np.mean(samples.rows, axis=0)
     found = _best_run(presence * (1 - presence) * 4, len(presence))
     if found is None:
-        raise InputError(f"{name}: no burned-in subtitles found (no band of text that comes and goes); "
-                         "use --source audio, or give --band TOP,BOTTOM if they are there")
+        raise InputError(
+            f"{name}: no burned-in subtitles found (no band of text that comes and goes); "
+            "use --source audio, or give --band TOP,BOTTOM if they are there"
+        )
     top, bottom = map(int, found)
     return Band(top, bottom, len(presence), samples.static(top, bottom))
 
@@ -124,7 +130,7 @@ def _best_run(score: np.ndarray, height: int) -> tuple[int, int] | None:
     low = [run for run in runs if run[0] + run[1] >= 2 * SEARCH_FROM * height]
     if not low:
         return None
-    top, bottom = max(low, key=lambda run: score[run[0]:run[1]].sum())
+    top, bottom = max(low, key=lambda run: score[run[0] : run[1]].sum())
     if bottom - top < 4:
         return None
     pad = max(2, (bottom - top) // 4)

@@ -10,6 +10,7 @@ does) and stay brighter than the ring of pixels around them, and no new text app
 next to it. So a cut or a fade behind a line does not split it. Events shorter than
 ``MIN_FRAMES`` (fades, partial frames) are dropped; OCR then runs once per remaining event.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
@@ -21,19 +22,19 @@ from localize.hardsub.band import Band
 from localize.hardsub.frames import Frame
 from localize.imaging import BRIGHT, row_runs, text_mask
 
-MIN_FRAMES = 2        # events on screen for fewer frames are fades or glitches
-SAME_SHARE = 0.7      # mask overlap that still counts as the same text
+MIN_FRAMES = 2  # events on screen for fewer frames are fades or glitches
+SAME_SHARE = 0.7  # mask overlap that still counts as the same text
 MIN_TEXT_SHARE = 0.001  # share of the band's pixels a mask needs to count as text
-SETTLE_FRAMES = 2     # the event's image is taken this many frames in (past any fade-in edge)
-FILL_TOLERANCE = 40   # luma a fill pixel may lose and still be the same text
-SAME_FILL = 0.7       # share of the fill pixels kept for a matching mask to be the same text
-STILL_SHARE = 0.85    # ... and for a frame whose mask changed (background change, not text)
-MIN_CONTRAST = 50     # fill minus the ring around it (outline or box), median luma
-BOX_CONTRAST = 60     # a bright pixel this far above its surroundings' mean is text (on a box) ...
+SETTLE_FRAMES = 2  # the event's image is taken this many frames in (past any fade-in edge)
+FILL_TOLERANCE = 40  # luma a fill pixel may lose and still be the same text
+SAME_FILL = 0.7  # share of the fill pixels kept for a matching mask to be the same text
+STILL_SHARE = 0.85  # ... and for a frame whose mask changed (background change, not text)
+MIN_CONTRAST = 50  # fill minus the ring around it (outline or box), median luma
+BOX_CONTRAST = 60  # a bright pixel this far above its surroundings' mean is text (on a box) ...
 BOX_WINDOW_SHARE = 7  # ... the surroundings: a square of 1/7 of the band's height (at least 9 px)
-ROW_SHARE = 0.05      # a text row holds at least this share of the fullest row's pixels
-VALLEY_SHARE = 0.25   # a row this empty (vs the median row) between two text lines splits them
-NEW_SHARE = 0.25      # text pixels next to the event but outside it, as a share of it: new text
+ROW_SHARE = 0.05  # a text row holds at least this share of the fullest row's pixels
+VALLEY_SHARE = 0.25  # a row this empty (vs the median row) between two text lines splits them
+NEW_SHARE = 0.25  # text pixels next to the event but outside it, as a share of it: new text
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
     current: _Open | None = None
     last_time, step = 0, 0
     for frame in frames:
-        crop = frame.luma[band.top:band.bottom]
+        crop = frame.luma[band.top : band.bottom]
         mask = _text_pixels(crop)
         if band.static is not None and band.static.shape == mask.shape:
             mask &= ~band.static
@@ -158,9 +159,9 @@ def _new_text(mask: np.ndarray, reference: np.ndarray) -> float:
     rows, cols = np.flatnonzero(reference.any(axis=1)), np.flatnonzero(reference.any(axis=0))
     reach = int(rows[-1] - rows[0] + 1)
     top, left = max(0, rows[0] - reach), max(0, cols[0] - reach)
-    near = mask[top:rows[-1] + reach + 1, left:cols[-1] + reach + 1]
+    near = mask[top : rows[-1] + reach + 1, left : cols[-1] + reach + 1]
     grown = cv2.dilate(reference.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    outside = near & ~grown[top:rows[-1] + reach + 1, left:cols[-1] + reach + 1]
+    outside = near & ~grown[top : rows[-1] + reach + 1, left : cols[-1] + reach + 1]
     return outside.sum() / max(reference.sum(), 1)
 
 
@@ -170,7 +171,9 @@ def _close(event: _Open, end: int, band: Band) -> Iterator[Event]:
     rows, cols = np.flatnonzero(event.mask.any(axis=1)), np.flatnonzero(event.mask.any(axis=0))
     box = (int(cols[0]), band.top + int(rows[0]), int(cols[-1]) + 1, band.top + int(rows[-1]) + 1)
     fill = _fill_and_ring(event.image, event.mask)[0]
-    text = fill if fill.sum() >= MIN_TEXT_SHARE * fill.size else event.mask  # bright background next to outlines left out
+    text = (
+        fill if fill.sum() >= MIN_TEXT_SHARE * fill.size else event.mask
+    )  # bright background next to outlines left out
     yield Event(event.start, end, event.frames, event.image, box, _lines(text), event.later)
 
 
@@ -190,7 +193,7 @@ def _split_at_valley(run: tuple[int, int], counts: np.ndarray) -> list[tuple[int
     """``run`` as two lines when a row in its middle third holds under ``VALLEY_SHARE`` of its median text."""
     top, bottom = run
     third = (bottom - top) // 3
-    middle = counts[top + third:bottom - third]
+    middle = counts[top + third : bottom - third]
     if third < 4 or middle.size == 0:
         return [run]
     cut = top + third + int(np.argmin(middle))

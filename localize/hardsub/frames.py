@@ -5,6 +5,7 @@ so variable-frame-rate phone exports keep their exact on/off times. Frames are t
 upright as the display matrix says (phone video is often stored sideways), the way
 ffmpeg's auto-rotation shows them, so every position is in displayed pixels.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -47,8 +48,10 @@ def display_info(path: str | Path) -> MediaInfo:
         raise InputError(f"{path}: has no video stream (burned-in subtitles need a picture)")
     if info.mirrored or info.rotation not in TURNS:
         how = "mirrors" if info.mirrored else f"turns by {info.rotation} degrees"
-        raise InputError(f"{path}: its display matrix {how} the picture; burned-in subtitles are handled only in "
-                         "video shown upright or turned by 90, 180 or 270 degrees (re-encode it: ffmpeg -i IN OUT.mp4)")
+        raise InputError(
+            f"{path}: its display matrix {how} the picture; burned-in subtitles are handled only in "
+            "video shown upright or turned by 90, 180 or 270 degrees (re-encode it: ffmpeg -i IN OUT.mp4)"
+        )
     return info
 
 

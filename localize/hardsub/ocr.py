@@ -6,6 +6,7 @@ one module that passes it to :func:`register_ocr` (or, to import it only on firs
 line in :data:`ENGINE_MODULES`). The CLI's ``--ocr-engine`` choices and the pipeline's
 cache keys follow.
 """
+
 from __future__ import annotations
 
 import functools

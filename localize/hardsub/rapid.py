@@ -3,6 +3,7 @@
 Only recognition runs, on a line already cropped from the subtitle band: detection
 would enlarge a short strip to 736 px and cost ten times more.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,8 +27,9 @@ class RapidOcr(Fingerprinted):
         except ImportError:
             raise ModelError("rapidocr is not installed (pip install rapidocr==3.10.0)") from None
         self.model = f"rapidocr {version('rapidocr')} PP-OCRv6 small rec (bundled)"
-        self._engine = RapidOCR(params={"Global.log_level": "error",
-                                         "EngineConfig.onnxruntime.intra_op_num_threads": processes.cpu_count()})
+        self._engine = RapidOCR(
+            params={"Global.log_level": "error", "EngineConfig.onnxruntime.intra_op_num_threads": processes.cpu_count()}
+        )
 
     def read_line(self, image: np.ndarray) -> tuple[str, float]:
         import cv2
@@ -40,4 +42,3 @@ class RapidOcr(Fingerprinted):
         if not texts:
             return "", 0.0
         return "".join(texts).strip(), float(min(scores))
-

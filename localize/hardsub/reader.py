@@ -8,6 +8,7 @@ confidence`` flag for review; lines reading below ``JUNK_CONFIDENCE`` are not te
 Text is normalized like audio transcripts (Simplified Chinese by default, full-width
 punctuation after Han characters, Latin kept as read).
 """
+
 from __future__ import annotations
 
 import functools
@@ -92,8 +93,14 @@ def read_hardsubs(
         from localize.chinese import chinese_text
 
         cues = [replace(c, text=chinese_text(c.text, script)) for c in cues]
-    meta = {"from": "hardsub", "engine": ocr.name, "model": ocr.model, "source": str(path),
-            "band": list(found.fractions), "ocr_calls": len(events)}
+    meta = {
+        "from": "hardsub",
+        "engine": ocr.name,
+        "model": ocr.model,
+        "source": str(path),
+        "band": list(found.fractions),
+        "ocr_calls": len(events),
+    }
     if detected == "zh":
         meta["script"] = script
     return Track(cues=cues, language=detected, fps=info.fps or DEFAULT_FPS, meta=meta)
@@ -111,8 +118,10 @@ def _locate(path: Path, size: int, mtime_ns: int, band: tuple[float, float] | No
     found = _given(path, band) if band is not None else _find(path)
     events = tuple(find_events(frames(path), found))
     if not events:
-        raise NoSubtitlesFound(f"{path}: no burned-in subtitles found: no text comes and goes in the band "
-                               f"{found.fractions} (static text is not dialogue)")
+        raise NoSubtitlesFound(
+            f"{path}: no burned-in subtitles found: no text comes and goes in the band "
+            f"{found.fractions} (static text is not dialogue)"
+        )
     log.info("%s: subtitle band %s, %d events", path.name, found.fractions, len(events))
     return found, events
 
@@ -166,7 +175,7 @@ def _read_image(ocr: OcrEngine, event: Event, image: np.ndarray) -> _Read:
     for top, bottom in event.lines:
         pad = max(4, (bottom - top) // 2)
         side = max(4, bottom - top)  # a character's width: the mask may miss an edge character
-        text, confidence = ocr.read_line(image[max(0, top - pad):bottom + pad, max(0, left - side):right + side])
+        text, confidence = ocr.read_line(image[max(0, top - pad) : bottom + pad, max(0, left - side) : right + side])
         if text and confidence >= JUNK_CONFIDENCE:
             texts.append(text)
             confidences.append(confidence)

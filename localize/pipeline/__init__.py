@@ -5,6 +5,7 @@
 >>> manifest.markets["en-US"].qc.violations, manifest.markets["en-US"].dub.loudness_lufs
 >>> result = batch(["season1/"], "en-US", "out", jobs=2)
 """
+
 from localize.pipeline.batch import BatchResult, Episode, EpisodeResult, batch, find_episodes
 from localize.pipeline.cache import StageCache
 from localize.pipeline.keys import RunOptions
@@ -15,7 +16,24 @@ from localize.pipeline.rerender import rerender
 from localize.pipeline.run import run_episode
 
 __all__ = [
-    "BatchResult", "Episode", "EpisodeResult", "Manifest", "MarketProfile", "MarketResult", "OutputFile", "RunOptions",
-    "SourceResult", "StageCache", "batch", "builtin_codes", "find_episodes", "glossary_consistency", "load_manifests",
-    "load_market", "load_markets", "rerender", "run_episode", "write_title",
+    "BatchResult",
+    "Episode",
+    "EpisodeResult",
+    "Manifest",
+    "MarketProfile",
+    "MarketResult",
+    "OutputFile",
+    "RunOptions",
+    "SourceResult",
+    "StageCache",
+    "batch",
+    "builtin_codes",
+    "find_episodes",
+    "glossary_consistency",
+    "load_manifests",
+    "load_market",
+    "load_markets",
+    "rerender",
+    "run_episode",
+    "write_title",
 ]

@@ -8,6 +8,7 @@ consistency check across episodes) and ``OUT/report.html``. After ``ENDPOINT_FAI
 episodes in a row failed by the LLM endpoint (dead, slow, refusing, answering nothing
 usable) the episodes not yet started are skipped: the endpoint is not asked again.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -35,8 +36,15 @@ from localize.validate import PATH_TYPES, as_items, as_path
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")
 #: Environment a local Ray instance's workers need to see the same models and caches as the driver.
-FORWARDED_ENV = ("ARGOS_PACKAGES_DIR", "LOCALIZE_CACHE", "HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME",
-                 "XDG_CONFIG_HOME", "PATH")
+FORWARDED_ENV = (
+    "ARGOS_PACKAGES_DIR",
+    "LOCALIZE_CACHE",
+    "HOME",
+    "XDG_CACHE_HOME",
+    "XDG_DATA_HOME",
+    "XDG_CONFIG_HOME",
+    "PATH",
+)
 ENDPOINT_FAILURES = 3  # episodes in a row failed by the LLM endpoint before the rest are skipped
 SKIPPED = "skipped (the LLM endpoint is down)"
 
@@ -88,16 +96,19 @@ class BatchResult:
         lines.append(f"{done}/{len(self.results)} episodes ok, {len(self.failed)} failed, {self.seconds:.1f} s")
         skipped = sum(r.error == SKIPPED for r in self.results)
         if skipped:
-            lines.append(f"LLM endpoint: it failed {ENDPOINT_FAILURES} episodes in a row, so {skipped} episode(s) "
-                         "were not started; run the batch again once it answers (finished work is kept)")
+            lines.append(
+                f"LLM endpoint: it failed {ENDPOINT_FAILURES} episodes in a row, so {skipped} episode(s) "
+                "were not started; run the batch again once it answers (finished work is kept)"
+            )
         issues = self.title.get("glossary_consistency", {}).get("inconsistent", [])
         if issues:
             lines.append(f"glossary: {len(issues)} term(s) rendered inconsistently across episodes (see title.json)")
         return "\n".join(lines)
 
 
-def find_episodes(inputs: Iterable[str | Path], sidecar_subs: bool = False,
-                  exclude: str | Path | None = None) -> list[Episode]:
+def find_episodes(
+    inputs: Iterable[str | Path], sidecar_subs: bool = False, exclude: str | Path | None = None
+) -> list[Episode]:
     """Episodes from files and folders (searched recursively for media), named uniquely.
 
     The name is the file stem; when stems repeat (``ep1/episode.mp4``, ``ep2/episode.mp4``)
@@ -110,8 +121,11 @@ def find_episodes(inputs: Iterable[str | Path], sidecar_subs: bool = False,
     files: list[Path] = []
     for item in map(Path, inputs):
         if item.is_dir():
-            found = sorted(p for p in item.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES and p.is_file()
-                           and not (skip and skip in p.resolve().parents))
+            found = sorted(
+                p
+                for p in item.rglob("*")
+                if p.suffix.lower() in MEDIA_SUFFIXES and p.is_file() and not (skip and skip in p.resolve().parents)
+            )
             if not found:
                 raise LocalizeError(f"{item}: no media files in this folder")
             files += found
@@ -137,7 +151,7 @@ def _unique_names(files: list[Path]) -> list[str]:
 
 def _name(path: Path, depth: int) -> str:
     parents = path.resolve().parent.parts[1:]
-    return "-".join([*parents[len(parents) - depth:], path.stem])
+    return "-".join([*parents[len(parents) - depth :], path.stem])
 
 
 def _sidecar(media: Path) -> str | None:
@@ -172,7 +186,9 @@ def batch(
     check_executor(executor, address)
     options = _checked(options)
     runner = {"local": _run_local, "ray": _run_ray}[executor]
-    profiles = load_markets(markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False))
+    profiles = load_markets(
+        markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False)
+    )
     if all(isinstance(e, Episode) for e in inputs):
         episodes = list(inputs)
     else:
@@ -208,20 +224,33 @@ def run_one(task: tuple[Episode, list[str], str, bool, RunOptions | None]) -> Ep
     check_interrupted()  # a worker told to stop starts nothing new
     started = time.perf_counter()
     try:
-        manifest = run_episode(episode.media, markets, output_dir, dub=dub, source_subs=episode.source_subs,
-                               episode=episode.name, options=options)
+        manifest = run_episode(
+            episode.media,
+            markets,
+            output_dir,
+            dub=dub,
+            source_subs=episode.source_subs,
+            episode=episode.name,
+            options=options,
+        )
     except LocalizeError as error:
         from localize.translation import EndpointError
 
-        return EpisodeResult(episode.name, False, _since(started), " ".join(str(error).split()),
-                             endpoint_failed=isinstance(error, EndpointError))
+        return EpisodeResult(
+            episode.name,
+            False,
+            _since(started),
+            " ".join(str(error).split()),
+            endpoint_failed=isinstance(error, EndpointError),
+        )
     except Exception as error:  # noqa: BLE001 - a bug in one episode must not stop the batch
         where = traceback.extract_tb(error.__traceback__)[-1]
         message = f"{type(error).__name__}: {error} ({Path(where.filename).name}:{where.lineno})"
         return EpisodeResult(episode.name, False, _since(started), " ".join(message.split()))
     cached = manifest.run.up_to_date or all(s.cached for s in manifest.run.stages.values())
-    return EpisodeResult(episode.name, True, _since(started), cached=cached, markets=list(manifest.markets),
-                         edited=manifest.edits_note())
+    return EpisodeResult(
+        episode.name, True, _since(started), cached=cached, markets=list(manifest.markets), edited=manifest.edits_note()
+    )
 
 
 def _since(started: float) -> float:
@@ -251,8 +280,12 @@ def _run_local(tasks: list, jobs: int, address: str | None, on_done: Callable) -
     for share in _core_shares(workers):
         shares.put(share)
     waiting = iter(tasks)  # handed out one per free worker, so a skipped episode never sits in a queue
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(shares, os.getpid(), max(1, cpu_count() // workers))) as pool:
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=context,
+        initializer=_start_worker,
+        initargs=(shares, os.getpid(), max(1, cpu_count() // workers)),
+    ) as pool:
         running = {pool.submit(run_one, t): t[0].name for t in itertools.islice(waiting, workers)}
         try:
             while running:

@@ -7,6 +7,7 @@ step, so a killed run leaves either a whole entry or nothing (plus a stray ``.tm
 folder, named after the process that made it, which :meth:`StageCache.sweep` removes on
 the next run once that process is gone).
 """
+
 from __future__ import annotations
 
 import contextlib

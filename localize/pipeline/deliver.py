@@ -5,6 +5,7 @@ as an :class:`~localize.pipeline.manifest.OutputFile` (path, sha256, bytes).
 The dub and burn stages build into the stage cache (:mod:`localize.pipeline.cache`) and
 their files are copied into the market folder atomically; an input is never overwritten.
 """
+
 from __future__ import annotations
 
 import json
@@ -71,20 +72,37 @@ def _cast(ctx: _Context, market: MarketProfile, timed: Track) -> dict[str, Any]:
 
     cast = cast_speakers(timed.cues, timed.language, market.voice, market.voices, ctx.episode_dir.parent, market.code)
     specs = sorted({*cast.voices.values(), market.voice or default_voice(timed.language)})
-    return {"voices": cast.voices, "names": cast.names, "aliases": cast.aliases,
-            "tts": [voice_fingerprint(spec) for spec in specs]}
+    return {
+        "voices": cast.voices,
+        "names": cast.names,
+        "aliases": cast.aliases,
+        "tts": [voice_fingerprint(spec) for spec in specs],
+    }
 
 
-def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts: list[int],
-         source_language: str | None) -> tuple[dict[str, Any], list[OutputFile]]:
+def _dub(
+    ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts: list[int], source_language: str | None
+) -> tuple[dict[str, Any], list[OutputFile]]:
     """Dub (and mux) into the cache, then copy the files into the market folder."""
     mux = market.mux and ctx.info.has_video
-    key = {"track": hash_value(timed.to_dict()), "media": ctx.media_sha256, "voice": market.voice,
-           "voices": market.voices, "loudness": market.loudness, "true_peak": market.true_peak,
-           "max_speed": market.max_speed, "mux": mux, "mux_subtitles": market.mux_subtitles, "shots": cuts,
-           "original_language": source_language, "cast": _cast(ctx, market, timed),
-           "code": [code_version("localize.dubbing", "localize.delivery.muxing", "localize.language"),
-                    code_version("localize.formats")]}
+    key = {
+        "track": hash_value(timed.to_dict()),
+        "media": ctx.media_sha256,
+        "voice": market.voice,
+        "voices": market.voices,
+        "loudness": market.loudness,
+        "true_peak": market.true_peak,
+        "max_speed": market.max_speed,
+        "mux": mux,
+        "mux_subtitles": market.mux_subtitles,
+        "shots": cuts,
+        "original_language": source_language,
+        "cast": _cast(ctx, market, timed),
+        "code": [
+            code_version("localize.dubbing", "localize.delivery.muxing", "localize.language"),
+            code_version("localize.formats"),
+        ],
+    }
 
     def build(entry: Path) -> None:
         from localize.dubbing import MuxOptions, dub
@@ -93,10 +111,16 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
         subtitles = []
         for fmt in market.mux_subtitles if mux else ():
             subtitles.append((save(timed, entry / f"subtitles.{fmt}"), market.language))
-        report = dub(timed, entry / "dub.wav", video=ctx.media if ctx.info.has_video else None,
-                     voice=market.voice_options(ctx.episode_dir.parent), mix=market.mix_options(),
-                     mux=MuxOptions(entry / "muxed.mp4", subtitles, source_language) if mux else None, shots=cuts,
-                     line_cache=ctx.cache.root / "dub-lines")  # a re-dub synthesizes only changed lines
+        report = dub(
+            timed,
+            entry / "dub.wav",
+            video=ctx.media if ctx.info.has_video else None,
+            voice=market.voice_options(ctx.episode_dir.parent),
+            mix=market.mix_options(),
+            mux=MuxOptions(entry / "muxed.mp4", subtitles, source_language) if mux else None,
+            shots=cuts,
+            line_cache=ctx.cache.root / "dub-lines",
+        )  # a re-dub synthesizes only changed lines
         data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux")}  # temp paths
         (entry / "report.json").write_bytes(canonical({**data, "voice": market.voice}))
 
@@ -113,13 +137,22 @@ def _dub(ctx: _Context, market: MarketProfile, timed: Track, folder: Path, cuts:
     return json.loads((entry / "report.json").read_text(encoding="utf-8")), outputs
 
 
-def _burn(ctx: _Context, market: MarketProfile, timed: Track, folder: Path,
-          dubbed: bool) -> tuple[dict[str, Any], OutputFile]:
+def _burn(
+    ctx: _Context, market: MarketProfile, timed: Track, folder: Path, dubbed: bool
+) -> tuple[dict[str, Any], OutputFile]:
     """The market's subtitles burned into the video (over the dub when there is one), via the cache."""
-    key = {"track": hash_value(timed.to_dict()), "media": ctx.media_sha256, "cover": market.burn_cover,
-           "style": market.burn_style, "dub": dubbed and (folder / "dub.wav").is_file(),
-           "code": [code_version("localize.delivery", "localize.imaging"), code_version("localize.hardsub"),
-                    code_version("localize.formats")]}
+    key = {
+        "track": hash_value(timed.to_dict()),
+        "media": ctx.media_sha256,
+        "cover": market.burn_cover,
+        "style": market.burn_style,
+        "dub": dubbed and (folder / "dub.wav").is_file(),
+        "code": [
+            code_version("localize.delivery", "localize.imaging"),
+            code_version("localize.hardsub"),
+            code_version("localize.formats"),
+        ],
+    }
     dub_wav = folder / "dub.wav" if key["dub"] else None
     previous = folder / "burned.mp4"
 
@@ -127,9 +160,16 @@ def _burn(ctx: _Context, market: MarketProfile, timed: Track, folder: Path,
         from localize.delivery import rerender_burn
 
         # after a correction only the keyframe intervals its cues touch are encoded again
-        result = rerender_burn(ctx.media, timed, entry / "burned.mp4", ctx.cache.root / "burn-state",
-                               previous=previous if previous.is_file() else None, cover=market.burn_cover,
-                               style=market.burn_style, audio=dub_wav)
+        result = rerender_burn(
+            ctx.media,
+            timed,
+            entry / "burned.mp4",
+            ctx.cache.root / "burn-state",
+            previous=previous if previous.is_file() else None,
+            cover=market.burn_cover,
+            style=market.burn_style,
+            audio=dub_wav,
+        )
         ctx.log(f"{ctx.episode}: burn-{market.code} {result.mode}" + (f" ({result.reason})" if result.reason else ""))
         data = {k: v for k, v in result.report.to_dict().items() if k != "output"}  # a temp path
         (entry / "report.json").write_bytes(canonical(data))

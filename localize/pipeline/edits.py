@@ -13,6 +13,7 @@ The run then puts the layers onto the new machine tracks (:func:`edited_track`):
 whose source line changed since it was made is kept and flagged, not applied. Approved
 lines go into the title's approved memory (:mod:`localize.translation.approved`).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -51,8 +52,10 @@ class EpisodeEdits:
         named = {**self.layers, **({SOURCE: self.source} if self.source is not None else {})}
         if not named:
             return None
-        return {name: [_reviewed(c) for c in layer.cues if c.edited or c.status != "machine"]
-                for name, layer in sorted(named.items())}
+        return {
+            name: [_reviewed(c) for c in layer.cues if c.edited or c.status != "machine"]
+            for name, layer in sorted(named.items())
+        }
 
 
 def _reviewed(edit: Any) -> list[Any]:
@@ -113,8 +116,10 @@ def _subtitle_outputs(manifest: dict[str, Any], name: str) -> list[dict[str, Any
 
     entry = manifest.get("source") if name == SOURCE else manifest["markets"].get(name)
     outputs = (entry or {}).get("outputs") or []
-    return sorted((o for o in outputs if Path(o.get("path", "")).suffix in SUBTITLE_SUFFIXES),
-                  key=lambda o: not o["path"].endswith(".json"))
+    return sorted(
+        (o for o in outputs if Path(o.get("path", "")).suffix in SUBTITLE_SUFFIXES),
+        key=lambda o: not o["path"].endswith(".json"),
+    )
 
 
 def _keep(episode_dir: Path, markets: Sequence[str], manifest: dict[str, Any], cache: StageCache, log: Log) -> None:
@@ -163,8 +168,10 @@ def _delivered_track(episode_dir: Path, name: str, outputs: list[dict[str, Any]]
 
                 return machine_track(episode_dir, name)  # source lines filled in from the transcript
             return track
-    raise InputError(f"{episode_dir.name}/{name}: every delivered subtitle file was edited and the delivered track "
-                     "is not in the cache; keep one file as delivered (or run with --edits discard)")
+    raise InputError(
+        f"{episode_dir.name}/{name}: every delivered subtitle file was edited and the delivered track "
+        "is not in the cache; keep one file as delivered (or run with --edits discard)"
+    )
 
 
 def remember_delivered(cache: StageCache, outputs: Sequence[Any], track: Track) -> None:

@@ -5,6 +5,7 @@ from the key (moving a file elsewhere does not invalidate results); :func:`_vers
 the tools, code and models that made the results. The stages' own cache keys are built
 beside each stage (:mod:`localize.pipeline.run`, :mod:`localize.pipeline.deliver`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -25,11 +26,28 @@ from localize.pipeline.manifest import FileRecord, Inputs, MediaInput
 from localize.pipeline.markets import MarketProfile
 from localize.validate import PATH_TYPES, as_items, shown
 
-STAGE_PACKAGES = ("localize.transcription", "localize.translation", "localize.timing", "localize.dubbing", "localize.formats",
-                  "localize.hardsub", "localize.delivery", "localize.language", "localize.chinese", "localize.vad",
-                  "localize.imaging")
-TOOL_PACKAGES = ("faster-whisper", "ctranslate2", "argostranslate", "scenedetect-headless", "piper-tts", "pyloudnorm",
-                 "rapidocr")
+STAGE_PACKAGES = (
+    "localize.transcription",
+    "localize.translation",
+    "localize.timing",
+    "localize.dubbing",
+    "localize.formats",
+    "localize.hardsub",
+    "localize.delivery",
+    "localize.language",
+    "localize.chinese",
+    "localize.vad",
+    "localize.imaging",
+)
+TOOL_PACKAGES = (
+    "faster-whisper",
+    "ctranslate2",
+    "argostranslate",
+    "scenedetect-headless",
+    "piper-tts",
+    "pyloudnorm",
+    "rapidocr",
+)
 
 
 @dataclass(frozen=True)
@@ -72,12 +90,26 @@ def _checked(options: Any) -> RunOptions:
     return replace(options, glossaries=tuple(as_items(options.glossaries, "glossaries", PATH_TYPES)))
 
 
-def _inputs(media: Path, info: MediaInfo, subs: str | Path | None, glossaries: Sequence[str | Path],
-            shots: str | Path | None, context: str | Path | None) -> Inputs:
+def _inputs(
+    media: Path,
+    info: MediaInfo,
+    subs: str | Path | None,
+    glossaries: Sequence[str | Path],
+    shots: str | Path | None,
+    context: str | Path | None,
+) -> Inputs:
     file = _file_entry(media)
     return Inputs(
-        media=MediaInput(file.path, file.sha256, file.bytes, info.duration, info.has_video,
-                         str(info.fps) if info.fps else None, info.width, info.height),
+        media=MediaInput(
+            file.path,
+            file.sha256,
+            file.bytes,
+            info.duration,
+            info.has_video,
+            str(info.fps) if info.fps else None,
+            info.width,
+            info.height,
+        ),
         glossaries=[_file_entry(check_input(g)) for g in glossaries],
         source_subs=_file_entry(check_input(subs)) if subs is not None else None,
         shots=_file_entry(check_input(shots)) if shots is not None else None,
@@ -99,8 +131,13 @@ def _strip_paths(value: Any) -> Any:
 
 
 def _settings(dub: bool, options: RunOptions, profiles: list[MarketProfile]) -> dict[str, Any]:
-    settings = {"dub": dub, "language": options.language, "model": options.model, "engine": options.engine,
-                "markets": {m.code: m.to_dict() for m in profiles}}
+    settings = {
+        "dub": dub,
+        "language": options.language,
+        "model": options.model,
+        "engine": options.engine,
+        "markets": {m.code: m.to_dict() for m in profiles},
+    }
     if str(options.speakers) != "off":
         settings["speakers"] = str(options.speakers)
     if options.source != "audio":  # the default keeps the keys (and caches) of earlier runs
@@ -111,8 +148,15 @@ def _settings(dub: bool, options: RunOptions, profiles: list[MarketProfile]) -> 
 def _episode_key(inputs: Inputs, settings: dict[str, Any], versions: dict[str, Any], edits: Any = None) -> str:
     """What an identical re-run finds in the manifest: then nothing is done again. ``edits``
     (the reviewers' edit layers, when there are any) are part of it."""
-    return hash_value({"inputs": _strip_paths(inputs.to_dict()), "settings": settings, "code": versions["code"],
-                       "argos": versions["argos_packages"], **({"edits": edits} if edits else {})})
+    return hash_value(
+        {
+            "inputs": _strip_paths(inputs.to_dict()),
+            "settings": settings,
+            "code": versions["code"],
+            "argos": versions["argos_packages"],
+            **({"edits": edits} if edits else {}),
+        }
+    )
 
 
 def _versions() -> dict[str, Any]:

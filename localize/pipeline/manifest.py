@@ -8,6 +8,7 @@ only at the edge: :meth:`Manifest.to_json` / :meth:`Manifest.from_json`. The fil
 ``"manifest_version": 2``; version 1 files (same layout, written before the typing) read the
 same way. Sections a file lacks read as empty, so a partial manifest still makes a report.
 """
+
 from __future__ import annotations
 
 import json
@@ -62,14 +63,28 @@ class MediaInput(FileRecord):
     height: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "duration_ms": self.duration_ms, "has_video": self.has_video, "fps": self.fps,
-                "width": self.width, "height": self.height}
+        return {
+            **super().to_dict(),
+            "duration_ms": self.duration_ms,
+            "has_video": self.has_video,
+            "fps": self.fps,
+            "width": self.width,
+            "height": self.height,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MediaInput:
         file = FileRecord.from_dict(data)
-        return cls(file.path, file.sha256, file.bytes, data.get("duration_ms", 0), data.get("has_video", False),
-                   data.get("fps"), data.get("width"), data.get("height"))
+        return cls(
+            file.path,
+            file.sha256,
+            file.bytes,
+            data.get("duration_ms", 0),
+            data.get("has_video", False),
+            data.get("fps"),
+            data.get("width"),
+            data.get("height"),
+        )
 
 
 OPTIONAL_INPUTS = ("source_subs", "shots", "context")
@@ -95,8 +110,11 @@ class Inputs:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Inputs:
         optional = {n: FileRecord.from_dict(data[n]) for n in OPTIONAL_INPUTS if data.get(n) is not None}
-        return cls(MediaInput.from_dict(data.get("media") or {}),
-                   [FileRecord.from_dict(g) for g in data.get("glossaries", [])], **optional)
+        return cls(
+            MediaInput.from_dict(data.get("media") or {}),
+            [FileRecord.from_dict(g) for g in data.get("glossaries", [])],
+            **optional,
+        )
 
 
 @dataclass(frozen=True)
@@ -111,13 +129,23 @@ class SourceResult:
     shots: list[int] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"language": self.language, "from": self.origin, "cues": self.cues,
-                "outputs": [o.to_dict() for o in self.outputs], "shots": list(self.shots)}
+        return {
+            "language": self.language,
+            "from": self.origin,
+            "cues": self.cues,
+            "outputs": [o.to_dict() for o in self.outputs],
+            "shots": list(self.shots),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceResult:
-        return cls(data.get("language", "und"), data.get("from", ""), data.get("cues", 0),
-                   [OutputFile.from_dict(o) for o in data.get("outputs", [])], list(data.get("shots", [])))
+        return cls(
+            data.get("language", "und"),
+            data.get("from", ""),
+            data.get("cues", 0),
+            [OutputFile.from_dict(o) for o in data.get("outputs", [])],
+            list(data.get("shots", [])),
+        )
 
 
 @dataclass(frozen=True)
@@ -146,15 +174,20 @@ class GlossaryResult:
     usage: dict[str, TermUsage] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"layers": [f.to_dict() for f in self.layers], "report": self.report.to_dict() if self.report else None,
-                "usage": {term: u.to_dict() for term, u in self.usage.items()}}
+        return {
+            "layers": [f.to_dict() for f in self.layers],
+            "report": self.report.to_dict() if self.report else None,
+            "usage": {term: u.to_dict() for term, u in self.usage.items()},
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GlossaryResult:
         report = data.get("report")
-        return cls([FileRecord.from_dict(f) for f in data.get("layers", [])],
-                   GlossaryReport.from_dict(report) if report is not None else None,
-                   {term: TermUsage.from_dict(u) for term, u in (data.get("usage") or {}).items()})
+        return cls(
+            [FileRecord.from_dict(f) for f in data.get("layers", [])],
+            GlossaryReport.from_dict(report) if report is not None else None,
+            {term: TermUsage.from_dict(u) for term, u in (data.get("usage") or {}).items()},
+        )
 
 
 @dataclass(frozen=True)
@@ -171,8 +204,12 @@ class TranslationResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TranslationResult:
-        return cls(data.get("engine", ""), data.get("model", ""), _build(EngineUsage, data.get("usage") or {}),
-                   _build(BudgetReport, data.get("budget") or {}))
+        return cls(
+            data.get("engine", ""),
+            data.get("model", ""),
+            _build(EngineUsage, data.get("usage") or {}),
+            _build(BudgetReport, data.get("budget") or {}),
+        )
 
 
 @dataclass(frozen=True)
@@ -197,8 +234,11 @@ class MarketResult:
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "language": self.language, "timing_profile": self.timing_profile, "cues": self.cues,
-            "qc": self.qc.to_dict(), "glossary": self.glossary.to_dict(),
+            "language": self.language,
+            "timing_profile": self.timing_profile,
+            "cues": self.cues,
+            "qc": self.qc.to_dict(),
+            "glossary": self.glossary.to_dict(),
             "translation": self.translation.to_dict() if self.translation else None,
             "outputs": [o.to_dict() for o in self.outputs],
         }
@@ -217,13 +257,19 @@ class MarketResult:
         outputs = [OutputFile.from_dict(o) for o in data.get("outputs", [])]
         translation, dub = data.get("translation"), data.get("dub")
         return cls(
-            data.get("language", ""), data.get("timing_profile", ""), data.get("cues", 0), qc_report(data.get("qc") or {}),
+            data.get("language", ""),
+            data.get("timing_profile", ""),
+            data.get("cues", 0),
+            qc_report(data.get("qc") or {}),
             GlossaryResult.from_dict(data.get("glossary") or {}),
-            TranslationResult.from_dict(translation) if translation is not None else None, outputs,
-            data.get("loudness_target"), (dub or {}).get("voice"),
+            TranslationResult.from_dict(translation) if translation is not None else None,
+            outputs,
+            data.get("loudness_target"),
+            (dub or {}).get("voice"),
             dub_report(dub, outputs) if dub is not None else None,
             burn_report(data["burn"], outputs) if data.get("burn") is not None else None,
-            int(data.get("edited_lines") or 0), int(data.get("approved_lines") or 0),
+            int(data.get("edited_lines") or 0),
+            int(data.get("approved_lines") or 0),
         )
 
 
@@ -247,7 +293,11 @@ class RunInfo:
     up_to_date: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"started": self.started, "seconds": self.seconds, "stages": {n: asdict(s) for n, s in self.stages.items()}}
+        data = {
+            "started": self.started,
+            "seconds": self.seconds,
+            "stages": {n: asdict(s) for n, s in self.stages.items()},
+        }
         return {**data, "up_to_date": True} if self.up_to_date else data
 
     @classmethod
@@ -272,18 +322,30 @@ class Manifest:
     run: RunInfo = field(default_factory=RunInfo)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"manifest_version": MANIFEST_VERSION, "episode": self.episode, "key": self.key,
-                "inputs": self.inputs.to_dict(), "versions": self.versions, "settings": self.settings,
-                "source": self.source.to_dict(), "markets": {c: m.to_dict() for c, m in self.markets.items()},
-                "run": self.run.to_dict()}
+        return {
+            "manifest_version": MANIFEST_VERSION,
+            "episode": self.episode,
+            "key": self.key,
+            "inputs": self.inputs.to_dict(),
+            "versions": self.versions,
+            "settings": self.settings,
+            "source": self.source.to_dict(),
+            "markets": {c: m.to_dict() for c, m in self.markets.items()},
+            "run": self.run.to_dict(),
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
-        return cls(data["episode"], data.get("key", ""), Inputs.from_dict(data.get("inputs") or {}),
-                   dict(data.get("versions") or {}), dict(data.get("settings") or {}),
-                   SourceResult.from_dict(data.get("source") or {}),
-                   {code: MarketResult.from_dict(m) for code, m in (data.get("markets") or {}).items()},
-                   RunInfo.from_dict(data.get("run") or {}))
+        return cls(
+            data["episode"],
+            data.get("key", ""),
+            Inputs.from_dict(data.get("inputs") or {}),
+            dict(data.get("versions") or {}),
+            dict(data.get("settings") or {}),
+            SourceResult.from_dict(data.get("source") or {}),
+            {code: MarketResult.from_dict(m) for code, m in (data.get("markets") or {}).items()},
+            RunInfo.from_dict(data.get("run") or {}),
+        )
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
@@ -297,8 +359,10 @@ class Manifest:
         except (ValueError, AttributeError) as error:
             raise InputError(f"{where}: not a manifest ({error})") from None
         if version not in READABLE_VERSIONS:
-            raise InputError(f"{where}: manifest version {version} is not one this localize reads "
-                             f"({', '.join(map(str, READABLE_VERSIONS))}); run the episode again")
+            raise InputError(
+                f"{where}: manifest version {version} is not one this localize reads "
+                f"({', '.join(map(str, READABLE_VERSIONS))}); run the episode again"
+            )
         try:
             return cls.from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -320,8 +384,9 @@ class Manifest:
 
     def edits_note(self) -> str:
         """``"; en-US: 2 line(s) from edits"`` for each market delivered from edits ("" for none)."""
-        return "".join(f"; {code}: {m.edited_lines} line(s) from edits" for code, m in self.markets.items()
-                       if m.edited_lines)
+        return "".join(
+            f"; {code}: {m.edited_lines} line(s) from edits" for code, m in self.markets.items() if m.edited_lines
+        )
 
 
 def qc_report(data: dict[str, Any]) -> QCReport:
@@ -337,8 +402,9 @@ def dub_report(data: dict[str, Any], outputs: list[OutputFile]) -> DubReport:
 
     values = {k: v for k, v in data.items() if k not in ("fit_counts", "voice", "output", "mux")}
     lines = [LineReport(**line) for line in values.pop("lines", [])]
-    return DubReport(output=_delivered(outputs, "dub.wav") or "", lines=lines, mux=_delivered(outputs, "muxed.mp4"),
-                     **values)
+    return DubReport(
+        output=_delivered(outputs, "dub.wav") or "", lines=lines, mux=_delivered(outputs, "muxed.mp4"), **values
+    )
 
 
 def burn_report(data: dict[str, Any], outputs: list[OutputFile]) -> BurnReport:

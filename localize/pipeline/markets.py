@@ -5,6 +5,7 @@ layers, dub voice and loudness, the subtitle formats to write and how to mux. Bu
 profiles live in ``localize/data/markets/<code>.toml``; any other TOML file with the
 same layout is a user-defined market (pass its path wherever a market code goes).
 """
+
 from __future__ import annotations
 
 import math
@@ -25,6 +26,7 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
 
 def _is_str(value: Any) -> bool:
     return isinstance(value, str) and bool(value.strip())
@@ -83,7 +85,12 @@ def _one_of(names: Callable[[], Sequence[str]]) -> Callable[[Any], bool]:
 
 def _number(low: float, high: float) -> Callable[[Any], bool]:
     def check(value: Any) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and low <= value <= high
+        return (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and low <= value <= high
+        )
 
     return check
 
@@ -184,24 +191,38 @@ def _parse(path: Path) -> MarketProfile:
 #: section -> key -> (type check, what the message says it must be); ``required`` keys below. Lists
 #: that come from a registry are read when checked, so an engine or format registered later counts.
 SCHEMA: dict[str, dict[str, tuple[Callable[[Any], bool], str | Callable[[], str]]]] = {
-    "market": {"code": (_is_str, "a language tag such as es-419"), "name": (_is_str, "a string"),
-               "language": (_is_str, "a language tag such as es"), "script": (_is_str, "a script code such as Latn")},
-    "subtitles": {"profile": (_is_str, "a profile name or .toml path"),
-                  "fallback_profile": (_is_str, "a profile name or .toml path"),
-                  "formats": (_is_str_list, lambda: f"a list of formats ({', '.join(subtitle_formats())})")},
+    "market": {
+        "code": (_is_str, "a language tag such as es-419"),
+        "name": (_is_str, "a string"),
+        "language": (_is_str, "a language tag such as es"),
+        "script": (_is_str, "a script code such as Latn"),
+    },
+    "subtitles": {
+        "profile": (_is_str, "a profile name or .toml path"),
+        "fallback_profile": (_is_str, "a profile name or .toml path"),
+        "formats": (_is_str_list, lambda: f"a list of formats ({', '.join(subtitle_formats())})"),
+    },
     "glossary": {"layers": (_is_str_list, "a list of glossary paths")},
-    "dub": {"voice": (_is_voice, lambda: f"a voice spec such as espeak:es (backends: {', '.join(_voice_backends())})"),
-            "voices": (_is_voice_map, lambda: f"a table of speaker = voice (backends: {', '.join(_voice_backends())})"),
-            "loudness": (_number(-70, -5), "a number of LUFS from -70 to -5"),
-            "true_peak": (_number(-20, 0), "a number of dBTP from -20 to 0"),
-            "max_speed": (_number(1, 4), "a number from 1 to 4")},
-    "translate": {"engine": (_one_of(translate_engines), lambda: f"one of {', '.join(translate_engines())}"),
-                  "model": (_is_str, "a model name")},
-    "mux": {"enabled": (_is_bool, "true or false"),
-            "subtitles": (_is_str_list, lambda: f"a list of formats ({', '.join(subtitle_formats())})")},
-    "burn": {"enabled": (_is_bool, "true or false"),
-             "cover": (_one_of(_covers), lambda: f"one of {', '.join(_covers())}"),
-             "style": (_is_str, "a string of ASS style overrides such as \"Fontsize=72,MarginV=300\"")},
+    "dub": {
+        "voice": (_is_voice, lambda: f"a voice spec such as espeak:es (backends: {', '.join(_voice_backends())})"),
+        "voices": (_is_voice_map, lambda: f"a table of speaker = voice (backends: {', '.join(_voice_backends())})"),
+        "loudness": (_number(-70, -5), "a number of LUFS from -70 to -5"),
+        "true_peak": (_number(-20, 0), "a number of dBTP from -20 to 0"),
+        "max_speed": (_number(1, 4), "a number from 1 to 4"),
+    },
+    "translate": {
+        "engine": (_one_of(translate_engines), lambda: f"one of {', '.join(translate_engines())}"),
+        "model": (_is_str, "a model name"),
+    },
+    "mux": {
+        "enabled": (_is_bool, "true or false"),
+        "subtitles": (_is_str_list, lambda: f"a list of formats ({', '.join(subtitle_formats())})"),
+    },
+    "burn": {
+        "enabled": (_is_bool, "true or false"),
+        "cover": (_one_of(_covers), lambda: f"one of {', '.join(_covers())}"),
+        "style": (_is_str, 'a string of ASS style overrides such as "Fontsize=72,MarginV=300"'),
+    },
 }
 REQUIRED = (("market", "code"), ("market", "language"))
 
@@ -227,7 +248,9 @@ def _check_schema(data: dict[str, Any], path: Path) -> None:
         try:
             language_tag(data["market"][key])
         except LocalizeError:
-            raise ConfigError(f"{path}: [market] {key} must be a language tag such as es-419, got {data['market'][key]!r}") from None
+            raise ConfigError(
+                f"{path}: [market] {key} must be a language tag such as es-419, got {data['market'][key]!r}"
+            ) from None
     if "model" in data.get("translate", {}) and data["translate"].get("engine") != "llm":
         raise ConfigError(f'{path}: [translate] model is for engine = "llm"')
     for section, key in (("subtitles", "formats"), ("mux", "subtitles")):
@@ -265,8 +288,11 @@ def _build(data: dict[str, Any], path: Path) -> MarketProfile:
 
 def _burn_settings(section: dict[str, Any]) -> dict[str, Any]:
     """``[burn]`` (types checked by :data:`SCHEMA`) as MarketProfile fields."""
-    return {"burn": section.get("enabled", False), "burn_cover": section.get("cover", "blur"),
-            "burn_style": section.get("style")}
+    return {
+        "burn": section.get("enabled", False),
+        "burn_cover": section.get("cover", "blur"),
+        "burn_style": section.get("style"),
+    }
 
 
 def _profile_ref(value: str, path: Path) -> str:

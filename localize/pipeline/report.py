@@ -7,6 +7,7 @@ episode and market a timeline of cues against shot changes and dub lines, the QC
 violations, glossary flags, dub fits and loudness, and for markets with a burned-in
 video a thumbnail of it at each cue (embedded JPEGs, taken with ffmpeg).
 """
+
 from __future__ import annotations
 
 import base64
@@ -26,8 +27,10 @@ if TYPE_CHECKING:
 TIMELINE_WIDTH = 1000
 THUMB_WIDTH = 144
 MAX_THUMBS = 60  # per market track: enough for an episode, bounded for long ones
-LEGEND = ("<p class='legend'>Top row: subtitle cues (red: QC violation). Bottom row: dub lines (green: at most "
-          "1.15x, amber: faster, red: over the cap). Dashed: shot changes. Hover for text.</p>")
+LEGEND = (
+    "<p class='legend'>Top row: subtitle cues (red: QC violation). Bottom row: dub lines (green: at most "
+    "1.15x, amber: faster, red: over the cap). Dashed: shot changes. Hover for text.</p>"
+)
 
 
 def load_manifests(output_dir: str | Path) -> list[Manifest]:
@@ -46,8 +49,9 @@ def glossary_consistency(manifests: list[Manifest]) -> dict[str, Any]:
     for manifest in manifests:
         for code, market in manifest.markets.items():
             for source, use in market.glossary.usage.items():
-                entry = terms.setdefault((code, source), {"market": code, "source": source, "targets": {},
-                                                          "episodes": [], "misses": {}})
+                entry = terms.setdefault(
+                    (code, source), {"market": code, "source": source, "targets": {}, "episodes": [], "misses": {}}
+                )
                 entry["targets"].setdefault(use.target, []).append(manifest.episode)
                 entry["episodes"].append(manifest.episode)
                 if use.misses:
@@ -55,8 +59,13 @@ def glossary_consistency(manifests: list[Manifest]) -> dict[str, Any]:
     rows = []
     for entry in terms.values():
         entry["consistent"] = len(entry["targets"]) == 1 and not entry["misses"]
-        entry["problem"] = ("rendered differently across episodes" if len(entry["targets"]) > 1
-                            else "approved rendering missing" if entry["misses"] else None)
+        entry["problem"] = (
+            "rendered differently across episodes"
+            if len(entry["targets"]) > 1
+            else "approved rendering missing"
+            if entry["misses"]
+            else None
+        )
         rows.append(entry)
     rows.sort(key=lambda e: (e["market"], e["source"]))
     return {"terms": rows, "inconsistent": [f"{e['market']}: {e['source']}" for e in rows if not e["consistent"]]}
@@ -70,10 +79,15 @@ def title_summary(output_dir: str | Path) -> dict[str, Any]:
 def _summary(manifests: list[Manifest]) -> dict[str, Any]:
     episodes = []
     for m in manifests:
-        markets = {code: {"cues": mk.cues, "qc_violations": len(mk.qc.violations),
-                          "glossary_violations": len(_glossary_violations(mk)),
-                          "loudness_lufs": mk.dub.loudness_lufs if mk.dub else None}
-                   for code, mk in m.markets.items()}
+        markets = {
+            code: {
+                "cues": mk.cues,
+                "qc_violations": len(mk.qc.violations),
+                "glossary_violations": len(_glossary_violations(mk)),
+                "loudness_lufs": mk.dub.loudness_lufs if mk.dub else None,
+            }
+            for code, mk in m.markets.items()
+        }
         episodes.append({"episode": m.episode, "source_language": m.source.language, "markets": markets})
     return {"episodes": episodes, "glossary_consistency": glossary_consistency(manifests)}
 
@@ -174,24 +188,33 @@ def _consistency_html(check: dict[str, Any]) -> str:
     for t in check["terms"]:
         targets = "; ".join(f"{_e(k)} ({len(v)} ep.)" for k, v in t["targets"].items())
         misses = "; ".join(f"{_e(ep)}: {_e(' | '.join(texts))}" for ep, texts in t["misses"].items())
-        status = "<span class='ok'>consistent</span>" if t["consistent"] else f"<span class='bad'>{_e(t['problem'])}</span>"
-        rows.append(f"<tr><td>{_e(t['market'])}</td><td>{_e(t['source'])}</td><td>{targets}</td>"
-                    f"<td>{len(t['episodes'])}</td><td>{status}</td><td>{misses}</td></tr>")
+        status = (
+            "<span class='ok'>consistent</span>" if t["consistent"] else f"<span class='bad'>{_e(t['problem'])}</span>"
+        )
+        rows.append(
+            f"<tr><td>{_e(t['market'])}</td><td>{_e(t['source'])}</td><td>{targets}</td>"
+            f"<td>{len(t['episodes'])}</td><td>{status}</td><td>{misses}</td></tr>"
+        )
     head = "<tr><th>market</th><th>source term</th><th>rendered as</th><th>episodes</th><th>status</th><th>misses</th></tr>"
     return f"<h2>Glossary consistency</h2><table id='consistency'>{head}{''.join(rows)}</table>"
 
 
 def _episode_html(manifest: Manifest, output_dir: Path) -> str:
     name, source, duration = manifest.episode, manifest.source, manifest.inputs.media.duration_ms
-    head = (f"<h2 id='ep-{_e(name)}'>Episode {_e(name)}</h2><p>{format_ms(duration)}, "
-            f"source {_e(source.language)} ({_e(source.origin)}), {len(source.shots)} shot changes</p>")
-    blocks = [_market_html(name, code, market, source.shots, duration, output_dir)
-              for code, market in manifest.markets.items()]
+    head = (
+        f"<h2 id='ep-{_e(name)}'>Episode {_e(name)}</h2><p>{format_ms(duration)}, "
+        f"source {_e(source.language)} ({_e(source.origin)}), {len(source.shots)} shot changes</p>"
+    )
+    blocks = [
+        _market_html(name, code, market, source.shots, duration, output_dir)
+        for code, market in manifest.markets.items()
+    ]
     return f"<section class='episode' data-episode='{_e(name)}'>{head}{''.join(blocks)}</section>"
 
 
-def _market_html(episode: str, code: str, market: MarketResult, shots: list[int], duration: int,
-                 output_dir: Path) -> str:
+def _market_html(
+    episode: str, code: str, market: MarketResult, shots: list[int], duration: int, output_dir: Path
+) -> str:
     cues = _load_cues(output_dir / episode, market)
     violations = market.qc.violations
     glossary = _glossary_violations(market)
@@ -204,7 +227,8 @@ def _market_html(episode: str, code: str, market: MarketResult, shots: list[int]
         f"<h3>{_e(code)} ({_e(market.language)}, timing profile {_e(market.timing_profile)}): "
         f"{market.cues} cues, {_status(problems)}</h3>",
         _edits_html(market),
-        _timeline(cues, shots, lines, duration, flagged), LEGEND,
+        _timeline(cues, shots, lines, duration, flagged),
+        LEGEND,
         _list("QC violations", [f"cue {v.cue}: {v.rule}: {v.message}" for v in violations]),
         _list("Glossary flags", [", ".join(f"{k}: {v}" for k, v in g.to_dict().items()) for g in glossary]),
         _dub_html(market) if market.dub else "",
@@ -247,8 +271,7 @@ def _dub_lines(market: MarketResult) -> list[LineReport]:
     return list(market.dub.lines) if market.dub else []
 
 
-def _timeline(cues: list[Cue], shots: list[int], lines: list[LineReport], duration: int,
-              flagged: set[Any]) -> str:
+def _timeline(cues: list[Cue], shots: list[int], lines: list[LineReport], duration: int, flagged: set[Any]) -> str:
     """An SVG strip: cues (red when QC flags them), shot changes, dub lines (by speed)."""
     duration = max(duration, max((c.end for c in cues), default=0), 1)
 
@@ -260,14 +283,18 @@ def _timeline(cues: list[Cue], shots: list[int], lines: list[LineReport], durati
         out.append(f"<text x='{x(second * 1000)}' y='72'>{second}s</text>")
     for number, cue in enumerate(cues, 1):
         cls = "cue flagged" if number in flagged else "cue"
-        out.append(f"<rect class='{cls}' x='{x(cue.start)}' y='4' width='{x(cue.end - cue.start)}' height='26'>"
-                   f"<title>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</title></rect>")
+        out.append(
+            f"<rect class='{cls}' x='{x(cue.start)}' y='4' width='{x(cue.end - cue.start)}' height='26'>"
+            f"<title>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</title></rect>"
+        )
     for line in lines:
         start, length = line.placed_ms, line.end - line.placed_ms
         speed = float(line.speed)
         cls = "dub over" if line.overflow else "dub fast" if speed > 1.15 else "dub"
-        out.append(f"<rect class='{cls}' x='{x(start)}' y='36' width='{x(length)}' height='20'>"
-                   f"<title>dub x{speed:.2f} {_e(_who(line))}{_e(line.text)}</title></rect>")
+        out.append(
+            f"<rect class='{cls}' x='{x(start)}' y='36' width='{x(length)}' height='20'>"
+            f"<title>dub x{speed:.2f} {_e(_who(line))}{_e(line.text)}</title></rect>"
+        )
     out += [f"<line class='shot' x1='{x(s)}' x2='{x(s)}' y1='0' y2='60'/>" for s in shots]
     out.append("</svg>")
     return "".join(out)
@@ -303,9 +330,11 @@ def _dub_html(market: MarketResult) -> str:
     over = sum(1 for line in lines if line.overflow)
     target, loudness = market.loudness_target, market.dub.loudness_lufs if market.dub else None
     true_peak = market.dub.true_peak_dbtp if market.dub else None
-    return (f"<p class='dub-summary'>Dub: voice {_e(market.voice)}, loudness {_e(loudness)} LUFS"
-            f"{f' (target {target})' if target is not None else ''}, true peak {_e(true_peak)} dBTP, "
-            f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>{_cast_html(lines)}")
+    return (
+        f"<p class='dub-summary'>Dub: voice {_e(market.voice)}, loudness {_e(loudness)} LUFS"
+        f"{f' (target {target})' if target is not None else ''}, true peak {_e(true_peak)} dBTP, "
+        f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>{_cast_html(lines)}"
+    )
 
 
 def _thumbnails_html(episode_dir: Path, market: MarketResult, cues: list[Cue]) -> str:
@@ -317,8 +346,10 @@ def _thumbnails_html(episode_dir: Path, market: MarketResult, cues: list[Cue]) -
     for number, cue in enumerate(cues[:MAX_THUMBS], 1):
         jpeg = _frame_jpeg(video, (cue.start + cue.end) // 2)
         if jpeg:
-            figures.append(f"<figure><img alt='cue {number}' src='data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}'>"
-                           f"<figcaption>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</figcaption></figure>")
+            figures.append(
+                f"<figure><img alt='cue {number}' src='data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}'>"
+                f"<figcaption>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</figcaption></figure>"
+            )
     return f"<p>Burned-in video ({_e(market.burn.cover)} cover):</p><div class='thumbs'>{''.join(figures)}</div>"
 
 
@@ -326,8 +357,30 @@ def _frame_jpeg(video: Path, ms: int) -> bytes:
     """One frame at ``ms``, ``THUMB_WIDTH`` wide, as JPEG bytes (empty if ffmpeg fails)."""
     from localize.media import media_arg, require_tool
 
-    command = [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-ss", f"{ms / 1000:.3f}", "-i", media_arg(video),
-               "-frames:v", "1", "-vf", f"scale={THUMB_WIDTH}:-2", "-q:v", "5", "-f", "image2pipe", "-c:v", "mjpeg",
-               "-fflags", "+bitexact", "-flags:v", "+bitexact", "-"]
+    command = [
+        require_tool("ffmpeg"),
+        "-nostdin",
+        "-v",
+        "error",
+        "-ss",
+        f"{ms / 1000:.3f}",
+        "-i",
+        media_arg(video),
+        "-frames:v",
+        "1",
+        "-vf",
+        f"scale={THUMB_WIDTH}:-2",
+        "-q:v",
+        "5",
+        "-f",
+        "image2pipe",
+        "-c:v",
+        "mjpeg",
+        "-fflags",
+        "+bitexact",
+        "-flags:v",
+        "+bitexact",
+        "-",
+    ]
     result = processes.run(command)
     return result.stdout if result.returncode == 0 else b""

@@ -1,4 +1,5 @@
 """Outputs made again after a review: the episode re-run with the settings its manifest recorded."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -35,14 +36,26 @@ def rerender(out_dir: str | Path, episode: str, market: str, log: Callable[[str]
         raise InputError(f"{episode}: no market {market!r} in this episode (markets: {', '.join(recorded.markets)})")
     settings, inputs = recorded.settings, recorded.inputs
     markets = [MarketProfile(**_profile(profile)) for profile in settings["markets"].values()]
-    options = RunOptions(language=settings.get("language", "auto"), glossaries=[g.path for g in inputs.glossaries],
-                         model=settings.get("model"), engine=settings.get("engine", "faster-whisper"),
-                         speakers=settings.get("speakers", "off"), source=settings.get("source", "audio"),
-                         shots=inputs.shots.path if inputs.shots else None,
-                         context=inputs.context.path if inputs.context else None)
-    return run_episode(inputs.media.path, markets, out_dir, dub=bool(settings.get("dub")),
-                       source_subs=inputs.source_subs.path if inputs.source_subs else None, options=options,
-                       episode=episode, log=log)
+    options = RunOptions(
+        language=settings.get("language", "auto"),
+        glossaries=[g.path for g in inputs.glossaries],
+        model=settings.get("model"),
+        engine=settings.get("engine", "faster-whisper"),
+        speakers=settings.get("speakers", "off"),
+        source=settings.get("source", "audio"),
+        shots=inputs.shots.path if inputs.shots else None,
+        context=inputs.context.path if inputs.context else None,
+    )
+    return run_episode(
+        inputs.media.path,
+        markets,
+        out_dir,
+        dub=bool(settings.get("dub")),
+        source_subs=inputs.source_subs.path if inputs.source_subs else None,
+        options=options,
+        episode=episode,
+        log=log,
+    )
 
 
 def _profile(recorded: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ The jobs are split: :mod:`~localize.pipeline.keys` (options, inputs, versions),
 and each market's translate, time and check), :mod:`~localize.pipeline.deliver` (files
 written, dub and burn through the cache) and :mod:`~localize.pipeline.manifest` (the result).
 """
+
 from __future__ import annotations
 
 import time
@@ -79,15 +80,24 @@ def run_episode(
     output_dir, source_subs = as_path(output_dir, "output_dir"), as_optional_path(source_subs, "source_subs")
     glossaries = options.glossaries
     info = probe(media)
-    profiles = load_markets(markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False))
+    profiles = load_markets(
+        markets if isinstance(markets, str) else as_items(markets, "markets", (*PATH_TYPES, MarketProfile), one=False)
+    )
     name = safe_name(episode or media.stem, "episode name")
     inside(output_dir, name)  # a link planted at OUT/<episode> must not lead the outputs elsewhere
     shots, context = options.shots, options.context
     inputs = _inputs(media, info, source_subs, glossaries, shots, context)
-    ctx = _Context(media, info, output_dir / name, name, StageCache(options.cache_dir or output_dir / ".cache"),
-                   log or _quiet, inputs.media.sha256,
-                   [media, *(Path(p) for p in (source_subs, shots, context) if p is not None), *map(Path, glossaries)],
-                   _synopsis(context))
+    ctx = _Context(
+        media,
+        info,
+        output_dir / name,
+        name,
+        StageCache(options.cache_dir or output_dir / ".cache"),
+        log or _quiet,
+        inputs.media.sha256,
+        [media, *(Path(p) for p in (source_subs, shots, context) if p is not None), *map(Path, glossaries)],
+        _synopsis(context),
+    )
     profiles = [_with_engine(m, options.translate_engine, options.llm_model) for m in profiles]
     settings, versions = _settings(dub, options, profiles), _versions()
     ctx.cache.sweep()  # leftovers of killed runs
@@ -100,17 +110,26 @@ def run_episode(
         ctx.log(f"{name}: up to date")
         return replace(previous, run=replace(previous.run, up_to_date=True))  # this object only; the file keeps its run
     (ctx.episode_dir / "manifest.json").unlink(missing_ok=True)  # present only while outputs match it
-    source_track, source_result, source_model = _source(ctx, inputs, source_subs, options, profiles,
-                                                        _source_edits(ctx) if ctx.edits.source else None)
+    source_track, source_result, source_model = _source(
+        ctx, inputs, source_subs, options, profiles, _source_edits(ctx) if ctx.edits.source else None
+    )
     remember_delivered(ctx.cache, source_result.outputs, source_track)
     cuts = _shots(ctx, inputs, shots)
     results = {m.code: _market_or_say_which(ctx, m, source_track, cuts, glossaries, dub) for m in profiles}
     versions["models"] = {"transcribe": source_model, "voices": {c: r.voice for c, r in results.items() if r.dub}}
     manifest = Manifest(
-        episode=name, key=key, inputs=inputs, versions=versions, settings=settings,
-        source=replace(source_result, shots=cuts), markets=results,
-        run=RunInfo(time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at)),
-                    round(time.perf_counter() - started, 3), ctx.stages),
+        episode=name,
+        key=key,
+        inputs=inputs,
+        versions=versions,
+        settings=settings,
+        source=replace(source_result, shots=cuts),
+        markets=results,
+        run=RunInfo(
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started_at)),
+            round(time.perf_counter() - started, 3),
+            ctx.stages,
+        ),
     )
     manifest.save(ctx.episode_dir / "manifest.json")
     return manifest
@@ -124,11 +143,14 @@ def _with_engine(market: MarketProfile, engine: str | None, model: str | None) -
         return replace(market, translate_engine=engine, translate_model=None)
     from localize.translation import load_settings
 
-    return replace(market, translate_engine=engine, translate_model=load_settings(model or market.translate_model).model)
+    return replace(
+        market, translate_engine=engine, translate_model=load_settings(model or market.translate_model).model
+    )
 
 
 def _source_edits(ctx: _Context) -> Callable[[Track], Track]:
     """The source transcript's edit layer put onto the machine's source track."""
+
     def edit(track: Track) -> Track:
         edited, taken, notes = edited_track(ctx.episode_dir, ctx.edits.source, track)
         for note in notes:
@@ -189,8 +211,14 @@ def _market_or_say_which(ctx: _Context, market: MarketProfile, *args: Any) -> Ma
         raise type(error)(f"{market.code}: {error}") from None  # the kind stays (a batch counts endpoint failures)
 
 
-def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int],
-            title_glossaries: Sequence[str | Path], dub: bool) -> MarketResult:
+def _market(
+    ctx: _Context,
+    market: MarketProfile,
+    source: Track,
+    cuts: list[int],
+    title_glossaries: Sequence[str | Path],
+    dub: bool,
+) -> MarketResult:
     """Translate, time, check, write and (optionally) dub one market; its result."""
     from localize import timing
 
@@ -203,8 +231,13 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     translated, approved = with_approved(translated, known)
     applicable = glossary.for_target(market.language, market.code) if glossary else None
     protected = applicable.targets() if applicable else []
-    key = {"track": hash_value(translated.to_dict()), "profile": asdict(profile), "shots": cuts,
-           "protected": protected, "code": code_version("localize.timing")}
+    key = {
+        "track": hash_value(translated.to_dict()),
+        "profile": asdict(profile),
+        "shots": cuts,
+        "protected": protected,
+        "code": code_version("localize.timing"),
+    }
     timed = _cached_track(ctx, f"time-{market.code}", key, lambda: timing.retime(translated, profile, cuts, protected))
     timed, edited = _edited(ctx, market.code, timed)
     qc = timing.check(timed, profile, cuts)
@@ -214,14 +247,23 @@ def _market(ctx: _Context, market: MarketProfile, source: Track, cuts: list[int]
     lang = market.language.lower()
     outputs = [_write_subs(ctx, timed, folder / f"{ctx.episode}.{lang}.{fmt}") for fmt in market.formats]
     remember_delivered(ctx.cache, outputs, timed)
-    result = MarketResult(market.language, profile_name, len(timed), qc,
-                          GlossaryResult(layer_files, report, glossary_usage(translated, applicable, report)),
-                          _translation_entry(translated), outputs, edited_lines=edited, approved_lines=approved)
+    result = MarketResult(
+        market.language,
+        profile_name,
+        len(timed),
+        qc,
+        GlossaryResult(layer_files, report, glossary_usage(translated, applicable, report)),
+        _translation_entry(translated),
+        outputs,
+        edited_lines=edited,
+        approved_lines=approved,
+    )
     if dub:
         dubbed, dub_outputs = _dub(ctx, market, timed, folder, cuts, source.language)
         outputs += dub_outputs
-        result = replace(result, loudness_target=market.loudness, voice=dubbed["voice"],
-                         dub=dub_report(dubbed, outputs))
+        result = replace(
+            result, loudness_target=market.loudness, voice=dubbed["voice"], dub=dub_report(dubbed, outputs)
+        )
     if market.burn and ctx.info.has_video:
         burned, burned_file = _burn(ctx, market, timed, folder, dub)
         outputs.append(burned_file)
@@ -250,20 +292,33 @@ def _approved(ctx: _Context, market: MarketProfile, source: Track) -> dict[str, 
     return ApprovedMemory(ctx.episode_dir.parent).lookup((source.language or "und").lower(), market.code, ctx.episode)
 
 
-def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: Any, layer_hashes: list[str],
-               profile: Any, approved: dict[str, Any]) -> Track:
+def _translate(
+    ctx: _Context,
+    market: MarketProfile,
+    source: Track,
+    glossary: Any,
+    layer_hashes: list[str],
+    profile: Any,
+    approved: dict[str, Any],
+) -> Track:
     if _same_language(source.language, market.language):
         return source.replace(language=market.language)
     from localize.translation import backend_fingerprint
 
     engine, llm_model = market.translate_engine, market.translate_model
     examples = _examples(approved, source) if engine == "llm" else []
-    key = {"track": hash_value(source.to_dict()), "target": market.language,
-           "glossaries": layer_hashes, "market": market.code, "engine": engine,
-           "engine_model": backend_fingerprint(engine, llm_model), "budgets": asdict(profile),
-           "synopsis": hash_value(ctx.synopsis) if engine == "llm" else None,
-           "code": code_version("localize.translation", "localize.language", "localize.chinese"),
-           **({"examples": examples} if examples else {})}
+    key = {
+        "track": hash_value(source.to_dict()),
+        "target": market.language,
+        "glossaries": layer_hashes,
+        "market": market.code,
+        "engine": engine,
+        "engine_model": backend_fingerprint(engine, llm_model),
+        "budgets": asdict(profile),
+        "synopsis": hash_value(ctx.synopsis) if engine == "llm" else None,
+        "code": code_version("localize.translation", "localize.language", "localize.chinese"),
+        **({"examples": examples} if examples else {}),
+    }
     # The engines' answers go to a memory beside the stage cache (the LLM's window by window):
     # an interrupted run, or one after a source line was corrected, asks only for the lines it lacks.
     memory = ctx.cache.root / ("llm-memory.sqlite3" if engine == "llm" else "memory.sqlite3")
@@ -276,9 +331,16 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
         if examples:  # approved pairs of earlier episodes, shown to the llm in its prompt
             translator = get_translator(source.language or "auto", market.language, engine, llm_model, ctx.synopsis)
             translator.examples = examples  # type: ignore[attr-defined]
-        return translate(source, market.language, source=source.language,
-                         glossaries=[glossary] if glossary else (), cache=memory, market=market.code,
-                         options=market.translation_options(profile, ctx.synopsis), translator=translator)
+        return translate(
+            source,
+            market.language,
+            source=source.language,
+            glossaries=[glossary] if glossary else (),
+            cache=memory,
+            market=market.code,
+            options=market.translation_options(profile, ctx.synopsis),
+            translator=translator,
+        )
 
     stage = f"translate-{market.code}"
     track = _cached_track(ctx, stage, key, build)
@@ -288,8 +350,11 @@ def _translate(ctx: _Context, market: MarketProfile, source: Track, glossary: An
         ctx.cache.discard(stage, hash_value(key))
         from localize.translation import untranslated_error
 
-        raise untranslated_error(track.translation.usage.lines_untranslated, track.translation.budget.cues,
-                                 "nothing timed, dubbed or burned; run again to ask for those lines only")
+        raise untranslated_error(
+            track.translation.usage.lines_untranslated,
+            track.translation.budget.cues,
+            "nothing timed, dubbed or burned; run again to ask for those lines only",
+        )
     return track
 
 
@@ -329,4 +394,3 @@ def glossary_usage(track: Track, glossary: Any, report: GlossaryReport | None) -
         misses.setdefault(violation.term, []).append(violation.found)
     renderings = {t.source: t.rendering for t in glossary.terms}
     return {source: TermUsage(renderings[source], n, misses.get(source, [])) for source, n in sorted(counts.items())}
-

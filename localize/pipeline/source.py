@@ -1,5 +1,6 @@
 """The source side of an episode: the source-language track (given subtitles, a transcription
 of the audio, or the burned-in subtitles read by OCR) and the shot changes, each cached."""
+
 from __future__ import annotations
 
 import time
@@ -20,15 +21,24 @@ PATH_META = ("source", "model_path")
 TRANSCRIPTION_SHARED = ("localize.vad", "localize.chinese", "localize.language")
 
 
-def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: RunOptions,
-            profiles: list[MarketProfile], edit: Callable[[Track], Track] | None = None,
-            ) -> tuple[Track, SourceResult, dict[str, Any] | None]:
+def _source(
+    ctx: _Context,
+    inputs: Inputs,
+    subs: str | Path | None,
+    options: RunOptions,
+    profiles: list[MarketProfile],
+    edit: Callable[[Track], Track] | None = None,
+) -> tuple[Track, SourceResult, dict[str, Any] | None]:
     """The source-language track: the given subtitles, or a (cached) transcription, with ``edit``
     (a person's corrections) applied; its result (without the shots) and the transcription model."""
     language, model, engine, glossaries = options.language, options.model, options.engine, options.glossaries
     speakers, source = options.speakers, options.source
     if subs is not None and inputs.source_subs is not None:
-        key: dict[str, Any] = {"subs": inputs.source_subs.sha256, "language": language, "code": code_version("localize.formats")}
+        key: dict[str, Any] = {
+            "subs": inputs.source_subs.sha256,
+            "language": language,
+            "code": code_version("localize.formats"),
+        }
         track = _cached_track(ctx, "source", key, lambda: _load_subs(Path(subs), language))
     else:
         from localize.hardsub import ocr_fingerprint
@@ -36,24 +46,46 @@ def _source(ctx: _Context, inputs: Inputs, subs: str | Path | None, options: Run
         from localize.transcription import engine_fingerprint
 
         terms = _bias_terms(profiles, glossaries)
-        key = {"media": inputs.media.sha256, "language": language, "model": model, "engine": engine,
-               "terms": terms, "code": code_version("localize.transcription", *TRANSCRIPTION_SHARED), "lib": engine_fingerprint(engine, model)}
+        key = {
+            "media": inputs.media.sha256,
+            "language": language,
+            "model": model,
+            "engine": engine,
+            "terms": terms,
+            "code": code_version("localize.transcription", *TRANSCRIPTION_SHARED),
+            "lib": engine_fingerprint(engine, model),
+        }
         if str(speakers) != "off":
-            key |= {"speakers": str(speakers), "speakers_code": code_version("localize.speakers"),
-                    "encoder": encoder_fingerprint()}
+            key |= {
+                "speakers": str(speakers),
+                "speakers_code": code_version("localize.speakers"),
+                "encoder": encoder_fingerprint(),
+            }
         if source != "audio":
-            key |= {"source": source, "ocr": code_version("localize.hardsub", "localize.imaging"), "ocr_lib": ocr_fingerprint()}
+            key |= {
+                "source": source,
+                "ocr": code_version("localize.hardsub", "localize.imaging"),
+                "ocr_lib": ocr_fingerprint(),
+            }
         title = ctx.episode_dir.parent
-        track = _cached_track(ctx, "transcribe", key,
-                              lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source))
+        track = _cached_track(
+            ctx,
+            "transcribe",
+            key,
+            lambda: _transcribe(ctx.media, language, model, engine, terms, speakers, title, source),
+        )
     if ctx.info.fps:
         track = track.replace(fps=ctx.info.fps)
     if edit is not None:
         track = edit(track)
     lang = (track.language or "und").lower()
     outputs = [_write_subs(ctx, track, ctx.episode_dir / f"{ctx.episode}.{lang}.{fmt}") for fmt in ("json", "srt")]
-    origin = "subtitles" if subs is not None else ("hardsub" if track.meta.get("from") == "hardsub" else "transcription")
-    model_info: dict[str, Any] | None = {k: track.meta.get(k) for k in ("engine", "model", "model_sha256") if k in track.meta} or None
+    origin = (
+        "subtitles" if subs is not None else ("hardsub" if track.meta.get("from") == "hardsub" else "transcription")
+    )
+    model_info: dict[str, Any] | None = {
+        k: track.meta.get(k) for k in ("engine", "model", "model_sha256") if k in track.meta
+    } or None
     return track, SourceResult(lang, origin, len(track), outputs), model_info
 
 
@@ -72,12 +104,26 @@ def _load_subs(path: Path, language: str) -> Track:
     return track.replace(language=detected)
 
 
-def _transcribe(media: Path, language: str, model: str | None, engine: str, terms: list[str],
-                speakers: str | int = "off", title: Path | None = None, source: str = "audio") -> Track:
+def _transcribe(
+    media: Path,
+    language: str,
+    model: str | None,
+    engine: str,
+    terms: list[str],
+    speakers: str | int = "off",
+    title: Path | None = None,
+    source: str = "audio",
+) -> Track:
     from localize.transcription import SpeakerOptions, TranscriptionOptions, transcribe
 
-    track = transcribe(media, language, terms or None, options=TranscriptionOptions(engine, model), source=source,
-                       speakers=SpeakerOptions(speakers, title if str(speakers) != "off" else None))
+    track = transcribe(
+        media,
+        language,
+        terms or None,
+        options=TranscriptionOptions(engine, model),
+        source=source,
+        speakers=SpeakerOptions(speakers, title if str(speakers) != "off" else None),
+    )
     # machine-specific paths stay out of outputs (the manifest records the inputs)
     return track.replace(meta={k: v for k, v in track.meta.items() if k not in PATH_META})
 
@@ -107,4 +153,3 @@ def _shots(ctx: _Context, inputs: Inputs, shots: str | Path | None) -> list[int]
     cuts, hit = ctx.cache.read_json("shots", hash_value(key), lambda: list(timing.detect_shots(ctx.media, cache=False)))
     ctx.stage("shots", hit, started)
     return cuts
-

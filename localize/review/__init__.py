@@ -7,30 +7,45 @@
 
 No stage imports this package; the pipeline may.
 """
+
 from __future__ import annotations
 
 from localize.review.edits import (
-                                   EDIT_STATUSES,
-                                   CueEdit,
-                                   EditConflict,
-                                   EditLayer,
-                                   apply_edits,
-                                   edits_path,
-                                   layer_from_track,
-                                   load_edits,
-                                   save_edits,
+    EDIT_STATUSES,
+    CueEdit,
+    EditConflict,
+    EditLayer,
+    apply_edits,
+    edits_path,
+    layer_from_track,
+    load_edits,
+    save_edits,
 )
 from localize.review.match import (
-                                   CueChange,
-                                   EditReport,
-                                   delivered_edits,
-                                   edits_from_delivered,
-                                   edits_from_file,
-                                   merge_reports,
+    CueChange,
+    EditReport,
+    delivered_edits,
+    edits_from_delivered,
+    edits_from_file,
+    merge_reports,
 )
 from localize.review.rebase import rebase_edits
 
-__all__ = ["EDIT_STATUSES", "CueChange", "CueEdit", "EditConflict", "EditLayer", "EditReport", "apply_edits",
-           "delivered_edits",
-           "edits_from_delivered", "edits_from_file", "edits_path", "layer_from_track", "load_edits", "merge_reports",
-           "rebase_edits", "save_edits"]
+__all__ = [
+    "EDIT_STATUSES",
+    "CueChange",
+    "CueEdit",
+    "EditConflict",
+    "EditLayer",
+    "EditReport",
+    "apply_edits",
+    "delivered_edits",
+    "edits_from_delivered",
+    "edits_from_file",
+    "edits_path",
+    "layer_from_track",
+    "load_edits",
+    "merge_reports",
+    "rebase_edits",
+    "save_edits",
+]

@@ -5,6 +5,7 @@ its markets are the manifest's. Only files of a run are served, each found by a 
 name or the manifest's output list and resolved inside ``OUT`` (a link leading out is
 refused), plus the episode's source video when it still matches the manifest's hash.
 """
+
 from __future__ import annotations
 
 import functools
@@ -108,10 +109,16 @@ class Market:
     def dub_lines(self) -> dict[str, dict[str, Any]]:
         """The dub report's lines by cue id: where each sits in ``dub.wav``, its speed and fit."""
         lines = (self.entry.get("dub") or {}).get("lines") or []
-        return {str(line["number"]): {"start": int(line.get("placed_ms", line.get("cue_start", 0))),
-                                      "end": int(line["end"]), "speed": float(line.get("speed", 1.0)),
-                                      "fit": str(line.get("fit", ""))}
-                for line in lines if "number" in line and "end" in line}
+        return {
+            str(line["number"]): {
+                "start": int(line.get("placed_ms", line.get("cue_start", 0))),
+                "end": int(line["end"]),
+                "speed": float(line.get("speed", 1.0)),
+                "fit": str(line.get("fit", "")),
+            }
+            for line in lines
+            if "number" in line and "end" in line
+        }
 
 
 class Catalog:

@@ -5,6 +5,7 @@ A change names a cue by id and sets any of ``text``, ``start``, ``end`` (ms),
 (the machine value stands again); an edited cue still marked ``machine`` becomes
 ``reviewed``. Anything malformed is an :class:`InputError` naming the cue.
 """
+
 from __future__ import annotations
 
 import copy

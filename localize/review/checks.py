@@ -6,6 +6,7 @@ market's glossary layers), the character budget and reading speed of the profile
 lines the dub stage had to speed up, low-confidence OCR reads of the source line, and
 the flags the edit layer carries ("source changed since review", suspect translations).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -69,20 +70,37 @@ class Checker:
 
     def _cue(self, edit: CueEdit) -> Cue:
         start, end = edit.times
-        ocr = [f for s in self.source_flags if min(end, s.end) > max(start, s.start) for f in s.flags
-               if f.startswith("ocr:")]
-        return Cue(start, end, edit.current, edit.source, edit.new_speaker or edit.speaker,
-                   flags=list(dict.fromkeys([*edit.flags, *ocr])))
+        ocr = [
+            f
+            for s in self.source_flags
+            if min(end, s.end) > max(start, s.start)
+            for f in s.flags
+            if f.startswith("ocr:")
+        ]
+        return Cue(
+            start,
+            end,
+            edit.current,
+            edit.source,
+            edit.new_speaker or edit.speaker,
+            flags=list(dict.fromkeys([*edit.flags, *ocr])),
+        )
 
     def _measures(self, cue: Cue) -> dict[str, Any]:
         chars = reading_length(cue.text)
-        return {"chars": chars, "budget": self.profile.char_budget(cue.duration),
-                "cps": round(chars * 1000 / cue.duration, 1) if cue.duration > 0 else 0.0,
-                "lines": [text_length(line) for line in cue.lines]}
+        return {
+            "chars": chars,
+            "budget": self.profile.char_budget(cue.duration),
+            "cps": round(chars * 1000 / cue.duration, 1) if cue.duration > 0 else 0.0,
+            "lines": [text_length(line) for line in cue.lines],
+        }
 
     def _flags(self, edit: CueEdit, cue: Cue, dub: dict[str, Any] | None) -> list[dict[str, str]]:
-        found = [_layer_flag(f) for f in edit.flags if f.split(":", 1)[0].strip() not in RECOMPUTED
-                 and not f.startswith("ocr:")]
+        found = [
+            _layer_flag(f)
+            for f in edit.flags
+            if f.split(":", 1)[0].strip() not in RECOMPUTED and not f.startswith("ocr:")
+        ]
         chars, budget = reading_length(cue.text), self.profile.char_budget(cue.duration)
         if chars > budget:
             found.append(flag("budget", "warning", f"{chars} characters > {budget} for {cue.duration} ms"))
@@ -105,8 +123,10 @@ class Checker:
             group, source = cues[start:end], cues[start].source
             if source:
                 text = join_lines([cue.text for cue in group])
-                flags = [flag(GLOSSARY, "error", f"'{v.term.source}' should be '{v.term.rendering}'")
-                         for v in verify(source, text, self.glossary.for_line(group[0].speaker, None))]
+                flags = [
+                    flag(GLOSSARY, "error", f"'{v.term.source}' should be '{v.term.rendering}'")
+                    for v in verify(source, text, self.glossary.for_line(group[0].speaker, None))
+                ]
                 for number in range(start, end):
                     found[number] = list(flags)
             start = end

@@ -4,6 +4,7 @@
 manifest's cut list, the market's timing profile and glossary layers); the XLIFF writer
 turns each :class:`UnitInfo` into notes, a size restriction and term marks.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -43,8 +44,9 @@ def episode_context(episode_dir: str | Path, market: str) -> ExportContext:
     entry = manifest["markets"][market]
     profile = _profile(entry.get("timing_profile"))
     glossary = _glossary([g["path"] for g in (entry.get("glossary") or {}).get("layers", [])], layer)
-    return ExportContext(layer, layer_units(layer, (manifest.get("source") or {}).get("shots", []), profile, glossary),
-                         glossary)
+    return ExportContext(
+        layer, layer_units(layer, (manifest.get("source") or {}).get("shots", []), profile, glossary), glossary
+    )
 
 
 def layer_units(layer: EditLayer, shots: list[int], profile: Any = None, glossary: Any = None) -> dict[str, UnitInfo]:
@@ -54,9 +56,13 @@ def layer_units(layer: EditLayer, shots: list[int], profile: Any = None, glossar
     for number, edit in enumerate(layer.cues, 1):
         start, end = edit.times
         flags = list(dict.fromkeys([*edit.flags, *suspect.get(number, [])]))
-        notes = [*_speaker(edit), f"time: {format_ms(start)} --> {format_ms(end)}", _shot(start, end, shots),
-                 f"status: {edit.status}" + (f" ({edit.by}, {edit.updated})" if edit.by and edit.updated else ""),
-                 *(f"flag: {f}" for f in flags)]
+        notes = [
+            *_speaker(edit),
+            f"time: {format_ms(start)} --> {format_ms(end)}",
+            _shot(start, end, shots),
+            f"status: {edit.status}" + (f" ({edit.by}, {edit.updated})" if edit.by and edit.updated else ""),
+            *(f"flag: {f}" for f in flags),
+        ]
         budget = profile.char_budget(end - start) if profile is not None else None
         if budget is not None:
             notes.append(f"budget: {budget} characters")

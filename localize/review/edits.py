@@ -5,6 +5,7 @@ track, the machine text, the reviewed text, timing and speaker changes, a status
 when and by whom it last changed. The review page and the importers (XLIFF, an edited
 subtitle file) write it; :func:`apply_edits` puts it onto the machine track.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -60,8 +61,10 @@ class CueEdit:
 
     @property
     def times(self) -> tuple[int, int]:
-        return (self.new_start if self.new_start is not None else self.start,
-                self.new_end if self.new_end is not None else self.end)
+        return (
+            self.new_start if self.new_start is not None else self.start,
+            self.new_end if self.new_end is not None else self.end,
+        )
 
     @property
     def edited(self) -> bool:
@@ -90,14 +93,25 @@ class CueEdit:
             raise InputError(f"{where}: status {self.status!r} is not one of {', '.join(EDIT_STATUSES)}")
         for label, (start, end) in (("machine", (self.start, self.end)), ("reviewed", self.times)):
             if start < 0 or end <= start:
-                raise InputError(f"{where}: {label} timing {format_ms(start)} -> {format_ms(end)} "
-                                 "ends before it starts")
+                raise InputError(
+                    f"{where}: {label} timing {format_ms(start)} -> {format_ms(end)} ends before it starts"
+                )
 
 
 _CUE_FIELDS: dict[str, tuple[type, bool]] = {  # name: (type, required)
-    "id": (str, True), "start": (int, True), "end": (int, True), "source": (str, False), "machine": (str, True),
-    "text": (str, False), "new_start": (int, False), "new_end": (int, False), "speaker": (str, False),
-    "new_speaker": (str, False), "status": (str, False), "flags": (list, False), "updated": (str, False),
+    "id": (str, True),
+    "start": (int, True),
+    "end": (int, True),
+    "source": (str, False),
+    "machine": (str, True),
+    "text": (str, False),
+    "new_start": (int, False),
+    "new_end": (int, False),
+    "speaker": (str, False),
+    "new_speaker": (str, False),
+    "status": (str, False),
+    "flags": (list, False),
+    "updated": (str, False),
     "by": (str, False),
 }
 
@@ -131,9 +145,15 @@ class EditLayer:
     cues: list[CueEdit] = field(default_factory=list)
 
     def to_json(self) -> str:
-        data = {"edits_version": EDITS_VERSION, "episode": self.episode, "market": self.market,
-                "language": self.language, "source_language": self.source_language, "revision": self.revision,
-                "cues": [c.to_dict() for c in self.cues]}
+        data = {
+            "edits_version": EDITS_VERSION,
+            "episode": self.episode,
+            "market": self.market,
+            "language": self.language,
+            "source_language": self.source_language,
+            "revision": self.revision,
+            "cues": [c.to_dict() for c in self.cues],
+        }
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
@@ -153,8 +173,9 @@ class EditLayer:
         if not isinstance(data.get("source_language"), (str, type(None))):
             raise InputError(f"{where}: 'source_language' must be a string or null")
         cues = [CueEdit.from_dict(item, f"{where}: cue {n}") for n, item in enumerate(data["cues"], 1)]
-        layer = cls(data["episode"], data["market"], data["language"], data.get("source_language"),
-                    data["revision"], cues)
+        layer = cls(
+            data["episode"], data["market"], data["language"], data.get("source_language"), data["revision"], cues
+        )
         layer.check_ids(where)
         return layer
 
@@ -186,8 +207,10 @@ def edits_path(episode_dir: str | Path, market: str) -> Path:
 def layer_from_track(track: Track, episode: str, market: str, source_language: str | None = None) -> EditLayer:
     """A fresh layer for a machine track: one ``machine`` cue edit per cue, ids ``"1".."N"``, suspect lines flagged."""
     require_track(track)
-    cues = [CueEdit(str(n), c.start, c.end, c.source, c.text, speaker=c.speaker, flags=list(c.flags))
-            for n, c in enumerate(track.cues, 1)]
+    cues = [
+        CueEdit(str(n), c.start, c.end, c.source, c.text, speaker=c.speaker, flags=list(c.flags))
+        for n, c in enumerate(track.cues, 1)
+    ]
     language = track.language or ""
     layer = EditLayer(episode, market, language, source_language or track.source_language, 0, cues)
     refresh_suspect_flags(layer)
@@ -249,8 +272,11 @@ def delivered_subtitles(episode_dir: Path, market: str, manifest: dict[str, Any]
     if not isinstance(entry, dict):
         known = ", ".join(sorted(manifest["markets"])) or "none"
         raise InputError(f"{episode_dir.name}: no market {market!r} in this episode (markets: {known})")
-    outputs = [o for o in entry.get("outputs", []) if Path(o.get("path", "")).suffix in SUBTITLE_SUFFIXES
-               and Path(o["path"]).parent.as_posix() == market]
+    outputs = [
+        o
+        for o in entry.get("outputs", [])
+        if Path(o.get("path", "")).suffix in SUBTITLE_SUFFIXES and Path(o["path"]).parent.as_posix() == market
+    ]
     return sorted(outputs, key=lambda o: not o["path"].endswith(".json"))
 
 
@@ -268,8 +294,10 @@ def machine_track(episode_dir: Path, market: str, manifest: dict[str, Any] | Non
         raise InputError(f"{episode_dir.name}/{market}: the manifest lists no subtitle file")
     intact = next((o for o in outputs if _intact(episode_dir, o)), None)
     if intact is None:
-        raise InputError(f"{episode_dir.name}/{market}: every delivered subtitle file was changed or removed since "
-                         "the run; run it again to rebuild the machine track")
+        raise InputError(
+            f"{episode_dir.name}/{market}: every delivered subtitle file was changed or removed since "
+            "the run; run it again to rebuild the machine track"
+        )
     track = load(inside(episode_dir, intact["path"]))
     track.language = track.language or manifest["markets"][market].get("language")
     if any(c.source is None for c in track.cues):
@@ -286,8 +314,10 @@ def _source_track(episode_dir: Path, manifest: dict[str, Any]) -> Track | None:
     from localize.formats import load
 
     outputs = (manifest.get("source") or {}).get("outputs", [])
-    found = sorted((o["path"] for o in outputs if Path(o.get("path", "")).suffix in SUBTITLE_SUFFIXES),
-                   key=lambda p: not p.endswith(".json"))
+    found = sorted(
+        (o["path"] for o in outputs if Path(o.get("path", "")).suffix in SUBTITLE_SUFFIXES),
+        key=lambda p: not p.endswith(".json"),
+    )
     return load(inside(episode_dir, found[0])) if found else None
 
 
@@ -335,10 +365,17 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
     with _locked(path.parent):
         on_disk = EditLayer.from_json(path.read_text(encoding="utf-8"), str(path)).revision if path.is_file() else 0
         if expected_revision is not None and on_disk != expected_revision:
-            raise EditConflict(f"{path}: changed since revision {expected_revision} (now at revision {on_disk}); "
-                               "reload and edit again")
-        saved = EditLayer(layer.episode, layer.market, layer.language, layer.source_language, on_disk + 1,
-                          [CueEdit(**c.to_dict()) for c in layer.cues])
+            raise EditConflict(
+                f"{path}: changed since revision {expected_revision} (now at revision {on_disk}); reload and edit again"
+            )
+        saved = EditLayer(
+            layer.episode,
+            layer.market,
+            layer.language,
+            layer.source_language,
+            on_disk + 1,
+            [CueEdit(**c.to_dict()) for c in layer.cues],
+        )
         refresh_suspect_flags(saved)
         write_text_atomic(path, saved.to_json())
 
@@ -355,8 +392,9 @@ def apply_edits(track: Track, layer: EditLayer) -> Track:
     require_track(track)
     extra = [e.id for e in layer.cues if not (e.id.isdigit() and 1 <= int(e.id) <= len(track.cues))]
     if extra:
-        raise InputError(f"{layer.episode}/{layer.market}: edit layer cue {extra[0]} is not in the track "
-                         f"({len(track.cues)} cues)")
+        raise InputError(
+            f"{layer.episode}/{layer.market}: edit layer cue {extra[0]} is not in the track ({len(track.cues)} cues)"
+        )
     result = track.replace()
     for edit in layer.cues:
         cue = result.cues[int(edit.id) - 1]
@@ -373,8 +411,10 @@ def _apply(cue: Cue, edit: CueEdit) -> None:
             cue.line_speakers = []
         cue.text = edit.text
         cue.words = []
-    cue.start, cue.end = (edit.new_start if edit.new_start is not None else cue.start,
-                          edit.new_end if edit.new_end is not None else cue.end)
+    cue.start, cue.end = (
+        edit.new_start if edit.new_start is not None else cue.start,
+        edit.new_end if edit.new_end is not None else cue.end,
+    )
     if edit.new_speaker is not None:
         cue.speaker = edit.new_speaker
         cue.line_speakers = []
@@ -386,6 +426,9 @@ def remember_layer(layer: EditLayer, title_dir: str | Path) -> int:
     memory; cues waiting for a person (``source changed since review``) are left out. How many."""
     if not layer.source_language:
         return 0
-    pairs = [Approved(c.source, c.current, layer.episode, c.id, c.updated or "") for c in layer.cues
-             if c.status == "approved" and c.source and SOURCE_CHANGED not in c.flags]
+    pairs = [
+        Approved(c.source, c.current, layer.episode, c.id, c.updated or "")
+        for c in layer.cues
+        if c.status == "approved" and c.source and SOURCE_CHANGED not in c.flags
+    ]
     return ApprovedMemory(title_dir).store(layer.source_language, layer.market, pairs) if pairs else 0

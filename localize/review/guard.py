@@ -6,6 +6,7 @@ subtitle track, dub lines) pass, and the page sends the token in the ``X-Localiz
 header on its API calls. A request that changes anything (any method but GET and HEAD)
 needs the header: a cookie alone never suffices, so another site cannot post to the server.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -17,9 +18,11 @@ from starlette.responses import PlainTextResponse
 
 HEADER = "x-localize-token"
 SAFE_METHODS = ("GET", "HEAD")
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; media-src 'self'; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -61,14 +64,18 @@ class Guard:
                 headers = [h for h in message.get("headers", []) if h[0].lower() not in dict(SECURITY_HEADERS)]
                 headers += SECURITY_HEADERS
                 if by_query:
-                    headers.append((b"set-cookie", f"{self.cookie}={self.token}; Path=/; HttpOnly; "
-                                                   "SameSite=Strict".encode()))
+                    headers.append(
+                        (b"set-cookie", f"{self.cookie}={self.token}; Path=/; HttpOnly; SameSite=Strict".encode())
+                    )
                 message["headers"] = headers
             await send(message)
 
         if not allowed:
-            response = PlainTextResponse("Forbidden: this review server needs its access token", status_code=403,
-                                         headers={"cache-control": "no-store"})
+            response = PlainTextResponse(
+                "Forbidden: this review server needs its access token",
+                status_code=403,
+                headers={"cache-control": "no-store"},
+            )
             await response(scope, receive, send_secured)
             return
         await self.app(scope, receive, send_secured)

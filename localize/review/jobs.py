@@ -1,4 +1,5 @@
 """Background jobs of the review server (re-renders): one thread each, polled by the page."""
+
 from __future__ import annotations
 
 import itertools
@@ -27,8 +28,14 @@ class Job:
     seconds: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "key": self.key, "state": self.state, "log": list(self.log[-MAX_LOG:]),
-                "error": self.error, "seconds": self.seconds}
+        return {
+            "id": self.id,
+            "key": self.key,
+            "state": self.state,
+            "log": list(self.log[-MAX_LOG:]),
+            "error": self.error,
+            "seconds": self.seconds,
+        }
 
 
 class Jobs:

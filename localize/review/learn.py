@@ -1,6 +1,7 @@
 """What a title learns from its reviewers' corrections: glossary rows for renderings corrected
 the same way in several places (approved lines reach the memory through
 :func:`localize.review.edits.remember_layer`)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -27,8 +28,9 @@ def suggest_from_edits(out_dir: str | Path, min_count: int = 2) -> list[EditSugg
         term = _common_run([source for _, source in places])
         if len(places) >= min_count and len(term) >= 2:
             episodes = tuple(sorted({episode for episode, _ in places}))
-            rows.append(EditSuggestion(term, right, "correction", len(places), len(episodes), language, market, wrong,
-                                       episodes))
+            rows.append(
+                EditSuggestion(term, right, "correction", len(places), len(episodes), language, market, wrong, episodes)
+            )
     return sorted(rows, key=lambda r: (-r.count, r.market, r.source, r.target))
 
 
@@ -56,7 +58,7 @@ def _common_run(texts: list[str]) -> str:
     first, rest = texts[0], texts[1:]
     for size in range(len(first), 1, -1):
         for start in range(len(first) - size + 1):
-            run = first[start:start + size]
+            run = first[start : start + size]
             if all(run in other for other in rest) and run.strip("。，！？、；：,.!?;: ") == run:
                 return run
     return ""

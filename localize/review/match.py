@@ -10,6 +10,7 @@ Decisions: a deleted cue keeps its machine text; a split cue is taken as one cue
 the parts' lines and the parts' overall timing; merged cues, cues moved past a
 neighbour and cues matching no machine cue are not taken.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
@@ -132,8 +133,10 @@ def _match(machine: list[Cue], edited: list[Cue], report: EditReport) -> dict[in
         elif len(found) > 1 and all(len(back[j]) == 1 for j in found):
             pairs[i] = _joined([edited[j] for j in found])
             used.update(found)
-            report.notes.append(f"{report.file}: cue {i + 1} was split into {len(found)} cues: taken as one cue "
-                                "with their lines and overall timing")
+            report.notes.append(
+                f"{report.file}: cue {i + 1} was split into {len(found)} cues: taken as one cue "
+                "with their lines and overall timing"
+            )
     merged = _merged(back, edited, used, report)
     unmatched = [i for i in range(len(machine)) if i not in pairs and i not in merged]
     _displaced(machine, [e for j, e in enumerate(edited) if j not in used], unmatched, pairs, report)
@@ -161,13 +164,16 @@ def _merged(back: list[list[int]], edited: list[Cue], used: set[int], report: Ed
             used.add(j)
             involved.update(found)
             ids = ", ".join(str(i + 1) for i in found)
-            report.notes.append(f"{report.file}: cues {ids} were merged into one ({format_ms(edited[j].start)}, "
-                                f"{_quote(edited[j].text)}): not taken, they keep their text (edit them apart)")
+            report.notes.append(
+                f"{report.file}: cues {ids} were merged into one ({format_ms(edited[j].start)}, "
+                f"{_quote(edited[j].text)}): not taken, they keep their text (edit them apart)"
+            )
     return involved
 
 
-def _displaced(machine: list[Cue], rest: list[Cue], unmatched: list[int], pairs: dict[int, Cue],
-               report: EditReport) -> None:
+def _displaced(
+    machine: list[Cue], rest: list[Cue], unmatched: list[int], pairs: dict[int, Cue], report: EditReport
+) -> None:
     """Edited cues left over, found by text: retimed in order (taken) or moved past a neighbour (not taken).
 
     ``unmatched`` (machine indices neither matched nor in a merge) is consumed; what remains was deleted.
@@ -175,18 +181,24 @@ def _displaced(machine: list[Cue], rest: list[Cue], unmatched: list[int], pairs:
     for cue in rest:
         best = min(unmatched, key=lambda i: _distance(machine[i].text, cue.text), default=None)
         if best is None or _distance(machine[best].text, cue.text) > SAME_TEXT:
-            report.notes.append(f"{report.file}: the cue at {format_ms(cue.start)} ({_quote(cue.text)}) matches no "
-                                "machine cue: not taken")
+            report.notes.append(
+                f"{report.file}: the cue at {format_ms(cue.start)} ({_quote(cue.text)}) matches no "
+                "machine cue: not taken"
+            )
             continue
         unmatched.remove(best)
         if _in_order(best, cue, pairs):
             pairs[best] = cue
         else:
-            report.notes.append(f"{report.file}: cue {best + 1} was moved past a neighbouring cue (to "
-                                f"{format_ms(cue.start)}): not taken, it keeps its machine text and timing")
+            report.notes.append(
+                f"{report.file}: cue {best + 1} was moved past a neighbouring cue (to "
+                f"{format_ms(cue.start)}): not taken, it keeps its machine text and timing"
+            )
     for i in unmatched:
-        report.notes.append(f"{report.file}: cue {i + 1} ({format_ms(machine[i].start)}, {_quote(machine[i].text)}) "
-                            "was deleted: kept with its machine text")
+        report.notes.append(
+            f"{report.file}: cue {i + 1} ({format_ms(machine[i].start)}, {_quote(machine[i].text)}) "
+            "was deleted: kept with its machine text"
+        )
 
 
 def _in_order(index: int, cue: Cue, pairs: dict[int, Cue]) -> bool:
@@ -213,8 +225,9 @@ def merge_reports(reports: list[EditReport]) -> list[CueChange]:
         for change in report.changes:
             seen = chosen.get(change.id)
             if seen is not None and seen[0] != change:
-                raise InputError(f"{seen[1]} and {report.file} change cue {change.id} differently: "
-                                 "keep the edit in one of them")
+                raise InputError(
+                    f"{seen[1]} and {report.file} change cue {change.id} differently: keep the edit in one of them"
+                )
             chosen.setdefault(change.id, (change, report.file))
     return [chosen[key][0] for key in sorted(chosen, key=int)]
 
@@ -246,8 +259,11 @@ def delivered_edits(episode_dir: str | Path, market: str, machine: Track | None 
     episode_dir = Path(episode_dir)
     manifest = read_manifest(episode_dir)
     track = machine if machine is not None else machine_track(episode_dir, market, manifest)
-    reports = [r for o in delivered_subtitles(episode_dir, market, manifest)
-               if (r := edits_from_delivered(episode_dir, o, track)) is not None]
+    reports = [
+        r
+        for o in delivered_subtitles(episode_dir, market, manifest)
+        if (r := edits_from_delivered(episode_dir, o, track)) is not None
+    ]
     if not reports:
         return None
     return EditReport(", ".join(r.file for r in reports), merge_reports(reports), [n for r in reports for n in r.notes])

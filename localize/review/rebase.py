@@ -7,6 +7,7 @@ over. When the source line under it changed, the edit is kept and flagged
 as the machine has it until a person saves it again without the flag. An edit whose cue is
 gone is reported in one line, never dropped silently.
 """
+
 from __future__ import annotations
 
 from localize.model import Track, format_ms
@@ -22,8 +23,10 @@ def rebase_edits(layer: EditLayer, machine: Track) -> tuple[EditLayer, list[str]
     for old in (e for e in layer.cues if e.edited or e.status != "machine"):
         target = _counterpart(old, fresh, taken)
         if target is None:
-            notes.append(f"{layer.episode}/{layer.market}: the edit of cue {old.id} ({format_ms(old.start)}, "
-                         f"{old.status}) has no machine cue any more: not carried over")
+            notes.append(
+                f"{layer.episode}/{layer.market}: the edit of cue {old.id} ({format_ms(old.start)}, "
+                f"{old.status}) has no machine cue any more: not carried over"
+            )
             continue
         taken.add(target.id)
         _carry(old, target)
@@ -33,12 +36,16 @@ def rebase_edits(layer: EditLayer, machine: Track) -> tuple[EditLayer, list[str]
 
 def _counterpart(old: CueEdit, fresh: EditLayer, taken: set[str]) -> CueEdit | None:
     """The new machine cue standing where ``old`` stood: its id if the times still overlap, else the best overlap."""
+
     def shared(new: CueEdit) -> int:
         return min(old.end, new.end) - max(old.start, new.start)
 
     same = next((c for c in fresh.cues if c.id == old.id), None)
-    if same is not None and same.id not in taken and shared(same) * 2 >= min(old.end - old.start,
-                                                                              same.end - same.start):
+    if (
+        same is not None
+        and same.id not in taken
+        and shared(same) * 2 >= min(old.end - old.start, same.end - same.start)
+    ):
         return same
     best = max((c for c in fresh.cues if c.id not in taken), key=shared, default=None)
     return best if best is not None and shared(best) > 0 else None

@@ -14,6 +14,7 @@ Routes (all behind :class:`localize.review.guard.Guard`)::
     GET  /media/{episode}/{market}/track.vtt     the current target text as WebVTT
     GET  /media/{episode}/{market}/dub/{id}.wav  one cue's line cut from dub.wav
 """
+
 from __future__ import annotations
 
 import errno
@@ -71,8 +72,9 @@ class Review:
 
         The layer returned is shared: callers change a copy (:func:`apply_changes` makes one).
         """
-        stamp = tuple(_stamp(p) for p in (edits_path(market.episode_dir, market.code),
-                                          market.episode_dir / "manifest.json"))
+        stamp = tuple(
+            _stamp(p) for p in (edits_path(market.episode_dir, market.code), market.episode_dir / "manifest.json")
+        )
         cached = self._cache.get((market.episode, market.code))
         if cached is None or cached[0] != stamp:
             cached = stamp, load_edits(market.episode_dir, market.code), Checker.for_market(market)
@@ -87,23 +89,47 @@ class Review:
         video = market.video()
         base = f"/media/{_quote(market.episode)}/{_quote(market.code)}"
         return {
-            "episode": market.episode, "market": market.code, "language": layer.language,
-            "source_language": layer.source_language, "revision": layer.revision,
-            "profile": {"name": checker.profile.name, "line_limit": checker.profile.line_limit,
-                        "max_lines": checker.profile.max_lines, "cps": checker.profile.cps},
-            "fps": [market.fps.numerator, market.fps.denominator], "shots": market.shots,
+            "episode": market.episode,
+            "market": market.code,
+            "language": layer.language,
+            "source_language": layer.source_language,
+            "revision": layer.revision,
+            "profile": {
+                "name": checker.profile.name,
+                "line_limit": checker.profile.line_limit,
+                "max_lines": checker.profile.max_lines,
+                "cps": checker.profile.cps,
+            },
+            "fps": [market.fps.numerator, market.fps.denominator],
+            "shots": market.shots,
             "video": {"kind": video[0], "url": f"{base}/video"} if video else None,
-            "track": f"{base}/track.vtt", "dub": f"{base}/dub/" if market.has(DUB) else None,
-            "notes": checker.notes, "cues": [_cue(edit, checks[edit.id], dub.get(edit.id)) for edit in layer.cues],
+            "track": f"{base}/track.vtt",
+            "dub": f"{base}/dub/" if market.has(DUB) else None,
+            "notes": checker.notes,
+            "cues": [_cue(edit, checks[edit.id], dub.get(edit.id)) for edit in layer.cues],
         }
 
 
 def _cue(edit: CueEdit, checks: dict[str, Any], dub: dict[str, Any] | None) -> dict[str, Any]:
     start, end = edit.times
-    return {"id": edit.id, "start": start, "end": end, "machine_start": edit.start, "machine_end": edit.end,
-            "source": edit.source, "machine": edit.machine, "text": edit.current,
-            "speaker": edit.new_speaker or edit.speaker, "machine_speaker": edit.speaker, "status": edit.status,
-            "edited": edit.edited, "updated": edit.updated, "by": edit.by, "dub": dub, **checks}
+    return {
+        "id": edit.id,
+        "start": start,
+        "end": end,
+        "machine_start": edit.start,
+        "machine_end": edit.end,
+        "source": edit.source,
+        "machine": edit.machine,
+        "text": edit.current,
+        "speaker": edit.new_speaker or edit.speaker,
+        "machine_speaker": edit.speaker,
+        "status": edit.status,
+        "edited": edit.edited,
+        "updated": edit.updated,
+        "by": edit.by,
+        "dub": dub,
+        **checks,
+    }
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
@@ -146,8 +172,9 @@ async def episodes(request: Request) -> Response:
     review = _state(request)
     listing = await run_in_threadpool(review.catalog.listing)
     default = review.default or (listing[0]["episode"], listing[0]["markets"][0])
-    return JSONResponse({"episodes": listing, "default": {"episode": default[0], "market": default[1]}},
-                        headers=NO_STORE)
+    return JSONResponse(
+        {"episodes": listing, "default": {"episode": default[0], "market": default[1]}}, headers=NO_STORE
+    )
 
 
 async def market_view(request: Request) -> Response:
@@ -186,8 +213,10 @@ async def save(request: Request) -> Response:
 async def start_rerender(request: Request) -> Response:
     review = _state(request)
     market = await run_in_threadpool(review.market, request)
-    job = review.jobs.start(f"{market.episode}/{market.code}",
-                            lambda log: review.render(review.catalog.out_dir, market.episode, market.code, log))
+    job = review.jobs.start(
+        f"{market.episode}/{market.code}",
+        lambda log: review.render(review.catalog.out_dir, market.episode, market.code, log),
+    )
     return JSONResponse(job.to_dict(), status_code=202, headers=NO_STORE)
 
 
@@ -250,8 +279,9 @@ def _error(status: int) -> Callable[[Request, Exception], Any]:
     return handler
 
 
-def create_app(catalog: Catalog, token: str, port: int, render: Renderer,
-               default: tuple[str, str] | None = None) -> Guard:
+def create_app(
+    catalog: Catalog, token: str, port: int, render: Renderer, default: tuple[str, str] | None = None
+) -> Guard:
     """The review app for a catalog of runs, behind the token gate (``port`` names the token's cookie);
     ``render`` re-makes an episode's outputs after a review (:func:`localize.pipeline.rerender`)."""
     review = Review(catalog, render, default)
@@ -269,8 +299,12 @@ def create_app(catalog: Catalog, token: str, port: int, render: Renderer,
         Route(f"/media/{where}/dub/{{cue}}.wav", dub_line),
         Mount("/static", StaticFiles(directory=STATIC)),
     ]
-    handlers: dict[Any, Any] = {NotFound: _error(404), EditConflict: _error(409), InputError: _error(400),
-                                LocalizeError: _error(500)}
+    handlers: dict[Any, Any] = {
+        NotFound: _error(404),
+        EditConflict: _error(409),
+        InputError: _error(400),
+        LocalizeError: _error(500),
+    }
     app = Starlette(routes=routes, exception_handlers=handlers)
     app.state.review = review
     return Guard(app, token, f"localize_review_{port}")
@@ -298,14 +332,22 @@ def open_socket(host: str, port: int) -> socket.socket:
     except OSError as error:
         sock.close()
         taken = f"port {port} on {host} is in use; give another with --port, or none for a free one"
-        raise InputError(taken if error.errno == errno.EADDRINUSE
-                         else f"cannot listen on {host}:{port} ({error.strerror or error})") from None
+        raise InputError(
+            taken if error.errno == errno.EADDRINUSE else f"cannot listen on {host}:{port} ({error.strerror or error})"
+        ) from None
     sock.listen(128)  # connections made as soon as the URL is out wait for the server
     return sock
 
 
-def serve(out_dir: str | Path, render: Renderer, episode: str | None = None, market: str | None = None,
-          port: int = 0, host: str = LOCALHOST, announce: Callable[[str], None] = print) -> None:
+def serve(
+    out_dir: str | Path,
+    render: Renderer,
+    episode: str | None = None,
+    market: str | None = None,
+    port: int = 0,
+    host: str = LOCALHOST,
+    announce: Callable[[str], None] = print,
+) -> None:
     """Serve the review page for ``out_dir`` until stopped; ``announce`` gets the URL with the access token.
 
     ``render(out_dir, episode, market, log)`` re-makes an episode's outputs from its edits: the

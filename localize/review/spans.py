@@ -1,4 +1,5 @@
 """Which cues overlap a time range, without comparing every pair (sorted starts, running maximum of ends)."""
+
 from __future__ import annotations
 
 import bisect

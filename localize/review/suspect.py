@@ -6,6 +6,7 @@ keeps source-script characters, a length ratio far outside the track's usual one
 numbers, names or glossary terms on one side only, and refusal or commentary text from
 an LLM. Each finding is one ``suspect: ...`` string, keyed by the cue's number (1-based).
 """
+
 from __future__ import annotations
 
 import re
@@ -20,15 +21,39 @@ SUSPECT = "suspect: "  # every flag of this module starts so
 RATIO_FACTOR = 2.5  # a length ratio this many times above or below the track's median is suspect
 MIN_RATIO_CUES = 4  # a median needs this many lines with a source of MIN_SOURCE_CHARS or more
 MIN_SOURCE_CHARS = 4
-SCRIPTS = {"zh": {"CJK"}, "ja": {"CJK", "HIRAGANA", "KATAKANA"}, "ko": {"HANGUL", "CJK"}, "th": {"THAI"},
-           "ru": {"CYRILLIC"}, "uk": {"CYRILLIC"}, "ar": {"ARABIC"}, "he": {"HEBREW"}, "hi": {"DEVANAGARI"}}
+SCRIPTS = {
+    "zh": {"CJK"},
+    "ja": {"CJK", "HIRAGANA", "KATAKANA"},
+    "ko": {"HANGUL", "CJK"},
+    "th": {"THAI"},
+    "ru": {"CYRILLIC"},
+    "uk": {"CYRILLIC"},
+    "ar": {"ARABIC"},
+    "he": {"HEBREW"},
+    "hi": {"DEVANAGARI"},
+}
 CJK_NUMERALS = set("〇零一二三四五六七八九十百千万萬两兩")
-COMMENTARY = re.compile("|".join([
-    r"\bas an ai\b", r"\blanguage model\b", r"\bi cannot\b", r"\bi can't (?:help|translate|assist|provide)",
-    r"\bi'm sorry, but\b", r"\bhere(?: is|'s) (?:the|your|a) translation\b", r"\btranslat(?:ion|ed)(?: text)?\s*:",
-    r"^\s*(?:note|explanation)\s*:", r"\(note:", r"\bcomo (?:una )?ia\b", r"\bno puedo (?:ayudar|traducir)",
-    r"\baquí (?:está|tienes) la traducción\b", r"\bsebagai ai\b", r"\bsaya tidak dapat\b",
-]), re.IGNORECASE | re.MULTILINE)
+COMMENTARY = re.compile(
+    "|".join(
+        [
+            r"\bas an ai\b",
+            r"\blanguage model\b",
+            r"\bi cannot\b",
+            r"\bi can't (?:help|translate|assist|provide)",
+            r"\bi'm sorry, but\b",
+            r"\bhere(?: is|'s) (?:the|your|a) translation\b",
+            r"\btranslat(?:ion|ed)(?: text)?\s*:",
+            r"^\s*(?:note|explanation)\s*:",
+            r"\(note:",
+            r"\bcomo (?:una )?ia\b",
+            r"\bno puedo (?:ayudar|traducir)",
+            r"\baquí (?:está|tienes) la traducción\b",
+            r"\bsebagai ai\b",
+            r"\bsaya tidak dapat\b",
+        ]
+    ),
+    re.IGNORECASE | re.MULTILINE,
+)
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*(?:[ -][A-Z][A-Za-z0-9'’-]*)*")
 DIGITS = re.compile(r"\d+")
 
@@ -79,8 +104,14 @@ def _lines(cues: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
 
 
 def _line_flags(source: str, text: str, target: str, glossary: Any) -> list[str]:
-    checks = [_copies(source, text), _source_script(source, text, target), *_numbers(source, text),
-              *_names(source, text), _commentary(text), *_terms(source, text, glossary)]
+    checks = [
+        _copies(source, text),
+        _source_script(source, text, target),
+        *_numbers(source, text),
+        *_names(source, text),
+        _commentary(text),
+        *_terms(source, text, glossary),
+    ]
     return [f"{SUSPECT}{c}" for c in checks if c]
 
 
@@ -108,16 +139,22 @@ def _same_translation(lines: list[tuple[int, str, str]]) -> list[tuple[int, str]
 
 
 def _ratios(groups: list[tuple[list[int], str, str]]) -> list[tuple[int, str]]:
-    ratios = {tuple(numbers): len(_key(text)) / len(_key(source)) for numbers, source, text in groups
-              if len(_key(source)) >= MIN_SOURCE_CHARS}
+    ratios = {
+        tuple(numbers): len(_key(text)) / len(_key(source))
+        for numbers, source, text in groups
+        if len(_key(source)) >= MIN_SOURCE_CHARS
+    }
     if len(ratios) < MIN_RATIO_CUES:
         return []
     usual = statistics.median(ratios.values())
     if usual <= 0:
         return []
-    return [(n, f"{SUSPECT}length ratio {ratio:.1f} is far from this track's usual {usual:.1f}")
-            for numbers, ratio in ratios.items() if ratio > usual * RATIO_FACTOR or ratio * RATIO_FACTOR < usual
-            for n in numbers]
+    return [
+        (n, f"{SUSPECT}length ratio {ratio:.1f} is far from this track's usual {usual:.1f}")
+        for numbers, ratio in ratios.items()
+        if ratio > usual * RATIO_FACTOR or ratio * RATIO_FACTOR < usual
+        for n in numbers
+    ]
 
 
 def _copies(source: str, text: str) -> str | None:
@@ -147,8 +184,11 @@ def _names(source: str, text: str) -> list[str]:
     if not any(_script(c) not in ("LATIN", "") for c in source):
         return []
     folded = text.casefold()
-    return [f"name {name!r} is in the source only" for name in dict.fromkeys(NAME.findall(source))
-            if len(name) > 1 and name.casefold() not in folded]
+    return [
+        f"name {name!r} is in the source only"
+        for name in dict.fromkeys(NAME.findall(source))
+        if len(name) > 1 and name.casefold() not in folded
+    ]
 
 
 def _commentary(text: str) -> str | None:
@@ -163,12 +203,19 @@ def _terms(source: str, text: str, glossary: Any) -> list[str]:
     from localize.translation.glossary import Glossary, Term
 
     in_source = {term for _, _, term in glossary.find(source)}
-    found = [f"glossary term {t.source!r} is in the source but {t.rendering!r} not in the target"
-             for t in sorted(in_source, key=lambda t: source.find(t.source))
-             if t.rendering.casefold() not in text.casefold()]
+    found = [
+        f"glossary term {t.source!r} is in the source but {t.rendering!r} not in the target"
+        for t in sorted(in_source, key=lambda t: source.find(t.source))
+        if t.rendering.casefold() not in text.casefold()
+    ]
     explained = {t.rendering.casefold() for t in in_source}
-    reverse = Glossary([Term(t.rendering, t.source, case_sensitive=False) for t in glossary.terms
-                        if t.rendering.casefold() != t.source.casefold()])
+    reverse = Glossary(
+        [
+            Term(t.rendering, t.source, case_sensitive=False)
+            for t in glossary.terms
+            if t.rendering.casefold() != t.source.casefold()
+        ]
+    )
     for _, _, term in reverse.find(text):
         if term.source.casefold() not in explained:
             found.append(f"glossary rendering {term.source!r} is in the target, {term.target!r} not in the source")

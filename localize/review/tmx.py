@@ -5,6 +5,7 @@ distinct source/target pair, with the episode, market and cue as ``x-`` properti
 TBX-Basic: the glossary terms that apply to a market, in the form
 :mod:`localize.translation.glossary` reads back (known wrong renderings as deprecated terms).
 """
+
 from __future__ import annotations
 
 import json
@@ -45,10 +46,20 @@ def tmx_bytes(layers: list[EditLayer]) -> bytes:
     """TMX 1.4b of the approved cues with a source line in ``layers`` (exact duplicates once)."""
     sources = sorted({layer.source_language or "und" for layer in layers}) or ["und"]
     root = etree.Element("tmx", version="1.4")
-    etree.SubElement(root, "header", {"creationtool": "localize", "creationtoolversion": __version__,
-                                      "segtype": "sentence", "o-tmf": "localize", "adminlang": "en",
-                                      "srclang": sources[0] if len(sources) == 1 else "*all*",
-                                      "datatype": "plaintext", "creationdate": _tmx_date(None)})
+    etree.SubElement(
+        root,
+        "header",
+        {
+            "creationtool": "localize",
+            "creationtoolversion": __version__,
+            "segtype": "sentence",
+            "o-tmf": "localize",
+            "adminlang": "en",
+            "srclang": sources[0] if len(sources) == 1 else "*all*",
+            "datatype": "plaintext",
+            "creationdate": _tmx_date(None),
+        },
+    )
     body = etree.SubElement(root, "body")
     seen: set[tuple[str, str, str]] = set()
     for layer in layers:
@@ -57,8 +68,9 @@ def tmx_bytes(layers: list[EditLayer]) -> bytes:
             if edit.status != "approved" or not (edit.source or "").strip() or key in seen:
                 continue
             seen.add(key)
-            unit = etree.SubElement(body, "tu", {"tuid": f"{layer.episode}/{layer.market}/{edit.id}",
-                                                 "changedate": _tmx_date(edit.updated)})
+            unit = etree.SubElement(
+                body, "tu", {"tuid": f"{layer.episode}/{layer.market}/{edit.id}", "changedate": _tmx_date(edit.updated)}
+            )
             for name, value in (("x-episode", layer.episode), ("x-market", layer.market), ("x-cue", edit.id)):
                 etree.SubElement(unit, "prop", type=name).text = value
             for language, text in ((layer.source_language or "und", edit.source or ""), (layer.language, edit.current)):
@@ -108,4 +120,3 @@ def _tig(langset: Any, text: str, status: str | None) -> None:
     etree.SubElement(tig, "term").text = text
     if status:
         etree.SubElement(tig, "termNote", type="administrativeStatus").text = status
-

@@ -17,6 +17,7 @@ needs-work  ``needs-review-translation`` + ``rejected-inaccurate`` ``initial`` +
 approved    ``signed-off`` + ``approved="yes"``                    ``final``
 ==========  ====================================================  ============================
 """
+
 from __future__ import annotations
 
 import functools
@@ -37,14 +38,21 @@ NS20 = "urn:oasis:names:tc:xliff:document:2.0"
 NS_SLR = "urn:oasis:names:tc:xliff:sizerestriction:2.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 VERSIONS = ("1.2", "2.0", "2.1")
-STATES_12 = {"machine": ("needs-review-translation", "mt-suggestion"), "reviewed": ("translated", None),
-             "needs-work": ("needs-review-translation", "rejected-inaccurate"), "approved": ("signed-off", None)}
-STATES_2 = {"machine": ("initial", None), "reviewed": ("translated", None),
-            "needs-work": ("initial", "localize:needs-work"), "approved": ("final", None)}
+STATES_12 = {
+    "machine": ("needs-review-translation", "mt-suggestion"),
+    "reviewed": ("translated", None),
+    "needs-work": ("needs-review-translation", "rejected-inaccurate"),
+    "approved": ("signed-off", None),
+}
+STATES_2 = {
+    "machine": ("initial", None),
+    "reviewed": ("translated", None),
+    "needs-work": ("initial", "localize:needs-work"),
+    "approved": ("final", None),
+}
 
 
-def export_xliff(episode_dir: str | Path, market: str, output: str | Path | None = None,
-                 version: str = "1.2") -> Path:
+def export_xliff(episode_dir: str | Path, market: str, output: str | Path | None = None, version: str = "1.2") -> Path:
     """Write the market's edit layer as XLIFF (``version`` 1.2, 2.0 or 2.1); the file written.
 
     ``output`` defaults to ``<episode_dir>/<market>/<episode>.<lang>.xlf`` (``.xliff2.xlf`` for 2.x).
@@ -70,9 +78,19 @@ def xliff_bytes(context: ExportContext, version: str = "1.2") -> bytes:
 def _xliff12(context: ExportContext) -> etree._Element:
     layer = context.layer
     root = etree.Element(f"{{{NS12}}}xliff", nsmap={None: NS12}, version="1.2")
-    file = _sub(root, NS12, "file", {"original": f"{layer.episode}/{layer.market}", "datatype": "plaintext",
-                                     "source-language": layer.source_language or "und",
-                                     "target-language": layer.language, "tool-id": "localize", "date": now_iso()})
+    file = _sub(
+        root,
+        NS12,
+        "file",
+        {
+            "original": f"{layer.episode}/{layer.market}",
+            "datatype": "plaintext",
+            "source-language": layer.source_language or "und",
+            "target-language": layer.language,
+            "tool-id": "localize",
+            "date": now_iso(),
+        },
+    )
     header = _sub(file, NS12, "header")
     _sub(header, NS12, "tool", {"tool-id": "localize", "tool-name": "localize", "tool-version": __version__})
     body = _sub(file, NS12, "body")
@@ -89,9 +107,12 @@ def _unit12(body: etree._Element, edit: CueEdit, info: UnitInfo) -> None:
         attributes["approved"] = "yes"
     unit = _sub(body, NS12, "trans-unit", attributes)
     renderings = dict(info.terms)
-    _marked(_sub(unit, NS12, "source"), edit.source or "", list(renderings),
-            lambda parent, term: _sub(parent, NS12, "mrk", {"mtype": "term",
-                                                            "comment": f"glossary: {renderings[term]}"}))
+    _marked(
+        _sub(unit, NS12, "source"),
+        edit.source or "",
+        list(renderings),
+        lambda parent, term: _sub(parent, NS12, "mrk", {"mtype": "term", "comment": f"glossary: {renderings[term]}"}),
+    )
     state, qualifier = STATES_12[edit.status]
     target_attributes = {"state": state, **({"state-qualifier": qualifier} if qualifier else {})}
     _sub(unit, NS12, "target", target_attributes).text = edit.current
@@ -101,8 +122,13 @@ def _unit12(body: etree._Element, edit: CueEdit, info: UnitInfo) -> None:
 
 def _xliff2(context: ExportContext, version: str) -> etree._Element:
     layer = context.layer
-    root = etree.Element(f"{{{NS20}}}xliff", nsmap={None: NS20, "slr": NS_SLR}, version=version,
-                         srcLang=layer.source_language or "und", trgLang=layer.language)
+    root = etree.Element(
+        f"{{{NS20}}}xliff",
+        nsmap={None: NS20, "slr": NS_SLR},
+        version=version,
+        srcLang=layer.source_language or "und",
+        trgLang=layer.language,
+    )
     file = _sub(root, NS20, "file", {"id": "f1", "original": f"{layer.episode}/{layer.market}"})
     _sub(file, NS_SLR, "profiles", {"generalProfile": "xliff:codepoints"})
     _sub(_sub(file, NS20, "notes"), NS20, "note", {"id": "exported", "category": "localize"}).text = now_iso()
@@ -118,8 +144,12 @@ def _xliff2(context: ExportContext, version: str) -> etree._Element:
         state, sub_state = STATES_2[edit.status]
         segment = _sub(unit, NS20, "segment", {"state": state, **({"subState": sub_state} if sub_state else {})})
         source = _sub(segment, NS20, "source", {f"{{{XML_NS}}}space": "preserve"})
-        _marked(source, edit.source or "", [s for s, _ in info.terms],
-                functools.partial(_mrk2, ids=itertools.count(1), renderings=dict(info.terms)))
+        _marked(
+            source,
+            edit.source or "",
+            [s for s, _ in info.terms],
+            functools.partial(_mrk2, ids=itertools.count(1), renderings=dict(info.terms)),
+        )
         _sub(segment, NS20, "target", {f"{{{XML_NS}}}space": "preserve"}).text = edit.current
     return root
 
@@ -157,4 +187,3 @@ def _marked(element: etree._Element, text: str, needles: list[str], make: Any) -
         element.text = text
     else:
         last.tail = text[position:]
-

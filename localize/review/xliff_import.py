@@ -16,6 +16,7 @@ changed target on a unit still marked ``machine`` becomes ``reviewed``; a ``mach
 state never takes a status back. A file written by ``localize export`` carries its export
 time: a cue edited since is left as the layer has it (refused if the file's target differs).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,10 +31,20 @@ from localize.review.xliff import NS12, NS20
 
 NS_1X = {"urn:oasis:names:tc:xliff:document:1.0", "urn:oasis:names:tc:xliff:document:1.1", NS12, ""}
 CODES = {"ph", "bpt", "ept", "it", "sub", "x", "bx", "ex", "sc", "ec", "sm", "em"}  # inline codes: no target text
-SDL_CONF = {"ApprovedSignOff": "approved", "ApprovedTranslation": "approved", "Translated": "reviewed",
-            "RejectedTranslation": "needs-work", "RejectedSignOff": "needs-work"}
-MEMOQ_STATUS = {"Reviewer1Confirmed": "approved", "Reviewer2Confirmed": "approved", "Proofread": "approved",
-                "ManuallyConfirmed": "reviewed", "Rejected": "needs-work"}
+SDL_CONF = {
+    "ApprovedSignOff": "approved",
+    "ApprovedTranslation": "approved",
+    "Translated": "reviewed",
+    "RejectedTranslation": "needs-work",
+    "RejectedSignOff": "needs-work",
+}
+MEMOQ_STATUS = {
+    "Reviewer1Confirmed": "approved",
+    "Reviewer2Confirmed": "approved",
+    "Proofread": "approved",
+    "ManuallyConfirmed": "reviewed",
+    "Rejected": "needs-work",
+}
 RANK = {"needs-work": 0, "reviewed": 1, "approved": 2}
 MAX_BYTES = 64 << 20
 
@@ -91,8 +102,15 @@ def _safe_root(path: Path) -> Any:
         raise InputError(f"{path}: no such file")
     if path.stat().st_size > MAX_BYTES:
         raise InputError(f"{path}: larger than {MAX_BYTES >> 20} MiB")
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-                             huge_tree=False, remove_comments=True, remove_pis=True)
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
     try:
         tree = etree.parse(str(path), parser)
     except etree.XMLSyntaxError as error:
@@ -107,8 +125,14 @@ def _read1(root: Any, path: str, ns: str) -> XliffFile:
     if not files:
         raise InputError(f"{path}: no <file> element")
     first = files[0]
-    result = XliffFile(path, root.get("version", "1.2"), first.get("original"), first.get("source-language"),
-                       first.get("target-language"), first.get("date"))
+    result = XliffFile(
+        path,
+        root.get("version", "1.2"),
+        first.get("original"),
+        first.get("source-language"),
+        first.get("target-language"),
+        first.get("date"),
+    )
     for file in files:
         for unit in file.iter(_q(ns, "trans-unit")):
             result.units.append(_unit1(unit, ns, path))
@@ -119,8 +143,12 @@ def _unit1(unit: Any, ns: str, path: str) -> Unit:
     unit_id = _unit_id(unit, path)
     source = unit.find(_q(ns, "source"))
     target = unit.find(_q(ns, "target"))
-    return Unit(unit_id, text_of(source) if source is not None else "",
-                text_of(target) if target is not None else None, _status1(unit, target))
+    return Unit(
+        unit_id,
+        text_of(source) if source is not None else "",
+        text_of(target) if target is not None else None,
+        _status1(unit, target),
+    )
 
 
 def _status1(unit: Any, target: Any) -> str | None:
@@ -150,10 +178,12 @@ def _read2(root: Any, path: str) -> XliffFile:
     files = root.findall(_q(NS20, "file"))
     if not files:
         raise InputError(f"{path}: no <file> element")
-    exported = next((n.text for n in files[0].findall(f"{_q(NS20, 'notes')}/{_q(NS20, 'note')}")
-                     if n.get("id") == "exported"), None)
-    result = XliffFile(path, root.get("version", "2.0"), files[0].get("original"), root.get("srcLang"),
-                       root.get("trgLang"), exported)
+    exported = next(
+        (n.text for n in files[0].findall(f"{_q(NS20, 'notes')}/{_q(NS20, 'note')}") if n.get("id") == "exported"), None
+    )
+    result = XliffFile(
+        path, root.get("version", "2.0"), files[0].get("original"), root.get("srcLang"), root.get("trgLang"), exported
+    )
     for file in files:
         for unit in file.iter(_q(NS20, "unit")):
             segments = [s for s in unit if etree.QName(s).localname in ("segment", "ignorable")]
@@ -249,13 +279,22 @@ def check_units(xliff: XliffFile, layer: EditLayer) -> None:
         seen.add(unit.id)
         edit = ids[unit.id]
         if not _same(unit.source, edit.source or ""):
-            raise InputError(f"{xliff.path}: unit {unit.id!r}: the source was changed "
-                             f"({' '.join(unit.source.split())[:40]!r}, {where} has "
-                             f"{' '.join((edit.source or '').split())[:40]!r})")
-        if (xliff.exported and edit.updated and edit.updated >= xliff.exported and unit.target is not None
-                and not _same(unit.target, edit.current)):
-            raise InputError(f"{xliff.path}: unit {unit.id!r}: cue {unit.id} of {where} was edited at {edit.updated}, "
-                             f"after this file was exported ({xliff.exported}); export again")
+            raise InputError(
+                f"{xliff.path}: unit {unit.id!r}: the source was changed "
+                f"({' '.join(unit.source.split())[:40]!r}, {where} has "
+                f"{' '.join((edit.source or '').split())[:40]!r})"
+            )
+        if (
+            xliff.exported
+            and edit.updated
+            and edit.updated >= xliff.exported
+            and unit.target is not None
+            and not _same(unit.target, edit.current)
+        ):
+            raise InputError(
+                f"{xliff.path}: unit {unit.id!r}: cue {unit.id} of {where} was edited at {edit.updated}, "
+                f"after this file was exported ({xliff.exported}); export again"
+            )
 
 
 def merge_units(layer: EditLayer, xliff: XliffFile, by: str) -> tuple[EditLayer, list[str]]:

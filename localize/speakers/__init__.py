@@ -8,6 +8,7 @@ inside a PyPI wheel (:mod:`localize.speakers.encoders`) and clusters them
 (:mod:`localize.speakers.diarization`); :class:`SpeakerRegistry` keeps labels stable
 across episodes; :func:`diarization_error_rate` scores turns against a reference.
 """
+
 from localize.speakers.context import LineContext, line_context
 from localize.speakers.der import DERResult, diarization_error_rate
 from localize.speakers.diarization import (
@@ -39,8 +40,29 @@ from localize.speakers.registry import (
 )
 
 __all__ = [
-    "DEFAULT_ENCODER", "DERResult", "Diarization", "ENCODERS", "MIN_CLUSTER_MS", "REGISTRY_FILE", "SPEAKERS_FILE",
-    "LineContext", "SpeakerEncoder", "SpeakerProfile", "SpeakerRegistry", "Turn", "assign_words", "diarization_error_rate",
-    "diarize", "embed_speech", "encoder_fingerprint", "label_units", "line_context", "load_encoder", "load_profiles",
-    "parse_speakers", "refuse_link", "register_encoder", "save_profiles",
+    "DEFAULT_ENCODER",
+    "DERResult",
+    "Diarization",
+    "ENCODERS",
+    "MIN_CLUSTER_MS",
+    "REGISTRY_FILE",
+    "SPEAKERS_FILE",
+    "LineContext",
+    "SpeakerEncoder",
+    "SpeakerProfile",
+    "SpeakerRegistry",
+    "Turn",
+    "assign_words",
+    "diarization_error_rate",
+    "diarize",
+    "embed_speech",
+    "encoder_fingerprint",
+    "label_units",
+    "line_context",
+    "load_encoder",
+    "load_profiles",
+    "parse_speakers",
+    "refuse_link",
+    "register_encoder",
+    "save_profiles",
 ]

@@ -8,6 +8,7 @@ neighbouring line (the one being answered, else the one who answers) within
 wrong addressee. Glossary rows with a ``speaker`` and/or ``addressee`` column hold
 per-character terms of address (:meth:`Glossary.for_line`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -41,7 +42,7 @@ def _addressee(cues: Sequence[Cue], index: int, window_ms: int) -> str | None:
     before = next((c for c in reversed(cues[:index]) if c.speaker and c.speaker != cue.speaker), None)
     if before is not None and cue.start - before.end <= window_ms:
         return before.speaker
-    after = next((c for c in cues[index + 1:] if c.speaker and c.speaker != cue.speaker), None)
+    after = next((c for c in cues[index + 1 :] if c.speaker and c.speaker != cue.speaker), None)
     if after is not None and after.start - cue.end <= window_ms:
         return after.speaker
     return None

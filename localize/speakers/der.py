@@ -11,6 +11,7 @@ reference speakers and one correct hypothesis speaker counts one missed speaker.
 Checked against pyannote.metrics (``collar=0.5`` there, the total width): the same to
 within 0.1 points on our benchmark data (docs/speakers.md).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -31,8 +32,9 @@ class DERResult:
     accuracy: float  # label accuracy: share of scored reference speech whose mapped hypothesis label is right
 
 
-def diarization_error_rate(reference: Sequence[tuple[int, int, str]], hypothesis: Sequence[tuple[int, int, str]],
-                           collar_ms: int = 250) -> DERResult:
+def diarization_error_rate(
+    reference: Sequence[tuple[int, int, str]], hypothesis: Sequence[tuple[int, int, str]], collar_ms: int = 250
+) -> DERResult:
     """DER of ``hypothesis`` against ``reference`` turns, each (start ms, end ms, speaker)."""
     end = max([e for _, e, _ in list(reference) + list(hypothesis)], default=0)
     frames = end // STEP_MS + 1
@@ -46,9 +48,14 @@ def diarization_error_rate(reference: Sequence[tuple[int, int, str]], hypothesis
     missed = np.maximum(n_ref - n_hyp, 0).sum()
     false_alarm = np.maximum(n_hyp - n_ref, 0).sum()
     confusion = np.minimum(n_ref, n_hyp).sum() - correct
-    return DERResult(float(missed + false_alarm + confusion) / total, float(missed) / total,
-                     float(false_alarm) / total, float(confusion) / total, int(n_ref.sum()) * STEP_MS,
-                     correct / total)
+    return DERResult(
+        float(missed + false_alarm + confusion) / total,
+        float(missed) / total,
+        float(false_alarm) / total,
+        float(confusion) / total,
+        int(n_ref.sum()) * STEP_MS,
+        correct / total,
+    )
 
 
 def _activity(turns: Iterable[tuple[int, int, str]], frames: int) -> tuple[np.ndarray, list[str]]:
@@ -56,7 +63,7 @@ def _activity(turns: Iterable[tuple[int, int, str]], frames: int) -> tuple[np.nd
     names = list(dict.fromkeys(speaker for _, _, speaker in turns))
     active = np.zeros((max(len(names), 1), frames), bool)
     for start, end, speaker in turns:
-        active[names.index(speaker), start // STEP_MS:end // STEP_MS] = True
+        active[names.index(speaker), start // STEP_MS : end // STEP_MS] = True
     return active, names
 
 
@@ -64,7 +71,7 @@ def _collar_mask(reference: Iterable[tuple[int, int, str]], frames: int, collar_
     mask = np.zeros(frames, bool)
     for start, end, _ in reference:
         for edge in (start, end):
-            mask[max(0, (edge - collar_ms) // STEP_MS):(edge + collar_ms) // STEP_MS] = True
+            mask[max(0, (edge - collar_ms) // STEP_MS) : (edge + collar_ms) // STEP_MS] = True
     return mask
 
 

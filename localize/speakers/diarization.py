@@ -9,6 +9,7 @@ cutting the tree at the encoder's ``auto_distance`` unless given. :class:`Cluste
 holds the options benchmarks/speakers.py compared (a second pass, a minimum turn, a
 minimum speaker); they are off by default because they did not help on held-out voices.
 """
+
 from __future__ import annotations
 
 import logging
@@ -71,9 +72,12 @@ class Diarization:
 
     def relabel(self, mapping: dict[str, str]) -> Diarization:
         """The same diarization with labels renamed through ``mapping``."""
-        return Diarization([Turn(t.start, t.end, mapping[t.speaker]) for t in self.turns],
-                           {mapping[k]: v for k, v in self.centroids.items()},
-                           {mapping[k]: v for k, v in self.speech_ms.items()}, self.encoder)
+        return Diarization(
+            [Turn(t.start, t.end, mapping[t.speaker]) for t in self.turns],
+            {mapping[k]: v for k, v in self.centroids.items()},
+            {mapping[k]: v for k, v in self.speech_ms.items()},
+            self.encoder,
+        )
 
 
 def parse_speakers(value: str | int | None) -> int | str | None:
@@ -86,8 +90,13 @@ def parse_speakers(value: str | int | None) -> int | str | None:
     raise InputError(f"speakers must be auto, off or a number of speakers from 1 to {MAX_SPEAKERS}, got {value!r}")
 
 
-def diarize(audio: np.ndarray, speakers: str | int = "auto", encoder: str = DEFAULT_ENCODER,
-            regions: Sequence[Span] | None = None, clustering: Clustering | None = None) -> Diarization:
+def diarize(
+    audio: np.ndarray,
+    speakers: str | int = "auto",
+    encoder: str = DEFAULT_ENCODER,
+    regions: Sequence[Span] | None = None,
+    clustering: Clustering | None = None,
+) -> Diarization:
     """Speaker turns in 16 kHz mono ``audio``; ``regions``: its speech (ms), else found by VAD."""
     count = _count(speakers)
     backend = load_encoder(encoder)
@@ -95,8 +104,13 @@ def diarize(audio: np.ndarray, speakers: str | int = "auto", encoder: str = DEFA
     return label_units(units, vectors, count, backend, clustering)
 
 
-def embed_speech(audio: np.ndarray, backend: SpeakerEncoder, regions: Sequence[Span] | None = None,
-                 offset_ms: int = 0, max_unit_ms: int = MAX_UNIT_MS) -> tuple[list[Span], np.ndarray]:
+def embed_speech(
+    audio: np.ndarray,
+    backend: SpeakerEncoder,
+    regions: Sequence[Span] | None = None,
+    offset_ms: int = 0,
+    max_unit_ms: int = MAX_UNIT_MS,
+) -> tuple[list[Span], np.ndarray]:
     """Speech units of ``audio`` (ms, shifted by ``offset_ms``; at most ``max_unit_ms`` long) and their voice vectors."""
     if regions is None:
         from localize.vad import speech_regions
@@ -107,8 +121,13 @@ def embed_speech(audio: np.ndarray, backend: SpeakerEncoder, regions: Sequence[S
     return [(a + offset_ms, b + offset_ms) for a, b in units], vectors
 
 
-def label_units(units: list[Span], vectors: np.ndarray, count: int | str, backend: SpeakerEncoder,
-                clustering: Clustering | None = None) -> Diarization:
+def label_units(
+    units: list[Span],
+    vectors: np.ndarray,
+    count: int | str,
+    backend: SpeakerEncoder,
+    clustering: Clustering | None = None,
+) -> Diarization:
     """Cluster embedded units into speakers S1, S2, ... (numbered in order of first speech)."""
     if not any(end - start >= MIN_CLUSTER_MS for start, end in units):
         raise InputError("no speech long enough to tell voices apart (silence or music only?)")
@@ -197,7 +216,7 @@ def _smooth_turns(units: Sequence[Span], labels: np.ndarray, min_ms: int) -> np.
     for (first, last), before, after in zip(runs[1:-1], runs, runs[2:]):
         short = units[last][1] - units[first][0] < min_ms
         if short and labels[before[0]] == labels[after[0]]:
-            labels[first:last + 1] = labels[before[0]]
+            labels[first : last + 1] = labels[before[0]]
     return labels
 
 
@@ -211,7 +230,9 @@ def _groups(vectors: np.ndarray, count: int | str, distance: float) -> np.ndarra
     from scipy.cluster.hierarchy import fcluster, linkage
 
     if isinstance(count, int) and count > len(vectors):
-        raise InputError(f"asked for {count} speakers but the audio has only {len(vectors)} stretches of speech long enough to tell voices apart")
+        raise InputError(
+            f"asked for {count} speakers but the audio has only {len(vectors)} stretches of speech long enough to tell voices apart"
+        )
     if len(vectors) == 1:
         return np.zeros(1, int)
     tree = linkage(vectors, method="average", metric="cosine")
@@ -220,7 +241,12 @@ def _groups(vectors: np.ndarray, count: int | str, distance: float) -> np.ndarra
         return estimated - 1
     found = int(estimated.max())
     if isinstance(count, int) and count > found:
-        log.warning("asked for %d speakers but only %d distinct voices were heard; splitting voices to reach %d", count, found, count)
+        log.warning(
+            "asked for %d speakers but only %d distinct voices were heard; splitting voices to reach %d",
+            count,
+            found,
+            count,
+        )
     return fcluster(tree, count, criterion="maxclust") - 1
 
 

@@ -7,6 +7,7 @@ features (:mod:`localize.speakers.features`); nothing is downloaded. ``resemblyz
 class with ``name``, ``package``, ``dim``, ``auto_distance``, ``embed`` and ``fingerprint``
 (:class:`localize.fingerprint.Fingerprinted` gives it) and passing it to :func:`register_encoder`.
 """
+
 from __future__ import annotations
 
 import functools
@@ -82,11 +83,11 @@ class VoiceFilterLiteEncoder(Fingerprinted):
         return _unit(sums)
 
     def _windows(self, features: np.ndarray, first: int, last: int) -> list[np.ndarray]:
-        part = features[first:min(last, len(features))]
+        part = features[first : min(last, len(features))]
         if len(part) < self.WINDOW:  # short span: pad with the quietest value, as one window
             part = np.concatenate([part, np.full((self.WINDOW - len(part), part.shape[1]), -10.0, np.float32)])
         starts = range(0, len(part) - self.WINDOW + 1, self.STRIDE)
-        return [part[s:s + self.WINDOW] for s in starts]
+        return [part[s : s + self.WINDOW] for s in starts]
 
 
 class ResemblyzerEncoder(Fingerprinted):
@@ -101,7 +102,9 @@ class ResemblyzerEncoder(Fingerprinted):
         try:
             from resemblyzer import VoiceEncoder
         except ImportError as error:
-            raise ModelError(f"speaker encoder resemblyzer is not installed ({error}); pip install resemblyzer") from None
+            raise ModelError(
+                f"speaker encoder resemblyzer is not installed ({error}); pip install resemblyzer"
+            ) from None
         self._encoder = VoiceEncoder("cpu", verbose=False)
 
     def embed(self, audio: np.ndarray, spans: Sequence[Span]) -> np.ndarray:
@@ -157,14 +160,16 @@ def _bundled_model(package: str, resource: str, distribution: str):
     try:
         path = importlib.resources.files(package) / resource
     except ModuleNotFoundError:
-        raise ModelError(f"the speaker encoder needs the {distribution} package (pip install 'localize[models]')") from None
+        raise ModelError(
+            f"the speaker encoder needs the {distribution} package (pip install 'localize[models]')"
+        ) from None
     if not path.is_file():
         raise ModelError(f"{distribution} is installed but has no {resource}; reinstall {distribution}==0.2.0")
     return path
 
 
 def _clip(audio: np.ndarray, start: int, end: int) -> np.ndarray:
-    return audio[start * SAMPLE_RATE // 1000:end * SAMPLE_RATE // 1000]
+    return audio[start * SAMPLE_RATE // 1000 : end * SAMPLE_RATE // 1000]
 
 
 def _gain(clip: np.ndarray) -> float:

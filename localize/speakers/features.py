@@ -5,6 +5,7 @@ a 400-sample periodic Hamming window centred in a 512-point FFT, 160-sample hop,
 edge padding, power spectrum, 40 Slaney-scale mel bands with Slaney area
 normalisation, log10 with a 1e-10 floor.
 """
+
 from __future__ import annotations
 
 import functools

@@ -12,6 +12,7 @@ Two files live in the title folder (beside the episodes' outputs):
 A new episode's speakers are matched to the registry by voice (cosine similarity,
 best one-to-one assignment); a voice close to none gets the next free label.
 """
+
 from __future__ import annotations
 
 import json
@@ -70,12 +71,21 @@ class RegisteredSpeaker:
     samples: list[dict[str, Any]] = field(default_factory=list)
 
     def copy(self) -> RegisteredSpeaker:
-        return RegisteredSpeaker(self.label, self.centroid.copy(), self.speech_ms, list(self.episodes),
-                                 [dict(sample) for sample in self.samples])
+        return RegisteredSpeaker(
+            self.label,
+            self.centroid.copy(),
+            self.speech_ms,
+            list(self.episodes),
+            [dict(sample) for sample in self.samples],
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"centroid": [round(float(x), 5) for x in self.centroid], "speech_ms": self.speech_ms,
-                "episodes": self.episodes, "samples": self.samples}
+        return {
+            "centroid": [round(float(x), 5) for x in self.centroid],
+            "speech_ms": self.speech_ms,
+            "episodes": self.episodes,
+            "samples": self.samples,
+        }
 
 
 StoredRegistry = tuple[str, dict[str, RegisteredSpeaker], dict[str, str]]  # encoder, speakers, merged labels
@@ -105,11 +115,17 @@ class SpeakerRegistry:
         self.speakers = {label: entry.copy() for label, entry in speakers.items()}  # this registry's own
         self.merged = dict(merged)
         if self.encoder and stored != self.encoder:
-            raise ConfigError(f"{self.path}: made with speaker encoder {stored}, not {self.encoder}; use a new title folder")
+            raise ConfigError(
+                f"{self.path}: made with speaker encoder {stored}, not {self.encoder}; use a new title folder"
+            )
         self.encoder = stored
 
     def save(self) -> None:
-        data = {"encoder": self.encoder, "speakers": {k: v.to_dict() for k, v in self.speakers.items()}, "merged": self.merged}
+        data = {
+            "encoder": self.encoder,
+            "speakers": {k: v.to_dict() for k, v in self.speakers.items()},
+            "merged": self.merged,
+        }
         self.folder.mkdir(parents=True, exist_ok=True)
         refuse_link(self.path)
         write_text_atomic(self.path, json.dumps(data, ensure_ascii=False) + "\n")
@@ -139,12 +155,17 @@ class SpeakerRegistry:
             self._learn(title_label, diarization.centroids[label], diarization.speech_ms[label], episode)
         return diarization.relabel(mapping)
 
-    def _assign(self, diarization: Diarization, local: list[str], known: list[str], similarity: float) -> dict[str, str]:
+    def _assign(
+        self, diarization: Diarization, local: list[str], known: list[str], similarity: float
+    ) -> dict[str, str]:
         if not known:
             return {}
         from scipy.optimize import linear_sum_assignment
 
-        scores = np.array([diarization.centroids[name] for name in local]) @ np.array([self.speakers[k].centroid for k in known]).T
+        scores = (
+            np.array([diarization.centroids[name] for name in local])
+            @ np.array([self.speakers[k].centroid for k in known]).T
+        )
         rows, cols = linear_sum_assignment(-scores)
         return {local[r]: known[c] for r, c in zip(rows, cols) if scores[r, c] >= similarity}
 
@@ -165,8 +186,12 @@ class SpeakerRegistry:
         """Keep up to :data:`MAX_SAMPLES` lines per speaker (the longest of each episode first)."""
         for cue in sorted(cues, key=lambda c: -c.duration):
             entry = self.speakers.get(cue.speaker or "")
-            if entry is not None and len(entry.samples) < MAX_SAMPLES and not any(s["episode"] == episode and s["start"] == cue.start for s in entry.samples) \
-                    and sum(s["episode"] == episode for s in entry.samples) < 2:
+            if (
+                entry is not None
+                and len(entry.samples) < MAX_SAMPLES
+                and not any(s["episode"] == episode and s["start"] == cue.start for s in entry.samples)
+                and sum(s["episode"] == episode for s in entry.samples) < 2
+            ):
                 entry.samples.append({"episode": episode, "start": cue.start, "end": cue.end, "text": cue.plain_text})
 
     def merge(self, source: str, target: str) -> None:
@@ -257,7 +282,9 @@ def _shown(value: Any) -> str:
 def _whole(path: Path, key: str, value: Any) -> int:
     """A whole number of milliseconds from 0 to :data:`MAX_MS`."""
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_MS:
-        raise ConfigError(f"{path}: {key} must be a whole number of milliseconds from 0 to {MAX_MS}, got {_shown(value)}")
+        raise ConfigError(
+            f"{path}: {key} must be a whole number of milliseconds from 0 to {MAX_MS}, got {_shown(value)}"
+        )
     return value
 
 
@@ -266,7 +293,10 @@ def _registered(path: Path, label: str, item: Any, dim: int | None) -> Registere
     key = f"speakers.{label}"
     _typed(path, key, item, dict, "an object with centroid, speech_ms, episodes and samples")
     centroid = _typed(path, f"{key}.centroid", item.get("centroid"), list, "a list of numbers")
-    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in centroid) or not centroid:
+    if (
+        not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in centroid)
+        or not centroid
+    ):
         raise ConfigError(f"{path}: {key}.centroid must be a non-empty list of finite numbers")
     if dim is not None and len(centroid) != dim:
         raise ConfigError(f"{path}: {key}.centroid has {len(centroid)} numbers; the encoder's voices have {dim}")
@@ -276,8 +306,13 @@ def _registered(path: Path, label: str, item: Any, dim: int | None) -> Registere
     samples = _typed(path, f"{key}.samples", item.get("samples", []), list, "a list of sample lines")
     for index, sample in enumerate(samples):
         _sample(path, f"{key}.samples[{index}]", sample)
-    return RegisteredSpeaker(label, np.asarray(centroid, np.float32), _whole(path, f"{key}.speech_ms", item.get("speech_ms")),
-                             list(episodes), list(samples))
+    return RegisteredSpeaker(
+        label,
+        np.asarray(centroid, np.float32),
+        _whole(path, f"{key}.speech_ms", item.get("speech_ms")),
+        list(episodes),
+        list(samples),
+    )
 
 
 def _sample(path: Path, key: str, sample: Any) -> None:
@@ -292,8 +327,10 @@ def refuse_link(path: Path) -> None:
     """A ConfigError when ``path`` is a symbolic link: speaker files are replaced whole (written
     beside and renamed), which would turn the link into a file, and its target may lie outside the title."""
     if path.is_symlink():
-        raise ConfigError(f"{path}: is a symbolic link; speaker files are not written through links "
-                          "(put the file itself in the title folder)")
+        raise ConfigError(
+            f"{path}: is a symbolic link; speaker files are not written through links "
+            "(put the file itself in the title folder)"
+        )
 
 
 def _number(label: str) -> int:
@@ -329,7 +366,7 @@ def _profile(path: Path, label: str, table: Any) -> SpeakerProfile:
         raise ConfigError(f"{path}: {label}.gender must be one of {', '.join(GENDERS)}, got {table['gender']!r}")
     voices = table.get("voice", {})
     if not isinstance(voices, dict) or not all(isinstance(v, str) for v in voices.values()):
-        raise ConfigError(f"{path}: {label}.voice must be a table of market = \"voice spec\" strings")
+        raise ConfigError(f'{path}: {label}.voice must be a table of market = "voice spec" strings')
     for market in voices:
         if not LANGUAGE_TAG.fullmatch(market):
             raise ConfigError(f"{path}: {label}.voice: market {market!r} is not a language tag (e.g. en-US, es-419)")
@@ -347,9 +384,18 @@ def save_profiles(path: Path, profiles: dict[str, SpeakerProfile]) -> None:
     blocks = []
     for label, profile in sorted(profiles.items(), key=lambda item: (_number(item[0]), item[0])):
         lines = [f"[{_key(label)}]"]
-        lines += [f"{key} = {json.dumps(value, ensure_ascii=False)}" for key, value in (("name", profile.name), ("gender", profile.gender)) if value]
+        lines += [
+            f"{key} = {json.dumps(value, ensure_ascii=False)}"
+            for key, value in (("name", profile.name), ("gender", profile.gender))
+            if value
+        ]
         if profile.voices:
             lines.append(f"[{_key(label)}.voice]")
             lines += [f"{_key(m)} = {json.dumps(v, ensure_ascii=False)}" for m, v in profile.voices.items()]
         blocks.append("\n".join(lines))
-    write_text_atomic(path, "# Speakers of this title: name, gender (female, male, other) and a voice per market.\n\n" + "\n\n".join(blocks) + "\n")
+    write_text_atomic(
+        path,
+        "# Speakers of this title: name, gender (female, male, other) and a voice per market.\n\n"
+        + "\n\n".join(blocks)
+        + "\n",
+    )

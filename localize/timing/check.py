@@ -5,6 +5,7 @@ rule could not be met, the violation carries that reason. A cue whose source tex
 read by OCR with low confidence (flag ``ocr: ...``) is an ``ocr`` warning, to be checked
 against the picture.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -88,12 +89,20 @@ def check(track: Track, profile: Profile | str, shots: Sequence[int] = ()) -> QC
     for number, cue in enumerate(track.cues, 1):
         found += _cue_rules(number, cue, profile)
         found += _shot_rules(number, cue, profile, fps, cuts)
-        found += [_violation(rule, number, text.strip()) for f in cue.flags for rule, _, text in [f.partition(":")]
-                  if rule in SOURCE_RULES]
+        found += [
+            _violation(rule, number, text.strip())
+            for f in cue.flags
+            for rule, _, text in [f.partition(":")]
+            if rule in SOURCE_RULES
+        ]
     for number, (a, b) in enumerate(zip(track.cues, track.cues[1:]), 1):
         found += _pair_rules(number, a, b, profile, fps, cuts)
-    reasons = {(n, f.split(":", 1)[0]): f.split(":", 1)[1].strip() for n, c in enumerate(track.cues, 1)
-               for f in c.flags if ":" in f and f.split(":", 1)[0] in RULES}
+    reasons = {
+        (n, f.split(":", 1)[0]): f.split(":", 1)[1].strip()
+        for n, c in enumerate(track.cues, 1)
+        for f in c.flags
+        if ":" in f and f.split(":", 1)[0] in RULES
+    }
     violations = [_with_reason(v, reasons) for v in found]
     violations.sort(key=lambda v: (v.cue, (RULES + SOURCE_RULES).index(v.rule)))
     return QCReport(profile=profile.name, cues=len(track.cues), violations=violations)
@@ -116,13 +125,25 @@ def _cue_rules(number: int, cue: Cue, profile: Profile) -> list[Violation]:
     duration = cue.duration
     length = reading_length(cue.text)
     if length and duration > 0 and length * 1000 > profile.cps * (duration + 1):
-        found.append(_violation("reading_speed", number, f"{length * 1000 / duration:.1f} cps > {profile.cps:g} cps ({length} characters in {duration} ms)"))
+        found.append(
+            _violation(
+                "reading_speed",
+                number,
+                f"{length * 1000 / duration:.1f} cps > {profile.cps:g} cps ({length} characters in {duration} ms)",
+            )
+        )
     lines = cue.lines
     if len(lines) > profile.max_lines:
         found.append(_violation("line_count", number, f"{len(lines)} lines > {profile.max_lines}"))
     for line_number, line in enumerate(lines, 1):
         if text_length(line) > profile.line_limit:
-            found.append(_violation("line_length", number, f"line {line_number} has {text_length(line)} characters > {profile.line_limit}"))
+            found.append(
+                _violation(
+                    "line_length",
+                    number,
+                    f"line {line_number} has {text_length(line)} characters > {profile.line_limit}",
+                )
+            )
     if 0 < duration < profile.min_duration_ms - 1:
         found.append(_violation("min_duration", number, f"{duration} ms < {profile.min_duration_ms} ms"))
     if duration > profile.max_duration_ms:
@@ -132,7 +153,11 @@ def _cue_rules(number: int, cue: Cue, profile: Profile) -> list[Violation]:
 
 def _pair_rules(number: int, a: Cue, b: Cue, profile: Profile, fps: Fraction, cuts: list[int]) -> list[Violation]:
     if b.start < a.end:
-        return [_violation("overlap", number + 1, f"starts at {format_ms(b.start)}, before cue {number} ends at {format_ms(a.end)}")]
+        return [
+            _violation(
+                "overlap", number + 1, f"starts at {format_ms(b.start)}, before cue {number} ends at {format_ms(a.end)}"
+            )
+        ]
     gap = _frames(b.start - a.end, fps)
     if gap >= profile.min_gap_frames and (gap <= profile.min_gap_frames or gap > profile.chain_frames):
         return []
@@ -140,7 +165,13 @@ def _pair_rules(number: int, a: Cue, b: Cue, profile: Profile, fps: Fraction, cu
         return []  # a gap that holds a cut is the cut's business (shot_change rules)
     if gap < profile.min_gap_frames:
         return [_violation("gap", number, f"gap to cue {number + 1} is {gap} frames < {profile.min_gap_frames}")]
-    return [_violation("gap", number, f"gap to cue {number + 1} is {gap} frames: gaps up to {profile.chain_frames} frames close to {profile.min_gap_frames} (chaining)")]
+    return [
+        _violation(
+            "gap",
+            number,
+            f"gap to cue {number + 1} is {gap} frames: gaps up to {profile.chain_frames} frames close to {profile.min_gap_frames} (chaining)",
+        )
+    ]
 
 
 def _cut_within(cuts: list[int], start: int, end: int) -> bool:
@@ -158,9 +189,21 @@ def _shot_rules(number: int, cue: Cue, profile: Profile, fps: Fraction, cuts: li
     start, end = _frames(cue.start, fps), _frames(cue.end, fps)
     index = bisect.bisect_right(cuts, start)
     if index < len(cuts) and 0 < cuts[index] - start < zone:
-        found.append(_violation("shot_change", number, f"in-time {cuts[index] - start} frames before the cut at {format_ms(frames_to_ms(cuts[index], fps))}: on the cut or at least {zone} frames before it"))
+        found.append(
+            _violation(
+                "shot_change",
+                number,
+                f"in-time {cuts[index] - start} frames before the cut at {format_ms(frames_to_ms(cuts[index], fps))}: on the cut or at least {zone} frames before it",
+            )
+        )
     if index > 0 and 0 < start - cuts[index - 1] < zone:
-        found.append(_violation("shot_change", number, f"in-time {start - cuts[index - 1]} frames after the cut at {format_ms(frames_to_ms(cuts[index - 1], fps))}: on the cut or at least {zone} frames after it"))
+        found.append(
+            _violation(
+                "shot_change",
+                number,
+                f"in-time {start - cuts[index - 1]} frames after the cut at {format_ms(frames_to_ms(cuts[index - 1], fps))}: on the cut or at least {zone} frames after it",
+            )
+        )
     for index in range(bisect.bisect_left(cuts, end - zone + 1), len(cuts)):
         cut = cuts[index]
         distance = cut - end
@@ -168,6 +211,12 @@ def _shot_rules(number: int, cue: Cue, profile: Profile, fps: Fraction, cuts: li
             break
         if not 0 <= distance <= profile.out_before_cut_frames and cut > start:
             where = f"{distance} frames before" if distance > 0 else f"{-distance} frames after"
-            found.append(_violation("shot_change", number, f"out-time {where} a cut: {profile.out_before_cut_frames} frames before it or at least {zone} frames away"))
+            found.append(
+                _violation(
+                    "shot_change",
+                    number,
+                    f"out-time {where} a cut: {profile.out_before_cut_frames} frames before it or at least {zone} frames away",
+                )
+            )
             break
     return found

@@ -1,4 +1,5 @@
 """What timing and QC need from files: the track at the right frame rate, a profile, the cuts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,9 +24,14 @@ class TimingInputs:
     shots: list[int]
 
 
-def timing_inputs(subs: str | Path, video: str | Path | None = None, shots_file: str | Path | None = None,
-                  profile: str | Path | None = None, fps: Fraction | None = None,
-                  method: str = "scenedetect") -> TimingInputs:
+def timing_inputs(
+    subs: str | Path,
+    video: str | Path | None = None,
+    shots_file: str | Path | None = None,
+    profile: str | Path | None = None,
+    fps: Fraction | None = None,
+    method: str = "scenedetect",
+) -> TimingInputs:
     """Load ``subs`` for :func:`retime` and :func:`check`.
 
     The frame rate is ``fps``, else the video's, else the file's. The profile is ``profile``,

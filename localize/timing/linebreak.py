@@ -11,6 +11,7 @@ Costs are computed by index arithmetic on the whole text: a candidate break look
 at the word before and the word after it, so weighing every break of a text is linear
 in its length (a megabyte-long line is split in seconds, not hours).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -26,7 +27,9 @@ AUXILIARIES = frozenset(
     "not never don't doesn't didn't won't can't cannot isn't aren't wasn't weren't i'm you're he's she's it's "
     "we're they're i'll you'll he'll she'll we'll they'll i've you've we've they've i'd you'd he'd she'd we'd they'd".split()
 )
-CONJUNCTIONS = frozenset("and but or nor so yet because although though if unless while when whereas since until that which".split())
+CONJUNCTIONS = frozenset(
+    "and but or nor so yet because although though if unless while when whereas since until that which".split()
+)
 PREPOSITIONS = frozenset(
     "about above across after against along among around at before behind below beneath beside between beyond by "
     "during except for from in inside into like near of off on onto out outside over past through to toward towards "
@@ -36,7 +39,9 @@ ADJECTIVES = frozenset(
     "young old new big small little good bad great long short high low dear poor real true whole own other same "
     "last first next best better worst right left only sweet beautiful handsome rich evil".split()
 )
-PHRASAL_VERBS = frozenset("look looking looked wait waiting waited come coming came go going went get got give gave take took".split())
+PHRASAL_VERBS = frozenset(
+    "look looking looked wait waiting waited come coming came go going went get got give gave take took".split()
+)
 CLAUSE_END = ".!?;:…"
 PAUSE = ",，、；：。！？…—"
 NO_LINE_START = "，。！？、；：」』）》〉】,.!?;:)]}…·"
@@ -118,7 +123,12 @@ def break_points(text: str, start: int = 1, end: int | None = None) -> list[int]
         before, after = text[i - 1], text[i]
         if after == " ":
             continue
-        if before == " " or (is_cjk(before) or is_cjk(after)) and after not in NO_LINE_START and before not in NO_LINE_END:
+        if (
+            before == " "
+            or (is_cjk(before) or is_cjk(after))
+            and after not in NO_LINE_START
+            and before not in NO_LINE_END
+        ):
             points.append(i)
     return points
 
@@ -145,8 +155,8 @@ def break_cost(text: str, index: int) -> float:
         return -30.0 if last_char in CLAUSE_END + "。！？" else -20.0
     if is_cjk(last_char) or is_cjk(first_char):
         return 0.0
-    raw_prev = text[_word_start(text, top_end):top_end]
-    prev, nxt = _word(raw_prev), _word(text[bottom_start:_word_end(text, bottom_start)])
+    raw_prev = text[_word_start(text, top_end) : top_end]
+    prev, nxt = _word(raw_prev), _word(text[bottom_start : _word_end(text, bottom_start)])
     if nxt in CONJUNCTIONS or (nxt in PREPOSITIONS and prev not in PHRASAL_VERBS | ARTICLES):
         return -10.0
     if prev in ARTICLES or prev in PRONOUNS or prev in AUXILIARIES:
@@ -183,4 +193,4 @@ def _word_end(text: str, start: int) -> int:
 
 
 def _word(token: str) -> str:
-    return token.lower().strip(".,!?;:\"()[]…—-")
+    return token.lower().strip('.,!?;:"()[]…—-')

@@ -4,6 +4,7 @@ Built-ins live in ``localize/data/profiles/<name>.toml``; a user profile is any 
 with the same keys. ``extends = "en"`` (a built-in name or a path relative to the file)
 takes every key from that profile first.
 """
+
 from __future__ import annotations
 
 import math
@@ -138,10 +139,18 @@ def _build(values: dict[str, Any], path: Path) -> Profile:
 
 #: the sane range of each numeric key (a reading speed of 1e-300 or inf is a typo, not a rule)
 RANGES: dict[str, tuple[float, float]] = {
-    "cps": (1, 100), "chars_per_line": (1, 500), "max_chars_per_line": (0, 500), "max_lines": (1, 10),
-    "min_duration_ms": (1, 60_000), "max_duration_ms": (100, 600_000), "min_gap_frames": (0, 300),
-    "chain_frames": (1, 300), "shot_zone_frames": (1, 300), "snap_onto_cut_frames": (0, 300),
-    "out_before_cut_frames": (0, 300), "lead_in_frames": (0, 300),
+    "cps": (1, 100),
+    "chars_per_line": (1, 500),
+    "max_chars_per_line": (0, 500),
+    "max_lines": (1, 10),
+    "min_duration_ms": (1, 60_000),
+    "max_duration_ms": (100, 600_000),
+    "min_gap_frames": (0, 300),
+    "chain_frames": (1, 300),
+    "shot_zone_frames": (1, 300),
+    "snap_onto_cut_frames": (0, 300),
+    "out_before_cut_frames": (0, 300),
+    "lead_in_frames": (0, 300),
 }
 
 

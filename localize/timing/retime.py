@@ -23,6 +23,7 @@ Work happens on the frame grid of ``track.fps``, in passes over cues in time ord
 5. line breaks (see :mod:`localize.timing.linebreak`); what no timing can fix is flagged
    on the cue (``"rule: reason"``).
 """
+
 from __future__ import annotations
 
 import bisect
@@ -122,9 +123,7 @@ def reading_length(text: str) -> int:
     return len(plain(text).replace("\n", ""))
 
 
-def retime(
-    track: Track, profile: Profile | str, shots: Sequence[int] = (), protected: Sequence[str] = ()
-) -> Track:
+def retime(track: Track, profile: Profile | str, shots: Sequence[int] = (), protected: Sequence[str] = ()) -> Track:
     """A new track timed to ``profile`` and the cuts ``shots`` (ms); ``track`` is unchanged.
 
     ``protected`` strings (glossary targets, names) are never split across lines.
@@ -143,7 +142,9 @@ def retime(
     cues = [_finish(slot, profile, grid, protected) for slot in slots]
     _start_on_cut_times(cues, slots, cut_times, grid, profile)
     meta = {**copy.deepcopy(track.meta), "timing_profile": profile.name}
-    return Track(cues=cues, language=track.language, fps=track.fps, meta=meta, translation=copy.deepcopy(track.translation))
+    return Track(
+        cues=cues, language=track.language, fps=track.fps, meta=meta, translation=copy.deepcopy(track.translation)
+    )
 
 
 def _cut_times(shots: Sequence[int], grid: Grid) -> dict[int, int]:
@@ -158,14 +159,21 @@ def _cut_times(shots: Sequence[int], grid: Grid) -> dict[int, int]:
 
 # --- pass 0: cues to slots ---------------------------------------------------------------
 
+
 def _slot(cue: Cue, grid: Grid) -> Slot:
     start, end = (cue.words[0].start, cue.words[-1].end) if cue.words else (cue.start, cue.end)
     first = grid.ceil(start)
-    return Slot(cue=cue, text=cue.plain_text, speech_start=first,
-                speech_end=max(grid.ceil(end), first + 1), words=list(cue.words))
+    return Slot(
+        cue=cue,
+        text=cue.plain_text,
+        speech_start=first,
+        speech_end=max(grid.ceil(end), first + 1),
+        words=list(cue.words),
+    )
 
 
 # --- pass 1: split -----------------------------------------------------------------------
+
 
 def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> list[Slot]:
     too_long = not fits(slot.text, profile, protected)
@@ -173,7 +181,9 @@ def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -
     if not (too_long or too_slow):
         return [slot]
     middle, reach = len(slot.text) // 2, SPLIT_REACH * profile.capacity
-    boundaries = allowed_breaks(slot.text, protected, middle - reach, middle + reach + 1) or allowed_breaks(slot.text, protected)
+    boundaries = allowed_breaks(slot.text, protected, middle - reach, middle + reach + 1) or allowed_breaks(
+        slot.text, protected
+    )
     if not boundaries:
         return [slot]
     index = min(boundaries, key=lambda b: _split_cost(slot.text, b))
@@ -190,7 +200,7 @@ def _cut_slot(slot: Slot, index: int, grid: Grid) -> tuple[Slot, Slot]:
     head, tail = slot.text[:index].rstrip(), slot.text[index:].lstrip()
     at = _split_frame(slot, index, grid)
     words_head = [w for w in slot.words if grid.ceil(w.start) < at]
-    words_tail = slot.words[len(words_head):]
+    words_tail = slot.words[len(words_head) :]
     first = replace(slot, text=head, speech_end=max(at, slot.speech_start + 1), words=words_head, flags=[])
     second = replace(slot, text=tail, speech_start=min(at, slot.speech_end - 1), words=words_tail, flags=[])
     return first, second
@@ -217,6 +227,7 @@ def _letters(text: str) -> str:
 
 
 # --- pass 2: merge -----------------------------------------------------------------------
+
 
 def _merge(slots: list[Slot], profile: Profile, grid: Grid, cuts: list[int], protected: Sequence[str]) -> list[Slot]:
     merged: list[Slot] = []
@@ -253,10 +264,18 @@ def _speaker_change(a: Slot, b: Slot) -> bool:
 
 def _fits_dialogue(a: Slot, b: Slot, profile: Profile, grid: Grid) -> bool:
     """Two speakers share a cue only as one line each, within the profile's limits."""
-    lines = [profile.dialogue_dash + join_lines(a.text.split("\n")), profile.dialogue_dash + join_lines(b.text.split("\n"))]
+    lines = [
+        profile.dialogue_dash + join_lines(a.text.split("\n")),
+        profile.dialogue_dash + join_lines(b.text.split("\n")),
+    ]
     span = max(a.speech_end, b.speech_end) - a.speech_start
-    return (not a.cue.line_speakers and not b.cue.line_speakers and profile.max_lines >= 2 and span <= grid.max_frames
-            and all(text_length(line) <= profile.chars_per_line for line in lines))
+    return (
+        not a.cue.line_speakers
+        and not b.cue.line_speakers
+        and profile.max_lines >= 2
+        and span <= grid.max_frames
+        and all(text_length(line) <= profile.chars_per_line for line in lines)
+    )
 
 
 def _dialogue(a: Slot, b: Slot, dash: str) -> Slot:
@@ -264,8 +283,12 @@ def _dialogue(a: Slot, b: Slot, dash: str) -> Slot:
     lines = [dash + join_lines(slot.text.split("\n")) for slot in (a, b)]
     source = "\n".join(s for s in (a.cue.source, b.cue.source) if s) or None
     flags = a.cue.flags + [f for f in b.cue.flags if f not in a.cue.flags]
-    cue = replace(a.cue, source=source, flags=flags, line_speakers=[a.cue.speaker or "", b.cue.speaker or ""])  # both set: a speaker change
-    return replace(a, cue=cue, text="\n".join(lines), speech_end=max(a.speech_end, b.speech_end), words=a.words + b.words)
+    cue = replace(
+        a.cue, source=source, flags=flags, line_speakers=[a.cue.speaker or "", b.cue.speaker or ""]
+    )  # both set: a speaker change
+    return replace(
+        a, cue=cue, text="\n".join(lines), speech_end=max(a.speech_end, b.speech_end), words=a.words + b.words
+    )
 
 
 def _cut_between(cuts: list[int], start: int, end: int) -> bool:
@@ -279,11 +302,17 @@ def _joined(a: Slot, b: Slot) -> Slot:
     speaker = a.cue.speaker if a.cue.speaker == b.cue.speaker else None
     flags = a.cue.flags + [f for f in b.cue.flags if f not in a.cue.flags]
     cue = replace(a.cue, source=source, speaker=speaker, flags=flags)
-    return replace(a, cue=cue, text=join_lines([a.text, b.text]),
-                   speech_end=max(a.speech_end, b.speech_end), words=a.words + b.words)
+    return replace(
+        a,
+        cue=cue,
+        text=join_lines([a.text, b.text]),
+        speech_end=max(a.speech_end, b.speech_end),
+        words=a.words + b.words,
+    )
 
 
 # --- pass 3: in-times --------------------------------------------------------------------
+
 
 def _place_starts(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
     previous: Slot | None = None
@@ -311,7 +340,9 @@ def _snap_in(slot: Slot, previous: Slot | None, grid: Grid, cuts: list[int]) -> 
     behind = _cut_behind(start, grid, cuts)
     if behind is not None:
         reason = _why_not_onto(behind, previous, grid, cuts) or "it is placed the shot-change zone before the next cut"
-        slot.flags.append(f"shot_change: in-time {start - behind} frames after the cut at {format_ms(grid.ms(behind))}: {reason}")
+        slot.flags.append(
+            f"shot_change: in-time {start - behind} frames after the cut at {format_ms(grid.ms(behind))}: {reason}"
+        )
     return start
 
 
@@ -354,6 +385,7 @@ def _snap_forward(slot: Slot, start: int, earliest: int, grid: Grid, cuts: list[
 
 # --- pass 4: out-times -------------------------------------------------------------------
 
+
 def _place_ends(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
     for index, slot in enumerate(slots):
         following = slots[index + 1].start if index + 1 < len(slots) else None
@@ -381,7 +413,9 @@ def _balance_parts(slots: list[Slot], grid: Grid, cuts: list[int]) -> None:
             continue
         end = a.start + (b.end - a.start - grid.gap) * need_a // (need_a + need_b)
         next_cut = _first_cut_at_or_after(cuts, end + grid.gap)
-        clear = _out_zone_distance(end, a.start, grid, cuts) is None and (next_cut is None or next_cut - end - grid.gap >= grid.zone)
+        clear = _out_zone_distance(end, a.start, grid, cuts) is None and (
+            next_cut is None or next_cut - end - grid.gap >= grid.zone
+        )
         if a.end < end < b.end - grid.gap and clear:
             a.end, b.start = end, end + grid.gap
             a.limit = f"the next part at {format_ms(grid.ms(b.start))}"
@@ -450,14 +484,23 @@ def _snap_out(start: int, end: int, high: int, grid: Grid, cuts: list[int]) -> i
 
 # --- pass 5: text and flags --------------------------------------------------------------
 
+
 def _finish(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -> Cue:
     text = slot.text if slot.cue.line_speakers else break_lines(slot.text, profile, protected)
     own = [f for f in slot.cue.flags if f.split(":", 1)[0] not in RULES]
-    return replace(slot.cue, start=grid.ms(slot.start), end=grid.ms(slot.end), text=text,
-                   words=[replace(w) for w in slot.words], flags=own + slot.flags + _unfixable(slot, text, profile, grid))
+    return replace(
+        slot.cue,
+        start=grid.ms(slot.start),
+        end=grid.ms(slot.end),
+        text=text,
+        words=[replace(w) for w in slot.words],
+        flags=own + slot.flags + _unfixable(slot, text, profile, grid),
+    )
 
 
-def _start_on_cut_times(cues: list[Cue], slots: list[Slot], cut_times: dict[int, int], grid: Grid, profile: Profile) -> None:
+def _start_on_cut_times(
+    cues: list[Cue], slots: list[Slot], cut_times: dict[int, int], grid: Grid, profile: Profile
+) -> None:
     """A cue on a cut whose own time is earlier than its grid frame's (a cut between grid
     frames) starts at the cut's time, so it shows from the new shot's first frame, when
     the minimum gap to the previous cue and the maximum duration still hold."""

@@ -12,6 +12,7 @@ Two detectors, measured side by side in ``benchmarks/shots.py``:
 Both drop a cut closer than 15 frames to the previous one (PySceneDetect's default
 minimum scene length), so a flash or a fast fade cannot produce a burst of cuts.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -67,8 +68,20 @@ _FFMPEG_FRAME = re.compile(r"frame:(\d+)\s+pts:\S+\s+pts_time:([-0-9.e+]+)\s+lav
 
 def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[float]:
     cmd = [
-        require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", media_arg(video), "-map", "0:v:0", "-an",
-        "-vf", "select='gte(scene,0)',metadata=print:file=-", "-f", "null", "-",
+        require_tool("ffmpeg"),
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        media_arg(video),
+        "-map",
+        "0:v:0",
+        "-an",
+        "-vf",
+        "select='gte(scene,0)',metadata=print:file=-",
+        "-f",
+        "null",
+        "-",
     ]
     result = processes.run(cmd, text=True)
     if result.returncode != 0:
@@ -151,6 +164,7 @@ def _on_frame(seconds: float, times: list[int], fps: Fraction) -> tuple[int, int
 
 # --- cut lists --------------------------------------------------------------------------
 
+
 def read_shots(path: str | Path, fps: float | str | Fraction | None = None) -> list[int]:
     """Cut times (ms) from a shot list: CSV (PySceneDetect's scene list, or any table
     with a start time/timecode/frame column, or one cut per line), CMX3600 ``.edl``, or
@@ -202,7 +216,9 @@ def _read_edl(text: str, fps: Fraction, path: Path) -> list[int]:
             timecodes = [parse_timecode(f, fps) for f in fields[-4:]]
             transition = fields[3].upper()
         except (ValueError, IndexError):
-            raise InputError(f"{path}:{number}: malformed EDL event line (expected 'NNN REEL CH C SRC-IN SRC-OUT REC-IN REC-OUT')") from None
+            raise InputError(
+                f"{path}:{number}: malformed EDL event line (expected 'NNN REEL CH C SRC-IN SRC-OUT REC-IN REC-OUT')"
+            ) from None
         if transition == "C":
             record_ins.append(timecodes[2])
     if not record_ins:

@@ -5,6 +5,7 @@
 >>> track = transcribe("episode.mp4", options=TranscriptionOptions(model="small", beam_size=1),
 ...                    speakers=SpeakerOptions("auto", title="my-title"))
 """
+
 from localize.chinese import to_script
 from localize.language import AUTO_LANGUAGES
 from localize.transcription.core import transcribe
@@ -28,8 +29,23 @@ from localize.transcription.options import SpeakerOptions, TranscriptionOptions
 from localize.transcription.segment import CueRules, words_to_cues
 
 __all__ = [
-    "AUTO_LANGUAGES", "BASE_SHA256", "ENGINES", "CueRules", "DecodeOptions", "Engine", "ResolvedModel",
-    "SpeakerOptions", "TranscriptionOptions", "assemble_base", "convert_to_openai", "engine_fingerprint", "list_models",
-    "load_engine", "register_engine",
-    "resolve_model", "to_script", "transcribe", "words_to_cues",
+    "AUTO_LANGUAGES",
+    "BASE_SHA256",
+    "ENGINES",
+    "CueRules",
+    "DecodeOptions",
+    "Engine",
+    "ResolvedModel",
+    "SpeakerOptions",
+    "TranscriptionOptions",
+    "assemble_base",
+    "convert_to_openai",
+    "engine_fingerprint",
+    "list_models",
+    "load_engine",
+    "register_engine",
+    "resolve_model",
+    "to_script",
+    "transcribe",
+    "words_to_cues",
 ]

@@ -1,4 +1,5 @@
 """``transcribe()``: any audio or video file to a track of timed cues with word timings."""
+
 from __future__ import annotations
 
 import logging
@@ -99,8 +100,15 @@ def transcribe(
     return voices.label(track, episode=path.stem)
 
 
-def _hardsub(path: Path, info: MediaInfo, source: str, band: tuple[float, float] | None, language: str,
-             script: str, ocr_engine: str | None) -> Track | None:
+def _hardsub(
+    path: Path,
+    info: MediaInfo,
+    source: str,
+    band: tuple[float, float] | None,
+    language: str,
+    script: str,
+    ocr_engine: str | None,
+) -> Track | None:
     """The burned-in subtitles as a track; None when ``auto`` finds none (then audio is used)."""
     from localize.hardsub import DEFAULT_OCR, NoSubtitlesFound, read_hardsubs
 
@@ -109,16 +117,20 @@ def _hardsub(path: Path, info: MediaInfo, source: str, band: tuple[float, float]
         log.warning("%s: no video stream, so no burned-in subtitles; transcribing the audio", path)
         return None
     try:
-        track = read_hardsubs(path, band=band, language=hardsub_language, script=script,
-                              engine=ocr_engine or DEFAULT_OCR)
+        track = read_hardsubs(
+            path, band=band, language=hardsub_language, script=script, engine=ocr_engine or DEFAULT_OCR
+        )
     except NoSubtitlesFound as error:
         if source == "hardsub":
             raise
         log.warning("%s; transcribing the audio instead", error)
         return None
     if source == "auto":
-        log.info("%s: burned-in subtitles found in the band %s; reading them instead of the audio",
-                    path, tuple(track.meta["band"]))
+        log.info(
+            "%s: burned-in subtitles found in the band %s; reading them instead of the audio",
+            path,
+            tuple(track.meta["band"]),
+        )
     return track
 
 
@@ -174,7 +186,7 @@ def fill_skipped(backend: Engine, audio: np.ndarray, options: DecodeOptions, wor
         inside = [w for w in words if start <= (w.start + w.end) // 2 < end]
         if len(inside) >= MIN_WORDS_PER_SECOND * (end - start) / 1000:
             continue
-        again = [_shift(w, start) for w in backend.words(audio[start * SAMPLES_PER_MS:end * SAMPLES_PER_MS], options)]
+        again = [_shift(w, start) for w in backend.words(audio[start * SAMPLES_PER_MS : end * SAMPLES_PER_MS], options)]
         if len(again) > len(inside):
             log.info("speech at %d-%d ms was skipped by the decoder; decoded it on its own", start, end)
             words = sorted([w for w in words if w not in inside] + again, key=lambda w: w.start)
@@ -220,7 +232,9 @@ def _snap(word: Word, regions: list[tuple[int, int]]) -> Word:
     return Word(start, end, word.text, word.probability)
 
 
-def audio_windows(path: Path, seconds: int = WINDOW_SECONDS, info: MediaInfo | None = None) -> Iterator[tuple[int, np.ndarray]]:
+def audio_windows(
+    path: Path, seconds: int = WINDOW_SECONDS, info: MediaInfo | None = None
+) -> Iterator[tuple[int, np.ndarray]]:
     """(offset in ms, mono 16 kHz audio) windows of about ``seconds``, cut at quiet points.
 
     ``info``: the file's probe result, if already known (saves a second ffprobe).
@@ -248,11 +262,27 @@ def _shift(word: Word, offset: int) -> Word:
     return Word(word.start + offset, word.end + offset, word.text, word.probability)
 
 
-def _track(words: list[Word], language: str | None, script: str, glossary: Sequence[str], fps: Fraction | None, backend: Engine, path: Path) -> Track:
+def _track(
+    words: list[Word],
+    language: str | None,
+    script: str,
+    glossary: Sequence[str],
+    fps: Fraction | None,
+    backend: Engine,
+    path: Path,
+) -> Track:
     if language == "zh":
-        words = restore_terms([Word(w.start, w.end, chinese_text(w.text, script), w.probability) for w in words], glossary)
+        words = restore_terms(
+            [Word(w.start, w.end, chinese_text(w.text, script), w.probability) for w in words], glossary
+        )
     cues = words_to_cues(words, CueRules.for_language(language))
-    meta: dict[str, Any] = {"from": "audio", "engine": backend.name, "model": backend.model.name, "model_path": str(backend.model.path), "source": str(path)}
+    meta: dict[str, Any] = {
+        "from": "audio",
+        "engine": backend.name,
+        "model": backend.model.name,
+        "model_path": str(backend.model.path),
+        "source": str(path),
+    }
     if backend.model.sha256:
         meta["model_sha256"] = backend.model.sha256
     if language == "zh":

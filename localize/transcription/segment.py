@@ -5,6 +5,7 @@ timestamps) are the main cue boundary there. A change of speaker (``Word.speaker
 always starts a new cue, so each cue has one speaker. Over-long cues are split where a clause
 ends or the longest pause falls, keeping the halves balanced.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -46,8 +47,12 @@ def _split_at_breaks(words: list[Word], rules: CueRules) -> list[list[Word]]:
     groups: list[list[Word]] = []
     for word in words:
         previous = groups[-1][-1] if groups else None
-        if (previous is None or word.start - previous.end >= rules.pause_ms or previous.text.endswith(SENTENCE_END)
-                or word.speaker != previous.speaker):
+        if (
+            previous is None
+            or word.start - previous.end >= rules.pause_ms
+            or previous.text.endswith(SENTENCE_END)
+            or word.speaker != previous.speaker
+        ):
             groups.append([word])
         else:
             groups[-1].append(word)

@@ -1,4 +1,5 @@
 """Diarization during transcription: voices collected window by window, labelled at the end."""
+
 from __future__ import annotations
 
 import logging
@@ -24,7 +25,9 @@ log = logging.getLogger("localize.transcription")
 class SpeakerVoices:
     """Speech units and voice vectors of every window; ``label()`` turns them into speakers."""
 
-    def __init__(self, speakers: str | int | None, encoder: str = DEFAULT_ENCODER, title: str | Path | None = None) -> None:
+    def __init__(
+        self, speakers: str | int | None, encoder: str = DEFAULT_ENCODER, title: str | Path | None = None
+    ) -> None:
         self.count = parse_speakers(speakers)  # a bad count, encoder or registry fails before any recognition
         self.encoder = load_encoder(encoder) if self.count is not None else None
         self.registry = None

@@ -5,6 +5,7 @@ base may still mishear them (or loop on them, and is then decoded again without 
 so afterwards a run of characters that sounds like a glossary term (same toneless
 pinyin, or nearly) is replaced by the term.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -44,10 +45,14 @@ def restore_terms(words: list[Word], terms: Sequence[str]) -> list[Word]:
         target, n = _pinyin(term), len(term)
         start = 0
         while start + n <= len(text):
-            window = text[start:start + n]
-            if all(is_han(c) for c in window) and "".join(window) != term and sounds_like(pinyin[start:start + n], target):
-                text[start:start + n] = list(term)
-                pinyin[start:start + n] = target
+            window = text[start : start + n]
+            if (
+                all(is_han(c) for c in window)
+                and "".join(window) != term
+                and sounds_like(pinyin[start : start + n], target)
+            ):
+                text[start : start + n] = list(term)
+                pinyin[start : start + n] = target
                 start += n
             else:
                 start += 1

@@ -7,6 +7,7 @@ and a translation memory.
 []
 >>> spanish = translate(track, "es", options=TranslationOptions(engine="llm", context="A CEO's runaway wife..."))
 """
+
 from localize.translation.backends import (
     BACKENDS,
     ArgosTranslator,
@@ -25,9 +26,31 @@ from localize.translation.packages import install_file, install_pair, installed_
 from localize.translation.protocols import Line, LineResult, LineTranslator, Translator, TranslatorFactory
 
 __all__ = [
-    "BACKENDS", "ArgosTranslator", "EndpointError", "Glossary", "Line", "LineResult",
-    "LineTranslator", "PivotTranslator", "Term", "TranslationMemory", "TranslationOptions", "Translator",
-    "TranslatorFactory", "backend_fingerprint", "check_glossary", "get_translator", "install_file", "install_pair",
-    "installed_models", "installed_pairs", "load_glossaries", "load_glossary", "load_settings", "read_context",
-    "register_backend", "translate", "untranslated_error",
+    "BACKENDS",
+    "ArgosTranslator",
+    "EndpointError",
+    "Glossary",
+    "Line",
+    "LineResult",
+    "LineTranslator",
+    "PivotTranslator",
+    "Term",
+    "TranslationMemory",
+    "TranslationOptions",
+    "Translator",
+    "TranslatorFactory",
+    "backend_fingerprint",
+    "check_glossary",
+    "get_translator",
+    "install_file",
+    "install_pair",
+    "installed_models",
+    "installed_pairs",
+    "load_glossaries",
+    "load_glossary",
+    "load_settings",
+    "read_context",
+    "register_backend",
+    "translate",
+    "untranslated_error",
 ]

@@ -6,6 +6,7 @@ these over the engine's output for the same source line in every other episode o
 title (both engines), and the ``llm`` engine is shown the pairs most like the episode's
 lines as examples in its prompt (:func:`examples`, bounded in pairs and tokens).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -68,8 +69,11 @@ class ApprovedMemory:
 
     def store(self, source_lang: str, market: str, pairs: Iterable[Approved]) -> int:
         """Keep ``pairs`` (a later approval of a line replaces the earlier one); how many were given."""
-        rows = [(source_lang, market, normalized(p.source), p.source, p.target, p.episode, p.cue, p.updated)
-                for p in pairs if p.source.strip() and p.target.strip()]
+        rows = [
+            (source_lang, market, normalized(p.source), p.source, p.target, p.episode, p.cue, p.updated)
+            for p in pairs
+            if p.source.strip() and p.target.strip()
+        ]
         if not rows:
             return 0
         db = self._connect()
@@ -86,8 +90,11 @@ class ApprovedMemory:
             return []
         db = self._connect()
         try:
-            rows = db.execute("SELECT source_lang, source, target, episode, cue, updated FROM approved "
-                              "WHERE market=? ORDER BY updated DESC, episode, key", (market,)).fetchall()
+            rows = db.execute(
+                "SELECT source_lang, source, target, episode, cue, updated FROM approved "
+                "WHERE market=? ORDER BY updated DESC, episode, key",
+                (market,),
+            ).fetchall()
         finally:
             db.close()
         return [(row[0], Approved(*row[1:])) for row in rows if row[3] != exclude_episode]
@@ -108,8 +115,9 @@ class ApprovedMemory:
         return hashlib.sha256(repr(pairs).encode()).hexdigest()
 
 
-def examples(known: dict[str, Approved], lines: Sequence[str], limit: int = EXAMPLE_PAIRS,
-             tokens: int = EXAMPLE_TOKENS) -> list[tuple[str, str]]:
+def examples(
+    known: dict[str, Approved], lines: Sequence[str], limit: int = EXAMPLE_PAIRS, tokens: int = EXAMPLE_TOKENS
+) -> list[tuple[str, str]]:
     """Up to ``limit`` approved pairs (about ``tokens`` tokens in all) for a prompt: the pairs sharing
     most character pairs with ``lines`` first, then the most recent."""
     wanted = set().union(*(_bigrams(line) for line in lines)) if lines else set()
@@ -133,7 +141,7 @@ def estimate_tokens(text: str) -> int:
 
 def _bigrams(text: str) -> set[str]:
     text = normalized(text)
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+    return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
 def _newest_first(updated: str) -> tuple[int, ...]:

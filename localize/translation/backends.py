@@ -9,6 +9,7 @@ Add an engine with :func:`register_backend` and a :class:`~localize.fingerprint.
 (name, factory, package, model identity): the CLI's ``--engine`` choices, the market
 schema's ``[translate] engine`` and the pipeline's cache keys follow.
 """
+
 from __future__ import annotations
 
 import threading
@@ -51,9 +52,14 @@ class ArgosTranslator:
             import ctranslate2
             import sentencepiece
 
-            self._tokenizer = sentencepiece.SentencePieceProcessor(model_file=str(self.package.path / "sentencepiece.model"))
-            self._model = ctranslate2.Translator(str(self.package.path / "model"), device="cpu",
-                                                intra_threads=self.threads or min(4, processes.cpu_count()))
+            self._tokenizer = sentencepiece.SentencePieceProcessor(
+                model_file=str(self.package.path / "sentencepiece.model")
+            )
+            self._model = ctranslate2.Translator(
+                str(self.package.path / "model"),
+                device="cpu",
+                intra_threads=self.threads or min(4, processes.cpu_count()),
+            )
 
     def translate(self, texts: Sequence[str]) -> list[str]:
         if not texts:
@@ -65,7 +71,9 @@ class ArgosTranslator:
         results = self._model.translate_batch(
             [self._tokenizer.encode(s, out_type=str) for s in flat],
             target_prefix=[[prefix]] * len(flat) if prefix else None,
-            beam_size=self.beam_size, max_decoding_length=256, replace_unknowns=True,
+            beam_size=self.beam_size,
+            max_decoding_length=256,
+            replace_unknowns=True,
         )
         decoded = iter(self._decode(r.hypotheses[0], prefix) if s else "" for r, s in zip(results, flat))
         glue = "" if is_unspaced(self.target) else " "
@@ -122,8 +130,9 @@ def _fix_hint(source: str, target: str) -> str:
 def argos_translator(source: str, target: str, model: str | None = None, context: str = "") -> Translator:
     """A direct pair if installed, else a pivot through English."""
     if model or context:
-        raise LocalizeError("the argos engine picks its model by language pair; a model name and a context file "
-                            "are for --engine llm")
+        raise LocalizeError(
+            "the argos engine picks its model by language pair; a model name and a context file are for --engine llm"
+        )
     direct = find_package(source, target)
     if direct is not None:
         return ArgosTranslator(direct)
@@ -132,7 +141,9 @@ def argos_translator(source: str, target: str, model: str | None = None, context
     if first is not None and second is not None:
         return PivotTranslator(ArgosTranslator(first), ArgosTranslator(second))
     if first is not None:
-        raise LocalizeError(f"no {source}->{target} translation model installed, and for the pivot through English {PIVOT}->{target} is missing; run {_fix_hint(PIVOT, target)}")
+        raise LocalizeError(
+            f"no {source}->{target} translation model installed, and for the pivot through English {PIVOT}->{target} is missing; run {_fix_hint(PIVOT, target)}"
+        )
     raise LocalizeError(f"no {source}->{target} translation model installed; run {_fix_hint(source, target)}")
 
 
@@ -169,8 +180,9 @@ def backend_fingerprint(engine: str, model: str | None = None) -> Fingerprint:
     return _known(engine).fingerprint(model)
 
 
-def get_translator(source: str, target: str, engine: str = "argos", model: str | None = None,
-                   context: str = "") -> Translator:
+def get_translator(
+    source: str, target: str, engine: str = "argos", model: str | None = None, context: str = ""
+) -> Translator:
     """The translator for a language pair (language tags are reduced to ISO 639-1).
 
     ``model`` and ``context`` (a synopsis) are for engines that take them (``llm``)."""

@@ -1,4 +1,5 @@
 """``translate()``: a track in, a translated track out, every glossary term enforced."""
+
 from __future__ import annotations
 
 import copy
@@ -79,15 +80,17 @@ def translate(
     terms = load_glossaries(glossaries, market).for_target(target_language, market)
     glossary = terms.for_line(None, None)
     timing = load_profile(options.profile or default_profile_name(target_language))
-    translator = translator or get_translator(source_language, target_language, options.engine, options.model,
-                                             options.context)
+    translator = translator or get_translator(
+        source_language, target_language, options.engine, options.model, options.context
+    )
     digest = terms.digest()
     memory = TranslationMemory(None if cache is True else cache) if cache else None
     over_before: int | None = None
     try:
         if isinstance(translator, LineTranslator):
-            result, report, over_before = _translate_lines(track, translator, terms, timing, memory, digest,
-                                                           options.enforce)
+            result, report, over_before = _translate_lines(
+                track, translator, terms, timing, memory, digest, options.enforce
+            )
             result.language = target
         else:
             cached = CachedTranslator(translator, memory, digest) if memory is not None else translator
@@ -98,9 +101,16 @@ def translate(
     finally:
         if memory is not None:
             memory.close()
-    result.translation = TranslationInfo(source_language, target, translator.engine, translator.model_version, digest,
-                                         report, _budget(result, timing, over_before),
-                                         getattr(translator, "usage", EngineUsage()))
+    result.translation = TranslationInfo(
+        source_language,
+        target,
+        translator.engine,
+        translator.model_version,
+        digest,
+        report,
+        _budget(result, timing, over_before),
+        getattr(translator, "usage", EngineUsage()),
+    )
     violations = result.translation.glossary.violations
     if strict and result.translation.usage.lines_untranslated:
         from localize.translation.llm import untranslated_error
@@ -115,8 +125,15 @@ def translate(
     return result
 
 
-def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossary, timing: Profile,
-                     memory: TranslationMemory | None, digest: str, enforce: bool) -> tuple[Track, GlossaryReport, int]:
+def _translate_lines(
+    track: Track,
+    translator: LineTranslator,
+    glossary: Glossary,
+    timing: Profile,
+    memory: TranslationMemory | None,
+    digest: str,
+    enforce: bool,
+) -> tuple[Track, GlossaryReport, int]:
     """One line per cue from a line translator, each verified, repaired or flagged; also the
     number of lines over budget before the engine's re-ask. ``glossary`` may hold
     per-character terms of address: each line is held to the rows for its speaker and
@@ -124,8 +141,11 @@ def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossar
     from localize.speakers import line_context
 
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
-    lines = [Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration), who.addressee)
-             for n, (c, who) in enumerate(zip(track.cues, line_context(track.cues)), 1) if c.plain_text.strip()]
+    lines = [
+        Line(n, c.plain_text, c.start, c.end, c.speaker, timing.char_budget(c.duration), who.addressee)
+        for n, (c, who) in enumerate(zip(track.cues, line_context(track.cues)), 1)
+        if c.plain_text.strip()
+    ]
     results = translator.translate_lines(lines, glossary, memory, digest)
     report = GlossaryReport()
     for line, result in zip(lines, results):
@@ -136,8 +156,10 @@ def _translate_lines(track: Track, translator: LineTranslator, glossary: Glossar
         outcome = _enforce(line.source, result.text, Protected(result.text), applicable, False, enforce)
         cue.text = outcome.text
         _count_line(report, applicable, line.source, outcome, result.glossary_reask)
-        report.violations += [GlossaryViolation(v.term.source, v.term.rendering, v.expected, v.found, line.id,
-                                                [line.id], outcome.text) for v in outcome.violations]
+        report.violations += [
+            GlossaryViolation(v.term.source, v.term.rendering, v.expected, v.found, line.id, [line.id], outcome.text)
+            for v in outcome.violations
+        ]
         for violation in outcome.violations:
             cue.flags.append(f"{FLAG}: '{violation.term.source}' should be '{violation.term.rendering}'")
     over_before = sum(r.over_before_reask for r in results)
@@ -231,7 +253,9 @@ def _second_chance(
     renderings = dict(zip(terms, translator.translate([t.source for t in terms])))
     learned = Glossary([with_variants(t, [_bare(renderings[t])]) if t in renderings else t for t in glossary.terms])
     partial = [protect(sentences[i].text, Glossary([v.term for v in outcomes[i].violations])) for i in failing]
-    retries = zip(translator.translate([p.text for p in partial]), translator.translate([sentences[i].text for i in failing]))
+    retries = zip(
+        translator.translate([p.text for p in partial]), translator.translate([sentences[i].text for i in failing])
+    )
     for index, protected, (partly, plain) in zip(failing, partial, retries):
         source = sentences[index].text
         for text in (outcomes[index].text, restore(partly, protected, unspaced), plain):
@@ -247,7 +271,9 @@ def _bare(rendering: str) -> str:
     return ARTICLE.sub("", rendering.strip().rstrip(".。!！")).strip()
 
 
-def _apply(track: Track, sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary, unspaced: bool, target: str) -> Track:
+def _apply(
+    track: Track, sentences: list[Sentence], outcomes: list[Outcome], glossary: Glossary, unspaced: bool, target: str
+) -> Track:
     """The translated track: each sentence spread over its cues, violations flagged on them."""
     cues = [Cue(c.start, c.end, "", c.text, c.speaker, [], list(c.flags), list(c.line_speakers)) for c in track.cues]
     keep = glossary.targets()

@@ -5,6 +5,7 @@ source match first), the engine carries the tokens through, and the approved tar
 goes in their place. :func:`verify` then checks every source term occurrence against the
 translation; :func:`repair` fixes what it can (known wrong variants, wrong case).
 """
+
 from __future__ import annotations
 
 import functools
@@ -121,7 +122,9 @@ def repair(translation: str, violations: list[Violation], glossary: Glossary) ->
     return translation
 
 
-def _replace_outside(text: str, pattern: re.Pattern[str], term: Term, glossary: Glossary, limit: int) -> tuple[str, int]:
+def _replace_outside(
+    text: str, pattern: re.Pattern[str], term: Term, glossary: Glossary, limit: int
+) -> tuple[str, int]:
     """Replace up to ``limit`` matches of ``pattern`` that lie outside approved targets."""
     matches = list(pattern.finditer(text))
     if not matches:

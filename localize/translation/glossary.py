@@ -9,6 +9,7 @@ address, for lines that speaker says or that are said to that addressee; see
 :meth:`Glossary.for_line`). Lines starting with ``#`` are comments. Several glossaries
 layer: later files win.
 """
+
 from __future__ import annotations
 
 import csv
@@ -120,8 +121,10 @@ class Glossary:
 
     def digest(self) -> str:
         """A short hash of the terms, part of the translation-memory key."""
-        rows = [[t.source, t.target, t.language, t.market, t.case_sensitive, t.dnt, t.variants, t.speaker, t.addressee]
-                for t in self.terms]
+        rows = [
+            [t.source, t.target, t.language, t.market, t.case_sensitive, t.dnt, t.variants, t.speaker, t.addressee]
+            for t in self.terms
+        ]
         return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode()).hexdigest()[:16]
 
     def find(self, text: str) -> list[tuple[int, int, Term]]:
@@ -214,7 +217,9 @@ def check_glossary(path: str | Path) -> list[str]:
 
 
 def _read_table(text: str, delimiter: str, name: str) -> list[Term]:
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    lines = [
+        (n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")
+    ]
     if not lines:
         return []
     header_line, header_text = lines[0]
@@ -252,8 +257,19 @@ def _term(row: dict[str, str], origin: str) -> Term:
         if tag:
             _check_language(tag, origin)
     variants = tuple(v.strip() for v in row.get("variants", "").split("|") if v.strip())
-    return Term(source, target or source, language, market, case != "insensitive", dnt, variants, row.get("note", ""), origin,
-                row.get("speaker") or None, row.get("addressee") or None)
+    return Term(
+        source,
+        target or source,
+        language,
+        market,
+        case != "insensitive",
+        dnt,
+        variants,
+        row.get("note", ""),
+        origin,
+        row.get("speaker") or None,
+        row.get("addressee") or None,
+    )
 
 
 def _flag(value: str, column: str, origin: str) -> bool:
@@ -309,7 +325,11 @@ def _tbx_terms(langset: ET.Element, origin: str) -> list[tuple[str, str]]:
         if _local(group.tag) not in ("tig", "ntig", "termSec"):
             continue
         term = next((e.text or "" for e in group.iter() if _local(e.tag) == "term"), "").strip()
-        status = " ".join((e.text or "") for e in group.iter() if _local(e.tag) == "termNote" and e.get("type") == "administrativeStatus")
+        status = " ".join(
+            (e.text or "")
+            for e in group.iter()
+            if _local(e.tag) == "termNote" and e.get("type") == "administrativeStatus"
+        )
         if term:
             found.append((term, status))
     if not found:

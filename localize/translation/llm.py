@@ -11,6 +11,7 @@ usable only when it fits the line (at most three times its budget) and does not 
 the API key; an endpoint whose first ``UNUSABLE_LIMIT`` answers held nothing usable (it
 chats, refuses or answers junk) is given up on.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -46,8 +47,19 @@ LEAK = re.compile(
     r"|\bhere is the (?:json|translation|summary)\b",
     re.IGNORECASE | re.MULTILINE,
 )
-NAMES = {"zh": "Chinese", "en": "English", "es": "Spanish", "pt": "Portuguese", "ja": "Japanese", "ko": "Korean",
-         "th": "Thai", "vi": "Vietnamese", "id": "Indonesian", "fr": "French", "de": "German"}
+NAMES = {
+    "zh": "Chinese",
+    "en": "English",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "th": "Thai",
+    "vi": "Vietnamese",
+    "id": "Indonesian",
+    "fr": "French",
+    "de": "German",
+}
 
 
 @dataclass
@@ -82,8 +94,9 @@ class LLMTranslator:
         lines = [Line(number, text) for number, text in enumerate(texts, 1)]
         return [r.text for r in self.translate_lines(lines, Glossary())]
 
-    def translate_lines(self, lines: list[Line], glossary: Glossary, memory: TranslationMemory | None = None,
-                        glossary_digest: str = "") -> list[LineResult]:
+    def translate_lines(
+        self, lines: list[Line], glossary: Glossary, memory: TranslationMemory | None = None, glossary_digest: str = ""
+    ) -> list[LineResult]:
         """One result per line; finished windows are stored in ``memory`` as they arrive."""
         key = MemoryKey(self.engine, self.memory_model, glossary_digest, self.source, self.target)
         known = self._recall(memory, key, lines)
@@ -106,15 +119,25 @@ class LLMTranslator:
         if memory is None:
             return {}
         found = memory.lookup(key, [self._memory_source(line) for line in lines])
-        return {line.id: LineResult(**json.loads(found[self._memory_source(line)]))
-                for line in lines if self._memory_source(line) in found}
+        return {
+            line.id: LineResult(**json.loads(found[self._memory_source(line)]))
+            for line in lines
+            if self._memory_source(line) in found
+        }
 
-    def _store(self, memory: TranslationMemory | None, key: MemoryKey, lines: list[Line],
-               results: dict[int, LineResult]) -> None:
+    def _store(
+        self, memory: TranslationMemory | None, key: MemoryKey, lines: list[Line], results: dict[int, LineResult]
+    ) -> None:
         """Keep the window's translated lines; a line nobody translated is asked again next run."""
         if memory is not None:
-            memory.store(key, {self._memory_source(line): json.dumps(asdict(results[line.id]), ensure_ascii=False)
-                               for line in lines if not results[line.id].untranslated})
+            memory.store(
+                key,
+                {
+                    self._memory_source(line): json.dumps(asdict(results[line.id]), ensure_ascii=False)
+                    for line in lines
+                    if not results[line.id].untranslated
+                },
+            )
 
     def _windows(self, lines: list[Line], missing: list[Line], glossary: Glossary) -> list[_Window]:
         """Runs of consecutive missing lines, cut at ``settings.window`` lines."""
@@ -126,13 +149,19 @@ class LLMTranslator:
                 current.append(line)
                 continue
             start = position[line.id]
-            windows.append(_Window([line], lines[max(0, start - CONTEXT_LINES):start]))
+            windows.append(_Window([line], lines[max(0, start - CONTEXT_LINES) : start]))
         for window in windows:
             window.terms = {line.id: [t for _, _, t in line.terms(glossary).find(line.source)] for line in window.lines}
         return windows
 
-    def _run(self, windows: list[_Window], glossary: Glossary, speakers: list[str],
-             memory: TranslationMemory | None, key: MemoryKey) -> dict[int, LineResult]:
+    def _run(
+        self,
+        windows: list[_Window],
+        glossary: Glossary,
+        speakers: list[str],
+        memory: TranslationMemory | None,
+        key: MemoryKey,
+    ) -> dict[int, LineResult]:
         """Windows at most ``concurrency`` at a time; each stored as it finishes. On a failure
         windows not yet started are cancelled, running ones finish and are kept, then it raises."""
         done: dict[int, LineResult] = {}
@@ -198,23 +227,34 @@ class LLMTranslator:
     def _ask(self, window: _Window, lines: list[Line], speakers: list[str], retry: bool = False) -> dict[int, str]:
         """Valid translations by line id from one structured request (the others are left out)."""
         self._count("lines_asked", len(lines))
-        note = ("Your previous answer lacked these lines or was not valid JSON; answer for exactly these ids."
-                if retry else "")
-        user = self._context(window, speakers) + ["Lines to translate:"] + [
-            json.dumps(self._line_entry(line, window.terms[line.id]), ensure_ascii=False) for line in lines]
-        reply = self.endpoint.chat(self._messages(user, note), schema=_schema([item.id for item in lines]),
-                                   max_tokens=_token_allowance(lines))
+        note = (
+            "Your previous answer lacked these lines or was not valid JSON; answer for exactly these ids."
+            if retry
+            else ""
+        )
+        user = (
+            self._context(window, speakers)
+            + ["Lines to translate:"]
+            + [json.dumps(self._line_entry(line, window.terms[line.id]), ensure_ascii=False) for line in lines]
+        )
+        reply = self.endpoint.chat(
+            self._messages(user, note), schema=_schema([item.id for item in lines]), max_tokens=_token_allowance(lines)
+        )
         return self._judge(reply, self._parse(reply, lines))
 
     def _ask_single(self, line: Line, terms: list[Term]) -> str | None:
         """The last rung: one line alone, answered in plain text."""
         rules = [f"at most {line.budget} characters" if line.budget else ""]
         rules += [f"use '{t.rendering}' for {t.source}" for t in terms]
-        system = (f"You translate one subtitle line from {_name(self.source)} to {_name(self.target)}. "
-                  "Reply with the translation only: no quotes, no notes, no JSON.")
+        system = (
+            f"You translate one subtitle line from {_name(self.source)} to {_name(self.target)}. "
+            "Reply with the translation only: no quotes, no notes, no JSON."
+        )
         user = "; ".join(r for r in rules if r) + ("\n" if any(rules) else "") + line.source
-        reply = self.endpoint.chat([{"role": "system", "content": system}, {"role": "user", "content": user}],
-                                   max_tokens=_token_allowance([line]))
+        reply = self.endpoint.chat(
+            [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            max_tokens=_token_allowance([line]),
+        )
         first = next((row.strip() for row in reply.splitlines() if row.strip()), "")
         return self._judge(reply, {line.id: self._clean(first.strip("\"'“”「」"), line)}).get(line.id)
 
@@ -237,11 +277,26 @@ class LLMTranslator:
             return
         lines = [line for line in window.lines if line.id in problems]
         self._count("lines_asked", len(lines))
-        user = self._context(window, speakers) + ["Fix these lines:"] + [json.dumps(
-            {**self._line_entry(line, window.terms[line.id]), "translation": results[line.id].text,
-             "problems": problems[line.id]}, ensure_ascii=False) for line in lines]
-        reply = self.endpoint.chat(self._messages(user, "Return a corrected translation for each of these ids."),
-                                   schema=_schema([item.id for item in lines]), max_tokens=_token_allowance(lines))
+        user = (
+            self._context(window, speakers)
+            + ["Fix these lines:"]
+            + [
+                json.dumps(
+                    {
+                        **self._line_entry(line, window.terms[line.id]),
+                        "translation": results[line.id].text,
+                        "problems": problems[line.id],
+                    },
+                    ensure_ascii=False,
+                )
+                for line in lines
+            ]
+        )
+        reply = self.endpoint.chat(
+            self._messages(user, "Return a corrected translation for each of these ids."),
+            schema=_schema([item.id for item in lines]),
+            max_tokens=_token_allowance(lines),
+        )
         for line_id, text in self._judge(reply, self._parse(reply, lines)).items():
             line = next(item for item in lines if item.id == line_id)
             terms = line.terms(glossary)
@@ -262,8 +317,10 @@ class LLMTranslator:
             "- Earlier lines are context only: do not translate them.\n"
             '- Reply with JSON only: {"lines": [{"id": <id>, "text": "<translation>"}]}'
         )
-        return [{"role": "system", "content": system},
-                {"role": "user", "content": "\n".join(user + ([note] if note else []))}]
+        return [
+            {"role": "system", "content": system},
+            {"role": "user", "content": "\n".join(user + ([note] if note else []))},
+        ]
 
     def _context(self, window: _Window, speakers: list[str]) -> list[str]:
         block = [f"Synopsis: {self.context}"] if self.context else []
@@ -277,7 +334,9 @@ class LLMTranslator:
             block.append("Glossary (use exactly): " + "; ".join(f"{t.source} → {t.rendering}" for t in terms))
         if window.before:
             block.append("Earlier lines (context only):")
-            block += [f"[{line.id}] {line.speaker + ': ' if line.speaker else ''}{line.source}" for line in window.before]
+            block += [
+                f"[{line.id}] {line.speaker + ': ' if line.speaker else ''}{line.source}" for line in window.before
+            ]
         return block
 
     @staticmethod
@@ -304,7 +363,12 @@ class LLMTranslator:
         found: dict[int, str] = {}
         for item in items:
             line_id, text = item.get("id"), item.get("text")
-            if not isinstance(line_id, int) or line_id not in wanted or ids.count(line_id) > 1 or not isinstance(text, str):
+            if (
+                not isinstance(line_id, int)
+                or line_id not in wanted
+                or ids.count(line_id) > 1
+                or not isinstance(text, str)
+            ):
                 continue
             clean = self._clean(text, wanted[line_id])
             if clean:
@@ -328,8 +392,10 @@ def untranslated_error(left: int, total: int, advice: str = "") -> ModelError:
     """The error for ``left`` of ``total`` lines without a usable answer (``advice`` follows);
     an :class:`EndpointError` when no line got one (the endpoint answers nothing usable)."""
     kind = EndpointError if left >= total else ModelError
-    return kind(f"{left} of {total} line(s) got no usable translation from the LLM (source text kept)"
-                + (f"; {advice}" if advice else ""))
+    return kind(
+        f"{left} of {total} line(s) got no usable translation from the LLM (source text kept)"
+        + (f"; {advice}" if advice else "")
+    )
 
 
 def _json_lines(reply: str) -> list[dict[str, Any]]:
@@ -338,7 +404,7 @@ def _json_lines(reply: str) -> list[dict[str, Any]]:
     if start < 0 or end < start:
         return []
     try:
-        data = json.loads(reply[start:end + 1])
+        data = json.loads(reply[start : end + 1])
     except json.JSONDecodeError:
         return []
     items = data.get("lines") if isinstance(data, dict) else None
@@ -346,10 +412,18 @@ def _json_lines(reply: str) -> list[dict[str, Any]]:
 
 
 def _schema(ids: list[int]) -> dict[str, Any]:
-    item = {"type": "object", "properties": {"id": {"type": "integer", "enum": ids}, "text": {"type": "string"}},
-            "required": ["id", "text"], "additionalProperties": False}
-    return {"type": "object", "properties": {"lines": {"type": "array", "items": item}},
-            "required": ["lines"], "additionalProperties": False}
+    item = {
+        "type": "object",
+        "properties": {"id": {"type": "integer", "enum": ids}, "text": {"type": "string"}},
+        "required": ["id", "text"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {"lines": {"type": "array", "items": item}},
+        "required": ["lines"],
+        "additionalProperties": False,
+    }
 
 
 def _token_allowance(lines: list[Line]) -> int:
@@ -365,4 +439,3 @@ def _score(line: Line, text: str, glossary: Glossary) -> tuple[int, int]:
 
 def _name(language: str) -> str:
     return NAMES.get(language, language)
-

@@ -14,6 +14,7 @@ sent (or past one full ``timeout``, when that is longer). Once one request has f
 good the endpoint is given up on: every later request of the same translation fails at
 once with the same error.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,14 +43,25 @@ NO_KEY = "no-key"  # local servers (llama.cpp, Ollama, vLLM) accept any key
 MIN_SECRET = 8  # shorter keys ("x", "none") are placeholders for local servers, not secrets
 RESPONSE_FORMATS = ("json_schema", "json_object", "none")
 FILE_KEYS: dict[str, type | tuple[type, ...]] = {
-    "base_url": str, "model": str, "api_key_env": str, "timeout": (int, float), "max_retries": int,
-    "deadline": (int, float), "concurrency": int, "window": int, "response_format": str,
+    "base_url": str,
+    "model": str,
+    "api_key_env": str,
+    "timeout": (int, float),
+    "max_retries": int,
+    "deadline": (int, float),
+    "concurrency": int,
+    "window": int,
+    "response_format": str,
     "temperature": (int, float),
 }
 #: The allowed range of each numeric setting.
 RANGES: dict[str, tuple[float, float]] = {
-    "timeout": (0.1, 3600), "deadline": (0.1, 86400), "max_retries": (0, 10), "concurrency": (1, 64),
-    "window": (1, 500), "temperature": (0, 2),
+    "timeout": (0.1, 3600),
+    "deadline": (0.1, 86400),
+    "max_retries": (0, 10),
+    "concurrency": (1, 64),
+    "window": (1, 500),
+    "temperature": (0, 2),
 }
 CONNECT_TIMEOUT = 5.0
 LIST_TIMEOUT = 10.0  # GET /models answers at once on any live server
@@ -100,7 +112,9 @@ def load_settings(model: str | None = None) -> LLMSettings:
     if not settings.model:
         raise ConfigError(f"no LLM model given: pass --model, set LOCALIZE_LLM_MODEL, or set model in {path}")
     if settings.response_format not in RESPONSE_FORMATS:
-        raise ConfigError(f"response_format must be one of {', '.join(RESPONSE_FORMATS)}, got {settings.response_format!r}")
+        raise ConfigError(
+            f"response_format must be one of {', '.join(RESPONSE_FORMATS)}, got {settings.response_format!r}"
+        )
     return settings
 
 
@@ -113,8 +127,10 @@ def _read_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML ({error})") from None
     for key, value in data.items():
         if key == "api_key":
-            raise ConfigError(f"{path}: [llm] api_key: keys are not read from files; put it in an environment "
-                              "variable and name that with api_key_env")
+            raise ConfigError(
+                f"{path}: [llm] api_key: keys are not read from files; put it in an environment "
+                "variable and name that with api_key_env"
+            )
         expected = FILE_KEYS.get(key)
         if expected is None:
             raise ConfigError(f"{path}: [llm] unknown key {key!r} (known: {', '.join(FILE_KEYS)})")
@@ -131,9 +147,15 @@ def _check_url(url: str, where: str) -> str:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a port that is not a number from 0 to 65535
-        problem = ("it contains a space or a control character" if re.search(r"[\x00-\x20\x7f]", url)
-                   else "only http:// and https:// URLs are supported" if parts.scheme not in ("http", "https")
-                   else "it names no host" if not parts.hostname else "")
+        problem = (
+            "it contains a space or a control character"
+            if re.search(r"[\x00-\x20\x7f]", url)
+            else "only http:// and https:// URLs are supported"
+            if parts.scheme not in ("http", "https")
+            else "it names no host"
+            if not parts.hostname
+            else ""
+        )
     except ValueError as error:
         problem = str(error)
     if problem:
@@ -163,8 +185,9 @@ class Endpoint:
         self._checked = False
         self._failure: EndpointError | None = None
         protect_logs(settings.api_key)
-        self._client = OpenAI(base_url=settings.base_url, api_key=settings.api_key, max_retries=0,
-                              timeout=settings.timeout)
+        self._client = OpenAI(
+            base_url=settings.base_url, api_key=settings.api_key, max_retries=0, timeout=settings.timeout
+        )
 
     def check_model(self) -> None:
         """Fail early, naming the URL, when the endpoint is dead, refuses the key or lacks the model."""
@@ -172,11 +195,18 @@ class Endpoint:
             if self._checked:
                 return
             self._checked = True
-        body = self._send("GET /models", lambda timeout: self._client.models.with_raw_response.list(timeout=timeout),
-                          min(LIST_TIMEOUT, self.settings.timeout), missing_ok=True)
+        body = self._send(
+            "GET /models",
+            lambda timeout: self._client.models.with_raw_response.list(timeout=timeout),
+            min(LIST_TIMEOUT, self.settings.timeout),
+            missing_ok=True,
+        )
         listed = body.get("data") if isinstance(body, dict) else None
-        models = [m["id"] for m in listed if isinstance(m, dict) and isinstance(m.get("id"), str)] \
-            if isinstance(listed, list) else []
+        models = (
+            [m["id"] for m in listed if isinstance(m, dict) and isinstance(m.get("id"), str)]
+            if isinstance(listed, list)
+            else []
+        )
         if models and self.settings.model not in models:
             raise self.give_up(f"has no model {self.settings.model!r} (it serves: {', '.join(sorted(models)[:8])})")
 
@@ -184,15 +214,22 @@ class Endpoint:
         """The assistant's reply to ``messages`` (constrained to JSON when ``schema`` is given); "" for none."""
         extra: dict[str, Any] = {}
         if schema is not None and self.settings.response_format == "json_schema":
-            extra["response_format"] = {"type": "json_schema",
-                                        "json_schema": {"name": "subtitles", "schema": schema, "strict": True}}
+            extra["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "subtitles", "schema": schema, "strict": True},
+            }
         elif schema is not None and self.settings.response_format == "json_object":
             extra["response_format"] = {"type": "json_object"}
 
         def send(timeout: Any) -> Any:
             return self._client.chat.completions.with_raw_response.create(
-                model=self.settings.model, messages=messages,  # type: ignore[arg-type]  # openai wants its TypedDicts; same shape
-                temperature=self.settings.temperature, max_tokens=max_tokens, timeout=timeout, **extra)
+                model=self.settings.model,
+                messages=messages,  # type: ignore[arg-type]  # openai wants its TypedDicts; same shape
+                temperature=self.settings.temperature,
+                max_tokens=max_tokens,
+                timeout=timeout,
+                **extra,
+            )
 
         body = self._send("the chat request", send, self.settings.timeout)
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
@@ -299,8 +336,11 @@ def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0) -> 
         return f"has no model {settings.model!r} or no chat API (404)"
     if isinstance(error, openai.RateLimitError):
         asked = _retry_after(error.response.headers)
-        return "is rate-limiting (429)" + (f"; it asks to wait {asked:g} s, past the {settings.deadline:g} s deadline"
-                                           if asked and asked > settings.deadline else "")
+        return "is rate-limiting (429)" + (
+            f"; it asks to wait {asked:g} s, past the {settings.deadline:g} s deadline"
+            if asked and asked > settings.deadline
+            else ""
+        )
     if isinstance(error, openai.APIStatusError):
         return f"answered HTTP {error.status_code}"
     return f"failed ({type(error).__name__})"
@@ -315,8 +355,13 @@ def _json_body(raw: Any, what: str, endpoint: Endpoint) -> Any:
         return json.loads(content)
     except ValueError:  # also UnicodeDecodeError
         kind = raw.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-        shown = ("an empty body" if not content.strip() else "an HTML page" if kind == "text/html"
-                 else f"text that is not JSON ({kind}, {len(content)} bytes)")
+        shown = (
+            "an empty body"
+            if not content.strip()
+            else "an HTML page"
+            if kind == "text/html"
+            else f"text that is not JSON ({kind}, {len(content)} bytes)"
+        )
         raise endpoint.give_up(f"answered {what} with {shown}: is this an OpenAI-compatible API?") from None
 
 

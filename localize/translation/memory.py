@@ -4,6 +4,7 @@ Keyed by engine, model version, glossary hash, language pair and (protected) sou
 text, so the recap lines that open every episode translate once and identically, and a
 changed model or glossary never reuses stale output.
 """
+
 from __future__ import annotations
 
 import sqlite3
@@ -63,9 +64,11 @@ class TranslationMemory:
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO memory VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(key.engine, key.model, key.glossary, key.source_lang, key.target_lang, s, t) for s, t in translations.items()],
+                [
+                    (key.engine, key.model, key.glossary, key.source_lang, key.target_lang, s, t)
+                    for s, t in translations.items()
+                ],
             )
 
     def close(self) -> None:
         self._db.close()
-

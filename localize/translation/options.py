@@ -1,4 +1,5 @@
 """What :func:`localize.translation.translate` is told about its engine."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

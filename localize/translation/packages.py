@@ -5,6 +5,7 @@ creates folders in ``~``): packages are zip files of one folder with ``metadata.
 ``model/`` (CTranslate2) and ``sentencepiece.model``. The packages folder is
 ``$ARGOS_PACKAGES_DIR``, as for Argos itself, read at call time.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,15 @@ class InstalledPackage:
 
     def to_dict(self) -> dict[str, Any]:
         """A row in the shape of ``localize models list`` (name, engine, source, status, path)."""
-        return {"name": f"translate {self.pair} {self.version}".strip(), "engine": "argos", "source": "installed",
-                "status": "ready", "path": str(self.path), "from": self.from_code, "to": self.to_code}
+        return {
+            "name": f"translate {self.pair} {self.version}".strip(),
+            "engine": "argos",
+            "source": "installed",
+            "status": "ready",
+            "path": str(self.path),
+            "from": self.from_code,
+            "to": self.to_code,
+        }
 
 
 def packages_dir() -> Path:
@@ -152,7 +160,11 @@ def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, tmp: Path, path: P
 
 #: metadata.json keys an installed package relies on, with their types
 METADATA_TYPES: dict[str, type | tuple[type, ...]] = {
-    "from_code": str, "to_code": str, "package_version": (str, int, float), "type": str, "target_prefix": str,
+    "from_code": str,
+    "to_code": str,
+    "package_version": (str, int, float),
+    "type": str,
+    "target_prefix": str,
 }
 REQUIRED_FILES = ("model/model.bin", "sentencepiece.model")
 
@@ -191,8 +203,13 @@ def _metadata(folder: Path, origin: Path) -> dict[str, Any]:
 
 
 def _package(folder: Path, metadata: dict[str, Any]) -> InstalledPackage:
-    return InstalledPackage(metadata["from_code"], metadata["to_code"], str(metadata.get("package_version", "")),
-                            folder, metadata.get("target_prefix", ""))
+    return InstalledPackage(
+        metadata["from_code"],
+        metadata["to_code"],
+        str(metadata.get("package_version", "")),
+        folder,
+        metadata.get("target_prefix", ""),
+    )
 
 
 def _load_check(package: InstalledPackage, origin: Path) -> None:
@@ -232,7 +249,9 @@ def install_pair(from_code: str, to_code: str, progress: Callable[[str], None] |
     index = json.loads(_download(index_url, from_code, to_code))
     entry = next((e for e in index if e.get("from_code") == from_code and e.get("to_code") == to_code), None)
     if entry is None:
-        raise LocalizeError(f"the Argos index has no {from_code}->{to_code} package; pivot through English with `localize models install {from_code} en` and `localize models install en {to_code}`")
+        raise LocalizeError(
+            f"the Argos index has no {from_code}->{to_code} package; pivot through English with `localize models install {from_code} en` and `localize models install en {to_code}`"
+        )
     if progress:
         progress(f"downloading {from_code}->{to_code} {entry.get('package_version', '')}")
     data = b""
@@ -243,7 +262,9 @@ def install_pair(from_code: str, to_code: str, progress: Callable[[str], None] |
         except LocalizeError:
             continue
     if not data:
-        raise LocalizeError(f"could not download the {from_code}->{to_code} package; fetch it elsewhere and run `localize models install --file FILE.argosmodel`")
+        raise LocalizeError(
+            f"could not download the {from_code}->{to_code} package; fetch it elsewhere and run `localize models install --file FILE.argosmodel`"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         archive = Path(tmp) / f"{from_code}_{to_code}.argosmodel"
         write_bytes_atomic(archive, data)

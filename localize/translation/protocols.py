@@ -4,6 +4,7 @@ A :class:`Translator` takes batches of plain text; a :class:`LineTranslator` tak
 whole (:class:`Line`) and returns a :class:`LineResult` per line; a :class:`TranslatorFactory`
 is what :func:`localize.translation.backends.register_backend` keeps for an engine.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -69,7 +70,8 @@ class LineResult:
 class LineTranslator(Translator, Protocol):
     """A translator that takes timed cues whole (one line per cue, with context and budgets)."""
 
-    def translate_lines(self, lines: list[Line], glossary: Glossary, memory: TranslationMemory | None = None,
-                        glossary_digest: str = "") -> list[LineResult]:
+    def translate_lines(
+        self, lines: list[Line], glossary: Glossary, memory: TranslationMemory | None = None, glossary_digest: str = ""
+    ) -> list[LineResult]:
         """One result per line, in order; ``memory`` (keyed with ``glossary_digest``) is read and filled."""
         ...

@@ -1,4 +1,5 @@
 """Sentences, not fragments: merge cues into sentences, spread translations back by time."""
+
 from __future__ import annotations
 
 import re

@@ -1,4 +1,5 @@
 """Draft a per-title glossary: recurring Chinese names (romanized name-style) and terms."""
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,23 @@ SURNAMES = set(
     "温霍柳萧楚凌慕裴纪池季乔安宁景顾洛封厉靳薄傅霍盛秦祁阮"
 )
 # Surnames whose reading differs from the common reading of the character.
-SURNAME_READINGS = {"曾": "zeng", "单": "shan", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou", "查": "zha", "盖": "ge", "乐": "yue", "尉迟": "yuchi", "万俟": "moqi"}
+SURNAME_READINGS = {
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "仇": "qiu",
+    "朴": "piao",
+    "区": "ou",
+    "查": "zha",
+    "盖": "ge",
+    "乐": "yue",
+    "尉迟": "yuchi",
+    "万俟": "moqi",
+}
 # Characters that end a name: particles, pronouns, common verbs and prepositions.
-STOP_CHARS = set("的了是在和与跟给对把被说道你我他她它们吗呢吧啊呀哦就也都还又要会能想去来到不没很太这那有个上下里后前为从向让叫请")
+STOP_CHARS = set(
+    "的了是在和与跟给对把被说道你我他她它们吗呢吧啊呀哦就也都还又要会能想去来到不没很太这那有个上下里后前为从向让叫请"
+)
 CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 
 
@@ -42,9 +57,11 @@ def romanize_name(name: str) -> str:
     """
     from pypinyin import Style, lazy_pinyin
 
-    surname = next((s for s in COMPOUND_SURNAMES + list(SURNAME_READINGS) if name.startswith(s) and len(name) > len(s)), name[:1])
+    surname = next(
+        (s for s in COMPOUND_SURNAMES + list(SURNAME_READINGS) if name.startswith(s) and len(name) > len(s)), name[:1]
+    )
     family = SURNAME_READINGS.get(surname) or "".join(lazy_pinyin(surname, style=Style.NORMAL))
-    given = lazy_pinyin(name[len(surname):], style=Style.NORMAL)
+    given = lazy_pinyin(name[len(surname) :], style=Style.NORMAL)
     joined = given[0] if given else ""
     for syllable in given[1:]:
         joined += ("'" if syllable[:1] in "aoe" else "") + syllable
@@ -59,7 +76,10 @@ def name_candidates(text: str) -> Iterable[tuple[str, bool]]:
     for run in CJK_RUN.finditer(text):
         chars = run.group(0)
         for index in range(len(chars)):
-            surname = next((s for s in COMPOUND_SURNAMES if chars.startswith(s, index)), chars[index] if chars[index] in SURNAMES else "")
+            surname = next(
+                (s for s in COMPOUND_SURNAMES if chars.startswith(s, index)),
+                chars[index] if chars[index] in SURNAMES else "",
+            )
             if not surname:
                 continue
             given = ""
@@ -88,7 +108,11 @@ def suggest(tracks: Sequence[Track], min_count: int = 2, known: Glossary | None 
                 edges[candidate] += at_edge
                 files[candidate].add(number)
     skip = {t.source for t in known.terms} if known else set()
-    chosen = [c for c in counts if c not in skip and (counts[c] >= min_count and (edges[c] or counts[c] > 1) or edges[c] and min_count <= 1)]
+    chosen = [
+        c
+        for c in counts
+        if c not in skip and (counts[c] >= min_count and (edges[c] or counts[c] > 1) or edges[c] and min_count <= 1)
+    ]
     chosen = [c for c in chosen if not any(o != c and c in o and counts[o] >= counts[c] for o in chosen)]
     chosen.sort(key=lambda c: (-counts[c], c))
     return [Suggestion(c, romanize_name(c), "name", counts[c], len(files[c])) for c in chosen]
@@ -124,4 +148,4 @@ class EditSuggestion(Suggestion):
     episodes: tuple[str, ...] = ()
 
     def note(self) -> str:
-        return (f"corrected '{self.wrong}' -> '{self.target}' {self.count}x in {', '.join(self.episodes)}; review")
+        return f"corrected '{self.wrong}' -> '{self.target}' {self.count}x in {', '.join(self.episodes)}; review"
