@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile
-from test_pipeline_support import install_argos, isolated_env, make_episode, run_cli, tree_digest
 
 from llm_fake import FakeLLM
+from support import install_argos, isolated_env, make_episode, run_cli, tree_digest
 
 MARKET = (
     "[market]\ncode = 'en-XB'\nlanguage = 'en'\n[subtitles]\nprofile = 'en-vertical'\n"
