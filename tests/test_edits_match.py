@@ -95,6 +95,12 @@ def test_a_cue_moved_onto_its_neighbour_is_found_by_its_text():
     assert [n.split(":")[1].strip() for n in report.notes] == ["cue 1 was moved past a neighbouring cue (to 00"]
 
 
+def test_a_neighbours_words_pasted_into_a_cue_are_that_cues_new_text():
+    report = edits_from_file(machine(), edited((2, Cue(4000, 6000, LINES[0]))), "f.srt")
+    assert report.changes == [CueChange("2", LINES[0], None, None)]
+    assert report.notes == []
+
+
 def test_a_cue_retimed_clear_of_its_slot_but_in_order_is_taken():
     report = edits_from_file(machine(), edited((2, Cue(3100, 3600, LINES[1] + "!"))))
     assert report.changes == [CueChange("2", LINES[1] + "!", 3100, 3600)]

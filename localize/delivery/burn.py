@@ -129,7 +129,11 @@ def burn(
     else found automatically. ``audio``: a dub to use instead of the video's own audio. ``scene``: what
     :func:`find_scene` found in this video with this ``cover`` and ``band`` (not looked for again).
     """
-    job = prepare(video, subs, output, cover, style, band, audio, scene)
+    return render(prepare(video, subs, output, cover, style, band, audio, scene))
+
+
+def render(job: BurnJob) -> BurnReport:
+    """Encode a prepared burn (:func:`prepare`) into its output, atomically; its report."""
     plan = job.scene.plan
     with tempfile.TemporaryDirectory(prefix="localize-burn-") as tmp, atomic_path(job.output) as part:
         picture = job.video

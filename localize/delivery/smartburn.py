@@ -26,7 +26,7 @@ from typing import Any
 import pysubs2
 
 from localize.delivery import x264
-from localize.delivery.burn import BurnReport, audio_args, burn, prepare
+from localize.delivery.burn import BurnReport, audio_args, prepare, render
 from localize.delivery.cover import Cover
 from localize.delivery.job import CRF, PRESET, BurnJob, Scene, video_args
 from localize.delivery.splice import Layout, Mismatch, Run, layout, splice
@@ -88,7 +88,7 @@ def rerender_burn(
         except Mismatch as error:
             reason = f"the previous output could not be spliced ({error})"
     if result is None:
-        report = burn(video, subs, output, cover, style, band, audio, scene=job.scene)
+        report = render(job)
         frames = len(frame_times(job.output))
         result = Rerender(report, "full", reason, frames, frames, [(0, frames)])
     _save_state(state_dir, job, video_sha, options)

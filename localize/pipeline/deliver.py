@@ -121,7 +121,10 @@ def _dub(
             shots=cuts,
             line_cache=ctx.cache.root / "dub-lines",
         )  # a re-dub synthesizes only changed lines
-        data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux")}  # temp paths
+        # temp paths, and what the line cache held (run-specific: the manifest stays reproducible)
+        data = {k: v for k, v in report.to_dict().items() if k not in ("output", "mux", "cache")}
+        if report.cache:
+            ctx.log(f"{ctx.episode}: dub-{market.code} lines: {report.cache}")
         (entry / "report.json").write_bytes(canonical({**data, "voice": market.voice}))
 
     started = time.perf_counter()

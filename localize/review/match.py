@@ -181,6 +181,8 @@ def _displaced(
     for cue in rest:
         best = min(unmatched, key=lambda i: _distance(machine[i].text, cue.text), default=None)
         if best is None or _distance(machine[best].text, cue.text) > SAME_TEXT:
+            best = _slot(machine, unmatched, cue)  # a new text in its own slot (a neighbour's words pasted in)
+        if best is None:
             report.notes.append(
                 f"{report.file}: the cue at {format_ms(cue.start)} ({_quote(cue.text)}) matches no "
                 "machine cue: not taken"
@@ -199,6 +201,12 @@ def _displaced(
             f"{report.file}: cue {i + 1} ({format_ms(machine[i].start)}, {_quote(machine[i].text)}) "
             "was deleted: kept with its machine text"
         )
+
+
+def _slot(machine: list[Cue], unmatched: list[int], cue: Cue) -> int | None:
+    """The one unmatched machine cue whose time ``cue`` keeps, if there is exactly one."""
+    found = [i for i in unmatched if _overlaps(machine[i], cue)]
+    return found[0] if len(found) == 1 else None
 
 
 def _in_order(index: int, cue: Cue, pairs: dict[int, Cue]) -> bool:
