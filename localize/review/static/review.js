@@ -361,7 +361,8 @@
   }
 
   function poll(job) {  // the job's log while it runs; when done, the new cues (dub lines, flags) and the new video
-    $("job-log").textContent = job.log.join("\n") + (job.error ? "\n" + job.error : "");
+    var log = $("job-log");
+    log.textContent = job.log.join("\n") + (job.error ? "\n" + job.error : ""); log.scrollTop = log.scrollHeight;
     $("job").dataset.state = job.state;
     if (job.state === "running") { setTimeout(function () { api("GET", "/api/jobs/" + job.id).then(poll, failed); }, 300); return; }
     if (job.state === "failed") { failed(new Error(job.error)); return; }
