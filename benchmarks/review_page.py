@@ -13,7 +13,9 @@
    trip after one edit (the server re-runs QC, glossary and budget on every cue).
 3. With ``--screenshots DIR``: runs the fixture episode with burned-in Chinese subtitles
    (its reference subtitles as source; en-US dubbed and burned in, es-419 dubbed) and saves
-   the page as ``review-page.png``, ``review-editing.png`` and ``review-problems.png``.
+   the page as ``review-page.png``, ``review-editing.png`` and ``review-problems.png``; then
+   corrects and approves a line, re-renders from the page and saves ``review-rerender.png``
+   (the job's log and time are printed). ``--rounds 0``: the screenshots only.
 
 Everything runs with HOME, LOCALIZE_CACHE and ARGOS_PACKAGES_DIR inside the output folder.
 No timing is asserted; the figures are printed.
@@ -22,6 +24,7 @@ No timing is asserted; the figures are printed.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -149,10 +152,31 @@ def screenshots(work: Path, env: dict[str, str], folder: Path) -> None:
         driver.save_screenshot(str(folder / "review-editing.png"))
         driver.execute_script("document.activeElement.blur(); document.getElementById('problems-only').click()")
         driver.save_screenshot(str(folder / "review-problems.png"))
+        rerender(driver, folder / "review-rerender.png")
+        dub = json.loads((out / "episode" / "manifest.json").read_text())["markets"]["en-US"]["dub"]["cache"]
+        print(f"dub: {dub['synthesized']} line(s) synthesized, {dub['reused']} reused, mix {dub['mix']}")
     finally:
         driver.quit()
         server.stop()
     print(f"screenshots: {', '.join(sorted(p.name for p in folder.glob('review-*.png')))} in {folder}")
+
+
+def rerender(driver, shot: Path) -> None:
+    """A corrected line approved and re-rendered from the page; the time the job took and what it made."""
+    driver.execute_script(
+        "document.getElementById('problems-only').click(); var t = document.querySelectorAll('.target')[1];"
+        "t.value = 'Your CEO is upstairs, waiting for you.'; t.dispatchEvent(new Event('input'));"
+        "window.localizeReview.setStatus(1, 'approved'); document.getElementById('rerender').click()"
+    )
+    state = wait_for(driver, "var s = document.getElementById('job').dataset.state; return s !== 'running' && s", 600)
+    if state == "done":  # the new video, at the corrected line
+        wait_for(driver, "return document.getElementById('status').textContent.startsWith('re-rendered')")
+        driver.execute_script("document.getElementById('video').currentTime = 5.5")
+        wait_for(driver, "var v = document.getElementById('video'); return v.readyState >= 2 && !v.seeking")
+        time.sleep(0.5)
+    driver.save_screenshot(str(shot))
+    print(f"re-render from the page: {state}; {driver.find_element('id', 'status').text}")
+    print(driver.find_element("id", "job-log").text)
 
 
 def main() -> None:
@@ -165,6 +189,9 @@ def main() -> None:
     work = args.out.resolve()
     env = isolated_env(work)
     install_argos(env)
+    if args.rounds == 0 and args.screenshots:  # screenshots only
+        screenshots(work, env, args.screenshots.resolve())
+        return
     media, srt = long_episode(work / "in", args.cues)
     started = time.perf_counter()
     localize(

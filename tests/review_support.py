@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from support import LOCALIZE
+from support import FIXTURES, LOCALIZE, ROOT, install_argos, isolated_env, make_episode, run_cli
 
 CHROMEDRIVER = "/usr/bin/chromedriver"
 CHROME_FLAGS = (
@@ -81,6 +81,36 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             return self.process.wait()
+
+
+def make_run(root: Path, lines: list[str]) -> tuple[Path, dict[str, str], list[Any]]:
+    """A run made by the real CLI from a 10 s episode with ``lines``: en-US dubbed and burned, es-419 dubbed,
+    the example title glossary; its output folder, environment and ``localize`` arguments."""
+    env = isolated_env(root)
+    install_argos(env)
+    media = make_episode(root / "in", "ep01", 1, seconds=10, lines=lines)
+    market = root / "en-US-burn.toml"
+    burn = (FIXTURES / "markets" / "en-US-burn.toml").read_text()
+    market.write_text(burn.replace('cover = "blur"', 'cover = "none"'))  # no burned-in source subtitles to cover
+    out = root / "out"
+    args = [
+        "run",
+        media,
+        "--source-subs",
+        media.with_suffix(".srt"),
+        "--language",
+        "zh",
+        "--markets",
+        f"{market},es-419",
+        "--dub",
+        "-g",
+        ROOT / "glossaries" / "examples" / "title_names.csv",
+        "-o",
+        out,
+    ]
+    result = run_cli(args, env, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return out, env, args
 
 
 def start_server(out: Path, env: dict[str, str], *args: str, log: Path | None = None) -> Server:

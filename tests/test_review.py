@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 import soundfile
 
-from localize.fileio import sha256_file
 from localize.formats import load
-from review_support import Server, chrome, open_page, start_server, wait_for
-from support import FIXTURES, ROOT, ZH_LINES, install_argos, isolated_env, make_episode, run_cli
+from review_support import Server, chrome, make_run, open_page, start_server, wait_for
+from support import ROOT, ZH_LINES, run_cli
 
 HOSTILE_SOURCE = "<script>window.pwned=1</script></textarea>{\\p1}m 0 0 l 9 0\u202e林晚，你终于回来了。"
 HOSTILE = "<script>window.pwned=2</script></textarea><b>bold</b>{\\p1}m 0 0 l 9 0\u202eevil\u202c"
@@ -26,33 +25,7 @@ SECRET = "TOP-SECRET-NOT-IN-OUT"
 def run(tmp_path_factory):
     """A run made by the real CLI: 3 source lines (one hostile), en-US with dub and burn, es-419 with dub."""
     root = tmp_path_factory.mktemp("review")
-    env = isolated_env(root)
-    install_argos(env)
-    media = make_episode(root / "in", "ep01", 1, seconds=10, lines=[ZH_LINES[0], ZH_LINES[1], HOSTILE_SOURCE])
-    market = root / "en-US-burn.toml"
-    burn = (FIXTURES / "markets" / "en-US-burn.toml").read_text()
-    market.write_text(burn.replace('cover = "blur"', 'cover = "none"'))  # no burned-in source subtitles to cover
-    out = root / "out"
-    result = run_cli(
-        [
-            "run",
-            media,
-            "--source-subs",
-            media.with_suffix(".srt"),
-            "--language",
-            "zh",
-            "--markets",
-            f"{market},es-419",
-            "--dub",
-            "-g",
-            ROOT / "glossaries" / "examples" / "title_names.csv",
-            "-o",
-            out,
-        ],
-        env,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr
+    out, env, _ = make_run(root, [ZH_LINES[0], ZH_LINES[1], HOSTILE_SOURCE])
     (root / "secret.txt").write_text(SECRET)
     return root, out, env
 
@@ -362,43 +335,6 @@ def test_each_dub_line_plays_alone(server, run):
 
 
 # --- the page in a real browser ------------------------------------------------------------------
-
-
-def test_browser_edit_approve_save_and_rerender_with_the_keyboard(server, driver, run):
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.keys import Keys
-
-    folder = episode_dir(run) / "en-US"
-    outputs = {p.suffix: p for p in folder.glob("ep01.en.*")}
-    before = {suffix: sha256_file(p) for suffix, p in outputs.items()}
-    open_page(driver, server.url)
-    assert "token" not in driver.current_url  # read once, then dropped from the address bar
-    keys = ActionChains(driver)
-    keys.send_keys("e").key_down(Keys.CONTROL).send_keys("a").key_up(Keys.CONTROL)
-    keys.send_keys("The boss is waiting for you upstairs.").perform()
-    wait_for(
-        driver,
-        "return !document.body.dataset.checking && document.querySelector('.cue .badge').textContent"
-        ".includes('unsaved')",
-    )
-    ActionChains(driver).send_keys(Keys.ESCAPE).key_down(Keys.CONTROL).send_keys(Keys.ENTER).key_up(
-        Keys.CONTROL
-    ).key_down(Keys.CONTROL).send_keys("s").key_up(Keys.CONTROL).perform()
-    wait_for(driver, "return document.getElementById('status').textContent.startsWith('saved revision')")
-    driver.find_element("id", "rerender").click()
-    state = wait_for(
-        driver,
-        "var s = document.getElementById('job').dataset.state;return s === 'done' || s === 'failed' ? s : null",
-        60,
-    )
-    assert state == "done", driver.find_element("id", "job-log").text
-    cue = json.loads((folder / "edits.json").read_text())["cues"][0]
-    assert cue["text"] == "The boss is waiting for you upstairs." and cue["status"] == "approved"
-    for suffix, path in outputs.items():
-        track = load(path)
-        assert track.cues[0].plain_text == "The boss is waiting for you upstairs.", suffix
-        assert sha256_file(path) != before[suffix]
-    assert "ep01.en.srt" in driver.find_element("id", "job-log").text
 
 
 def test_browser_clicking_a_cue_seeks_the_video_and_highlights_it(server, driver):

@@ -18,8 +18,8 @@ def rerender(out_dir: str | Path, episode: str, market: str, log: Callable[[str]
     ``manifest.json`` (all its markets run, so none drops out of the manifest). It is the same
     run as ``localize run`` and as incremental as it is: every stage comes from the stage cache
     while its inputs are unchanged, so an edited market re-times nothing and re-makes only its
-    subtitle files, dub, mux and burn (each whole: per-cue re-synthesis and re-encoding are the
-    incremental re-render's job, which would plug in below this call). Edited delivered files
+    subtitle files, dub, mux and burn, the dub re-synthesizing only changed lines and the burn
+    re-encoding only the keyframe intervals they touch. Edited delivered files
     are taken into the layer first (``--edits keep``). Raises :class:`InputError` when the
     episode or market is unknown or an input file is gone.
     """

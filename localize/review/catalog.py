@@ -115,6 +115,7 @@ class Market:
                 "end": int(line["end"]),
                 "speed": float(line.get("speed", 1.0)),
                 "fit": str(line.get("fit", "")),
+                "text": line.get("text"),  # what the line says (older reports: absent)
             }
             for line in lines
             if "number" in line and "end" in line

@@ -147,6 +147,13 @@ def _dub_flags(edit: CueEdit, dub: dict[str, Any]) -> list[dict[str, str]]:
         found.append(flag("dub", "error", f"line runs over its slot even at {dub['speed']:.2f}x"))
     elif dub["speed"] > 1.0:
         found.append(flag("dub", "warning", f"line sped up to {dub['speed']:.2f}x"))
-    if edit.text is not None:
-        found.append(flag("dub", "warning", "made from the machine text; run the episode again to re-dub this line"))
+    spoken = dub.get("text")
+    if spoken is None:  # a dub report without the lines' text: an edited line is taken to be unspoken
+        stale = "made from the machine text" if edit.text is not None else None
+    elif " ".join(spoken.split()) == " ".join(edit.current.split()):
+        stale = None
+    else:
+        stale = "made from the machine text" if spoken.split() == edit.machine.split() else "made from an earlier text"
+    if stale:
+        found.append(flag("dub", "warning", f"{stale}; re-render to dub it again"))
     return found

@@ -355,25 +355,26 @@
     save().then(function (saved) {
       if (!saved) return;
       var box = $("job");
-      box.classList.remove("hidden"); box.dataset.state = "running"; $("job-log").textContent = "starting…";
-      api("POST", base("api/review") + "/rerender").then(poll).catch(function (error) {
-        box.dataset.state = "failed"; $("job-log").textContent = error.message;
-      });
+      box.classList.remove("hidden"); box.dataset.state = "running"; $("job-log").textContent = "starting…"; alarm("", "rerender");
+      api("POST", base("api/review") + "/rerender").then(poll, failed);
     });
   }
 
-  function poll(job) {
-    var box = $("job");
-    $("job-log").textContent = job.log.join("\n") + (job.error ? "\n" + job.error : "");
-    box.dataset.state = job.state;
-    if (job.state === "running") { setTimeout(function () { api("GET", "/api/jobs/" + job.id).then(poll); }, 300); return; }
-    if (job.state === "done") {
-      var time = $("video").currentTime;
-      setVideo();
+  function poll(job) {  // the job's log while it runs; when done, the new cues (dub lines, flags) and the new video
+    var log = $("job-log");
+    log.textContent = job.log.join("\n") + (job.error ? "\n" + job.error : ""); log.scrollTop = log.scrollHeight;
+    $("job").dataset.state = job.state;
+    if (job.state === "running") { setTimeout(function () { api("GET", "/api/jobs/" + job.id).then(poll, failed); }, 300); return; }
+    if (job.state === "failed") { failed(new Error(job.error)); return; }
+    var time = $("video").currentTime;
+    api("GET", base("api/review")).then(function (data) {
+      show(data, true);
       $("video").currentTime = time;
-      say("re-rendered in " + job.seconds + " s · revision " + state.data.revision);
-    }
+      say("re-rendered in " + job.seconds + " s · revision " + data.revision);
+    }, failed);
   }
+
+  function failed(error) { $("job").dataset.state = "failed"; alarm("Re-render failed: " + error.message, "rerender"); }
 
   // the keyboard and the video's highlight live in keys.js
   window.localizeReview = {state: state, view: view, select: select, step: step, setStatus: setStatus,
