@@ -156,7 +156,7 @@ def _report_html(output_dir: Path, manifests: list[Manifest], summary: dict[str,
         f"<h1>Localization report: {_e(output_dir.name)}</h1>",
         f"<p id='totals'>{len(manifests)} episodes, {len(codes)} markets, {totals['qc']} QC violations, "
         f"{totals['glossary']} glossary flags, {totals['overflow']} dub lines over the speed cap, "
-        f"{totals['suspect']} lines flagged suspect, {totals['edited']} lines taken from edits</p>",
+        f"{totals['suspect']} line(s) flagged suspect, {totals['edited']} line(s) taken from edits</p>",
         "<div class='controls'>Market: <select id='market-filter'><option value='all'>all</option>"
         f"{options}</select> <label><input type='checkbox' id='problems-only'> problems only</label> "
         "<span id='js-summary'></span></div>",
