@@ -261,7 +261,7 @@ def _suspect_items(market: MarketResult, cues: list[Cue]) -> list[str]:
     """``cue 7 (Tomorrow we go home.): same translation as cue 6 for a different line`` per flagged cue."""
     items = []
     for number, flags in market.suspect.items():
-        text = cues[number - 1].plain_text.replace("\n", " / ") if 0 < number <= len(cues) else ""
+        text = cues[number - 1].plain_text if 0 < number <= len(cues) else ""
         reasons = "; ".join(f.removeprefix(SUSPECT) for f in flags)
         items.append(f"cue {number}{f' ({text})' if text else ''}: {reasons}")
     return items
