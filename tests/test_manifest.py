@@ -120,3 +120,13 @@ def test_title_summary_and_report_read_the_typed_fields(episode):
     en = manifest.markets["en-US"]
     assert f"{en.cues} cues" in page and f"{len(en.dub.lines)} lines" in page
     assert f"voice {en.voice}" in page and "Burned-in video (none cover)" in page
+
+
+def test_suspect_flags_round_trip_and_a_manifest_without_them_reads_as_none(episode):
+    out, _, _ = episode
+    data = json.loads((out / "ep07" / "manifest.json").read_text(encoding="utf-8"))["markets"]["en-US"]
+    plain = {k: v for k, v in data.items() if k != "suspect"}
+    assert MarketResult.from_dict(plain).suspect == {} and "suspect" not in MarketResult.from_dict(plain).to_dict()
+    flagged = MarketResult.from_dict({**plain, "suspect": {"2": ["suspect: the target copies the source"]}})
+    assert flagged.suspect == {2: ["suspect: the target copies the source"]}
+    assert flagged.to_dict()["suspect"] == {"2": ["suspect: the target copies the source"]}

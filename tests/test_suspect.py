@@ -155,6 +155,11 @@ def test_the_demos_merged_last_cue_saying_one_line_twice_is_flagged():
         ]
     }
 
+    joined = [*CLEAN[:5], ("明天我们回家。把Joy-Con给我。", "Tomorrow we go home.\nTomorrow we go home.")]
+    assert flags_of(joined) == flags_of(merged)  # the timing joins Chinese lines without a break
+    wrapped = [*CLEAN[:5], ("明天我们回家。", "Tomorrow we\ngo home.")]  # one sentence on two lines: no pairing
+    assert flags_of(wrapped) == {}
+
 
 def test_a_sentence_split_over_two_cues_is_checked_as_one():
     glossary = Glossary(

@@ -198,9 +198,10 @@ def run_command(
 
 
 def _from_edits(market: Any) -> str:
-    """ ", 2 line(s) from edits, 1 from the approved memory" (empty when neither)."""
+    """ ", 2 line(s) from edits, 1 from the approved memory, 3 line(s) flagged suspect" (empty when none)."""
     parts = [f"{market.edited_lines} line(s) from edits"] if market.edited_lines else []
     parts += [f"{market.approved_lines} from the approved memory"] if market.approved_lines else []
+    parts += [f"{len(market.suspect)} line(s) flagged suspect"] if market.suspect else []
     return "".join(", " + p for p in parts)
 
 

@@ -165,7 +165,9 @@ def _versions() -> dict[str, Any]:
         "python": platform.python_version(),
         "ffmpeg": _ffmpeg_version(),
         "packages": {name: _package_version(name) for name in TOOL_PACKAGES},
-        "code": {name: code_version(name) for name in (*STAGE_PACKAGES, "localize.pipeline")},
+        "code": {
+            name: code_version(name) for name in (*STAGE_PACKAGES, "localize.pipeline", "localize.review.suspect")
+        },
         "argos_packages": _argos_packages(),
     }
 

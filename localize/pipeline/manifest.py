@@ -231,6 +231,7 @@ class MarketResult:
     burn: BurnReport | None = None
     edited_lines: int = 0  # cues delivered as a person edited them (the edit layer)
     approved_lines: int = 0  # cues given the title's approved translation from another episode
+    suspect: dict[int, list[str]] = field(default_factory=dict)  # cue number -> "suspect: ..." flags
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -250,6 +251,8 @@ class MarketResult:
         for name in ("edited_lines", "approved_lines"):  # written when set: manifests without edits stay as they were
             if getattr(self, name):
                 data[name] = getattr(self, name)
+        if self.suspect:
+            data["suspect"] = {str(n): list(flags) for n, flags in self.suspect.items()}
         return data
 
     @classmethod
@@ -270,6 +273,7 @@ class MarketResult:
             burn_report(data["burn"], outputs) if data.get("burn") is not None else None,
             int(data.get("edited_lines") or 0),
             int(data.get("approved_lines") or 0),
+            {int(n): list(flags) for n, flags in (data.get("suspect") or {}).items()},
         )
 
 

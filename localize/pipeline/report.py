@@ -4,32 +4,28 @@ Both are built from the episode manifests in an output folder, so they describe 
 episode written there, by ``localize run`` or ``localize batch``. The HTML report is one
 self-contained file (inline CSS, SVG and a little JavaScript; no external assets): per
 episode and market a timeline of cues against shot changes and dub lines, the QC
-violations, glossary flags, dub fits and loudness, and for markets with a burned-in
-video a thumbnail of it at each cue (embedded JPEGs, taken with ffmpeg).
+violations, glossary flags and suspect translations, the lines taken from edits and from
+the title's approved memory, dub fits and loudness, and for markets with a burned-in
+video a thumbnail of it at each cue (:mod:`localize.pipeline.report_media`).
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from localize import processes
 from localize.fileio import write_text_atomic
 from localize.model import Cue, GlossaryViolation, format_ms
 from localize.pipeline.manifest import Manifest, MarketResult
+from localize.pipeline.report_media import dub_html, dub_lines, thumbnails_html, timeline
+from localize.pipeline.report_media import escape as _e
+from localize.review.suspect import SUSPECT
 
-if TYPE_CHECKING:
-    from localize.dubbing.stage import LineReport
-
-TIMELINE_WIDTH = 1000
-THUMB_WIDTH = 144
-MAX_THUMBS = 60  # per market track: enough for an episode, bounded for long ones
 LEGEND = (
-    "<p class='legend'>Top row: subtitle cues (red: QC violation). Bottom row: dub lines (green: at most "
-    "1.15x, amber: faster, red: over the cap). Dashed: shot changes. Hover for text.</p>"
+    "<p class='legend'>Top row: subtitle cues (red: QC violation, amber: suspect translation). Bottom row: "
+    "dub lines (green: at most 1.15x, amber: faster, red: over the cap). Dashed: shot changes. Hover for text.</p>"
 )
 
 
@@ -85,6 +81,9 @@ def _summary(manifests: list[Manifest]) -> dict[str, Any]:
                 "qc_violations": len(mk.qc.violations),
                 "glossary_violations": len(_glossary_violations(mk)),
                 "loudness_lufs": mk.dub.loudness_lufs if mk.dub else None,
+                "edited_lines": mk.edited_lines,
+                "approved_lines": mk.approved_lines,
+                "suspect_lines": len(mk.suspect),
             }
             for code, mk in m.markets.items()
         }
@@ -116,7 +115,7 @@ table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ddd;padding
 .market{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5em 1em;margin:.6em 0}
 .ok{color:#1a7f37}.bad{color:#c62828;font-weight:600}.warn{color:#b26a00}
 svg.timeline{width:100%;height:auto;background:#f4f6f8;border:1px solid #ccd}
-svg .cue{fill:#4a90d9}svg .cue.flagged{fill:#d64545}svg .shot{stroke:#333;stroke-width:1;stroke-dasharray:3 2}
+svg .cue{fill:#4a90d9}svg .cue.flagged{fill:#d64545}svg .cue.suspect{fill:#e0a030}svg .shot{stroke:#333;stroke-width:1;stroke-dasharray:3 2}
 svg .dub{fill:#6abf69}svg .dub.fast{fill:#e0a030}svg .dub.over{fill:#d64545}svg text{font-size:10px;fill:#555}
 .controls{position:sticky;top:0;background:#fafafa;padding:.4em 0;border-bottom:1px solid #ddd}
 .hidden{display:none}.legend{font-size:12px;color:#666;margin:.2em 0}
@@ -128,13 +127,13 @@ JS = """
   var select=document.getElementById('market-filter'), problems=document.getElementById('problems-only');
   var blocks=[].slice.call(document.querySelectorAll('.market'));
   function update(){
-    var shown=0, issues=0;
+    var shown=0, issues=0, suspect=0;
     blocks.forEach(function(b){
       var n=+b.dataset.problems, visible=(select.value==='all'||b.dataset.market===select.value)&&(!problems.checked||n>0);
       b.classList.toggle('hidden',!visible);
-      if(visible){shown++;issues+=n;}
+      if(visible){shown++;issues+=n;suspect+=+b.dataset.suspect;}
     });
-    document.getElementById('js-summary').textContent='Showing '+shown+' of '+blocks.length+' market tracks, '+issues+' problems';
+    document.getElementById('js-summary').textContent='Showing '+shown+' of '+blocks.length+' market tracks, '+issues+' problems, '+suspect+' suspect lines';
   }
   select.addEventListener('change',update);problems.addEventListener('change',update);
   update();document.body.setAttribute('data-ready','yes');
@@ -156,7 +155,8 @@ def _report_html(output_dir: Path, manifests: list[Manifest], summary: dict[str,
         f"<title>localize report: {_e(output_dir.name)}</title><style>{CSS}</style></head><body>",
         f"<h1>Localization report: {_e(output_dir.name)}</h1>",
         f"<p id='totals'>{len(manifests)} episodes, {len(codes)} markets, {totals['qc']} QC violations, "
-        f"{totals['glossary']} glossary flags, {totals['overflow']} dub lines over the speed cap</p>",
+        f"{totals['glossary']} glossary flags, {totals['overflow']} dub lines over the speed cap, "
+        f"{totals['suspect']} line(s) flagged suspect, {totals['edited']} line(s) taken from edits</p>",
         "<div class='controls'>Market: <select id='market-filter'><option value='all'>all</option>"
         f"{options}</select> <label><input type='checkbox' id='problems-only'> problems only</label> "
         "<span id='js-summary'></span></div>",
@@ -167,18 +167,24 @@ def _report_html(output_dir: Path, manifests: list[Manifest], summary: dict[str,
     return "".join(parts)
 
 
-def _e(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
 def _totals(manifests: list[Manifest]) -> dict[str, int]:
-    totals = {"qc": 0, "glossary": 0, "overflow": 0}
+    totals = {"qc": 0, "glossary": 0, "overflow": 0, **_review_counts(k for m in manifests for k in m.markets.values())}
     for m in manifests:
         for market in m.markets.values():
             totals["qc"] += len(market.qc.violations)
             totals["glossary"] += len(_glossary_violations(market))
-            totals["overflow"] += sum(1 for line in _dub_lines(market) if line.overflow)
+            totals["overflow"] += sum(1 for line in dub_lines(market) if line.overflow)
     return totals
+
+
+def _review_counts(markets: Iterable[MarketResult]) -> dict[str, int]:
+    """Lines taken from edits, from the title's approved memory, and flagged suspect, summed over ``markets``."""
+    counts = {"edited": 0, "approved": 0, "suspect": 0}
+    for market in markets:
+        counts["edited"] += market.edited_lines
+        counts["approved"] += market.approved_lines
+        counts["suspect"] += len(market.suspect)
+    return counts
 
 
 def _consistency_html(check: dict[str, Any]) -> str:
@@ -204,6 +210,7 @@ def _episode_html(manifest: Manifest, output_dir: Path) -> str:
     head = (
         f"<h2 id='ep-{_e(name)}'>Episode {_e(name)}</h2><p>{format_ms(duration)}, "
         f"source {_e(source.language)} ({_e(source.origin)}), {len(source.shots)} shot changes</p>"
+        f"{_review_html(manifest.markets.values(), 'episode-edits')}"
     )
     blocks = [
         _market_html(name, code, market, source.shots, duration, output_dir)
@@ -218,31 +225,46 @@ def _market_html(
     cues = _load_cues(output_dir / episode, market)
     violations = market.qc.violations
     glossary = _glossary_violations(market)
-    lines = _dub_lines(market)
+    lines = dub_lines(market)
     overflow = [line for line in lines if line.overflow]
     problems = len(violations) + len(glossary) + len(overflow)
     flagged = {v.cue for v in violations}
     parts = [
-        f"<div class='market' data-market='{_e(code)}' data-problems='{problems}'>",
+        f"<div class='market' data-market='{_e(code)}' data-problems='{problems}' data-suspect='{len(market.suspect)}'>",
         f"<h3>{_e(code)} ({_e(market.language)}, timing profile {_e(market.timing_profile)}): "
         f"{market.cues} cues, {_status(problems)}</h3>",
-        _edits_html(market),
-        _timeline(cues, shots, lines, duration, flagged),
+        _review_html([market], "edits"),
+        timeline(cues, shots, lines, duration, flagged, set(market.suspect)),
         LEGEND,
         _list("QC violations", [f"cue {v.cue}: {v.rule}: {v.message}" for v in violations]),
         _list("Glossary flags", [", ".join(f"{k}: {v}" for k, v in g.to_dict().items()) for g in glossary]),
-        _dub_html(market) if market.dub else "",
-        _thumbnails_html(output_dir / episode, market, cues) if market.burn else "",
+        _list("Suspect translations", _suspect_items(market, cues)),
+        dub_html(market) if market.dub else "",
+        thumbnails_html(output_dir / episode, market, cues) if market.burn else "",
         "</div>",
     ]
     return "".join(parts)
 
 
-def _edits_html(market: MarketResult) -> str:
-    """How many lines came from a person: the edit layer, the title's approved memory (nothing when none)."""
-    parts = [f"{market.edited_lines} line(s) taken from edits"] if market.edited_lines else []
-    parts += [f"{market.approved_lines} from the title's approved memory"] if market.approved_lines else []
-    return f"<p class='edits' data-edited='{market.edited_lines}'>{_e(', '.join(parts))}</p>" if parts else ""
+def _review_html(markets: Iterable[MarketResult], cls: str) -> str:
+    """How many lines came from a person (the edit layer, the title's approved memory) and how many are
+    flagged suspect, in one line (nothing when none)."""
+    counts = _review_counts(markets)
+    parts = [f"{counts['edited']} line(s) taken from edits"] if counts["edited"] else []
+    parts += [f"{counts['approved']} from the title's approved memory"] if counts["approved"] else []
+    parts += [f"{counts['suspect']} line(s) flagged suspect"] if counts["suspect"] else []
+    data = "".join(f" data-{name}='{n}'" for name, n in counts.items())
+    return f"<p class='{cls}'{data}>{_e(', '.join(parts))}</p>" if parts else ""
+
+
+def _suspect_items(market: MarketResult, cues: list[Cue]) -> list[str]:
+    """``cue 7 (Tomorrow we go home.): same translation as cue 6 for a different line`` per flagged cue."""
+    items = []
+    for number, flags in market.suspect.items():
+        text = cues[number - 1].plain_text if 0 < number <= len(cues) else ""
+        reasons = "; ".join(f.removeprefix(SUSPECT) for f in flags)
+        items.append(f"cue {number}{f' ({text})' if text else ''}: {reasons}")
+    return items
 
 
 def _status(problems: int) -> str:
@@ -265,122 +287,3 @@ def _load_cues(episode_dir: Path, market: MarketResult) -> list[Cue]:
         if path.suffix in (".json", ".srt", ".vtt", ".ass", ".ttml") and path.is_file():
             return list(load(path).cues)
     return []
-
-
-def _dub_lines(market: MarketResult) -> list[LineReport]:
-    return list(market.dub.lines) if market.dub else []
-
-
-def _timeline(cues: list[Cue], shots: list[int], lines: list[LineReport], duration: int, flagged: set[Any]) -> str:
-    """An SVG strip: cues (red when QC flags them), shot changes, dub lines (by speed)."""
-    duration = max(duration, max((c.end for c in cues), default=0), 1)
-
-    def x(ms: float) -> str:
-        return f"{ms * TIMELINE_WIDTH / duration:.1f}"
-
-    out = [f"<svg class='timeline' viewBox='0 0 {TIMELINE_WIDTH} 74' xmlns='http://www.w3.org/2000/svg'>"]
-    for second in range(0, duration // 1000 + 1, 5):
-        out.append(f"<text x='{x(second * 1000)}' y='72'>{second}s</text>")
-    for number, cue in enumerate(cues, 1):
-        cls = "cue flagged" if number in flagged else "cue"
-        out.append(
-            f"<rect class='{cls}' x='{x(cue.start)}' y='4' width='{x(cue.end - cue.start)}' height='26'>"
-            f"<title>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</title></rect>"
-        )
-    for line in lines:
-        start, length = line.placed_ms, line.end - line.placed_ms
-        speed = float(line.speed)
-        cls = "dub over" if line.overflow else "dub fast" if speed > 1.15 else "dub"
-        out.append(
-            f"<rect class='{cls}' x='{x(start)}' y='36' width='{x(length)}' height='20'>"
-            f"<title>dub x{speed:.2f} {_e(_who(line))}{_e(line.text)}</title></rect>"
-        )
-    out += [f"<line class='shot' x1='{x(s)}' x2='{x(s)}' y1='0' y2='60'/>" for s in shots]
-    out.append("</svg>")
-    return "".join(out)
-
-
-def _who(line: LineReport) -> str:
-    """``Lin Wan (S2), espeak:en-us+f3: `` for a line with a speaker, else nothing."""
-    if not line.speaker:
-        return ""
-    name = line.speaker_name or line.speaker
-    label = f"{name} ({line.speaker})" if name != line.speaker else name
-    return f"{label}, {line.voice}: "
-
-
-def _cast_html(lines: list[LineReport]) -> str:
-    """Who spoke how many lines in which voice."""
-    voices: dict[str, set[str]] = {}
-    counts: dict[str, int] = {}
-    for line in lines:
-        if line.speaker:
-            who = _who(line).rsplit(", ", 1)[0]
-            voices.setdefault(who, set()).add(line.voice)
-            counts[who] = counts.get(who, 0) + 1
-    if not voices:
-        return ""
-    rows = "".join(f"<li>{_e(who)}: {_e(', '.join(sorted(v)))} ({counts[who]} lines)</li>" for who, v in voices.items())
-    return f"<p class='cast-title'>Cast</p><ul class='cast'>{rows}</ul>"
-
-
-def _dub_html(market: MarketResult) -> str:
-    lines = _dub_lines(market)
-    fast = sum(1 for line in lines if float(line.speed) > 1.15)
-    over = sum(1 for line in lines if line.overflow)
-    target, loudness = market.loudness_target, market.dub.loudness_lufs if market.dub else None
-    true_peak = market.dub.true_peak_dbtp if market.dub else None
-    return (
-        f"<p class='dub-summary'>Dub: voice {_e(market.voice)}, loudness {_e(loudness)} LUFS"
-        f"{f' (target {target})' if target is not None else ''}, true peak {_e(true_peak)} dBTP, "
-        f"{len(lines)} lines, {fast} sped up past 1.15x, {over} over the cap</p>{_cast_html(lines)}"
-    )
-
-
-def _thumbnails_html(episode_dir: Path, market: MarketResult, cues: list[Cue]) -> str:
-    """The burned-in video at the middle of each cue, so a reviewer sees what ships."""
-    video = episode_dir / market.burn.output if market.burn and market.burn.output else None
-    if video is None or not video.is_file() or market.burn is None:
-        return ""
-    figures = []
-    for number, cue in enumerate(cues[:MAX_THUMBS], 1):
-        jpeg = _frame_jpeg(video, (cue.start + cue.end) // 2)
-        if jpeg:
-            figures.append(
-                f"<figure><img alt='cue {number}' src='data:image/jpeg;base64,{base64.b64encode(jpeg).decode()}'>"
-                f"<figcaption>#{number} {format_ms(cue.start)} {_e(cue.plain_text)}</figcaption></figure>"
-            )
-    return f"<p>Burned-in video ({_e(market.burn.cover)} cover):</p><div class='thumbs'>{''.join(figures)}</div>"
-
-
-def _frame_jpeg(video: Path, ms: int) -> bytes:
-    """One frame at ``ms``, ``THUMB_WIDTH`` wide, as JPEG bytes (empty if ffmpeg fails)."""
-    from localize.media import media_arg, require_tool
-
-    command = [
-        require_tool("ffmpeg"),
-        "-nostdin",
-        "-v",
-        "error",
-        "-ss",
-        f"{ms / 1000:.3f}",
-        "-i",
-        media_arg(video),
-        "-frames:v",
-        "1",
-        "-vf",
-        f"scale={THUMB_WIDTH}:-2",
-        "-q:v",
-        "5",
-        "-f",
-        "image2pipe",
-        "-c:v",
-        "mjpeg",
-        "-fflags",
-        "+bitexact",
-        "-flags:v",
-        "+bitexact",
-        "-",
-    ]
-    result = processes.run(command)
-    return result.stdout if result.returncode == 0 else b""

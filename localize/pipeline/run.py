@@ -50,6 +50,7 @@ from localize.pipeline.manifest import (
 )
 from localize.pipeline.markets import MarketProfile, load_markets
 from localize.pipeline.source import _shots, _source
+from localize.review.suspect import suspect_flags
 from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
 
 
@@ -257,6 +258,7 @@ def _market(
         outputs,
         edited_lines=edited,
         approved_lines=approved,
+        suspect={} if _same_language(source.language, market.language) else suspect_flags(timed, applicable),
     )
     if dub:
         dubbed, dub_outputs = _dub(ctx, market, timed, folder, cuts, source.language)

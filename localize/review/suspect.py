@@ -54,6 +54,8 @@ COMMENTARY = re.compile(
     ),
     re.IGNORECASE | re.MULTILINE,
 )
+# a sentence: up to its end mark (and closing quotes), or the rest; a "." ends one only before a space or the end
+SENTENCE = re.compile(r".+?(?:[。！？!?…]+|\.+(?=\s|$))[」』”’\"')）]*|.+$")
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9'’-]*(?:[ -][A-Z][A-Za-z0-9'’-]*)*")
 DIGITS = re.compile(r"\d+")
 
@@ -97,10 +99,21 @@ def _lines(cues: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     """Each cue as (number, source, text), split line by line when source and text have as many lines (2+)."""
     found = []
     for number, source, text in cues:
-        sources, texts = source.strip().split("\n"), text.strip().split("\n")
+        texts = text.strip().split("\n")
+        sources = _source_lines(source, len(texts))
         pairs = zip(sources, texts, strict=True) if len(sources) == len(texts) > 1 else [(source, text)]
         found += [(number, s, t) for s, t in pairs]
     return found
+
+
+def _source_lines(source: str, count: int) -> list[str]:
+    """The source's lines; its sentences instead when those are ``count`` (a merged cue's source lines joined
+    without a line break, as the timing joins Chinese: 明天我们回家。把Joy-Con给我。)."""
+    lines = source.strip().split("\n")
+    if len(lines) == count:
+        return lines
+    sentences = [s.strip() for line in lines for s in SENTENCE.findall(line) if s.strip()]
+    return sentences if len(sentences) == count else lines
 
 
 def _line_flags(source: str, text: str, target: str, glossary: Any) -> list[str]:
