@@ -24,7 +24,6 @@ No timing is asserted; the figures are printed.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -153,8 +152,8 @@ def screenshots(work: Path, env: dict[str, str], folder: Path) -> None:
         driver.execute_script("document.activeElement.blur(); document.getElementById('problems-only').click()")
         driver.save_screenshot(str(folder / "review-problems.png"))
         rerender(driver, folder / "review-rerender.png")
-        dub = json.loads((out / "episode" / "manifest.json").read_text())["markets"]["en-US"]["dub"]["cache"]
-        print(f"dub: {dub['synthesized']} line(s) synthesized, {dub['reused']} reused, mix {dub['mix']}")
+        log = driver.find_element("id", "job-log").text.splitlines()
+        print("dub:", next((line.split(" lines: ")[1] for line in log if "dub-en-US lines: " in line), "not re-made"))
     finally:
         driver.quit()
         server.stop()
