@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _table import print_table  # noqa: E402
-
-from localize.delivery.smartburn import rerender_burn  # noqa: E402
-from localize.dubbing import dub  # noqa: E402
-from localize.formats import load  # noqa: E402
-from localize.model import Cue, Track  # noqa: E402
+from benchmarks._table import print_table
+from localize.delivery.smartburn import rerender_burn
+from localize.dubbing import dub
+from localize.formats import load
+from localize.model import Cue, Track
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "fixtures" / "episode_zh_hardsub"

@@ -30,14 +30,24 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchmarks._scripts import ROOT, load_script
+from benchmarks._table import print_table
 
-from _table import print_table  # noqa: E402
-
-from review_support import chrome, open_page, start_server, wait_for  # noqa: E402
-from support import FIXTURES, ZH_LINES, install_argos, isolated_env, run_cli  # noqa: E402
+support = load_script("tests/support.py")  # the test harness: the real CLI in an isolated environment
+review_support = load_script("tests/review_support.py")  # the server and headless Chromium of the page's tests
+chrome, open_page, start_server, wait_for = (
+    review_support.chrome,
+    review_support.open_page,
+    review_support.start_server,
+    review_support.wait_for,
+)
+FIXTURES, ZH_LINES, install_argos, isolated_env, run_cli = (
+    support.FIXTURES,
+    support.ZH_LINES,
+    support.install_argos,
+    support.isolated_env,
+    support.run_cli,
+)
 
 GLOSSARY = ROOT / "glossaries" / "examples" / "title_names.csv"
 
