@@ -25,7 +25,7 @@ from localize.errors import ModelError
 from localize.model import EngineUsage
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
-from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings
+from localize.translation.llm_endpoint import Endpoint, EndpointError
 from localize.translation.llm_prompt import (
     Window,
     answer_schema,
@@ -37,6 +37,7 @@ from localize.translation.llm_prompt import (
     parse_answer,
     token_allowance,
 )
+from localize.translation.llm_settings import LLMSettings
 from localize.translation.memory import MemoryKey, TranslationMemory
 from localize.translation.protocols import Line, LineResult
 

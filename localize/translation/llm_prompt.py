@@ -12,7 +12,7 @@ from localize.chinese import is_han
 from localize.language import is_unspaced
 from localize.model import format_ms
 from localize.translation.glossary import Term
-from localize.translation.llm_endpoint import is_secret
+from localize.translation.llm_settings import is_secret
 from localize.translation.protocols import Line
 
 LONGEST = 3  # an answer longer than this many times the line's budget is no subtitle
