@@ -23,7 +23,7 @@ from localize.pipeline.records import FileRecord, Inputs, OutputFile
 
 if TYPE_CHECKING:  # the stages are imported when a report is read (the dub stage takes seconds to import)
     from localize.delivery.burn import BurnReport
-    from localize.dubbing.stage import DubReport
+    from localize.dubbing.reports import DubReport
     from localize.timing.check import QCReport
 
 MANIFEST_VERSION = 2
@@ -311,7 +311,7 @@ def qc_report(data: dict[str, Any]) -> QCReport:
 
 def dub_report(data: dict[str, Any], outputs: list[OutputFile]) -> DubReport:
     """The dub report of a manifest entry (or the dub stage's cached report); its files are the delivered ones."""
-    from localize.dubbing.stage import DubReport, LineReport
+    from localize.dubbing.reports import DubReport, LineReport
 
     values = {k: v for k, v in data.items() if k not in ("fit_counts", "voice", "output", "mux")}
     lines = [LineReport(**line) for line in values.pop("lines", [])]
