@@ -11,7 +11,6 @@ from localize.formats.markup import plain
 from localize.model import Cue, Word
 from localize.timing.profiles import Profile
 
-
 #: The QC rules; a cue flag ``"rule: reason"`` names one.
 RULES = ("reading_speed", "line_length", "line_count", "min_duration", "max_duration", "gap", "shot_change", "overlap")
 
