@@ -27,7 +27,7 @@ from localize.errors import LocalizeError
 from localize.formats import load
 from localize.model import Cue, Track
 from localize.timing import check, default_profile_name, retime
-from localize.timing.retime import RULES
+from localize.timing.grid import RULES
 
 ROOT = Path(__file__).resolve().parent.parent
 EVAL_SUBTITLES = ROOT.parent / "shared" / "eval" / "subtitles"

@@ -199,12 +199,7 @@ def stream_audio(
     if not info.has_audio:
         raise InputError(f"{path}: has no audio stream")
     cmd = [
-        require_tool("ffmpeg"),
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        media_arg(path),
+        *ffmpeg_reading(path),
         "-map",
         "0:a:0",
         "-ac",
@@ -256,6 +251,11 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> np.ndarray:
     """The whole first audio stream as mono float32 (see :func:`stream_audio`)."""
     chunks = list(stream_audio(path, sample_rate))
     return np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.float32)
+
+
+def ffmpeg_reading(path: str | Path) -> list[str]:
+    """The start of an ffmpeg command that reads ``path`` (quiet but for errors, never reading stdin)."""
+    return [require_tool("ffmpeg"), "-nostdin", "-v", "error", "-i", media_arg(path)]
 
 
 def run_ffmpeg(args: list[str], what: str) -> None:

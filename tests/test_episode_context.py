@@ -21,7 +21,7 @@ import pytest
 from localize.fileio import FileMemo, sha256_file
 from localize.media import frame_times, probe
 from localize.speakers import REGISTRY_FILE, SPEAKERS_FILE, SpeakerRegistry
-from localize.speakers.registry import load_profiles
+from localize.speakers.profiles import load_profiles
 from localize.translation.glossary import load_glossary
 from support import FIXTURES, ROOT, install_argos, isolated_env, run_cli
 

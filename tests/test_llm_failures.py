@@ -28,7 +28,8 @@ from localize.errors import ModelError
 from localize.formats import load, save
 from localize.model import Cue, Track
 from localize.translation import TranslationOptions, translate
-from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings
+from localize.translation.llm_endpoint import Endpoint, EndpointError
+from localize.translation.llm_settings import LLMSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from llm_fake import FakeLLM, free_port  # noqa: E402

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from localize.dubbing.stage import LineReport
+from localize.dubbing.reports import LineReport
 from localize.errors import InputError
 from localize.fileio import sha256_file
 from localize.pipeline import Manifest, MarketResult, OutputFile, load_manifests

@@ -88,35 +88,12 @@ def _chain_options(command):
     return command
 
 
-def _run_options(
-    language: str,
-    glossaries: tuple[Path, ...],
-    model: str | None,
-    engine: str,
-    source: str,
-    cache_dir: Path | None,
-    translate_engine: str | None,
-    llm_model: str | None,
-    context: Path | None,
-    edits: str,
-    **per_episode: Any,
-) -> RunOptions:
-    """The options ``run`` and ``batch`` share, and ``run``'s own (``shots``, ``speakers``)."""
+def _run_options(shared: dict[str, Any], **per_episode: Any) -> RunOptions:
+    """The options ``run`` and ``batch`` share (their :func:`_chain_options` other than markets, output, dub
+    and json, which click hands them as ``**shared``), and ``run``'s own (``shots``, ``speakers``)."""
     from localize.pipeline import RunOptions
 
-    return RunOptions(
-        language=language,
-        glossaries=glossaries,
-        model=model,
-        engine=engine,
-        source=source,
-        cache_dir=cache_dir,
-        translate_engine=translate_engine,
-        llm_model=llm_model,
-        context=context,
-        edits=edits,
-        **per_episode,
-    )
+    return RunOptions(**shared, **per_episode)
 
 
 @click.command("run")
@@ -136,21 +113,12 @@ def run_command(
     markets: str,
     output_dir: Path,
     dub: bool,
-    language: str,
-    glossaries: tuple[Path, ...],
-    model: str | None,
-    engine: str,
-    translate_engine: str | None,
-    llm_model: str | None,
-    context: Path | None,
-    source: str,
-    cache_dir: Path | None,
-    edits: str,
     as_json: bool,
     source_subs: Path | None,
     shots: Path | None,
     episode: str | None,
     speakers: str,
+    **shared: Any,
 ) -> None:
     """Localize one episode for each market: transcribe, translate, time, (dub).
 
@@ -163,20 +131,7 @@ def run_command(
 
     parse_speakers(speakers)  # a bad value fails before any work
     log = (lambda message: None) if as_json else (lambda message: click.echo(message, err=True))
-    options = _run_options(
-        language,
-        glossaries,
-        model,
-        engine,
-        source,
-        cache_dir,
-        translate_engine,
-        llm_model,
-        context,
-        edits,
-        shots=shots,
-        speakers=speakers,
-    )
+    options = _run_options(shared, shots=shots, speakers=speakers)
     manifest = run_episode(
         media, markets, output_dir, dub=dub, source_subs=source_subs, episode=episode, options=options, log=log
     )
@@ -223,21 +178,12 @@ def batch_command(
     markets: str,
     output_dir: Path,
     dub: bool,
-    language: str,
-    glossaries: tuple[Path, ...],
-    model: str | None,
-    engine: str,
-    translate_engine: str | None,
-    llm_model: str | None,
-    context: Path | None,
-    source: str,
-    cache_dir: Path | None,
-    edits: str,
     as_json: bool,
     jobs: int,
     executor: str,
     address: str | None,
     sidecar_subs: bool,
+    **shared: Any,
 ) -> None:
     """Localize many episodes (files or folders of them); resumable, one failure never stops the rest.
 
@@ -261,9 +207,7 @@ def batch_command(
             address=address,
             dub=dub,
             on_done=lambda r: bar.update(1),
-            options=_run_options(
-                language, glossaries, model, engine, source, cache_dir, translate_engine, llm_model, context, edits
-            ),
+            options=_run_options(shared),
         )
     if as_json:
         echo_json(

@@ -42,7 +42,8 @@ TARGETS = ("xliff", "xliff2", "tmx", "tbx")
 def export_command(episode_dir: Path, market: str, target: str, xliff_version: str, output: Path | None) -> None:
     """Export EPISODE_DIR's reviewed track (the edit layer) for a CAT tool."""
     from localize.fileio import refuse_overwrite
-    from localize.review.edits import delivered_subtitles, edits_path, read_manifest
+    from localize.review.delivered import delivered_subtitles, read_manifest
+    from localize.review.edits import edits_path
 
     manifest = read_manifest(episode_dir)
     delivered = [episode_dir / o["path"] for o in delivered_subtitles(episode_dir, market, manifest)]

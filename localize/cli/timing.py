@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -41,11 +42,12 @@ def _shot_options(command):
 
 
 def _setup(
-    subs: Path, video: Path | None, shots_file: Path | None, profile: str | None, fps: str | None, method: str
+    subs: Path, video: Path | None, shots_file: Path | None, profile: str | None, fps: str | None, shot_method: str
 ) -> TimingInputs:
+    """The track, profile and cuts of ``time``/``check`` from SUBS and the :func:`_shot_options` (``**shot``)."""
     if video and shots_file:
         raise LocalizeError("give --video or --shots, not both")
-    return timing_inputs(subs, video, shots_file, profile, _fps(fps), method)
+    return timing_inputs(subs, video, shots_file, profile, _fps(fps), shot_method)
 
 
 def _fps(value: str | None) -> Fraction | None:
@@ -75,20 +77,10 @@ def _print_report(report: QCReport) -> None:
 @click.option("--output", "-o", type=_PATH, required=True, help="Timed subtitle file (format by extension).")
 @click.option("--protect", multiple=True, help="A term or name never split across lines (repeatable).")
 @_shot_options
-def time_command(
-    subs: Path,
-    output: Path,
-    protect: tuple[str, ...],
-    profile: str | None,
-    video: Path | None,
-    shots_file: Path | None,
-    shot_method: str,
-    fps: str | None,
-    as_json: bool,
-) -> None:
+def time_command(subs: Path, output: Path, protect: tuple[str, ...], as_json: bool, **shot: Any) -> None:
     """Retime SUBS to the shot changes and a reading-speed profile; write OUT."""
-    refuse_overwrite([output], [subs, video, shots_file])
-    setup = _setup(subs, video, shots_file, profile, fps, shot_method)
+    refuse_overwrite([output], [subs, shot["video"], shot["shots_file"]])
+    setup = _setup(subs, **shot)
     before = check(setup.track, setup.profile, setup.shots)
     timed = retime(setup.track, setup.profile, setup.shots, protected=protect)
     after = check(timed, setup.profile, setup.shots)
@@ -118,18 +110,9 @@ def time_command(
 @click.argument("subs", type=_PATH)
 @click.option("--strict", is_flag=True, help="Exit with status 1 when any rule is broken.")
 @_shot_options
-def check_command(
-    subs: Path,
-    strict: bool,
-    profile: str | None,
-    video: Path | None,
-    shots_file: Path | None,
-    shot_method: str,
-    fps: str | None,
-    as_json: bool,
-) -> None:
+def check_command(subs: Path, strict: bool, as_json: bool, **shot: Any) -> None:
     """QC-check SUBS (any subtitle file) against a timing profile and the shot changes."""
-    setup = _setup(subs, video, shots_file, profile, fps, shot_method)
+    setup = _setup(subs, **shot)
     report = check(setup.track, setup.profile, setup.shots)
     if as_json:
         echo_json(report.to_dict())

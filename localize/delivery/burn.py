@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,15 @@ from localize.delivery.cover import Cover, check_mode, inpaint_video, plan_cover
 from localize.delivery.job import BurnJob, Scene, video_args
 from localize.delivery.job import even_filters as _even
 from localize.delivery.layout import Box, line_count, place, static_text, wrap
+from localize.delivery.style import (
+    DEFAULT_FONT,
+    PLAY_HEIGHT,
+    RLM,
+    RTL,
+    ass_style,
+    base_language,
+    font_for,
+)
 from localize.errors import ConfigError, InputError
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.media import MediaInfo, check_input, media_arg, probe, run_ffmpeg
@@ -32,53 +40,6 @@ from localize.model import Cue, Track, format_ms
 from localize.validate import as_band, as_optional_text, as_path
 
 log = logging.getLogger("localize.delivery")
-
-#: Noto families (Debian fonts-noto-cjk, fonts-noto-core) by target language
-FONTS = {
-    "zh": "Noto Sans CJK SC",
-    "ja": "Noto Sans CJK JP",
-    "ko": "Noto Sans CJK KR",
-    "th": "Noto Sans Thai",
-    "ar": "Noto Sans Arabic",
-    "fa": "Noto Sans Arabic",
-    "ur": "Noto Sans Arabic",
-    "he": "Noto Sans Hebrew",
-    "yi": "Noto Sans Hebrew",
-}
-DEFAULT_FONT = "Noto Sans"
-#: languages written right to left: libass gets an automatic base direction, each line an RLM
-RTL = ("ar", "fa", "ur", "he", "yi")
-RLM = "\u200f"
-PLAY_HEIGHT = 1920
-#: ASS style fields ``style`` may set, with the values each accepts: a range (in px of the
-#: 1920-px play height where it is a size; None: relative to the play width), a set, or a kind
-RANGES: dict[str, Any] = {
-    "Fontname": "font",
-    "Fontsize": (16, PLAY_HEIGHT // 8),
-    "PrimaryColour": "colour",
-    "SecondaryColour": "colour",
-    "OutlineColour": "colour",
-    "BackColour": "colour",
-    "Bold": {0, 1, -1},
-    "Italic": {0, 1, -1},
-    "Underline": {0, 1, -1},
-    "StrikeOut": {0, 1, -1},
-    "ScaleX": (50, 200),
-    "ScaleY": (50, 200),
-    "Spacing": (-5, 20),
-    "Angle": (-45, 45),
-    "BorderStyle": {1, 3},
-    "Outline": (0, 20),
-    "Shadow": (0, 20),
-    "Alignment": set(range(1, 10)),
-    "MarginL": None,
-    "MarginR": None,
-    "MarginV": (0, PLAY_HEIGHT // 2),
-}
-STYLE_FIELDS = tuple(RANGES)
-#: style keys that place the subtitles themselves (else they go where the source ones were)
-PLACING = ("Alignment", "MarginV")
-COLOUR = re.compile(r"&H([0-9A-Fa-f]{2})?([0-9A-Fa-f]{6})&?")
 
 
 @dataclass
@@ -167,7 +128,7 @@ def prepare(
     dub = _audio_input(audio)
     language = _language(track)
     play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
-    ass_style, placing = _style(font_for(language), style, language, play_res)
+    base_style, placing = ass_style(font_for(language), style, language, play_res)
     if check_mode(cover) == "inpaint" and _even(info):
         raise InputError(
             f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
@@ -175,7 +136,7 @@ def prepare(
         )
     found = scene or find_scene(video, info, cover, band)
     report = dataclasses.replace(found.report, notes=list(found.report.notes), overlapping=[])
-    report.output, report.font, report.language = str(output), ass_style.fontname, language
+    report.output, report.font, report.language = str(output), base_style.fontname, language
     report.audio = "dub" if audio else ("original" if info.has_audio else "none")
     track = _within_video(track, info.duration, report)
     if _even(info):
@@ -183,7 +144,7 @@ def prepare(
             f"odd frame size {info.width}x{info.height}: one edge column/row repeated to make it even "
             "(4:2:0 video needs even sizes)"
         )
-    document = _layout(track, language, ass_style, play_res, found.plan, placing, found.static, info, report)
+    document = _layout(track, language, base_style, play_res, found.plan, placing, found.static, info, report)
     return BurnJob(video, output, info, document, found, report, dub, info.has_audio or audio is not None)
 
 
@@ -221,86 +182,6 @@ def _language(track: Track) -> str | None:
     from localize.language import detect_language
 
     return detect_language(plain(track.text()))
-
-
-def font_for(language: str | None) -> str:
-    """The Noto family that covers ``language``'s script."""
-    return FONTS.get(_base(language), DEFAULT_FONT)
-
-
-def _base(language: str | None) -> str:
-    return (language or "").lower().split("-")[0]
-
-
-def _style(
-    font: str, style: str | None, language: str | None, play_res: tuple[int, int]
-) -> tuple[pysubs2.SSAStyle, bool]:
-    """The vertical ASS style in ``font`` with the caller's checked overrides; whether they place the text."""
-    from localize.formats.ass import vertical_style
-
-    result = vertical_style(cjk=False)
-    result.fontname = font
-    result.encoding = -1 if _base(language) in RTL else 1  # -1: libass takes each line's direction from its text
-    keys = set()
-    for item in (part.strip() for part in (style or "").split(",")):
-        if not item:
-            continue
-        key, _, value = (text.strip() for text in item.partition("="))
-        if key not in RANGES or not value:
-            raise InputError(f"bad style {item!r}: use Key=Value with keys from {', '.join(STYLE_FIELDS)}")
-        _set(result, key, _checked(key, value, play_res))
-        keys.add(key)
-    if result.marginl + result.marginr > play_res[0] // 2:
-        raise InputError(
-            f"bad style: MarginL + MarginR = {result.marginl + result.marginr} leaves too little width; "
-            f"keep them within half the {play_res[0]}-px play width"
-        )
-    return result, bool(keys & set(PLACING))
-
-
-def _checked(key: str, value: str, play_res: tuple[int, int]) -> Any:
-    """``value`` of style ``key`` parsed and range-checked, else a one-line :class:`InputError`."""
-    kind = RANGES[key]
-    if kind == "font":
-        if not value.isprintable():
-            raise InputError(f"bad style {key}={value!r}: a font family name")
-        return value
-    if kind == "colour":
-        match = COLOUR.fullmatch(value)
-        if not match:
-            raise InputError(f"bad style {key}={value}: an ASS colour, &HBBGGRR or &HAABBGGRR (e.g. &H00FFFFFF)")
-        alpha, bgr = match.group(1) or "00", match.group(2)
-        return pysubs2.Color(int(bgr[4:6], 16), int(bgr[2:4], 16), int(bgr[0:2], 16), int(alpha, 16))
-    low, high = (0, play_res[0] // 2) if kind is None else (min(kind), max(kind)) if isinstance(kind, set) else kind
-    try:
-        number = float(value)
-    except ValueError:
-        number = float("nan")
-    allowed = number in kind if isinstance(kind, set) else low <= number <= high
-    if not allowed:
-        what = ", ".join(map(str, sorted(kind))) if isinstance(kind, set) else f"a number from {low} to {high}"
-        unit = " (px of the 1920-px-high play frame, scaled to the video)" if key.startswith(("Font", "Margin")) else ""
-        raise InputError(f"bad style {key}={value}: {key} must be {what}{unit}")
-    return number
-
-
-def _set(result: pysubs2.SSAStyle, key: str, value: Any) -> None:
-    names = {
-        "PrimaryColour": "primarycolor",
-        "SecondaryColour": "secondarycolor",
-        "OutlineColour": "outlinecolor",
-        "BackColour": "backcolor",
-        "StrikeOut": "strikeout",
-        "BorderStyle": "borderstyle",
-    }
-    name = names.get(key, key.lower())
-    if key in ("Bold", "Italic", "Underline", "StrikeOut"):
-        value = bool(value)
-    elif key == "Alignment":
-        value = pysubs2.Alignment(int(value))
-    elif key.startswith("Margin") or key == "BorderStyle":
-        value = int(value)
-    setattr(result, name, value)
 
 
 def _within_video(track: Track, duration_ms: int, report: BurnReport) -> Track:
@@ -373,7 +254,7 @@ def _layout(
     glyph = size * style.scalex / style.scaley
     preferred, report.placement = _preferred(plan, placing, style, scale, size, play_res)
     max_chars = _profile(language).line_limit
-    rtl = _base(language) in RTL
+    rtl = base_language(language) in RTL
     cues, margins = [], []
     for number, cue in enumerate(track.cues, 1):
         text = wrap(cue.text, width, glyph, max_chars)
@@ -421,7 +302,7 @@ def _profile(language: str | None):  # noqa: ANN202 - localize.timing.profiles.P
     from localize.timing.profiles import default_profile_name, load_profile
 
     try:
-        return load_profile(f"{_base(language)}-vertical")
+        return load_profile(f"{base_language(language)}-vertical")
     except ConfigError:
         return load_profile(default_profile_name(language, vertical=True))
 

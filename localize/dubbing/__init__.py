@@ -8,7 +8,8 @@
 
 from localize.dubbing.cast import cast_speakers
 from localize.dubbing.options import MixOptions, MuxOptions, VoiceOptions
-from localize.dubbing.stage import DubReport, LineReport, dub, load_subtitles
+from localize.dubbing.reports import DubReport, LineReport
+from localize.dubbing.stage import dub, load_subtitles
 from localize.dubbing.voices import (
     BACKENDS,
     Voice,

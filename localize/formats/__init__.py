@@ -11,42 +11,15 @@ writer (Track -> text). Readers raise :class:`ParseError` with the line number;
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from localize.errors import InputError, LocalizeError
+from localize.errors import LocalizeError
 from localize.fileio import write_bytes_atomic
 from localize.formats.encoding import decode
+from localize.formats.registry import FORMATS, Format, ParseError, register
 from localize.media import check_input
 from localize.model import Track, require_track
 from localize.validate import as_path
-
-
-class ParseError(InputError):
-    """A malformed subtitle file; ``line`` is 1-based (0 when not tied to a line)."""
-
-    def __init__(self, message: str, line: int = 0):
-        super().__init__(message)
-        self.message = message
-        self.line = line
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    extensions: tuple[str, ...]
-    read: Callable[[str], Track]
-    write: Callable[[Track], str]
-    description: str = ""
-
-
-FORMATS: dict[str, Format] = {}
-
-
-def register(fmt: Format) -> Format:
-    FORMATS[fmt.name] = fmt
-    return fmt
 
 
 def format_for(path: str | os.PathLike[str], name: str | None = None) -> Format:

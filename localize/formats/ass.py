@@ -26,8 +26,8 @@ import re
 import pysubs2
 
 from localize.errors import InputError
-from localize.formats import Format, ParseError, register
 from localize.formats.markup import PLAIN, Look, compose, flags, runs, with_flag
+from localize.formats.registry import Format, ParseError, register
 from localize.model import Cue, Track, format_ms, is_cjk
 
 PLAY_RES = (1080, 1920)

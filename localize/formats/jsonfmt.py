@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from localize.errors import LocalizeError
-from localize.formats import Format, ParseError, register
+from localize.formats.registry import Format, ParseError, register
 from localize.model import Track
 
 KIND = "localize.track"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from localize.formats import Format, register
+from localize.formats.registry import Format, register
 from localize.formats.srt import read_blocks
 from localize.model import Track
 

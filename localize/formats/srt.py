@@ -13,9 +13,9 @@ import re
 
 import pysrt
 
-from localize.formats import Format, ParseError, register
 from localize.formats._lines import Lines
 from localize.formats.markup import from_html
+from localize.formats.registry import Format, ParseError, register
 from localize.model import Cue, Track, format_ms
 
 TIME = r"(\d{1,3}):(\d{1,2}):(\d{1,2}),(\d{1,3})"

@@ -17,9 +17,9 @@ import re
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 
-from localize.formats import Format, ParseError, register
 from localize.formats.markup import PLAIN, Look, compose, runs
 from localize.formats.markup import lines as markup_lines
+from localize.formats.registry import Format, ParseError, register
 from localize.model import Cue, Track, format_ms
 
 TT = "http://www.w3.org/ns/ttml"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 
-from localize.formats import Format, ParseError, register
 from localize.formats._lines import Lines
 from localize.formats.markup import colour_name, flags, from_html, runs
+from localize.formats.registry import Format, ParseError, register
 from localize.formats.srt import parse_timing
 from localize.model import Cue, Track, format_ms
 

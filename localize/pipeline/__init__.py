@@ -6,11 +6,13 @@
 >>> result = batch(["season1/"], "en-US", "out", jobs=2)
 """
 
-from localize.pipeline.batch import BatchResult, Episode, EpisodeResult, batch, find_episodes
+from localize.pipeline.batch import batch
 from localize.pipeline.cache import StageCache
+from localize.pipeline.episodes import BatchResult, Episode, EpisodeResult, find_episodes
 from localize.pipeline.keys import RunOptions
-from localize.pipeline.manifest import Manifest, MarketResult, OutputFile, SourceResult
+from localize.pipeline.manifest import Manifest, MarketResult, SourceResult
 from localize.pipeline.markets import MarketProfile, builtin_codes, load_market, load_markets
+from localize.pipeline.records import OutputFile
 from localize.pipeline.report import glossary_consistency, load_manifests, write_title
 from localize.pipeline.rerender import rerender
 from localize.pipeline.run import run_episode

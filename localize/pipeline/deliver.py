@@ -20,8 +20,9 @@ from localize.fileio import atomic_path, refuse_overwrite, sha256_file
 from localize.media import MediaInfo
 from localize.model import Track
 from localize.pipeline.cache import StageCache, canonical, code_version, hash_value
-from localize.pipeline.manifest import OutputFile, StageRun
+from localize.pipeline.manifest import StageRun
 from localize.pipeline.markets import MarketProfile
+from localize.pipeline.records import OutputFile
 
 Log = Callable[[str], None]
 

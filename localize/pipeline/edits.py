@@ -97,7 +97,7 @@ def load_layers(episode_dir: Path, markets: Sequence[str]) -> EpisodeEdits:
 
 
 def _previous(episode_dir: Path) -> dict[str, Any] | None:
-    from localize.review.edits import read_manifest
+    from localize.review.delivered import read_manifest
 
     try:
         return read_manifest(episode_dir)
@@ -112,7 +112,7 @@ def _changed(episode_dir: Path, outputs: list[dict[str, Any]]) -> list[Path]:
 
 
 def _subtitle_outputs(manifest: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    from localize.review.edits import SUBTITLE_SUFFIXES
+    from localize.review.delivered import SUBTITLE_SUFFIXES
 
     entry = manifest.get("source") if name == SOURCE else manifest["markets"].get(name)
     outputs = (entry or {}).get("outputs") or []
@@ -164,7 +164,7 @@ def _delivered_track(episode_dir: Path, name: str, outputs: list[dict[str, Any]]
         if path.is_file() and sha256_file(path) == output.get("sha256"):
             track = load(path)
             if name != SOURCE and any(c.source is None for c in track.cues):
-                from localize.review.edits import machine_track
+                from localize.review.delivered import machine_track
 
                 return machine_track(episode_dir, name)  # source lines filled in from the transcript
             return track

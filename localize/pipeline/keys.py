@@ -22,8 +22,8 @@ from localize.errors import InputError
 from localize.fileio import sha256_file
 from localize.media import MediaInfo, check_input
 from localize.pipeline.cache import code_version, hash_value
-from localize.pipeline.manifest import FileRecord, Inputs, MediaInput
 from localize.pipeline.markets import MarketProfile
+from localize.pipeline.records import FileRecord, Inputs, MediaInput
 from localize.validate import PATH_TYPES, as_items, shown
 
 STAGE_PACKAGES = (

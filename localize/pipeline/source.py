@@ -13,8 +13,9 @@ from localize.model import Track
 from localize.pipeline.cache import code_version, hash_value
 from localize.pipeline.deliver import _cached_track, _Context, _write_subs
 from localize.pipeline.keys import RunOptions
-from localize.pipeline.manifest import Inputs, SourceResult
+from localize.pipeline.manifest import SourceResult
 from localize.pipeline.markets import MarketProfile
+from localize.pipeline.records import Inputs
 
 PATH_META = ("source", "model_path")
 #: shared modules transcription runs (voice activity, Chinese script, language codes): part of its cache key

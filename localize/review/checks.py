@@ -17,8 +17,8 @@ from localize.model import Cue, Track, join_lines
 from localize.review.catalog import Market
 from localize.review.edits import CueEdit, EditLayer
 from localize.timing import Profile, check, load_profile
+from localize.timing.grid import RULES, reading_length
 from localize.timing.linebreak import text_length
-from localize.timing.retime import RULES, reading_length
 
 GLOSSARY = "glossary"
 RECOMPUTED = (*RULES, GLOSSARY)  # layer flags the checks here compute afresh

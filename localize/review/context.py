@@ -14,7 +14,8 @@ from typing import Any
 
 from localize.errors import InputError
 from localize.model import format_ms
-from localize.review.edits import CueEdit, EditLayer, current_track, load_edits, read_manifest
+from localize.review.delivered import read_manifest
+from localize.review.edits import CueEdit, EditLayer, current_track, load_edits
 from localize.review.suspect import suspect_flags
 
 

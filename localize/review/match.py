@@ -262,7 +262,7 @@ def delivered_edits(episode_dir: str | Path, market: str, machine: Track | None 
     differently are refused (:class:`InputError` naming both). Call it before a run rewrites
     the manifest.
     """
-    from localize.review.edits import delivered_subtitles, machine_track, read_manifest
+    from localize.review.delivered import delivered_subtitles, machine_track, read_manifest
 
     episode_dir = Path(episode_dir)
     manifest = read_manifest(episode_dir)

@@ -9,7 +9,8 @@ from typing import Any
 
 from localize.errors import InputError
 from localize.model import Track
-from localize.review.edits import EditLayer, apply_edits, load_edits, machine_track, read_manifest
+from localize.review.delivered import machine_track, read_manifest
+from localize.review.edits import EditLayer, apply_edits, load_edits
 
 Log = Callable[[str], None]
 

@@ -29,15 +29,8 @@ from localize.speakers.encoders import (
     load_encoder,
     register_encoder,
 )
-from localize.speakers.registry import (
-    REGISTRY_FILE,
-    SPEAKERS_FILE,
-    SpeakerProfile,
-    SpeakerRegistry,
-    load_profiles,
-    refuse_link,
-    save_profiles,
-)
+from localize.speakers.profiles import SPEAKERS_FILE, SpeakerProfile, load_profiles, refuse_link, save_profiles
+from localize.speakers.registry import REGISTRY_FILE, SpeakerRegistry
 
 __all__ = [
     "DEFAULT_ENCODER",

@@ -16,9 +16,9 @@ from fractions import Fraction
 from typing import Any
 
 from localize.model import Cue, Track, format_ms, frames_to_ms, require_track
+from localize.timing.grid import RULES, reading_length
 from localize.timing.linebreak import text_length
 from localize.timing.profiles import Profile, load_profile
-from localize.timing.retime import RULES, reading_length
 from localize.validate import as_times
 
 SEVERITY = {

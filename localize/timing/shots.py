@@ -30,7 +30,7 @@ from pathlib import Path
 from localize import processes
 from localize.errors import InputError, LocalizeError
 from localize.fileio import sha256_file, write_text_atomic
-from localize.media import MediaInfo, frame_times, media_arg, probe, require_tool
+from localize.media import MediaInfo, ffmpeg_reading, frame_times, probe
 from localize.model import DEFAULT_FPS, frame_rate, frames_to_ms
 from localize.paths import cache_dir
 from localize.validate import as_path
@@ -68,12 +68,7 @@ _FFMPEG_FRAME = re.compile(r"frame:(\d+)\s+pts:\S+\s+pts_time:([-0-9.e+]+)\s+lav
 
 def _detect_ffmpeg(video: Path, info: MediaInfo, threshold: float) -> list[float]:
     cmd = [
-        require_tool("ffmpeg"),
-        "-nostdin",
-        "-v",
-        "error",
-        "-i",
-        media_arg(video),
+        *ffmpeg_reading(video),
         "-map",
         "0:v:0",
         "-an",

@@ -19,7 +19,8 @@ from localize.translation.backends import (
 from localize.translation.core import read_context, translate
 from localize.translation.glossary import Glossary, Term, check_glossary, load_glossaries, load_glossary
 from localize.translation.llm import untranslated_error
-from localize.translation.llm_endpoint import EndpointError, load_settings
+from localize.translation.llm_endpoint import EndpointError
+from localize.translation.llm_settings import load_settings
 from localize.translation.memory import TranslationMemory
 from localize.translation.options import TranslationOptions
 from localize.translation.packages import install_file, install_pair, installed_models, installed_pairs

@@ -150,7 +150,7 @@ def argos_translator(source: str, target: str, model: str | None = None, context
 def llm_translator(source: str, target: str, model: str | None = None, context: str = "") -> Translator:
     """An OpenAI-compatible chat endpoint (see :mod:`localize.translation.llm`)."""
     from localize.translation.llm import LLMTranslator
-    from localize.translation.llm_endpoint import load_settings
+    from localize.translation.llm_settings import load_settings
 
     return LLMTranslator(source, target, load_settings(model=model), context)
 

@@ -16,59 +16,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict
 
-from localize.chinese import is_han
 from localize.errors import ModelError
-from localize.language import is_unspaced
-from localize.model import EngineUsage, format_ms
+from localize.model import EngineUsage
 from localize.translation.enforce import verify
 from localize.translation.glossary import Glossary, Term
-from localize.translation.llm_endpoint import Endpoint, EndpointError, LLMSettings, is_secret
+from localize.translation.llm_endpoint import Endpoint, EndpointError
+from localize.translation.llm_prompt import (
+    Window,
+    answer_schema,
+    clean_line,
+    context_block,
+    language_name,
+    line_entry,
+    messages,
+    parse_answer,
+    token_allowance,
+)
+from localize.translation.llm_settings import LLMSettings
 from localize.translation.memory import MemoryKey, TranslationMemory
 from localize.translation.protocols import Line, LineResult
 
 PROMPT_VERSION = "subtitle-v2"
 CONTEXT_LINES = 3
 UNUSABLE_LIMIT = 10  # answers without a usable line, before any had one, that give the endpoint up
-LONGEST = 3  # an answer longer than this many times the line's budget is no subtitle
-UNBUDGETED = 84  # characters assumed for a line without a budget (two lines of 42)
-#: Prompt, JSON or chat wrapper in an answer: such a line is rejected and asked again.
-LEAK = re.compile(
-    r"[{}→]|```|\"\s*(?:id|text|lines|source|speaker|to|time|max_chars|must_use|translation|problems)\s*\"\s*:"
-    r"|<\|?/?(?:im_start|im_end|system|user|assistant)\|?>|\bmax_chars\b|\bmust_use\b"
-    r"|^\s*(?:Synopsis|Glossary|Characters|Earlier lines|Lines to translate|Fix these lines)\b"
-    r"|\bas an AI\b|\bas a language model\b|\bunable to (?:provide|translate)\b|\bthe limitations of the AI\b"
-    r"|\bhere is the (?:json|translation|summary)\b",
-    re.IGNORECASE | re.MULTILINE,
-)
-NAMES = {
-    "zh": "Chinese",
-    "en": "English",
-    "es": "Spanish",
-    "pt": "Portuguese",
-    "ja": "Japanese",
-    "ko": "Korean",
-    "th": "Thai",
-    "vi": "Vietnamese",
-    "id": "Indonesian",
-    "fr": "French",
-    "de": "German",
-}
-
-
-@dataclass
-class _Window:
-    """Lines asked together, the lines before them and the glossary terms they contain."""
-
-    lines: list[Line]
-    before: list[Line]
-    terms: dict[int, list[Term]] = field(default_factory=dict)
 
 
 class LLMTranslator:
@@ -139,24 +114,24 @@ class LLMTranslator:
                 },
             )
 
-    def _windows(self, lines: list[Line], missing: list[Line], glossary: Glossary) -> list[_Window]:
+    def _windows(self, lines: list[Line], missing: list[Line], glossary: Glossary) -> list[Window]:
         """Runs of consecutive missing lines, cut at ``settings.window`` lines."""
         position = {line.id: index for index, line in enumerate(lines)}
-        windows: list[_Window] = []
+        windows: list[Window] = []
         for line in missing:
             current = windows[-1].lines if windows else []
             if current and position[line.id] == position[current[-1].id] + 1 and len(current) < self.settings.window:
                 current.append(line)
                 continue
             start = position[line.id]
-            windows.append(_Window([line], lines[max(0, start - CONTEXT_LINES) : start]))
+            windows.append(Window([line], lines[max(0, start - CONTEXT_LINES) : start]))
         for window in windows:
             window.terms = {line.id: [t for _, _, t in line.terms(glossary).find(line.source)] for line in window.lines}
         return windows
 
     def _run(
         self,
-        windows: list[_Window],
+        windows: list[Window],
         glossary: Glossary,
         speakers: list[str],
         memory: TranslationMemory | None,
@@ -167,7 +142,7 @@ class LLMTranslator:
         done: dict[int, LineResult] = {}
         error: BaseException | None = None
         with ThreadPoolExecutor(max(1, self.settings.concurrency)) as pool:
-            futures: dict[Future, _Window] = {pool.submit(self._window, w, glossary, speakers): w for w in windows}
+            futures: dict[Future, Window] = {pool.submit(self._window, w, glossary, speakers): w for w in windows}
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -188,7 +163,7 @@ class LLMTranslator:
 
     # --- the re-ask ladder --------------------------------------------------------------
 
-    def _window(self, window: _Window, glossary: Glossary, speakers: list[str]) -> dict[int, LineResult]:
+    def _window(self, window: Window, glossary: Glossary, speakers: list[str]) -> dict[int, LineResult]:
         answers = self._ask(window, window.lines, speakers)
         again = [line for line in window.lines if line.id not in answers]
         if again:
@@ -220,11 +195,14 @@ class LLMTranslator:
         last = " ".join(reply.split())[:60]
         raise self.endpoint.give_up(f"gave nothing usable in {UNUSABLE_LIMIT} answers (last: {last!r}); stopped asking")
 
+    def _clean(self, text: str, line: Line) -> str | None:
+        return clean_line(text, line, self.target, self.settings.api_key)
+
     def _count(self, name: str, amount: int = 1) -> None:
         with self._lock:
             setattr(self.usage, name, getattr(self.usage, name) + amount)
 
-    def _ask(self, window: _Window, lines: list[Line], speakers: list[str], retry: bool = False) -> dict[int, str]:
+    def _ask(self, window: Window, lines: list[Line], speakers: list[str], retry: bool = False) -> dict[int, str]:
         """Valid translations by line id from one structured request (the others are left out)."""
         self._count("lines_asked", len(lines))
         note = (
@@ -233,32 +211,34 @@ class LLMTranslator:
             else ""
         )
         user = (
-            self._context(window, speakers)
+            context_block(window, speakers, self.context, self.examples)
             + ["Lines to translate:"]
-            + [json.dumps(self._line_entry(line, window.terms[line.id]), ensure_ascii=False) for line in lines]
+            + [json.dumps(line_entry(line, window.terms[line.id]), ensure_ascii=False) for line in lines]
         )
         reply = self.endpoint.chat(
-            self._messages(user, note), schema=_schema([item.id for item in lines]), max_tokens=_token_allowance(lines)
+            messages(self.source, self.target, user, note),
+            schema=answer_schema([item.id for item in lines]),
+            max_tokens=token_allowance(lines),
         )
-        return self._judge(reply, self._parse(reply, lines))
+        return self._judge(reply, parse_answer(reply, lines, self._clean))
 
     def _ask_single(self, line: Line, terms: list[Term]) -> str | None:
         """The last rung: one line alone, answered in plain text."""
         rules = [f"at most {line.budget} characters" if line.budget else ""]
         rules += [f"use '{t.rendering}' for {t.source}" for t in terms]
         system = (
-            f"You translate one subtitle line from {_name(self.source)} to {_name(self.target)}. "
+            f"You translate one subtitle line from {language_name(self.source)} to {language_name(self.target)}. "
             "Reply with the translation only: no quotes, no notes, no JSON."
         )
         user = "; ".join(r for r in rules if r) + ("\n" if any(rules) else "") + line.source
         reply = self.endpoint.chat(
             [{"role": "system", "content": system}, {"role": "user", "content": user}],
-            max_tokens=_token_allowance([line]),
+            max_tokens=token_allowance([line]),
         )
         first = next((row.strip() for row in reply.splitlines() if row.strip()), "")
         return self._judge(reply, {line.id: self._clean(first.strip("\"'“”「」"), line)}).get(line.id)
 
-    def _fix(self, window: _Window, results: dict[int, LineResult], glossary: Glossary, speakers: list[str]) -> None:
+    def _fix(self, window: Window, results: dict[int, LineResult], glossary: Glossary, speakers: list[str]) -> None:
         """One targeted re-ask for lines missing glossary terms or over budget; keep what improves."""
         problems: dict[int, list[str]] = {}
         for line in window.lines:
@@ -278,12 +258,12 @@ class LLMTranslator:
         lines = [line for line in window.lines if line.id in problems]
         self._count("lines_asked", len(lines))
         user = (
-            self._context(window, speakers)
+            context_block(window, speakers, self.context, self.examples)
             + ["Fix these lines:"]
             + [
                 json.dumps(
                     {
-                        **self._line_entry(line, window.terms[line.id]),
+                        **line_entry(line, window.terms[line.id]),
                         "translation": results[line.id].text,
                         "problems": problems[line.id],
                     },
@@ -293,99 +273,15 @@ class LLMTranslator:
             ]
         )
         reply = self.endpoint.chat(
-            self._messages(user, "Return a corrected translation for each of these ids."),
-            schema=_schema([item.id for item in lines]),
-            max_tokens=_token_allowance(lines),
+            messages(self.source, self.target, user, "Return a corrected translation for each of these ids."),
+            schema=answer_schema([item.id for item in lines]),
+            max_tokens=token_allowance(lines),
         )
-        for line_id, text in self._judge(reply, self._parse(reply, lines)).items():
+        for line_id, text in self._judge(reply, parse_answer(reply, lines, self._clean)).items():
             line = next(item for item in lines if item.id == line_id)
             terms = line.terms(glossary)
             if _score(line, text, terms) < _score(line, results[line_id].text, terms):
                 results[line_id].text = text
-
-    # --- prompt and answer --------------------------------------------------------------
-
-    def _messages(self, user: list[str], note: str) -> list[dict[str, str]]:
-        system = (
-            f"You translate the subtitles of a short vertical drama from {_name(self.source)} to {_name(self.target)}, "
-            "as a professional subtitler would: natural, condensed lines a viewer can read while they are on screen, "
-            "not literal sentences.\nRules:\n"
-            "- Exactly one translation for every line id you are given; never merge, split or skip lines.\n"
-            "- Keep each line within its max_chars characters.\n"
-            "- Where a line lists must_use, use those renderings exactly.\n"
-            "- speaker and to (who says a line to whom) decide its register and terms of address.\n"
-            "- Earlier lines are context only: do not translate them.\n"
-            '- Reply with JSON only: {"lines": [{"id": <id>, "text": "<translation>"}]}'
-        )
-        return [
-            {"role": "system", "content": system},
-            {"role": "user", "content": "\n".join(user + ([note] if note else []))},
-        ]
-
-    def _context(self, window: _Window, speakers: list[str]) -> list[str]:
-        block = [f"Synopsis: {self.context}"] if self.context else []
-        if self.examples:
-            block.append("Approved translations from earlier episodes (use the same wording for the same lines):")
-            block += [f"{source} → {target}" for source, target in self.examples]
-        if speakers:
-            block.append(f"Characters: {', '.join(speakers)}")
-        terms = list(dict.fromkeys(t for found in window.terms.values() for t in found))
-        if terms:
-            block.append("Glossary (use exactly): " + "; ".join(f"{t.source} → {t.rendering}" for t in terms))
-        if window.before:
-            block.append("Earlier lines (context only):")
-            block += [
-                f"[{line.id}] {line.speaker + ': ' if line.speaker else ''}{line.source}" for line in window.before
-            ]
-        return block
-
-    @staticmethod
-    def _line_entry(line: Line, terms: list[Term]) -> dict[str, Any]:
-        entry: dict[str, Any] = {"id": line.id}
-        if line.speaker:
-            entry["speaker"] = line.speaker
-        if line.addressee:
-            entry["to"] = line.addressee
-        if line.end > line.start:
-            entry["time"] = f"{format_ms(line.start)[3:]}-{format_ms(line.end)[3:]}"
-        if line.budget:
-            entry["max_chars"] = line.budget
-        entry["source"] = line.source
-        if terms:
-            entry["must_use"] = {t.source: t.rendering for t in terms}
-        return entry
-
-    def _parse(self, reply: str, lines: list[Line]) -> dict[int, str]:
-        """Valid texts by id from a JSON answer; anything else (extra ids, duplicates, markup) is dropped."""
-        wanted = {line.id: line for line in lines}
-        items = _json_lines(reply)
-        ids = [item.get("id") for item in items]
-        found: dict[int, str] = {}
-        for item in items:
-            line_id, text = item.get("id"), item.get("text")
-            if (
-                not isinstance(line_id, int)
-                or line_id not in wanted
-                or ids.count(line_id) > 1
-                or not isinstance(text, str)
-            ):
-                continue
-            clean = self._clean(text, wanted[line_id])
-            if clean:
-                found[line_id] = clean
-        return found
-
-    def _clean(self, text: str, line: Line) -> str | None:
-        """One subtitle line, or None when the text is empty, far too long, leaks prompt, JSON or
-        the API key, or is untranslated."""
-        text = " ".join(text.split())
-        if not text or len(text) > LONGEST * (line.budget or UNBUDGETED) or LEAK.search(text):
-            return None
-        if is_secret(self.settings.api_key) and self.settings.api_key in text:
-            return None  # an echoing or compromised endpoint: never into subtitles or the memory
-        if not is_unspaced(self.target) and any(map(is_han, text)):
-            return None  # source script left in a target written without it
-        return text
 
 
 def untranslated_error(left: int, total: int, advice: str = "") -> ModelError:
@@ -398,44 +294,7 @@ def untranslated_error(left: int, total: int, advice: str = "") -> ModelError:
     )
 
 
-def _json_lines(reply: str) -> list[dict[str, Any]]:
-    """The ``lines`` list of a JSON object in ``reply`` (code fences tolerated), else []."""
-    start, end = reply.find("{"), reply.rfind("}")
-    if start < 0 or end < start:
-        return []
-    try:
-        data = json.loads(reply[start : end + 1])
-    except json.JSONDecodeError:
-        return []
-    items = data.get("lines") if isinstance(data, dict) else None
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def _schema(ids: list[int]) -> dict[str, Any]:
-    item = {
-        "type": "object",
-        "properties": {"id": {"type": "integer", "enum": ids}, "text": {"type": "string"}},
-        "required": ["id", "text"],
-        "additionalProperties": False,
-    }
-    return {
-        "type": "object",
-        "properties": {"lines": {"type": "array", "items": item}},
-        "required": ["lines"],
-        "additionalProperties": False,
-    }
-
-
-def _token_allowance(lines: list[Line]) -> int:
-    """Room for the answer: about a token per two budget characters, plus the JSON around it."""
-    return sum((line.budget or UNBUDGETED) // 2 + 16 for line in lines) + 16
-
-
 def _score(line: Line, text: str, glossary: Glossary) -> tuple[int, int]:
     """Lower is better: missing glossary terms first, then characters over budget."""
     missing = sum(v.expected - v.found for v in verify(line.source, text, glossary))
     return missing, max(0, len(text) - line.budget) if line.budget else 0
-
-
-def _name(language: str) -> str:
-    return NAMES.get(language, language)
