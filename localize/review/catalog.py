@@ -9,7 +9,6 @@ refused), plus the episode's source video when it still matches the manifest's h
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +18,7 @@ from localize.errors import InputError, LocalizeError
 from localize.fileio import sha256_file
 from localize.model import DEFAULT_FPS, Cue, frame_rate
 from localize.paths import inside
+from localize.review.delivered import read_manifest
 
 #: the market's own videos, best first: subtitles burned in, then video + dub + soft subtitles
 VIDEOS = ("burned.mp4", "muxed.mp4")
@@ -157,14 +157,7 @@ class Catalog:
         names = self.episodes()
         if episode not in names:
             raise NotFound(f"no finished episode {episode!r} in {self.out_dir} (episodes: {', '.join(names)})")
-        path = _served(self.out_dir, self.out_dir / episode / "manifest.json")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise InputError(f"{path}: unreadable manifest ({error})") from None
-        if not isinstance(data, dict) or not isinstance(data.get("markets"), dict):
-            raise InputError(f"{path}: not a localize manifest")
-        return data
+        return read_manifest(_served(self.out_dir, self.out_dir / episode / "manifest.json").parent)
 
 
 def _served(out_dir: Path, path: Path) -> Path:

@@ -21,8 +21,8 @@ def read_manifest(episode_dir: Path) -> dict[str, Any]:
         raise InputError(f"{episode_dir}: no manifest.json (not an episode folder that `localize run` finished)")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise InputError(f"{path}: not JSON ({error})") from None
+    except (OSError, ValueError) as error:  # unreadable, or not JSON (UnicodeDecodeError is a ValueError)
+        raise InputError(f"{path}: unreadable or not JSON ({error})") from None
     if not isinstance(data, dict) or not isinstance(data.get("markets"), dict):
         raise InputError(f"{path}: not a localize manifest (no 'markets')")
     return data
