@@ -218,3 +218,25 @@ def _first_change(what: str, left: list[tuple[str, ...]], right: list[tuple[str,
         f"{len(changed)} of {len(left)} {what}s differ, first #{first} (pts {left[first][0]}, "
         f"{left[first][1]} vs {right[first][1]} bytes)"
     )
+
+
+def llm_run_args(out: str | Path, model: str) -> list[str]:
+    """``localize run`` of the zh fixture episode from its reference subtitles and cut list, into ``out``,
+    translated for en-US by the llm engine with ``model``."""
+    zh = FIXTURES / "episode_zh"
+    return [
+        "run",
+        str(zh / "episode.mp4"),
+        "-m",
+        "en-US",
+        "-o",
+        str(out),
+        "--source-subs",
+        str(zh / "reference.srt"),
+        "--shots",
+        str(zh / "shots.csv"),
+        "--translate-engine",
+        "llm",
+        "--llm-model",
+        model,
+    ]

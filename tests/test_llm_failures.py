@@ -33,6 +33,7 @@ from localize.translation.llm_settings import LLMSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
 from llm_fake import FakeLLM, free_port  # noqa: E402
+from support import llm_run_args  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
@@ -445,27 +446,10 @@ def test_library_strict_raises_for_untranslated_lines(fake, env):
 def test_run_fails_a_market_left_untranslated_and_writes_nothing_for_it(fake, env):
     """R13: run went on to time, dub and burn the Chinese source as the "translation"."""
     fake("chatty")
-    zh = ROOT / "fixtures" / "episode_zh"
     out = env / "out"
     result = CliRunner().invoke(
         cli,
-        [
-            "run",
-            str(zh / "episode.mp4"),
-            "-m",
-            "en-US",
-            "-o",
-            str(out),
-            "--source-subs",
-            str(EPISODE),
-            "--shots",
-            str(zh / "shots.csv"),
-            "--translate-engine",
-            "llm",
-            "--llm-model",
-            "m",
-            "--dub",
-        ],
+        [*llm_run_args(str(out), "m"), "--dub"],
     )
     error = result.output.splitlines()[-1]
     assert result.exit_code == 1 and "Traceback" not in result.output

@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
 import llm_server  # noqa: E402
 
+from support import llm_run_args  # noqa: E402
+
 HOUSE = ROOT / "glossaries" / "zh_en_microdrama.csv"
 NAMES = ROOT / "glossaries" / "examples" / "title_names.csv"
 EPISODE = ROOT / "fixtures" / "episode_zh" / "reference.srt"
@@ -476,24 +478,8 @@ def test_real_server_refusals_are_one_line_errors(llama, env, monkeypatch, tmp_p
 
 def test_run_with_the_llm_engine_records_model_and_tokens_in_the_manifest(peer, tmp_path):
     server = peer(echo)
-    zh = ROOT / "fixtures" / "episode_zh"
     out = tmp_path / "out"
-    command = [
-        "run",
-        str(zh / "episode.mp4"),
-        "-m",
-        "en-US",
-        "-o",
-        str(out),
-        "--source-subs",
-        str(EPISODE),
-        "--shots",
-        str(zh / "shots.csv"),
-        "--translate-engine",
-        "llm",
-        "--llm-model",
-        "peer-model",
-    ]
+    command = llm_run_args(str(out), "peer-model")
     result = CliRunner().invoke(cli, command)
     assert result.exit_code == 0, result.output
     manifest = json.loads((out / "episode" / "manifest.json").read_text(encoding="utf-8"))
@@ -568,24 +554,8 @@ def test_run_asks_again_only_for_lines_left_untranslated(peer, tmp_path):
         return lines_answer({line["id"]: f"Line {line['id']}" for line in asked_lines(body) if line["id"] % 2})
 
     server = peer(half)
-    zh = ROOT / "fixtures" / "episode_zh"
     out = tmp_path / "out"
-    command = [
-        "run",
-        str(zh / "episode.mp4"),
-        "-m",
-        "en-US",
-        "-o",
-        str(out),
-        "--source-subs",
-        str(EPISODE),
-        "--shots",
-        str(zh / "shots.csv"),
-        "--translate-engine",
-        "llm",
-        "--llm-model",
-        "peer-model",
-    ]
+    command = llm_run_args(str(out), "peer-model")
     first = CliRunner().invoke(cli, command)
     error = first.output.splitlines()[-1]
     assert first.exit_code == 1 and "Traceback" not in first.output
@@ -602,25 +572,9 @@ def test_run_asks_again_only_for_lines_left_untranslated(peer, tmp_path):
 
 def test_run_sends_the_synopsis_file_and_refuses_a_missing_one(peer, tmp_path):
     server = peer(echo)
-    zh = ROOT / "fixtures" / "episode_zh"
     synopsis = tmp_path / "synopsis.txt"
     synopsis.write_text("Lin Wan, a runaway wife, comes home to the CEO Lu Jingchen.", encoding="utf-8")
-    command = [
-        "run",
-        str(zh / "episode.mp4"),
-        "-m",
-        "en-US",
-        "-o",
-        str(tmp_path / "out"),
-        "--source-subs",
-        str(EPISODE),
-        "--shots",
-        str(zh / "shots.csv"),
-        "--translate-engine",
-        "llm",
-        "--llm-model",
-        "peer-model",
-    ]
+    command = llm_run_args(str(tmp_path / "out"), "peer-model")
     result = CliRunner().invoke(cli, [*command, "--context", str(synopsis)])
     assert result.exit_code == 0, result.output
     assert server.requests[0]["messages"][1]["content"].startswith(
