@@ -222,7 +222,7 @@ def test_speakers_command_lists_renames_merges(title, tmp_path):
 @pytest.mark.parametrize(
     "toml, fragment",
     [
-        ("[S1]\nname = 3\n", "S1.name must be a string, got int"),
+        ("[S1]\nname = 3\n", "S1.name must be a string, got 3"),
         ('[S1]\ngender = "robot"\n', "S1.gender must be one of female, male, other"),
         ('[S1]\nvoice = "espeak:en"\n', "S1.voice must be a table"),
         ("[S1]\nage = 40\n", "unknown key 'age'"),

@@ -49,6 +49,21 @@ def title(folder: Path, **changes) -> Path:
             {"samples": [{"episode": "e", "start": "x", "end": 2, "text": "t"}]},
             "speakers.S1.samples[0].start must be a whole number",
         ),
+        ({"centroid": [float("nan")] * 256}, "speakers.S1.centroid must be finite numbers, not all 0 (a voice)"),
+        (
+            {"centroid": [1e308] * 256},
+            "speakers.S1.centroid must be finite numbers, not all 0 (a voice), got length inf",
+        ),
+        ({"centroid": [0] * 256}, "speakers.S1.centroid must be finite numbers, not all 0 (a voice), got length 0"),
+        ({"speech_ms": 10**13}, "speakers.S1.speech_ms must be a whole number of milliseconds from 0 to"),
+        ({"speech_ms": 5.5}, "speakers.S1.speech_ms must be a whole number of milliseconds"),
+        ({"episodes": None}, "speakers.S1.episodes must be a list of episode names, got None"),
+        ({"voice": [1]}, "speakers.S1: unknown key 'voice' (use centroid, speech_ms, episodes, samples)"),
+        (
+            {"samples": [{"episode": "e", "start": 900, "end": 100, "text": "t"}]},
+            "speakers.S1.samples[0].end (100) is before its start (900)",
+        ),
+        ({"samples": [{"episode": "e", "start": 0, "end": 1}]}, "speakers.S1.samples[0]: missing key 'text'"),
     ],
 )
 def test_damaged_speaker_entry_is_one_line_naming_file_and_key(tmp_path, changes, fragment):
@@ -69,11 +84,51 @@ def test_damaged_speaker_entry_is_one_line_naming_file_and_key(tmp_path, changes
         ('{"encoder":"voicefilter-lite","speakers":[]}', "speakers must be an object of speakers by label"),
         ('{"encoder":"voicefilter-lite","speakers":{},"merged":{"S2":7}}', "merged.S2 must be a speaker label"),
         ("[" * 100000 + "]" * 100000, "not valid JSON (nested too deeply)"),
+        ('{"encoder":"x","speakers":{},"version":2}', "unknown key 'version' (use encoder, speakers, merged)"),
+        ('{"encoder":"x","speakers":{"S1":{"speech_ms":5,"episodes":[]}}}', "speakers.S1: missing key 'centroid'"),
+        ('{"encoder":"x","speakers":{"\\u001b[31m":7}}', "speakers.\\x1b[31m is not a speaker label"),
+        ('{"encoder":"x","speakers":{"":7}}', "speakers. is not a speaker label such as S1"),
     ],
 )
 def test_damaged_registry_is_one_line_naming_file_and_key(tmp_path, text, fragment):
     (tmp_path / REGISTRY_FILE).write_text(text)
     assert_one_line_error(run("speakers", "list", tmp_path), REGISTRY_FILE, fragment)
+
+
+@pytest.mark.parametrize(
+    "merged, fragment",
+    [
+        ({"S1": "S2"}, "merged.S1 is also a speaker (a merged label must not be)"),
+        ({"S3": "S4", "S4": "S3"}, "merged.S3 leads to no speaker: 'S3' -> 'S4' -> 'S3'"),
+        ({"S3": "S9"}, "merged.S3 leads to no speaker: 'S3' -> 'S9'"),
+    ],
+)
+def test_merges_that_lead_to_no_speaker_are_one_line(tmp_path, merged, fragment):
+    folder = title(tmp_path / "t")
+    registry = json.loads((folder / REGISTRY_FILE).read_text())
+    (folder / REGISTRY_FILE).write_text(json.dumps({**registry, "merged": merged}))
+    for command in (("list", folder), ("show", folder, "S2"), ("merge", folder, "S2", "S1")):
+        assert_one_line_error(run("speakers", *command), REGISTRY_FILE, fragment)
+
+
+def test_a_voice_edited_by_hand_is_brought_to_unit_length(tmp_path):
+    """Matching scores voices by dot product: a long voice would match every speaker."""
+    folder = title(tmp_path / "t", centroid=[1e300] * 128 + [0] * 128)
+    assert SpeakerRegistry(folder).speakers["S1"].centroid.tolist() == pytest.approx([128**-0.5] * 128 + [0] * 128)
+    assert SpeakerRegistry(folder).speakers["S2"].centroid.tolist() == [0.0625] * 256  # unit already: as stored
+
+
+def test_a_merge_writes_a_registry_that_reads_back(tmp_path):
+    """Two voices with no speech time, or opposite voices, still merge into a voice of length 1."""
+    folder = title(tmp_path / "t", speech_ms=0)
+    registry = json.loads((folder / REGISTRY_FILE).read_text())
+    registry["speakers"]["S2"].update(speech_ms=0, centroid=[-0.0625] * 256)
+    (folder / REGISTRY_FILE).write_text(json.dumps(registry))
+    result = run("speakers", "merge", folder, "S2", "S1")
+    assert result.exit_code == 0 and result.output == "S2 -> S1\n", result.output
+    listed = json.loads(run("speakers", "list", folder, "--json").output)
+    assert [row["label"] for row in listed] == ["S1"] and listed[0]["merged"] == ["S2"]
+    assert SpeakerRegistry(folder).speakers["S1"].centroid.tolist() == [0.0625] * 256
 
 
 def test_deeply_nested_speakers_toml_is_one_line(tmp_path):
@@ -100,6 +155,17 @@ def test_market_of_a_voice_must_be_a_language_tag(tmp_path):
     (folder / SPEAKERS_FILE).write_text('[S1.voice]\n"../../x" = "espeak:en"\n')
     with pytest.raises(ConfigError, match=r"S1\.voice: market '\.\./\.\./x' is not a language tag"):
         SpeakerRegistry(folder)
+
+
+def test_labels_with_control_characters_are_refused_with_the_label_escaped(tmp_path):
+    folder = title(tmp_path / "t")
+    result = run("speakers", "merge", folder, "\x1b[2JS9", "S1")
+    assert_one_line_error(result, "no speaker \\x1b[2JS9 in")
+    assert "\x1b" not in result.output
+    (folder / SPEAKERS_FILE).write_text('["S1\\u001b[2J"]\nname = "x"\n')
+    result = run("speakers", "list", folder)
+    assert_one_line_error(result, SPEAKERS_FILE, "[S1\\x1b[2J] is not a speaker label")
+    assert "\x1b" not in result.output
 
 
 def test_names_with_control_characters_are_shown_escaped_and_stored_exactly(tmp_path):

@@ -149,8 +149,9 @@ def voice_command(title: Path, label: str, market: str, voice: str) -> None:
 def merge_command(title: Path, source: str, target: str) -> None:
     """Fold speaker SOURCE into TARGET (one character heard as two voices)."""
     registry = _registry(title)
+    source, target = _known(registry, source), _known(registry, target)
     registry.fold(source, target)
-    click.echo(shown(f"{source} -> {registry.resolve(target)}"))
+    click.echo(shown(f"{source} -> {target}"))
 
 
 COMMANDS = [speakers_group]

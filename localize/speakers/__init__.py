@@ -29,7 +29,8 @@ from localize.speakers.encoders import (
     load_encoder,
     register_encoder,
 )
-from localize.speakers.profiles import SPEAKERS_FILE, SpeakerProfile, load_profiles, refuse_link, save_profiles
+from localize.speakers.files import refuse_link
+from localize.speakers.profiles import SPEAKERS_FILE, SpeakerProfile, load_profiles, save_profiles
 from localize.speakers.registry import REGISTRY_FILE, SpeakerRegistry
 
 __all__ = [

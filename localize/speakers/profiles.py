@@ -6,14 +6,13 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from localize.errors import ConfigError
 from localize.fileio import FileMemo, write_text_atomic
 from localize.paths import LANGUAGE_TAG
+from localize.speakers.files import Fields, brief, read_file, refuse_link
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,26 +38,6 @@ class SpeakerProfile:
         return self.name or self.label
 
 
-def read_file(path: Path, parse: Callable[[str], Any], kind: str) -> Any:
-    """``path`` parsed; a damaged file is a ConfigError naming it."""
-    try:
-        return parse(path.read_text(encoding="utf-8"))
-    except RecursionError:
-        raise ConfigError(f"{path}: not valid {kind} (nested too deeply)") from None
-    except ValueError as error:  # JSON, TOML and UTF-8 decoding errors are ValueErrors
-        raise ConfigError(f"{path}: not valid {kind} ({error})") from None
-
-
-def refuse_link(path: Path) -> None:
-    """A ConfigError when ``path`` is a symbolic link: speaker files are replaced whole (written
-    beside and renamed), which would turn the link into a file, and its target may lie outside the title."""
-    if path.is_symlink():
-        raise ConfigError(
-            f"{path}: is a symbolic link; speaker files are not written through links "
-            "(put the file itself in the title folder)"
-        )
-
-
 def label_number(label: str) -> int:
     return int(label[1:]) if label[:1] == "S" and label[1:].isdigit() else 0
 
@@ -73,29 +52,26 @@ def load_profiles(path: Path) -> dict[str, SpeakerProfile]:
 def _parse_profiles(path: Path) -> dict[str, SpeakerProfile]:
     log.debug("reading speaker profiles %s", path)
     data = read_file(path, tomllib.loads, "TOML")
-    return {label: _profile(path, label, table) for label, table in data.items()}
+    return {label: _profile(Fields(path, "a table"), label, table) for label, table in data.items()}
 
 
 _PROFILES: FileMemo[dict[str, SpeakerProfile]] = FileMemo(_parse_profiles, 16, named=True)
 
 
-def _profile(path: Path, label: str, table: Any) -> SpeakerProfile:
-    if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{label}] must be a table of name, gender and voice")
-    unknown = set(table) - {"name", "gender", "voice"}
-    if unknown:
-        raise ConfigError(f"{path}: [{label}] unknown key {sorted(unknown)[0]!r} (use name, gender, voice)")
+def _profile(fields: Fields, label: str, table: Any) -> SpeakerProfile:
+    fields.label(f"[{label}]", label)
+    fields.table(f"[{label}]", table, ("name", "gender", "voice"))
     for key in ("name", "gender"):
-        if key in table and not isinstance(table[key], str):
-            raise ConfigError(f"{path}: {label}.{key} must be a string, got {type(table[key]).__name__}")
+        if key in table:
+            fields.typed(f"{label}.{key}", table[key], str, "a string")
     if table.get("gender") not in (None, *GENDERS):
-        raise ConfigError(f"{path}: {label}.gender must be one of {', '.join(GENDERS)}, got {table['gender']!r}")
+        fields.fail(f"{label}.gender", f"must be one of {', '.join(GENDERS)}, got {brief(table['gender'])}")
     voices = table.get("voice", {})
     if not isinstance(voices, dict) or not all(isinstance(v, str) for v in voices.values()):
-        raise ConfigError(f'{path}: {label}.voice must be a table of market = "voice spec" strings')
+        fields.fail(f"{label}.voice", 'must be a table of market = "voice spec" strings')
     for market in voices:
         if not LANGUAGE_TAG.fullmatch(market):
-            raise ConfigError(f"{path}: {label}.voice: market {market!r} is not a language tag (e.g. en-US, es-419)")
+            fields.fail(f"{label}.voice:", f"market {brief(market)} is not a language tag (e.g. en-US, es-419)")
     return SpeakerProfile(label, table.get("name"), table.get("gender"), dict(voices))
 
 

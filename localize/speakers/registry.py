@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,25 +28,12 @@ from localize.errors import ConfigError
 from localize.fileio import FileMemo, write_text_atomic
 from localize.speakers.diarization import Diarization
 from localize.speakers.encoders import ENCODERS
-from localize.speakers.profiles import (
-    SPEAKERS_FILE,
-    SpeakerProfile,
-    label_number,
-    load_profiles,
-    read_file,
-    refuse_link,
-    save_profiles,
-)
-
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover
-    pass
+from localize.speakers.files import Fields, brief, read_file, refuse_link
+from localize.speakers.profiles import SPEAKERS_FILE, SpeakerProfile, label_number, load_profiles, save_profiles
 
 log = logging.getLogger(__name__)
 REGISTRY_FILE = "speakers.registry.json"
 MAX_SAMPLES = 5
-MAX_MS = 10**12  # about 30 years of speech: anything above is a damaged file
 
 
 @dataclass
@@ -166,8 +152,7 @@ class SpeakerRegistry:
             return
         if episode in entry.episodes:  # the same episode again (re-run): already learned
             return
-        mean = entry.centroid * entry.speech_ms + centroid * speech_ms
-        entry.centroid = (mean / (np.linalg.norm(mean) + 1e-12)).astype(np.float32)
+        entry.centroid = _blend(entry.centroid, entry.speech_ms, centroid, speech_ms)
         entry.speech_ms += speech_ms
         if episode not in entry.episodes:
             entry.episodes.append(episode)
@@ -193,8 +178,7 @@ class SpeakerRegistry:
         if source == target:
             raise ConfigError(f"{source} and {target} are already the same speaker")
         gone, entry = self.speakers.pop(source), self.speakers[target]
-        mean = entry.centroid * entry.speech_ms + gone.centroid * gone.speech_ms
-        entry.centroid = (mean / (np.linalg.norm(mean) + 1e-12)).astype(np.float32)
+        entry.centroid = _blend(entry.centroid, entry.speech_ms, gone.centroid, gone.speech_ms)
         entry.speech_ms += gone.speech_ms
         entry.episodes = list(dict.fromkeys(entry.episodes + gone.episodes))
         entry.samples = (entry.samples + gone.samples)[:MAX_SAMPLES]
@@ -227,19 +211,28 @@ class SpeakerRegistry:
         save_profiles(self.folder / SPEAKERS_FILE, self.profiles)
 
 
+def _blend(voice: np.ndarray, voice_ms: int, other: np.ndarray, other_ms: int) -> np.ndarray:
+    """The speech-time-weighted mean of two voices at unit length (``voice`` when they cancel out)."""
+    mean = voice.astype(np.float64) * max(voice_ms, 1) + other.astype(np.float64) * max(other_ms, 1)
+    length = np.linalg.norm(mean)
+    return (mean / length).astype(np.float32) if length > 1e-6 else voice
+
+
 def _parse_registry(path: Path) -> StoredRegistry:
     """(encoder, speakers, merged labels) of a registry file, every field checked."""
     log.debug("reading speaker registry %s", path)
     data = read_file(path, json.loads, "JSON")
     if not isinstance(data, dict) or "speakers" not in data:
         raise ConfigError(f"{path}: not a speaker registry (a JSON object with encoder and speakers)")
-    stored = _typed(path, "encoder", data.get("encoder"), str, "a speaker encoder name")
-    speakers = _typed(path, "speakers", data["speakers"], dict, "an object of speakers by label")
+    fields = Fields(path)
+    fields.table("", data, ("encoder", "speakers", "merged"))
+    stored = fields.typed("encoder", data.get("encoder"), str, "a speaker encoder name")
+    speakers = fields.typed("speakers", data["speakers"], dict, "an object of speakers by label")
     dim = getattr(ENCODERS.get(stored), "dim", None)
-    registered = {label: _registered(path, label, item, dim) for label, item in speakers.items()}
-    merged = _typed(path, "merged", data.get("merged", {}), dict, "an object of label = label")
+    registered = {label: _registered(fields, label, item, dim) for label, item in speakers.items()}
+    merged = fields.typed("merged", data.get("merged", {}), dict, "an object of label = label")
     for label, target in merged.items():
-        _typed(path, f"merged.{label}", target, str, "a speaker label")
+        _merged(fields, label, fields.typed(f"merged.{label}", target, str, "a speaker label"), merged, registered)
     return stored, registered, dict(merged)
 
 
@@ -247,57 +240,55 @@ def _parse_registry(path: Path) -> StoredRegistry:
 _REGISTRIES: FileMemo[StoredRegistry] = FileMemo(_parse_registry, 16, named=True)
 
 
-def _typed(path: Path, key: str, value: Any, kind: type, what: str) -> Any:
-    """``value`` when it is a ``kind`` (never a bool for a number), else a ConfigError naming ``key``."""
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise ConfigError(f"{path}: {key} must be {what}, got {_shown(value)}")
-    return value
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _whole(path: Path, key: str, value: Any) -> int:
-    """A whole number of milliseconds from 0 to :data:`MAX_MS`."""
-    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_MS:
-        raise ConfigError(
-            f"{path}: {key} must be a whole number of milliseconds from 0 to {MAX_MS}, got {_shown(value)}"
-        )
-    return value
-
-
-def _registered(path: Path, label: str, item: Any, dim: int | None) -> RegisteredSpeaker:
+def _registered(fields: Fields, label: str, item: Any, dim: int | None) -> RegisteredSpeaker:
     """One speaker of the registry file, every field checked."""
     key = f"speakers.{label}"
-    _typed(path, key, item, dict, "an object with centroid, speech_ms, episodes and samples")
-    centroid = _typed(path, f"{key}.centroid", item.get("centroid"), list, "a list of numbers")
-    if (
-        not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) for x in centroid)
-        or not centroid
-    ):
-        raise ConfigError(f"{path}: {key}.centroid must be a non-empty list of finite numbers")
-    if dim is not None and len(centroid) != dim:
-        raise ConfigError(f"{path}: {key}.centroid has {len(centroid)} numbers; the encoder's voices have {dim}")
-    episodes = _typed(path, f"{key}.episodes", item.get("episodes"), list, "a list of episode names")
-    for index, episode in enumerate(episodes):
-        _typed(path, f"{key}.episodes[{index}]", episode, str, "an episode name")
-    samples = _typed(path, f"{key}.samples", item.get("samples", []), list, "a list of sample lines")
+    fields.label(key, label)
+    fields.table(key, item, ("centroid", "speech_ms", "episodes", "samples"), ("centroid", "speech_ms", "episodes"))
+    samples = fields.typed(f"{key}.samples", item.get("samples", []), list, "a list of sample lines")
     for index, sample in enumerate(samples):
-        _sample(path, f"{key}.samples[{index}]", sample)
+        _sample(fields, f"{key}.samples[{index}]", sample)
     return RegisteredSpeaker(
         label,
-        np.asarray(centroid, np.float32),
-        _whole(path, f"{key}.speech_ms", item.get("speech_ms")),
-        list(episodes),
+        _centroid(fields, f"{key}.centroid", item["centroid"], dim),
+        fields.whole_ms(f"{key}.speech_ms", item["speech_ms"]),
+        list(fields.strings(f"{key}.episodes", item["episodes"], "a list of episode names", "an episode name")),
         list(samples),
     )
 
 
-def _sample(path: Path, key: str, sample: Any) -> None:
-    _typed(path, key, sample, dict, "an object with episode, start, end and text")
+def _centroid(fields: Fields, key: str, value: Any, dim: int | None) -> np.ndarray:
+    """A voice: ``dim`` finite numbers, not all 0, at unit length (matching compares voices by their dot
+    product, which is their cosine only at unit length; one edited by hand is brought to it)."""
+    fields.typed(key, value, list, "a list of numbers")
+    if not value or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value):
+        fields.fail(key, "must be a non-empty list of finite numbers")
+    if dim is not None and len(value) != dim:
+        fields.fail(key, f"has {len(value)} numbers; the encoder's voices have {dim}")
+    length = math.hypot(*value)
+    if not 1e-6 < length < math.inf:  # also NaN
+        fields.fail(key, f"must be finite numbers, not all 0 (a voice), got length {length:g}")
+    centroid = np.asarray(value, np.float64)
+    return (centroid / length if abs(length - 1) > 1e-3 else centroid).astype(np.float32)
+
+
+def _sample(fields: Fields, key: str, sample: Any) -> None:
+    fields.table(key, sample, ("episode", "start", "end", "text"), ("episode", "start", "end", "text"))
     for name in ("episode", "text"):
-        _typed(path, f"{key}.{name}", sample.get(name), str, "a string")
-    for name in ("start", "end"):
-        _whole(path, f"{key}.{name}", sample.get(name))
+        fields.typed(f"{key}.{name}", sample[name], str, "a string")
+    if fields.whole_ms(f"{key}.end", sample["end"]) < fields.whole_ms(f"{key}.start", sample["start"]):
+        fields.fail(f"{key}.end", f"({sample['end']}) is before its start ({sample['start']})")
+
+
+def _merged(fields: Fields, label: str, target: str, merged: dict[str, Any], speakers: dict[str, Any]) -> None:
+    """A merged label: no longer a speaker, and its chain of merges ends at one."""
+    key = f"merged.{label}"
+    fields.label(key, label)
+    if label in speakers:
+        fields.fail(key, "is also a speaker (a merged label must not be)")
+    chain = [label]
+    while target not in speakers:
+        if target in chain or target not in merged:
+            fields.fail(key, f"leads to no speaker: {' -> '.join(map(brief, [*chain, target]))}")
+        chain.append(target)
+        target = merged[target]
