@@ -201,10 +201,26 @@ def test_speech_recognition_options_are_refused_under_hardsub(tmp_path, option):
     assert result.output.count("\n") == 1 and not out.exists()
 
 
+@pytest.mark.parametrize("speakers", ["auto", 2, 0])
+def test_the_library_refuses_speakers_under_hardsub(speakers):
+    from localize import InputError, transcribe
+
+    with pytest.raises(InputError, match="speakers"):
+        transcribe(HARDSUB, source="hardsub", speakers=speakers)
+
+
 def test_unknown_language_is_refused_under_hardsub(tmp_path):
     out = tmp_path / "x.srt"
     result = cli_run("transcribe", HARDSUB, "-o", out, "--source", "hardsub", "--language", "xx")
     assert result.exit_code == 1 and "bad language 'xx'" in result.output and not out.exists()
+
+
+def test_a_language_the_burned_in_text_contradicts_is_warned_about(tmp_path):
+    out = tmp_path / "x.srt"
+    result = cli_run("transcribe", HARDSUB, "-o", out, "--source", "hardsub", "--language", "en")
+    assert result.exit_code == 0, result.output
+    assert "Warning: language en was given, but the burned-in subtitles are Chinese" in result.output
+    assert "language en, from the hardsub" in result.output and len(load(out)) == len(load(REFERENCE))
 
 
 def test_auto_warns_that_speech_options_went_unused(tmp_path):

@@ -129,7 +129,7 @@ def transcribe_command(
     )
     if source == "hardsub" and audio_only:
         raise InputError(
-            f"{', '.join(audio_only)} only apply to speech recognition, not to --source hardsub "
+            f"{', '.join(audio_only)}: for speech recognition only, not for --source hardsub "
             "(burned-in subtitles are read by OCR): drop them, or use --source auto or audio"
         )
     title = (title_dir or output.parent) if diarize else None

@@ -14,9 +14,10 @@ import numpy as np
 
 from localize.chinese import chinese_text, converter
 from localize.errors import InputError
-from localize.language import parse_language
+from localize.language import looks_chinese, parse_language
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
+from localize.speakers import parse_speakers
 from localize.transcription.engines import DecodeOptions, Engine, load_engine
 from localize.transcription.options import SpeakerOptions, TranscriptionOptions
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
@@ -34,6 +35,8 @@ CUT_SEARCH_SECONDS = 10
 MIN_SPEECH_SECONDS = 0.3
 #: where ``transcribe(source=...)`` reads the dialogue from
 SOURCES = ("audio", "hardsub", "auto")
+#: languages written in Han characters alone
+HAN_LANGUAGES = ("zh", "yue")
 
 Progress = Callable[[int, int], None]
 
@@ -72,6 +75,8 @@ def transcribe(
     if source == "audio" and (band is not None or options.ocr_engine is not None):
         option = "a subtitle band" if band is not None else "an OCR engine"
         raise InputError(f"{option} only applies to --source hardsub or auto")
+    if source == "hardsub" and parse_speakers(who.speakers) is not None:
+        raise InputError("speakers only apply to the audio, not to source 'hardsub': use source 'auto' or 'audio'")
     info = probe(path)
     if source != "audio":
         track = _hardsub(path, info, source, band, language, script, options.ocr_engine)
@@ -131,7 +136,18 @@ def _hardsub(
             path,
             tuple(track.meta["band"]),
         )
+    _check_language(track, parse_language(language)[0])
     return track
+
+
+def _check_language(track: Track, given: str | None) -> None:
+    """Warn when the burned-in text is Chinese and the ``given`` language is not, or the other way round
+    (the track keeps the language given)."""
+    text = "\n".join(cue.text for cue in track)
+    chinese = looks_chinese(text)
+    if given is not None and text.strip() and chinese != (given in HAN_LANGUAGES):
+        found = "Chinese" if chinese else "not Chinese"
+        log.warning("language %s was given, but the burned-in subtitles are %s; the track says %s", given, found, given)
 
 
 def detect_spoken_language(backend: Engine, audio: np.ndarray, allowed: Sequence[str]) -> str | None:
