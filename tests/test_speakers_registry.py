@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,10 @@ def title(folder: Path, **changes) -> Path:
             "speakers.S1.samples[0].end (100) is before its start (900)",
         ),
         ({"samples": [{"episode": "e", "start": 0, "end": 1}]}, "speakers.S1.samples[0]: missing key 'text'"),
+        (
+            {"centroid": [10**400] + [0] * 255},
+            "speakers.S1.centroid must be finite numbers, not all 0 (a voice), got length inf",
+        ),
     ],
 )
 def test_damaged_speaker_entry_is_one_line_naming_file_and_key(tmp_path, changes, fragment):
@@ -99,8 +104,12 @@ def test_damaged_registry_is_one_line_naming_file_and_key(tmp_path, text, fragme
     "merged, fragment",
     [
         ({"S1": "S2"}, "merged.S1 is also a speaker (a merged label must not be)"),
-        ({"S3": "S4", "S4": "S3"}, "merged.S3 leads to no speaker: 'S3' -> 'S4' -> 'S3'"),
-        ({"S3": "S9"}, "merged.S3 leads to no speaker: 'S3' -> 'S9'"),
+        ({"S3": "S4", "S4": "S3"}, "merged.S3 leads to no speaker: S3 -> S4 -> S3"),
+        ({"S3": "S9"}, "merged.S3 leads to no speaker: S3 -> S9"),
+        (
+            {f"S{n}": f"S{n + 1}" for n in range(3, 100_003)},
+            "merged.S3 leads to no speaker: S3 -> S4 -> ... -> S100003",
+        ),
     ],
 )
 def test_merges_that_lead_to_no_speaker_are_one_line(tmp_path, merged, fragment):
@@ -109,6 +118,19 @@ def test_merges_that_lead_to_no_speaker_are_one_line(tmp_path, merged, fragment)
     (folder / REGISTRY_FILE).write_text(json.dumps({**registry, "merged": merged}))
     for command in (("list", folder), ("show", folder, "S2"), ("merge", folder, "S2", "S1")):
         assert_one_line_error(run("speakers", *command), REGISTRY_FILE, fragment)
+
+
+def test_a_long_chain_of_merges_is_read_at_once(tmp_path):
+    """Each merged label is read as the speaker its chain ends at: listing stays fast."""
+    folder = title(tmp_path / "t")
+    registry = json.loads((folder / REGISTRY_FILE).read_text())
+    chain = {f"S{n}": f"S{n + 1}" for n in range(3, 100_002)} | {"S100002": "S1"}
+    (folder / REGISTRY_FILE).write_text(json.dumps({**registry, "merged": chain}))
+    started = time.monotonic()
+    listed = json.loads(run("speakers", "list", folder, "--json").output)
+    assert time.monotonic() - started < 30
+    assert [(row["label"], len(row["merged"])) for row in listed] == [("S1", 100_000), ("S2", 0)]
+    assert SpeakerRegistry(folder).resolve("S3") == "S1"
 
 
 def test_a_voice_edited_by_hand_is_brought_to_unit_length(tmp_path):

@@ -28,7 +28,7 @@ from localize.errors import ConfigError
 from localize.fileio import FileMemo, write_text_atomic
 from localize.speakers.diarization import Diarization
 from localize.speakers.encoders import ENCODERS
-from localize.speakers.files import Fields, brief, read_file, refuse_link
+from localize.speakers.files import Fields, read_file, refuse_link
 from localize.speakers.profiles import SPEAKERS_FILE, SpeakerProfile, label_number, load_profiles, save_profiles
 
 log = logging.getLogger(__name__)
@@ -231,9 +231,7 @@ def _parse_registry(path: Path) -> StoredRegistry:
     dim = getattr(ENCODERS.get(stored), "dim", None)
     registered = {label: _registered(fields, label, item, dim) for label, item in speakers.items()}
     merged = fields.typed("merged", data.get("merged", {}), dict, "an object of label = label")
-    for label, target in merged.items():
-        _merged(fields, label, fields.typed(f"merged.{label}", target, str, "a speaker label"), merged, registered)
-    return stored, registered, dict(merged)
+    return stored, registered, _check_merges(fields, merged, registered)
 
 
 #: parsed once per file content; a save writes a new file (new inode, size or mtime), so the next load reads it
@@ -265,7 +263,10 @@ def _centroid(fields: Fields, key: str, value: Any, dim: int | None) -> np.ndarr
         fields.fail(key, "must be a non-empty list of finite numbers")
     if dim is not None and len(value) != dim:
         fields.fail(key, f"has {len(value)} numbers; the encoder's voices have {dim}")
-    length = math.hypot(*value)
+    try:
+        length = math.hypot(*value)
+    except OverflowError:  # an integer past what a float holds
+        length = math.inf
     if not 1e-6 < length < math.inf:  # also NaN
         fields.fail(key, f"must be finite numbers, not all 0 (a voice), got length {length:g}")
     centroid = np.asarray(value, np.float64)
@@ -280,15 +281,23 @@ def _sample(fields: Fields, key: str, sample: Any) -> None:
         fields.fail(f"{key}.end", f"({sample['end']}) is before its start ({sample['start']})")
 
 
-def _merged(fields: Fields, label: str, target: str, merged: dict[str, Any], speakers: dict[str, Any]) -> None:
-    """A merged label: no longer a speaker, and its chain of merges ends at one."""
-    key = f"merged.{label}"
-    fields.label(key, label)
-    if label in speakers:
-        fields.fail(key, "is also a speaker (a merged label must not be)")
-    chain = [label]
-    while target not in speakers:
-        if target in chain or target not in merged:
-            fields.fail(key, f"leads to no speaker: {' -> '.join(map(brief, [*chain, target]))}")
-        chain.append(target)
-        target = merged[target]
+def _check_merges(fields: Fields, merged: dict[str, Any], speakers: dict[str, Any]) -> dict[str, str]:
+    """Each merged label with the speaker its chain of merges ends at: it is no longer a speaker
+    itself, and the chain has no cycle and no missing label (each label is walked once)."""
+    for label, target in merged.items():
+        fields.label(f"merged.{label}", label)
+        fields.typed(f"merged.{label}", target, str, "a speaker label")
+        if label in speakers:
+            fields.fail(f"merged.{label}", "is also a speaker (a merged label must not be)")
+    resolved = {label: label for label in speakers}
+    for label in merged:
+        chain, on_chain, target = [label], {label}, merged[label]
+        while target not in resolved:
+            if target in on_chain or target not in merged:  # a cycle, or a label that is nowhere
+                steps = [*chain, target] if len(chain) < 4 else [*chain[:2], "...", target]
+                fields.fail(f"merged.{label}", f"leads to no speaker: {' -> '.join(steps)}")
+            chain.append(target)
+            on_chain.add(target)
+            target = merged[target]
+        resolved.update(dict.fromkeys(chain, resolved[target]))
+    return {label: resolved[label] for label in merged}
