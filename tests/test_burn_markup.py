@@ -12,9 +12,14 @@ import pytest
 
 from localize import burn
 from localize.formats import dumps, load, loads, save
+from localize.formats.markup import compose, plain, runs, whole_look
 from localize.imaging import text_mask
 from localize.model import Cue, Track
+from localize.timing import load_profile, retime
+from localize.timing.linebreak import break_lines, fits, text_length
+from localize.translation import translate
 from test_burn_layout import HEIGHT, cer, luma_at, plain_clip, read_lines, text_lines  # noqa: F401 - fixture
+from test_translate import argos  # noqa: F401 - fixture
 
 pytest.importorskip("rapidocr", reason="rapidocr is not installed (pip install rapidocr==3.10.0)")
 
@@ -116,3 +121,39 @@ def test_save_writes_the_markup_for_a_player(tmp_path):
     track = Track(cues=[Cue(1000, 2000, "<i>Lin Wan</i> & me")], language="en")
     save(track, tmp_path / "t.ttml")
     assert "&lt;i&gt;" not in Path(tmp_path / "t.ttml").read_text(encoding="utf-8")
+
+
+def test_line_breaking_counts_only_what_shows_and_keeps_the_markup():
+    profile = load_profile("en")
+    text = '<font color="#FF0000">Hello there my friend, how are you</font> doing today, I wonder'
+    assert fits(text, profile)  # 59 characters show: two lines of 42 hold them (the tag takes no room)
+    broken = break_lines(text, profile)
+    assert compose(runs(broken)) == broken and '<font color="#FF0000">Hello' in broken  # no break inside a tag
+    assert plain(broken).replace("\n", " ") == plain(text)
+    assert all(text_length(line) <= profile.chars_per_line for line in broken.split("\n"))
+    chinese = "<i>" + "林晚你终于回来了总裁在楼上等你" * 2 + "</i>"
+    broken = break_lines(chinese, load_profile("zh"))
+    assert "\n" in broken and broken.startswith("<i>") and broken.endswith("</i>") and whole_look(broken).italic
+
+
+def test_retime_keeps_every_piece_of_an_italic_cue_italic():
+    text = (
+        "<i>I never wanted any of this to happen to us. You know that better than anyone here tonight. "
+        "So please, just listen to me for once, and then go home.</i>"
+    )
+    out = retime(Track([Cue(0, 9000, text)], language="en"), "en")
+    assert len(out.cues) >= 2
+    for cue in out.cues:
+        assert whole_look(cue.text).italic and compose(runs(cue.text)) == cue.text, cue.text
+    assert " ".join(plain(cue.text).replace("\n", " ") for cue in out.cues) == plain(text)
+
+
+def test_translation_sees_plain_text_and_keeps_whole_cue_styling(argos):
+    lines = ["林晚，你终于回来了。", "总裁在楼上等你。", "我不想见他。"]
+    marked = ["<i>林晚，你终于回来了。</i>", '<font color="#FF0000">总裁</font>在楼上等你。', "<b>我不想见他。"]
+    timed = lambda texts: Track([Cue(i * 3000, i * 3000 + 2000, t) for i, t in enumerate(texts)], language="zh")  # noqa: E731
+    bare, styled = translate(timed(lines), "en", cache=False), translate(timed(marked), "en", cache=False)
+    first, second, third = (cue.text for cue in styled.cues)
+    assert first == f"<i>{bare.cues[0].text}</i>" and third == f"<b>{bare.cues[2].text}</b>"
+    assert second == bare.cues[1].text  # styling of part of a line has no place in the translation
+    assert [cue.source for cue in styled.cues] == marked

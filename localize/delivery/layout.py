@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localize.formats.markup import Look, compose, runs
+from localize.formats.markup import compose, restyle, runs
 from localize.formats.markup import lines as markup_lines
 from localize.model import is_cjk
 
@@ -58,7 +58,7 @@ def wrap(text: str, limit: float, size: float, max_chars: int) -> str:
     for line in markup_lines(runs(text)):
         plain = "".join(part for part, _ in line)
         breaks = _breaks(plain, limit, size, max_chars) if text_width(plain, size) > limit else []
-        out.append(compose(_split(line, plain, breaks)))
+        out.append(restyle(compose(line), _broken(plain, breaks)))
     return "\n".join(out)
 
 
@@ -88,25 +88,17 @@ def _breaks(text: str, limit: float, size: float, max_chars: int) -> list[int]:
     return chosen
 
 
+def _broken(text: str, breaks: Sequence[int]) -> str:
+    """``text`` with a line break at each index (a space before it dropped)."""
+    edges = [0, *breaks, len(text)]
+    return "\n".join(text[a:b].rstrip(" ") if b < len(text) else text[a:b] for a, b in zip(edges, edges[1:]))
+
+
 def _clusters(text: str) -> list[int]:
     """Every index not before a combining mark: the last resort for a text with no break opportunity."""
     return [
         i for i in range(1, len(text)) if not unicodedata.combining(text[i]) and unicodedata.category(text[i]) != "Mn"
     ]
-
-
-def _split(line: list[tuple[str, Look]], plain: str, breaks: Sequence[int]) -> list[tuple[str, Look]]:
-    """The runs of one line with a line break at each index of its ``plain`` text (a space before it dropped)."""
-    marks = set(breaks)
-    drop = {b - 1 for b in breaks if plain[b - 1] == " "}
-    out, offset = [], 0
-    for part, look in line:
-        chars = []
-        for index, char in enumerate(part, offset):
-            chars += (["\n"] if index in marks else []) + ([] if index in drop else [char])
-        offset += len(part)
-        out.append(("".join(chars), look))
-    return out
 
 
 def thai_breaks(text: str) -> list[int]:
