@@ -129,11 +129,7 @@ def prepare(
     language = _language(track)
     play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
     base_style, placing = ass_style(font_for(language), style, language, play_res)
-    if check_mode(cover) == "inpaint" and _even(info):
-        raise InputError(
-            f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
-            "use --cover blur or box"
-        )
+    check_mode(cover)
     found = scene or find_scene(video, info, cover, band)
     report = dataclasses.replace(found.report, notes=list(found.report.notes), overlapping=[])
     report.output, report.font, report.language = str(output), base_style.fontname, language

@@ -79,9 +79,11 @@ def _breaks(text: str, limit: float, size: float, max_chars: int) -> list[int]:
         lines_left = max(2, math.ceil((edges[-1] - edges[start]) / limit))
         target = edges[start] + (edges[-1] - edges[start]) / lines_left
         later = [c for c in candidates if c > start]
-        if not later:
+        reach = min(start + max_chars, int(np.searchsorted(edges, edges[start] + limit, side="right")) - 1)
+        # a word wider than a line (a URL, a long compound) is broken inside it rather than run off the edges
+        fitting = [c for c in later if c <= reach] or [c for c in _clusters(text) if start < c <= reach] or later[:1]
+        if not fitting:
             break
-        fitting = [c for c in later if edges[c] - edges[start] <= limit and c - start <= max_chars] or later[:1]
         best = min(fitting, key=lambda c: abs(edges[c] - target))
         chosen.append(best)
         start = best
