@@ -120,7 +120,7 @@ def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
     with av.open(media_arg(video)) as source, av.open(media_arg(target), "w") as sink:
         stream = source.streams.video[0]
         out = sink.add_stream("libx264", rate=stream.average_rate or 30)
-        pix_fmt = "yuv420p" if info.width % 2 == 0 and info.height % 2 == 0 else "yuv444p"
+        pix_fmt = "yuv444p" if (info.width or 0) % 2 or (info.height or 0) % 2 else "yuv420p"
         out.width, out.height, out.pix_fmt = info.width, info.height, pix_fmt
         out.time_base = stream.time_base
         out.options = {"crf": "10", "preset": "ultrafast", "x264-params": x264.PARAMS}
