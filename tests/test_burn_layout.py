@@ -338,3 +338,9 @@ def test_cue_after_the_end_is_reported_not_counted(plain_clip, tmp_path):
     assert result.exit_code == 0 and "1 cues burned in" in result.output
     assert "1 cue(s) start after the video ends at 00:00:04.000 and are not burned in: 2" in result.output
     assert burn(plain_clip, track, tmp_path / "o2.mp4", cover="none").cues == 1
+    late = Track(cues=[Cue(9000, 10000, "Too late")], language="en")
+    with pytest.raises(
+        LocalizeError, match="every cue starts after the video ends at 00:00:04.000 .the first at 00:00:09"
+    ):
+        burn(plain_clip, late, tmp_path / "o3.mp4", cover="none")
+    assert not (tmp_path / "o3.mp4").exists()

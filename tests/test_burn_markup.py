@@ -39,6 +39,13 @@ def test_srt_tags_and_entities_become_the_markup(tmp_path):
     assert second.text == '<i>Lin Wan</i> & <font color="#FF0000">x</font> y {\\fs300}me'
 
 
+def test_srt_escapes_only_what_would_be_read_as_an_entity():
+    text = "Tom & Jerry wrote &amp; and &lt;3 literally"
+    written = dumps(Track(cues=[Cue(1000, 2000, text)], language="en"), "srt")
+    assert "Tom & Jerry wrote &amp;amp; and &amp;lt;3 literally" in written
+    assert loads(written, "srt").cues[0].text == text
+
+
 @pytest.mark.parametrize("fmt", ["srt", "vtt", "ttml", "ass", "json"])
 def test_markup_and_literal_text_round_trip_every_format(fmt):
     track = Track(cues=[Cue(1000, 2000, MARKED)], language="en")
