@@ -85,6 +85,13 @@ def test_ttml_styles_are_read_as_markup():
     assert loads(doc, "ttml").cues[0].text == "<i>off</i> screen <b>now</b>"
 
 
+def rgb_at(path: Path, ms: int) -> np.ndarray:
+    import av
+
+    with av.open(str(path)) as container:
+        return next(f.to_ndarray(format="rgb24") for f in container.decode(video=0) if f.time * 1000 >= ms)
+
+
 def slant(luma: np.ndarray, top: int, bottom: int) -> float:
     """How far right the text's top third sits from its bottom third (px): italics lean right."""
     mask = text_mask(luma[top:bottom])
@@ -96,7 +103,7 @@ def slant(luma: np.ndarray, top: int, bottom: int) -> float:
 def test_markup_is_burned_as_styling_and_text_never_as_commands(plain_clip, tmp_path):
     subs = tmp_path / "tags.srt"
     subs.write_text(
-        "1\n00:00:00,200 --> 00:00:00,900\n{\\p1}m 0 0 l 1000 0 1000 1000 0 1000{\\p0}\n\n"
+        '1\n00:00:00,200 --> 00:00:00,900\n<font color="#00FF00">{\\p1}m 0 0 l 1000 0 1000 1000 0 1000{\\p0}</font>\n\n'
         "2\n00:00:01,000 --> 00:00:01,600\n<i>Lin Wan</i> &amp; {\\fs300}me\n\n"
         "3\n00:00:01,700 --> 00:00:02,300\nC:\\new\\folder\n\n"
         "4\n00:00:02,400 --> 00:00:02,900\n{\\an8}Top\n\n"
@@ -122,6 +129,8 @@ def test_markup_is_burned_as_styling_and_text_never_as_commands(plain_clip, tmp_
     italic, upright = luma_at(out, 3200), luma_at(out, 3700)
     [(a, b)], [(c, d)] = text_lines(italic, band, HEIGHT), text_lines(upright, band, HEIGHT)
     assert slant(italic, a, b) - slant(upright, c, d) >= 3  # <i> is drawn in italics
+    red, green, blue = (rgb_at(out, 550)[band:].astype(int)[..., channel] for channel in range(3))
+    assert ((green > 180) & (red < 90) & (blue < 90)).sum() > 150  # <font color="#00FF00"> is drawn green
 
 
 def test_save_writes_the_markup_for_a_player(tmp_path):
