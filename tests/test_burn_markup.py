@@ -85,6 +85,16 @@ def test_ttml_styles_are_read_as_markup():
     assert loads(doc, "ttml").cues[0].text == "<i>off</i> screen <b>now</b>"
 
 
+def test_ttml_italics_of_a_div_are_inherited_but_the_body_colour_is_no_markup():
+    doc = (
+        '<tt xmlns="http://www.w3.org/ns/ttml" xmlns:tts="http://www.w3.org/ns/ttml#styling"><head><styling>'
+        '<style xml:id="it" tts:fontStyle="italic"/><style xml:id="s1" tts:color="#FFFFFF"/></styling></head>'
+        '<body style="s1"><div style="it"><p begin="1s" end="2s">off <span tts:fontStyle="normal">screen</span></p>'
+        '</div><div><p begin="3s" end="4s">plain</p></div></body></tt>'
+    )
+    assert [cue.text for cue in loads(doc, "ttml").cues] == ["<i>off </i>screen", "plain"]
+
+
 def rgb_at(path: Path, ms: int) -> np.ndarray:
     import av
 
