@@ -52,6 +52,14 @@ def test_markup_and_literal_text_round_trip_every_format(fmt):
     assert loads(dumps(track, fmt), fmt).cues[0].text == MARKED
 
 
+@pytest.mark.parametrize("fmt", ["vtt", "ttml"])
+def test_a_tag_over_both_lines_of_a_dialogue_event_styles_both(fmt):
+    cue = Cue(1000, 2000, "<i>-Who is it?\n-It is me.</i>", speaker="A", line_speakers=["A", "B"])
+    read = loads(dumps(Track(cues=[cue], language="en"), fmt), fmt).cues[0]
+    assert read.line_speakers == ["A", "B"] and plain(read.text) == plain(cue.text)
+    assert whole_look(read.text).italic
+
+
 def test_each_format_writes_markup_in_its_own_syntax():
     track = Track(cues=[Cue(1000, 2000, MARKED)], language="en")
     ttml, vtt, ass = dumps(track, "ttml"), dumps(track, "vtt"), dumps(track, "ass")

@@ -221,11 +221,11 @@ def write(track: Track) -> str:
         )
         if cue.speaker:
             p.set(f"{{{TTM}}}agent", " ".join(agents[name] for name in cue.speakers))
-        lines = cue.text.split("\n")
+        lines = markup_lines(runs(cue.text))  # a tag may span lines: split after reading it
         if cue.line_speakers and len(cue.line_speakers) == len(lines):
             _dialogue(p, lines, [agents[name] for name in cue.line_speakers])
             continue
-        for number, line in enumerate(markup_lines(runs(cue.text))):
+        for number, line in enumerate(lines):
             if number:
                 ET.SubElement(p, f"{{{TT}}}br")
             _fill(p, line)
@@ -246,11 +246,11 @@ def _indent_around_paragraphs(root: ET.Element, div: ET.Element) -> None:
         p.extend(children)
 
 
-def _dialogue(p: ET.Element, lines: list[str], agents: list[str]) -> None:
+def _dialogue(p: ET.Element, lines: list[list[tuple[str, Look]]], agents: list[str]) -> None:
     for number, (line, agent) in enumerate(zip(lines, agents)):
         if number:
             ET.SubElement(p, f"{{{TT}}}br")
-        _fill(ET.SubElement(p, f"{{{TT}}}span", {f"{{{TTM}}}agent": agent}), runs(line))
+        _fill(ET.SubElement(p, f"{{{TT}}}span", {f"{{{TTM}}}agent": agent}), line)
 
 
 def _fill(parent: ET.Element, pieces: list[tuple[str, Look]]) -> None:
