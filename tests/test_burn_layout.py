@@ -237,9 +237,10 @@ def bars_left_and_right(luma: np.ndarray) -> tuple[int, int]:
     return sum(x < (left + right) / 2 for x in bars), sum(x >= (left + right) / 2 for x in bars)
 
 
-def test_hebrew_punctuation_ends_the_line_on_the_left(plain_clip, tmp_path):
+@pytest.mark.parametrize("language", ["he", "en"])  # en: a Hebrew line quoted in an English track
+def test_hebrew_punctuation_ends_the_line_on_the_left(plain_clip, tmp_path, language):
     out = tmp_path / "he.mp4"
-    burn(plain_clip, Track(cues=[Cue(300, 3000, "שמש בכם!!!")], language="he"), out, cover="none")
+    burn(plain_clip, Track(cues=[Cue(300, 3000, "שמש בכם!!!")], language=language), out, cover="none")
     luma = luma_at(out, 1500)
     top, bottom = text_lines(luma, HEIGHT // 2, HEIGHT)[-1]
     assert bars_left_and_right(luma[top - 4 : bottom + 4]) == (3, 0)  # right to left: the sentence ends on the left
