@@ -215,6 +215,16 @@ def test_long_thai_line_wraps_inside_the_frame_in_the_thai_font(plain_clip, tmp_
     assert columns[0] > 0.03 * WIDTH and columns[-1] < 0.97 * WIDTH
 
 
+def test_a_word_wider_than_the_frame_is_broken_inside_it(plain_clip, tmp_path):
+    text = "Visit https://example.com/a/very/long/path/that/never/ends/at/all now"
+    out = tmp_path / "url.mp4"
+    burn(plain_clip, Track(cues=[Cue(300, 3000, text)], language="en"), out, cover="none", style="Fontsize=120")
+    luma = luma_at(out, 1500)
+    lines = text_lines(luma, HEIGHT // 4, HEIGHT)
+    columns = np.flatnonzero(text_mask(luma[lines[0][0] : lines[-1][1]]).sum(axis=0))
+    assert len(lines) >= 4 and columns[0] > 0.03 * WIDTH and columns[-1] < 0.97 * WIDTH
+
+
 def bars_left_and_right(luma: np.ndarray) -> tuple[int, int]:
     """Tall thin glyphs (the bars of '!') in the left and right half of one line of text."""
     import cv2
@@ -227,9 +237,10 @@ def bars_left_and_right(luma: np.ndarray) -> tuple[int, int]:
     return sum(x < (left + right) / 2 for x in bars), sum(x >= (left + right) / 2 for x in bars)
 
 
-def test_hebrew_punctuation_ends_the_line_on_the_left(plain_clip, tmp_path):
+@pytest.mark.parametrize("language", ["he", "en"])  # en: a Hebrew line quoted in an English track
+def test_hebrew_punctuation_ends_the_line_on_the_left(plain_clip, tmp_path, language):
     out = tmp_path / "he.mp4"
-    burn(plain_clip, Track(cues=[Cue(300, 3000, "שמש בכם!!!")], language="he"), out, cover="none")
+    burn(plain_clip, Track(cues=[Cue(300, 3000, "שמש בכם!!!")], language=language), out, cover="none")
     luma = luma_at(out, 1500)
     top, bottom = text_lines(luma, HEIGHT // 2, HEIGHT)[-1]
     assert bars_left_and_right(luma[top - 4 : bottom + 4]) == (3, 0)  # right to left: the sentence ends on the left
@@ -264,54 +275,44 @@ def test_style_values_are_checked_before_work(plain_clip, tmp_path, style, messa
     assert not (tmp_path / "o.mp4").exists()
 
 
-def test_odd_frame_size_burns(tmp_path):
-    odd = tmp_path / "odd.mp4"
+def odd_clip(source: Path, target: Path) -> Path:
+    """The first 2 s of ``source`` at 721x1281 (4:4:4, which an odd size allows)."""
     ffmpeg(
-        "-i",
-        str(FIXTURES / "episode_zh" / "episode.mp4"),
-        "-t",
-        "2",
-        "-vf",
-        "scale=721:1281",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv444p",
-        "-c:a",
-        "aac",
-        str(odd),
+        *("-i", str(source), "-t", "2", "-vf", "scale=721:1281", "-c:v", "libx264", "-preset", "ultrafast"),
+        *("-pix_fmt", "yuv444p", "-c:a", "aac", str(target)),
     )
+    return target
+
+
+def video_stream(path: Path) -> tuple[int, int, str]:
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_entries", "stream=width,height,pix_fmt", "-select_streams", "v"]
+        + ["-of", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    stream = json.loads(probe.stdout)["streams"][0]
+    return stream["width"], stream["height"], stream["pix_fmt"]
+
+
+def test_odd_frame_size_burns(tmp_path):
+    odd = odd_clip(FIXTURES / "episode_zh" / "episode.mp4", tmp_path / "odd.mp4")
     out = tmp_path / "o.mp4"
     report = burn(odd, Track(cues=[Cue(200, 1800, "Hello there")], language="en"), out, cover="none")
     assert any("odd frame size 721x1281" in note for note in report.notes)
-    probe = json.loads(
-        subprocess.run(
-            [
-                "ffprobe",
-                "-v",
-                "error",
-                "-count_frames",
-                "-show_entries",
-                "stream=width,height,pix_fmt,nb_read_frames",
-                "-select_streams",
-                "v",
-                "-of",
-                "json",
-                str(out),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    )["streams"][0]
-    assert (probe["width"], probe["height"], probe["pix_fmt"]) == (722, 1282, "yuv420p")
+    assert video_stream(out) == (722, 1282, "yuv420p")
     assert cer(read_lines(luma_at(out, 1000), HEIGHT // 2, 1281), "Hello there") <= 0.1
-    with pytest.raises(LocalizeError, match="cover 'inpaint' needs an even frame size, not 721x1281"):
-        burn(
-            odd, Track(cues=[Cue(200, 1800, "Hi")], language="en"), tmp_path / "i.mp4", cover="inpaint", band=(0.7, 0.9)
-        )
+
+
+def test_odd_frame_size_is_inpainted(tmp_path):
+    odd = odd_clip(FIXTURES / "episode_zh_hardsub" / "episode.mp4", tmp_path / "odd.mp4")
+    out = tmp_path / "i.mp4"
+    report = burn(odd, Track(cues=[Cue(1500, 1900, "Hi")], language="en"), out, cover="inpaint")
+    assert report.cover == "inpaint" and video_stream(out) == (722, 1282, "yuv420p")
+    left, top, right, bottom = report.cover_box
+    before, after = (text_mask(luma_at(clip, 1000)[top:bottom, left:right]).mean() for clip in (odd, out))
+    assert after < 0.25 * before  # the Chinese line is gone from the band
 
 
 def test_dub_without_an_audio_stream_is_named(plain_clip, tmp_path):
@@ -338,3 +339,9 @@ def test_cue_after_the_end_is_reported_not_counted(plain_clip, tmp_path):
     assert result.exit_code == 0 and "1 cues burned in" in result.output
     assert "1 cue(s) start after the video ends at 00:00:04.000 and are not burned in: 2" in result.output
     assert burn(plain_clip, track, tmp_path / "o2.mp4", cover="none").cues == 1
+    late = Track(cues=[Cue(9000, 10000, "Too late")], language="en")
+    with pytest.raises(
+        LocalizeError, match="every cue starts after the video ends at 00:00:04.000 .the first at 00:00:09"
+    ):
+        burn(plain_clip, late, tmp_path / "o3.mp4", cover="none")
+    assert not (tmp_path / "o3.mp4").exists()

@@ -129,11 +129,8 @@ def prepare(
     language = _language(track)
     play_res = (round(PLAY_HEIGHT * info.width / info.height), PLAY_HEIGHT)
     base_style, placing = ass_style(font_for(language), style, language, play_res)
-    if check_mode(cover) == "inpaint" and _even(info):
-        raise InputError(
-            f"{video}: cover 'inpaint' needs an even frame size, not {info.width}x{info.height}; "
-            "use --cover blur or box"
-        )
+    check_mode(cover)
+    _refuse_all_late(track, info.duration)
     found = scene or find_scene(video, info, cover, band)
     report = dataclasses.replace(found.report, notes=list(found.report.notes), overlapping=[])
     report.output, report.font, report.language = str(output), base_style.fontname, language
@@ -182,6 +179,15 @@ def _language(track: Track) -> str | None:
     from localize.language import detect_language
 
     return detect_language(plain(track.text()))
+
+
+def _refuse_all_late(track: Track, duration_ms: int) -> None:
+    """An InputError when every cue starts after the video ends (subtitles of another episode)."""
+    if duration_ms and track.cues and min(cue.start for cue in track.cues) >= duration_ms:
+        raise InputError(
+            f"every cue starts after the video ends at {format_ms(duration_ms)} (the first at "
+            f"{format_ms(min(cue.start for cue in track.cues))}): are these the subtitles of this video?"
+        )
 
 
 def _within_video(track: Track, duration_ms: int, report: BurnReport) -> Track:

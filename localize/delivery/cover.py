@@ -111,7 +111,7 @@ def _surrounding_colours(
 def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
     """``video`` with the text pixels inside the cover box inpainted during the windows, into ``target``.
 
-    Lossless-quality x264 in Matroska, every frame upright (as the display matrix shows
+    Lossless-quality x264 in Matroska (4:4:4 for an odd frame size, which 4:2:0 cannot hold), every frame upright (as the display matrix shows
     it, which ``target`` then no longer needs) and keeping its own timestamp.
     """
     import av
@@ -120,7 +120,8 @@ def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
     with av.open(media_arg(video)) as source, av.open(media_arg(target), "w") as sink:
         stream = source.streams.video[0]
         out = sink.add_stream("libx264", rate=stream.average_rate or 30)
-        out.width, out.height, out.pix_fmt = info.width, info.height, "yuv420p"
+        pix_fmt = "yuv444p" if (info.width or 0) % 2 or (info.height or 0) % 2 else "yuv420p"
+        out.width, out.height, out.pix_fmt = info.width, info.height, pix_fmt
         out.time_base = stream.time_base
         out.options = {"crf": "10", "preset": "ultrafast", "x264-params": x264.PARAMS}
         out.codec_context.thread_count = x264.THREADS
@@ -130,7 +131,7 @@ def inpaint_video(video: Path, cover: Cover, target: Path) -> None:
                 image = _inpaint(image, cover.box)
             new = av.VideoFrame.from_ndarray(image, format="bgr24")
             new.pts, new.time_base = frame.pts, frame.time_base
-            sink.mux(out.encode(new.reformat(format="yuv420p")))
+            sink.mux(out.encode(new.reformat(format=pix_fmt)))
         sink.mux(out.encode(None))
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from localize.formats.markup import Look, compose, runs
+from localize.formats.markup import compose, restyle, runs
 from localize.formats.markup import lines as markup_lines
 from localize.model import is_cjk
 
@@ -58,7 +58,7 @@ def wrap(text: str, limit: float, size: float, max_chars: int) -> str:
     for line in markup_lines(runs(text)):
         plain = "".join(part for part, _ in line)
         breaks = _breaks(plain, limit, size, max_chars) if text_width(plain, size) > limit else []
-        out.append(compose(_split(line, plain, breaks)))
+        out.append(restyle(compose(line), _broken(plain, breaks)))
     return "\n".join(out)
 
 
@@ -79,13 +79,21 @@ def _breaks(text: str, limit: float, size: float, max_chars: int) -> list[int]:
         lines_left = max(2, math.ceil((edges[-1] - edges[start]) / limit))
         target = edges[start] + (edges[-1] - edges[start]) / lines_left
         later = [c for c in candidates if c > start]
-        if not later:
+        reach = min(start + max_chars, int(np.searchsorted(edges, edges[start] + limit, side="right")) - 1)
+        # a word wider than a line (a URL, a long compound) is broken inside it rather than run off the edges
+        fitting = [c for c in later if c <= reach] or [c for c in _clusters(text) if start < c <= reach] or later[:1]
+        if not fitting:
             break
-        fitting = [c for c in later if edges[c] - edges[start] <= limit and c - start <= max_chars] or later[:1]
         best = min(fitting, key=lambda c: abs(edges[c] - target))
         chosen.append(best)
         start = best
     return chosen
+
+
+def _broken(text: str, breaks: Sequence[int]) -> str:
+    """``text`` with a line break at each index (a space before it dropped)."""
+    edges = [0, *breaks, len(text)]
+    return "\n".join(text[a:b].rstrip(" ") if b < len(text) else text[a:b] for a, b in zip(edges, edges[1:]))
 
 
 def _clusters(text: str) -> list[int]:
@@ -93,20 +101,6 @@ def _clusters(text: str) -> list[int]:
     return [
         i for i in range(1, len(text)) if not unicodedata.combining(text[i]) and unicodedata.category(text[i]) != "Mn"
     ]
-
-
-def _split(line: list[tuple[str, Look]], plain: str, breaks: Sequence[int]) -> list[tuple[str, Look]]:
-    """The runs of one line with a line break at each index of its ``plain`` text (a space before it dropped)."""
-    marks = set(breaks)
-    drop = {b - 1 for b in breaks if plain[b - 1] == " "}
-    out, offset = [], 0
-    for part, look in line:
-        chars = []
-        for index, char in enumerate(part, offset):
-            chars += (["\n"] if index in marks else []) + ([] if index in drop else [char])
-        offset += len(part)
-        out.append(("".join(chars), look))
-    return out
 
 
 def thai_breaks(text: str) -> list[int]:

@@ -74,9 +74,9 @@ def ass_style(
 
     result = vertical_style(cjk=False)
     result.fontname = font
-    result.encoding = (
-        -1 if base_language(language) in RTL else 1
-    )  # -1: libass takes each line's direction from its text
+    # -1: libass takes each line's base direction from its first strong character, as players do
+    # (a Hebrew line in an English track ends on the left too); RTL tracks also start each line with an RLM
+    result.encoding = -1
     keys = set()
     for item in (part.strip() for part in (style or "").split(",")):
         if not item:

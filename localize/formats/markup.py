@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from localize.model import is_cjk
+
 TAG = re.compile(r'<(/?)([ibu])>|<font color="(#[0-9A-F]{6})">|(</font>)')
 ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|nbsp|lrm|rlm);|&#(\d{1,7});|&#[xX]([0-9a-fA-F]{1,6});")
 HTML_TAG = re.compile(r"<(/?)\s*([^\s<>./]*)((?:\.[^\s<>.]+)*)([^<>]*)>")
@@ -108,6 +110,54 @@ def flags(look: Look) -> list[str]:
 def plain(text: str) -> str:
     """``text`` without its markup."""
     return TAG.sub("", text)
+
+
+def looks(text: str) -> list[Look]:
+    """The look of each character of ``plain(text)``."""
+    return [look for part, look in runs(text) for _ in part]
+
+
+def restyle(text: str, bare: str) -> str:
+    """``bare`` (``plain(text)`` with whitespace added, removed or changed, as a line breaker does)
+    marked up like ``text``: each character keeps its look, new whitespace takes the next character's."""
+    original, marks = plain(text), looks(text)
+    if bare == original:
+        return text
+    pieces, position = [], 0
+    for char in bare:
+        while position < len(original) and original[position].isspace() and not char.isspace():
+            position += 1  # whitespace the new text dropped
+        same = position < len(original) and (original[position] == char or (char + original[position]).isspace())
+        pieces.append((char, marks[min(position, len(marks) - 1)] if marks else PLAIN))
+        position += same
+    return compose(pieces)
+
+
+def cut(text: str, index: int) -> tuple[str, str]:
+    """``text`` split at ``index`` of its plain text, the whitespace there dropped; both halves keep their markup."""
+    bare, marks = plain(text), looks(text)
+    head, tail = bare[:index].rstrip(), bare[index:].lstrip()
+    start = len(bare) - len(tail)
+    return compose(zip(head, marks)), compose(zip(tail, marks[start:]))
+
+
+def join(texts: Iterable[str]) -> str:
+    """Marked-up lines joined as :func:`localize.model.join_lines` joins plain ones (no space between CJK)."""
+    out = ""
+    for text in texts:
+        text = text.strip()
+        if not plain(text).strip():
+            continue
+        if out and not (is_cjk(plain(out).rstrip()[-1:] or " ") or is_cjk(plain(text).lstrip()[:1] or " ")):
+            out += " "
+        out += text
+    return out
+
+
+def whole_look(text: str) -> Look:
+    """The look every visible character of ``text`` shares (italic for an off-screen voice), else PLAIN."""
+    shared = {look for part, look in runs(text) if part.strip()}
+    return shared.pop() if len(shared) == 1 else PLAIN
 
 
 def lines(pieces: list[tuple[str, Look]]) -> list[list[tuple[str, Look]]]:

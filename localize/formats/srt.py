@@ -4,7 +4,8 @@ Strict means: ``HH:MM:SS,mmm --> HH:MM:SS,mmm`` timing lines with a comma, an op
 numeric index before each, cue text up to the next blank line. Anything else is a
 :class:`ParseError` at its line. ``<i>``, ``<b>``, ``<u>`` and ``<font color>`` become the
 toolkit's markup (:mod:`localize.formats.markup`), other ``<font>`` attributes and ``<s>`` are
-dropped, entities (``&amp;``) are decoded; any other text is literal.
+dropped, entities (``&amp;``) are decoded; any other text is literal. Written text escapes only an
+``&`` that would otherwise be read back as an entity (``Tom & Jerry`` stays as it is).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 import pysrt
 
 from localize.formats._lines import Lines
-from localize.formats.markup import from_html
+from localize.formats.markup import ENTITY, from_html
 from localize.formats.registry import Format, ParseError, register
 from localize.model import Cue, Track, format_ms
 
@@ -74,13 +75,18 @@ def read_blocks(text: str, timing: re.Pattern[str], numbered: bool) -> Track:
     return Track(cues=cues)
 
 
+def _escape(text: str) -> str:
+    """Cue text as SRT: an ``&`` that would be read back as an entity (``&amp;`` meant literally) escaped."""
+    return ENTITY.sub(lambda match: "&amp;" + match.group()[1:], text)
+
+
 def write(track: Track) -> str:
     items = pysrt.SubRipFile(
         pysrt.SubRipItem(
             index=number,
             start=pysrt.SubRipTime.from_ordinal(cue.start),
             end=pysrt.SubRipTime.from_ordinal(cue.end),
-            text=cue.text,
+            text=_escape(cue.text),
         )
         for number, cue in enumerate(track.cues, 1)
     )

@@ -107,12 +107,14 @@ def read(text: str) -> Track:
     styles = {s.get(f"{{{XML}}}id"): dict(s.attrib) for s in root.iter(f"{{{TT}}}style") if s.get(f"{{{XML}}}id")}
     agents = {a.get(f"{{{XML}}}id"): (a.findtext(f"{{{TTM}}}name") or "").strip() for a in root.iter(f"{{{TTM}}}agent")}
     cues = []
+    parents = {child: parent for parent in root.iter() for child in parent}
     for number, p in enumerate(root.iter(f"{{{TT}}}p"), 1):
         try:
             start, end = timing.ms(p.attrib["begin"]), timing.ms(p.attrib["end"])
         except (KeyError, ValueError) as error:
             raise ParseError(f"paragraph {number}: missing or bad begin/end ({error})") from None
-        lines = [" ".join(line.split()) for line in compose(_runs(p, PLAIN, styles)).split("\n")]
+        inherited = _inherited(p, parents, styles)
+        lines = [" ".join(line.split()) for line in compose(_runs(p, inherited, styles)).split("\n")]
         speaker = _agent(p.get(f"{{{TTM}}}agent"), agents)
         line_speakers = _line_agents(p, agents)
         cues.append(
@@ -126,6 +128,19 @@ def read(text: str) -> Track:
         )
     language = root.get(f"{{{XML}}}lang") or None
     return Track(cues=cues, language=language, fps=timing.fps)
+
+
+def _inherited(p: ET.Element, parents: dict[ET.Element, ET.Element], styles: dict[str | None, dict[str, str]]) -> Look:
+    """The italic, bold and underline ``p`` inherits from the ``<body>`` and ``<div>``s around it (a colour
+    there is the document's text colour, such as the white this writer sets, not markup)."""
+    chain = []
+    while p in parents and parents[p].tag in (f"{{{TT}}}div", f"{{{TT}}}body"):
+        p = parents[p]
+        chain.append(p)
+    look = PLAIN
+    for element in reversed(chain):
+        look = _styled(element, look, styles)
+    return Look(look.italic, look.bold, look.underline)
 
 
 def _agent(reference: str | None, agents: dict[str | None, str]) -> str | None:
@@ -206,11 +221,11 @@ def write(track: Track) -> str:
         )
         if cue.speaker:
             p.set(f"{{{TTM}}}agent", " ".join(agents[name] for name in cue.speakers))
-        lines = cue.text.split("\n")
+        lines = markup_lines(runs(cue.text))  # a tag may span lines: split after reading it
         if cue.line_speakers and len(cue.line_speakers) == len(lines):
             _dialogue(p, lines, [agents[name] for name in cue.line_speakers])
             continue
-        for number, line in enumerate(markup_lines(runs(cue.text))):
+        for number, line in enumerate(lines):
             if number:
                 ET.SubElement(p, f"{{{TT}}}br")
             _fill(p, line)
@@ -231,11 +246,11 @@ def _indent_around_paragraphs(root: ET.Element, div: ET.Element) -> None:
         p.extend(children)
 
 
-def _dialogue(p: ET.Element, lines: list[str], agents: list[str]) -> None:
+def _dialogue(p: ET.Element, lines: list[list[tuple[str, Look]]], agents: list[str]) -> None:
     for number, (line, agent) in enumerate(zip(lines, agents)):
         if number:
             ET.SubElement(p, f"{{{TT}}}br")
-        _fill(ET.SubElement(p, f"{{{TT}}}span", {f"{{{TTM}}}agent": agent}), runs(line))
+        _fill(ET.SubElement(p, f"{{{TT}}}span", {f"{{{TTM}}}agent": agent}), line)
 
 
 def _fill(parent: ET.Element, pieces: list[tuple[str, Look]]) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from localize.formats.markup import plain
+from localize.formats import markup
 from localize.model import is_cjk, join_lines
 from localize.timing.profiles import Profile
 
@@ -50,11 +50,14 @@ NO_LINE_END = "「『（《〈【([{"
 
 def text_length(text: str) -> int:
     """Characters a line shows (one per character, CJK or not; markup tags show none)."""
-    return len(plain(text))
+    return len(markup.plain(text))
 
 
 def break_lines(text: str, profile: Profile, protected: Sequence[str] = ()) -> str:
-    """``text`` laid out in as few lines as fit ``profile.chars_per_line``, best break first."""
+    """``text`` laid out in as few lines as fit ``profile.chars_per_line``, best break first.
+    Breaks are chosen on the text without markup; the markup is then put back around the same characters."""
+    if markup.plain(text) != text:
+        return markup.restyle(text, break_lines(markup.plain(text), profile, protected))
     plain = join_lines(text.split("\n"))
     limit = profile.chars_per_line
     if text_length(plain) <= limit:
@@ -72,8 +75,8 @@ def break_lines(text: str, profile: Profile, protected: Sequence[str] = ()) -> s
 
 def fits(text: str, profile: Profile, protected: Sequence[str] = ()) -> bool:
     """Whether ``text`` breaks into at most ``max_lines`` lines of ``chars_per_line``
-    (a text shorter than the lines hold can still overflow one: long words)."""
-    plain = join_lines(text.split("\n"))
+    (a text shorter than the lines hold can still overflow one: long words); markup takes no room."""
+    plain = join_lines(markup.plain(text).split("\n"))
     limit = profile.chars_per_line
     if text_length(plain) <= limit:
         return True

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from fractions import Fraction
 
+from localize.formats import markup
 from localize.model import Cue, Track, join_lines, require_track
 from localize.timing.grid import RULES, Grid, Slot, cut_between, reading_length
 from localize.timing.linebreak import (
@@ -90,7 +91,7 @@ def _slot(cue: Cue, grid: Grid) -> Slot:
     first = grid.ceil(start)
     return Slot(
         cue=cue,
-        text=cue.plain_text,
+        text=markup.join(cue.lines),
         speech_start=first,
         speech_end=max(grid.ceil(end), first + 1),
         words=list(cue.words),
@@ -105,13 +106,12 @@ def _split(slot: Slot, profile: Profile, grid: Grid, protected: Sequence[str]) -
     too_slow = slot.speech_end - slot.speech_start > grid.max_frames
     if not (too_long or too_slow):
         return [slot]
-    middle, reach = len(slot.text) // 2, SPLIT_REACH * profile.capacity
-    boundaries = allowed_breaks(slot.text, protected, middle - reach, middle + reach + 1) or allowed_breaks(
-        slot.text, protected
-    )
+    bare = markup.plain(slot.text)  # split points are indexes into the text without markup
+    middle, reach = len(bare) // 2, SPLIT_REACH * profile.capacity
+    boundaries = allowed_breaks(bare, protected, middle - reach, middle + reach + 1) or allowed_breaks(bare, protected)
     if not boundaries:
         return [slot]
-    index = min(boundaries, key=lambda b: _split_cost(slot.text, b))
+    index = min(boundaries, key=lambda b: _split_cost(bare, b))
     first, second = _cut_slot(slot, index, grid)
     return _split(first, profile, grid, protected) + _split(second, profile, grid, protected)
 
@@ -122,7 +122,7 @@ def _split_cost(text: str, index: int) -> float:
 
 
 def _cut_slot(slot: Slot, index: int, grid: Grid) -> tuple[Slot, Slot]:
-    head, tail = slot.text[:index].rstrip(), slot.text[index:].lstrip()
+    head, tail = markup.cut(slot.text, index)
     at = _split_frame(slot, index, grid)
     words_head = [w for w in slot.words if grid.ceil(w.start) < at]
     words_tail = slot.words[len(words_head) :]
@@ -132,17 +132,18 @@ def _cut_slot(slot: Slot, index: int, grid: Grid) -> tuple[Slot, Slot]:
 
 
 def _split_frame(slot: Slot, index: int, grid: Grid) -> int:
-    """Frame where the speech of ``text[index:]`` starts: from word times when they spell
-    the text, else in proportion to characters."""
-    norm = _letters(slot.text)
+    """Frame where the speech of ``text[index:]`` (``index`` into the text without markup) starts:
+    from word times when they spell the text, else in proportion to characters."""
+    text = markup.plain(slot.text)
+    norm = _letters(text)
     if slot.words and "".join(_letters(w.text) for w in slot.words) == norm:
-        done = len(_letters(slot.text[:index]))
+        done = len(_letters(text[:index]))
         count = 0
         for word in slot.words:
             if count >= done:
                 return max(grid.ceil(word.start), slot.speech_start + 1)
             count += len(_letters(word.text))
-    share = Fraction(len(slot.text[:index].rstrip()), max(len(slot.text), 1))
+    share = Fraction(len(text[:index].rstrip()), max(len(text), 1))
     span = slot.speech_end - slot.speech_start
     return slot.speech_start + max(1, min(span - 1, round(span * share)))
 
@@ -180,7 +181,7 @@ def _should_merge(a: Slot, b: Slot, profile: Profile, grid: Grid, cuts: list[int
     if a.cue.line_speakers:
         return False
     span = max(a.speech_end, b.speech_end) - a.speech_start
-    return span <= grid.max_frames and fits(join_lines([a.text, b.text]), profile, protected)
+    return span <= grid.max_frames and fits(markup.join([a.text, b.text]), profile, protected)
 
 
 def _speaker_change(a: Slot, b: Slot) -> bool:
@@ -190,8 +191,8 @@ def _speaker_change(a: Slot, b: Slot) -> bool:
 def _fits_dialogue(a: Slot, b: Slot, profile: Profile, grid: Grid) -> bool:
     """Two speakers share a cue only as one line each, within the profile's limits."""
     lines = [
-        profile.dialogue_dash + join_lines(a.text.split("\n")),
-        profile.dialogue_dash + join_lines(b.text.split("\n")),
+        profile.dialogue_dash + markup.join(a.text.split("\n")),
+        profile.dialogue_dash + markup.join(b.text.split("\n")),
     ]
     span = max(a.speech_end, b.speech_end) - a.speech_start
     return (
@@ -205,7 +206,7 @@ def _fits_dialogue(a: Slot, b: Slot, profile: Profile, grid: Grid) -> bool:
 
 def _dialogue(a: Slot, b: Slot, dash: str) -> Slot:
     """``a`` and ``b`` as one dialogue event: a line per speaker, each opened by ``dash``."""
-    lines = [dash + join_lines(slot.text.split("\n")) for slot in (a, b)]
+    lines = [dash + markup.join(slot.text.split("\n")) for slot in (a, b)]
     source = "\n".join(s for s in (a.cue.source, b.cue.source) if s) or None
     flags = a.cue.flags + [f for f in b.cue.flags if f not in a.cue.flags]
     cue = replace(
@@ -224,7 +225,7 @@ def _joined(a: Slot, b: Slot) -> Slot:
     return replace(
         a,
         cue=cue,
-        text=join_lines([a.text, b.text]),
+        text=markup.join([a.text, b.text]),
         speech_end=max(a.speech_end, b.speech_end),
         words=a.words + b.words,
     )

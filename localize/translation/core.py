@@ -5,10 +5,11 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from localize.errors import InputError, LocalizeError
+from localize.formats import markup
 from localize.language import base_language, detect_language, is_unspaced
 from localize.model import (
     BudgetReport,
@@ -69,7 +70,8 @@ def translate(
     path to a memory file. ``translator``: an engine object to use instead of ``options.engine``.
     """
     options = as_options(options, TranslationOptions)
-    if not require_track(track).cues or not any(c.plain_text.strip() for c in track.cues):
+    marked, track = require_track(track), _unmarked(track)
+    if not track.cues or not any(c.plain_text.strip() for c in track.cues):
         raise InputError("nothing to translate: the subtitle track has no text")
     target_language = base_language(target)
     unspaced = is_unspaced(target_language)
@@ -101,6 +103,7 @@ def translate(
     finally:
         if memory is not None:
             memory.close()
+    _remarked(result, marked)
     result.translation = TranslationInfo(
         source_language,
         target,
@@ -123,6 +126,19 @@ def translate(
             f"'{first.term}' should be '{first.expected}', found: {first.found}"
         )
     return result
+
+
+def _unmarked(track: Track) -> Track:
+    """``track`` as engines and glossaries see it: cue text without markup (:mod:`localize.formats.markup`)."""
+    return Track([replace(c, text=markup.plain(c.text)) for c in track.cues], track.language, track.fps, track.meta)
+
+
+def _remarked(result: Track, marked: Track) -> None:
+    """Each translation styled as its whole source cue was (an italic off-screen line stays italic);
+    the sources keep their markup. Styling of part of a cue has no place to go in another language."""
+    for cue, source in zip(result.cues, marked.cues):
+        cue.text = markup.compose([(cue.text, markup.whole_look(source.text))])
+        cue.source = source.text
 
 
 def _translate_lines(
