@@ -8,9 +8,9 @@ Modes (``MODES``): the well-behaved ``ok``; ``slow`` (every request hangs, ``/mo
 included) and ``slow_chat``; ``/models`` answering ``html``, ``nonjson`` or ``empty``;
 chat answering ``chat_html``, ``chat_nonjson``, ``chat_empty``, ``badshape`` (JSON that is
 no completion), ``nochoices``, ``nulltext``, ``chatty`` (assistant chatter), ``sparse``
-(translates line 1, chatters otherwise: a weak model), ``huge``
-(3 MB per line), ``echokey`` (answers with the bearer token); ``refused`` (401 echoing the
-key in its body); ``ratelimit`` (429 with ``Retry-After``) and ``error`` (500).
+(translates line 1, chatters otherwise: a weak model), ``huge`` (3 MB per line),
+``echokey`` (answers with the bearer token, or the password of basic auth); ``refused``
+(401 echoing the key in its body); ``ratelimit`` (429 with ``Retry-After``) and ``error`` (500).
 ``echo=True`` adds the request's Authorization header to every answer's headers, as a
 careless gateway does; ``delay`` makes every chat answer take that many seconds.
 """
@@ -18,6 +18,7 @@ careless gateway does; ``delay`` makes every chat answer take that many seconds.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import socket
@@ -177,7 +178,11 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             self._send(*fake.answer_post(body, self._key()))
 
         def _key(self) -> str:
-            return self.headers.get("Authorization", "").removeprefix("Bearer ")
+            """The bearer token, or the password of basic auth (a base URL with ``user:password@``)."""
+            scheme, _, value = self.headers.get("Authorization", "").partition(" ")
+            if scheme == "Basic":
+                return base64.b64decode(value).decode(errors="replace").partition(":")[2]
+            return value
 
         def _wait(self, seconds: float) -> bool:
             """Wait ``seconds``; False (and the connection dropped) when the server closed meanwhile."""

@@ -206,20 +206,44 @@ def test_an_answer_holding_the_key_reaches_neither_subtitles_nor_memory(fake, en
     assert KEY not in result.output and "6 of 6 line(s) got no usable translation" in result.output
 
 
+def test_a_password_in_the_base_url_is_a_secret_too(fake, env, monkeypatch):
+    """R3: any configured secret, not only the key: a gateway's basic-auth password in the base URL
+    that the endpoint echoes reaches neither the subtitles, the memory nor the output."""
+    server = fake("echokey")
+    password = "hunter2-gateway-pass"
+    monkeypatch.setenv("OPENAI_BASE_URL", server.url.replace("//", f"//user:{password}@"))
+    result, out, _ = translate_cli(env)
+    assert result.exit_code == 0 and "6 of 6 line(s) got no usable translation" in result.output
+    for path in [out, env / "report.json", *(env / "XDG_CACHE_HOME").rglob("*")]:
+        assert not path.is_file() or password.encode() not in path.read_bytes(), path
+    assert password not in result.output and server.posts() == 8
+
+
 # --- R4: failing in seconds, saying how long it took ----------------------------------------
 
 
 def test_slow_endpoint_fails_within_the_default_deadline_stating_the_true_time(fake, env):
     """R4: a server that never answers took 308 s and said "within 60 s"; the defaults now give up
-    on GET /models after 3 attempts of 10 s, well under the 40 s deadline."""
+    on GET /models after one attempt of 10 s (the check's 15 s leave no room for a second)."""
     server = fake("slow")
     result, out, took = translate_cli(env)
     message = one_error(result.output)
-    assert message.startswith(f"Error: the LLM endpoint {server.url} did not answer within 10 s (3 attempts, ")
+    assert message.startswith(f"Error: the LLM endpoint {server.url} did not answer within 10 s (1 attempt, ")
     attempts, stated = stated_time(message)
-    assert attempts == len(server.requests) == 3
-    assert 30 <= stated <= took + ROUNDING < 45 and took - stated < 6  # the rest: loading, reading, the fake's start
+    assert attempts == len(server.requests) == 1
+    assert 10 <= stated <= took + ROUNDING < 15 and took - stated < 4  # the rest: loading, reading, the fake's start
     assert not out.exists()
+
+
+def test_the_models_check_has_its_own_short_deadline(env):
+    """A refused connection to GET /models is retried with backoff (0.5, 1, 2, 4 s), never past the
+    check's 15 s, however many retries the settings allow."""
+    dead = Endpoint(LLMSettings(base_url=f"http://127.0.0.1:{free_port()}/v1", model="m", api_key=KEY, max_retries=10))
+    started = time.monotonic()
+    with pytest.raises(EndpointError, match="could not be reached: ") as caught:
+        dead.check_model()
+    attempts, stated = stated_time(str(caught.value))
+    assert attempts == 5 and 7.5 <= stated <= time.monotonic() - started + ROUNDING < 9
 
 
 def test_slow_chat_is_not_retried_past_the_deadline(fake, env):

@@ -2,10 +2,11 @@
 
 Its settings and the API key's secrecy are :mod:`localize.translation.llm_settings`.
 
-The failure budget: a request gets ``timeout`` seconds to answer (5 s to connect; 10 s for
-the ``/models`` check), and is retried at most ``max_retries`` times on timeouts,
-connection errors, 408/409/429 and 5xx, never past ``deadline`` seconds after it was first
-sent (or past one full ``timeout``, when that is longer). Once one request has failed for
+The failure budget: a request gets ``timeout`` seconds to answer (5 s to connect), and is
+retried at most ``max_retries`` times on timeouts, connection errors, 408/409/429 and 5xx,
+never past ``deadline`` seconds after it was first sent (or past one full ``timeout``, when
+that is longer). The ``/models`` check gets 10 s an attempt and 15 s in all: a server that
+does not list its models within 10 s is not asked again. Once one request has failed for
 good the endpoint is given up on: every later request of the same translation fails at
 once with the same error.
 """
@@ -25,6 +26,7 @@ from localize.translation.llm_settings import LLMSettings, protect_logs, public_
 
 CONNECT_TIMEOUT = 5.0
 LIST_TIMEOUT = 10.0  # GET /models answers at once on any live server
+LIST_DEADLINE = 15.0  # so a /models that timed out is not tried again (connection errors are)
 RETRY_STATUS = (408, 409, 429)
 log = logging.getLogger("localize.translation.llm")
 
@@ -49,7 +51,7 @@ class Endpoint:
         self._lock = threading.Lock()
         self._checked = False
         self._failure: EndpointError | None = None
-        protect_logs(settings.api_key)
+        protect_logs(settings.secrets)
         self._client = OpenAI(
             base_url=settings.base_url, api_key=settings.api_key, max_retries=0, timeout=settings.timeout
         )
@@ -64,6 +66,7 @@ class Endpoint:
             "GET /models",
             lambda timeout: self._client.models.with_raw_response.list(timeout=timeout),
             min(LIST_TIMEOUT, self.settings.timeout),
+            min(LIST_DEADLINE, self.settings.deadline),
             missing_ok=True,
         )
         listed = body.get("data") if isinstance(body, dict) else None
@@ -96,7 +99,7 @@ class Endpoint:
                 **extra,
             )
 
-        body = self._send("the chat request", send, self.settings.timeout)
+        body = self._send("the chat request", send, self.settings.timeout, self.settings.deadline)
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
             raise self.give_up("answered with JSON that is not a chat completion (no 'choices' list)")
         self._count(body.get("usage"))
@@ -109,7 +112,7 @@ class Endpoint:
         """Record that the endpoint failed (``reason`` follows its URL): later requests fail at once."""
         with self._lock:
             if self._failure is None:
-                self._failure = EndpointError(redact(f"the LLM endpoint {self.url} {reason}", self.settings.api_key))
+                self._failure = EndpointError(redact(f"the LLM endpoint {self.url} {reason}", self.settings.secrets))
             return self._failure
 
     def _count(self, usage: Any) -> None:
@@ -121,12 +124,14 @@ class Endpoint:
                 if isinstance(value, int) and not isinstance(value, bool):
                     setattr(self.usage, name, getattr(self.usage, name) + value)
 
-    def _send(self, what: str, send: Callable[[Any], Any], timeout: float, missing_ok: bool = False) -> Any:
-        """The JSON body of ``send``'s answer, retried within the deadline; None for a 404 when ``missing_ok``."""
+    def _send(
+        self, what: str, send: Callable[[Any], Any], timeout: float, deadline: float, missing_ok: bool = False
+    ) -> Any:
+        """The JSON body of ``send``'s answer, retried within ``deadline`` seconds; None for a 404 when ``missing_ok``."""
         import openai
 
         started = time.monotonic()
-        deadline = max(self.settings.deadline, timeout)  # one full attempt, whatever the deadline
+        deadline = max(deadline, timeout)  # one full attempt, whatever the deadline
         attempt = 0
         while True:
             if self._failure is not None:
@@ -142,7 +147,7 @@ class Endpoint:
             except openai.OpenAIError as error:
                 elapsed = time.monotonic() - started
                 wait = _retry_wait(error, attempt, timeout, deadline - elapsed)
-                problem = _describe(error, self.settings, timeout)
+                problem = _describe(error, self.settings, timeout, deadline)
                 if wait is None or attempt > self.settings.max_retries:
                     tried = f" ({attempt} attempt{'s' if attempt > 1 else ''}, {elapsed:.1f} s)"
                     raise self.give_up(problem + (tried if _retryable(error) else "")) from None
@@ -185,8 +190,9 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
-def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0) -> str:
-    """What went wrong, after "the LLM endpoint URL" (or the whole clause for a connection error)."""
+def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0, deadline: float = 0.0) -> str:
+    """What went wrong with a request given ``timeout`` and ``deadline`` seconds, after "the LLM
+    endpoint URL" (or the whole clause for a connection error)."""
     import openai
 
     if isinstance(error, openai.APITimeoutError):
@@ -202,9 +208,7 @@ def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0) -> 
     if isinstance(error, openai.RateLimitError):
         asked = _retry_after(error.response.headers)
         return "is rate-limiting (429)" + (
-            f"; it asks to wait {asked:g} s, past the {settings.deadline:g} s deadline"
-            if asked and asked > settings.deadline
-            else ""
+            f"; it asks to wait {asked:g} s, past the {deadline:g} s deadline" if asked and asked > deadline else ""
         )
     if isinstance(error, openai.APIStatusError):
         return f"answered HTTP {error.status_code}"
