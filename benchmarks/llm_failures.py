@@ -2,7 +2,7 @@
 error (or its end) against an endpoint that is dead, slow, rate-limiting, refusing or
 answering junk, with the default settings (no llm.toml).
 
-    python -m benchmarks.llm_failures            # every case, about 2 minutes (mostly waiting)
+    python -m benchmarks.llm_failures            # every case, about 5 minutes (mostly waiting)
     python -m benchmarks.llm_failures slow html  # the cases whose name starts with these
 
 Each case starts tests/llm_fake.py's server on a free 127.0.0.1 port (a dead endpoint is a
@@ -39,6 +39,7 @@ CASES: list[tuple[str, str, dict[str, Any], int, tuple[str, ...]]] = [
     ("dead (connection refused)", "dead", {}, 6, ()),
     ("slow: /models never answers", "slow", {}, 6, ()),
     ("slow: chat never answers", "slow_chat", {}, 6, ()),
+    ("slow: chat trickles a byte a second", "trickle", {}, 6, ()),
     ("rate-limited, Retry-After 2", "ratelimit", {"retry_after": "2"}, 6, ()),
     ("rate-limited, Retry-After 120", "ratelimit", {"retry_after": "120"}, 6, ()),
     ("HTTP 500 on every chat", "error", {}, 6, ()),
@@ -50,6 +51,7 @@ CASES: list[tuple[str, str, dict[str, Any], int, tuple[str, ...]]] = [
     ("nothing usable: chatter, --strict", "chatty", {}, 6, ("--strict",)),
     ("nothing usable: chatter, 2 s each", "chatty", {"delay": 2.0}, 30, ()),
     ("nothing usable: 3 MB per line", "huge", {}, 6, ()),
+    ("junk: 3 MB per line, 36 MB in all", "huge", {}, 12, ()),
     ("answers with the API key", "echokey", {}, 6, ()),
     ("batch: dead", "dead", {}, 8, BATCH),
     ("batch: chat never answers", "slow_chat", {}, 8, BATCH),
@@ -157,7 +159,7 @@ def main() -> None:
     chosen = [c for c in CASES if not sys.argv[1:] or any(c[0].startswith(a) for a in sys.argv[1:])]
     with tempfile.TemporaryDirectory(prefix="llm-failures-") as folder:
         rows = [measure(*case, Path(folder)) for case in chosen]
-    print("default settings: timeout 30 s (connect 5 s, GET /models 10 s), max_retries 2, deadline 40 s")
+    print("default settings: timeout 30 s (connect 5 s; GET /models 10 s, 15 s in all), max_retries 2, deadline 40 s")
     print_table(COLUMNS, rows)
 
 

@@ -5,7 +5,8 @@ benchmarks/llm_failures.py. Run alone: ``python tests/llm_fake.py MODE [--port P
 [--lifetime S]``; it prints its base URL and exits after ``S`` seconds (default 60).
 
 Modes (``MODES``): the well-behaved ``ok``; ``slow`` (every request hangs, ``/models``
-included) and ``slow_chat``; ``/models`` answering ``html``, ``nonjson`` or ``empty``;
+included) and ``slow_chat``; ``trickle`` (chat answers one byte a second, for ``hang``
+seconds before the real answer: each read is quick, the whole never ends); ``/models`` answering ``html``, ``nonjson`` or ``empty``;
 chat answering ``chat_html``, ``chat_nonjson``, ``chat_empty``, ``badshape`` (JSON that is
 no completion), ``nochoices``, ``nulltext``, ``chatty`` (assistant chatter), ``sparse``
 (translates line 1, chatters otherwise: a weak model), ``huge`` (3 MB per line),
@@ -31,6 +32,7 @@ MODES = (
     "ok",
     "slow",
     "slow_chat",
+    "trickle",
     "html",
     "nonjson",
     "empty",
@@ -58,6 +60,11 @@ JUNK = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that hangs up mid-answer (as localize does past its limits) is no error here."""
+
+
 class FakeLLM:
     """The server, serving in a daemon thread until :meth:`close` or ``lifetime`` seconds."""
 
@@ -77,7 +84,7 @@ class FakeLLM:
         self.hang, self.delay = hang, delay
         self.requests: list[tuple[str, float]] = []  # ("GET /v1/models", time.monotonic()) ...
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server = _Server(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
@@ -128,6 +135,7 @@ class FakeLLM:
             return 200, "application/json", json.dumps({"id": "c", "object": "chat.completion", "choices": []}).encode()
         texts = {
             "ok": lambda i: f"Line {i}",
+            "trickle": lambda i: f"Line {i}",
             "nulltext": lambda i: None,
             "chatty": lambda i: "As an AI language model, I cannot translate this.",
             "sparse": lambda i: "Line 1" if i == 1 else "As an AI language model, I cannot translate this.",
@@ -192,16 +200,28 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _send(self, status: int, kind: str, data: bytes) -> None:
+            padding = int(fake.hang) if fake.mode == "trickle" and self.command == "POST" else 0
             self.send_response(status)
             self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Length", str(padding + len(data)))
             if status == 429:
                 self.send_header("Retry-After", fake.retry_after)
             if fake.echo or fake.mode == "refused":
                 self.send_header("X-Echo", self.headers.get("Authorization", ""))
             self.end_headers()
             with contextlib.suppress(OSError):
-                self.wfile.write(data)
+                if self._trickle(padding):
+                    self.wfile.write(data)
+
+        def _trickle(self, seconds: int) -> bool:
+            """Whitespace (valid before JSON) one byte a second: a gateway's keep-alive padding, or a
+            server stuck mid-answer. False when the server closed meanwhile."""
+            for _ in range(seconds):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                if not self._wait(1.0):
+                    return False
+            return True
 
     return Handler
 

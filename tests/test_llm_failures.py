@@ -256,6 +256,17 @@ def test_slow_chat_is_not_retried_past_the_deadline(fake, env):
     assert 2.5 <= stated_time(message)[1] <= took + ROUNDING < 5
 
 
+def test_an_answer_still_trickling_in_is_cut_at_the_timeout(fake, env):
+    """Each read has its own timeout: a server sending one byte a second never timed out at all."""
+    configure(env, timeout=2, deadline=6)
+    server = fake("trickle", hang=60)
+    result, out, took = translate_cli(env)
+    message = one_error(result.output)
+    assert message.startswith(f"Error: the LLM endpoint {server.url} did not answer within 2 s (2 attempts, ")
+    assert server.posts() == 2 and 4 <= stated_time(message)[1] <= took + ROUNDING < 9
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     "retry_after, attempts, problem",
     [
@@ -429,6 +440,17 @@ def test_answers_are_bounded_by_the_line_budget(fake, env):
     assert result.exit_code == 0 and out.stat().st_size < 2000
     memory = sum(p.stat().st_size for p in (env / "XDG_CACHE_HOME").rglob("*") if p.is_file())
     assert memory < 200_000
+
+
+def test_an_answer_past_the_body_limit_is_not_read_to_its_end(fake, env):
+    """R13: 12 lines of 3 MB each (the server ignores max_tokens) are 36 MB: reading stops at 32 MB."""
+    server = fake("huge")
+    result, out, _ = translate_cli(env, subs=cues(12))
+    assert one_error(result.output) == (
+        f"Error: the LLM endpoint {server.url} answered the chat request with more than 32 MB: "
+        "is it ignoring max_tokens?"
+    )
+    assert not out.exists() and server.posts() == 1
 
 
 def test_badshape_answers_fail_even_without_strict(fake, env):

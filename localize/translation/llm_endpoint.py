@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from localize.translation.llm_settings import LLMSettings, protect_logs, public_
 CONNECT_TIMEOUT = 5.0
 LIST_TIMEOUT = 10.0  # GET /models answers at once on any live server
 LIST_DEADLINE = 15.0  # so a /models that timed out is not tried again (connection errors are)
+MAX_BODY = 32 << 20  # bytes: an answer of max_tokens tokens is a small fraction of this
 RETRY_STATUS = (408, 409, 429)
 log = logging.getLogger("localize.translation.llm")
 
@@ -64,7 +66,7 @@ class Endpoint:
             self._checked = True
         body = self._send(
             "GET /models",
-            lambda timeout: self._client.models.with_raw_response.list(timeout=timeout),
+            lambda timeout: self._client.models.with_streaming_response.list(timeout=timeout),
             min(LIST_TIMEOUT, self.settings.timeout),
             min(LIST_DEADLINE, self.settings.deadline),
             missing_ok=True,
@@ -90,7 +92,7 @@ class Endpoint:
             extra["response_format"] = {"type": "json_object"}
 
         def send(timeout: Any) -> Any:
-            return self._client.chat.completions.with_raw_response.create(
+            return self._client.chat.completions.with_streaming_response.create(
                 model=self.settings.model,
                 messages=messages,  # type: ignore[arg-type]  # openai wants its TypedDicts; same shape
                 temperature=self.settings.temperature,
@@ -138,8 +140,10 @@ class Endpoint:
                 raise EndpointError(str(self._failure))
             attempt += 1
             left = deadline - (time.monotonic() - started)
+            limit = min(timeout, left)
             try:
-                raw = send(openai.Timeout(min(timeout, left), connect=min(CONNECT_TIMEOUT, timeout, left)))
+                with send(openai.Timeout(limit, connect=min(CONNECT_TIMEOUT, limit))) as raw:
+                    content = _read_body(raw, time.monotonic() + limit)
             except openai.NotFoundError as error:
                 if missing_ok:
                     return None  # a server without /models: the first chat request tells
@@ -154,7 +158,9 @@ class Endpoint:
                 log.debug("%s: %s %s; attempt %d in %.1f s", self.url, what, problem, attempt + 1, wait)
                 time.sleep(wait)
                 continue
-            return _json_body(raw, what, self)
+            if len(content) > MAX_BODY:
+                raise self.give_up(f"answered {what} with more than {MAX_BODY >> 20} MB: is it ignoring max_tokens?")
+            return _json_body(content, raw.headers, what, self)
 
 
 def _retryable(error: Exception) -> bool:
@@ -215,15 +221,36 @@ def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0, dea
     return f"failed ({type(error).__name__})"
 
 
-def _json_body(raw: Any, what: str, endpoint: Endpoint) -> Any:
-    """The parsed JSON of a raw answer, or an EndpointError saying what came instead."""
+def _read_body(raw: Any, until: float) -> bytes:
+    """The body of a streamed answer (at most ``MAX_BODY`` + 1 bytes). Still arriving at ``until``
+    (``time.monotonic()``), it is a timeout: each read has its own timeout, so a server sending
+    a byte now and then would otherwise never end. A broken stream is a connection error."""
+    import openai
+
+    http = sys.modules[type(raw.http_request).__module__.partition(".")[0]]  # httpx, or the client's fork of it
+    body = bytearray()
+    try:
+        for chunk in raw.iter_bytes():
+            body += chunk
+            if time.monotonic() > until:
+                raise openai.APITimeoutError(request=raw.http_request)
+            if len(body) > MAX_BODY:
+                break
+    except http.TimeoutException as error:
+        raise openai.APITimeoutError(request=raw.http_request) from error
+    except http.TransportError as error:
+        raise openai.APIConnectionError(request=raw.http_request) from error
+    return bytes(body)
+
+
+def _json_body(content: bytes, headers: Any, what: str, endpoint: Endpoint) -> Any:
+    """The parsed JSON of an answer, or an EndpointError saying what came instead."""
     import json
 
-    content = raw.content
     try:
         return json.loads(content)
     except ValueError:  # also UnicodeDecodeError
-        kind = raw.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+        kind = headers.get("content-type", "").split(";")[0].strip() or "no content type"
         shown = (
             "an empty body"
             if not content.strip()
