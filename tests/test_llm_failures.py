@@ -32,7 +32,7 @@ from localize.translation.llm_endpoint import Endpoint, EndpointError
 from localize.translation.llm_settings import LLMSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from llm_fake import FakeLLM, free_port  # noqa: E402
+from llm_fake import FakeLLM, free_port, unaccepting_port  # noqa: E402
 from support import llm_run_args  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,6 +292,16 @@ def test_dead_or_failing_endpoint_fails_in_seconds(fake, env, monkeypatch, mode)
     message = one_error(result.output)
     assert ("could not be reached: " if mode == "dead" else "answered HTTP 500 ") in message
     assert stated_time(message)[0] == 3 and took < 5
+
+
+def test_an_endpoint_that_never_accepts_a_connection_fails_at_the_connect_timeout(env, monkeypatch):
+    """A firewalled host (packets dropped): one 5 s connect timeout, named as such, no retry past the check's 15 s."""
+    with unaccepting_port() as port:
+        monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+        result, _, took = translate_cli(env)
+    message = one_error(result.output)
+    assert "could not be reached: no connection within 5 s (1 attempt, " in message
+    assert 5 <= stated_time(message)[1] <= took + ROUNDING < 8
 
 
 def test_a_failed_endpoint_is_not_asked_again_by_the_same_translation(fake, env):

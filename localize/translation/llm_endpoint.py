@@ -202,6 +202,8 @@ def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0, dea
     import openai
 
     if isinstance(error, openai.APITimeoutError):
+        if type(error.__cause__).__name__ == "ConnectTimeout":  # httpx's (or its fork's): nothing accepted
+            return f"could not be reached: no connection within {min(CONNECT_TIMEOUT, timeout):g} s"
         return f"did not answer within {timeout:g} s"
     if isinstance(error, openai.APIConnectionError):
         return f"could not be reached: {_cause(error)}"
