@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from localize.cli import cli
-from localize.errors import ModelError
+from localize.errors import ConfigError, ModelError
 from localize.formats import load, save
 from localize.model import Cue, Track
 from localize.translation import TranslationOptions, translate
@@ -392,6 +392,12 @@ def test_malformed_base_url_is_a_one_line_error(env, monkeypatch, url, problem):
     result, _, took = translate_cli(env)
     assert one_error(result.output) == f"Error: OPENAI_BASE_URL: {url!r} is not a usable endpoint URL: {problem}"
     assert took < 5
+
+
+def test_library_settings_with_a_malformed_url_are_a_config_error(env):
+    """R6: the client library raised its own InvalidURL for settings built in code."""
+    with pytest.raises(ConfigError, match=r"^LLMSettings.base_url: 'http://\[::1' is not a usable endpoint URL"):
+        Endpoint(LLMSettings(base_url="http://[::1", model="m", api_key=KEY))
 
 
 def test_credentials_in_a_bad_url_are_not_shown(env, monkeypatch):

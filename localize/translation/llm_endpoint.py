@@ -23,7 +23,7 @@ from typing import Any
 
 from localize.errors import ModelError
 from localize.model import EngineUsage
-from localize.translation.llm_settings import LLMSettings, protect_logs, public_url, redact
+from localize.translation.llm_settings import LLMSettings, check_url, protect_logs, public_url, redact
 
 CONNECT_TIMEOUT = 5.0
 LIST_TIMEOUT = 10.0  # GET /models answers at once on any live server
@@ -49,7 +49,7 @@ class Endpoint:
 
         self.settings = settings
         self.usage = usage or EngineUsage()
-        self.url = public_url(settings.base_url)
+        self.url = public_url(check_url(settings.base_url, "LLMSettings.base_url"))
         self._lock = threading.Lock()
         self._checked = False
         self._failure: EndpointError | None = None

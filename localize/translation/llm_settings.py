@@ -92,9 +92,9 @@ def load_settings(model: str | None = None) -> LLMSettings:
     values = _read_file(path)
     key_variable = values.pop("api_key_env", "OPENAI_API_KEY")
     if os.environ.get("OPENAI_BASE_URL"):
-        values["base_url"] = _check_url(os.environ["OPENAI_BASE_URL"], "OPENAI_BASE_URL")
+        values["base_url"] = check_url(os.environ["OPENAI_BASE_URL"], "OPENAI_BASE_URL")
     else:
-        values["base_url"] = _check_url(values.get("base_url") or DEFAULT_BASE_URL, f"{path}: [llm] base_url")
+        values["base_url"] = check_url(values.get("base_url") or DEFAULT_BASE_URL, f"{path}: [llm] base_url")
     values["model"] = model or os.environ.get("LOCALIZE_LLM_MODEL") or values.get("model", "")
     values["api_key"] = os.environ.get(key_variable) or NO_KEY
     settings = LLMSettings(**values)
@@ -131,7 +131,7 @@ def _read_file(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
-def _check_url(url: str, where: str) -> str:
+def check_url(url: str, where: str) -> str:
     """``url`` when it is an http(s) URL with a host, else a one-line ConfigError naming ``where``."""
     try:
         parts = urlsplit(url)
