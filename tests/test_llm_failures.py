@@ -301,7 +301,7 @@ def test_an_endpoint_that_never_accepts_a_connection_fails_at_the_connect_timeou
         result, _, took = translate_cli(env)
     message = one_error(result.output)
     assert "could not be reached: no connection within 5 s (1 attempt, " in message
-    assert 5 <= stated_time(message)[1] <= took + ROUNDING < 8
+    assert 5 <= stated_time(message)[1] <= min(took + ROUNDING, 7)  # one connect timeout, no retry
 
 
 def test_a_failed_endpoint_is_not_asked_again_by_the_same_translation(fake, env):
