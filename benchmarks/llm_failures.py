@@ -2,19 +2,20 @@
 error (or its end) against an endpoint that is dead, slow, rate-limiting, refusing or
 answering junk, with the default settings (no llm.toml).
 
-    python -m benchmarks.llm_failures            # every case, about 2 minutes (mostly waiting)
+    python -m benchmarks.llm_failures            # every case, about 5 minutes (mostly waiting)
     python -m benchmarks.llm_failures slow html  # the cases whose name starts with these
 
 Each case starts tests/llm_fake.py's server on a free 127.0.0.1 port (a dead endpoint is a
-port nobody listens on) and runs the real command line in its own process: "elapsed" is its
+port nobody listens on, or one whose listener never accepts) and runs the real command line in its own process: "elapsed" is its
 whole wall-clock time, Python start-up included. Data: fixtures/episode_zh/reference.srt
-(6 cues), or 30 cues of the same lines where the case says so. The batch cases run
+(6 cues), or 12 or 30 cues of the same lines where the case says so. The batch cases run
 ``localize batch`` on 8 copies of the fixture episode's audio with its subtitles beside
 them (``--sidecar-subs``, market en-US, one job).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -37,8 +38,10 @@ BATCH = ("batch",)  # the case runs ``localize batch`` on a season instead of ``
 #: (case, fake server mode or "dead", server options, cues, extra arguments)
 CASES: list[tuple[str, str, dict[str, Any], int, tuple[str, ...]]] = [
     ("dead (connection refused)", "dead", {}, 6, ()),
+    ("dead (never accepts a connection)", "unaccepting", {}, 6, ()),
     ("slow: /models never answers", "slow", {}, 6, ()),
     ("slow: chat never answers", "slow_chat", {}, 6, ()),
+    ("slow: chat trickles a byte a second", "trickle", {}, 6, ()),
     ("rate-limited, Retry-After 2", "ratelimit", {"retry_after": "2"}, 6, ()),
     ("rate-limited, Retry-After 120", "ratelimit", {"retry_after": "120"}, 6, ()),
     ("HTTP 500 on every chat", "error", {}, 6, ()),
@@ -50,6 +53,7 @@ CASES: list[tuple[str, str, dict[str, Any], int, tuple[str, ...]]] = [
     ("nothing usable: chatter, --strict", "chatty", {}, 6, ("--strict",)),
     ("nothing usable: chatter, 2 s each", "chatty", {"delay": 2.0}, 30, ()),
     ("nothing usable: 3 MB per line", "huge", {}, 6, ()),
+    ("junk: 3 MB per line, 36 MB in all", "huge", {}, 12, ()),
     ("answers with the API key", "echokey", {}, 6, ()),
     ("batch: dead", "dead", {}, 8, BATCH),
     ("batch: chat never answers", "slow_chat", {}, 8, BATCH),
@@ -114,9 +118,19 @@ def command(count: int, extra: tuple[str, ...], work: Path, case: str) -> list[s
     ]
 
 
+def endpoint(mode: str, options: dict[str, Any], stack: contextlib.ExitStack) -> tuple[str, Any]:
+    """The base URL of a case's endpoint and its fake server (None for a dead one), closed with ``stack``."""
+    if mode == "dead":
+        return f"http://127.0.0.1:{llm_fake.free_port()}/v1", None
+    if mode == "unaccepting":
+        return f"http://127.0.0.1:{stack.enter_context(llm_fake.unaccepting_port())}/v1", None
+    server = stack.enter_context(llm_fake.FakeLLM(mode, lifetime=300, **options))
+    return server.url, server
+
+
 def measure(case: str, mode: str, options: dict[str, Any], count: int, extra: tuple[str, ...], work: Path) -> list[str]:
-    server = None if mode == "dead" else llm_fake.FakeLLM(mode, lifetime=300, **options)
-    url = server.url if server else f"http://127.0.0.1:{llm_fake.free_port()}/v1"
+    stack = contextlib.ExitStack()
+    url, server = endpoint(mode, options, stack)
     env = {
         **os.environ,
         "OPENAI_BASE_URL": url,
@@ -126,7 +140,7 @@ def measure(case: str, mode: str, options: dict[str, Any], count: int, extra: tu
         "PYTHONPATH": str(ROOT),
     }
     started = time.monotonic()
-    try:
+    with stack:
         done = subprocess.run(
             [sys.executable, "-m", "localize", *command(count, extra, work, case)],
             capture_output=True,
@@ -134,9 +148,6 @@ def measure(case: str, mode: str, options: dict[str, Any], count: int, extra: tu
             env=env,
             timeout=600,
         )
-    finally:
-        if server is not None:
-            server.close()
     elapsed = time.monotonic() - started
     said = [line for line in done.stderr.splitlines() if line.startswith(("Error:", "Warning:"))]
     said += [line for line in done.stdout.splitlines() if line.startswith("LLM endpoint:")]  # a batch's note
@@ -157,7 +168,7 @@ def main() -> None:
     chosen = [c for c in CASES if not sys.argv[1:] or any(c[0].startswith(a) for a in sys.argv[1:])]
     with tempfile.TemporaryDirectory(prefix="llm-failures-") as folder:
         rows = [measure(*case, Path(folder)) for case in chosen]
-    print("default settings: timeout 30 s (connect 5 s, GET /models 10 s), max_retries 2, deadline 40 s")
+    print("default settings: timeout 30 s (connect 5 s; GET /models 10 s, 15 s in all), max_retries 2, deadline 40 s")
     print_table(COLUMNS, rows)
 
 

@@ -5,12 +5,13 @@ benchmarks/llm_failures.py. Run alone: ``python tests/llm_fake.py MODE [--port P
 [--lifetime S]``; it prints its base URL and exits after ``S`` seconds (default 60).
 
 Modes (``MODES``): the well-behaved ``ok``; ``slow`` (every request hangs, ``/models``
-included) and ``slow_chat``; ``/models`` answering ``html``, ``nonjson`` or ``empty``;
+included) and ``slow_chat``; ``trickle`` (chat answers one byte a second, for ``hang``
+seconds before the real answer: each read is quick, the whole never ends); ``/models`` answering ``html``, ``nonjson`` or ``empty``;
 chat answering ``chat_html``, ``chat_nonjson``, ``chat_empty``, ``badshape`` (JSON that is
 no completion), ``nochoices``, ``nulltext``, ``chatty`` (assistant chatter), ``sparse``
-(translates line 1, chatters otherwise: a weak model), ``huge``
-(3 MB per line), ``echokey`` (answers with the bearer token); ``refused`` (401 echoing the
-key in its body); ``ratelimit`` (429 with ``Retry-After``) and ``error`` (500).
+(translates line 1, chatters otherwise: a weak model), ``huge`` (3 MB per line),
+``echokey`` (answers with the bearer token, or the password of basic auth); ``refused``
+(401 echoing the key in its body); ``ratelimit`` (429 with ``Retry-After``) and ``error`` (500).
 ``echo=True`` adds the request's Authorization header to every answer's headers, as a
 careless gateway does; ``delay`` makes every chat answer take that many seconds.
 """
@@ -18,11 +19,13 @@ careless gateway does; ``delay`` makes every chat answer take that many seconds.
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -30,6 +33,7 @@ MODES = (
     "ok",
     "slow",
     "slow_chat",
+    "trickle",
     "html",
     "nonjson",
     "empty",
@@ -57,6 +61,11 @@ JUNK = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet: a client that hangs up mid-answer (as localize does past its limits) is no error here."""
+
+
 class FakeLLM:
     """The server, serving in a daemon thread until :meth:`close` or ``lifetime`` seconds."""
 
@@ -76,7 +85,7 @@ class FakeLLM:
         self.hang, self.delay = hang, delay
         self.requests: list[tuple[str, float]] = []  # ("GET /v1/models", time.monotonic()) ...
         self._stop = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
+        self._server = _Server(("127.0.0.1", port), _handler(self))
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}/v1"
@@ -127,6 +136,7 @@ class FakeLLM:
             return 200, "application/json", json.dumps({"id": "c", "object": "chat.completion", "choices": []}).encode()
         texts = {
             "ok": lambda i: f"Line {i}",
+            "trickle": lambda i: f"Line {i}",
             "nulltext": lambda i: None,
             "chatty": lambda i: "As an AI language model, I cannot translate this.",
             "sparse": lambda i: "Line 1" if i == 1 else "As an AI language model, I cannot translate this.",
@@ -177,7 +187,11 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             self._send(*fake.answer_post(body, self._key()))
 
         def _key(self) -> str:
-            return self.headers.get("Authorization", "").removeprefix("Bearer ")
+            """The bearer token, or the password of basic auth (a base URL with ``user:password@``)."""
+            scheme, _, value = self.headers.get("Authorization", "").partition(" ")
+            if scheme == "Basic":
+                return base64.b64decode(value).decode(errors="replace").partition(":")[2]
+            return value
 
         def _wait(self, seconds: float) -> bool:
             """Wait ``seconds``; False (and the connection dropped) when the server closed meanwhile."""
@@ -187,16 +201,28 @@ def _handler(fake: FakeLLM) -> type[BaseHTTPRequestHandler]:
             return True
 
         def _send(self, status: int, kind: str, data: bytes) -> None:
+            padding = int(fake.hang) if fake.mode == "trickle" and self.command == "POST" else 0
             self.send_response(status)
             self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Length", str(padding + len(data)))
             if status == 429:
                 self.send_header("Retry-After", fake.retry_after)
             if fake.echo or fake.mode == "refused":
                 self.send_header("X-Echo", self.headers.get("Authorization", ""))
             self.end_headers()
             with contextlib.suppress(OSError):
-                self.wfile.write(data)
+                if self._trickle(padding):
+                    self.wfile.write(data)
+
+        def _trickle(self, seconds: int) -> bool:
+            """Whitespace (valid before JSON) one byte a second: a gateway's keep-alive padding, or a
+            server stuck mid-answer. False when the server closed meanwhile."""
+            for _ in range(seconds):
+                self.wfile.write(b" ")
+                self.wfile.flush()
+                if not self._wait(1.0):
+                    return False
+            return True
 
     return Handler
 
@@ -226,6 +252,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def unaccepting_port() -> Iterator[int]:
+    """A loopback port whose listener never accepts and whose queue is full: connecting hangs
+    (as to a firewalled host that drops packets)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        queued = [socket.socket() for _ in range(4)]
+        for client in queued:
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", port))
+        time.sleep(0.2)  # the kernel has queued what it will
+        try:
+            yield port
+        finally:
+            for client in queued:
+                client.close()
 
 
 def main() -> None:

@@ -7,9 +7,10 @@ ladder: lines missing, malformed or leaking markup are asked again with their wi
 then one at a time; lines missing glossary terms or over budget get one targeted
 re-ask. Finished lines go to the translation memory window by window, so a re-run
 costs nothing and an interrupted episode asks only for what it lacks. An answer is
-usable only when it fits the line (at most three times its budget) and does not contain
-the API key; an endpoint whose first ``UNUSABLE_LIMIT`` answers held nothing usable (it
-chats, refuses or answers junk) is given up on.
+usable only when it fits the line (at most three times its budget) and holds no secret
+of the settings (the API key, a password or query value of the base URL); an endpoint
+whose first ``UNUSABLE_LIMIT`` answers held nothing usable (it chats, refuses or answers
+junk) is given up on.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ class LLMTranslator:
         raise self.endpoint.give_up(f"gave nothing usable in {UNUSABLE_LIMIT} answers (last: {last!r}); stopped asking")
 
     def _clean(self, text: str, line: Line) -> str | None:
-        return clean_line(text, line, self.target, self.settings.api_key)
+        return clean_line(text, line, self.target, self.settings.secrets)
 
     def _count(self, name: str, amount: int = 1) -> None:
         with self._lock:

@@ -2,10 +2,11 @@
 
 Its settings and the API key's secrecy are :mod:`localize.translation.llm_settings`.
 
-The failure budget: a request gets ``timeout`` seconds to answer (5 s to connect; 10 s for
-the ``/models`` check), and is retried at most ``max_retries`` times on timeouts,
-connection errors, 408/409/429 and 5xx, never past ``deadline`` seconds after it was first
-sent (or past one full ``timeout``, when that is longer). Once one request has failed for
+The failure budget: a request gets ``timeout`` seconds to answer (5 s to connect), and is
+retried at most ``max_retries`` times on timeouts, connection errors, 408/409/429 and 5xx,
+never past ``deadline`` seconds after it was first sent (or past one full ``timeout``, when
+that is longer). The ``/models`` check gets 10 s an attempt and 15 s in all: a server that
+does not list its models within 10 s is not asked again. Once one request has failed for
 good the endpoint is given up on: every later request of the same translation fails at
 once with the same error.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -21,10 +23,12 @@ from typing import Any
 
 from localize.errors import ModelError
 from localize.model import EngineUsage
-from localize.translation.llm_settings import LLMSettings, protect_logs, public_url, redact
+from localize.translation.llm_settings import LLMSettings, check_url, protect_logs, public_url, redact
 
 CONNECT_TIMEOUT = 5.0
 LIST_TIMEOUT = 10.0  # GET /models answers at once on any live server
+LIST_DEADLINE = 15.0  # so a /models that timed out is not tried again (connection errors are)
+MAX_BODY = 32 << 20  # bytes: an answer of max_tokens tokens is a small fraction of this
 RETRY_STATUS = (408, 409, 429)
 log = logging.getLogger("localize.translation.llm")
 
@@ -45,11 +49,11 @@ class Endpoint:
 
         self.settings = settings
         self.usage = usage or EngineUsage()
-        self.url = public_url(settings.base_url)
+        self.url = public_url(check_url(settings.base_url, "LLMSettings.base_url"))
         self._lock = threading.Lock()
         self._checked = False
         self._failure: EndpointError | None = None
-        protect_logs(settings.api_key)
+        protect_logs(settings.secrets)
         self._client = OpenAI(
             base_url=settings.base_url, api_key=settings.api_key, max_retries=0, timeout=settings.timeout
         )
@@ -62,8 +66,9 @@ class Endpoint:
             self._checked = True
         body = self._send(
             "GET /models",
-            lambda timeout: self._client.models.with_raw_response.list(timeout=timeout),
+            lambda timeout: self._client.models.with_streaming_response.list(timeout=timeout),
             min(LIST_TIMEOUT, self.settings.timeout),
+            min(LIST_DEADLINE, self.settings.deadline),
             missing_ok=True,
         )
         listed = body.get("data") if isinstance(body, dict) else None
@@ -87,7 +92,7 @@ class Endpoint:
             extra["response_format"] = {"type": "json_object"}
 
         def send(timeout: Any) -> Any:
-            return self._client.chat.completions.with_raw_response.create(
+            return self._client.chat.completions.with_streaming_response.create(
                 model=self.settings.model,
                 messages=messages,  # type: ignore[arg-type]  # openai wants its TypedDicts; same shape
                 temperature=self.settings.temperature,
@@ -96,7 +101,7 @@ class Endpoint:
                 **extra,
             )
 
-        body = self._send("the chat request", send, self.settings.timeout)
+        body = self._send("the chat request", send, self.settings.timeout, self.settings.deadline)
         if not isinstance(body, dict) or not isinstance(body.get("choices"), list):
             raise self.give_up("answered with JSON that is not a chat completion (no 'choices' list)")
         self._count(body.get("usage"))
@@ -109,7 +114,7 @@ class Endpoint:
         """Record that the endpoint failed (``reason`` follows its URL): later requests fail at once."""
         with self._lock:
             if self._failure is None:
-                self._failure = EndpointError(redact(f"the LLM endpoint {self.url} {reason}", self.settings.api_key))
+                self._failure = EndpointError(redact(f"the LLM endpoint {self.url} {reason}", self.settings.secrets))
             return self._failure
 
     def _count(self, usage: Any) -> None:
@@ -121,20 +126,24 @@ class Endpoint:
                 if isinstance(value, int) and not isinstance(value, bool):
                     setattr(self.usage, name, getattr(self.usage, name) + value)
 
-    def _send(self, what: str, send: Callable[[Any], Any], timeout: float, missing_ok: bool = False) -> Any:
-        """The JSON body of ``send``'s answer, retried within the deadline; None for a 404 when ``missing_ok``."""
+    def _send(
+        self, what: str, send: Callable[[Any], Any], timeout: float, deadline: float, missing_ok: bool = False
+    ) -> Any:
+        """The JSON body of ``send``'s answer, retried within ``deadline`` seconds; None for a 404 when ``missing_ok``."""
         import openai
 
         started = time.monotonic()
-        deadline = max(self.settings.deadline, timeout)  # one full attempt, whatever the deadline
+        deadline = max(deadline, timeout)  # one full attempt, whatever the deadline
         attempt = 0
         while True:
             if self._failure is not None:
                 raise EndpointError(str(self._failure))
             attempt += 1
             left = deadline - (time.monotonic() - started)
+            limit = min(timeout, left)
             try:
-                raw = send(openai.Timeout(min(timeout, left), connect=min(CONNECT_TIMEOUT, timeout, left)))
+                with send(openai.Timeout(limit, connect=min(CONNECT_TIMEOUT, limit))) as raw:
+                    content = _read_body(raw, time.monotonic() + limit)
             except openai.NotFoundError as error:
                 if missing_ok:
                     return None  # a server without /models: the first chat request tells
@@ -142,14 +151,16 @@ class Endpoint:
             except openai.OpenAIError as error:
                 elapsed = time.monotonic() - started
                 wait = _retry_wait(error, attempt, timeout, deadline - elapsed)
-                problem = _describe(error, self.settings, timeout)
+                problem = _describe(error, self.settings, timeout, deadline)
                 if wait is None or attempt > self.settings.max_retries:
                     tried = f" ({attempt} attempt{'s' if attempt > 1 else ''}, {elapsed:.1f} s)"
                     raise self.give_up(problem + (tried if _retryable(error) else "")) from None
                 log.debug("%s: %s %s; attempt %d in %.1f s", self.url, what, problem, attempt + 1, wait)
                 time.sleep(wait)
                 continue
-            return _json_body(raw, what, self)
+            if len(content) > MAX_BODY:
+                raise self.give_up(f"answered {what} with more than {MAX_BODY >> 20} MB: is it ignoring max_tokens?")
+            return _json_body(content, raw.headers, what, self)
 
 
 def _retryable(error: Exception) -> bool:
@@ -185,11 +196,14 @@ def _retry_after(headers: Any) -> float | None:
     return None
 
 
-def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0) -> str:
-    """What went wrong, after "the LLM endpoint URL" (or the whole clause for a connection error)."""
+def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0, deadline: float = 0.0) -> str:
+    """What went wrong with a request given ``timeout`` and ``deadline`` seconds, after "the LLM
+    endpoint URL" (or the whole clause for a connection error)."""
     import openai
 
     if isinstance(error, openai.APITimeoutError):
+        if type(error.__cause__).__name__ == "ConnectTimeout":  # httpx's (or its fork's): nothing accepted
+            return f"could not be reached: no connection within {min(CONNECT_TIMEOUT, timeout):g} s"
         return f"did not answer within {timeout:g} s"
     if isinstance(error, openai.APIConnectionError):
         return f"could not be reached: {_cause(error)}"
@@ -202,24 +216,43 @@ def _describe(error: Exception, settings: LLMSettings, timeout: float = 0.0) -> 
     if isinstance(error, openai.RateLimitError):
         asked = _retry_after(error.response.headers)
         return "is rate-limiting (429)" + (
-            f"; it asks to wait {asked:g} s, past the {settings.deadline:g} s deadline"
-            if asked and asked > settings.deadline
-            else ""
+            f"; it asks to wait {asked:g} s, past the {deadline:g} s deadline" if asked and asked > deadline else ""
         )
     if isinstance(error, openai.APIStatusError):
         return f"answered HTTP {error.status_code}"
     return f"failed ({type(error).__name__})"
 
 
-def _json_body(raw: Any, what: str, endpoint: Endpoint) -> Any:
-    """The parsed JSON of a raw answer, or an EndpointError saying what came instead."""
+def _read_body(raw: Any, until: float) -> bytes:
+    """The body of a streamed answer (at most ``MAX_BODY`` + 1 bytes). Still arriving at ``until``
+    (``time.monotonic()``), it is a timeout: each read has its own timeout, so a server sending
+    a byte now and then would otherwise never end. A broken stream is a connection error."""
+    import openai
+
+    http = sys.modules[type(raw.http_request).__module__.partition(".")[0]]  # httpx, or the client's fork of it
+    body = bytearray()
+    try:
+        for chunk in raw.iter_bytes():
+            body += chunk
+            if time.monotonic() > until:
+                raise openai.APITimeoutError(request=raw.http_request)
+            if len(body) > MAX_BODY:
+                break
+    except http.TimeoutException as error:
+        raise openai.APITimeoutError(request=raw.http_request) from error
+    except http.TransportError as error:
+        raise openai.APIConnectionError(request=raw.http_request) from error
+    return bytes(body)
+
+
+def _json_body(content: bytes, headers: Any, what: str, endpoint: Endpoint) -> Any:
+    """The parsed JSON of an answer, or an EndpointError saying what came instead."""
     import json
 
-    content = raw.content
     try:
         return json.loads(content)
     except ValueError:  # also UnicodeDecodeError
-        kind = raw.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+        kind = headers.get("content-type", "").split(";")[0].strip() or "no content type"
         shown = (
             "an empty body"
             if not content.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,7 +12,6 @@ from localize.chinese import is_han
 from localize.language import is_unspaced
 from localize.model import format_ms
 from localize.translation.glossary import Term
-from localize.translation.llm_settings import is_secret
 from localize.translation.protocols import Line
 
 LONGEST = 3  # an answer longer than this many times the line's budget is no subtitle
@@ -118,13 +117,13 @@ def parse_answer(reply: str, lines: list[Line], clean: Callable[[str, Line], str
     return found
 
 
-def clean_line(text: str, line: Line, target: str, api_key: str) -> str | None:
+def clean_line(text: str, line: Line, target: str, secrets: Sequence[str]) -> str | None:
     """One subtitle line, or None when the text is empty, far too long, leaks prompt, JSON or
-    the API key, or is untranslated."""
+    a secret (``secrets``: the API key and the like), or is untranslated."""
     text = " ".join(text.split())
     if not text or len(text) > LONGEST * (line.budget or UNBUDGETED) or LEAK.search(text):
         return None
-    if is_secret(api_key) and api_key in text:
+    if any(secret in text for secret in secrets):
         return None  # an echoing or compromised endpoint: never into subtitles or the memory
     if not is_unspaced(target) and any(map(is_han, text)):
         return None  # source script left in a target written without it

@@ -15,10 +15,11 @@ import math
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -69,6 +70,13 @@ class LLMSettings:
     response_format: str = "json_schema"
     temperature: float = 0.2
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """What must never be shown or stored: the API key, and a password or query value in the base URL."""
+        parts = urlsplit(self.base_url)
+        found = [self.api_key, parts.password or "", *(value for _, value in parse_qsl(parts.query))]
+        return tuple(dict.fromkeys(secret for secret in found if is_secret(secret)))
+
 
 def config_path() -> Path:
     """``$LOCALIZE_LLM_CONFIG``, else ``$XDG_CONFIG_HOME/localize/llm.toml`` (``~/.config``)."""
@@ -84,9 +92,9 @@ def load_settings(model: str | None = None) -> LLMSettings:
     values = _read_file(path)
     key_variable = values.pop("api_key_env", "OPENAI_API_KEY")
     if os.environ.get("OPENAI_BASE_URL"):
-        values["base_url"] = _check_url(os.environ["OPENAI_BASE_URL"], "OPENAI_BASE_URL")
+        values["base_url"] = check_url(os.environ["OPENAI_BASE_URL"], "OPENAI_BASE_URL")
     else:
-        values["base_url"] = _check_url(values.get("base_url") or DEFAULT_BASE_URL, f"{path}: [llm] base_url")
+        values["base_url"] = check_url(values.get("base_url") or DEFAULT_BASE_URL, f"{path}: [llm] base_url")
     values["model"] = model or os.environ.get("LOCALIZE_LLM_MODEL") or values.get("model", "")
     values["api_key"] = os.environ.get(key_variable) or NO_KEY
     settings = LLMSettings(**values)
@@ -123,7 +131,7 @@ def _read_file(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
-def _check_url(url: str, where: str) -> str:
+def check_url(url: str, where: str) -> str:
     """``url`` when it is an http(s) URL with a host, else a one-line ConfigError naming ``where``."""
     try:
         parts = urlsplit(url)
@@ -154,9 +162,12 @@ def is_secret(key: str) -> bool:
     return key != NO_KEY and len(key) >= MIN_SECRET
 
 
-def redact(text: str, secret: str) -> str:
-    """``text`` with ``secret`` replaced (for anything that may echo a request back)."""
-    return text.replace(secret, "***") if is_secret(secret) else text
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each of ``secrets`` replaced (for anything that may echo a request back)."""
+    for secret in secrets:
+        if is_secret(secret):
+            text = text.replace(secret, "***")
+    return text
 
 
 class _Redact(logging.Filter):
@@ -168,21 +179,19 @@ class _Redact(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
-            message = record.getMessage()
-            for secret in self.secrets:
-                message = message.replace(secret, "***")
-            record.msg, record.args = message, None
+            record.msg, record.args = redact(record.getMessage(), self.secrets), None
         return True
 
 
 _REDACT = _Redact()
 
 
-def protect_logs(secret: str) -> None:
-    """Keep ``secret`` out of whatever the root logger's handlers write (the CLI's stderr included)."""
-    if not is_secret(secret):
+def protect_logs(secrets: Iterable[str]) -> None:
+    """Keep ``secrets`` out of whatever the root logger's handlers write (the CLI's stderr included)."""
+    secrets = [secret for secret in secrets if is_secret(secret)]
+    if not secrets:
         return
-    _REDACT.secrets.add(secret)
+    _REDACT.secrets.update(secrets)
     for handler in logging.getLogger().handlers:
         if _REDACT not in handler.filters:
             handler.addFilter(_REDACT)
