@@ -64,6 +64,29 @@ def catch_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """:func:`catch_signals` for the block only: how a program using the library (not the CLI,
+    which catches them for its whole run) gets the same clean stop. Call it in the main thread;
+    the previous handlers and signal mask come back after the block.
+
+    Example::
+
+        with stop_signals():
+            localize.burn("ep01.mp4", "ep01.en.srt", "ep01.burned.mp4")  # SIGTERM: Interrupted, nothing left
+    """
+    handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    catch_signals()
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _received.clear()
+
+
 def _raise_once(signum: int, frame: Any) -> None:
     if not _received:
         _received.append(signum)
@@ -95,9 +118,13 @@ def child(cmd: Sequence[str], stdin: Any = subprocess.DEVNULL, **options: Any) -
     """Start ``cmd`` for the block; it is killed if the block ends by an exception, and always reaped.
 
     Reaped before the block's exception goes on, so the child can no longer write to a
-    file the caller is about to remove. ``options`` go to :class:`subprocess.Popen`.
+    file the caller is about to remove. Where it dies with us (:func:`_die_with_us`) it runs
+    in its own session and process group: a signal to our group (Ctrl-C, ``kill -- -PGID``) reaches us
+    only, and we stop it; ffmpeg would otherwise finish its file on SIGINT or SIGTERM, or
+    stop while we ignore the signal (``nohup``). ``options`` go to :class:`subprocess.Popen`.
     """
-    process = subprocess.Popen([*_die_with_us(), *cmd], stdin=stdin, **options)
+    prefix = _die_with_us()
+    process = subprocess.Popen([*prefix, *cmd], stdin=stdin, start_new_session=bool(prefix), **options)
     with process:  # closes the pipes, then waits
         try:
             yield process
