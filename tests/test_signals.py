@@ -295,3 +295,38 @@ def test_the_library_catches_stop_signals_only_inside_stop_signals():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == -signal.SIGTERM, result.stderr
     assert result.stdout.splitlines() == ["True", "Aborted (SIGHUP) 129", "True"]
+
+
+def test_a_stop_signal_kills_the_children_of_every_thread(tmp_path, env):
+    """A child another thread waits for (the review server re-renders in a thread) is killed too,
+    and that thread unwinds before the process exits: its partial output goes."""
+    script = (
+        "import sys, threading, time\n"
+        "from localize.fileio import atomic_path\n"
+        "from localize.media import media_arg, run_ffmpeg\n"
+        "from localize.processes import catch_signals\n"
+        "catch_signals()\n"
+        "def encode():\n"
+        "    with atomic_path(sys.argv[1]) as part:\n"
+        "        run_ffmpeg(['-re', '-f', 'lavfi', '-i', 'testsrc=s=64x64:r=10:d=60', media_arg(part)], 'encoding')\n"
+        "threading.Thread(target=encode).start()\n"
+        "time.sleep(60)\n"
+    )
+    out, mark = tmp_path / "out", uuid.uuid4().hex
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(out / "slow.mp4")], env=env | {MARK: mark}, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not encoding_any(ours(mark), out):
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read() if process.stderr else ""
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert not ours(mark) and not list(out.iterdir())
+
+
+def encoding_any(commands: list[list[str]], out: Path) -> bool:
+    """An ffmpeg of ours runs and has written part of its output."""
+    running = any(c and Path(c[0]).name == "ffmpeg" for c in commands)
+    return running and any(p.stat().st_size > 0 for p in part_files(out) if p.exists())

@@ -53,7 +53,8 @@ class Jobs:
                 raise InputError(f"{key}: a re-render is already running")
             job = Job(str(next(self._ids)), key)
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, work), name=f"review-job-{job.id}", daemon=True).start()
+        # not a daemon: on a stop signal its child is killed and it unwinds (partial files removed) before we exit
+        threading.Thread(target=self._run, args=(job, work), name=f"review-job-{job.id}").start()
         return job
 
     def get(self, job_id: str) -> Job:
