@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localize.errors import InputError, LocalizeError
+from localize.processes import Interrupted
 from localize.review.catalog import NotFound
 
 MAX_LOG = 200
@@ -71,5 +72,7 @@ class Jobs:
             job.error, job.state = " ".join(str(error).split()), "failed"
         except Exception as error:  # a job thread must always end in a state the page can show
             job.error, job.state = f"{type(error).__name__}: {error}", "failed"
+        except Interrupted as stop:  # the server stops: the job's partial files are gone (no traceback)
+            job.error, job.state = str(stop), "failed"
         finally:
             job.seconds = round(time.time() - job.started, 3)
