@@ -40,6 +40,20 @@ def media_arg(path: str | Path) -> str:
     return f"file:{Path(path).absolute()}"
 
 
+def filter_path(path: str | Path) -> str:
+    """``path`` as a file option of a filter in an ffmpeg filter graph (``subtitles=filename=...``).
+
+    Escaped at both levels ffmpeg parses: the filter's options (``' : \\``), then the graph
+    (``' \\ [ ] , ;``), so a temporary folder such as ``/tmp/a:b'c`` stays one file name.
+    """
+    value = _escaped(str(Path(path).absolute()), "\\':")
+    return _escaped(value, "\\'[],;")
+
+
+def _escaped(text: str, special: str) -> str:
+    return "".join(f"\\{char}" if char in special else char for char in text)
+
+
 @dataclass(frozen=True)
 class MediaInfo:
     """What ffprobe says about a file. ``duration`` in ms; ``fps`` None without video."""

@@ -31,6 +31,7 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 
 _received: list[int] = []  # the stop signal that arrived, once one has
 _shield = [0]  # how many :func:`shielded` blocks are open
+_live: set[subprocess.Popen] = set()  # the children of every thread, killed when a stop signal arrives
 
 
 class Interrupted(SystemExit):
@@ -64,9 +65,34 @@ def catch_signals() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
 
+@contextlib.contextmanager
+def stop_signals() -> Iterator[None]:
+    """:func:`catch_signals` for the block only: how a program using the library (not the CLI,
+    which catches them for its whole run) gets the same clean stop. Call it in the main thread;
+    the previous handlers and signal mask come back after the block.
+
+    Example::
+
+        with stop_signals():
+            localize.burn("ep01.mp4", "ep01.en.srt", "ep01.burned.mp4")  # SIGTERM: Interrupted, nothing left
+    """
+    handlers = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    catch_signals()
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)  # None: set outside Python
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        _received.clear()
+
+
 def _raise_once(signum: int, frame: Any) -> None:
     if not _received:
         _received.append(signum)
+        for process in list(_live):  # also those another thread waits for (a review server's re-render)
+            process.kill()
         if not _shield[0]:
             raise Interrupted(signum)
 
@@ -94,17 +120,28 @@ def check_interrupted() -> None:
 def child(cmd: Sequence[str], stdin: Any = subprocess.DEVNULL, **options: Any) -> Iterator[subprocess.Popen]:
     """Start ``cmd`` for the block; it is killed if the block ends by an exception, and always reaped.
 
-    Reaped before the block's exception goes on, so the child can no longer write to a
-    file the caller is about to remove. ``options`` go to :class:`subprocess.Popen`.
+    A stop signal kills it whichever thread waits for it; that thread then gets :class:`Interrupted`
+    too. Reaped before the block's exception goes on, so the child can no longer write to a
+    file the caller is about to remove. Where it dies with us (:func:`_die_with_us`) it runs
+    in its own session and process group: a signal to our group (Ctrl-C, ``kill -- -PGID``) reaches us
+    only, and we stop it; ffmpeg would otherwise finish its file on SIGINT or SIGTERM, or
+    stop while we ignore the signal (``nohup``). ``options`` go to :class:`subprocess.Popen`.
     """
-    process = subprocess.Popen([*_die_with_us(), *cmd], stdin=stdin, **options)
-    with process:  # closes the pipes, then waits
-        try:
-            yield process
-        except BaseException:
-            process.kill()
-            process.wait()
-            raise
+    check_interrupted()  # nothing new starts after a stop signal
+    prefix = _die_with_us()
+    process = subprocess.Popen([*prefix, *cmd], stdin=stdin, start_new_session=bool(prefix), **options)
+    _live.add(process)
+    try:
+        with process:  # closes the pipes, then waits
+            try:
+                yield process
+            except BaseException:
+                process.kill()
+                process.wait()
+                raise
+    finally:
+        _live.discard(process)
+    check_interrupted()  # a thread whose child the signal killed unwinds like the main thread
 
 
 def run(cmd: Sequence[str], input: bytes | str | None = None, text: bool = False) -> subprocess.CompletedProcess:

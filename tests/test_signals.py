@@ -93,6 +93,11 @@ def ours(mark: str) -> list[list[str]]:
     return found
 
 
+def _default_sigint() -> None:
+    """A command started from a shell's background job inherits SIGINT ignored (and keeps it so)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum: int, group: bool = False) -> None:
     """Start the CLI, send ``signum`` (to it, or to its process group) at ``moment``, check what is left."""
     mark = uuid.uuid4().hex
@@ -103,6 +108,7 @@ def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_default_sigint,
     )
     deadline = time.monotonic() + 240
     while not moment(ours(mark), out):
@@ -204,44 +210,22 @@ def test_a_media_mismatch_says_what_differs(tmp_path):
         assert_same_media(one, other)
 
 
-def test_run_dub_stops_cleanly_and_resumes_identically(tmp_path, env, season):
-    def args(out: Path) -> list:
-        return [
-            "run",
-            season / "ep01.mp4",
-            "--source-subs",
-            season / "ep01.srt",
-            "--markets",
-            market(season),
-            "--dub",
-            "-o",
-            out,
-        ]
-
-    reference = tmp_path / "reference" / "out"
-    result = run_cli(args(reference), env, timeout=300)
+def test_run_and_batch_stop_cleanly_and_resume_identically(tmp_path, env, season):
+    """``run --dub`` of one episode, then ``batch`` of both, each stopped twice, into one output
+    folder: the batch that finishes it gives the bytes of an uninterrupted batch."""
+    run = ["run", season / "ep01.mp4", "--source-subs", season / "ep01.srt", "--markets", market(season), "--dub"]
+    batch = ["batch", season, "--markets", market(season), "--dub", "--sidecar-subs", "--jobs", "2"]
+    reference, out = tmp_path / "reference" / "out", tmp_path / "out"  # one name: the report shows it
+    result = run_cli([*batch, "-o", reference], env, timeout=300)
     assert result.returncode == 0, result.stderr
-    out = tmp_path / "out"
-    interrupt(args(out), env, out, synthesizing, signal.SIGTERM)
-    interrupt(args(out), env, out, encoding, signal.SIGHUP)
-    result = run_cli(args(out), env, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert_same_outputs(out, reference)
-
-
-def test_batch_stops_every_worker_cleanly_and_resumes_identically(tmp_path, env, season):
-    def args(out: Path) -> list:
-        return ["batch", season, "--markets", market(season), "--dub", "--sidecar-subs", "-o", out, "--jobs", "2"]
-
-    reference = tmp_path / "reference" / "out"
-    result = run_cli(args(reference), env, timeout=300)
-    assert result.returncode == 0, result.stderr
-    out = tmp_path / "out"
     # each moment is still ahead: an interrupted episode's stage was not cached
-    interrupt(args(out), env, out, synthesizing, signal.SIGTERM)  # the batch process only: it stops its workers
-    interrupt(args(out), env, out, synthesizing, signal.SIGTERM, group=True)  # every process at once
-    interrupt(args(out), env, out, encoding, signal.SIGHUP, group=True)
-    result = run_cli(args(out), env, timeout=300)
+    interrupt([*run, "-o", out], env, out, synthesizing, signal.SIGTERM)
+    interrupt([*run, "-o", out], env, out, encoding, signal.SIGHUP)
+    interrupt(
+        [*batch, "-o", out], env, out, synthesizing, signal.SIGTERM
+    )  # the batch process only: it stops its workers
+    interrupt([*batch, "-o", out], env, out, encoding, signal.SIGHUP, group=True)  # every process at once
+    result = run_cli([*batch, "-o", out], env, timeout=300)
     assert result.returncode == 0, result.stderr
     assert_same_outputs(out, reference)
 
@@ -290,3 +274,59 @@ def test_a_stop_signal_during_cleanup_is_raised_after_it():
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert result.stdout.splitlines() == ["cleanup finished", "Aborted (SIGTERM)"]
+
+
+def test_the_library_catches_stop_signals_only_inside_stop_signals():
+    """Importing the library installs no handler; ``stop_signals()`` does for its block only."""
+    script = (
+        "import os, signal, time\n"
+        "import localize.delivery, localize.pipeline\n"
+        "from localize.processes import Interrupted, stop_signals\n"
+        "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, flush=True)\n"
+        "try:\n"
+        "    with stop_signals():\n"
+        "        os.kill(os.getpid(), signal.SIGHUP)\n"
+        "        time.sleep(30)\n"
+        "except Interrupted as stop:\n"
+        "    print(stop, stop.code, flush=True)\n"
+        "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGTERM)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == -signal.SIGTERM, result.stderr
+    assert result.stdout.splitlines() == ["True", "Aborted (SIGHUP) 129", "True"]
+
+
+def test_a_stop_signal_kills_the_children_of_every_thread(tmp_path, env):
+    """A child another thread waits for (the review server re-renders in a thread) is killed too,
+    and that thread unwinds before the process exits: its partial output goes."""
+    script = (
+        "import sys, threading, time\n"
+        "from localize.fileio import atomic_path\n"
+        "from localize.media import media_arg, run_ffmpeg\n"
+        "from localize.processes import catch_signals\n"
+        "catch_signals()\n"
+        "def encode():\n"
+        "    with atomic_path(sys.argv[1]) as part:\n"
+        "        run_ffmpeg(['-re', '-f', 'lavfi', '-i', 'testsrc=s=64x64:r=10:d=60', media_arg(part)], 'encoding')\n"
+        "threading.Thread(target=encode).start()\n"
+        "time.sleep(60)\n"
+    )
+    out, mark = tmp_path / "out", uuid.uuid4().hex
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(out / "slow.mp4")], env=env | {MARK: mark}, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 60
+    while not encoding_any(ours(mark), out):
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read() if process.stderr else ""
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert not ours(mark) and not list(out.iterdir())
+
+
+def encoding_any(commands: list[list[str]], out: Path) -> bool:
+    """An ffmpeg of ours runs and has written part of its output."""
+    running = any(c and Path(c[0]).name == "ffmpeg" for c in commands)
+    return running and any(p.stat().st_size > 0 for p in part_files(out) if p.exists())

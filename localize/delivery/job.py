@@ -13,7 +13,7 @@ from localize import processes
 from localize.delivery import x264
 from localize.delivery.cover import Cover
 from localize.delivery.layout import Box
-from localize.media import MediaInfo, media_arg
+from localize.media import MediaInfo, filter_path, media_arg
 
 if TYPE_CHECKING:
     from localize.delivery.burn import BurnReport
@@ -52,7 +52,7 @@ def video_args(
     subs = tmp / "subs.ass"
     subs.write_text(document.to_string("ass"), encoding="utf-8")
     chain = plan.filter("0:v", "covered") if plan is not None and plan.mode != "inpaint" else "[0:v]null[covered]"
-    graph = f"{chain};[covered]subtitles=filename='{subs}'{even_filters(info)}[out]"
+    graph = f"{chain};[covered]subtitles=filename={filter_path(subs)}{even_filters(info)}[out]"
     (tmp / "graph.txt").write_text(graph, encoding="utf-8")
     threads = str(processes.cpu_count())  # decoding and filtering: any number gives the same frames
     encode = [

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from localize.errors import InputError, LocalizeError
+from localize.processes import Interrupted
 from localize.review.catalog import NotFound
 
 MAX_LOG = 200
@@ -53,7 +54,8 @@ class Jobs:
                 raise InputError(f"{key}: a re-render is already running")
             job = Job(str(next(self._ids)), key)
             self._jobs[job.id] = job
-        threading.Thread(target=self._run, args=(job, work), name=f"review-job-{job.id}", daemon=True).start()
+        # not a daemon: on a stop signal its child is killed and it unwinds (partial files removed) before we exit
+        threading.Thread(target=self._run, args=(job, work), name=f"review-job-{job.id}").start()
         return job
 
     def get(self, job_id: str) -> Job:
@@ -70,5 +72,7 @@ class Jobs:
             job.error, job.state = " ".join(str(error).split()), "failed"
         except Exception as error:  # a job thread must always end in a state the page can show
             job.error, job.state = f"{type(error).__name__}: {error}", "failed"
+        except Interrupted as stop:  # the server stops: the job's partial files are gone (no traceback)
+            job.error, job.state = str(stop), "failed"
         finally:
             job.seconds = round(time.time() - job.started, 3)
