@@ -1,7 +1,7 @@
 """Burned-in subtitles next to clutter (hardening review 2, R10 b and R16's VFR case).
 
-A white object entering a user band beside dark-box subtitles, and grain that appears
-next to a line on its last frame of a 10 fps stretch. Clips (6 s, 360x640) are burned
+A white object entering a user band beside dark-box subtitles or alone (over a static
+disclaimer), and grain that appears next to a line on its last frame of a 10 fps stretch. Clips (6 s, 360x640) are burned
 with fixtures/make_hardsub.py's layout by real ffmpeg and read by the real RapidOCR.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from localize.hardsub import read_hardsubs
+from localize.hardsub import NoSubtitlesFound, read_hardsubs
 from localize.text import edit_distance
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -40,6 +40,16 @@ def dark_box(folder: Path) -> Path:
     return out
 
 
+def disclaimer_only(folder: Path) -> Path:
+    """The plain episode's first 6 s with only the logo and the disclaimer, a keyframe every 5 frames."""
+    ass, out = folder / "static.ass", folder / "static.mp4"
+    ass.write_text(make_hardsub.ass_script([], 6000, 640), encoding="utf-8")
+    ffmpeg(
+        "-i", PLAIN, "-t", 6, "-vf", f"subtitles=filename={ass}", "-c:v", "libx264", "-preset", "veryfast", "-g", 5, out
+    )
+    return out
+
+
 def last_frame_grain(folder: Path, name: str, grain: str) -> Path:
     """One line (1.0-4.2 s) over a plain picture that turns to ``grain`` at 4.1 s: 30 fps to 2 s, then 10 fps."""
     ass, out = folder / f"{name}.ass", folder / f"{name}.mp4"
@@ -58,6 +68,7 @@ def clips(tmp_path_factory) -> dict[str, Path]:
     noise = "color=c=0x808080:s={}:r=30:d=1.9,noise=alls=100:allf=t"
     return {
         "box": dark_box(folder),
+        "static": disclaimer_only(folder),
         # grain over the whole frame (a busy picture), and in a patch around the line only (new "text" beside it)
         "frame": last_frame_grain(folder, "frame", noise.format("360x640")),
         "patch": last_frame_grain(
@@ -75,6 +86,12 @@ def test_white_object_in_a_user_band_is_not_a_line(clips):
     for cue, (start, end, text) in zip(read, CUES):
         assert "\n" not in cue.text and not cue.flags, cue
         assert edit_distance(text, cue.text) <= 1 and abs(cue.start - start) <= 34 and abs(cue.end - end) <= 34
+
+
+def test_white_object_alone_in_a_user_band_is_not_a_cue(clips):
+    """Before: --band 0.9,1 over the disclaimer read the square's edge entering the band as a cue "_"."""
+    with pytest.raises(NoSubtitlesFound, match="no subtitle text could be read"):
+        read_hardsubs(clips["static"], band=(0.9, 1.0))
 
 
 @pytest.mark.parametrize("grain", ["frame", "patch"])

@@ -49,7 +49,8 @@ class Event:
     ``image``: the band's luma at a settled frame; ``box``: (left, top, right, bottom) of
     its text in frame pixels; ``lines``: (top, bottom) row ranges of each text line in
     ``image``; ``later``: the band at the event's last frame whose mask matched (a second
-    chance for OCR when ``image`` reads badly).
+    chance for OCR when ``image`` reads badly); ``strokes``: a line holds separate strokes
+    (without, it may be the edge of an object in the band: only a confident read is text).
     """
 
     start: int
@@ -59,6 +60,7 @@ class Event:
     box: tuple[int, int, int, int]
     lines: tuple[tuple[int, int], ...]
     later: np.ndarray | None = None
+    strokes: bool = True
 
 
 @dataclass
@@ -203,7 +205,9 @@ def _close(event: _Open, end: int, band: Band) -> Event:
     text = (
         fill if fill.sum() >= MIN_TEXT_SHARE * fill.size else event.mask
     )  # bright background next to outlines left out
-    return Event(event.start, end, event.frames, event.image, box, _lines(text), event.later)
+    lines = _lines(text)
+    stroked = [(a, b) for a, b in lines if text_rows(text[a:b]).any()]  # a line without, beside one with: an object
+    return Event(event.start, end, event.frames, event.image, box, tuple(stroked or lines), event.later, bool(stroked))
 
 
 def _lines(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
@@ -215,9 +219,7 @@ def _lines(mask: np.ndarray) -> tuple[tuple[int, int], ...]:
         return ((0, mask.shape[0]),)
     runs = [part for run in row_runs(rows, max(3, mask.shape[0] // 20)) for part in _split_at_valley(run, counts)]
     tallest = max(b - a for a, b in runs)
-    lines = [(int(a), int(b)) for a, b in runs if b - a >= tallest / 3]
-    stroked = [(a, b) for a, b in lines if text_rows(mask[a:b]).any()]
-    return tuple(stroked or lines)  # a line without strokes beside one with them is an object's edge
+    return tuple((int(a), int(b)) for a, b in runs if b - a >= tallest / 3)
 
 
 def _split_at_valley(run: tuple[int, int], counts: np.ndarray) -> list[tuple[int, int]]:
