@@ -181,6 +181,16 @@ def test_truncated_video_is_refused_not_read_in_part(tmp_path, source):
     assert result.output.count("\n") == 1 and "Traceback" not in result.output and not out.exists()
 
 
+def test_truncated_video_is_not_burned_in_part(tmp_path):
+    """Before: burn --cover none made a 10 s video of the 24.5 s one (exit 0, a note)."""
+    cut, subs, out = tmp_path / "trunc.mp4", tmp_path / "en.srt", tmp_path / "b.mp4"
+    cut.write_bytes(HARDSUB.read_bytes()[:150_000])
+    subs.write_text("1\n00:00:01,000 --> 00:00:02,000\nHello.\n", encoding="utf-8")
+    result = cli_run("burn", cut, subs, "-o", out, "--cover", "none")
+    assert result.exit_code == 1 and "truncated or damaged" in result.output and "of its 24.5 s" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
 @pytest.mark.parametrize(
     "option",
     [

@@ -35,7 +35,7 @@ from localize.delivery.style import (
 )
 from localize.errors import ConfigError, InputError
 from localize.fileio import atomic_path, refuse_overwrite
-from localize.media import MediaInfo, check_input, media_arg, probe, run_ffmpeg
+from localize.media import MediaInfo, TruncatedMedia, check_input, media_arg, probe, run_ffmpeg
 from localize.model import Cue, Track, format_ms
 from localize.validate import as_band, as_optional_text, as_path
 
@@ -230,9 +230,12 @@ def _plan_cover(
 
 
 def _static_text(video: Path, info: MediaInfo, report: BurnReport) -> list[Box]:
-    """Static text boxes in ``video``; none (and a note) when its frames cannot all be decoded."""
+    """Static text boxes in ``video``; none (and a note) when its frames cannot all be decoded.
+    A truncated video is refused: its burn would be cut short too."""
     try:
         return static_text(video, info.duration)
+    except TruncatedMedia:
+        raise
     except InputError as error:
         report.notes.append(f"static text not looked for: {error}")
         return []

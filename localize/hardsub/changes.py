@@ -7,20 +7,25 @@ exact frame, by its presentation time. A frame whose mask covers less than
 noise) starts a new event, unless the event's text is still there: its fill pixels keep
 their luma (text is drawn opaque, whatever the background or a translucent box behind it
 does) and stay brighter than the ring of pixels around them, and no new text appeared
-next to it. So a cut or a fade behind a line does not split it. Events shorter than
-``MIN_FRAMES`` (fades, partial frames) are dropped; OCR then runs once per remaining event.
+next to it (beyond the texture the band shows away from it: grain). So a cut or a fade
+behind a line does not split it. Events shorter than ``MIN_FRAMES`` (fades, partial
+frames) are dropped, but one that starts where an event ended, in a frame where that
+event's text was still drawn, is its last frame (something new beside the text split it
+off: 100 ms of a line in a 10 fps stretch). OCR then runs once per remaining event. A line
+of an event is text when a row of it holds separate strokes: a blob beside real text (a
+white object entering the band) is not a line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from localize.hardsub.band import Band
 from localize.hardsub.frames import Frame
-from localize.imaging import BRIGHT, row_runs, text_mask
+from localize.imaging import BRIGHT, row_runs, text_mask, text_rows
 
 MIN_FRAMES = 2  # events on screen for fewer frames are fades or glitches
 SAME_SHARE = 0.7  # mask overlap that still counts as the same text
@@ -44,7 +49,8 @@ class Event:
     ``image``: the band's luma at a settled frame; ``box``: (left, top, right, bottom) of
     its text in frame pixels; ``lines``: (top, bottom) row ranges of each text line in
     ``image``; ``later``: the band at the event's last frame whose mask matched (a second
-    chance for OCR when ``image`` reads badly).
+    chance for OCR when ``image`` reads badly); ``strokes``: a line holds separate strokes
+    (without, it may be the edge of an object in the band: only a confident read is text).
     """
 
     start: int
@@ -54,6 +60,7 @@ class Event:
     box: tuple[int, int, int, int]
     lines: tuple[tuple[int, int], ...]
     later: np.ndarray | None = None
+    strokes: bool = True
 
 
 @dataclass
@@ -75,6 +82,8 @@ def find_events(frames: Iterable[Frame], band: Band) -> list[Event]:
 def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
     current: _Open | None = None
     last_time, step = 0, 0
+    done: Event | None = None  # the last event, held back: a frame split off its end may follow
+    held = False  # done's text was still drawn in the frame that ended it
     for frame in frames:
         crop = frame.luma[band.top : band.bottom]
         mask = _text_pixels(crop)
@@ -83,8 +92,11 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
         has_text = mask.sum() >= max(20, MIN_TEXT_SHARE * mask.size)
         same = current is not None and has_text and _same(mask, current.mask) and _kept(crop, current) >= SAME_FILL
         if current is not None and not same and not _still_there(crop, mask, current):
-            yield from _close(current, frame.time, band)
+            done, ready = _finish(current, frame.time, band, done, held)
+            held = done is not None and done.start == current.start and _drawn(crop, current)
             current = None
+            if ready is not None:
+                yield ready
         if current is None and has_text:
             current = _Open(frame.time, mask, crop.copy())
         elif current is not None:
@@ -96,7 +108,11 @@ def _events(frames: Iterable[Frame], band: Band) -> Iterator[Event]:
         step = frame.time - last_time if frame.time > last_time else step
         last_time = frame.time
     if current is not None:
-        yield from _close(current, last_time + step, band)
+        done, ready = _finish(current, last_time + step, band, done, held)
+        if ready is not None:
+            yield ready
+    if done is not None:
+        yield done
 
 
 def _text_pixels(crop: np.ndarray) -> np.ndarray:
@@ -142,39 +158,56 @@ def _fill_and_ring(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _still_there(crop: np.ndarray, mask: np.ndarray, event: _Open) -> bool:
-    """Is the event's text still drawn (its fill kept, contrast to its ring, nothing new beside it)?"""
+    """Is the event's text still drawn and nothing new beside it?"""
+    if not _drawn(crop, event):
+        return False
+    assert event.fill is not None  # _drawn set it
+    return _new_text(_fill_and_ring(crop, mask)[0], event.fill) < NEW_SHARE
+
+
+def _drawn(crop: np.ndarray, event: _Open) -> bool:
+    """Is the event's text drawn in ``crop`` (its fill kept, in contrast to the ring around it)?"""
     if _kept(crop, event) < STILL_SHARE:
         return False
     fill, ring = event.fill, event.ring
     assert fill is not None and ring is not None  # _kept set them
-    if not ring.any() or np.median(crop[fill]) - np.median(crop[ring]) < MIN_CONTRAST:
-        return False
-    return _new_text(_fill_and_ring(crop, mask)[0], fill) < NEW_SHARE
+    return bool(ring.any()) and np.median(crop[fill]) - np.median(crop[ring]) >= MIN_CONTRAST
 
 
 def _new_text(mask: np.ndarray, reference: np.ndarray) -> float:
-    """Text pixels of ``mask`` near ``reference``'s text (one text height around it) but not on it, per its pixel."""
+    """Text pixels of ``mask`` near ``reference``'s text (one text height around it) but not on it, per its
+    pixel, beyond what the band's texture away from it (grain, a busy picture) puts there as well."""
     import cv2
 
     rows, cols = np.flatnonzero(reference.any(axis=1)), np.flatnonzero(reference.any(axis=0))
     reach = int(rows[-1] - rows[0] + 1)
-    top, left = max(0, rows[0] - reach), max(0, cols[0] - reach)
-    near = mask[top : rows[-1] + reach + 1, left : cols[-1] + reach + 1]
-    grown = cv2.dilate(reference.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
-    outside = near & ~grown[top : rows[-1] + reach + 1, left : cols[-1] + reach + 1]
-    return outside.sum() / max(reference.sum(), 1)
+    near = (slice(max(0, rows[0] - reach), rows[-1] + reach + 1), slice(max(0, cols[0] - reach), cols[-1] + reach + 1))
+    around = ~cv2.dilate(reference.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)[near]
+    far_area = mask.size - mask[near].size
+    texture = (mask.sum() - mask[near].sum()) / far_area if far_area else 0.0
+    return max(0.0, (mask[near] & around).sum() - texture * around.sum()) / max(reference.sum(), 1)
 
 
-def _close(event: _Open, end: int, band: Band) -> Iterator[Event]:
-    if event.frames < MIN_FRAMES:
-        return
+def _finish(event: _Open, end: int, band: Band, done: Event | None, held: bool) -> tuple[Event | None, Event | None]:
+    """(the event to hold back, the event ready to yield) once ``event`` ends at ``end``; ``done``: the one
+    held back so far, ``held``: its text was still drawn in the frame ``event`` started on."""
+    if event.frames >= MIN_FRAMES:
+        return _close(event, end, band), done
+    if done is not None and held and event.start == done.end:  # its last frame, split off by something new
+        return replace(done, end=end, frames=done.frames + event.frames), None
+    return done, None  # a fade or a glitch
+
+
+def _close(event: _Open, end: int, band: Band) -> Event:
     rows, cols = np.flatnonzero(event.mask.any(axis=1)), np.flatnonzero(event.mask.any(axis=0))
     box = (int(cols[0]), band.top + int(rows[0]), int(cols[-1]) + 1, band.top + int(rows[-1]) + 1)
     fill = _fill_and_ring(event.image, event.mask)[0]
     text = (
         fill if fill.sum() >= MIN_TEXT_SHARE * fill.size else event.mask
     )  # bright background next to outlines left out
-    yield Event(event.start, end, event.frames, event.image, box, _lines(text), event.later)
+    lines = _lines(text)
+    stroked = [(a, b) for a, b in lines if text_rows(text[a:b]).any()]  # a line without, beside one with: an object
+    return Event(event.start, end, event.frames, event.image, box, tuple(stroked or lines), event.later, bool(stroked))
 
 
 def _lines(mask: np.ndarray) -> tuple[tuple[int, int], ...]:

@@ -4,7 +4,8 @@ Find the band (or take the caller's), split the video into events of stable band
 content frame by frame, OCR each event once (twice when it reads badly), and join the
 reads of one subtitle into one cue: repeats, partial reads and unreadable spans between
 reads of the same text. A read below ``MIN_CONFIDENCE`` is kept with an ``ocr: low
-confidence`` flag for review; lines reading below ``JUNK_CONFIDENCE`` are not text.
+confidence`` flag for review; lines reading below ``JUNK_CONFIDENCE`` are not text, nor is
+an uncertain read of an event with no stroked line (an object's edge in the band).
 Text is normalized like audio transcripts (Simplified Chinese by default, full-width
 punctuation after Han characters, Latin kept as read).
 """
@@ -163,6 +164,9 @@ def _read(ocr: OcrEngine, event: Event, min_confidence: float) -> _Read:
     read = _read_image(ocr, event, event.image)
     if read.confidence < min_confidence and event.later is not None:
         read = max(read, _read_image(ocr, event, event.later), key=_fullness)
+    if read.text and read.confidence < min_confidence and not event.strokes:
+        log.info("not text at %d ms: %r (confidence %.2f) without strokes", event.start, read.text, read.confidence)
+        return replace(read, text="", confidence=0.0)  # an object's edge in the band
     if not read.text:
         log.info("no line read at %d ms (background or unreadable)", event.start)
     return read
