@@ -5,22 +5,29 @@
    0, 2, 4, ... of each transcripts.tsv; held: rows 1, 3, ...), each half also made
    into harder sets in numpy (nothing downloaded): "joined", 2-3 clips of different
    speakers joined with pauses of 0.3-1.5 s over faint noise (a longer, spontaneous
-   stretch of talk in one 30 s window), and "noisy", each clip under babble (other clips
-   reversed, zh) or music (chords, en) at 5 dB SNR. Speed: decoding seconds / audio seconds.
+   stretch of talk in one 30 s window); "noisy", each clip under babble (other clips
+   reversed, zh) or music (chords, en) at 5 dB SNR; "meeting", the joined turns with
+   gaps of -0.2 (overlap) to 0.4 s, each speaker at its own level and in room reverb,
+   under babble or music at 15 dB. Every row decodes a clip before the next clip is
+   taken (interleaved, so changes in machine load fall on all rows alike). Speed:
+   decoding seconds / audio seconds, and the ratio to the last row (openai-whisper).
 1. CER on ../shared/eval/audio_zh (gold and gold-likely rows; Traditional->Simplified,
    punctuation and spaces removed; micro-averaged over reference characters) and WER on
    ../shared/eval/audio_en (lowercase, punctuation removed), per clip and overall, for
    faster-whisper (float32) and openai-whisper (fp32) on the same Whisper base weights (the
    bundled CTranslate2 model and its `localize models convert` checkpoint).
-2. Real-time factor (processing time / audio time) of each engine on those clips, end to end
-   (ffmpeg decode, VAD, language, recognition, cue cutting).
+2. Wall time of each engine on those clips, end to end per file (ffmpeg decode, VAD,
+   language, recognition, cue cutting), engines interleaved clip by clip, with and without
+   one model load (timed from the cache) per set; then the cost of one 30 s window
+   (encoder alone, whole decode) per engine, which bounds the speed-up on short clips.
 3. faster-whisper on a ~2-minute English episode built by fixtures/make_fixtures.py.
 4. The Mandarin fixture episode (espeak-ng voice) with and without the glossary names.
 
 Both engines use the toolkit defaults (beam 5, VAD on, language forced per set, no
-prompt; faster-whisper decodes VAD chunks in batches). Models load once before timing. Skips a part cleanly when its data is absent.
+prompt; faster-whisper decodes VAD chunks in batches). Skips a part cleanly when its data is absent.
 
-    .venv/bin/python -m benchmarks.asr [--no-openai] [--ablation-only]
+    .venv/bin/python -m benchmarks.asr [--no-openai] [--ablation-only | --no-ablation] [--no-episode]
+        [--rows 0,1,...] [--sets 'zh meeting,en meeting']
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._asr_sets import Clip, joined, meeting, noisy
 from benchmarks._scripts import load_script
 from localize.text import edit_distance
 
@@ -82,30 +90,22 @@ def timed_transcribe(media: Path, engine: str = "faster-whisper", **options) -> 
 
 
 def eval_set(language: str, engines: tuple[str, ...]) -> dict[str, dict]:
-    """Per engine: per-clip errors, totals and timing on one eval language set."""
-    results: dict[str, dict] = {}
-    for engine in engines:
-        clips, errors, total, seconds, audio = [], 0, 0, 0.0, 0.0
-        for row in eval_rows(language):
+    """Per engine: per-clip errors, totals and timing on one eval language set; the engines take
+    turns clip by clip (interleaved, so a change in machine load falls on both alike)."""
+    results = {e: {"clips": [], "errors": 0, "total": 0, "seconds": 0.0, "audio": 0.0} for e in engines}
+    for row in eval_rows(language):
+        for engine in engines:
             track, took = timed_transcribe(EVAL / f"audio_{language}" / row["file"], language=language, engine=engine)
             ref, hyp = units(row["reference_text"], language), units(track.text(), language)
-            err = edit_distance(ref, hyp)
-            clips.append(
-                (
-                    row["file"],
-                    float(row["duration_s"]),
-                    len(ref),
-                    err,
-                    "".join(hyp) if language == "zh" else " ".join(hyp),
-                )
-            )
-            errors, total, seconds, audio = (
-                errors + err,
-                total + len(ref),
-                seconds + took,
-                audio + float(row["duration_s"]),
-            )
-        results[engine] = {"clips": clips, "rate": errors / max(total, 1), "seconds": seconds, "audio": audio}
+            err, shown = edit_distance(ref, hyp), "".join(hyp) if language == "zh" else " ".join(hyp)
+            result = results[engine]
+            result["clips"].append((row["file"], float(row["duration_s"]), len(ref), err, shown))
+            result["errors"] += err
+            result["total"] += len(ref)
+            result["seconds"] += took
+            result["audio"] += float(row["duration_s"])
+    for result in results.values():
+        result["rate"] = result["errors"] / max(result["total"], 1)
     return results
 
 
@@ -125,10 +125,12 @@ def print_eval(language: str, results: dict[str, dict]) -> None:
 
 # ------------------------------------------------------------------ ablation
 
-#: (name, faster-whisper compute type, DecodeOptions overrides); the first is the default
+#: (name, faster-whisper compute type, DecodeOptions overrides); the first is the default. On CPU
+#: CTranslate2's "int8" is "int8_float32" (int8 weights and matrix products, float32 elsewhere).
 CONFIGS = [
-    ("default: float32, VAD chunks packed in 30 s, skipped speech decoded again", "float32", {}),
-    ("int8 (the previous compute type)", "int8", {}),
+    ("default: float32, VAD chunks packed in 30 s, skipped speech decoded again (batched)", "float32", {}),
+    ("int8 (= int8_float32 on CPU; the compute type before issue 19)", "int8", {}),
+    ("float32, no re-decode of skipped speech", "float32", {"fill_skipped": False}),
     ("previous default: int8, no re-decode of skipped speech", "int8", {"fill_skipped": False}),
     (
         "each stretch of speech decoded alone (no 30 s packing)",
@@ -137,53 +139,12 @@ CONFIGS = [
     ),
     ("with timestamp tokens", "float32", {"without_timestamps": False}),
     ("beam 1", "float32", {"beam_size": 1}),
-    ("no VAD: 30 s windows in sequence, temperature fallback, previous text", "float32", {"vad": False}),
+    (
+        "openai-whisper's decoding: no VAD, 30 s windows in sequence, temperature fallback, previous text",
+        "float32",
+        {"vad": False},
+    ),
 ]
-SNR_DB = 5
-Clip = tuple[str, np.ndarray, str]  # name, 16 kHz audio, reference
-
-
-def mix(speech: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
-    noise = np.resize(noise, speech.shape)
-    gain = np.sqrt(np.mean(speech**2) / (np.mean(noise**2) * 10 ** (snr_db / 10)))
-    return (speech + gain * noise).astype(np.float32)
-
-
-def music(seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """Chords of harmonics changing every half second, with a little hiss."""
-    t = np.arange(int(seconds * 16000)) / 16000
-    out = np.zeros_like(t)
-    for start in np.arange(0, seconds, 0.5):
-        part = (t >= start) & (t < start + 0.5)
-        for root in rng.choice([220.0, 261.6, 329.6, 392.0, 440.0], 3):
-            out[part] += sum(np.sin(2 * np.pi * root * k * t[part]) / k for k in (1, 2, 3))
-    return (out + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
-
-
-def joined(clips: list[Clip], language: str, rng: np.random.Generator) -> list[Clip]:
-    """Two clips of 2-3 speakers each, joined with 0.3-1.5 s pauses over faint noise (40 dB below)."""
-    glue = "" if language == "zh" else " "
-    out = []
-    for first in range(min(2, len(clips))):
-        picked = [clips[(first + k) % len(clips)] for k in range(min(3, len(clips)))]
-        parts = [p for _, audio, _ in picked for p in (audio, np.zeros(int(16000 * rng.uniform(0.3, 1.5)), np.float32))]
-        audio = np.concatenate(parts)
-        audio = mix(audio, rng.standard_normal(audio.size).astype(np.float32), 40)
-        out.append(("+".join(n.split(".")[0][:12] for n, _, _ in picked), audio, glue.join(r for _, _, r in picked)))
-    return out
-
-
-def noisy(clips: list[Clip], language: str, rng: np.random.Generator) -> list[Clip]:
-    """Each clip under babble (the others reversed, zh) or music (en) at ``SNR_DB``."""
-    out = []
-    for i, (name, audio, ref) in enumerate(clips):
-        if language == "zh":
-            others = [a[::-1] for j, (_, a, _) in enumerate(clips) if j != i] or [audio[::-1]]
-            noise = sum(np.resize(a, audio.size) for a in others)
-        else:
-            noise = music(audio.size / 16000, rng)
-        out.append((name, mix(audio, noise, SNR_DB), ref))
-    return out
 
 
 def ablation_sets() -> dict[str, dict[str, list[Clip]]]:
@@ -201,75 +162,137 @@ def ablation_sets() -> dict[str, dict[str, list[Clip]]]:
         sets[language] = halves
         sets[f"{language} joined"] = {h: joined(c, language, rng) for h, c in halves.items()}
         sets[f"{language} noisy"] = {h: noisy(c, language, rng) for h, c in halves.items()}
+        sets[f"{language} meeting"] = {h: meeting(c, language, rng) for h, c in halves.items()}
     return sets
 
 
-def decoders(engines: tuple[str, ...]) -> list[tuple[str, Callable[[np.ndarray, str], str]]]:
-    """(row name, decode(audio, language) -> text) for each ablation row; engines load here, outside the timings."""
+def decoders(engines: tuple[str, ...], rows: list[int]) -> list[tuple[str, Callable[[np.ndarray, str], str]]]:
+    """(row name, decode(audio, language) -> text) for the chosen ``CONFIGS`` rows, then openai-whisper;
+    engines load here, outside the timings."""
     from localize.transcription.core import decode_options, recognize
     from localize.transcription.engines import FasterWhisperEngine, load_engine
     from localize.transcription.models import resolve_model
 
-    model = resolve_model(None)
-    loaded = {"float32": load_engine("faster-whisper"), "int8": FasterWhisperEngine(model, compute_type="int8")}
-    rows = []
-    for name, compute, overrides in CONFIGS:
+    loaded = {"float32": load_engine("faster-whisper")}
+    if any(CONFIGS[i][1] == "int8" for i in rows):
+        loaded["int8"] = FasterWhisperEngine(resolve_model(None), compute_type="int8")
+    out = []
+    for name, compute, overrides in (CONFIGS[i] for i in rows):
 
         def decode(audio, language, engine=loaded[compute], overrides=overrides):
             options = replace(decode_options(language, [], True), **overrides)
             return " ".join(w.text for w in recognize(engine, audio, options))
 
-        rows.append((name, decode))
+        out.append((name, decode))
     if "openai-whisper" in engines:
         openai = load_engine("openai-whisper")
-        rows.append(
+        out.append(
             (
-                "openai-whisper (reference: fp32, beam 5, VAD-cut audio)",
+                "openai-whisper (reference: fp32, beam 5, temperature fallback, previous text, VAD-cut audio)",
                 lambda audio, language: " ".join(
                     w.text for w in openai.words(audio, decode_options(language, [], True))
                 ),
             )
         )
-    return rows
+    return out
 
 
-def run_ablation(engines: tuple[str, ...]) -> None:
-    sets = ablation_sets()
+def run_ablation(engines: tuple[str, ...], rows: list[int], only: list[str] | None = None) -> None:
+    """The ablation table; every row decodes a clip before the next clip is taken (interleaved, so a
+    change in machine load falls on all rows alike)."""
+    sets = {k: v for k, v in ablation_sets().items() if not only or k in only}
     if not sets:
         print(f"\n(ablation skipped: {EVAL} is absent)")
         return
     audio_s = sum(a.size / 16000 for halves in sets.values() for clips in halves.values() for _, a, _ in clips)
+    named = decoders(engines, rows)
+    errors = np.zeros((len(named), len(sets) * 2), int)
+    totals, took = np.zeros(len(sets) * 2, int), np.zeros(len(named))
+    for column, (set_name, half) in enumerate((s, h) for s in sets for h in ("tune", "held")):
+        language = set_name.split()[0]
+        for _, audio, ref in sets[set_name][half]:
+            truth = units(ref, language)
+            totals[column] += len(truth)
+            for row, (_, decode) in enumerate(named):
+                start = time.perf_counter()
+                text = decode(audio, language)
+                took[row] += time.perf_counter() - start
+                errors[row, column] += edit_distance(truth, units(text, language))
     print(f"\n## Ablation: CER (zh) / WER (en) per set, tune | held half; {audio_s:.0f} s of audio per row\n")
-    columns = [f"{s} {h}" for s in sets for h in ("tune", "held")]
-    print("| setting | " + " | ".join(columns) + " | decode s | RTF |")
-    print("|---|" + "---|" * (len(columns) + 2))
-    for name, decode in decoders(engines):
-        cells, took = [], 0.0
-        for set_name, halves in sets.items():
-            language = set_name.split()[0]
-            for half in ("tune", "held"):
-                errors = total = 0
-                for _, audio, ref in halves[half]:
-                    start = time.perf_counter()
-                    text = decode(audio, language)
-                    took += time.perf_counter() - start
-                    truth = units(ref, language)
-                    errors, total = errors + edit_distance(truth, units(text, language)), total + len(truth)
-                cells.append(f"{errors / max(total, 1):.1%}")
-        print(f"| {name} | " + " | ".join(cells) + f" | {took:.0f} | {took / audio_s:.3f} |", flush=True)
+    print(
+        "| setting | "
+        + " | ".join(f"{s} {h}" for s in sets for h in ("tune", "held"))
+        + " | decode s | RTF | x faster than last row |"
+    )
+    print("|---|" + "---|" * (len(sets) * 2 + 3))
+    for row, (name, _) in enumerate(named):
+        cells = " | ".join(f"{e / max(t, 1):.1%}" for e, t in zip(errors[row], totals))
+        print(f"| {name} | {cells} | {took[row]:.0f} | {took[row] / audio_s:.3f} | {took[-1] / took[row]:.1f}x |")
 
 
-def print_speed(per_set: dict[str, dict[str, dict]]) -> None:
+def print_speed(per_set: dict[str, dict[str, dict]], loads: dict[str, float]) -> None:
+    """Wall time per engine over each set; the model load (once per process) is added once per set."""
     engines = list(next(iter(per_set.values())))
-    print("\n## Real-time factor on the eval clips (processing s / audio s; lower is faster)\n")
-    print("| set | audio s | " + " | ".join(f"{e} s | {e} RTF" for e in engines) + " | speed-up |")
-    print("|---|---|" + "---|---|" * len(engines) + "---|")
+    print("\n## Wall time on the eval clips (end to end per file, engines interleaved clip by clip)\n")
+    print("Model load, once per process: " + ", ".join(f"{e} {s:.1f} s" for e, s in loads.items()) + ".\n")
+    print("| set | files | audio s | " + " | ".join(f"{e} s (+ load)" for e in engines) + " | speed-up | with load |")
+    print("|---|---|---|" + "---|" * len(engines) + "---|---|")
     for name, results in per_set.items():
-        cells = " | ".join(
-            f"{results[e]['seconds']:.1f} | {results[e]['seconds'] / results[e]['audio']:.3f}" for e in engines
+        first, last = results[engines[0]], results[engines[-1]]
+        cells = " | ".join(f"{results[e]['seconds']:.1f} ({results[e]['seconds'] + loads[e]:.1f})" for e in engines)
+        ratio = last["seconds"] / first["seconds"]
+        loaded = (last["seconds"] + loads[engines[-1]]) / (first["seconds"] + loads[engines[0]])
+        print(f"| {name} | {len(first['clips'])} | {first['audio']:.1f} | {cells} | {ratio:.1f}x | {loaded:.1f}x |")
+
+
+def window_costs(repeats: int = 3) -> None:
+    """Seconds for one 30 s window: the encoder of each engine, and a whole beam-5 decode of a short clip."""
+    import torch
+    import whisper
+
+    from localize.transcription.engines import FasterWhisperEngine, load_engine
+    from localize.transcription.models import resolve_model
+
+    rows = eval_rows("zh")
+    if not rows:
+        return
+    from localize.media import load_audio
+
+    audio = load_audio(EVAL / "audio_zh" / rows[0]["file"])
+    mel = whisper.log_mel_spectrogram(torch.from_numpy(whisper.pad_or_trim(audio)), 80)[None]
+    openai = load_engine("openai-whisper")
+    print(f"\n## Cost of one 30 s window (median of {repeats}; {rows[0]['file']}, {audio.size / 16000:.1f} s)\n")
+    print("| engine | encoder s | whole decode s (beam 5, words) |")
+    print("|---|---|---|")
+    for name, engine in (
+        ("faster-whisper float32", load_engine("faster-whisper")),
+        ("faster-whisper int8", FasterWhisperEngine(resolve_model(None), compute_type="int8")),
+    ):
+        features = engine._model.feature_extractor(audio)[..., :3000]
+        encode = lambda m=engine._model, f=features: m.encode(whisper.pad_or_trim(f)[None])  # noqa: E731
+        print(
+            f"| {name} | {_median(encode, repeats):.2f} | {_median(lambda e=engine: _decode(e, audio), repeats):.2f} |"
         )
-        ratio = results[engines[-1]]["seconds"] / results[engines[0]]["seconds"] if len(engines) > 1 else float("nan")
-        print(f"| {name} | {results[engines[0]]['audio']:.1f} | {cells} | {ratio:.1f}x |")
+    with torch.no_grad():
+        encode = lambda: openai._model.encoder(mel)  # noqa: E731
+        print(
+            f"| openai-whisper fp32 | {_median(encode, repeats):.2f} | {_median(lambda: _decode(openai, audio), repeats):.2f} |"
+        )
+
+
+def _decode(engine, audio: np.ndarray) -> None:
+    from localize.transcription.core import decode_options
+
+    engine.words(audio, decode_options("zh", [], True))
+
+
+def _median(task: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        task()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
 
 
 def long_episode(tmp: Path) -> None:
@@ -322,16 +345,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-openai", action="store_true", help="skip the (slow) openai-whisper engine")
     parser.add_argument("--ablation-only", action="store_true", help="only the ablation table (section 0)")
+    parser.add_argument("--no-ablation", action="store_true", help="skip the ablation table (section 0)")
+    parser.add_argument(
+        "--rows", default=",".join(map(str, range(len(CONFIGS)))), help="ablation rows to run (CONFIGS indices)"
+    )
+    parser.add_argument("--no-episode", action="store_true", help="skip the fixture episodes (sections 3-4)")
+    parser.add_argument("--sets", help="ablation sets to run, comma-separated (e.g. 'zh meeting,en meeting')")
     args = parser.parse_args()
     engines = ENGINES[:1] if args.no_openai else ENGINES
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("LOCALIZE_CACHE", str(Path(tmp) / "cache"))
         from localize.transcription import load_engine
+        from localize.transcription.engines import _load
 
-        for engine in engines:
-            load_engine(engine)  # load (and convert) outside the timings
+        loads = {}
+        for engine in engines:  # assemble/convert the model once, then time a plain load from the cache
+            load_engine(engine)
+            _load.cache_clear()
+            start = time.perf_counter()
+            load_engine(engine)
+            loads[engine] = time.perf_counter() - start
         print("# ASR benchmark: Whisper base, same weights for both engines")
-        run_ablation(engines)
+        if not args.no_ablation:
+            rows = [int(r) for r in args.rows.split(",") if r]
+            run_ablation(engines, rows, args.sets.split(",") if args.sets else None)
         if args.ablation_only:
             return
         if not EVAL.is_dir():
@@ -343,9 +380,12 @@ def main() -> None:
                     per_set[f"audio_{language}"] = eval_set(language, engines)
                     print_eval(language, per_set[f"audio_{language}"])
             if per_set:
-                print_speed(per_set)
-        long_episode(Path(tmp))
-        mandarin_fixture()
+                print_speed(per_set, loads)
+            if "openai-whisper" in engines:
+                window_costs()
+        if not args.no_episode:
+            long_episode(Path(tmp))
+            mandarin_fixture()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,19 @@ def test_speech_the_decoder_skipped_is_decoded_again():
     assert [w.start for w in filled] == sorted(w.start for w in filled)
     before, after = zh_cer("".join(w.text for w in first)), zh_cer("".join(w.text for w in filled))
     assert after <= 0.65 and before - after >= 0.25, (before, after)  # espeak-ng decoded line by line: about 0.55
+
+
+def test_decoding_only_given_stretches_keeps_whole_audio_times():
+    """``DecodeOptions.clips``: the stretches fill_skipped decodes again, all in one batched call."""
+    audio, lines = load_audio(EN / "episode.mp4"), script(EN)["lines"]
+    clips = ((lines[1]["start"] - 300, lines[1]["end"] + 300), (lines[3]["start"] - 300, lines[3]["end"] + 300))
+    words = load_engine().words(audio, replace(decode_options("en", [], True), clips=clips))
+    for start, end in clips:  # each stretch has words, and none falls outside the stretches
+        assert any(start <= w.start < w.end <= end for w in words), (start, end, words)
+    assert all(any(a <= (w.start + w.end) // 2 <= b for a, b in clips) for w in words), words
+    heard = en_words(" ".join(w.text for w in words))
+    said = en_words(lines[1]["text"] + " " + lines[3]["text"])
+    assert edit_distance(said, heard) / len(said) <= 0.25, heard
 
 
 @pytest.mark.skipif(not EVAL_ZH.is_dir(), reason="../shared/eval is absent")

@@ -18,12 +18,12 @@ from localize.language import looks_chinese, parse_language
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
 from localize.speakers import parse_speakers
-from localize.transcription.engines import DecodeOptions, Engine, load_engine
+from localize.transcription.engines import DecodeOptions, Engine, load_engine, shifted
 from localize.transcription.options import SpeakerOptions, TranscriptionOptions
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
 from localize.transcription.speakers import SpeakerVoices
 from localize.transcription.terms import restore_terms
-from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only, speech_regions
+from localize.vad import speech_clips, speech_only, speech_regions
 from localize.validate import as_band, as_int, as_optional_text, as_options, as_path, as_text
 
 log = logging.getLogger("localize.transcription")
@@ -97,7 +97,7 @@ def transcribe(
             regions = speech_regions(audio)
             decoding = decode_options(detected, glossary, options.vad, options.beam_size)
             found = snap_to_speech(recognize(backend, audio, decoding), audio, regions)
-            words += [_shift(w, offset) for w in found]
+            words += [shifted(w, offset) for w in found]
             voices.listen(audio, regions, offset)
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
@@ -194,19 +194,27 @@ def fill_skipped(backend: Engine, audio: np.ndarray, options: DecodeOptions, wor
 
     Decoding up to 30 s of speech at once, Whisper base often ends its output after one
     sentence of several, and word alignment then stretches the last words over the
-    unspoken part ("欢4.2-7.4 迎7.4-9.9" over a 5 s sentence it never wrote). A stretch
-    of speech (:func:`speech_clips`) holding under ``MIN_WORDS_PER_SECOND`` word midpoints
-    is decoded alone; its new words replace the old ones when there are more of them.
+    unspoken part ("欢4.2-7.4 迎7.4-9.9" over a 5 s sentence it never wrote). Stretches of
+    speech (:func:`speech_clips`) holding under ``MIN_WORDS_PER_SECOND`` word midpoints are
+    decoded again, each on its own but all in one call (one batch for faster-whisper); a
+    stretch's new words replace the old ones when there are more of them.
     """
-    for start, end in speech_clips(audio):
-        inside = [w for w in words if start <= (w.start + w.end) // 2 < end]
-        if len(inside) >= MIN_WORDS_PER_SECOND * (end - start) / 1000:
-            continue
-        again = [_shift(w, start) for w in backend.words(audio[start * SAMPLES_PER_MS : end * SAMPLES_PER_MS], options)]
-        if len(again) > len(inside):
-            log.info("speech at %d-%d ms was skipped by the decoder; decoded it on its own", start, end)
-            words = sorted([w for w in words if w not in inside] + again, key=lambda w: w.start)
+    inside = {clip: _within(words, clip) for clip in speech_clips(audio)}
+    skipped = tuple(c for c, found in inside.items() if len(found) < MIN_WORDS_PER_SECOND * (c[1] - c[0]) / 1000)
+    if not skipped:
+        return words
+    again = backend.words(audio, replace(options, clips=skipped))
+    for clip in skipped:
+        new = _within(again, clip)
+        if len(new) > len(inside[clip]):
+            log.info("speech at %d-%d ms was skipped by the decoder; decoded it on its own", *clip)
+            words = sorted([w for w in words if w not in inside[clip]] + new, key=lambda w: w.start)
     return words
+
+
+def _within(words: list[Word], clip: tuple[int, int]) -> list[Word]:
+    """The words whose midpoint lies in ``clip`` (start, end ms)."""
+    return [w for w in words if clip[0] <= (w.start + w.end) // 2 < clip[1]]
 
 
 def looks_looped(text: str) -> bool:
@@ -272,10 +280,6 @@ def _quiet_point(audio: np.ndarray, near: int) -> int:
     start = near - CUT_SEARCH_SECONDS * SAMPLE_RATE
     frames = audio[start:near].reshape(-1, frame)
     return start + int(np.argmin((frames**2).mean(axis=1))) * frame + frame // 2
-
-
-def _shift(word: Word, offset: int) -> Word:
-    return Word(word.start + offset, word.end + offset, word.text, word.probability)
 
 
 def _track(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -50,6 +50,8 @@ class DecodeOptions:
     without_timestamps: bool = True
     #: decode again the stretches of speech the first pass skipped (see ``core.recognize``)
     fill_skipped: bool = True
+    #: decode only these (start, end) ms stretches, each on its own (times stay relative to the whole audio)
+    clips: tuple[tuple[int, int], ...] | None = None
 
 
 class Engine(Protocol):
@@ -62,7 +64,7 @@ class Engine(Protocol):
         """Probability of each language code for the first 30 s of ``speech`` (VAD-trimmed audio)."""
 
     def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
-        """Recognized words with times in ms from the start of ``audio``."""
+        """Recognized words with times in ms from the start of ``audio`` (only in ``options.clips`` if set)."""
 
 
 def _words(raw: Iterable[tuple[float, float, str, float | None]]) -> list[Word]:
@@ -119,8 +121,8 @@ class FasterWhisperEngine(Fingerprinted):
         return dict(probs)
 
     def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
-        """With VAD on, each stretch of speech is decoded on its own, in batches (see
-        docs/transcribe.md for why); without VAD, 30 s windows in sequence."""
+        """With VAD on, speech chunks packed into 30 s windows (or each stretch of speech on its
+        own) decoded in batches (see docs/transcribe.md for why); without VAD, 30 s windows in sequence."""
         common = dict(
             language=options.language,
             beam_size=options.beam_size,
@@ -130,21 +132,17 @@ class FasterWhisperEngine(Fingerprinted):
             hotwords=options.hotwords,
             word_timestamps=True,
         )
-        if options.vad and options.merge_chunks:
-            segments, _ = self._batched.transcribe(
-                audio, vad_filter=True, batch_size=BATCH_SIZE, without_timestamps=options.without_timestamps, **common
-            )
-        elif options.vad:
-            clips = [{"start": a / 1000, "end": b / 1000} for a, b in speech_clips(audio)]
+        batched = dict(batch_size=BATCH_SIZE, without_timestamps=options.without_timestamps)
+        clips = options.clips
+        if clips is None and options.vad and not options.merge_chunks:
+            clips = tuple(speech_clips(audio))
+        if clips is not None:
             if not clips:
                 return []
-            segments, _ = self._batched.transcribe(
-                audio,
-                clip_timestamps=clips,
-                batch_size=BATCH_SIZE,
-                without_timestamps=options.without_timestamps,
-                **common,
-            )
+            timestamps = [{"start": a / 1000, "end": b / 1000} for a, b in clips]
+            segments, _ = self._batched.transcribe(audio, clip_timestamps=timestamps, **batched, **common)
+        elif options.vad:
+            segments, _ = self._batched.transcribe(audio, vad_filter=True, **batched, **common)
         else:
             segments, _ = self._model.transcribe(
                 audio, vad_filter=False, condition_on_previous_text=options.condition_on_previous_text, **common
@@ -186,6 +184,13 @@ class OpenAIWhisperEngine(Fingerprinted):
         return dict(probs)
 
     def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
+        if options.clips is not None:  # one after another: openai-whisper has no batched decoding
+            whole = replace(options, clips=None)
+            return [
+                shifted(w, a)
+                for a, b in options.clips
+                for w in self.words(audio[a * SAMPLES_PER_MS : b * SAMPLES_PER_MS], whole)
+            ]
         speech, mapping = speech_only(audio) if options.vad else (audio, None)
         if speech.size == 0:
             return []
@@ -231,6 +236,11 @@ def _load_openai(path: Path | str, device: str):
             mask[layer, head] = True
         model.register_buffer("alignment_heads", mask.to_sparse(), persistent=False)
     return model.to(device)
+
+
+def shifted(word: Word, offset: int) -> Word:
+    """``word`` moved ``offset`` ms later."""
+    return Word(word.start + offset, word.end + offset, word.text, word.probability)
 
 
 def _remap(word: Word, mapping: list[tuple[int, int]]) -> Word:
