@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from localize.validate import check_fields
+
 
 @dataclass(frozen=True)
 class VoiceOptions:
@@ -23,6 +25,9 @@ class VoiceOptions:
     title: str | Path | None = None
     market: str | None = None
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
 
 @dataclass(frozen=True)
 class MixOptions:
@@ -39,6 +44,9 @@ class MixOptions:
     max_speed: float = 1.3
     comfortable_speed: float = 1.15
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
 
 @dataclass(frozen=True)
 class MuxOptions:
@@ -49,3 +57,6 @@ class MuxOptions:
     output: str | Path
     subtitles: Sequence[tuple[str | Path, str]] = ()
     original_language: str | None = None
+
+    def __post_init__(self) -> None:
+        check_fields(self)
