@@ -142,12 +142,14 @@ def as_items(
 ) -> list[Any]:
     """A list or tuple of ``kinds`` (or, with ``one``, a single string or path standing for itself)."""
     if one and isinstance(value, PATH_TYPES):
-        return [value]
+        value = [value]
     if not isinstance(value, (list, tuple)):
         raise error(f"{what} must be a list, got {shown(value)}")
     for item in value:
         if not isinstance(item, kinds) or isinstance(item, (bool, bytes)):
             raise error(f"{what}: each item must be {' or '.join(k.__name__ for k in kinds)}, got {shown(item)}")
+        if os.PathLike in kinds and isinstance(item, PATH_TYPES) and not str(item):
+            raise error(f"{what}: an empty path")
     return list(value)
 
 
