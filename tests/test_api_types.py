@@ -158,6 +158,13 @@ CALLS = {
     "Cue(text=None)": (lambda out: Cue(0, 1000, None), DATA, "cue text must be a string"),
     "Cue(start='a')": (lambda out: Cue("a", 1000, "hi"), DATA, "cue start must be a whole number of milliseconds"),
     "Cue(end=1.5)": (lambda out: Cue(0, 1.5, "hi"), DATA, "cue end must be a whole number of milliseconds"),
+    "Cue(speaker=5)": (lambda out: Cue(0, 1000, "hi", speaker=5), DATA, "cue speaker must be a string, got 5"),
+    "Cue(flags=())": (
+        lambda out: Cue(0, 1000, "hi", flags=()),
+        DATA,
+        "cue words, flags and line_speakers must be lists",
+    ),
+    "batch('')": (lambda out: localize.batch("", "en-US", out / "o"), DATA, "inputs: an empty path"),
     "Track(cues=None)": (lambda out: Track(cues=None), DATA, "track cues must be a list of Cue"),
     "Track(cues=[5])": (lambda out: Track(cues=[5]), DATA, "track cue 1 must be a Cue"),
     "Track(fps='fast')": (lambda out: Track(fps="fast"), DATA, "not a frame rate"),
