@@ -186,6 +186,16 @@ CALLS = {
         SETTING,
         "RunOptions.shots must be a string or a path or None",
     ),
+    "MuxOptions(subtitles=[None])": (
+        lambda out: localize.MuxOptions(out / "m.mp4", subtitles=[None]),
+        SETTING,
+        "MuxOptions.subtitles: each item must be a (file, language) pair, got NoneType",
+    ),
+    "run_episode(RunOptions(cache_dir=a file))": (
+        lambda out: localize.run_episode(EPISODE, "en-US", out / "o", options=RunOptions(cache_dir=SUBS)),
+        SETTING,
+        "reference.srt is not a folder",
+    ),
     "RunOptions(glossaries=[5])": (
         lambda out: RunOptions(glossaries=[5]),
         SETTING,

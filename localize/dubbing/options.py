@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from localize.validate import check_fields
+from localize.errors import OptionError
+from localize.validate import PATH_TYPES, check_fields, shown
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,6 @@ class MuxOptions:
 
     def __post_init__(self) -> None:
         check_fields(self)
+        for item in self.subtitles:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], PATH_TYPES)):
+                raise OptionError(f"MuxOptions.subtitles: each item must be a (file, language) pair, got {shown(item)}")

@@ -29,7 +29,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError, LocalizeError, OptionError
 from localize.fileio import sha256_file
 from localize.media import check_input, probe
 from localize.model import GlossaryReport, Track
@@ -104,7 +104,7 @@ def run_episode(
         info,
         output_dir / name,
         name,
-        StageCache(options.cache_dir or output_dir / ".cache"),
+        StageCache(as_folder(options.cache_dir or output_dir / ".cache", "cache_dir", error=OptionError)),
         log or _quiet,
         inputs.media.sha256,
         [media, *(Path(p) for p in (source_subs, shots, context) if p is not None), *map(Path, glossaries)],
