@@ -12,7 +12,9 @@ The chain, one subpackage a stage, each usable on its own::
 Stage functions are imported on first use, so ``import localize`` stays light. Every
 mistake is a :class:`LocalizeError`: :class:`InputError` (an argument or file),
 :class:`ConfigError` (a profile, market, glossary or setting), :class:`ModelError` (a
-model or tool); a wrong argument type is an :class:`InputError` naming the argument.
+model or tool); a wrong argument type is an :class:`InputError` naming the argument, a wrong
+setting (an options field, ``cover=``, a keyword the function does not take) an
+:class:`OptionError`, which is both an InputError and a ConfigError.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from localize.errors import ConfigError, InputError, LocalizeError, ModelError
+from localize.errors import ConfigError, InputError, LocalizeError, ModelError, OptionError
 from localize.formats import load, save
 from localize.model import Cue, Track, Word
 
@@ -63,4 +65,16 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'localize' has no attribute '{name}'")
 
 
-__all__ = ["ConfigError", "Cue", "InputError", "LocalizeError", "ModelError", "Track", "Word", "load", "save", *_LAZY]
+__all__ = [
+    "ConfigError",
+    "Cue",
+    "InputError",
+    "LocalizeError",
+    "ModelError",
+    "OptionError",
+    "Track",
+    "Word",
+    "load",
+    "save",
+    *_LAZY,
+]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from localize.errors import LocalizeError
+from localize.errors import OptionError
 
 #: script name -> OpenCC conversion that produces it
 SCRIPTS = {"simplified": "t2s", "traditional": "s2t"}
@@ -19,7 +19,7 @@ SCRIPTS = {"simplified": "t2s", "traditional": "s2t"}
 def converter(script: str) -> Callable[[str], str]:
     """A function converting text into ``script`` ("simplified" or "traditional")."""
     if script not in SCRIPTS:
-        raise LocalizeError(f"unknown script '{script}' (choose simplified or traditional)")
+        raise OptionError(f"unknown script '{script}' (choose simplified or traditional)")
     import opencc
 
     return opencc.OpenCC(SCRIPTS[script]).convert

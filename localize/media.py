@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from localize import processes
-from localize.errors import InputError, LocalizeError, ModelError
+from localize.errors import InputError, ModelError
 from localize.fileio import FileMemo
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def frame_times(path: str | Path) -> list[int]:
             base = Fraction(stream.time_base or 0)
             found = [packet.pts for packet in container.demux(stream) if packet.size or packet.pts is not None]
     except av.FFmpegError as error:
-        raise LocalizeError(f"{path}: cannot read the video's frame timestamps ({error})") from None
+        raise InputError(f"{path}: cannot read the video's frame timestamps ({error})") from None
     stamps = [pts for pts in found if isinstance(pts, int)]
     if not base or not stamps or len(stamps) < len(found):  # a packet without a timestamp: none are trusted
         return []

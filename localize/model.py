@@ -122,10 +122,18 @@ class Cue:
     line_speakers: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        """Times are whole milliseconds and text a string (:class:`InputError` otherwise)."""
+        """Times are whole milliseconds, text a string, the other fields their types (:class:`InputError` otherwise)."""
         self.start = _whole_ms(self.start, "cue start")
         self.end = _whole_ms(self.end, "cue end")
         _typed(self.text, str, "cue text", "a string")
+        _optional(self.source, str, "cue source", "a string")
+        _optional(self.speaker, str, "cue speaker", "a string")
+        if (
+            not isinstance(self.words, list)
+            or not isinstance(self.flags, list)
+            or not isinstance(self.line_speakers, list)
+        ):
+            raise InputError("cue words, flags and line_speakers must be lists")
 
     @property
     def duration(self) -> int:

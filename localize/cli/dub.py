@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from localize.cli.common import echo_json, warn
-from localize.errors import LocalizeError
+from localize.errors import InputError
 from localize.fileio import refuse_overwrite, write_text_atomic
 
 
@@ -19,7 +19,7 @@ def parse_voices(text: str | None) -> dict[str, str]:
     for item in filter(None, (part.strip() for part in (text or "").split(","))):
         speaker, sep, spec = item.partition("=")
         if not sep or not speaker.strip() or not spec.strip():
-            raise LocalizeError(f"--voices: expected speaker=voice, got {item!r}")
+            raise InputError(f"--voices: expected speaker=voice, got {item!r}")
         voices[speaker.strip()] = spec.strip()
     return voices
 
@@ -28,7 +28,7 @@ def parse_subtitle(text: str) -> tuple[str, str]:
     """``FILE:LANG`` -> (file, language)."""
     path, sep, language = text.rpartition(":")
     if not sep or not path or not language:
-        raise LocalizeError(f"--subtitle: expected FILE:LANG, got {text!r}")
+        raise InputError(f"--subtitle: expected FILE:LANG, got {text!r}")
     return path, language
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from localize.cli.common import echo_json
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError
 from localize.fileio import refuse_overwrite
 from localize.formats import save
 from localize.model import frame_rate
@@ -46,7 +46,7 @@ def _setup(
 ) -> TimingInputs:
     """The track, profile and cuts of ``time``/``check`` from SUBS and the :func:`_shot_options` (``**shot``)."""
     if video and shots_file:
-        raise LocalizeError("give --video or --shots, not both")
+        raise InputError("give --video or --shots, not both")
     return timing_inputs(subs, video, shots_file, profile, _fps(fps), shot_method)
 
 
@@ -56,7 +56,7 @@ def _fps(value: str | None) -> Fraction | None:
     try:
         return frame_rate(value)
     except LocalizeError:
-        raise LocalizeError(f"--fps: not a frame rate: {value!r}") from None
+        raise InputError(f"--fps: not a frame rate: {value!r}") from None
 
 
 def _print_report(report: QCReport) -> None:

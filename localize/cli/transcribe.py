@@ -12,7 +12,7 @@ import click
 
 from localize.cli.common import RegistryChoice, echo_json, warn
 from localize.cli.models import models
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError
 from localize.fileio import refuse_overwrite
 
 
@@ -256,7 +256,7 @@ def models_convert(source: Path | None, output: Path | None, as_json: bool) -> N
     from localize.transcription import convert_to_openai
 
     if source is not None and not source.is_dir():
-        raise LocalizeError(f"{source}: no such model folder")
+        raise InputError(f"{source}: no such model folder")
     path = convert_to_openai(source, output)
     if as_json:
         echo_json({"checkpoint": str(path), "engine": "openai-whisper"})

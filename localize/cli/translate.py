@@ -9,7 +9,7 @@ import click
 
 from localize.cli.common import RegistryChoice, echo_json, warn
 from localize.cli.models import models
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError, ModelError
 from localize.fileio import refuse_overwrite, write_text_atomic
 
 
@@ -119,7 +119,7 @@ def translate_command(
         f"{untranslated} untranslated line(s)" if untranslated else "",
     ]
     if strict and any(problems):
-        raise LocalizeError(f"{' and '.join(p for p in problems if p)} remain (--strict); {output} not written")
+        raise ModelError(f"{' and '.join(p for p in problems if p)} remain (--strict); {output} not written")
     save(result, output)
     if as_json:
         echo_json(summary)

@@ -33,11 +33,11 @@ from localize.delivery.style import (
     base_language,
     font_for,
 )
-from localize.errors import ConfigError, InputError
+from localize.errors import ConfigError, InputError, OptionError
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.media import MediaInfo, TruncatedMedia, check_input, media_arg, probe, run_ffmpeg
 from localize.model import Cue, Track, format_ms
-from localize.validate import as_band, as_optional_text, as_path
+from localize.validate import as_band, as_optional_path, as_optional_text, as_path, public, shown
 
 log = logging.getLogger("localize.delivery")
 
@@ -70,6 +70,7 @@ class BurnReport:
         return dict(self.__dict__)
 
 
+@public()
 def burn(
     video: str | Path,
     subs: Track | str | Path,
@@ -117,7 +118,8 @@ def prepare(
 ) -> BurnJob:
     """Every input of :func:`burn` checked and the ASS document laid out; nothing rendered yet."""
     video, output = check_input(as_path(video, "video")), as_path(output, "output")
-    band, style = as_band(band), as_optional_text(style, "style")
+    band, style = as_band(band), as_optional_text(style, "style", error=OptionError)
+    audio = as_optional_path(audio, "audio")
     info = probe(video)
     if not info.has_video or not info.width or not info.height:
         raise InputError(f"{video}: has no video stream to burn subtitles into")
@@ -154,8 +156,8 @@ def find_scene(video: Path, info: MediaInfo, cover: str, band: tuple[float, floa
 def _track(subs: Track | str | Path) -> Track:
     if isinstance(subs, Track):
         return subs
-    if not isinstance(subs, (str, Path)):
-        raise InputError(f"burn needs a Track or a subtitle file, got {type(subs).__name__}")
+    if not isinstance(subs, (str, Path)) or not str(subs):
+        raise InputError(f"subs must be a Track or a subtitle file path, got {shown(subs)}")
     from localize.formats import load
 
     return load(check_input(subs))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from localize.delivery import x264
-from localize.errors import InputError
+from localize.errors import OptionError
 from localize.hardsub import Event, display_info, upright
 from localize.imaging import text_mask
 from localize.media import media_arg
@@ -64,8 +64,8 @@ def _between(window: tuple[int, int]) -> str:
 
 
 def check_mode(mode: str) -> str:
-    if mode not in COVERS:
-        raise InputError(f"unknown cover {mode!r} (choose {', '.join(COVERS)})")
+    if not isinstance(mode, str) or mode not in COVERS:
+        raise OptionError(f"unknown cover {mode!r} (choose {', '.join(COVERS)})")
     return mode
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from localize.errors import LocalizeError
+from localize.errors import InputError
 from localize.language import iso639_2, language_name
 from localize.media import media_arg, probe, run_ffmpeg
 
@@ -17,7 +17,7 @@ MP4_AUDIO_CODECS = {"aac", "mp3", "alac", "ac3", "eac3"}
 
 def check_mux_output(path: Path) -> None:
     if path.suffix.lower() not in MUX_FORMATS:
-        raise LocalizeError(f"{path}: unsupported mux output; use one of {', '.join(MUX_FORMATS)}")
+        raise InputError(f"{path}: unsupported mux output; use one of {', '.join(MUX_FORMATS)}")
 
 
 def mux(

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from localize import processes
-from localize.errors import LocalizeError
+from localize.errors import ModelError, OptionError
 from localize.media import require_tool
 from localize.model import Cue
 
@@ -77,7 +77,7 @@ def slots(cues: Sequence[Cue], end: int, shots: Sequence[int] = ()) -> list[Slot
 
 def check_speeds(comfortable: float, max_speed: float) -> None:
     if not 1.0 <= comfortable <= max_speed <= 4.0:
-        raise LocalizeError(f"speeds must satisfy 1.0 <= comfortable ({comfortable}) <= max ({max_speed}) <= 4.0")
+        raise OptionError(f"speeds must satisfy 1.0 <= comfortable ({comfortable}) <= max ({max_speed}) <= 4.0")
 
 
 def plan(natural: int, slot: Slot, comfortable: float = 1.15, max_speed: float = 1.3) -> Fit:
@@ -139,7 +139,7 @@ def stretch(audio: np.ndarray, sample_rate: int, speed: float) -> np.ndarray:
     ]
     result = processes.run(cmd, input=audio.astype(np.float32).tobytes())
     if result.returncode != 0:
-        raise LocalizeError(f"time-stretch failed: {result.stderr.decode(errors='replace').strip()[-200:]}")
+        raise ModelError(f"time-stretch failed: {result.stderr.decode(errors='replace').strip()[-200:]}")
     return np.frombuffer(result.stdout, dtype=np.float32).copy()
 
 

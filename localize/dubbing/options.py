@@ -6,6 +6,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from localize.errors import OptionError
+from localize.validate import PATH_TYPES, check_fields, shown
+
 
 @dataclass(frozen=True)
 class VoiceOptions:
@@ -23,6 +26,9 @@ class VoiceOptions:
     title: str | Path | None = None
     market: str | None = None
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
 
 @dataclass(frozen=True)
 class MixOptions:
@@ -39,6 +45,9 @@ class MixOptions:
     max_speed: float = 1.3
     comfortable_speed: float = 1.15
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
 
 @dataclass(frozen=True)
 class MuxOptions:
@@ -49,3 +58,9 @@ class MuxOptions:
     output: str | Path
     subtitles: Sequence[tuple[str | Path, str]] = ()
     original_language: str | None = None
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        for item in self.subtitles:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], PATH_TYPES)):
+                raise OptionError(f"MuxOptions.subtitles: each item must be a (file, language) pair, got {shown(item)}")

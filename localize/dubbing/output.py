@@ -9,7 +9,7 @@ import numpy as np
 import soundfile
 
 from localize.delivery import AAC_BITRATE
-from localize.errors import LocalizeError
+from localize.errors import InputError
 from localize.media import media_arg, run_ffmpeg
 
 AUDIO_FORMATS = {".wav": "WAV", ".flac": "FLAC", ".m4a": "AAC"}
@@ -18,7 +18,7 @@ LOSSY = {".m4a"}
 
 def check_audio_output(path: Path) -> None:
     if path.suffix.lower() not in AUDIO_FORMATS:
-        raise LocalizeError(f"{path}: unsupported audio output; use one of {', '.join(AUDIO_FORMATS)}")
+        raise InputError(f"{path}: unsupported audio output; use one of {', '.join(AUDIO_FORMATS)}")
 
 
 def write_audio(path: Path, audio: np.ndarray, sample_rate: int, suffix: str | None = None) -> None:

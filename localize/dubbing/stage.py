@@ -6,7 +6,6 @@ import contextlib
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from math import gcd
 from pathlib import Path
 from typing import Any
@@ -24,13 +23,22 @@ from localize.dubbing.linecache import LineCache
 from localize.dubbing.options import MixOptions, MuxOptions, VoiceOptions
 from localize.dubbing.reports import DubReport, LineReport
 from localize.dubbing.voices import Voice, default_voice, resolve_voice
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError, ModelError, OptionError
 from localize.fileio import atomic_path, refuse_overwrite
 from localize.formats import load, save
 from localize.language import detect_language
 from localize.media import MediaInfo, load_audio, probe
 from localize.model import Cue, Track, format_ms, require_track
-from localize.validate import PATH_TYPES, as_optional_text, as_options, as_path
+from localize.validate import (
+    PATH_TYPES,
+    as_folder,
+    as_optional_path,
+    as_optional_text,
+    as_options,
+    as_path,
+    as_times,
+    public,
+)
 
 SR = mixing.SAMPLE_RATE
 BED_TOLERANCE_MS = 40  # a bed may be this much shorter than the video (codec framing); padded with silence
@@ -39,6 +47,7 @@ NO_VIDEO_END = 10**9
 Progress = Callable[[int, int], None]
 
 
+@public(voice=VoiceOptions, mix=MixOptions, mux=MuxOptions)
 def dub(
     track: Track,
     output: str | Path,
@@ -66,6 +75,8 @@ def dub(
     """
     require_track(track)
     output, cast_options, mix = as_path(output, "output"), _voice_options(voice), as_options(mix, MixOptions, "mix")
+    video, bed, shots = as_optional_path(video, "video"), as_optional_path(bed, "bed"), as_times(shots, "shots")
+    line_cache = None if line_cache is None else as_folder(line_cache, "line_cache", error=OptionError)
     muxing = _mux_options(mux)
     mux_path = Path(muxing.output) if muxing else None
     subtitles = muxing.subtitles if muxing else ()
@@ -153,8 +164,8 @@ def load_subtitles(path: str | Path, language: str | None = None) -> Track:
 def _voice_options(voice: VoiceOptions | str | None) -> VoiceOptions:
     """``voice`` as options: a voice spec (or None) stands for ``VoiceOptions(voice=...)``."""
     if isinstance(voice, VoiceOptions):
-        return replace(voice, voice=as_optional_text(voice.voice, "voice"))
-    return VoiceOptions(voice=as_optional_text(voice, "voice"))
+        return voice
+    return VoiceOptions(voice=as_optional_text(voice, "voice", error=OptionError))
 
 
 def _write(
@@ -192,7 +203,7 @@ def speakable_cues(track: Track) -> list[tuple[int, Cue]]:
             if any(ch.isalnum() for ch in text):
                 cues.append((number, Cue(part.start, part.end, text, part.source, part.speaker)))
     if not cues:
-        raise LocalizeError("the subtitles have no text to dub")
+        raise InputError("the subtitles have no text to dub")
     return cues
 
 
@@ -276,7 +287,7 @@ def synthesize(voice: Voice, text: str) -> np.ndarray:
         audio = resample_poly(audio, SR // common, rate // common).astype(np.float32)
     audio = fitting.trim_silence(audio, SR)
     if len(audio) == 0:
-        raise LocalizeError(f"voice {voice.spec} produced no speech for {text!r}")
+        raise ModelError(f"voice {voice.spec} produced no speech for {text!r}")
     return audio
 
 
@@ -291,30 +302,30 @@ def _background(media: MediaInfo | None, bed: Path | None, regions: list[mixing.
 
 def _check_levels(loudness: float, true_peak: float) -> None:
     if not -70.0 <= loudness <= -5.0:
-        raise LocalizeError(f"loudness target {loudness} LUFS is out of range (-70 to -5; e.g. -16, -23, -27)")
+        raise OptionError(f"loudness target {loudness} LUFS is out of range (-70 to -5; e.g. -16, -23, -27)")
     if not -20.0 <= true_peak <= 0.0:
-        raise LocalizeError(f"true-peak ceiling {true_peak} dBTP is out of range (-20 to 0; e.g. -1, -2)")
+        raise OptionError(f"true-peak ceiling {true_peak} dBTP is out of range (-20 to 0; e.g. -1, -2)")
 
 
 def _check_video(video: str | Path | None, mux: str | Path | None) -> MediaInfo | None:
     if mux is not None:
         delivery.check_mux_output(Path(mux))
         if video is None:
-            raise LocalizeError("muxing needs the video (--video)")
+            raise OptionError("muxing needs the video (--video)")
     if video is None:
         return None
     media = probe(video)
     if mux is not None and not media.has_video:
-        raise LocalizeError(f"{video}: has no video stream to mux")
+        raise InputError(f"{video}: has no video stream to mux")
     return media
 
 
 def _check_cue_times(numbered: Sequence[tuple[int, Cue]], end: int | None, video: str | Path | None) -> None:
     for number, cue in numbered:
         if cue.start < 0:
-            raise LocalizeError(f"cue {number}: negative start time")
+            raise InputError(f"cue {number}: negative start time")
         if end is not None and cue.start >= end:
-            raise LocalizeError(
+            raise InputError(
                 f"the subtitles run past the video: cue {number} starts at {format_ms(cue.start)}, "
                 f"{video} ends at {format_ms(end)}"
             )
@@ -327,7 +338,7 @@ def _check_bed(bed: str | Path | None, end: int | None) -> Path | None:
     if not info.has_audio:
         raise InputError(f"{bed}: has no audio stream")
     if end is not None and info.duration < end - BED_TOLERANCE_MS:
-        raise LocalizeError(f"{bed}: the bed ({format_ms(info.duration)}) is shorter than the video ({format_ms(end)})")
+        raise InputError(f"{bed}: the bed ({format_ms(info.duration)}) is shorter than the video ({format_ms(end)})")
     return Path(bed)
 
 

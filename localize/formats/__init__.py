@@ -13,38 +13,38 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, LocalizeError, OptionError
 from localize.fileio import write_bytes_atomic
 from localize.formats.encoding import decode
 from localize.formats.registry import FORMATS, Format, ParseError, register
 from localize.media import check_input
 from localize.model import Track, require_track
-from localize.validate import as_path
+from localize.validate import as_flag, as_optional_text, as_path, public
 
 
 def format_for(path: str | os.PathLike[str], name: str | None = None) -> Format:
     """The format named ``name``, else the one registered for the file's extension."""
-    if name:
+    if as_optional_text(name, "fmt", error=OptionError):
         if name not in FORMATS:
-            raise LocalizeError(f"unknown subtitle format '{name}' (known: {', '.join(sorted(FORMATS))})")
+            raise OptionError(f"unknown subtitle format '{name}' (known: {', '.join(sorted(FORMATS))})")
         return FORMATS[name]
     suffix = Path(path).suffix.lower()
     for fmt in FORMATS.values():
         if suffix in fmt.extensions:
             return fmt
     known = ", ".join(sorted(ext for f in FORMATS.values() for ext in f.extensions))
-    raise LocalizeError(f"{path}: unknown subtitle extension '{suffix or '(none)'}' (known: {known})")
+    raise InputError(f"{path}: unknown subtitle extension '{suffix or '(none)'}' (known: {known})")
 
 
 def read_text(path: str | os.PathLike[str], encoding: str | None = None) -> tuple[str, str]:
     """Read a subtitle file as text: (text, encoding used). One-line errors for bad files."""
     data = check_input(path).read_bytes()
     if not data.strip():
-        raise LocalizeError(f"{path}: file is empty")
+        raise InputError(f"{path}: file is empty")
     try:
-        return decode(data, encoding)
+        return decode(data, as_optional_text(encoding, "encoding", error=OptionError))
     except LocalizeError as error:
-        raise LocalizeError(f"{path}: {error}") from None
+        raise type(error)(f"{path}: {error}") from None
 
 
 def loads(text: str, fmt: str) -> Track:
@@ -55,6 +55,7 @@ def dumps(track: Track, fmt: str) -> str:
     return format_for("", fmt).write(track)
 
 
+@public()
 def load(
     path: str | os.PathLike[str],
     encoding: str | None = None,
@@ -66,24 +67,25 @@ def load(
     ``track.meta`` records ``encoding`` and ``format``. Raises :class:`LocalizeError`
     naming the file (and the line) for anything malformed, empty or with inverted times.
     """
-    path = as_path(path, "path")
+    path, allow_overlap = as_path(path, "path"), as_flag(allow_overlap, "allow_overlap")
     text, used = read_text(path, encoding)
     chosen = format_for(path, fmt)
     try:
         track = chosen.read(text)
     except ParseError as error:
         where = f"{path}:{error.line}" if error.line else str(path)
-        raise LocalizeError(f"{where}: {error.message}") from None
+        raise InputError(f"{where}: {error.message}") from None
     if not track.cues:
-        raise LocalizeError(f"{path}: no subtitles in file")
+        raise InputError(f"{path}: no subtitles in file")
     try:
         track.validate(allow_overlap=allow_overlap)
     except LocalizeError as error:
-        raise LocalizeError(f"{path}: {error}") from None
+        raise InputError(f"{path}: {error}") from None
     track.meta.update(encoding=used, format=chosen.name)
     return track
 
 
+@public()
 def save(track: Track, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
     """Write ``track`` atomically in the format its extension names (UTF-8)."""
     path = as_path(path, "path")

@@ -12,7 +12,7 @@ import codecs
 
 from charset_normalizer import from_bytes
 
-from localize.errors import LocalizeError
+from localize.errors import InputError, OptionError
 
 BOMS = [  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32-le"),
@@ -39,7 +39,7 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         pass
     guess = from_bytes(data, cp_isolation=CANDIDATES).best()
     if guess is None:
-        raise LocalizeError("not a text subtitle file (binary data or unknown encoding; try --encoding)")
+        raise InputError("not a text subtitle file (binary data or unknown encoding; try --encoding)")
     fitting = {guess.encoding, *guess.could_be_from_charset}
     preferred = next((name for name in CANDIDATES if name in fitting), guess.encoding)
     name = SUPERSETS.get(preferred, preferred)
@@ -50,17 +50,17 @@ def _decode_as(data: bytes, encoding: str) -> str:
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise LocalizeError(f"unknown encoding '{encoding}'") from None
+        raise OptionError(f"unknown encoding '{encoding}'") from None
     try:
         return _checked(data.decode(encoding))
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise LocalizeError(f"line {line}: cannot be decoded as {encoding}") from None
+        raise InputError(f"line {line}: cannot be decoded as {encoding}") from None
 
 
 def _checked(text: str) -> str:
     """Reject decoded text that is really binary (NULs or many control characters)."""
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\r\n\t\f")
     if "\x00" in text or controls > max(2, len(text) // 100):
-        raise LocalizeError("not a text subtitle file (binary data)")
+        raise InputError("not a text subtitle file (binary data)")
     return text.lstrip("\ufeff")

@@ -25,13 +25,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from localize.errors import LocalizeError
+from localize.errors import ConfigError, LocalizeError, ModelError, OptionError
 from localize.pipeline.cache import process_alive
 from localize.pipeline.episodes import ENDPOINT_FAILURES, SKIPPED, BatchResult, Episode, EpisodeResult, find_episodes
 from localize.pipeline.keys import RunOptions, _checked
 from localize.pipeline.markets import BUILTIN_DIR, MarketProfile, load_markets
 from localize.processes import STOP_SIGNALS, THREADS_ENV, catch_signals, check_interrupted, cpu_count
-from localize.validate import PATH_TYPES, as_items, as_path
+from localize.validate import PATH_TYPES, as_flag, as_folder, as_int, as_items, as_optional_text, as_text, public
 
 #: Environment a local Ray instance's workers need to see the same models and caches as the driver.
 FORWARDED_ENV = (
@@ -45,6 +45,7 @@ FORWARDED_ENV = (
 )
 
 
+@public(options=RunOptions)
 def batch(
     inputs: Sequence[str | Path | Episode],
     markets: str | Sequence[str | MarketProfile],
@@ -66,7 +67,12 @@ def batch(
     every episode. ``on_done`` is called as each episode finishes (for progress bars).
     """
     started = time.perf_counter()
-    inputs, output_dir = as_items(inputs, "inputs", (*PATH_TYPES, Episode)), as_path(output_dir, "output_dir")
+    inputs, output_dir = as_items(inputs, "inputs", (*PATH_TYPES, Episode)), as_folder(output_dir, "output_dir")
+    jobs, dub, sidecar_subs = (
+        as_int(jobs, "jobs", 1, error=OptionError),
+        as_flag(dub, "dub"),
+        as_flag(sidecar_subs, "sidecar_subs"),
+    )
     check_executor(executor, address)
     options = _checked(options)
     runner = {"local": _run_local, "ray": _run_ray}[executor]
@@ -81,7 +87,7 @@ def batch(
     # built-ins by code (their path differs between machines), user markets by path
     codes = [m.code if m.path and Path(m.path).parent == BUILTIN_DIR else m.path or m.code for m in profiles]
     tasks = [(e, codes, str(output_dir), dub, options) for e in episodes]
-    done = runner(tasks, max(1, jobs), address, on_done or (lambda r: None))
+    done = runner(tasks, jobs, address, on_done or (lambda r: None))
     order = {e.name: i for i, e in enumerate(episodes)}
     results = sorted(done, key=lambda r: order[r.episode])
     from localize.pipeline.report import write_title
@@ -92,10 +98,10 @@ def batch(
 
 def check_executor(executor: str, address: str | None) -> None:
     """Fail before any work on an unknown executor, a misplaced address or an unreachable cluster."""
-    if executor not in ("local", "ray"):
-        raise LocalizeError(f"unknown executor {executor!r} (use local or ray)")
-    if address and executor != "ray":
-        raise LocalizeError("--address only applies to --executor ray")
+    if as_text(executor, "executor", error=OptionError) not in ("local", "ray"):
+        raise OptionError(f"unknown executor {executor!r} (use local or ray)")
+    if as_optional_text(address, "address", error=OptionError) and executor != "ray":
+        raise OptionError("--address only applies to --executor ray")
     if address:
         _check_reachable(address)
 
@@ -276,14 +282,14 @@ def _check_reachable(address: str) -> None:
     try:
         socket.create_connection((host, int(port)), timeout=5).close()
     except OSError as error:
-        raise LocalizeError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
+        raise ConfigError(f"cannot reach the Ray cluster at {address}: {error.strerror or error}") from None
 
 
 def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> list[EpisodeResult]:
     try:
         import ray
     except ImportError:
-        raise LocalizeError("the ray executor needs Ray: pip install 'localize[ray]'") from None
+        raise ModelError("the ray executor needs Ray: pip install 'localize[ray]'") from None
     started_here = not ray.is_initialized()
     if started_here:
         if address:  # a cluster's nodes keep their own environment
@@ -295,7 +301,7 @@ def _run_ray(tasks: list, jobs: int, address: str | None, on_done: Callable) -> 
             ray.init(**kwargs, log_to_driver=False, configure_logging=False)
         except Exception as error:  # noqa: BLE001 - Ray raises many kinds; the user needs one line
             where = f"reach the Ray cluster at {address}" if address else "start a local Ray instance"
-            raise LocalizeError(f"cannot {where}: {type(error).__name__}: {error}") from None
+            raise ModelError(f"cannot {where}: {type(error).__name__}: {error}") from None
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
     breaker = _Breaker()
     try:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from localize.errors import LocalizeError
+from localize.errors import InputError
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".mkv", ".webm", ".m4v", ".avi", ".wav", ".mp3", ".m4a", ".flac", ".ogg"}
 SUBTITLE_SUFFIXES = (".srt", ".vtt", ".ass", ".ttml", ".json")
@@ -93,12 +93,12 @@ def find_episodes(
                 if p.suffix.lower() in MEDIA_SUFFIXES and p.is_file() and not (skip and skip in p.resolve().parents)
             )
             if not found:
-                raise LocalizeError(f"{item}: no media files in this folder")
+                raise InputError(f"{item}: no media files in this folder")
             files += found
         elif item.exists():
             files.append(item)
         else:
-            raise LocalizeError(f"{item}: no such file or folder")
+            raise InputError(f"{item}: no such file or folder")
     names = _unique_names(files)
     return [Episode(n, str(f), _sidecar(f) if sidecar_subs else None) for n, f in zip(names, files)]
 
@@ -112,7 +112,7 @@ def _unique_names(files: list[Path]) -> list[str]:
             return names
         names = [_name(f, depth) if n in clashes else n for f, n in zip(files, names)]
     twice = next(f for f, n in zip(files, names) if names.count(n) > 1)
-    raise LocalizeError(f"{twice}: episode given twice")
+    raise InputError(f"{twice}: episode given twice")
 
 
 def _name(path: Path, depth: int) -> str:

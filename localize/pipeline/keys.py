@@ -12,19 +12,19 @@ import functools
 import platform
 import shutil
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from localize import processes
-from localize.errors import InputError
+from localize.errors import OptionError
 from localize.fileio import sha256_file
 from localize.media import MediaInfo, check_input
 from localize.pipeline.cache import code_version, hash_value
 from localize.pipeline.markets import MarketProfile
 from localize.pipeline.records import FileRecord, Inputs, MediaInput
-from localize.validate import PATH_TYPES, as_items, shown
+from localize.validate import PATH_TYPES, as_items, as_options, check_fields
 
 STAGE_PACKAGES = (
     "localize.transcription",
@@ -80,14 +80,16 @@ class RunOptions:
     cache_dir: str | Path | None = None
     edits: str = "keep"
 
+    def __post_init__(self) -> None:
+        """Fields of the annotated types; ``glossaries`` a tuple (one path given alone stands for itself)."""
+        glossaries = as_items(self.glossaries, "RunOptions.glossaries", PATH_TYPES, error=OptionError)
+        object.__setattr__(self, "glossaries", tuple(glossaries))
+        check_fields(self)
+
 
 def _checked(options: Any) -> RunOptions:
-    """The options (the defaults for None), their glossaries a checked list of paths."""
-    if options is None:
-        options = RunOptions()
-    if not isinstance(options, RunOptions):
-        raise InputError(f"options must be a RunOptions, got {shown(options)}")
-    return replace(options, glossaries=tuple(as_items(options.glossaries, "glossaries", PATH_TYPES)))
+    """The options (the defaults for None)."""
+    return as_options(options, RunOptions)
 
 
 def _inputs(

@@ -8,8 +8,10 @@ from typing import Any
 
 from localize.errors import InputError
 from localize.paths import inside, safe_name
+from localize.validate import as_path, as_text, public
 
 
+@public()
 def rerender(out_dir: str | Path, episode: str, market: str, log: Callable[[str], None] | None = None) -> Any:
     """Re-run ``episode`` of ``out_dir`` as it was last run, so the edit layer of ``market`` reaches every
     output (subtitle formats, dub, mux, burned video); the new :class:`~localize.pipeline.Manifest`.
@@ -28,7 +30,8 @@ def rerender(out_dir: str | Path, episode: str, market: str, log: Callable[[str]
     from localize.pipeline.markets import MarketProfile
     from localize.pipeline.run import run_episode
 
-    folder = inside(Path(out_dir), safe_name(episode, "episode name"))
+    out_dir, market = as_path(out_dir, "out_dir"), as_text(market, "market")
+    folder = inside(out_dir, safe_name(as_text(episode, "episode"), "episode name"))
     if not (folder / "manifest.json").is_file():
         raise InputError(f"{folder}: no manifest.json (run the episode with `localize run` first)")
     recorded = Manifest.load(folder / "manifest.json")

@@ -29,7 +29,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError, LocalizeError, OptionError
 from localize.fileio import sha256_file
 from localize.media import check_input, probe
 from localize.model import GlossaryReport, Track
@@ -51,9 +51,19 @@ from localize.pipeline.manifest import (
 from localize.pipeline.markets import MarketProfile, load_markets
 from localize.pipeline.source import _shots, _source
 from localize.review.suspect import suspect_flags
-from localize.validate import PATH_TYPES, as_items, as_optional_path, as_path
+from localize.validate import (
+    PATH_TYPES,
+    as_flag,
+    as_folder,
+    as_items,
+    as_optional_path,
+    as_optional_text,
+    as_path,
+    public,
+)
 
 
+@public(options=RunOptions)
 def run_episode(
     media: str | Path,
     markets: str | Sequence[str | MarketProfile],
@@ -78,7 +88,8 @@ def run_episode(
     started_at, started = time.time(), time.perf_counter()
     options = _checked(options)
     media = check_input(as_path(media, "media"))
-    output_dir, source_subs = as_path(output_dir, "output_dir"), as_optional_path(source_subs, "source_subs")
+    output_dir, source_subs = as_folder(output_dir, "output_dir"), as_optional_path(source_subs, "source_subs")
+    dub, episode = as_flag(dub, "dub"), as_optional_text(episode, "episode")
     glossaries = options.glossaries
     info = probe(media)
     profiles = load_markets(
@@ -93,7 +104,7 @@ def run_episode(
         info,
         output_dir / name,
         name,
-        StageCache(options.cache_dir or output_dir / ".cache"),
+        StageCache(as_folder(options.cache_dir or output_dir / ".cache", "cache_dir", error=OptionError)),
         log or _quiet,
         inputs.media.sha256,
         [media, *(Path(p) for p in (source_subs, shots, context) if p is not None), *map(Path, glossaries)],

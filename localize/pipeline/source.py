@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from localize.errors import LocalizeError
+from localize.errors import InputError
 from localize.model import Track
 from localize.pipeline.cache import code_version, hash_value
 from localize.pipeline.deliver import _cached_track, _Context, _write_subs
@@ -101,7 +101,7 @@ def _load_subs(path: Path, language: str) -> Track:
         return track
     detected = detect_language(track.text())
     if detected is None:
-        raise LocalizeError(f"{path}: cannot tell the language of these subtitles; give it with --language")
+        raise InputError(f"{path}: cannot tell the language of these subtitles; give it with --language")
     return track.replace(language=detected)
 
 

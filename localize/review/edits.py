@@ -24,6 +24,7 @@ from localize.model import Cue, Track, format_ms, require_track
 from localize.paths import inside, safe_name
 from localize.review.delivered import machine_track, read_manifest
 from localize.translation.approved import Approved, ApprovedMemory
+from localize.validate import as_path, as_text, public, shown
 
 EDIT_STATUSES = ("machine", "reviewed", "needs-work", "approved")
 EDITS_VERSION = 1
@@ -232,6 +233,7 @@ def refresh_suspect_flags(layer: EditLayer) -> None:
         edit.flags = [f for f in edit.flags if not f.startswith(SUSPECT)] + found.get(number, [])
 
 
+@public()
 def load_edits(episode_dir: str | Path, market: str) -> EditLayer:
     """The saved edit layer of one episode and market; a fresh all-``machine`` one when none is saved.
 
@@ -239,7 +241,7 @@ def load_edits(episode_dir: str | Path, market: str) -> EditLayer:
     when the market delivers JSON, else the first subtitle file the manifest lists, skipping files
     changed since the run (source lines then come from the source transcript, by time overlap).
     """
-    episode_dir = Path(episode_dir)
+    episode_dir, market = as_path(episode_dir, "episode_dir"), as_text(market, "market")
     path = edits_path(episode_dir, market)
     if path.is_file():
         layer = EditLayer.from_json(path.read_text(encoding="utf-8"), str(path))
@@ -296,6 +298,7 @@ def save_edits(layer: EditLayer, episode_dir: str | Path, expected_revision: int
     return saved
 
 
+@public()
 def apply_edits(track: Track, layer: EditLayer) -> Track:
     """The machine ``track`` with the layer's reviewed text, timing and speakers applied (ids = cue numbers).
 
@@ -303,6 +306,8 @@ def apply_edits(track: Track, layer: EditLayer) -> Track:
     a person). Raises :class:`InputError` when the layer names a cue the track does not have.
     """
     require_track(track)
+    if not isinstance(layer, EditLayer):
+        raise InputError(f"layer must be an EditLayer (localize.load_edits reads one), got {shown(layer)}")
     extra = [e.id for e in layer.cues if not (e.id.isdigit() and 1 <= int(e.id) <= len(track.cues))]
     if extra:
         raise InputError(

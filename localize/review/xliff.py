@@ -29,9 +29,11 @@ from typing import Any
 from lxml import etree  # type: ignore[import-untyped]
 
 from localize import __version__
+from localize.errors import OptionError
 from localize.fileio import write_bytes_atomic
 from localize.review.context import ExportContext, UnitInfo, episode_context
 from localize.review.edits import CueEdit, now_iso
+from localize.validate import as_optional_path, as_path, as_text, public
 
 NS12 = "urn:oasis:names:tc:xliff:document:1.2"
 NS20 = "urn:oasis:names:tc:xliff:document:2.0"
@@ -52,15 +54,18 @@ STATES_2 = {
 }
 
 
+@public()
 def export_xliff(episode_dir: str | Path, market: str, output: str | Path | None = None, version: str = "1.2") -> Path:
     """Write the market's edit layer as XLIFF (``version`` 1.2, 2.0 or 2.1); the file written.
 
     ``output`` defaults to ``<episode_dir>/<market>/<episode>.<lang>.xlf`` (``.xliff2.xlf`` for 2.x).
     """
+    episode_dir, market = as_path(episode_dir, "episode_dir"), as_text(market, "market")
+    output, version = as_optional_path(output, "output"), as_text(version, "version", error=OptionError)
     context = episode_context(episode_dir, market)
     layer = context.layer
     suffix = ".xlf" if version == "1.2" else ".xliff2.xlf"
-    path = Path(output) if output else Path(episode_dir) / market / f"{layer.episode}.{layer.language.lower()}{suffix}"
+    path = output or episode_dir / market / f"{layer.episode}.{layer.language.lower()}{suffix}"
     write_bytes_atomic(path, xliff_bytes(context, version))
     return path
 
@@ -68,9 +73,7 @@ def export_xliff(episode_dir: str | Path, market: str, output: str | Path | None
 def xliff_bytes(context: ExportContext, version: str = "1.2") -> bytes:
     """The XLIFF document for ``context`` (UTF-8 bytes with an XML declaration)."""
     if version not in VERSIONS:
-        from localize.errors import InputError
-
-        raise InputError(f"XLIFF version {version!r} is not one of {', '.join(VERSIONS)}")
+        raise OptionError(f"XLIFF version {version!r} is not one of {', '.join(VERSIONS)}")
     root = _xliff12(context) if version == "1.2" else _xliff2(context, version)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 

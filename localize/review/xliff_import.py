@@ -28,6 +28,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from localize.errors import InputError
 from localize.review.edits import EditLayer, load_edits, now_iso, save_edits
 from localize.review.xliff import NS12, NS20
+from localize.validate import as_optional_text, as_path, public
 
 NS_1X = {"urn:oasis:names:tc:xliff:document:1.0", "urn:oasis:names:tc:xliff:document:1.1", NS12, ""}
 CODES = {"ph", "bpt", "ept", "it", "sub", "x", "bx", "ex", "sc", "ec", "sm", "em"}  # inline codes: no target text
@@ -324,14 +325,16 @@ def merge_units(layer: EditLayer, xliff: XliffFile, by: str) -> tuple[EditLayer,
     return result, changed
 
 
+@public()
 def import_xliff(path: str | Path, out_dir: str | Path, market: str | None = None) -> ImportResult:
     """Apply an XLIFF file to its episode's edit layer; nothing is written unless every unit checks out.
 
     ``out_dir`` is the output folder (``OUT``) or the episode folder; the file names its episode
     and market. Raises :class:`InputError` naming the unit or the mismatch.
     """
+    path, out_dir, market = as_path(path, "path"), as_path(out_dir, "out_dir"), as_optional_text(market, "market")
     xliff = parse_xliff(path)
-    episode_dir, chosen = identify(xliff, Path(out_dir), market)
+    episode_dir, chosen = identify(xliff, out_dir, market)
     layer = load_edits(episode_dir, chosen)
     check_units(xliff, layer)
     merged, changed = merge_units(layer, xliff, f"import {Path(path).name}")

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from localize.errors import InputError
+from localize.errors import InputError, OptionError
 from localize.model import Word
 from localize.speakers.encoders import DEFAULT_ENCODER, Span, SpeakerEncoder, load_encoder
+from localize.validate import as_text, public, shown
 
 log = logging.getLogger("localize.speakers")
 
@@ -90,6 +91,7 @@ def parse_speakers(value: str | int | None) -> int | str | None:
     raise InputError(f"speakers must be auto, off or a number of speakers from 1 to {MAX_SPEAKERS}, got {value!r}")
 
 
+@public()
 def diarize(
     audio: np.ndarray,
     speakers: str | int = "auto",
@@ -98,8 +100,10 @@ def diarize(
     clustering: Clustering | None = None,
 ) -> Diarization:
     """Speaker turns in 16 kHz mono ``audio``; ``regions``: its speech (ms), else found by VAD."""
+    if not isinstance(audio, np.ndarray) or audio.ndim != 1 or not np.issubdtype(audio.dtype, np.floating):
+        raise InputError(f"audio must be 16 kHz mono samples (a 1-D float numpy array), got {shown(audio)}")
     count = _count(speakers)
-    backend = load_encoder(encoder)
+    backend = load_encoder(as_text(encoder, "encoder", error=OptionError))
     units, vectors = embed_speech(audio, backend, regions)
     return label_units(units, vectors, count, backend, clustering)
 

@@ -19,7 +19,7 @@ from localize.model import Cue, Track, format_ms, frames_to_ms, require_track
 from localize.timing.grid import RULES, reading_length
 from localize.timing.linebreak import text_length
 from localize.timing.profiles import Profile, load_profile
-from localize.validate import as_times
+from localize.validate import as_times, public
 
 SEVERITY = {
     "overlap": "error",
@@ -78,6 +78,7 @@ class QCReport:
         }
 
 
+@public()
 def check(track: Track, profile: Profile | str, shots: Sequence[int] = ()) -> QCReport:
     """Check ``track`` against ``profile`` and the cuts ``shots`` (ms)."""
     require_track(track)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from localize.errors import LocalizeError
+from localize.errors import InputError
 from localize.formats import load
 from localize.language import looks_chinese
 from localize.media import probe
@@ -41,7 +41,7 @@ def timing_inputs(
     track = load(subs)
     info = probe(video) if video else None
     if info is not None and not info.has_video:
-        raise LocalizeError(f"{video}: has no video stream, so no shot changes to detect")
+        raise InputError(f"{video}: has no video stream, so no shot changes to detect")
     rate = fps or (info.fps if info else None) or track.fps
     track = track.replace(fps=rate)
     vertical = bool(info and info.width and info.height and info.height > info.width)

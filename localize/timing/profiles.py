@@ -19,7 +19,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from localize.errors import ConfigError
+from localize.errors import ConfigError, OptionError
+from localize.validate import PATH_TYPES, public, shown
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "data" / "profiles"
 
@@ -68,10 +69,13 @@ def builtin_profiles() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.glob("*.toml"))
 
 
+@public()
 def load_profile(name_or_path: str | Path | Profile) -> Profile:
     """A built-in profile by name ("en", "zh", "en-vertical", "zh-vertical") or a TOML file."""
     if isinstance(name_or_path, Profile):
         return name_or_path
+    if not isinstance(name_or_path, PATH_TYPES) or not str(name_or_path):
+        raise OptionError(f"profile must be a profile name, a .toml path or a Profile, got {shown(name_or_path)}")
     path = _locate(str(name_or_path))
     values = _read_chain(path, seen=())
     values.setdefault("name", path.stem)

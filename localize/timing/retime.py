@@ -44,11 +44,12 @@ from localize.timing.linebreak import (
 )
 from localize.timing.placement import place_ends, place_starts
 from localize.timing.profiles import Profile, load_profile
-from localize.validate import as_items, as_times
+from localize.validate import as_items, as_times, public
 
 SPLIT_REACH = 5  # a text is split within this many cue capacities of its middle (linear time on huge lines)
 
 
+@public()
 def retime(track: Track, profile: Profile | str, shots: Sequence[int] = (), protected: Sequence[str] = ()) -> Track:
     """A new track timed to ``profile`` and the cuts ``shots`` (ms); ``track`` is unchanged.
 

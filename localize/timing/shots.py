@@ -28,12 +28,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from localize import processes
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError, LocalizeError, OptionError
 from localize.fileio import sha256_file, write_text_atomic
 from localize.media import MediaInfo, ffmpeg_reading, frame_times, probe
 from localize.model import DEFAULT_FPS, frame_rate, frames_to_ms
 from localize.paths import cache_dir
-from localize.validate import as_path
+from localize.validate import as_flag, as_number, as_path, as_text, public
 
 MIN_SHOT_FRAMES = 15
 CACHE_VERSION = 2  # 2: cut times are frames' presentation times (variable frame rate)
@@ -103,6 +103,7 @@ DETECTORS: dict[str, ShotDetector] = {
 }
 
 
+@public()
 def detect_shots(
     video: str | Path, method: str = "scenedetect", cache: bool = True, threshold: float | None = None
 ) -> list[int]:
@@ -116,10 +117,10 @@ def detect_shot_frames(
     """Hard cuts of ``video`` as (frame index, ms) pairs: the index of each new shot's first
     frame in display order and that frame's presentation time, so variable frame rate
     video is timed as it plays. Without timestamps in the file: the nominal rate."""
-    if method not in DETECTORS:
-        raise InputError(f"unknown shot detection method '{method}' (known: {', '.join(DETECTORS)})")
-    detector = DETECTORS[method]
-    threshold = detector.threshold if threshold is None else threshold
+    if as_text(method, "method", error=OptionError) not in DETECTORS:
+        raise OptionError(f"unknown shot detection method '{method}' (known: {', '.join(DETECTORS)})")
+    detector, cache = DETECTORS[method], as_flag(cache, "cache")
+    threshold = detector.threshold if threshold is None else as_number(threshold, "threshold", 0, error=OptionError)
     video = as_path(video, "video")
     info = probe(video)
     if not info.has_video:
@@ -160,6 +161,7 @@ def _on_frame(seconds: float, times: list[int], fps: Fraction) -> tuple[int, int
 # --- cut lists --------------------------------------------------------------------------
 
 
+@public()
 def read_shots(path: str | Path, fps: float | str | Fraction | None = None) -> list[int]:
     """Cut times (ms) from a shot list: CSV (PySceneDetect's scene list, or any table
     with a start time/timecode/frame column, or one cut per line), CMX3600 ``.edl``, or

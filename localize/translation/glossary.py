@@ -28,7 +28,7 @@ from localize.errors import ConfigError, LocalizeError
 from localize.fileio import FileMemo
 from localize.language import base_language
 from localize.model import is_cjk
-from localize.validate import PATH_TYPES, as_items
+from localize.validate import PATH_TYPES, as_items, as_optional_text, public
 
 COLUMNS = ("source", "target", "language", "market", "case", "dnt", "variants", "note")
 ADDRESS_COLUMNS = ("speaker", "addressee")  # optional: per-character terms of address
@@ -184,6 +184,7 @@ def _load_terms(path: Path) -> tuple[Term, ...]:
 _TERMS: FileMemo[tuple[Term, ...]] = FileMemo(_load_terms, maxsize=128, named=True)  # origins name the file
 
 
+@public()
 def load_glossaries(paths: Sequence[str | Path | Glossary], market: str | None = None) -> Glossary:
     """Layer several glossaries (house < title < market: later wins).
 
@@ -191,6 +192,7 @@ def load_glossaries(paths: Sequence[str | Path | Glossary], market: str | None =
     language filter is applied when the target language is known (:meth:`Glossary.for_target`).
     """
     terms: list[Term] = []
+    market = as_optional_text(market, "market")
     for item in as_items(paths, "glossaries", (*PATH_TYPES, Glossary)):
         glossary = item if isinstance(item, Glossary) else load_glossary(item)
         terms.extend(glossary.terms)

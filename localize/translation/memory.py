@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from localize.errors import LocalizeError
+from localize.errors import InputError
 from localize.paths import cache_dir
 
 SCHEMA = """
@@ -45,7 +45,7 @@ class TranslationMemory:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(SCHEMA)
         except sqlite3.Error as error:
-            raise LocalizeError(f"{self.path}: cannot open the translation memory ({error})") from None
+            raise InputError(f"{self.path}: cannot open the translation memory ({error})") from None
 
     def lookup(self, key: MemoryKey, sources: Sequence[str]) -> dict[str, str]:
         found: dict[str, str] = {}

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from localize.validate import check_fields
+
 if TYPE_CHECKING:
     from localize.timing.profiles import Profile
 
@@ -26,3 +28,6 @@ class TranslationOptions:
     context: str = ""
     profile: str | Path | Profile | None = None
     enforce: bool = True
+
+    def __post_init__(self) -> None:
+        check_fields(self)

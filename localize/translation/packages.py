@@ -249,7 +249,7 @@ def install_pair(from_code: str, to_code: str, progress: Callable[[str], None] |
     index = json.loads(_download(index_url, from_code, to_code))
     entry = next((e for e in index if e.get("from_code") == from_code and e.get("to_code") == to_code), None)
     if entry is None:
-        raise LocalizeError(
+        raise ModelError(
             f"the Argos index has no {from_code}->{to_code} package; pivot through English with `localize models install {from_code} en` and `localize models install en {to_code}`"
         )
     if progress:
@@ -262,7 +262,7 @@ def install_pair(from_code: str, to_code: str, progress: Callable[[str], None] |
         except LocalizeError:
             continue
     if not data:
-        raise LocalizeError(
+        raise ModelError(
             f"could not download the {from_code}->{to_code} package; fetch it elsewhere and run `localize models install --file FILE.argosmodel`"
         )
     with tempfile.TemporaryDirectory() as tmp:
@@ -277,7 +277,7 @@ def _download(url: str, from_code: str, to_code: str) -> bytes:
             return response.read()
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
-        raise LocalizeError(
+        raise ModelError(
             f"cannot reach {url} ({reason}); offline, install from a file: "
             f"`localize models install --file {from_code}_{to_code}.argosmodel`"
         ) from None
