@@ -93,9 +93,11 @@ def ours(mark: str) -> list[list[str]]:
     return found
 
 
-def _default_sigint() -> None:
-    """A command started from a shell's background job inherits SIGINT ignored (and keeps it so)."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+def _default_stop_signals() -> None:
+    """Undo what the test runner may have inherited: a shell's background job ignores SIGINT and
+    ``nohup`` ignores SIGHUP, and localize keeps a signal ignored that was ignored when it started."""
+    for signum in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum: int, group: bool = False) -> None:
@@ -108,7 +110,7 @@ def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        preexec_fn=_default_sigint,
+        preexec_fn=_default_stop_signals,
     )
     deadline = time.monotonic() + 240
     while not moment(ours(mark), out):
@@ -271,7 +273,9 @@ def test_a_stop_signal_during_cleanup_is_raised_after_it():
         "    print(stop, flush=True)\n"
         "    raise\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, preexec_fn=_default_stop_signals
+    )
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert result.stdout.splitlines() == ["cleanup finished", "Aborted (SIGTERM)"]
 
@@ -292,7 +296,9 @@ def test_the_library_catches_stop_signals_only_inside_stop_signals():
         "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGTERM)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, preexec_fn=_default_stop_signals
+    )
     assert result.returncode == -signal.SIGTERM, result.stderr
     assert result.stdout.splitlines() == ["True", "Aborted (SIGHUP) 129", "True"]
 
