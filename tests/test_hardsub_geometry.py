@@ -219,6 +219,13 @@ def test_the_library_refuses_speakers_under_hardsub(speakers):
         transcribe(HARDSUB, source="hardsub", speakers=speakers)
 
 
+def test_run_refuses_speakers_under_hardsub_before_writing_anything(tmp_path):
+    out = tmp_path / "out"
+    result = cli_run("run", HARDSUB, "--source", "hardsub", "--speakers", "auto", "--markets", "en-US", "-o", out)
+    assert result.exit_code == 1 and "speakers only apply to the audio" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_unknown_language_is_refused_under_hardsub(tmp_path):
     out = tmp_path / "x.srt"
     result = cli_run("transcribe", HARDSUB, "-o", out, "--source", "hardsub", "--language", "xx")

@@ -85,6 +85,13 @@ class RunOptions:
         glossaries = as_items(self.glossaries, "RunOptions.glossaries", PATH_TYPES, error=OptionError)
         object.__setattr__(self, "glossaries", tuple(glossaries))
         check_fields(self)
+        if self.source == "hardsub":
+            from localize.speakers import parse_speakers  # numpy: only when asked
+
+            if parse_speakers(self.speakers) is not None:
+                raise OptionError(
+                    "speakers only apply to the audio, not to source 'hardsub': use source 'auto' or 'audio'"
+                )
 
 
 def _checked(options: Any) -> RunOptions:
