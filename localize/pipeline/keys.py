@@ -85,13 +85,9 @@ class RunOptions:
         glossaries = as_items(self.glossaries, "RunOptions.glossaries", PATH_TYPES, error=OptionError)
         object.__setattr__(self, "glossaries", tuple(glossaries))
         check_fields(self)
-        if self.source == "hardsub":
-            from localize.speakers import parse_speakers  # numpy: only when asked
+        from localize.transcription.options import refuse_speakers_under_hardsub  # a stage: only when built
 
-            if parse_speakers(self.speakers) is not None:
-                raise OptionError(
-                    "speakers only apply to the audio, not to source 'hardsub': use source 'auto' or 'audio'"
-                )
+        refuse_speakers_under_hardsub(self.source, self.speakers)
 
 
 def _checked(options: Any) -> RunOptions:

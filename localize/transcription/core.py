@@ -17,9 +17,8 @@ from localize.errors import InputError, OptionError
 from localize.language import looks_chinese, parse_language
 from localize.media import SAMPLE_RATE, MediaInfo, check_input, probe, stream_audio
 from localize.model import DEFAULT_FPS, Track, Word, is_cjk
-from localize.speakers import parse_speakers
 from localize.transcription.engines import DecodeOptions, Engine, load_engine, shifted
-from localize.transcription.options import SpeakerOptions, TranscriptionOptions
+from localize.transcription.options import SpeakerOptions, TranscriptionOptions, refuse_speakers_under_hardsub
 from localize.transcription.segment import CJK_LANGUAGES, CueRules, words_to_cues
 from localize.transcription.speakers import SpeakerVoices
 from localize.transcription.terms import restore_terms
@@ -77,8 +76,7 @@ def transcribe(
     if source == "audio" and (band is not None or options.ocr_engine is not None):
         option = "a subtitle band" if band is not None else "an OCR engine"
         raise OptionError(f"{option} only applies to --source hardsub or auto")
-    if source == "hardsub" and parse_speakers(who.speakers) is not None:
-        raise OptionError("speakers only apply to the audio, not to source 'hardsub': use source 'auto' or 'audio'")
+    refuse_speakers_under_hardsub(source, who.speakers)
     info = probe(path)
     if source != "audio":
         track = _hardsub(path, info, source, band, language, script, options.ocr_engine)

@@ -9,6 +9,16 @@ from localize.errors import OptionError
 from localize.validate import as_int, check_fields
 
 
+def refuse_speakers_under_hardsub(source: str, speakers: str | int) -> None:
+    """Speakers are told apart by voice: asked for under source "hardsub" (no speech recognised),
+    they are an :class:`OptionError`. Shared by :func:`~localize.transcription.transcribe` and
+    the pipeline's ``RunOptions``, which refuse them before any work."""
+    from localize.speakers import parse_speakers  # numpy: only when a source is checked
+
+    if source == "hardsub" and parse_speakers(speakers) is not None:
+        raise OptionError("speakers only apply to the audio, not to source 'hardsub': use source 'auto' or 'audio'")
+
+
 @dataclass(frozen=True)
 class TranscriptionOptions:
     """How speech recognition runs.
