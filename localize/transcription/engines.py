@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -29,6 +29,9 @@ from localize.vad import SAMPLES_PER_MS, speech_clips, speech_only
 log = logging.getLogger("localize.transcription")
 #: speech chunks faster-whisper decodes together
 BATCH_SIZE = 8
+#: seed of the sampling at temperatures above 0 (the fallback), so a transcript is the same on
+#: every run (see ``FasterWhisperEngine._load``)
+SEED = 19
 
 
 @dataclass(frozen=True)
@@ -43,10 +46,14 @@ class DecodeOptions:
     patience: float = 1.0
     temperature: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     condition_on_previous_text: bool = True
-    #: faster-whisper with VAD: pack speech chunks into 30 s windows (its default; context
-    #: helps) instead of decoding each stretch of speech (:func:`speech_clips`) on its own
+    #: faster-whisper with VAD: decode the speech chunks in batches (BatchedInferencePipeline)
+    #: instead of the VAD-cut audio in 30 s windows one after another, as openai-whisper does
+    batched: bool = False
+    #: batched only: pack speech chunks into 30 s windows (its default; context helps) instead
+    #: of decoding each stretch of speech (:func:`speech_clips`) on its own
     merge_chunks: bool = True
-    #: decode text tokens only (faster-whisper's batched default)
+    #: batched only: decode text tokens only (faster-whisper's batched default); decoding in
+    #: sequence always predicts timestamp tokens, as openai-whisper does
     without_timestamps: bool = True
     #: decode again the stretches of speech the first pass skipped (see ``core.recognize``)
     fill_skipped: bool = True
@@ -90,7 +97,11 @@ def _continues(previous: str, piece: str) -> bool:
 class FasterWhisperEngine(Fingerprinted):
     """faster-whisper (CTranslate2): float32 on CPU, float16 on CUDA.
 
-    float32, not int8: int8 cost 2-5 CER points on noisy Mandarin (benchmarks/asr.py).
+    By default it runs openai-whisper's pipeline (speech cut out by VAD, 30 s windows in
+    sequence with timestamp tokens, temperature fallback and the previous text as prompt):
+    as accurate as openai-whisper on the same weights, where the batched pipeline lost up to
+    17 CER points on meeting speech. float32, not int8: int8 cost 2-5 CER points on noisy
+    Mandarin. Both measured in benchmarks/asr.py.
     """
 
     name = "faster-whisper"
@@ -99,30 +110,44 @@ class FasterWhisperEngine(Fingerprinted):
     def __init__(self, model: ResolvedModel, compute_type: str | None = None) -> None:
         """``compute_type``: CTranslate2's (default float32 on CPU, float16 on CUDA)."""
         import ctranslate2
-        from faster_whisper import BatchedInferencePipeline, WhisperModel
 
         cuda = ctranslate2.get_cuda_device_count() > 0
         self.model = model
         self.device = "cuda" if cuda else "cpu"
+        self._compute_type = compute_type or ("float16" if cuda else "float32")
+        self._load()
+
+    def _load(self) -> None:
+        """Load the weights; the sampling that follows starts from ``SEED``.
+
+        CTranslate2 seeds a worker thread's random generator on its first sample only, so
+        a transcript stays a function of its audio only if a decode that may sample (the
+        temperature fallback) runs on freshly loaded weights: ``_fresh`` tells (a reload
+        costs about 0.4 s for base on 2 cores).
+        """
+        import ctranslate2
+        from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+        ctranslate2.set_random_seed(SEED)
         try:
             self._model = WhisperModel(
-                str(model.path),
+                str(self.model.path),
                 device=self.device,
-                compute_type=compute_type or ("float16" if cuda else "float32"),
+                compute_type=self._compute_type,
                 cpu_threads=cpu_count(),
                 download_root=str(_download_root("faster-whisper")),
             )
         except Exception as error:  # offline download or unreadable weights
-            raise _load_error(model, error) from None
+            raise _load_error(self.model, error) from None
         self._batched = BatchedInferencePipeline(self._model)
+        self._fresh = True
 
     def language_probs(self, speech: np.ndarray) -> dict[str, float]:
         _, _, probs = self._model.detect_language(audio=speech)
         return dict(probs)
 
     def words(self, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
-        """With VAD on, speech chunks packed into 30 s windows (or each stretch of speech on its
-        own) decoded in batches (see docs/transcribe.md for why); without VAD, 30 s windows in sequence."""
+        """``options.clips`` and ``options.batched`` decode in batches, the rest in sequence."""
         common = dict(
             language=options.language,
             beam_size=options.beam_size,
@@ -132,22 +157,46 @@ class FasterWhisperEngine(Fingerprinted):
             hotwords=options.hotwords,
             word_timestamps=True,
         )
+        if options.clips is not None or (options.vad and options.batched):
+            return self._batched_words(audio, options, common)
+        if not self._fresh:
+            self._load()
+        self._fresh = False
+
+        def decode(speech: np.ndarray) -> list[Word]:
+            segments, _ = self._model.transcribe(
+                speech, vad_filter=False, condition_on_previous_text=options.condition_on_previous_text, **common
+            )
+            return _segment_words(segments)
+
+        return on_speech(audio, options.vad, decode)
+
+    def _batched_words(self, audio: np.ndarray, options: DecodeOptions, common: dict) -> list[Word]:
+        """Speech chunks packed into 30 s windows, each stretch of speech, or ``options.clips``, 8 at a time."""
         batched = dict(batch_size=BATCH_SIZE, without_timestamps=options.without_timestamps)
         clips = options.clips
-        if clips is None and options.vad and not options.merge_chunks:
+        if clips is None and not options.merge_chunks:
             clips = tuple(speech_clips(audio))
-        if clips is not None:
-            if not clips:
-                return []
+        if clips is None:
+            segments, _ = self._batched.transcribe(audio, vad_filter=True, **batched, **common)
+        elif not clips:
+            return []
+        else:
             timestamps = [{"start": a / 1000, "end": b / 1000} for a, b in clips]
             segments, _ = self._batched.transcribe(audio, clip_timestamps=timestamps, **batched, **common)
-        elif options.vad:
-            segments, _ = self._batched.transcribe(audio, vad_filter=True, **batched, **common)
-        else:
-            segments, _ = self._model.transcribe(
-                audio, vad_filter=False, condition_on_previous_text=options.condition_on_previous_text, **common
-            )
-        return _words((w.start, w.end, w.word, w.probability) for s in segments for w in s.words or [])
+        return _segment_words(segments)
+
+
+def _segment_words(segments: Iterable) -> list[Word]:
+    return _words((w.start, w.end, w.word, w.probability) for s in segments for w in s.words or [])
+
+
+def on_speech(audio: np.ndarray, vad: bool, decode: Callable[[np.ndarray], list[Word]]) -> list[Word]:
+    """``decode`` of ``audio``, or with ``vad`` of its speech alone (Silero), times mapped back."""
+    if not vad:
+        return decode(audio)
+    speech, mapping = speech_only(audio)
+    return [_remap(w, mapping) for w in decode(speech)] if speech.size else []
 
 
 class OpenAIWhisperEngine(Fingerprinted):
@@ -191,27 +240,30 @@ class OpenAIWhisperEngine(Fingerprinted):
                 for a, b in options.clips
                 for w in self.words(audio[a * SAMPLES_PER_MS : b * SAMPLES_PER_MS], whole)
             ]
-        speech, mapping = speech_only(audio) if options.vad else (audio, None)
-        if speech.size == 0:
-            return []
-        result = self._model.transcribe(
-            speech,
-            language=options.language,
-            beam_size=options.beam_size,
-            patience=options.patience,
-            temperature=options.temperature,
-            initial_prompt=_join_prompt(options.hotwords, options.initial_prompt),
-            word_timestamps=True,
-            condition_on_previous_text=options.condition_on_previous_text,
-            fp16=self.device == "cuda",
-            verbose=None,
-        )
-        words = _words(
-            (w["start"], w["end"], w["word"], w.get("probability"))
-            for s in result["segments"]
-            for w in s.get("words", [])
-        )
-        return [_remap(w, mapping) for w in words] if mapping is not None else words
+
+        def decode(speech: np.ndarray) -> list[Word]:
+            import torch
+
+            torch.manual_seed(SEED)
+            result = self._model.transcribe(
+                speech,
+                language=options.language,
+                beam_size=options.beam_size,
+                patience=options.patience,
+                temperature=options.temperature,
+                initial_prompt=_join_prompt(options.hotwords, options.initial_prompt),
+                word_timestamps=True,
+                condition_on_previous_text=options.condition_on_previous_text,
+                fp16=self.device == "cuda",
+                verbose=None,
+            )
+            return _words(
+                (w["start"], w["end"], w["word"], w.get("probability"))
+                for s in result["segments"]
+                for w in s.get("words", [])
+            )
+
+        return on_speech(audio, options.vad, decode)
 
 
 def _join_prompt(hotwords: str | None, prompt: str | None) -> str | None:

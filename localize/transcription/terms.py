@@ -1,9 +1,8 @@
 """Chinese glossary names restored by pinyin (script conversion: :mod:`localize.chinese`).
 
-Glossary names go to the decoder as hotwords, but on unclear speech
-base may still mishear them (or loop on them, and is then decoded again without them),
-so afterwards a run of characters that sounds like a glossary term (same toneless
-pinyin, or nearly) is replaced by the term.
+Chinese names are not given to the decoder as hotwords (they derailed it, see
+``core.decode_options``), so after decoding a run of characters that sounds like a
+glossary term (same toneless pinyin, or nearly) is replaced by the term.
 """
 
 from __future__ import annotations
