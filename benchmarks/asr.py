@@ -281,7 +281,7 @@ def window_costs(repeats: int = 3) -> None:
         ("faster-whisper int8", FasterWhisperEngine(resolve_model(None), compute_type="int8")),
     ):
         features = engine._model.feature_extractor(audio)[..., :3000]
-        encode = lambda m=engine._model, f=features: m.encode(whisper.pad_or_trim(f)[None])  # noqa: E731
+        encode = lambda m=engine._model, f=features: m.encode(whisper.pad_or_trim(f, 3000)[None])  # noqa: E731
         print(
             f"| {name} | {_median(encode, repeats):.2f} | {_median(lambda e=engine: _decode(e, audio), repeats):.2f} |"
         )

@@ -198,6 +198,7 @@ def test_truncated_video_is_not_burned_in_part(tmp_path):
         ["--model", "base"],
         ["--glossary", "GLOSSARY"],
         ["--no-vad"],
+        ["--batched"],
         ["--engine", "openai-whisper"],
     ],
 )

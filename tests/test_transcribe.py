@@ -377,6 +377,18 @@ def test_cli_writes_srt_and_json_with_words(tmp_path):
     assert cues and all(c["words"] and c["words"][0]["start"] == c["start"] for c in cues)
 
 
+def test_cli_batched_decoding(tmp_path, en_track):
+    """``--batched``: faster-whisper's batched pipeline (the fast path); the words are still right."""
+    out = tmp_path / "ep.json"
+    result = run("transcribe", EN / "episode.mp4", "-o", out, "--language", "en", "--batched")
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["meta"]["decoding"] == "batched" and en_track.meta["decoding"] == "sequential"
+    reference = [w for line in script(EN)["lines"] for w in en_words(line["text"])]
+    heard = [w for cue in data["cues"] for w in en_words(cue["text"])]
+    assert edit_distance(reference, heard) / len(reference) <= 0.15, heard
+
+
 def test_cli_glossary_file(tmp_path, zh_track):
     """The CSV's source terms reach transcription: the CLI writes what the library hears
     with those names as its glossary (whatever this CPU hears)."""

