@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +42,13 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def fake(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """``fake(mode, **options)``: a fake endpoint that OPENAI_BASE_URL points at, closed after the test."""
-    started: list[FakeLLM] = []
+def pointed_at(monkeypatch: pytest.MonkeyPatch, start: Callable[..., Any]) -> Iterator[Callable[..., Any]]:
+    """For a fixture: ``start`` wrapped so that OPENAI_BASE_URL points at each server it starts
+    (a ``url`` and a ``close()``), and every one is closed after the test."""
+    started: list[Any] = []
 
-    def make(mode: str, **options: Any) -> FakeLLM:
-        server = FakeLLM(mode, lifetime=120, **options)
+    def make(*args: Any, **options: Any) -> Any:
+        server = start(*args, **options)
         started.append(server)
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
         return server
@@ -56,6 +56,12 @@ def fake(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     yield make
     for server in started:
         server.close()
+
+
+@pytest.fixture
+def fake(env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """``fake(mode, **options)``: a fake endpoint that OPENAI_BASE_URL points at, closed after the test."""
+    yield from pointed_at(monkeypatch, lambda mode, **options: FakeLLM(mode, lifetime=120, **options))
 
 
 def configure(env: Path, **settings: Any) -> None:

@@ -100,6 +100,13 @@ def _default_stop_signals() -> None:
         signal.signal(signum, signal.SIG_DFL)
 
 
+def _python(script: str) -> subprocess.CompletedProcess:
+    """``python -c script`` with the stop signals at their defaults, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, preexec_fn=_default_stop_signals
+    )
+
+
 def interrupt(args: list, env: dict[str, str], out: Path, moment: Moment, signum: int, group: bool = False) -> None:
     """Start the CLI, send ``signum`` (to it, or to its process group) at ``moment``, check what is left."""
     mark = uuid.uuid4().hex
@@ -273,9 +280,7 @@ def test_a_stop_signal_during_cleanup_is_raised_after_it():
         "    print(stop, flush=True)\n"
         "    raise\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, preexec_fn=_default_stop_signals
-    )
+    result = _python(script)
     assert result.returncode == 128 + signal.SIGTERM, result.stderr
     assert result.stdout.splitlines() == ["cleanup finished", "Aborted (SIGTERM)"]
 
@@ -296,9 +301,7 @@ def test_the_library_catches_stop_signals_only_inside_stop_signals():
         "print(signal.getsignal(signal.SIGTERM) is signal.SIG_DFL, flush=True)\n"
         "os.kill(os.getpid(), signal.SIGTERM)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, preexec_fn=_default_stop_signals
-    )
+    result = _python(script)
     assert result.returncode == -signal.SIGTERM, result.stderr
     assert result.stdout.splitlines() == ["True", "Aborted (SIGHUP) 129", "True"]
 

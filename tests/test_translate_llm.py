@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures"))
 import llm_server  # noqa: E402
 
+from llm_support import pointed_at  # noqa: E402
 from support import llm_run_args  # noqa: E402
 
 HOUSE = ROOT / "glossaries" / "zh_en_microdrama.csv"
@@ -162,17 +163,7 @@ def env(tmp_path, monkeypatch):
 
 @pytest.fixture
 def peer(env, monkeypatch):
-    peers: list[Peer] = []
-
-    def make(*script: Script, **options: Any) -> Peer:
-        created = Peer(*script, **options)
-        peers.append(created)
-        monkeypatch.setenv("OPENAI_BASE_URL", created.url)
-        return created
-
-    yield make
-    for created in peers:
-        created.close()
+    yield from pointed_at(monkeypatch, Peer)
 
 
 def episode() -> Track:
