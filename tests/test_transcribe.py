@@ -277,20 +277,21 @@ def test_default_engine_is_as_accurate_as_openai_whisper_in_a_meeting_room(tmp_p
     import numpy as np
     import soundfile
 
+    from benchmarks._asr_sets import mix, reverb  # the benchmark's meeting-room sets are built the same way
+
     assert run("models", "convert", "--json").exit_code == 0
     rng = np.random.default_rng(19)
     names = ["aishell1_BAC009S0764W0121.wav", "aishell1_BAC009S0724W0121.wav", "whisper_finetune_test.wav"]
     table = (EVAL_ZH / "transcripts.tsv").read_text(encoding="utf-8").splitlines()
     rows = {r["file"]: r["reference_text"] for r in csv.DictReader(table, delimiter="\t")}
-    turns = [_in_a_room(load_audio(EVAL_ZH / n), rng) * 10 ** (-k / 20) for n, k in zip(names, (0, 4, 2))]
+    turns = [reverb(load_audio(EVAL_ZH / n), rng) * 10 ** (-k / 20) for n, k in zip(names, (0, 4, 2))]
     gaps = [int(16_000 * g) for g in (-0.2, 0.4)]
     starts = np.cumsum([0] + [t.size + g for t, g in zip(turns, gaps)])
     audio = np.zeros(starts[-1] + turns[-1].size, np.float32)
     for start, turn in zip(starts, turns):
         audio[start : start + turn.size] += turn
     others = [load_audio(EVAL_ZH / n)[::-1] for n in rows if n not in names and n.endswith(".wav")][:3]
-    babble = sum(np.resize(o, audio.size) for o in others)
-    audio += babble * np.sqrt(np.mean(audio**2) / np.mean(babble**2) / 10**1.5)
+    audio = mix(audio, sum(np.resize(o, audio.size) for o in others), 15)
     soundfile.write(tmp_path / "meeting.wav", audio, 16_000)
     reference = zh_chars("".join(rows[n] for n in names))
 
@@ -303,17 +304,6 @@ def test_default_engine_is_as_accurate_as_openai_whisper_in_a_meeting_room(tmp_p
     cer, cer_openai = (edit_distance(reference, h) / len(reference) for h in (default, openai))
     assert cer <= cer_openai + 0.03 and cer <= 0.5, (cer, cer_openai)
     assert edit_distance(default, openai) / len(openai) <= 0.15, (default, openai)  # one pipeline, two engines
-
-
-def _in_a_room(audio, rng, rt60: float = 0.5):
-    """``audio`` with room reverb: a direct path plus decaying noise, 60 dB down after ``rt60`` s."""
-    import numpy as np
-
-    t = np.arange(int(rt60 * 16_000)) / 16_000
-    response = 0.3 * rng.standard_normal(t.size) * np.exp(-6.9 * t / rt60)
-    response[0] = 1.0
-    wet = np.convolve(audio, response)[: audio.size]
-    return (wet * np.sqrt(np.mean(audio**2) / np.mean(wet**2))).astype(np.float32)
 
 
 # ------------------------------------------------------------ models
