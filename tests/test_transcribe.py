@@ -377,6 +377,10 @@ def test_cli_batched_decoding(tmp_path, en_track):
     reference = [w for line in script(EN)["lines"] for w in en_words(line["text"])]
     heard = [w for cue in data["cues"] for w in en_words(cue["text"])]
     assert edit_distance(reference, heard) / len(reference) <= 0.15, heard
+    for other in (["--engine", "openai-whisper"], ["--no-vad"]):  # batching is faster-whisper's, of VAD chunks
+        result = run("transcribe", EN / "episode.mp4", "-o", tmp_path / "x.json", "--batched", *other)
+        assert_one_line_error(result, "batched")
+        assert not (tmp_path / "x.json").exists()
 
 
 def test_cli_glossary_file(tmp_path, zh_track):

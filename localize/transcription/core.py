@@ -99,8 +99,8 @@ def transcribe(
             voices.listen(audio, regions, offset)
         if progress:
             progress(min(offset + len(audio) * 1000 // SAMPLE_RATE, info.duration), info.duration)
-    track = _track(words, detected, script, glossary, info.fps, backend, path)
-    track.meta["decoding"] = "batched" if options.batched and backend.name == "faster-whisper" else "sequential"
+    pipeline = "batched" if options.batched else "sequential"
+    track = _track(words, detected, script, glossary, info.fps, backend, path, pipeline)
     return voices.label(track, episode=path.stem)
 
 
@@ -303,6 +303,7 @@ def _track(
     fps: Fraction | None,
     backend: Engine,
     path: Path,
+    decoding: str,
 ) -> Track:
     if language == "zh":
         words = restore_terms(
@@ -315,6 +316,7 @@ def _track(
         "model": backend.model.name,
         "model_path": str(backend.model.path),
         "source": str(path),
+        "decoding": decoding,
     }
     if backend.model.sha256:
         meta["model_sha256"] = backend.model.sha256

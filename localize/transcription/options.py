@@ -29,7 +29,7 @@ class TranscriptionOptions:
     ``batched=True`` (faster-whisper): speech chunks decoded 8 at a time, text tokens only,
     no temperature fallback, instead of openai-whisper's pipeline: about 1.5x faster on 2
     CPU cores, as accurate on clean speech, up to 17 CER points worse on meeting speech
-    (docs/transcribe.md).
+    (docs/transcribe.md); it needs ``engine="faster-whisper"`` and ``vad``.
     ``ocr_engine``: the registered OCR engine that reads burned-in subtitles (default
     rapidocr; see :mod:`localize.hardsub.ocr`).
     """
@@ -44,6 +44,11 @@ class TranscriptionOptions:
     def __post_init__(self) -> None:
         check_fields(self)
         as_int(self.beam_size, "TranscriptionOptions.beam_size", 1, error=OptionError)
+        if self.batched and (self.engine != "faster-whisper" or not self.vad):
+            raise OptionError(
+                "TranscriptionOptions.batched decodes voice-activity chunks with faster-whisper: "
+                "it needs engine 'faster-whisper' and vad on"
+            )
 
 
 @dataclass(frozen=True)
